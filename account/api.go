@@ -1,0 +1,290 @@
+package account
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// scope is what a route needs from the caller.
+type scope int
+
+const (
+	scopePublic  scope = iota // guests and users
+	scopeAccount              // a signed-in user
+)
+
+// route is one API endpoint. path holds the segments after /v1/account;
+// a segment in braces captures a path parameter.
+type route struct {
+	method string
+	path   []string
+	scope  scope
+	handle func(w http.ResponseWriter, r *request) error
+}
+
+// request is an API request after the pipeline's checks.
+type request struct {
+	*http.Request
+	principal *Principal
+	params    *params
+	pathVars  map[string]string
+}
+
+// apiPrefix is where the Account API lives.
+const apiPrefix = "/v1/account"
+
+// IsAPIPath reports whether path belongs to the Account API.
+func IsAPIPath(path string) bool {
+	return path == apiPrefix || strings.HasPrefix(path, apiPrefix+"/")
+}
+
+// APIHandler serves /v1/account and everything under it, writing Appwrite
+// error objects itself for every failure.
+func (s *Service) APIHandler() http.Handler { return s.api }
+
+type apiHandler struct {
+	s      *Service
+	routes []route
+}
+
+func (s *Service) routes() http.Handler {
+	r := func(method, path string, sc scope, h func(http.ResponseWriter, *request) error) route {
+		var segs []string
+		if p := strings.Trim(path, "/"); p != "" {
+			segs = strings.Split(p, "/")
+		}
+		return route{method: method, path: segs, scope: sc, handle: h}
+	}
+	return &apiHandler{s: s, routes: []route{
+		r("POST", "", scopePublic, s.createAccount),
+		r("GET", "", scopeAccount, s.getAccount),
+		r("POST", "sessions/email", scopePublic, s.createEmailSession),
+		r("POST", "sessions", scopePublic, s.createEmailSession),
+		r("GET", "sessions", scopeAccount, s.listSessions),
+		r("DELETE", "sessions", scopeAccount, s.deleteAllSessions),
+		r("GET", "sessions/{sessionId}", scopeAccount, s.getSession),
+		r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession),
+	}}
+}
+
+// match finds the route for method and path; pathMatched says whether
+// some route had the path (for a 404 that is still general_route_not_found).
+func (h *apiHandler) match(method, path string) (*route, map[string]string) {
+	rest := strings.Trim(strings.TrimPrefix(path, apiPrefix), "/")
+	var segs []string
+	if rest != "" {
+		segs = strings.Split(rest, "/")
+	}
+	for i := range h.routes {
+		rt := &h.routes[i]
+		if rt.method != method || len(rt.path) != len(segs) {
+			continue
+		}
+		var vars map[string]string
+		ok := true
+		for j, p := range rt.path {
+			if strings.HasPrefix(p, "{") {
+				if vars == nil {
+					vars = map[string]string{}
+				}
+				vars[strings.Trim(p, "{}")] = segs[j]
+			} else if p != segs[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return rt, vars
+		}
+	}
+	return nil, nil
+}
+
+func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := h.s
+	s.setCORS(w, r)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if err := h.serve(w, r); err != nil {
+		s.writeError(w, r, err)
+	}
+}
+
+// serve runs the checks in Appwrite's order (facts §1.1): route, caller,
+// project, origin, scope, blocked user, parameters, then the action.
+func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) error {
+	s := h.s
+	rt, vars := h.match(r.Method, r.URL.Path)
+	if rt == nil {
+		return NewError(ErrGeneralRouteNotFound)
+	}
+	principal, err := s.Authenticate(r)
+	if err != nil {
+		return err
+	}
+	if err := s.checkProject(r); err != nil {
+		return err
+	}
+	if err := s.checkOrigin(r); err != nil {
+		return err
+	}
+	if rt.scope == scopeAccount && principal == nil {
+		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	}
+	if principal != nil && !principal.User.Status {
+		return NewError(ErrUserBlocked)
+	}
+	p, err := readParams(r)
+	if err != nil {
+		return err
+	}
+	return rt.handle(w, &request{Request: r, principal: principal, params: p, pathVars: vars})
+}
+
+// checkProject applies part A item 33: no project named means ours; any
+// other id is unknown.
+func (s *Service) checkProject(r *http.Request) error {
+	id := r.Header.Get("X-Appwrite-Project")
+	if id == "" {
+		id = r.URL.Query().Get("project")
+	}
+	if id != "" && id != s.cfg.ProjectID {
+		return NewError(ErrProjectNotFound)
+	}
+	return nil
+}
+
+// requestOrigin is the host of the Origin header, or of the Referer when
+// there is no Origin; "" when neither names one.
+func requestOrigin(r *http.Request) (origin, host string) {
+	origin = r.Header.Get("Origin")
+	if origin == "" || origin == "null" {
+		origin = r.Header.Get("Referer")
+	}
+	if origin == "" {
+		return "", ""
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return origin, "?"
+	}
+	return origin, u.Hostname()
+}
+
+// checkOrigin is the CSRF defence of part A item 32: a browser write from
+// a host that is not a platform is refused.
+func (s *Service) checkOrigin(r *http.Request) error {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil
+	}
+	origin, host := requestOrigin(r)
+	if origin == "" || s.AllowedHost(host) {
+		return nil
+	}
+	u, _ := url.Parse(origin)
+	if u == nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return Errorf(ErrGeneralUnknownOrigin, "Unsupported platform")
+	}
+	return Errorf(ErrGeneralUnknownOrigin, "Invalid Origin. Register your new client (%s) as a new Web platform on your project console dashboard", host)
+}
+
+// AllowedHost reports whether host is one of the project's platforms (or
+// the public URL's host).
+func (s *Service) AllowedHost(host string) bool {
+	host = strings.ToLower(host)
+	if host == "" {
+		return false
+	}
+	if host == strings.ToLower(s.publicURL.Hostname()) {
+		return true
+	}
+	for _, p := range s.cfg.Platforms {
+		p = strings.ToLower(p)
+		switch {
+		case p == "*" || p == host:
+			return true
+		case strings.HasPrefix(p, "*.") && strings.HasSuffix(host, p[1:]):
+			return true
+		}
+	}
+	return false
+}
+
+// corsAllowHeaders are the request headers the Appwrite SDKs send.
+const corsAllowHeaders = "Origin, Cookie, Set-Cookie, X-Requested-With, Content-Type, Access-Control-Allow-Origin, " +
+	"Access-Control-Request-Headers, Accept, X-Appwrite-Project, X-Appwrite-Key, X-Appwrite-Locale, X-Appwrite-Mode, " +
+	"X-Appwrite-JWT, X-Appwrite-Session, X-Appwrite-Response-Format, X-Appwrite-Timestamp, X-Appwrite-ID, " +
+	"X-SDK-Version, X-SDK-Name, X-SDK-Language, X-SDK-Platform, X-SDK-GraphQL, Content-Range, Range, " +
+	"Cache-Control, Expires, Pragma, X-Fallback-Cookies"
+
+func (s *Service) setCORS(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE")
+	h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+	h.Set("Access-Control-Expose-Headers", "X-Fallback-Cookies")
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Add("Vary", "Origin")
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if u, err := url.Parse(origin); err == nil && (u.Scheme == "http" || u.Scheme == "https") && s.AllowedHost(u.Hostname()) {
+			h.Set("Access-Control-Allow-Origin", origin)
+		}
+	}
+}
+
+// sendFallback reports whether X-Fallback-Cookies goes out: only when the
+// caller's site and ours do not share a registrable domain, i.e. when a
+// browser may block our cookies as third-party (facts §2.2).
+func (s *Service) sendFallback(r *http.Request) bool {
+	_, host := requestOrigin(r)
+	ours, err1 := publicsuffix.EffectiveTLDPlusOne(s.publicURL.Hostname())
+	theirs, err2 := publicsuffix.EffectiveTLDPlusOne(host)
+	return err1 != nil || err2 != nil || ours != theirs
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_, err = w.Write(body)
+	return err
+}
+
+// errorBody is the Appwrite error model.
+type errorBody struct {
+	Message string `json:"message"`
+	Code    int    `json:"code"`
+	Type    string `json:"type"`
+	Version string `json:"version"`
+}
+
+// WriteError sends err as an Appwrite error object. Causes of 5xx errors
+// are logged, never sent.
+func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	e := AsError(err)
+	status := e.Status()
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "type", string(e.Type), "error", err)
+	}
+	WriteError(w, e)
+}
+
+// WriteError writes e as an Appwrite error response.
+func WriteError(w http.ResponseWriter, e *Error) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
+	h.Set("Expires", "0")
+	h.Set("Pragma", "no-cache")
+	writeJSON(w, e.Status(), errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: Version})
+}

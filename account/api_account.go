@@ -1,0 +1,80 @@
+package account
+
+import (
+	"errors"
+	"net/http"
+)
+
+// createAccountForm is the body of POST /v1/account.
+type createAccountForm struct {
+	userID, email, password, name string
+}
+
+func readCreateAccount(p *params, now func() string) (f createAccountForm, err error) {
+	if f.userID, err = p.required("userId", descCustomID); err != nil {
+		return f, err
+	}
+	if f.userID == "unique()" || f.userID == "" {
+		f.userID = now()
+	} else if !validKey(f.userID) {
+		return f, invalidParam("userId", descCustomID)
+	}
+	if f.email, err = p.required("email", descEmail); err != nil {
+		return f, err
+	}
+	if f.email = normalizeEmail(f.email); !validEmail(f.email) {
+		return f, invalidParam("email", descEmail)
+	}
+	if f.password, err = p.required("password", descPasswordDictionary); err != nil {
+		return f, err
+	}
+	if len(f.password) < 8 {
+		return f, invalidParam("password", descPasswordDictionary)
+	}
+	name, ok, err := p.stringParam("name", descText(128))
+	if err != nil {
+		return f, err
+	}
+	if ok && !validText(name, 128) {
+		return f, invalidParam("name", descText(128))
+	}
+	f.name = name
+	return f, nil
+}
+
+// createAccount is POST /v1/account: a new email/password account, no
+// session.
+func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
+	now := s.clock()
+	f, err := readCreateAccount(r.params, func() string { return newID(now) })
+	if err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(r.Context(), f.password)
+	if err != nil {
+		return err
+	}
+	u := &User{
+		ID:             f.userID,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+		Name:           f.name,
+		Email:          f.email,
+		PasswordHash:   hash,
+		PasswordUpdate: now,
+		Registration:   now,
+		Status:         true,
+	}
+	if err := s.store.CreateUser(r.Context(), u); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return NewError(ErrUserAlreadyExists)
+		}
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, renderAccount(u))
+}
+
+// getAccount is GET /v1/account.
+func (s *Service) getAccount(w http.ResponseWriter, r *request) error {
+	return writeJSON(w, http.StatusOK, renderAccount(r.principal.User))
+}

@@ -1,0 +1,162 @@
+package account
+
+import (
+	"errors"
+	"net/http"
+)
+
+// createEmailSession is POST /v1/account/sessions/email (and its alias
+// POST /v1/account/sessions).
+func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
+	email, err := r.params.required("email", descEmail)
+	if err != nil {
+		return err
+	}
+	if email = normalizeEmail(email); !validEmail(email) {
+		return invalidParam("email", descEmail)
+	}
+	password, err := r.params.required("password", descPassword)
+	if err != nil {
+		return err
+	}
+	if len(password) < 8 {
+		return invalidParam("password", descPassword)
+	}
+	ctx := r.Context()
+	user, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	// An unknown email and an account without a password are checked
+	// against a dummy hash: same error, same time as a wrong password.
+	encoded := ""
+	if user != nil {
+		encoded = user.PasswordHash
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, password, encoded)
+	if err != nil {
+		return err
+	}
+	if !ok || user == nil {
+		return NewError(ErrUserInvalidCredentials)
+	}
+	if !user.Status {
+		return NewError(ErrUserBlocked)
+	}
+	if rehash {
+		s.upgradeHash(r, user, password)
+	}
+	sess, secret, err := s.createSession(ctx, newSessionInput{user: user, provider: "email", providerUID: email, r: r.Request})
+	if err != nil {
+		return err
+	}
+	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
+	return writeJSON(w, http.StatusCreated, renderSession(sess, true))
+}
+
+// upgradeHash re-hashes an imported or older-cost password at the
+// configured cost after a successful sign-in. A failure is only logged:
+// the sign-in itself succeeded.
+func (s *Service) upgradeHash(r *request, user *User, password string) {
+	hash, err := s.hasher.Hash(r.Context(), password)
+	if err != nil {
+		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
+		return
+	}
+	u := *user
+	u.PasswordHash = hash
+	if err := s.store.UpdateUser(r.Context(), &u); err != nil {
+		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
+		return
+	}
+	s.cache.dropUser(user.ID)
+}
+
+// setSessionCookies sends the new session to the client: both cookies and,
+// when cookies may be blocked as third-party, X-Fallback-Cookies.
+func (s *Service) setSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
+	value := encodeSessionToken(userID, secret)
+	s.cookies.set(w, value, sess.Expire, s.cfg.IsHTTPS(r))
+	if s.sendFallback(r) {
+		w.Header().Set("X-Fallback-Cookies", fallbackCookiesHeader(s.cookies.name, value))
+	}
+}
+
+// clearSessionCookies ends the client's session: expired cookies and an
+// empty fallback list.
+func (s *Service) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
+	s.cookies.clear(w, s.clock(), s.cfg.IsHTTPS(r))
+	if s.sendFallback(r) {
+		w.Header().Set("X-Fallback-Cookies", "[]")
+	}
+}
+
+// listSessions is GET /v1/account/sessions.
+func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
+	all, err := s.store.UserSessions(r.Context(), r.principal.User.ID)
+	if err != nil {
+		return err
+	}
+	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
+	for _, sess := range all {
+		out.Sessions = append(out.Sessions, renderSession(sess, sess.ID == r.principal.Session.ID))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// findSession resolves the {sessionId} path parameter among the caller's
+// own sessions; "current" is the session the caller presented.
+func (s *Service) findSession(r *request) (*Session, error) {
+	id := r.pathVars["sessionId"]
+	if id == "current" {
+		return r.principal.Session, nil
+	}
+	if !validKey(id) {
+		return nil, invalidParam("sessionId", descUID)
+	}
+	sess, err := s.store.SessionByID(r.Context(), id)
+	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != r.principal.User.ID) {
+		return nil, NewError(ErrUserSessionNotFound)
+	}
+	return sess, err
+}
+
+// getSession is GET /v1/account/sessions/{sessionId}.
+func (s *Service) getSession(w http.ResponseWriter, r *request) error {
+	sess, err := s.findSession(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, renderSession(sess, sess.ID == r.principal.Session.ID))
+}
+
+// deleteSession is DELETE /v1/account/sessions/{sessionId}.
+func (s *Service) deleteSession(w http.ResponseWriter, r *request) error {
+	sess, err := s.findSession(r)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteSessions(r.Context(), sess); err != nil {
+		return err
+	}
+	if sess.ID == r.principal.Session.ID {
+		s.clearSessionCookies(w, r.Request)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// deleteAllSessions is DELETE /v1/account/sessions: every session of the
+// caller, the current one included.
+func (s *Service) deleteAllSessions(w http.ResponseWriter, r *request) error {
+	all, err := s.store.UserSessions(r.Context(), r.principal.User.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.deleteSessions(r.Context(), all...); err != nil {
+		return err
+	}
+	s.clearSessionCookies(w, r.Request)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,195 @@
+package account
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// HeaderNames are the request headers through which the gate hands the
+// verified identity to the upstream. An empty name is not sent (but any
+// client copy of the default name is still removed).
+type HeaderNames struct {
+	ID              string `json:"id,omitempty"`
+	Email           string `json:"email,omitempty"`
+	Name            string `json:"name,omitempty"`
+	Phone           string `json:"phone,omitempty"`
+	EmailVerified   string `json:"email_verified,omitempty"`
+	PhoneVerified   string `json:"phone_verified,omitempty"`
+	SessionID       string `json:"session_id,omitempty"`
+	SessionProvider string `json:"session_provider,omitempty"`
+}
+
+// DefaultHeaderNames are the X-Account-* names of DESIGN.md.
+func DefaultHeaderNames() HeaderNames {
+	return HeaderNames{
+		ID:              "X-Account-Id",
+		Email:           "X-Account-Email",
+		Name:            "X-Account-Name",
+		Phone:           "X-Account-Phone",
+		EmailVerified:   "X-Account-Email-Verified",
+		PhoneVerified:   "X-Account-Phone-Verified",
+		SessionID:       "X-Account-Session-Id",
+		SessionProvider: "X-Account-Session-Provider",
+	}
+}
+
+// WithDefaults fills every empty name with its default.
+func (h HeaderNames) WithDefaults() HeaderNames {
+	d := DefaultHeaderNames()
+	for _, f := range [...]struct{ v, def *string }{
+		{&h.ID, &d.ID}, {&h.Email, &d.Email}, {&h.Name, &d.Name}, {&h.Phone, &d.Phone},
+		{&h.EmailVerified, &d.EmailVerified}, {&h.PhoneVerified, &d.PhoneVerified},
+		{&h.SessionID, &d.SessionID}, {&h.SessionProvider, &d.SessionProvider},
+	} {
+		if *f.v == "" {
+			*f.v = *f.def
+		}
+	}
+	return h
+}
+
+func (h HeaderNames) list() [8]string {
+	return [8]string{h.ID, h.Email, h.Name, h.Phone, h.EmailVerified, h.PhoneVerified, h.SessionID, h.SessionProvider}
+}
+
+// Identity is what the gate tells the upstream, as header and placeholder
+// values.
+type Identity struct {
+	ID              string
+	Email           string
+	Name            string
+	Phone           string
+	EmailVerified   string
+	PhoneVerified   string
+	SessionID       string
+	SessionProvider string
+}
+
+// Identity returns the principal's identity values.
+func (p *Principal) Identity() Identity {
+	id := Identity{
+		ID:            p.User.ID,
+		Email:         p.User.Email,
+		Name:          p.User.Name,
+		Phone:         p.User.Phone,
+		EmailVerified: strconv.FormatBool(p.User.EmailVerification),
+		PhoneVerified: strconv.FormatBool(p.User.PhoneVerification),
+	}
+	if p.Session != nil {
+		id.SessionID = p.Session.ID
+		id.SessionProvider = p.Session.Provider
+	}
+	return id
+}
+
+// sameHeader reports whether two header names are the same once letter
+// case and the _/- spelling are ignored: proxies and frameworks treat
+// X_Account_Id as X-Account-Id, so a client must not smuggle either.
+func sameHeader(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if foldHeaderByte(a[i]) != foldHeaderByte(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func foldHeaderByte(c byte) byte {
+	switch {
+	case c == '_':
+		return '-'
+	case c >= 'A' && c <= 'Z':
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// Strip removes every client-sent copy of the identity headers, in any
+// spelling, including duplicates.
+func (h HeaderNames) Strip(hdr http.Header) {
+	names := h.list()
+	defaults := DefaultHeaderNames().list()
+	for key := range hdr {
+		for i := range names {
+			if (names[i] != "" && sameHeader(key, names[i])) || sameHeader(key, defaults[i]) {
+				delete(hdr, key)
+				break
+			}
+		}
+	}
+}
+
+// Set writes the identity into hdr. Call Strip first.
+func (h HeaderNames) Set(hdr http.Header, id Identity) {
+	names := h.list()
+	values := [8]string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider}
+	for i, n := range names {
+		if n != "" {
+			hdr[http.CanonicalHeaderKey(n)] = []string{values[i]}
+		}
+	}
+}
+
+// GateCheck is the gate's decision for r: the principal, or the error to
+// send (401 general_unauthorized_scope without a valid session, 401
+// user_blocked for a blocked user, 5xx when the store fails).
+func (s *Service) GateCheck(r *http.Request) (*Principal, *Error) {
+	p, err := s.Authenticate(r)
+	if err != nil {
+		e := AsError(err)
+		s.log.Error("gate: verifying session", "path", r.URL.Path, "error", err)
+		return nil, e
+	}
+	if p == nil {
+		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	}
+	if !p.User.Status {
+		return nil, NewError(ErrUserBlocked)
+	}
+	return p, nil
+}
+
+// StripCredentials removes the credentials the gate consumes (the session
+// cookies, X-Fallback-Cookies and X-Appwrite-Session) so the upstream
+// never sees them. Other cookies and headers are kept as they are.
+func (s *Service) StripCredentials(hdr http.Header) {
+	for key := range hdr {
+		if sameHeader(key, "X-Fallback-Cookies") || sameHeader(key, "X-Appwrite-Session") {
+			delete(hdr, key)
+		}
+	}
+	lines := hdr.Values("Cookie")
+	if len(lines) == 0 {
+		return
+	}
+	var kept []string
+	for _, line := range lines {
+		for _, part := range strings.Split(line, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if name == "" || strings.EqualFold(name, s.cookies.name) || strings.EqualFold(name, s.cookies.name+"_legacy") {
+				continue
+			}
+			kept = append(kept, strings.TrimSpace(part))
+		}
+	}
+	if len(kept) == 0 {
+		hdr.Del("Cookie")
+		return
+	}
+	hdr["Cookie"] = []string{strings.Join(kept, "; ")}
+}
+
+// ReturnPath is the same-origin path of r to come back to after signing
+// in. It is always a local path: a request path such as "//evil.example"
+// would otherwise read as a host.
+func ReturnPath(r *http.Request) string {
+	p := r.URL.RequestURI()
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+		return "/"
+	}
+	return p
+}

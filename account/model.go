@@ -1,0 +1,64 @@
+package account
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// User is an account as the store keeps it.
+type User struct {
+	ID        string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Name      string
+	// Email is lowercased; "" means none.
+	Email string
+	// Phone is E.164; "" means none.
+	Phone string
+	// PasswordHash is a PHC or modular-crypt string; "" means no password.
+	PasswordHash string
+	// PasswordUpdate is when the user last chose a password; zero means never.
+	PasswordUpdate    time.Time
+	Registration      time.Time
+	Status            bool
+	EmailVerification bool
+	PhoneVerification bool
+	// Prefs is a JSON object; nil or empty means {}.
+	Prefs json.RawMessage
+}
+
+// Session is a signed-in device. The secret itself is never stored: only its
+// SHA-256 in SecretHash.
+type Session struct {
+	ID                        string
+	UserID                    string
+	CreatedAt                 time.Time
+	Expire                    time.Time
+	Provider                  string
+	ProviderUID               string
+	ProviderAccessToken       string
+	ProviderRefreshToken      string
+	ProviderAccessTokenExpiry time.Time
+	SecretHash                []byte
+	IP                        string
+	UserAgent                 string
+	CountryCode               string
+	Device                    Device
+}
+
+// Device is what the user agent of a session or log entry says about the
+// client. Empty fields are sent as "".
+type Device struct {
+	OSCode              string
+	OSName              string
+	OSVersion           string
+	ClientType          string
+	ClientCode          string
+	ClientName          string
+	ClientVersion       string
+	ClientEngine        string
+	ClientEngineVersion string
+	DeviceName          string
+	DeviceBrand         string
+	DeviceModel         string
+}

@@ -1,0 +1,179 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// PasswordConfig sets the argon2id cost and how many hashes may run at once.
+type PasswordConfig struct {
+	// Memory in KiB; default 19456.
+	Memory uint32
+	// Time is the number of passes; default 2.
+	Time uint32
+	// Threads is the parallelism; default 1.
+	Threads uint8
+	// Concurrency bounds the hashes running at once; default the number
+	// of CPUs. Each holds Memory KiB, so an unbounded number of concurrent
+	// sign-ins would be a memory attack.
+	Concurrency int
+	// Wait is how long a request waits for a free slot before it gets
+	// general_server_busy; default 3s.
+	Wait time.Duration
+}
+
+func (c *PasswordConfig) setDefaults() {
+	if c.Memory == 0 {
+		c.Memory = 19456
+	}
+	if c.Time == 0 {
+		c.Time = 2
+	}
+	if c.Threads == 0 {
+		c.Threads = 1
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = runtime.NumCPU()
+	}
+	if c.Wait <= 0 {
+		c.Wait = 3 * time.Second
+	}
+}
+
+// hasher hashes and verifies passwords under a concurrency bound.
+type hasher struct {
+	cfg   PasswordConfig
+	slots chan struct{}
+	// dummy is a hash of a random password, verified when the user is
+	// unknown so that unknown emails cost as much as wrong passwords.
+	dummy string
+}
+
+func newHasher(cfg PasswordConfig) *hasher {
+	cfg.setDefaults()
+	h := &hasher{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}
+	h.dummy = h.hashNow(newSecret())
+	return h
+}
+
+var errBusy = NewError(ErrGeneralServerBusy)
+
+func (h *hasher) acquire(ctx context.Context) error {
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(h.cfg.Wait)
+	defer t.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return errBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (h *hasher) release() { <-h.slots }
+
+// Hash returns the PHC string of password at the configured cost.
+func (h *hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	return h.hashNow(password), nil
+}
+
+func (h *hasher) hashNow(password string) string {
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, h.cfg.Time, h.cfg.Memory, h.cfg.Threads, 32)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.cfg.Memory, h.cfg.Time, h.cfg.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// Verify reports whether password matches encoded, and whether encoded
+// should be replaced by a hash at the configured cost. An empty encoded
+// (no password) is checked against a dummy hash and never matches, in the
+// same time as a real check.
+func (h *hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer h.release()
+	if encoded == "" {
+		verifyHash(password, h.dummy)
+		return false, false, nil
+	}
+	ok, params := verifyHash(password, encoded)
+	return ok, ok && params != h.currentParams(), nil
+}
+
+func (h *hasher) currentParams() string {
+	return fmt.Sprintf("argon2id:m=%d,t=%d,p=%d", h.cfg.Memory, h.cfg.Time, h.cfg.Threads)
+}
+
+// verifyHash checks password against an argon2id, argon2i or bcrypt hash.
+// params names the algorithm and cost, for the rehash decision.
+func verifyHash(password, encoded string) (ok bool, params string) {
+	switch {
+	case strings.HasPrefix(encoded, "$argon2"):
+		return verifyArgon2(password, encoded)
+	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
+		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password)) == nil, "bcrypt"
+	}
+	return false, ""
+}
+
+var errBadHash = errors.New("malformed password hash")
+
+func verifyArgon2(password, encoded string) (bool, string) {
+	variant, m, t, p, salt, key, err := parseArgon2(encoded)
+	if err != nil {
+		return false, ""
+	}
+	var got []byte
+	if variant == "argon2id" {
+		got = argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(key)))
+	} else {
+		got = argon2.Key([]byte(password), salt, t, m, p, uint32(len(key)))
+	}
+	return subtle.ConstantTimeCompare(got, key) == 1, fmt.Sprintf("%s:m=%d,t=%d,p=%d", variant, m, t, p)
+}
+
+// parseArgon2 reads $argon2id$v=19$m=..,t=..,p=..$salt$key.
+func parseArgon2(encoded string) (variant string, m, t uint32, p uint8, salt, key []byte, err error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || (parts[1] != "argon2id" && parts[1] != "argon2i") {
+		return "", 0, 0, 0, nil, nil, errBadHash
+	}
+	var version int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return "", 0, 0, 0, nil, nil, errBadHash
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil || m == 0 || t == 0 || p == 0 || m > 4<<20 || t > 64 {
+		return "", 0, 0, 0, nil, nil, errBadHash
+	}
+	b64 := base64.RawStdEncoding
+	if salt, err = b64.DecodeString(parts[4]); err != nil {
+		return "", 0, 0, 0, nil, nil, errBadHash
+	}
+	if key, err = b64.DecodeString(parts[5]); err != nil || len(key) < 16 {
+		return "", 0, 0, 0, nil, nil, errBadHash
+	}
+	return parts[1], m, t, p, salt, key, nil
+}

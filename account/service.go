@@ -1,0 +1,210 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Version is sent as the `version` field of every error (part A item 34).
+const Version = "accountgate-0.1.0"
+
+// Config configures one project's Service. Zero values take the defaults
+// named on each field.
+type Config struct {
+	// ProjectID is the Appwrite project id this service answers for; required.
+	ProjectID string
+	// Store persists users and sessions; required.
+	Store Store
+	// Secret signs tokens. Empty: a random one is generated and persisted
+	// in the store, so restarts keep tokens valid.
+	Secret []byte
+	// Platforms are the hosts allowed as Origin, in CORS and in redirect
+	// URLs: exact names, "*" or "*.suffix".
+	Platforms []string
+	// PublicURL is the base of every link the service builds; required.
+	PublicURL string
+	// SessionDuration is the lifetime given to new sessions; default one year.
+	SessionDuration time.Duration
+	// MaxSessions per user; creating one more deletes the oldest. Default 10.
+	MaxSessions int
+	// Password sets the hashing cost and concurrency.
+	Password PasswordConfig
+	// CookieDomain, if set, scopes the session cookie to a parent domain
+	// (single sign-on across subdomains). Default: host-only.
+	CookieDomain string
+	// CacheSize bounds the session-verification cache; default 100000,
+	// negative disables it.
+	CacheSize int
+	// CacheTTL is how long a verified session is trusted without reading
+	// the store again; default 10s.
+	CacheTTL time.Duration
+	// PurgeInterval is how often expired sessions are deleted; default 10m.
+	PurgeInterval time.Duration
+	// Logger receives the service's logs; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// ClientIP returns the client address of a request, honouring the
+	// trusted proxies of the server in front; default the remote address.
+	ClientIP func(*http.Request) string
+	// IsHTTPS reports whether the client connected over https; default
+	// r.TLS != nil.
+	IsHTTPS func(*http.Request) bool
+}
+
+// Service is one project's account system.
+type Service struct {
+	cfg       Config
+	store     Store
+	secret    []byte
+	publicURL *url.URL
+	hasher    *hasher
+	cache     *sessionCache
+	cookies   cookieWriter
+	log       *slog.Logger
+	now       func() time.Time
+	api       http.Handler
+}
+
+// New checks cfg, applies defaults and returns a ready service. It reads
+// (or creates) the persisted project secret, so it needs the store.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	cfg.setDefaults()
+	pub, _ := url.Parse(cfg.PublicURL)
+	s := &Service{
+		cfg:       cfg,
+		store:     cfg.Store,
+		publicURL: pub,
+		hasher:    newHasher(cfg.Password),
+		cache:     newSessionCache(cfg.CacheSize, cfg.CacheTTL),
+		cookies:   cookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
+		log:       cfg.Logger.With("project", cfg.ProjectID),
+		now:       cfg.Now,
+	}
+	s.secret = cfg.Secret
+	if len(s.secret) == 0 {
+		fresh := make([]byte, 32)
+		rand.Read(fresh)
+		stored, err := s.store.SettingOrInit(ctx, "project_secret", fresh)
+		if err != nil {
+			return nil, fmt.Errorf("loading the project secret: %w", err)
+		}
+		s.secret = stored
+	}
+	s.api = s.routes()
+	return s, nil
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if !validKey(c.ProjectID) {
+		errs = append(errs, fmt.Errorf("project id %q: %s", c.ProjectID, descUID))
+	}
+	if c.Store == nil {
+		errs = append(errs, errors.New("no store configured"))
+	}
+	if err := CheckPublicURL(c.PublicURL); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SessionDuration < 0 {
+		errs = append(errs, errors.New("session duration must not be negative"))
+	}
+	if c.MaxSessions < 0 || c.MaxSessions > 1000 {
+		errs = append(errs, errors.New("max sessions must be between 1 and 1000"))
+	}
+	if len(c.Secret) > 0 && len(c.Secret) < 32 {
+		errs = append(errs, errors.New("secret must be at least 32 bytes"))
+	}
+	return errors.Join(errs...)
+}
+
+// CheckPublicURL reports whether u can be a public base URL: absolute
+// http(s) with a host, no query or fragment.
+func CheckPublicURL(u string) error {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.Fragment != "" {
+		return fmt.Errorf("public URL %q must be an absolute http(s) URL without query or fragment", u)
+	}
+	return nil
+}
+
+func (c *Config) setDefaults() {
+	if c.SessionDuration == 0 {
+		c.SessionDuration = 365 * 24 * time.Hour
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = 10
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = 100000
+	}
+	if c.CacheTTL <= 0 {
+		c.CacheTTL = 10 * time.Second
+	}
+	if c.PurgeInterval <= 0 {
+		c.PurgeInterval = 10 * time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.ClientIP == nil {
+		c.ClientIP = func(r *http.Request) string {
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				return r.RemoteAddr
+			}
+			return host
+		}
+	}
+	if c.IsHTTPS == nil {
+		c.IsHTTPS = func(r *http.Request) bool { return r.TLS != nil }
+	}
+}
+
+// ProjectID is the project this service answers for.
+func (s *Service) ProjectID() string { return s.cfg.ProjectID }
+
+// now returns the clock's time at millisecond precision in UTC, the
+// precision of every stored and sent datetime.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// Run does the background work (purging expired sessions) until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.cfg.PurgeInterval)
+	defer t.Stop()
+	for {
+		s.purge(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) purge(ctx context.Context) {
+	n, err := s.store.DeleteExpiredSessions(ctx, s.clock())
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("purging expired sessions", "error", err)
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Info("purged expired sessions", "count", n)
+	}
+}

@@ -1,0 +1,162 @@
+package account
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Principal is a verified caller: the session it presented and its user.
+// Both are read-only snapshots shared with the cache.
+type Principal struct {
+	User    *User
+	Session *Session
+	// hash is the SHA-256 of the presented session secret.
+	hash [32]byte
+}
+
+// credential finds the session token of a request, in Appwrite's order:
+// the cookie, its legacy twin, X-Appwrite-Session, then X-Fallback-Cookies.
+// fromFallback says whether the fallback header was used.
+func (s *Service) credential(r *http.Request) (tok sessionToken, ok bool) {
+	for _, name := range [2]string{s.cookies.name, s.cookies.name + "_legacy"} {
+		if c, err := r.Cookie(name); err == nil {
+			if tok, ok = decodeSessionToken(c.Value); ok {
+				return tok, true
+			}
+		}
+	}
+	if v := r.Header.Get("X-Appwrite-Session"); v != "" {
+		if tok, ok = decodeSessionToken(v); ok {
+			return tok, true
+		}
+	}
+	if v, found := decodeFallbackCookies(r.Header.Get("X-Fallback-Cookies"), s.cookies.name); found {
+		return decodeSessionToken(v)
+	}
+	return tok, false
+}
+
+// Authenticate resolves the caller of r. No credentials, an unknown or
+// expired session, or a token whose user id does not match all give
+// (nil, nil): a guest. Errors are technical failures only. Blocked users
+// are returned as they are; callers decide (see Principal.User.Status).
+func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
+	tok, ok := s.credential(r)
+	if !ok {
+		return nil, nil
+	}
+	return s.verify(r.Context(), tok)
+}
+
+func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, error) {
+	hash := hashSecret(tok.Secret)
+	now := s.now()
+	if v := s.cache.get(hash, now); v != nil {
+		if v.session.UserID != tok.ID {
+			return nil, nil
+		}
+		return &Principal{User: v.user, Session: v.session, hash: hash}, nil
+	}
+	sess, err := s.store.SessionBySecretHash(ctx, hash[:])
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading session: %w", err)
+	}
+	// The lookup was by hash; compare again in constant time so that no
+	// store-specific comparison decides alone.
+	if subtle.ConstantTimeCompare(sess.SecretHash, hash[:]) != 1 || sess.UserID != tok.ID || !now.Before(sess.Expire) {
+		return nil, nil
+	}
+	user, err := s.store.UserByID(ctx, sess.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading user: %w", err)
+	}
+	s.cache.put(hash, sess, user, now)
+	return &Principal{User: user, Session: sess, hash: hash}, nil
+}
+
+// newSessionInput describes a sign-in.
+type newSessionInput struct {
+	user        *User
+	provider    string
+	providerUID string
+	r           *http.Request
+}
+
+// createSession stores a new session for in.user, prunes the user's oldest
+// sessions beyond MaxSessions, and returns the session and its secret.
+func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Session, string, error) {
+	now := s.clock()
+	secret := newSecret()
+	hash := hashSecret(secret)
+	sess := &Session{
+		ID:          newID(now),
+		UserID:      in.user.ID,
+		CreatedAt:   now,
+		Expire:      now.Add(s.cfg.SessionDuration),
+		Provider:    in.provider,
+		ProviderUID: in.providerUID,
+		SecretHash:  hash[:],
+		IP:          s.cfg.ClientIP(in.r),
+		UserAgent:   truncate(in.r.UserAgent(), 1024),
+		CountryCode: "--",
+	}
+	var pruned []*Session
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return fmt.Errorf("creating session: %w", err)
+		}
+		all, err := tx.UserSessions(ctx, in.user.ID)
+		if err != nil {
+			return fmt.Errorf("listing sessions: %w", err)
+		}
+		for i := 0; i < len(all)-s.cfg.MaxSessions; i++ {
+			if err := tx.DeleteSession(ctx, all[i].ID); err != nil && !errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("pruning session: %w", err)
+			}
+			pruned = append(pruned, all[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	for _, p := range pruned {
+		s.cache.dropSession(hashKey(p.SecretHash))
+	}
+	return sess, secret, nil
+}
+
+// deleteSessions removes sessions and forgets them in the cache at once.
+func (s *Service) deleteSessions(ctx context.Context, sessions ...*Session) error {
+	for _, sess := range sessions {
+		if err := s.store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("deleting session %s: %w", sess.ID, err)
+		}
+		s.cache.dropSession(hashKey(sess.SecretHash))
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// hashKey turns a stored secret hash into a cache key.
+func hashKey(b []byte) [32]byte {
+	var k [32]byte
+	copy(k[:], b)
+	return k
+}

@@ -1,0 +1,67 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by a store when the requested record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by a store when a write would break a unique key
+// (user id, email, phone, session id or secret).
+var ErrConflict = errors.New("conflict")
+
+// ErrUnavailable wraps store errors that mean the backend cannot be reached
+// right now; the API answers them with 503 instead of 500.
+var ErrUnavailable = errors.New("store unavailable")
+
+// Users persists accounts.
+type Users interface {
+	// CreateUser inserts u; a taken id, email or phone gives ErrConflict.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByID returns the user or ErrNotFound.
+	UserByID(ctx context.Context, id string) (*User, error)
+	// UserByEmail returns the user with this (lowercased) email or ErrNotFound.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UpdateUser overwrites every field of the user u.ID; ErrNotFound if it
+	// is gone, ErrConflict if the new email or phone is taken.
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// Sessions persists sessions.
+type Sessions interface {
+	// CreateSession inserts s; a taken id or secret hash gives ErrConflict.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByID returns the session or ErrNotFound.
+	SessionByID(ctx context.Context, id string) (*Session, error)
+	// SessionBySecretHash returns the session whose SecretHash equals hash,
+	// or ErrNotFound.
+	SessionBySecretHash(ctx context.Context, hash []byte) (*Session, error)
+	// UserSessions lists a user's sessions, oldest first, expired ones too.
+	UserSessions(ctx context.Context, userID string) ([]*Session, error)
+	// DeleteSession removes one session; ErrNotFound if there was none.
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteExpiredSessions removes the sessions that expired before now and
+	// says how many went.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Settings keeps small per-project values such as the generated secret.
+type Settings interface {
+	// SettingOrInit returns the value stored under key, storing value first
+	// if there is none yet. Concurrent callers all get the first stored value.
+	SettingOrInit(ctx context.Context, key string, value []byte) ([]byte, error)
+}
+
+// Store is everything the service persists, plus transactions.
+type Store interface {
+	Users
+	Sessions
+	Settings
+	// WithTx runs fn in one transaction: it commits if fn returns nil and
+	// rolls back otherwise. The Store passed to fn must be used for every
+	// call inside it.
+	WithTx(ctx context.Context, fn func(tx Store) error) error
+}

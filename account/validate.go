@@ -1,0 +1,149 @@
+package account
+
+import (
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+)
+
+// Validator descriptions, as Appwrite 1.3 words them; they become part of
+// the 400 message "Invalid <param>: <description>".
+const (
+	descCustomID           = "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
+	descUID                = "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore"
+	descEmail              = "Value must be a valid email address"
+	descPassword           = "Password must be at least 8 characters"
+	descPasswordDictionary = "Password must be at least 8 characters and should not be one of the commonly used password."
+)
+
+func descText(max int) string {
+	return "Value must be a valid string and at least 1 chars and no longer than " + itoa(max) + " chars"
+}
+
+// validKey reports whether s follows the Key rules: at most 36 chars of
+// [A-Za-z0-9._-], not starting with a special char.
+func validKey(s string) bool {
+	if s == "" || len(s) > 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '.' || c == '-' || c == '_':
+			if i == 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validText reports whether s has between 1 and max characters.
+func validText(s string, max int) bool {
+	n := utf8.RuneCountInString(s)
+	return utf8.ValidString(s) && n >= 1 && n <= max
+}
+
+// normalizeEmail trims and lowercases, as every route does (part A item 11).
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// validEmail follows PHP's FILTER_VALIDATE_EMAIL closely enough for
+// Appwrite's clients: ASCII only, a local part of at most 64 characters, at
+// most 254 in all, and a domain with a dot (or an IP literal in brackets).
+func validEmail(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	return validLocalPart(local) && validDomain(domain)
+}
+
+func validLocalPart(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		inner := s[1 : len(s)-1]
+		for i := 0; i < len(inner); i++ {
+			c := inner[i]
+			if c < 0x20 || c > 0x7e {
+				return false
+			}
+			if c == '\\' {
+				i++
+				continue
+			}
+			if c == '"' {
+				return false
+			}
+		}
+		return true
+	}
+	if s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			continue
+		}
+		if !strings.ContainsRune("!#$%&'*+/=?^_`{|}~.-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+func validDomain(s string) bool {
+	if len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
+		lit := s[1 : len(s)-1]
+		lit = strings.TrimPrefix(lit, "IPv6:")
+		_, err := netip.ParseAddr(lit)
+		return err == nil
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 || len(s) > 253 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}

@@ -1,0 +1,282 @@
+package caddymodule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// App is the `accountgate` app: the named projects that the account_api
+// and account_gate handlers refer to.
+type App struct {
+	// Projects by id. The id is the Appwrite project id clients send.
+	Projects map[string]*Project `json:"projects,omitempty"`
+
+	services map[string]*account.Service
+	acquired []StoreConfig
+	cancel   context.CancelFunc
+	logger   *zap.Logger
+}
+
+// Project configures one project.
+type Project struct {
+	// Store is where users and sessions live; required.
+	Store StoreConfig `json:"store"`
+	// Secret signs tokens; may be a {env.NAME} placeholder. Default: a
+	// random secret generated once and persisted in the store.
+	Secret string `json:"secret,omitempty"`
+	// Platforms are the hosts allowed as Origin, in CORS and in redirect
+	// URLs ("*.example.com" matches subdomains). Default: none.
+	Platforms []string `json:"platforms,omitempty"`
+	// PublicURL is the base of every link built for users; required.
+	PublicURL string `json:"public_url,omitempty"`
+	// SessionDuration is the lifetime of new sessions. Default 1 year.
+	SessionDuration caddy.Duration `json:"session_duration,omitempty"`
+	// MaxSessions per user; one more deletes the oldest. Default 10.
+	MaxSessions int `json:"max_sessions,omitempty"`
+	// Password sets the argon2id cost. Default m=19456 KiB, t=2, p=1.
+	Password *PasswordConfig `json:"password,omitempty"`
+	// CookieDomain scopes the session cookie to a parent domain for
+	// single sign-on across subdomains. Default: host-only.
+	CookieDomain string `json:"cookie_domain,omitempty"`
+	// CacheSize bounds the session-verification cache. Default 100000;
+	// -1 disables it.
+	CacheSize int `json:"cache_size,omitempty"`
+	// CacheTTL is how long a verified session is trusted without reading
+	// the store. Default 10s.
+	CacheTTL caddy.Duration `json:"cache_ttl,omitempty"`
+}
+
+// StoreConfig names a store: kind "sqlite" with a file path as DSN.
+type StoreConfig struct {
+	Kind string `json:"kind"`
+	DSN  string `json:"dsn"`
+}
+
+// PasswordConfig is the argon2id cost and the hashing concurrency bound.
+type PasswordConfig struct {
+	// MemoryKiB per hash. Default 19456.
+	MemoryKiB uint32 `json:"memory_kib,omitempty"`
+	// Iterations (time cost). Default 2.
+	Iterations uint32 `json:"iterations,omitempty"`
+	// Parallelism (threads). Default 1.
+	Parallelism uint8 `json:"parallelism,omitempty"`
+	// Concurrency bounds hashes running at once. Default: the CPU count.
+	Concurrency int `json:"concurrency,omitempty"`
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "accountgate", New: func() caddy.Module { return new(App) }}
+}
+
+// Provision resolves placeholders, opens the stores and builds a service
+// per project.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.logger = ctx.Logger()
+	repl := caddy.NewReplacer()
+	for _, p := range a.Projects {
+		if p == nil {
+			continue
+		}
+		p.Secret = repl.ReplaceAll(p.Secret, "")
+		p.PublicURL = repl.ReplaceAll(p.PublicURL, "")
+		p.Store.DSN = repl.ReplaceAll(p.Store.DSN, "")
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	a.services = make(map[string]*account.Service, len(a.Projects))
+	for _, id := range a.projectIDs() {
+		p := a.Projects[id]
+		st, err := acquireStore(ctx, p.Store)
+		if err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
+		}
+		a.acquired = append(a.acquired, p.Store)
+		svc, err := account.New(ctx, p.serviceConfig(id, st, ctx))
+		if err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
+		}
+		a.services[id] = svc
+	}
+	return nil
+}
+
+func (p *Project) serviceConfig(id string, st account.Store, ctx caddy.Context) account.Config {
+	cfg := account.Config{
+		ProjectID:       id,
+		Store:           st,
+		Secret:          []byte(p.Secret),
+		Platforms:       p.Platforms,
+		PublicURL:       p.PublicURL,
+		SessionDuration: time.Duration(p.SessionDuration),
+		MaxSessions:     p.MaxSessions,
+		CookieDomain:    p.CookieDomain,
+		CacheSize:       p.CacheSize,
+		CacheTTL:        time.Duration(p.CacheTTL),
+		Logger:          ctx.Slogger(),
+		ClientIP:        clientIP,
+		IsHTTPS:         isHTTPS,
+	}
+	if p.Password != nil {
+		cfg.Password = account.PasswordConfig{Memory: p.Password.MemoryKiB, Time: p.Password.Iterations,
+			Threads: p.Password.Parallelism, Concurrency: p.Password.Concurrency}
+	}
+	return cfg
+}
+
+// clientIP is Caddy's client IP, which honours the server's
+// trusted_proxies (part A item 30).
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
+		return ip
+	}
+	return r.RemoteAddr
+}
+
+// isHTTPS trusts X-Forwarded-Proto only from one of Caddy's trusted
+// proxies (part A item 29).
+func isHTTPS(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	trusted, _ := caddyhttp.GetVar(r.Context(), caddyhttp.TrustedProxyVarKey).(bool)
+	return trusted && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+func (a *App) projectIDs() []string {
+	ids := make([]string, 0, len(a.Projects))
+	for id := range a.Projects {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Validate reports every configuration problem at once. It does no I/O.
+func (a *App) Validate() error {
+	var errs []error
+	dsns := map[string]string{}
+	for _, id := range a.projectIDs() {
+		p := a.Projects[id]
+		if p == nil {
+			errs = append(errs, fmt.Errorf("project %s: empty configuration", id))
+			continue
+		}
+		if err := p.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("project %s: %w", id, err))
+		}
+		// Tables carry no project id, so two projects in one database
+		// would see each other's users.
+		key := storeKey(p.Store)
+		if other, ok := dsns[key]; ok {
+			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, p.Store.DSN))
+		}
+		dsns[key] = id
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Project) validate() error {
+	var errs []error
+	switch p.Store.Kind {
+	case "sqlite":
+		if p.Store.DSN == "" {
+			errs = append(errs, errors.New("store sqlite needs a file path"))
+		}
+	case "":
+		errs = append(errs, errors.New("no store configured (e.g. store sqlite ./data/app.db)"))
+	default:
+		errs = append(errs, fmt.Errorf("unknown store kind %q (supported: sqlite)", p.Store.Kind))
+	}
+	if p.PublicURL == "" {
+		errs = append(errs, errors.New("public_url is required (the base of links sent to users)"))
+	} else if err := account.CheckPublicURL(p.PublicURL); err != nil {
+		errs = append(errs, err)
+	}
+	if p.Secret != "" && len(p.Secret) < 32 {
+		errs = append(errs, errors.New("secret must be at least 32 characters"))
+	}
+	if p.SessionDuration < 0 {
+		errs = append(errs, errors.New("session_duration must not be negative"))
+	}
+	if p.MaxSessions < 0 || p.MaxSessions > 1000 {
+		errs = append(errs, errors.New("max_sessions must be between 1 and 1000"))
+	}
+	if p.Password != nil && p.Password.MemoryKiB != 0 && p.Password.MemoryKiB < 8*uint32(max(p.Password.Parallelism, 1)) {
+		errs = append(errs, errors.New("password memory must be at least 8 KiB per thread"))
+	}
+	return errors.Join(errs...)
+}
+
+// Start runs each project's background work until Stop.
+func (a *App) Start() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	for _, svc := range a.services {
+		go svc.Run(ctx)
+	}
+	return nil
+}
+
+// Stop ends the background work.
+func (a *App) Stop() error {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	return nil
+}
+
+// Cleanup releases the stores Provision acquired; safe after a partial
+// Provision.
+func (a *App) Cleanup() error {
+	var errs []error
+	for _, c := range a.acquired {
+		if err := releaseStore(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.acquired = nil
+	return errors.Join(errs...)
+}
+
+// service returns the project's service, for the handlers.
+func (a *App) service(id string) (*account.Service, error) {
+	svc, ok := a.services[id]
+	if !ok {
+		known := a.projectIDs()
+		return nil, fmt.Errorf("unknown accountgate project %q (configured: %s)", id, strings.Join(known, ", "))
+	}
+	return svc, nil
+}
+
+// appFrom loads the accountgate app for a handler's Provision.
+func appFrom(ctx caddy.Context) (*App, error) {
+	v, err := ctx.App("accountgate")
+	if err != nil {
+		return nil, fmt.Errorf("loading the accountgate app: %w", err)
+	}
+	return v.(*App), nil
+}
+
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.Validator    = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)

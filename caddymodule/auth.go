@@ -1,0 +1,230 @@
+package caddymodule
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+func init() {
+	caddy.RegisterModule(Gate{})
+}
+
+// Gate lets a request through only with a valid session of its project,
+// and hands the verified identity to the next handlers as request headers
+// and {http.auth.user.*} placeholders.
+type Gate struct {
+	// Project is the id of a project of the accountgate app; required.
+	Project string `json:"project"`
+	// Headers renames the identity headers. Default X-Account-Id etc.
+	Headers account.HeaderNames `json:"headers,omitempty"`
+	// Require lists extra conditions: "verified_email", "verified_phone".
+	Require []string `json:"require,omitempty"`
+	// OnFailRedirect, if set, sends browsers (Accept: text/html) without a
+	// valid session there, with the page they asked for in the `return`
+	// query parameter. API clients always get the 401 JSON error.
+	OnFailRedirect string `json:"on_fail_redirect,omitempty"`
+	// KeepCredentials passes the session cookies and headers to the
+	// upstream. Default false: the upstream never sees them.
+	KeepCredentials bool `json:"keep_credentials,omitempty"`
+
+	svc     *account.Service
+	headers account.HeaderNames
+}
+
+// CaddyModule returns the Caddy module information.
+func (Gate) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.account_gate", New: func() caddy.Module { return new(Gate) }}
+}
+
+// Provision finds the project's service.
+func (g *Gate) Provision(ctx caddy.Context) error {
+	app, err := appFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if g.svc, err = app.service(g.Project); err != nil {
+		return err
+	}
+	g.headers = g.Headers.WithDefaults()
+	if g.OnFailRedirect != "" {
+		if u, _ := url.Parse(g.OnFailRedirect); u != nil && u.Host != "" && !g.svc.AllowedHost(u.Hostname()) {
+			return fmt.Errorf("account_gate: on_fail redirect host %q is not a platform of project %s", u.Hostname(), g.Project)
+		}
+	}
+	return nil
+}
+
+// Validate checks the handler's own configuration.
+func (g *Gate) Validate() error {
+	var errs []error
+	if g.Project == "" {
+		errs = append(errs, errors.New("account_gate: a project id is required"))
+	}
+	for _, r := range g.Require {
+		if r != "verified_email" && r != "verified_phone" {
+			errs = append(errs, fmt.Errorf("account_gate: unknown requirement %q (verified_email, verified_phone)", r))
+		}
+	}
+	if g.OnFailRedirect != "" {
+		u, err := url.Parse(g.OnFailRedirect)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("account_gate: on_fail redirect: %v", err))
+		case u.Host == "" && !strings.HasPrefix(u.Path, "/"):
+			errs = append(errs, errors.New("account_gate: on_fail redirect must be an absolute path or an http(s) URL"))
+		case u.Host != "" && u.Scheme != "http" && u.Scheme != "https":
+			errs = append(errs, errors.New("account_gate: on_fail redirect must be an absolute path or an http(s) URL"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ServeHTTP strips client copies of the identity headers on every path,
+// verifies the session, then sets the verified identity and calls next.
+func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	// First, always: a client must never reach the upstream with its own
+	// X-Account-* headers, whether the request is allowed or not.
+	g.headers.Strip(r.Header)
+
+	p, e := g.svc.GateCheck(r)
+	if e == nil {
+		e = g.requirements(p)
+	}
+	if e != nil {
+		g.refuse(w, r, e)
+		return nil
+	}
+	id := p.Identity()
+	g.headers.Set(r.Header, id)
+	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
+		repl.Set("http.auth.user.id", id.ID)
+		repl.Set("http.auth.user.email", id.Email)
+		repl.Set("http.auth.user.name", id.Name)
+		repl.Set("http.auth.user.phone", id.Phone)
+		repl.Set("http.auth.user.email_verified", id.EmailVerified)
+		repl.Set("http.auth.user.phone_verified", id.PhoneVerified)
+		repl.Set("http.auth.user.session_id", id.SessionID)
+		repl.Set("http.auth.user.session_provider", id.SessionProvider)
+	}
+	if !g.KeepCredentials {
+		g.svc.StripCredentials(r.Header)
+	}
+	return next.ServeHTTP(w, r)
+}
+
+func (g *Gate) requirements(p *account.Principal) *account.Error {
+	for _, req := range g.Require {
+		switch {
+		case req == "verified_email" && !p.User.EmailVerification:
+			return account.Errorf(account.ErrUserUnauthorized, "The email address of this account is not verified.")
+		case req == "verified_phone" && !p.User.PhoneVerification:
+			return account.Errorf(account.ErrUserUnauthorized, "The phone number of this account is not verified.")
+		}
+	}
+	return nil
+}
+
+// refuse answers a request the gate does not let through: a redirect to
+// the sign-in page for browsers when configured, else the JSON error.
+func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) {
+	if g.OnFailRedirect != "" && e.Status() == http.StatusUnauthorized && wantsHTML(r) {
+		target, _ := url.Parse(g.OnFailRedirect)
+		q := target.Query()
+		q.Set("return", account.ReturnPath(r))
+		target.RawQuery = q.Encode()
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, target.String(), http.StatusFound)
+		return
+	}
+	account.WriteError(w, e)
+}
+
+func wantsHTML(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// UnmarshalCaddyfile sets up the gate from Caddyfile tokens:
+//
+//	account_gate <project> {
+//		require verified_email|verified_phone ...
+//		on_fail redirect <path-or-url>
+//		keep_credentials
+//		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
+//	}
+func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // directive name
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	g.Project = d.Val()
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "require":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			for _, a := range args {
+				if a != "verified_email" && a != "verified_phone" {
+					return d.Errf("unknown requirement %q (verified_email, verified_phone)", a)
+				}
+			}
+			g.Require = append(g.Require, args...)
+		case "on_fail":
+			args := d.RemainingArgs()
+			if len(args) != 2 || args[0] != "redirect" {
+				return d.Err("usage: on_fail redirect <path-or-url>")
+			}
+			g.OnFailRedirect = args[1]
+		case "keep_credentials":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			g.KeepCredentials = true
+		case "header":
+			args := d.RemainingArgs()
+			if len(args) != 2 {
+				return d.ArgErr()
+			}
+			if err := setHeaderName(&g.Headers, args[0], args[1]); err != nil {
+				return d.Err(err.Error())
+			}
+		default:
+			return d.Errf("unrecognized subdirective %q", d.Val())
+		}
+	}
+	return nil
+}
+
+func setHeaderName(h *account.HeaderNames, field, name string) error {
+	fields := map[string]*string{
+		"id": &h.ID, "email": &h.Email, "name": &h.Name, "phone": &h.Phone,
+		"email_verified": &h.EmailVerified, "phone_verified": &h.PhoneVerified,
+		"session_id": &h.SessionID, "session_provider": &h.SessionProvider,
+	}
+	p, ok := fields[field]
+	if !ok {
+		return fmt.Errorf("unknown identity header %q", field)
+	}
+	*p = name
+	return nil
+}
+
+var (
+	_ caddy.Provisioner           = (*Gate)(nil)
+	_ caddy.Validator             = (*Gate)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Gate)(nil)
+	_ caddyfile.Unmarshaler       = (*Gate)(nil)
+)

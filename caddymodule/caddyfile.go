@@ -1,0 +1,173 @@
+package caddymodule
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+func init() {
+	httpcaddyfile.RegisterGlobalOption("accountgate", parseGlobal)
+	httpcaddyfile.RegisterHandlerDirective("account_api", func(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+		v := new(APIHandler)
+		return v, v.UnmarshalCaddyfile(h.Dispenser)
+	})
+	httpcaddyfile.RegisterHandlerDirective("account_gate", func(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error) {
+		v := new(Gate)
+		return v, v.UnmarshalCaddyfile(h.Dispenser)
+	})
+	// The API and the gate run before the handlers that answer requests
+	// (respond, reverse_proxy, file_server…) and before handle/route, so
+	// a top-level gate guards every route. Users need no `order` option.
+	httpcaddyfile.RegisterDirectiveOrder("account_api", httpcaddyfile.After, "forward_auth")
+	httpcaddyfile.RegisterDirectiveOrder("account_gate", httpcaddyfile.Before, "request_header")
+}
+
+// parseGlobal parses the global option:
+//
+//	accountgate {
+//		project <id> {
+//			store sqlite <path>
+//			secret <secret>
+//			platform <host> ...
+//			public_url <url>
+//			session_duration <duration>
+//			max_sessions <n>
+//			password_cost <memory KiB> <iterations> <parallelism>
+//			password_concurrency <n>
+//			cookie_domain <domain>
+//			cache_size <n>
+//			cache_ttl <duration>
+//		}
+//	}
+//
+// The option may appear more than once; projects accumulate.
+func parseGlobal(d *caddyfile.Dispenser, existing any) (any, error) {
+	app := &App{Projects: map[string]*Project{}}
+	if prev, ok := existing.(httpcaddyfile.App); ok {
+		if err := json.Unmarshal(prev.Value, app); err != nil {
+			return nil, err
+		}
+	}
+	d.Next() // option name
+	if d.NextArg() {
+		return nil, d.ArgErr()
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		if d.Val() != "project" {
+			return nil, d.Errf("unrecognized subdirective %q (expected project)", d.Val())
+		}
+		if !d.NextArg() {
+			return nil, d.ArgErr()
+		}
+		id := d.Val()
+		if _, dup := app.Projects[id]; dup {
+			return nil, d.Errf("project %q is defined twice", id)
+		}
+		if d.NextArg() {
+			return nil, d.ArgErr()
+		}
+		p := &Project{}
+		if err := parseProject(d, p); err != nil {
+			return nil, err
+		}
+		app.Projects[id] = p
+	}
+	return httpcaddyfile.App{Name: "accountgate", Value: caddyconfig.JSON(app, nil)}, nil
+}
+
+func parseProject(d *caddyfile.Dispenser, p *Project) error {
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		sub := d.Val()
+		args := d.RemainingArgs()
+		one := func() (string, error) {
+			if len(args) != 1 {
+				return "", d.ArgErr()
+			}
+			return args[0], nil
+		}
+		var err error
+		switch sub {
+		case "store":
+			if len(args) != 2 {
+				return d.Err("usage: store sqlite <path>")
+			}
+			if args[0] != "sqlite" {
+				return d.Errf("unknown store kind %q (supported: sqlite)", args[0])
+			}
+			p.Store = StoreConfig{Kind: args[0], DSN: args[1]}
+		case "secret":
+			p.Secret, err = one()
+		case "platform":
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			p.Platforms = append(p.Platforms, args...)
+		case "public_url":
+			p.PublicURL, err = one()
+		case "session_duration":
+			p.SessionDuration, err = durationArg(d, args)
+		case "max_sessions":
+			p.MaxSessions, err = intArg(d, args)
+		case "password_cost":
+			if len(args) != 3 {
+				return d.Err("usage: password_cost <memory KiB> <iterations> <parallelism>")
+			}
+			m, err1 := strconv.ParseUint(args[0], 10, 32)
+			t, err2 := strconv.ParseUint(args[1], 10, 32)
+			par, err3 := strconv.ParseUint(args[2], 10, 8)
+			if err1 != nil || err2 != nil || err3 != nil || m == 0 || t == 0 || par == 0 {
+				return d.Err("password_cost needs three positive integers: memory KiB, iterations, parallelism")
+			}
+			if p.Password == nil {
+				p.Password = &PasswordConfig{}
+			}
+			p.Password.MemoryKiB, p.Password.Iterations, p.Password.Parallelism = uint32(m), uint32(t), uint8(par)
+		case "password_concurrency":
+			if p.Password == nil {
+				p.Password = &PasswordConfig{}
+			}
+			p.Password.Concurrency, err = intArg(d, args)
+		case "cookie_domain":
+			p.CookieDomain, err = one()
+		case "cache_size":
+			p.CacheSize, err = intArg(d, args)
+		case "cache_ttl":
+			p.CacheTTL, err = durationArg(d, args)
+		default:
+			return d.Errf("unrecognized subdirective %q", sub)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func intArg(d *caddyfile.Dispenser, args []string) (int, error) {
+	if len(args) != 1 {
+		return 0, d.ArgErr()
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil {
+		return 0, d.Errf("%q is not an integer", args[0])
+	}
+	return n, nil
+}
+
+func durationArg(d *caddyfile.Dispenser, args []string) (caddy.Duration, error) {
+	if len(args) != 1 {
+		return 0, d.ArgErr()
+	}
+	v, err := caddy.ParseDuration(args[0])
+	if err != nil || v < time.Second {
+		return 0, d.Errf("%q is not a duration of at least 1s", args[0])
+	}
+	return caddy.Duration(v), nil
+}

@@ -1,0 +1,87 @@
+package caddymodule
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+func init() {
+	caddy.RegisterModule(APIHandler{})
+}
+
+// APIHandler serves the Appwrite Account API (/v1/account and below) for
+// one project and passes every other request to the next handler.
+type APIHandler struct {
+	// Project is the id of a project of the accountgate app; required.
+	Project string `json:"project"`
+
+	api http.Handler
+}
+
+// CaddyModule returns the Caddy module information.
+func (APIHandler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.handlers.account_api", New: func() caddy.Module { return new(APIHandler) }}
+}
+
+// Provision finds the project's service in the accountgate app.
+func (h *APIHandler) Provision(ctx caddy.Context) error {
+	app, err := appFrom(ctx)
+	if err != nil {
+		return err
+	}
+	svc, err := app.service(h.Project)
+	if err != nil {
+		return err
+	}
+	h.api = svc.APIHandler()
+	return nil
+}
+
+// Validate checks the handler's own configuration.
+func (h *APIHandler) Validate() error {
+	if h.Project == "" {
+		return errors.New("account_api: a project id is required")
+	}
+	return nil
+}
+
+// ServeHTTP answers API paths itself (always with Appwrite JSON, never a
+// Caddy error) and hands the rest on.
+func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if !account.IsAPIPath(r.URL.Path) {
+		return next.ServeHTTP(w, r)
+	}
+	h.api.ServeHTTP(w, r)
+	return nil
+}
+
+// UnmarshalCaddyfile sets up the handler from Caddyfile tokens:
+//
+//	account_api <project>
+func (h *APIHandler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
+	d.Next() // directive name
+	if !d.NextArg() {
+		return d.ArgErr()
+	}
+	h.Project = d.Val()
+	if d.NextArg() {
+		return d.ArgErr()
+	}
+	if d.NextBlock(d.Nesting()) {
+		return d.Err("account_api takes no block")
+	}
+	return nil
+}
+
+var (
+	_ caddy.Provisioner           = (*APIHandler)(nil)
+	_ caddy.Validator             = (*APIHandler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*APIHandler)(nil)
+	_ caddyfile.Unmarshaler       = (*APIHandler)(nil)
+)

@@ -1,0 +1,420 @@
+// Helpers for the end-to-end tests: free ports, a demo upstream that echoes
+// what it received, a real Caddy process (env CADDY_BIN) configured with the
+// accountgate directives, raw HTTP requests, and a browser-ish `window` shim
+// for the official Appwrite web SDK.
+//
+// Typical use in a test file:
+//
+//   const env = useCaddy();            // registers before/after hooks
+//   test('…', async () => { fetch(`${env.origin}/v1/account`) … });
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const PROJECT = 'test';
+
+// ---------------------------------------------------------------- ports
+
+/** A TCP port that was free a moment ago (listen on 127.0.0.1:0, close). */
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = net.createServer();
+		srv.unref();
+		srv.on('error', reject);
+		srv.listen(0, '127.0.0.1', () => {
+			const { port } = srv.address();
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+// ---------------------------------------------------------------- upstream
+
+/**
+ * Starts the demo upstream: answers every request with 200 and JSON
+ * {method, url, headers}, where headers is req.rawHeaders as [name, value]
+ * pairs (spelling, order and duplicates preserved). Every request is also
+ * recorded in `requests`.
+ */
+export async function startUpstream() {
+	const requests = [];
+	const server = http.createServer((req, res) => {
+		const headers = [];
+		for (let i = 0; i < req.rawHeaders.length; i += 2) {
+			headers.push([req.rawHeaders[i], req.rawHeaders[i + 1]]);
+		}
+		const seen = { method: req.method, url: req.url, headers };
+		requests.push(seen);
+		req.resume();
+		req.on('end', () => {
+			const body = JSON.stringify(seen);
+			res.writeHead(200, {
+				'Content-Type': 'application/json',
+				'Content-Length': Buffer.byteLength(body),
+			});
+			res.end(body);
+		});
+	});
+	await new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', resolve);
+	});
+	const { port } = server.address();
+	return {
+		port,
+		requests,
+		async close() {
+			server.closeAllConnections();
+			await new Promise((resolve) => server.close(() => resolve()));
+		},
+	};
+}
+
+// ---------------------------------------------------------------- Caddy
+
+function indent(lines, tabs) {
+	const pad = '\t'.repeat(tabs);
+	return lines.flatMap((l) => String(l).split('\n')).map((l) => pad + l.trim()).join('\n');
+}
+
+function token(s) {
+	return /\s|"/.test(s) ? JSON.stringify(s) : s;
+}
+
+/**
+ * The Caddyfile used by the tests: admin off (several Caddy processes never
+ * fight over :2019), the Account API and the gate on one site, in front of
+ * the demo upstream. projectLines go into the `project` block, gateLines into
+ * an `account_gate` block.
+ */
+export function caddyfile({ dir, port, upstreamPort, project = PROJECT, projectLines = [], gateLines = [] }) {
+	const gate = gateLines.length
+		? `\taccount_gate ${project} {\n${indent(gateLines, 2)}\n\t}`
+		: `\taccount_gate ${project}`;
+	const extra = projectLines.length ? '\n' + indent(projectLines, 3) : '';
+	return `{
+	admin off
+	persist_config off
+	auto_https off
+	storage file_system ${token(path.join(dir, 'caddy'))}
+	accountgate {
+		project ${project} {
+			store sqlite ${token(path.join(dir, project + '.db'))}
+			platform localhost
+			public_url http://localhost:${port}${extra}
+		}
+	}
+}
+
+http://localhost:${port}, http://127.0.0.1:${port} {
+	account_api ${project}
+${gate}
+	reverse_proxy 127.0.0.1:${upstreamPort}
+}
+`;
+}
+
+const MAX_OUTPUT = 256 * 1024;
+
+/**
+ * Writes the Caddyfile into a new temp dir and starts `$CADDY_BIN run`.
+ * Resolves once the port answers HTTP. Rejects, with Caddy's output, when
+ * Caddy exits or does not answer in time.
+ */
+export async function startCaddy({ upstreamPort, projectLines = [], gateLines = [], project = PROJECT } = {}) {
+	const bin = process.env.CADDY_BIN;
+	if (!bin) {
+		throw new Error('CADDY_BIN is not set: build Caddy with scripts/build-caddy (scripts/test does all of this)');
+	}
+	const dir = await mkdtemp(path.join(os.tmpdir(), 'accountgate-e2e-'));
+	const port = await freePort();
+	const config = caddyfile({ dir, port, upstreamPort, project, projectLines, gateLines });
+	const file = path.join(dir, 'Caddyfile');
+	await writeFile(file, config);
+
+	let output = '';
+	const collect = (chunk) => {
+		output += chunk.toString();
+		if (output.length > MAX_OUTPUT) output = output.slice(-MAX_OUTPUT);
+	};
+	const child = spawn(bin, ['run', '--config', file, '--adapter', 'caddyfile'], {
+		cwd: dir,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: {
+			...process.env,
+			XDG_CONFIG_HOME: path.join(dir, 'config'),
+			XDG_DATA_HOME: path.join(dir, 'data'),
+		},
+	});
+	child.stdout.on('data', collect);
+	child.stderr.on('data', collect);
+	let spawnError = null;
+	child.on('error', (err) => {
+		spawnError = err;
+	});
+	const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+	const handle = {
+		port,
+		dir,
+		config,
+		project,
+		origin: `http://localhost:${port}`,
+		endpoint: `http://localhost:${port}/v1`,
+		output: () => output,
+		tail: (n = 60) => output.trimEnd().split('\n').slice(-n).join('\n'),
+		async stop() {
+			if (child.exitCode === null && child.signalCode === null && !spawnError) {
+				child.kill('SIGTERM');
+				const done = await Promise.race([exited, sleep(5000, null)]);
+				if (done === null) {
+					child.kill('SIGKILL');
+					await exited;
+				}
+			}
+		},
+	};
+
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		if (spawnError) {
+			throw new Error(`cannot start Caddy (${bin}): ${spawnError.message}`);
+		}
+		if (child.exitCode !== null || child.signalCode !== null) {
+			throw new Error(
+				`Caddy exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered on port ${port}.\n` +
+					`--- Caddyfile ---\n${config}--- Caddy output ---\n${output}`,
+			);
+		}
+		if (await answers(port)) break;
+		if (Date.now() > deadline) {
+			await handle.stop();
+			throw new Error(`Caddy did not answer on port ${port} within 30 s.\n--- Caddy output ---\n${output}`);
+		}
+		await sleep(50);
+	}
+	return handle;
+}
+
+function answers(port) {
+	return new Promise((resolve) => {
+		const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 1000, headers: { Host: `localhost:${port}` } }, (res) => {
+			res.resume();
+			resolve(true);
+		});
+		req.on('timeout', () => req.destroy());
+		req.on('error', () => resolve(false));
+	});
+}
+
+/**
+ * Registers before/after hooks that start the demo upstream and Caddy for the
+ * current test file (or describe block) and stop them afterwards (SIGTERM,
+ * then SIGKILL). The returned object is filled in by the `before` hook. When
+ * a test failed, Caddy's output is printed and its temp dir is kept.
+ */
+export function useCaddy(options = {}) {
+	const env = { upstream: null, caddy: null, port: 0, origin: '', endpoint: '' };
+	let failed = false;
+	before(async () => {
+		env.upstream = await startUpstream();
+		env.caddy = await startCaddy({ ...options, upstreamPort: env.upstream.port });
+		env.port = env.caddy.port;
+		env.origin = env.caddy.origin;
+		env.endpoint = env.caddy.endpoint;
+	});
+	afterEach((t) => {
+		if (t.passed === false) failed = true;
+	});
+	after(async () => {
+		if (env.caddy) {
+			await env.caddy.stop();
+			if (failed || process.env.E2E_VERBOSE === '1') {
+				process.stderr.write(
+					`\n--- Caddy output (${env.caddy.origin}, dir ${env.caddy.dir}) ---\n${env.caddy.tail(200)}\n--- end of Caddy output ---\n`,
+				);
+			}
+			if (!failed && process.env.E2E_KEEP_TMP !== '1') {
+				await rm(env.caddy.dir, { recursive: true, force: true });
+			}
+		}
+		if (env.upstream) await env.upstream.close();
+	});
+	return env;
+}
+
+// ---------------------------------------------------------------- requests
+
+/**
+ * A raw HTTP/1.1 request with node:http. `headers` is a list of [name, value]
+ * pairs sent exactly as given (spelling, order, duplicates, underscores);
+ * a Host header is added when missing. Resolves with status, headers
+ * (node's lowercased object), rawHeaders pairs, setCookie list, text and
+ * json (null when the body is not JSON).
+ */
+export function rawRequest(url, { method = 'GET', headers = [], body } = {}) {
+	const u = new URL(url);
+	const flat = [];
+	if (!headers.some(([n]) => n.toLowerCase() === 'host')) flat.push('Host', u.host);
+	for (const [n, v] of headers) flat.push(n, v);
+	if (body !== undefined && !headers.some(([n]) => n.toLowerCase() === 'content-length')) {
+		flat.push('Content-Length', String(Buffer.byteLength(body)));
+	}
+	return new Promise((resolve, reject) => {
+		const req = http.request(
+			{ host: u.hostname === 'localhost' ? '127.0.0.1' : u.hostname, port: u.port, method, path: u.pathname + u.search, headers: flat },
+			(res) => {
+				let text = '';
+				res.setEncoding('utf8');
+				res.on('data', (d) => (text += d));
+				res.on('end', () => {
+					const rawHeaders = [];
+					for (let i = 0; i < res.rawHeaders.length; i += 2) rawHeaders.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+					let json = null;
+					try {
+						json = JSON.parse(text);
+					} catch {
+						json = null;
+					}
+					resolve({ status: res.statusCode, headers: res.headers, rawHeaders, setCookie: res.headers['set-cookie'] ?? [], text, json });
+				});
+			},
+		);
+		req.on('error', reject);
+		req.setTimeout(15_000, () => req.destroy(new Error(`timeout: ${method} ${url}`)));
+		if (body !== undefined) req.write(body);
+		req.end();
+	});
+}
+
+/** Parses one Set-Cookie line into {name, value, attrs} (attribute names lowercased). */
+export function parseSetCookie(line) {
+	const [pair, ...rest] = line.split(';');
+	const eq = pair.indexOf('=');
+	const attrs = {};
+	for (const a of rest) {
+		const t = a.trim();
+		if (!t) continue;
+		const i = t.indexOf('=');
+		if (i < 0) attrs[t.toLowerCase()] = true;
+		else attrs[t.slice(0, i).trim().toLowerCase()] = t.slice(i + 1).trim();
+	}
+	return { name: pair.slice(0, eq).trim(), value: pair.slice(eq + 1).trim(), attrs };
+}
+
+/** Headers of a [name, value] list whose name matches `name` ignoring case and '-' vs '_'. */
+export function headerValues(pairs, name) {
+	const norm = (s) => s.toLowerCase().replaceAll('_', '-');
+	return pairs.filter(([n]) => norm(n) === norm(name)).map(([, v]) => v);
+}
+
+// ---------------------------------------------------------------- data
+
+export function randomSuffix() {
+	return randomBytes(6).toString('hex');
+}
+
+/** A fresh address for one test: `<prefix>-<random>@example.com`. */
+export function uniqueEmail(prefix = 'user') {
+	return `${prefix}-${randomSuffix()}@example.com`;
+}
+
+// ISO 8601 with milliseconds and +00:00, as in the contract (§1.6, decision 9).
+export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/;
+
+// ---------------------------------------------------------------- SDK shim
+
+class MemoryStorage {
+	#m = new Map();
+	getItem(k) {
+		return this.#m.has(String(k)) ? this.#m.get(String(k)) : null;
+	}
+	setItem(k, v) {
+		this.#m.set(String(k), String(v));
+	}
+	removeItem(k) {
+		this.#m.delete(String(k));
+	}
+	clear() {
+		this.#m.clear();
+	}
+	get length() {
+		return this.#m.size;
+	}
+}
+
+let shim = null;
+
+/**
+ * Installs `globalThis.window` for the Appwrite web SDK 11.0.1 in Node. The
+ * SDK (dist/esm/sdk.js, Client.call) reads `window.localStorage
+ * .getItem('cookieFallback')` into the X-Fallback-Cookies request header and
+ * stores the X-Fallback-Cookies response header with setItem, warning via
+ * `window.console.warn`; fetch comes from cross-fetch (node-fetch), which keeps
+ * no cookies. So in Node the session lives only in that localStorage entry.
+ *
+ * `window.localStorage` is one global, so the shim switches it: runAs(storage,
+ * fn) makes `storage` the active one while fn runs, and calls are serialized so
+ * that two SDK clients never see each other's storage. Call before importing
+ * the SDK.
+ */
+export function installBrowserShim() {
+	if (shim) return shim;
+	const fallback = new MemoryStorage();
+	let active = fallback;
+	let queue = Promise.resolve();
+	const quietConsole = Object.create(console);
+	quietConsole.warn = (...args) => {
+		if (String(args[0]).startsWith('Appwrite is using localStorage')) return;
+		console.warn(...args);
+	};
+	globalThis.window = {
+		get localStorage() {
+			return active;
+		},
+		console: quietConsole,
+		setTimeout: globalThis.setTimeout.bind(globalThis),
+		clearTimeout: globalThis.clearTimeout.bind(globalThis),
+	};
+	shim = {
+		newStorage: () => new MemoryStorage(),
+		runAs(storage, fn) {
+			const run = queue.then(async () => {
+				active = storage;
+				try {
+					return await fn();
+				} finally {
+					active = fallback;
+				}
+			});
+			queue = run.then(
+				() => undefined,
+				() => undefined,
+			);
+			return run;
+		},
+	};
+	return shim;
+}
+
+/**
+ * Wraps an SDK service (Account, …) so that every method call runs with the
+ * given storage as window.localStorage.
+ */
+export function bindStorage(service, storage) {
+	const s = installBrowserShim();
+	return new Proxy(service, {
+		get(target, prop, receiver) {
+			const v = Reflect.get(target, prop, receiver);
+			if (typeof v !== 'function') return v;
+			return (...args) => s.runAs(storage, () => v.apply(target, args));
+		},
+	});
+}

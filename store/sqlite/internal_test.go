@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// TestPragmas checks that the DSNs took effect on both pools, since the
+// driver ignores a misspelt pragma silently.
+func TestPragmas(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := map[string]string{
+		"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "10000",
+	}
+	for pool, db := range map[string]*sql.DB{"writer": s.writer, "reader": s.reader} {
+		for pragma, v := range want {
+			var got string
+			if err := db.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatalf("%s: PRAGMA %s: %v", pool, pragma, err)
+			}
+			if !strings.EqualFold(got, v) {
+				t.Errorf("%s: %s = %s, want %s", pool, pragma, got, v)
+			}
+		}
+	}
+	if _, err := s.reader.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('k', x'00')"); err == nil {
+		t.Error("the reader pool accepted a write")
+	}
+}
+
+func TestTimeConversion(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Time
+		ms   int64
+		back time.Time
+	}{
+		{time.Time{}, 0, time.Time{}},
+		{time.Date(2026, 1, 2, 3, 4, 5, 678_999_999, time.UTC), 1767323045678,
+			time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)},
+		{time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC), -1000,
+			time.Date(1969, 12, 31, 23, 59, 59, 0, time.UTC)},
+	} {
+		if got := millis(tc.in); got != tc.ms {
+			t.Errorf("millis(%v) = %d, want %d", tc.in, got, tc.ms)
+		}
+		if got := fromMillis(tc.ms); got != tc.back {
+			t.Errorf("fromMillis(%d) = %v, want %v", tc.ms, got, tc.back)
+		}
+	}
+}
+
+func TestWrapBusy(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// Another connection holds the write lock past a short busy timeout.
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(50)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	_, err = other.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('k', x'00')")
+	if err = wrap("test", err); !errors.Is(err, account.ErrUnavailable) {
+		t.Errorf("busy error = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestStoredForm checks the column values other tools see: 0 for the zero
+// time, NULL for no email or phone, {} for no prefs.
+func TestStoredForm(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		created, registration int64
+		email, phone          sql.NullString
+		prefs                 string
+	)
+	err = s.reader.QueryRowContext(ctx,
+		`SELECT created_at, registration, email, phone, prefs FROM users WHERE id = 'u1'`).
+		Scan(&created, &registration, &email, &phone, &prefs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created != 0 || registration != 0 || email.Valid || phone.Valid || prefs != "{}" {
+		t.Errorf("stored %d %d %v %v %q, want 0 0 NULL NULL {}", created, registration, email, phone, prefs)
+	}
+}

@@ -1,0 +1,102 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// userColumns is the column list of every user query, in scanUser order.
+const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
+	password_update, registration, status, email_verification, phone_verification, prefs`
+
+// CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
+func (h handles) CreateUser(ctx context.Context, u *account.User) error {
+	_, err := h.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+	if err != nil {
+		return wrap("create user", err)
+	}
+	return nil
+}
+
+// UserByID returns the user or account.ErrNotFound.
+func (h handles) UserByID(ctx context.Context, id string) (*account.User, error) {
+	u, err := scanUser(h.r.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return nil, wrap("user by id", err)
+	}
+	return u, nil
+}
+
+// UserByEmail returns the user with this email or account.ErrNotFound. ""
+// matches nobody, since a missing email is stored as NULL.
+func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+	u, err := scanUser(h.r.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE email = ?`, email))
+	if err != nil {
+		return nil, wrap("user by email", err)
+	}
+	return u, nil
+}
+
+// UpdateUser overwrites every field of user u.ID but the id itself;
+// account.ErrNotFound if it is gone, account.ErrConflict if the new email or
+// phone is taken.
+func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
+	// The SET list is userColumns without id, which goes last, to WHERE.
+	args := append(userArgs(u)[1:], u.ID)
+	res, err := h.w.ExecContext(ctx, `UPDATE users SET
+		created_at = ?, updated_at = ?, name = ?, email = ?, phone = ?, password_hash = ?,
+		password_update = ?, registration = ?, status = ?, email_verification = ?,
+		phone_verification = ?, prefs = ?
+		WHERE id = ?`, args...)
+	if err != nil {
+		return wrap("update user", err)
+	}
+	return rowsAffected("update user", res)
+}
+
+// userArgs returns u's values in userColumns order.
+func userArgs(u *account.User) []any {
+	prefs := bytes.TrimSpace(u.Prefs)
+	if len(prefs) == 0 {
+		prefs = []byte("{}")
+	}
+	return []any{
+		u.ID, millis(u.CreatedAt), millis(u.UpdatedAt), u.Name,
+		nullIfEmpty(u.Email), nullIfEmpty(u.Phone), u.PasswordHash,
+		millis(u.PasswordUpdate), millis(u.Registration),
+		u.Status, u.EmailVerification, u.PhoneVerification,
+		// A string, as the column is TEXT and STRICT refuses a BLOB.
+		string(prefs),
+	}
+}
+
+// scanUser reads one row of userColumns.
+func scanUser(row *sql.Row) (*account.User, error) {
+	var (
+		u                      account.User
+		email, phone           sql.NullString
+		created, updated       int64
+		passwordUpdate, regist int64
+		prefs                  string
+	)
+	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
+		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs)
+	if err != nil {
+		return nil, err
+	}
+	u.CreatedAt = fromMillis(created)
+	u.UpdatedAt = fromMillis(updated)
+	u.Email = email.String
+	u.Phone = phone.String
+	u.PasswordUpdate = fromMillis(passwordUpdate)
+	u.Registration = fromMillis(regist)
+	u.Prefs = json.RawMessage(prefs)
+	return &u, nil
+}

@@ -1,0 +1,8 @@
+// Package storetest is the conformance suite for account.Store backends.
+// Every backend's tests call Run (or the Run* groups) with an Opener that
+// returns a fresh, migrated, empty store, so all backends are held to the
+// same contract: round-trips of every field, ErrConflict and ErrNotFound
+// where account/store.go promises them, and transactional rollback. The
+// suite uses fixed times at millisecond precision, the precision every
+// backend is required to keep.
+package storetest

@@ -1,0 +1,164 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// Opener returns a fresh, migrated, empty store for one test. The backend's
+// test registers the cleanup (t.Cleanup) that closes and removes it.
+type Opener func(t *testing.T) account.Store
+
+// Run runs the whole conformance suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	t.Run("Users", func(t *testing.T) { RunUsers(t, open) })
+	t.Run("Sessions", func(t *testing.T) { RunSessions(t, open) })
+	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
+	t.Run("Tx", func(t *testing.T) { RunTx(t, open) })
+}
+
+// base is the fixed time the suite builds on: fixed so failures reproduce,
+// with milliseconds so that losing them is caught.
+var base = time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
+
+// at returns base moved by d.
+func at(d time.Duration) time.Time { return base.Add(d) }
+
+// errOf fails the test unless errors.Is(err, want); want nil means success.
+func errOf(t *testing.T, what string, err, want error) {
+	t.Helper()
+	switch {
+	case want == nil && err != nil:
+		t.Fatalf("%s: unexpected error: %v", what, err)
+	case want != nil && !errors.Is(err, want):
+		t.Fatalf("%s: error = %v, want %v", what, err, want)
+	}
+}
+
+// mustCreateUser creates u or fails the test.
+func mustCreateUser(t *testing.T, s account.Store, u *account.User) {
+	t.Helper()
+	errOf(t, "CreateUser "+u.ID, s.CreateUser(context.Background(), u), nil)
+}
+
+// mustCreateSession creates s or fails the test.
+func mustCreateSession(t *testing.T, st account.Store, s *account.Session) {
+	t.Helper()
+	errOf(t, "CreateSession "+s.ID, st.CreateSession(context.Background(), s), nil)
+}
+
+// diff collects field mismatches so that one failure reports them all.
+type diff []string
+
+// time compares times with Equal: backends may return another location.
+func (d *diff) time(field string, got, want time.Time) {
+	if !got.Equal(want) {
+		*d = append(*d, fmt.Sprintf("%s = %v, want %v", field, got, want))
+	}
+}
+
+// eq compares comparable values.
+func (d *diff) eq(field string, got, want any) {
+	if got != want {
+		*d = append(*d, fmt.Sprintf("%s = %#v, want %#v", field, got, want))
+	}
+}
+
+// bytes compares byte slices, nil equal to empty.
+func (d *diff) bytes(field string, got, want []byte) {
+	if !bytes.Equal(got, want) {
+		*d = append(*d, fmt.Sprintf("%s = %x, want %x", field, got, want))
+	}
+}
+
+// json compares JSON documents by value, since a backend may reformat them;
+// an empty want means {}.
+func (d *diff) json(field string, got, want json.RawMessage) {
+	if len(bytes.TrimSpace(want)) == 0 {
+		want = json.RawMessage("{}")
+	}
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		*d = append(*d, fmt.Sprintf("%s = %q, not JSON: %v", field, got, err))
+		return
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		panic(fmt.Sprintf("storetest: bad want JSON %q: %v", want, err))
+	}
+	if !reflect.DeepEqual(g, w) {
+		*d = append(*d, fmt.Sprintf("%s = %s, want %s", field, got, want))
+	}
+}
+
+// report fails the test if d holds mismatches.
+func (d diff) report(t *testing.T, what string) {
+	t.Helper()
+	for _, m := range d {
+		t.Errorf("%s: %s", what, m)
+	}
+}
+
+// checkUser compares every field of got with want.
+func checkUser(t *testing.T, what string, got, want *account.User) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: nil user", what)
+	}
+	var d diff
+	d.eq("ID", got.ID, want.ID)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("UpdatedAt", got.UpdatedAt, want.UpdatedAt)
+	d.eq("Name", got.Name, want.Name)
+	d.eq("Email", got.Email, want.Email)
+	d.eq("Phone", got.Phone, want.Phone)
+	d.eq("PasswordHash", got.PasswordHash, want.PasswordHash)
+	d.time("PasswordUpdate", got.PasswordUpdate, want.PasswordUpdate)
+	d.time("Registration", got.Registration, want.Registration)
+	d.eq("Status", got.Status, want.Status)
+	d.eq("EmailVerification", got.EmailVerification, want.EmailVerification)
+	d.eq("PhoneVerification", got.PhoneVerification, want.PhoneVerification)
+	d.json("Prefs", got.Prefs, want.Prefs)
+	d.report(t, what)
+}
+
+// checkSession compares every field of got with want.
+func checkSession(t *testing.T, what string, got, want *account.Session) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: nil session", what)
+	}
+	var d diff
+	d.eq("ID", got.ID, want.ID)
+	d.eq("UserID", got.UserID, want.UserID)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("Expire", got.Expire, want.Expire)
+	d.eq("Provider", got.Provider, want.Provider)
+	d.eq("ProviderUID", got.ProviderUID, want.ProviderUID)
+	d.eq("ProviderAccessToken", got.ProviderAccessToken, want.ProviderAccessToken)
+	d.eq("ProviderRefreshToken", got.ProviderRefreshToken, want.ProviderRefreshToken)
+	d.time("ProviderAccessTokenExpiry", got.ProviderAccessTokenExpiry, want.ProviderAccessTokenExpiry)
+	d.bytes("SecretHash", got.SecretHash, want.SecretHash)
+	d.eq("IP", got.IP, want.IP)
+	d.eq("UserAgent", got.UserAgent, want.UserAgent)
+	d.eq("CountryCode", got.CountryCode, want.CountryCode)
+	// Device holds only strings, so == compares it whole.
+	d.eq("Device", got.Device, want.Device)
+	d.report(t, what)
+}
+
+// sessionIDs lists the ids of ss in order.
+func sessionIDs(ss []*account.Session) []string {
+	ids := make([]string, 0, len(ss))
+	for _, s := range ss {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}

@@ -1,0 +1,111 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// errAbort is what the callbacks below return to force a rollback.
+var errAbort = errors.New("storetest: abort")
+
+// RunTx checks account.Store.WithTx: commit on nil, rollback of every kind
+// of write on error, and reads inside the transaction seeing its writes.
+func RunTx(t *testing.T, open Opener) {
+	ctx := context.Background()
+
+	t.Run("Commit", func(t *testing.T) {
+		s := open(t)
+		err := s.WithTx(ctx, func(tx account.Store) error {
+			if err := tx.CreateUser(ctx, fullUser("u1", "u1@example.com", "")); err != nil {
+				return err
+			}
+			// The transaction reads its own writes.
+			if _, err := tx.UserByID(ctx, "u1"); err != nil {
+				return err
+			}
+			if _, err := tx.UserByEmail(ctx, "u1@example.com"); err != nil {
+				return err
+			}
+			if err := tx.CreateSession(ctx, fullSession("s1", "u1")); err != nil {
+				return err
+			}
+			list, err := tx.UserSessions(ctx, "u1")
+			if err != nil || len(list) != 1 {
+				t.Errorf("UserSessions in tx = %d sessions, %v; want 1", len(list), err)
+			}
+			_, err = tx.SettingOrInit(ctx, "k", []byte("in tx"))
+			return err
+		})
+		errOf(t, "WithTx", err, nil)
+		got, err := s.UserByID(ctx, "u1")
+		errOf(t, "UserByID after commit", err, nil)
+		checkUser(t, "committed user", got, fullUser("u1", "u1@example.com", ""))
+		_, err = s.SessionByID(ctx, "s1")
+		errOf(t, "SessionByID after commit", err, nil)
+		v, err := s.SettingOrInit(ctx, "k", []byte("after"))
+		errOf(t, "SettingOrInit after commit", err, nil)
+		if string(v) != "in tx" {
+			t.Errorf("setting = %q, want %q", v, "in tx")
+		}
+	})
+
+	t.Run("RollbackOnError", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, &account.User{ID: "existing", Name: "before"})
+		mustCreateSession(t, s, minimalSession("old", "existing", at(-time.Hour)))
+		err := s.WithTx(ctx, func(tx account.Store) error {
+			steps := []error{
+				tx.CreateUser(ctx, fullUser("u1", "u1@example.com", "+15550000001")),
+				tx.UpdateUser(ctx, &account.User{ID: "existing", Name: "after"}),
+				tx.CreateSession(ctx, fullSession("s1", "u1")),
+				tx.DeleteSession(ctx, "old"),
+			}
+			for _, err := range steps {
+				if err != nil {
+					t.Errorf("write in tx: %v", err)
+				}
+			}
+			if _, err := tx.SettingOrInit(ctx, "k", []byte("rolled back")); err != nil {
+				t.Errorf("SettingOrInit in tx: %v", err)
+			}
+			return errAbort
+		})
+		errOf(t, "WithTx", err, errAbort)
+		_, err = s.UserByID(ctx, "u1")
+		errOf(t, "UserByID of rolled back user", err, account.ErrNotFound)
+		_, err = s.UserByEmail(ctx, "u1@example.com")
+		errOf(t, "UserByEmail of rolled back user", err, account.ErrNotFound)
+		got, err := s.UserByID(ctx, "existing")
+		errOf(t, "UserByID existing", err, nil)
+		checkUser(t, "update rolled back", got, &account.User{ID: "existing", Name: "before"})
+		_, err = s.SessionByID(ctx, "s1")
+		errOf(t, "SessionByID of rolled back session", err, account.ErrNotFound)
+		_, err = s.SessionByID(ctx, "old")
+		errOf(t, "SessionByID of undeleted session", err, nil)
+		v, err := s.SettingOrInit(ctx, "k", []byte("kept"))
+		errOf(t, "SettingOrInit after rollback", err, nil)
+		if string(v) != "kept" {
+			t.Errorf("setting = %q, want %q", v, "kept")
+		}
+		// The store is still usable for writes.
+		mustCreateUser(t, s, fullUser("u1", "u1@example.com", "+15550000001"))
+	})
+
+	t.Run("ConflictInTx", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, &account.User{ID: "u1", Email: "taken@example.com"})
+		err := s.WithTx(ctx, func(tx account.Store) error {
+			if err := tx.CreateUser(ctx, &account.User{ID: "u2"}); err != nil {
+				return err
+			}
+			return tx.CreateUser(ctx, &account.User{ID: "u3", Email: "taken@example.com"})
+		})
+		errOf(t, "WithTx", err, account.ErrConflict)
+		_, err = s.UserByID(ctx, "u2")
+		errOf(t, "UserByID u2", err, account.ErrNotFound)
+	})
+}

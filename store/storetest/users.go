@@ -1,0 +1,186 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// fullUser returns a user with every field set, each to a distinct value.
+func fullUser(id, email, phone string) *account.User {
+	return &account.User{
+		ID:        id,
+		CreatedAt: at(0),
+		UpdatedAt: at(time.Hour + 1*time.Millisecond),
+		Name:      "Ada Lovelace " + id,
+		Email:     email,
+		Phone:     phone,
+		// A modular-crypt string has '$' and '/' a backend must not mangle.
+		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaC8rPQ",
+		// Another zone: the instant must survive, whatever zone comes back.
+		PasswordUpdate:    at(2*time.Hour + 2*time.Millisecond).In(time.FixedZone("UTC+5", 5*3600)),
+		Registration:      at(-24 * time.Hour),
+		Status:            true,
+		EmailVerification: true,
+		PhoneVerification: true,
+		Prefs:             json.RawMessage(`{"theme":"dark","n":2,"nested":{"a":[1,"x"]}}`),
+	}
+}
+
+// RunUsers checks account.Users: round-trips, conflicts, misses and updates.
+func RunUsers(t *testing.T, open Opener) {
+	ctx := context.Background()
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := open(t)
+		minimal := &account.User{ID: "u-min"}
+		unicode := fullUser("u-uni", "zoë@example.org", "+33612345678")
+		unicode.Name = "Zoë 山田 🙂"
+		unicode.Status, unicode.EmailVerification = false, false
+		unicode.Prefs = nil
+		for _, u := range []*account.User{fullUser("u-full", "ada@example.com", "+15551234567"), minimal, unicode} {
+			mustCreateUser(t, s, u)
+			got, err := s.UserByID(ctx, u.ID)
+			errOf(t, "UserByID "+u.ID, err, nil)
+			checkUser(t, "UserByID "+u.ID, got, u)
+			if u.Email == "" {
+				continue
+			}
+			got, err = s.UserByEmail(ctx, u.Email)
+			errOf(t, "UserByEmail "+u.Email, err, nil)
+			checkUser(t, "UserByEmail "+u.Email, got, u)
+		}
+	})
+
+	t.Run("ZeroTimesAndEmptyFields", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, &account.User{ID: "u1"})
+		got, err := s.UserByID(ctx, "u1")
+		errOf(t, "UserByID", err, nil)
+		for name, tm := range map[string]time.Time{
+			"CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt,
+			"PasswordUpdate": got.PasswordUpdate, "Registration": got.Registration,
+		} {
+			if !tm.IsZero() {
+				t.Errorf("%s = %v, want the zero time", name, tm)
+			}
+		}
+		if got.Email != "" || got.Phone != "" || got.PasswordHash != "" || got.Name != "" {
+			t.Errorf("empty strings came back as %+v", got)
+		}
+		var prefs map[string]any
+		if err := json.Unmarshal(got.Prefs, &prefs); err != nil || len(prefs) != 0 {
+			t.Errorf("Prefs = %q, want {} (err %v)", got.Prefs, err)
+		}
+	})
+
+	t.Run("ManyUsersWithoutEmailOrPhone", func(t *testing.T) {
+		s := open(t)
+		for _, id := range []string{"a", "b", "c"} {
+			mustCreateUser(t, s, &account.User{ID: id, Name: id})
+		}
+		for _, id := range []string{"a", "b", "c"} {
+			got, err := s.UserByID(ctx, id)
+			errOf(t, "UserByID "+id, err, nil)
+			checkUser(t, "UserByID "+id, got, &account.User{ID: id, Name: id})
+		}
+		_, err := s.UserByEmail(ctx, "")
+		errOf(t, `UserByEmail("")`, err, account.ErrNotFound)
+	})
+
+	t.Run("CreateConflicts", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			user *account.User
+		}{
+			{"DuplicateID", &account.User{ID: "taken", Email: "other@example.com"}},
+			{"DuplicateEmail", &account.User{ID: "new", Email: "taken@example.com"}},
+			{"DuplicatePhone", &account.User{ID: "new", Phone: "+15550000000"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := open(t)
+				first := fullUser("taken", "taken@example.com", "+15550000000")
+				mustCreateUser(t, s, first)
+				errOf(t, "CreateUser", s.CreateUser(ctx, tc.user), account.ErrConflict)
+				// The failed insert changed nothing.
+				got, err := s.UserByID(ctx, "taken")
+				errOf(t, "UserByID", err, nil)
+				checkUser(t, "UserByID after conflict", got, first)
+				if tc.user.ID != "taken" {
+					_, err := s.UserByID(ctx, tc.user.ID)
+					errOf(t, "UserByID of rejected user", err, account.ErrNotFound)
+				}
+			})
+		}
+	})
+
+	t.Run("NotFound", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, fullUser("u1", "a@example.com", ""))
+		_, err := s.UserByID(ctx, "missing")
+		errOf(t, "UserByID", err, account.ErrNotFound)
+		_, err = s.UserByEmail(ctx, "missing@example.com")
+		errOf(t, "UserByEmail", err, account.ErrNotFound)
+		// The lookup is exact: callers lowercase emails before storing them.
+		_, err = s.UserByEmail(ctx, "A@example.com")
+		errOf(t, "UserByEmail in another case", err, account.ErrNotFound)
+	})
+
+	t.Run("Update", func(t *testing.T) {
+		s := open(t)
+		mustCreateUser(t, s, &account.User{ID: "u1", Email: "old@example.com", CreatedAt: at(0)})
+		want := fullUser("u1", "new@example.com", "+15559999999")
+		want.UpdatedAt = at(48 * time.Hour)
+		errOf(t, "UpdateUser", s.UpdateUser(ctx, want), nil)
+		got, err := s.UserByID(ctx, "u1")
+		errOf(t, "UserByID", err, nil)
+		checkUser(t, "after update", got, want)
+		got, err = s.UserByEmail(ctx, "new@example.com")
+		errOf(t, "UserByEmail new", err, nil)
+		checkUser(t, "by new email", got, want)
+		_, err = s.UserByEmail(ctx, "old@example.com")
+		errOf(t, "UserByEmail old", err, account.ErrNotFound)
+
+		// Back to all-empty: times to zero, email and phone to none.
+		cleared := &account.User{ID: "u1"}
+		errOf(t, "UpdateUser to empty", s.UpdateUser(ctx, cleared), nil)
+		got, err = s.UserByID(ctx, "u1")
+		errOf(t, "UserByID", err, nil)
+		checkUser(t, "after clearing", got, cleared)
+		// The email it gave up is free again.
+		mustCreateUser(t, s, &account.User{ID: "u2", Email: "new@example.com"})
+	})
+
+	t.Run("UpdateErrors", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			update *account.User
+			want   error
+		}{
+			{"TakenEmail", &account.User{ID: "u2", Email: "one@example.com"}, account.ErrConflict},
+			{"TakenPhone", &account.User{ID: "u2", Phone: "+15551111111"}, account.ErrConflict},
+			{"UnknownID", &account.User{ID: "nobody", Email: "nobody@example.com"}, account.ErrNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := open(t)
+				one := fullUser("u1", "one@example.com", "+15551111111")
+				two := fullUser("u2", "two@example.com", "+15552222222")
+				mustCreateUser(t, s, one)
+				mustCreateUser(t, s, two)
+				errOf(t, "UpdateUser", s.UpdateUser(ctx, tc.update), tc.want)
+				for _, u := range []*account.User{one, two} {
+					got, err := s.UserByID(ctx, u.ID)
+					errOf(t, "UserByID "+u.ID, err, nil)
+					checkUser(t, "unchanged "+u.ID, got, u)
+				}
+				if tc.want == account.ErrNotFound {
+					_, err := s.UserByID(ctx, tc.update.ID)
+					errOf(t, "UserByID of unknown user", err, account.ErrNotFound)
+				}
+			})
+		}
+	})
+}
