@@ -35,13 +35,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // env is a service on a fresh SQLite store, served by httptest.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *account.Service
 	store *sqlite.Store
 	clock *fakeClock
 }
 
-func newEnv(t *testing.T, edit func(*account.Config)) *env {
+func newEnv(t testing.TB, edit func(*account.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir()+"/test.db")
 	if err != nil {
@@ -75,7 +75,7 @@ type response struct {
 	body   string
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
@@ -133,7 +133,7 @@ func (e *env) signIn(email, password string) (cookie string, session map[string]
 func cookieHeader(c string) map[string]string { return map[string]string{"Cookie": c} }
 
 // checkError asserts an Appwrite error response.
-func checkError(t *testing.T, r response, status int, typ string, message string) {
+func checkError(t testing.TB, r response, status int, typ string, message string) {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
