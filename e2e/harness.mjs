@@ -182,21 +182,23 @@ export async function startCaddy({ upstreamPort, projectLines = [], gateLines = 
 		},
 	};
 
+	// The error carries the Caddyfile and Caddy's output, so the temp dir goes.
+	const fail = async (msg) => {
+		await handle.stop();
+		if (process.env.E2E_KEEP_TMP !== '1') await rm(dir, { recursive: true, force: true });
+		throw new Error(`${msg}\n--- Caddyfile ---\n${config}--- Caddy output ---\n${output}`);
+	};
 	const deadline = Date.now() + 30_000;
 	for (;;) {
 		if (spawnError) {
-			throw new Error(`cannot start Caddy (${bin}): ${spawnError.message}`);
+			await fail(`cannot start Caddy (${bin}): ${spawnError.message}`);
 		}
 		if (child.exitCode !== null || child.signalCode !== null) {
-			throw new Error(
-				`Caddy exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered on port ${port}.\n` +
-					`--- Caddyfile ---\n${config}--- Caddy output ---\n${output}`,
-			);
+			await fail(`Caddy exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered on port ${port}.`);
 		}
 		if (await answers(port)) break;
 		if (Date.now() > deadline) {
-			await handle.stop();
-			throw new Error(`Caddy did not answer on port ${port} within 30 s.\n--- Caddy output ---\n${output}`);
+			await fail(`Caddy did not answer on port ${port} within 30 s.`);
 		}
 		await sleep(50);
 	}
