@@ -25,6 +25,9 @@ type User struct {
 	PhoneVerification bool
 	// Prefs is a JSON object; nil or empty means {}.
 	Prefs json.RawMessage
+	// PasswordHistory holds the latest password hashes, newest last, when
+	// the project keeps a password history; nil otherwise.
+	PasswordHistory []string
 }
 
 // Session is a signed-in device. The secret itself is never stored: only its
@@ -61,4 +64,21 @@ type Device struct {
 	DeviceName          string
 	DeviceBrand         string
 	DeviceModel         string
+}
+
+// LogEntry is one security-log event of a user.
+type LogEntry struct {
+	ID     string
+	UserID string
+	// Event is the audit event name, e.g. "session.create".
+	Event string
+	// UserEmail and UserName are as they were when the event happened.
+	UserEmail   string
+	UserName    string
+	Mode        string
+	IP          string
+	Time        time.Time
+	UserAgent   string
+	CountryCode string
+	Device      Device
 }

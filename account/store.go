@@ -48,6 +48,18 @@ type Sessions interface {
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 }
 
+// Logs persists the security log.
+type Logs interface {
+	// CreateLog inserts one entry.
+	CreateLog(ctx context.Context, e *LogEntry) error
+	// UserLogs returns a user's entries newest first (ties broken by
+	// insertion order, newest first), skipping offset and returning at most
+	// limit, plus the total number of the user's entries.
+	UserLogs(ctx context.Context, userID string, limit, offset int) ([]*LogEntry, int, error)
+	// DeleteLogsBefore removes the entries older than t and says how many went.
+	DeleteLogsBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
 // Settings keeps small per-project values such as the generated secret.
 type Settings interface {
 	// SettingOrInit returns the value stored under key, storing value first
@@ -59,6 +71,7 @@ type Settings interface {
 type Store interface {
 	Users
 	Sessions
+	Logs
 	Settings
 	// WithTx runs fn in one transaction: it commits if fn returns nil and
 	// rolls back otherwise. The Store passed to fn must be used for every
