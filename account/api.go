@@ -24,6 +24,12 @@ type route struct {
 	path   []string
 	scope  scope
 	handle func(w http.ResponseWriter, r *request) error
+	// limit names the route's rate limit ("" for none) and limitKey
+	// builds the key it counts under.
+	limit    string
+	limitKey rateKeyFunc
+	// signIn is the sign-in method the route belongs to ("" for none).
+	signIn AuthMethodName
 }
 
 // request is an API request after the pipeline's checks.
@@ -32,6 +38,7 @@ type request struct {
 	principal *Principal
 	params    *params
 	pathVars  map[string]string
+	ip        string
 }
 
 // apiPrefix is where the Account API lives.
@@ -59,15 +66,34 @@ func (s *Service) routes() http.Handler {
 		}
 		return route{method: method, path: segs, scope: sc, handle: h}
 	}
+	limited := func(rt route, name string, key rateKeyFunc) route {
+		rt.limit, rt.limitKey = name, key
+		return rt
+	}
+	method := func(rt route, m AuthMethodName) route {
+		rt.signIn = m
+		return rt
+	}
 	return &apiHandler{s: s, routes: []route{
-		r("POST", "", scopePublic, s.createAccount),
+		method(limited(r("POST", "", scopePublic, s.createAccount), "account.create", byIP), MethodEmailPassword),
 		r("GET", "", scopeAccount, s.getAccount),
-		r("POST", "sessions/email", scopePublic, s.createEmailSession),
-		r("POST", "sessions", scopePublic, s.createEmailSession),
+		r("GET", "prefs", scopeAccount, s.getPrefs),
+		r("PATCH", "prefs", scopeAccount, s.updatePrefs),
+		r("PATCH", "name", scopeAccount, s.updateName),
+		r("PATCH", "password", scopeAccount, s.updatePassword),
+		r("PATCH", "email", scopeAccount, s.updateEmail),
+		r("PATCH", "phone", scopeAccount, s.updatePhone),
+		r("PATCH", "status", scopeAccount, s.updateStatus),
+		r("GET", "logs", scopeAccount, s.listLogs),
+		method(limited(r("POST", "jwt", scopeAccount, s.createJWT), "jwt.create", byUser), MethodJWT),
+		method(limited(r("POST", "sessions/email", scopePublic, s.createEmailSession), "sessions.email", byParam("email")), MethodEmailPassword),
+		method(limited(r("POST", "sessions", scopePublic, s.createEmailSession), "sessions.email", byParam("email")), MethodEmailPassword),
+		method(limited(r("POST", "sessions/anonymous", scopePublic, s.createAnonymousSession), "sessions.anonymous", byIP), MethodAnonymous),
 		r("GET", "sessions", scopeAccount, s.listSessions),
-		r("DELETE", "sessions", scopeAccount, s.deleteAllSessions),
+		limited(r("DELETE", "sessions", scopeAccount, s.deleteAllSessions), "sessions.delete_all", byIP),
 		r("GET", "sessions/{sessionId}", scopeAccount, s.getSession),
-		r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession),
+		limited(r("PATCH", "sessions/{sessionId}", scopeAccount, s.updateSession), "sessions.update", byIP),
+		limited(r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession), "sessions.delete", byIP),
 	}}
 }
 
@@ -118,7 +144,8 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve runs the checks in Appwrite's order (facts §1.1): route, caller,
-// project, origin, scope, blocked user, parameters, then the action.
+// project, origin, scope, blocked user, rate limit, sign-in method,
+// parameters, then the action.
 func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) error {
 	s := h.s
 	rt, vars := h.match(r.Method, r.URL.Path)
@@ -141,11 +168,25 @@ func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) error {
 	if principal != nil && !principal.User.Status {
 		return NewError(ErrUserBlocked)
 	}
-	p, err := readParams(r)
-	if err != nil {
-		return err
+	// Parameters are read before the rate limit (keys may name one), but
+	// a malformed body is reported after it: bad requests count too.
+	p, paramErr := readParams(r)
+	if paramErr != nil {
+		p = &params{form: url.Values{}}
 	}
-	return rt.handle(w, &request{Request: r, principal: principal, params: p, pathVars: vars})
+	req := &request{Request: r, principal: principal, params: p, pathVars: vars, ip: s.cfg.ClientIP(r)}
+	if rt.limit != "" {
+		if err := s.limitRate(w, req, rt.limit, rt.limitKey); err != nil {
+			return err
+		}
+	}
+	if rt.signIn != "" && s.cfg.Disabled[rt.signIn] {
+		return Errorf(ErrUserAuthMethodUnsupported, "%s authentication is disabled for this project", rt.signIn.title())
+	}
+	if paramErr != nil {
+		return paramErr
+	}
+	return rt.handle(w, req)
 }
 
 // checkProject applies part A item 33: no project named means ours; any
@@ -273,8 +314,8 @@ type errorBody struct {
 // are logged, never sent.
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := AsError(err)
-	status := e.Status()
-	if status >= 500 {
+	// 501 is a configured refusal (a sign-in method switched off), not a fault.
+	if status := e.Status(); status >= 500 && status != http.StatusNotImplemented {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "type", string(e.Type), "error", err)
 	}
 	WriteError(w, e)

@@ -50,20 +50,17 @@ func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(r.Context(), f.password)
-	if err != nil {
-		return err
-	}
 	u := &User{
-		ID:             f.userID,
-		CreatedAt:      now,
-		UpdatedAt:      now,
-		Name:           f.name,
-		Email:          f.email,
-		PasswordHash:   hash,
-		PasswordUpdate: now,
-		Registration:   now,
-		Status:         true,
+		ID:           f.userID,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+		Name:         f.name,
+		Email:        f.email,
+		Registration: now,
+		Status:       true,
+	}
+	if err := s.setPassword(r.Context(), u, f.password); err != nil {
+		return err
 	}
 	if err := s.store.CreateUser(r.Context(), u); err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -71,6 +68,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 		}
 		return err
 	}
+	s.audit(r, u, "user.create")
 	return writeJSON(w, http.StatusCreated, renderAccount(u))
 }
 

@@ -78,7 +78,7 @@ func TestCreateAccountErrors(t *testing.T) {
 		{"long name", `{"userId":"unique()","email":"a@example.com","password":"password123","name":"` + strings.Repeat("é", 129) + `"}`, "", 400, "general_argument_invalid", ""},
 		{"malformed JSON", `{"userId":`, "", 400, "general_argument_invalid", ""},
 		{"JSON array", `[1,2]`, "", 400, "general_argument_invalid", ""},
-		{"huge body", `{"userId":"unique()","email":"a@example.com","password":"` + strings.Repeat("x", 300<<10) + `"}`, "", 400, "general_argument_invalid", ""},
+		{"huge body", `{"userId":"unique()","email":"a@example.com","password":"` + strings.Repeat("x", 1100<<10) + `"}`, "", 400, "general_argument_invalid", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,6 +23,12 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 		return invalidParam("password", descPassword)
 	}
 	ctx := r.Context()
+	if over, err := s.signInFailuresExceeded(r); err != nil || over {
+		if err != nil {
+			return err
+		}
+		return Errorf(ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
+	}
 	user, err := s.store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
@@ -38,6 +44,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	if !ok || user == nil {
+		s.countSignInFailure(r)
 		return NewError(ErrUserInvalidCredentials)
 	}
 	if !user.Status {
@@ -50,6 +57,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	s.audit(r, user, "session.create")
 	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
 	return writeJSON(w, http.StatusCreated, renderSession(sess, true))
 }
@@ -99,7 +107,7 @@ func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
 	}
 	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
 	for _, sess := range all {
-		out.Sessions = append(out.Sessions, renderSession(sess, sess.ID == r.principal.Session.ID))
+		out.Sessions = append(out.Sessions, renderSession(sess, r.isCurrent(sess)))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -109,6 +117,10 @@ func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
 func (s *Service) findSession(r *request) (*Session, error) {
 	id := r.pathVars["sessionId"]
 	if id == "current" {
+		// A JWT caller presented no session secret: nothing is current.
+		if r.principal.ViaJWT {
+			return nil, NewError(ErrUserSessionNotFound)
+		}
 		return r.principal.Session, nil
 	}
 	if !validKey(id) {
@@ -127,7 +139,7 @@ func (s *Service) getSession(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, renderSession(sess, sess.ID == r.principal.Session.ID))
+	return writeJSON(w, http.StatusOK, renderSession(sess, r.isCurrent(sess)))
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.
@@ -139,7 +151,8 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *request) error {
 	if err := s.deleteSessions(r.Context(), sess); err != nil {
 		return err
 	}
-	if sess.ID == r.principal.Session.ID {
+	s.audit(r, r.principal.User, "session.delete")
+	if r.isCurrent(sess) {
 		s.clearSessionCookies(w, r.Request)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -156,7 +169,46 @@ func (s *Service) deleteAllSessions(w http.ResponseWriter, r *request) error {
 	if err := s.deleteSessions(r.Context(), all...); err != nil {
 		return err
 	}
+	s.audit(r, r.principal.User, "session.delete")
 	s.clearSessionCookies(w, r.Request)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// isCurrent reports whether sess is the session the caller presented.
+func (r *request) isCurrent(sess *Session) bool {
+	return r.principal != nil && !r.principal.ViaJWT && r.principal.Session.ID == sess.ID
+}
+
+// createAnonymousSession is POST /v1/account/sessions/anonymous: a new
+// user without email or password, signed in.
+func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) error {
+	if r.principal != nil {
+		return NewError(ErrUserSessionAlreadyExists)
+	}
+	now := s.clock()
+	user := &User{ID: newID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	if err := s.store.CreateUser(r.Context(), user); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return NewError(ErrUserAlreadyExists)
+		}
+		return err
+	}
+	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: user, provider: "anonymous", r: r.Request})
+	if err != nil {
+		return err
+	}
+	s.audit(r, user, "session.create")
+	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
+	return writeJSON(w, http.StatusCreated, renderSession(sess, true))
+}
+
+// updateSession is PATCH /v1/account/sessions/{sessionId}: it refreshes an
+// OAuth2 session's provider tokens. Other sessions have nothing to refresh.
+func (s *Service) updateSession(w http.ResponseWriter, r *request) error {
+	sess, err := s.findSession(r)
+	if err != nil {
+		return err
+	}
+	return argumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
 }

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -138,10 +139,12 @@ func (h HeaderNames) Set(hdr http.Header, id Identity) {
 // send (401 general_unauthorized_scope without a valid session, 401
 // user_blocked for a blocked user, 5xx when the store fails).
 func (s *Service) GateCheck(r *http.Request) (*Principal, *Error) {
-	p, err := s.Authenticate(r)
+	p, err := s.gateAuthenticate(r)
 	if err != nil {
 		e := AsError(err)
-		s.log.Error("gate: verifying session", "path", r.URL.Path, "error", err)
+		if e.Status() >= 500 {
+			s.log.Error("gate: verifying session", "path", r.URL.Path, "error", err)
+		}
 		return nil, e
 	}
 	if p == nil {
@@ -153,12 +156,41 @@ func (s *Service) GateCheck(r *http.Request) (*Principal, *Error) {
 	return p, nil
 }
 
-// StripCredentials removes the credentials the gate consumes (the session
-// cookies, X-Fallback-Cookies and X-Appwrite-Session) so the upstream
-// never sees them. Other cookies and headers are kept as they are.
-func (s *Service) StripCredentials(hdr http.Header) {
+// gateAuthenticate is Authenticate plus Authorization: Bearer. A Bearer
+// token that is not ours (not a JWT, or signed by someone else) belongs
+// to the upstream and is left alone.
+func (s *Service) gateAuthenticate(r *http.Request) (*Principal, error) {
+	if r.Header.Get("X-Appwrite-JWT") != "" {
+		return s.Authenticate(r)
+	}
+	p, err := s.Authenticate(r)
+	if err != nil {
+		return nil, err
+	}
+	auth := r.Header.Get("Authorization")
+	if len(auth) < 7 || !strings.EqualFold(auth[:7], "Bearer ") {
+		return p, nil
+	}
+	fromJWT, err := s.verifyJWT(r.Context(), strings.TrimSpace(auth[7:]))
+	if errors.Is(err, errJWTNotOurs) {
+		return p, nil
+	}
+	if err != nil || fromJWT == nil {
+		return fromJWT, err
+	}
+	bearer := *fromJWT
+	bearer.BearerJWT = true
+	return &bearer, nil
+}
+
+// StripCredentials removes the credentials the gate consumed (the session
+// cookies, X-Fallback-Cookies, X-Appwrite-Session, X-Appwrite-JWT, and an
+// Authorization header that carried our JWT) so the upstream never sees
+// them. Other cookies and headers are kept as they are.
+func (s *Service) StripCredentials(hdr http.Header, p *Principal) {
 	for key := range hdr {
-		if sameHeader(key, "X-Fallback-Cookies") || sameHeader(key, "X-Appwrite-Session") {
+		if sameHeader(key, "X-Fallback-Cookies") || sameHeader(key, "X-Appwrite-Session") || sameHeader(key, "X-Appwrite-JWT") ||
+			(p != nil && p.BearerJWT && sameHeader(key, "Authorization")) {
 			delete(hdr, key)
 		}
 	}

@@ -38,7 +38,7 @@ func TestStripCredentials(t *testing.T) {
 	hdr.Set("X-Fallback-Cookies", `{"a_session_p":"abc"}`)
 	hdr["X_appwrite_session"] = []string{"abc"}
 	hdr.Set("X-Keep", "1")
-	s.StripCredentials(hdr)
+	s.StripCredentials(hdr, nil)
 	if got := hdr.Get("Cookie"); got != "theme=dark; lang=en" || len(hdr.Values("Cookie")) != 1 {
 		t.Errorf("Cookie = %q", hdr.Values("Cookie"))
 	}
@@ -46,7 +46,7 @@ func TestStripCredentials(t *testing.T) {
 		t.Errorf("headers left: %v", hdr)
 	}
 	only := http.Header{"Cookie": {"a_session_p=abc"}}
-	s.StripCredentials(only)
+	s.StripCredentials(only, nil)
 	if _, ok := only["Cookie"]; ok {
 		t.Errorf("an empty Cookie header must go: %v", only)
 	}

@@ -11,8 +11,9 @@ import (
 )
 
 // maxBodyBytes bounds request bodies. The largest legitimate body is a
-// 64 kB prefs object; anything far bigger is refused before parsing.
-const maxBodyBytes = 256 << 10
+// prefs object of 64 kB as Appwrite measures it, which can take up to
+// ~400 kB raw; anything bigger is refused before parsing.
+const maxBodyBytes = 1 << 20
 
 // params holds the parameters of a request: from the body for writes
 // (JSON or form-encoded) and from the query string for reads, as Appwrite

@@ -118,12 +118,6 @@ func renderSession(s *Session, current bool) sessionModel {
 	}
 }
 
-func countryName(code string) string {
-	if code == "--" || code == "" {
-		return "Unknown"
-	}
-	return code
-}
 
 // sessionListModel is the Appwrite `sessionList` model.
 type sessionListModel struct {

@@ -26,6 +26,8 @@ type Config struct {
 	// Secret signs tokens. Empty: a random one is generated and persisted
 	// in the store, so restarts keep tokens valid.
 	Secret []byte
+	// PreviousSecrets still verify JWTs signed before a rotation.
+	PreviousSecrets [][]byte
 	// Platforms are the hosts allowed as Origin, in CORS and in redirect
 	// URLs: exact names, "*" or "*.suffix".
 	Platforms []string
@@ -37,6 +39,24 @@ type Config struct {
 	MaxSessions int
 	// Password sets the hashing cost and concurrency.
 	Password PasswordConfig
+	// PasswordHistory is how many previous passwords a user may not
+	// reuse (0..20); default 0, off.
+	PasswordHistory int
+	// RevokeSessionsOnPasswordChange deletes a user's other sessions when
+	// the password changes; default off, as Appwrite 1.3.
+	RevokeSessionsOnPasswordChange bool
+	// Disabled switches sign-in methods off; they then answer 501
+	// user_auth_method_unsupported.
+	Disabled map[AuthMethodName]bool
+	// RateLimits adjusts the rate limits.
+	RateLimits RateLimitConfig
+	// RateLimiter counts requests; default an in-process limiter.
+	RateLimiter RateLimiter
+	// Countries maps client IPs to countries for sessions and logs;
+	// default none ("--").
+	Countries CountryLookup
+	// LogRetention is how long security-log entries are kept; default 90 days.
+	LogRetention time.Duration
 	// CookieDomain, if set, scopes the session cookie to a parent domain
 	// (single sign-on across subdomains). Default: host-only.
 	CookieDomain string
@@ -64,10 +84,12 @@ type Config struct {
 type Service struct {
 	cfg       Config
 	store     Store
+	limiter   RateLimiter
 	secret    []byte
 	publicURL *url.URL
 	hasher    *hasher
 	cache     *sessionCache
+	jwtKeys   keyring
 	cookies   cookieWriter
 	log       *slog.Logger
 	now       func() time.Time
@@ -85,6 +107,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s := &Service{
 		cfg:       cfg,
 		store:     cfg.Store,
+		limiter:   cfg.RateLimiter,
 		publicURL: pub,
 		hasher:    newHasher(cfg.Password),
 		cache:     newSessionCache(cfg.CacheSize, cfg.CacheTTL),
@@ -102,6 +125,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.secret = stored
 	}
+	s.jwtKeys = newKeyring(append([][]byte{s.secret}, cfg.PreviousSecrets...)...)
 	s.api = s.routes()
 	return s, nil
 }
@@ -119,6 +143,19 @@ func (c *Config) validate() error {
 	}
 	if c.SessionDuration < 0 {
 		errs = append(errs, errors.New("session duration must not be negative"))
+	}
+	if c.PasswordHistory < 0 || c.PasswordHistory > 20 {
+		errs = append(errs, errors.New("password history must be between 0 and 20"))
+	}
+	for m := range c.Disabled {
+		if !m.valid() {
+			errs = append(errs, fmt.Errorf("unknown sign-in method %q (%s)", m, AuthMethodNameNames()))
+		}
+	}
+	for name := range c.RateLimits.Limits {
+		if _, ok := DefaultRateLimits()[name]; !ok {
+			errs = append(errs, fmt.Errorf("unknown rate limit %q", name))
+		}
 	}
 	if c.MaxSessions < 0 || c.MaxSessions > 1000 {
 		errs = append(errs, errors.New("max sessions must be between 1 and 1000"))
@@ -151,6 +188,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.CacheTTL <= 0 {
 		c.CacheTTL = 10 * time.Second
+	}
+	if c.RateLimiter == nil {
+		c.RateLimiter = NewMemoryRateLimiter()
+	}
+	if c.LogRetention <= 0 {
+		c.LogRetention = 90 * 24 * time.Hour
 	}
 	if c.PurgeInterval <= 0 {
 		c.PurgeInterval = 10 * time.Minute
@@ -197,14 +240,23 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 func (s *Service) purge(ctx context.Context) {
-	n, err := s.store.DeleteExpiredSessions(ctx, s.clock())
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("purging expired sessions", "error", err)
+	now := s.clock()
+	for _, job := range []struct {
+		what string
+		run  func() (int64, error)
+	}{
+		{"expired sessions", func() (int64, error) { return s.store.DeleteExpiredSessions(ctx, now) }},
+		{"old security-log entries", func() (int64, error) { return s.store.DeleteLogsBefore(ctx, now.Add(-s.cfg.LogRetention)) }},
+	} {
+		n, err := job.run()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("purging "+job.what, "error", err)
+			}
+			continue
 		}
-		return
-	}
-	if n > 0 {
-		s.log.Info("purged expired sessions", "count", n)
+		if n > 0 {
+			s.log.Info("purged "+job.what, "count", n)
+		}
 	}
 }

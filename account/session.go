@@ -14,8 +14,12 @@ import (
 type Principal struct {
 	User    *User
 	Session *Session
-	// hash is the SHA-256 of the presented session secret.
-	hash [32]byte
+	// ViaJWT says the caller presented a JWT, not the session secret: it
+	// has no "current" session (facts §2.7).
+	ViaJWT bool
+	// BearerJWT says the JWT came in Authorization: Bearer (at the gate),
+	// so that header is a credential to strip too.
+	BearerJWT bool
 }
 
 // credential finds the session token of a request, in Appwrite's order:
@@ -40,16 +44,24 @@ func (s *Service) credential(r *http.Request) (tok sessionToken, ok bool) {
 	return tok, false
 }
 
-// Authenticate resolves the caller of r. No credentials, an unknown or
-// expired session, or a token whose user id does not match all give
-// (nil, nil): a guest. Errors are technical failures only. Blocked users
-// are returned as they are; callers decide (see Principal.User.Status).
+// Authenticate resolves the caller of r as the API does: the session
+// token, which a non-empty X-Appwrite-JWT replaces. No credentials, an
+// unknown or expired session, or a token whose user id does not match all
+// give (nil, nil): a guest. A JWT that does not verify is a
+// user_jwt_invalid error; other errors are technical failures. Blocked
+// users are returned as they are; callers decide (Principal.User.Status).
 func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
-	tok, ok := s.credential(r)
-	if !ok {
-		return nil, nil
+	var p *Principal
+	if tok, ok := s.credential(r); ok {
+		var err error
+		if p, err = s.verify(r.Context(), tok); err != nil {
+			return nil, err
+		}
 	}
-	return s.verify(r.Context(), tok)
+	if token := r.Header.Get("X-Appwrite-JWT"); token != "" {
+		return s.verifyJWT(r.Context(), token)
+	}
+	return p, nil
 }
 
 func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, error) {
@@ -59,7 +71,7 @@ func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, err
 		if v.session.UserID != tok.ID {
 			return nil, nil
 		}
-		return &Principal{User: v.user, Session: v.session, hash: hash}, nil
+		return &Principal{User: v.user, Session: v.session}, nil
 	}
 	sess, err := s.store.SessionBySecretHash(ctx, hash[:])
 	if errors.Is(err, ErrNotFound) {
@@ -80,8 +92,8 @@ func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, err
 	if err != nil {
 		return nil, fmt.Errorf("loading user: %w", err)
 	}
-	s.cache.put(hash, sess, user, now)
-	return &Principal{User: user, Session: sess, hash: hash}, nil
+	s.cache.put(hash, sess, user, now, sess.Expire)
+	return &Principal{User: user, Session: sess}, nil
 }
 
 // newSessionInput describes a sign-in.
@@ -98,6 +110,7 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 	now := s.clock()
 	secret := newSecret()
 	hash := hashSecret(secret)
+	info := s.clientInfo(s.cfg.ClientIP(in.r), in.r.UserAgent())
 	sess := &Session{
 		ID:          newID(now),
 		UserID:      in.user.ID,
@@ -106,9 +119,10 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 		Provider:    in.provider,
 		ProviderUID: in.providerUID,
 		SecretHash:  hash[:],
-		IP:          s.cfg.ClientIP(in.r),
-		UserAgent:   truncate(in.r.UserAgent(), 1024),
-		CountryCode: "--",
+		IP:          info.ip,
+		UserAgent:   info.userAgent,
+		CountryCode: info.country,
+		Device:      info.device,
 	}
 	var pruned []*Session
 	err := s.store.WithTx(ctx, func(tx Store) error {
@@ -131,7 +145,7 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 		return nil, "", err
 	}
 	for _, p := range pruned {
-		s.cache.dropSession(hashKey(p.SecretHash))
+		s.cache.dropSession(p.ID)
 	}
 	return sess, secret, nil
 }
@@ -142,7 +156,7 @@ func (s *Service) deleteSessions(ctx context.Context, sessions ...*Session) erro
 		if err := s.store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("deleting session %s: %w", sess.ID, err)
 		}
-		s.cache.dropSession(hashKey(sess.SecretHash))
+		s.cache.dropSession(sess.ID)
 	}
 	return nil
 }
@@ -152,11 +166,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
-}
-
-// hashKey turns a stored secret hash into a cache key.
-func hashKey(b []byte) [32]byte {
-	var k [32]byte
-	copy(k[:], b)
-	return k
 }

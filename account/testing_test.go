@@ -57,6 +57,9 @@ func newEnv(t testing.TB, edit func(*account.Config)) *env {
 		// A cheap cost keeps tests fast; the cost itself is tested apart.
 		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
 		Now:      clock.Now,
+		// Most tests send more requests than the limits allow; the limit
+		// tests switch them back on.
+		RateLimits: account.RateLimitConfig{Off: true},
 	}
 	if edit != nil {
 		edit(&cfg)

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/geoip"
 )
 
 func init() {
@@ -28,6 +29,7 @@ type App struct {
 
 	services map[string]*account.Service
 	acquired []StoreConfig
+	geoDBs   []*geoip.DB
 	cancel   context.CancelFunc
 	logger   *zap.Logger
 }
@@ -59,6 +61,27 @@ type Project struct {
 	// CacheTTL is how long a verified session is trusted without reading
 	// the store. Default 10s.
 	CacheTTL caddy.Duration `json:"cache_ttl,omitempty"`
+	// PreviousSecrets still verify JWTs signed before a secret rotation.
+	PreviousSecrets []string `json:"previous_secrets,omitempty"`
+	// PasswordHistory is how many previous passwords may not be reused
+	// (0..20). Default 0.
+	PasswordHistory int `json:"password_history,omitempty"`
+	// RevokeSessionsOnPasswordChange deletes the user's other sessions
+	// when the password changes. Default false.
+	RevokeSessionsOnPasswordChange bool `json:"revoke_sessions_on_password_change,omitempty"`
+	// Disable lists sign-in methods that are switched off: email-password,
+	// anonymous, jwt, magic-url, phone, oauth2. Default none.
+	Disable []string `json:"disable,omitempty"`
+	// RateLimitsOff switches every rate limit off (development, load tests).
+	RateLimitsOff bool `json:"rate_limits_off,omitempty"`
+	// RateLimits overrides limits per hour by name (account.create,
+	// sessions.email, …); 0 switches one off.
+	RateLimits map[string]int `json:"rate_limits,omitempty"`
+	// LogRetention is how long security-log entries are kept. Default 90 days.
+	LogRetention caddy.Duration `json:"log_retention,omitempty"`
+	// GeoIPDatabase is a MaxMind-format country database for the country
+	// of sessions and logs. Default none.
+	GeoIPDatabase string `json:"geoip_database,omitempty"`
 }
 
 // StoreConfig names a store: kind "sqlite" with a file path as DSN.
@@ -96,6 +119,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 		p.Secret = repl.ReplaceAll(p.Secret, "")
 		p.PublicURL = repl.ReplaceAll(p.PublicURL, "")
 		p.Store.DSN = repl.ReplaceAll(p.Store.DSN, "")
+		for i := range p.PreviousSecrets {
+			p.PreviousSecrets[i] = repl.ReplaceAll(p.PreviousSecrets[i], "")
+		}
 	}
 	if err := a.Validate(); err != nil {
 		return err
@@ -108,7 +134,16 @@ func (a *App) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
 		a.acquired = append(a.acquired, p.Store)
-		svc, err := account.New(ctx, p.serviceConfig(id, st, ctx))
+		cfg := p.serviceConfig(id, st, ctx)
+		if p.GeoIPDatabase != "" {
+			db, err := geoip.Open(p.GeoIPDatabase)
+			if err != nil {
+				return fmt.Errorf("project %s: %w", id, err)
+			}
+			a.geoDBs = append(a.geoDBs, db)
+			cfg.Countries = db
+		}
+		svc, err := account.New(ctx, cfg)
 		if err != nil {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
@@ -132,6 +167,20 @@ func (p *Project) serviceConfig(id string, st account.Store, ctx caddy.Context) 
 		Logger:          ctx.Slogger(),
 		ClientIP:        clientIP,
 		IsHTTPS:         isHTTPS,
+
+		PasswordHistory:                p.PasswordHistory,
+		RevokeSessionsOnPasswordChange: p.RevokeSessionsOnPasswordChange,
+		RateLimits:                     account.RateLimitConfig{Off: p.RateLimitsOff, Limits: p.RateLimits},
+		LogRetention:                   time.Duration(p.LogRetention),
+	}
+	for _, s := range p.PreviousSecrets {
+		cfg.PreviousSecrets = append(cfg.PreviousSecrets, []byte(s))
+	}
+	if len(p.Disable) > 0 {
+		cfg.Disabled = map[account.AuthMethodName]bool{}
+		for _, m := range p.Disable {
+			cfg.Disabled[account.AuthMethodName(m)] = true
+		}
 	}
 	if p.Password != nil {
 		cfg.Password = account.PasswordConfig{Memory: p.Password.MemoryKiB, Time: p.Password.Iterations,
@@ -212,6 +261,24 @@ func (p *Project) validate() error {
 	if p.Secret != "" && len(p.Secret) < 32 {
 		errs = append(errs, errors.New("secret must be at least 32 characters"))
 	}
+	for _, m := range p.Disable {
+		if _, ok := account.AuthMethod(m); !ok {
+			errs = append(errs, fmt.Errorf("disable: unknown sign-in method %q", m))
+		}
+	}
+	for name, n := range p.RateLimits {
+		if _, ok := account.DefaultRateLimits()[name]; !ok || n < 0 {
+			errs = append(errs, fmt.Errorf("rate_limit: unknown limit %q or negative value", name))
+		}
+	}
+	if p.PasswordHistory < 0 || p.PasswordHistory > 20 {
+		errs = append(errs, errors.New("password_history must be between 0 and 20"))
+	}
+	for _, s := range p.PreviousSecrets {
+		if len(s) < 32 {
+			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
+		}
+	}
 	if p.SessionDuration < 0 {
 		errs = append(errs, errors.New("session_duration must not be negative"))
 	}
@@ -252,6 +319,12 @@ func (a *App) Cleanup() error {
 		}
 	}
 	a.acquired = nil
+	for _, db := range a.geoDBs {
+		if err := db.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.geoDBs = nil
 	return errors.Join(errs...)
 }
 

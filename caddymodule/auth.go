@@ -116,7 +116,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		repl.Set("http.auth.user.session_provider", id.SessionProvider)
 	}
 	if !g.KeepCredentials {
-		g.svc.StripCredentials(r.Header)
+		g.svc.StripCredentials(r.Header, p)
 	}
 	return next.ServeHTTP(w, r)
 }

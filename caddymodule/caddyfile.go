@@ -10,6 +10,8 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/accountgate/accountgate/account"
 )
 
 func init() {
@@ -44,6 +46,13 @@ func init() {
 //			cookie_domain <domain>
 //			cache_size <n>
 //			cache_ttl <duration>
+//			previous_secret <secret>
+//			password_history <n>
+//			revoke_sessions_on_password_change
+//			disable <method> ...
+//			rate_limit off | rate_limit <name> <n>
+//			log_retention <duration>
+//			geoip <mmdb file>
 //		}
 //	}
 //
@@ -140,6 +149,50 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 			p.CacheSize, err = intArg(d, args)
 		case "cache_ttl":
 			p.CacheTTL, err = durationArg(d, args)
+		case "previous_secret":
+			var v string
+			v, err = one()
+			p.PreviousSecrets = append(p.PreviousSecrets, v)
+		case "password_history":
+			p.PasswordHistory, err = intArg(d, args)
+		case "revoke_sessions_on_password_change":
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			p.RevokeSessionsOnPasswordChange = true
+		case "disable":
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			for _, m := range args {
+				if _, ok := account.AuthMethod(m); !ok {
+					return d.Errf("unknown sign-in method %q", m)
+				}
+			}
+			p.Disable = append(p.Disable, args...)
+		case "rate_limit":
+			switch {
+			case len(args) == 1 && args[0] == "off":
+				p.RateLimitsOff = true
+			case len(args) == 2:
+				if _, ok := account.DefaultRateLimits()[args[0]]; !ok {
+					return d.Errf("unknown rate limit %q", args[0])
+				}
+				n, convErr := strconv.Atoi(args[1])
+				if convErr != nil || n < 0 {
+					return d.Errf("rate limit %q needs a number of requests per hour (0 switches it off)", args[0])
+				}
+				if p.RateLimits == nil {
+					p.RateLimits = map[string]int{}
+				}
+				p.RateLimits[args[0]] = n
+			default:
+				return d.Err("usage: rate_limit off | rate_limit <name> <requests per hour>")
+			}
+		case "log_retention":
+			p.LogRetention, err = durationArg(d, args)
+		case "geoip":
+			p.GeoIPDatabase, err = one()
 		default:
 			return d.Errf("unrecognized subdirective %q", sub)
 		}

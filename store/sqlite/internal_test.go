@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -87,7 +90,8 @@ func TestWrapBusy(t *testing.T) {
 }
 
 // TestStoredForm checks the column values other tools see: 0 for the zero
-// time, NULL for no email or phone, {} for no prefs.
+// time, NULL for no email or phone, {} for no prefs, [] for no password
+// history and a JSON array for one.
 func TestStoredForm(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"))
@@ -101,15 +105,89 @@ func TestStoredForm(t *testing.T) {
 	var (
 		created, registration int64
 		email, phone          sql.NullString
-		prefs                 string
+		prefs, history        string
 	)
-	err = s.reader.QueryRowContext(ctx,
-		`SELECT created_at, registration, email, phone, prefs FROM users WHERE id = 'u1'`).
-		Scan(&created, &registration, &email, &phone, &prefs)
+	err = s.reader.QueryRowContext(ctx, `SELECT created_at, registration, email, phone, prefs,
+		password_history FROM users WHERE id = 'u1'`).
+		Scan(&created, &registration, &email, &phone, &prefs, &history)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created != 0 || registration != 0 || email.Valid || phone.Valid || prefs != "{}" {
-		t.Errorf("stored %d %d %v %v %q, want 0 0 NULL NULL {}", created, registration, email, phone, prefs)
+	if created != 0 || registration != 0 || email.Valid || phone.Valid || prefs != "{}" || history != "[]" {
+		t.Errorf("stored %d %d %v %v %q %q, want 0 0 NULL NULL {} []",
+			created, registration, email, phone, prefs, history)
+	}
+	u := &account.User{ID: "u1", PasswordHistory: []string{"a", "b"}}
+	if err := s.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	err = s.reader.QueryRowContext(ctx, `SELECT password_history FROM users WHERE id = 'u1'`).Scan(&history)
+	if err != nil || history != `["a","b"]` {
+		t.Errorf("stored history %q, %v; want %q", history, err, `["a","b"]`)
+	}
+}
+
+// provider returns a goose provider of the embedded migrations on db.
+func provider(t *testing.T, db *sql.DB) *goose.Provider {
+	t.Helper()
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestUpgradeFromV1 opens a database made by the first migration only: the
+// users it holds get an empty password history and the log works. Then the
+// second migration goes down and up again.
+func TestUpgradeFromV1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := provider(t, db).UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO users (id, email) VALUES ('old', 'old@example.com')`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u, err := s.UserByEmail(ctx, "old@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.PasswordHistory != nil {
+		t.Errorf("PasswordHistory of an old user = %q, want nil", u.PasswordHistory)
+	}
+	if err := s.CreateLog(ctx, &account.LogEntry{ID: "l1", UserID: "old"}); err != nil {
+		t.Fatal(err)
+	}
+
+	p := provider(t, s.writer)
+	if _, err := p.DownTo(ctx, 1); err != nil {
+		t.Fatalf("down to 1: %v", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if _, n, err := s.UserLogs(ctx, "old", 10, 0); err != nil || n != 0 {
+		t.Errorf("UserLogs after down and up = %d, %v; want 0 entries", n, err)
+	}
+	if _, err := s.UserByID(ctx, "old"); err != nil {
+		t.Errorf("UserByID after down and up: %v", err)
 	}
 }

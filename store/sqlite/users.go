@@ -5,18 +5,20 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 
 	"github.com/accountgate/accountgate/account"
 )
 
 // userColumns is the column list of every user query, in scanUser order.
 const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
-	password_update, registration, status, email_verification, phone_verification, prefs`
+	password_update, registration, status, email_verification, phone_verification, prefs,
+	password_history`
 
 // CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
 func (h handles) CreateUser(ctx context.Context, u *account.User) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -53,7 +55,7 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 	res, err := h.w.ExecContext(ctx, `UPDATE users SET
 		created_at = ?, updated_at = ?, name = ?, email = ?, phone = ?, password_hash = ?,
 		password_update = ?, registration = ?, status = ?, email_verification = ?,
-		phone_verification = ?, prefs = ?
+		phone_verification = ?, prefs = ?, password_history = ?
 		WHERE id = ?`, args...)
 	if err != nil {
 		return wrap("update user", err)
@@ -73,7 +75,7 @@ func userArgs(u *account.User) []any {
 		millis(u.PasswordUpdate), millis(u.Registration),
 		u.Status, u.EmailVerification, u.PhoneVerification,
 		// A string, as the column is TEXT and STRICT refuses a BLOB.
-		string(prefs),
+		string(prefs), encodeHistory(u.PasswordHistory),
 	}
 }
 
@@ -84,10 +86,11 @@ func scanUser(row *sql.Row) (*account.User, error) {
 		email, phone           sql.NullString
 		created, updated       int64
 		passwordUpdate, regist int64
-		prefs                  string
+		prefs, history         string
 	)
 	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
-		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs)
+		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs,
+		&history)
 	if err != nil {
 		return nil, err
 	}
@@ -98,5 +101,30 @@ func scanUser(row *sql.Row) (*account.User, error) {
 	u.PasswordUpdate = fromMillis(passwordUpdate)
 	u.Registration = fromMillis(regist)
 	u.Prefs = json.RawMessage(prefs)
+	if u.PasswordHistory, err = decodeHistory(history); err != nil {
+		return nil, err
+	}
 	return &u, nil
+}
+
+// encodeHistory stores a password history as a JSON array, nil as [].
+func encodeHistory(h []string) string {
+	if len(h) == 0 {
+		return "[]"
+	}
+	// Marshal cannot fail on a []string.
+	b, _ := json.Marshal(h)
+	return string(b)
+}
+
+// decodeHistory is the inverse of encodeHistory; an empty array gives nil.
+func decodeHistory(s string) ([]string, error) {
+	var h []string
+	if err := json.Unmarshal([]byte(s), &h); err != nil {
+		return nil, fmt.Errorf("password history: %w", err)
+	}
+	if len(h) == 0 {
+		return nil, nil
+	}
+	return h, nil
 }

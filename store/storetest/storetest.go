@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -21,6 +22,7 @@ type Opener func(t *testing.T) account.Store
 func Run(t *testing.T, open Opener) {
 	t.Run("Users", func(t *testing.T) { RunUsers(t, open) })
 	t.Run("Sessions", func(t *testing.T) { RunSessions(t, open) })
+	t.Run("Logs", func(t *testing.T) { RunLogs(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
 	t.Run("Tx", func(t *testing.T) { RunTx(t, open) })
 }
@@ -79,6 +81,13 @@ func (d *diff) bytes(field string, got, want []byte) {
 	}
 }
 
+// strings compares string slices in order, nil equal to empty.
+func (d *diff) strings(field string, got, want []string) {
+	if !slices.Equal(got, want) {
+		*d = append(*d, fmt.Sprintf("%s = %q, want %q", field, got, want))
+	}
+}
+
 // json compares JSON documents by value, since a backend may reformat them;
 // an empty want means {}.
 func (d *diff) json(field string, got, want json.RawMessage) {
@@ -126,6 +135,7 @@ func checkUser(t *testing.T, what string, got, want *account.User) {
 	d.eq("EmailVerification", got.EmailVerification, want.EmailVerification)
 	d.eq("PhoneVerification", got.PhoneVerification, want.PhoneVerification)
 	d.json("Prefs", got.Prefs, want.Prefs)
+	d.strings("PasswordHistory", got.PasswordHistory, want.PasswordHistory)
 	d.report(t, what)
 }
 

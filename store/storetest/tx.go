@@ -37,6 +37,10 @@ func RunTx(t *testing.T, open Opener) {
 			if err != nil || len(list) != 1 {
 				t.Errorf("UserSessions in tx = %d sessions, %v; want 1", len(list), err)
 			}
+			if err := tx.CreateLog(ctx, fullLog("l1", "u1", at(0))); err != nil {
+				return err
+			}
+			userLogs(t, tx, "u1", 10, 0, []string{"l1"}, 1)
 			_, err = tx.SettingOrInit(ctx, "k", []byte("in tx"))
 			return err
 		})
@@ -46,6 +50,7 @@ func RunTx(t *testing.T, open Opener) {
 		checkUser(t, "committed user", got, fullUser("u1", "u1@example.com", ""))
 		_, err = s.SessionByID(ctx, "s1")
 		errOf(t, "SessionByID after commit", err, nil)
+		userLogs(t, s, "u1", 10, 0, []string{"l1"}, 1)
 		v, err := s.SettingOrInit(ctx, "k", []byte("after"))
 		errOf(t, "SettingOrInit after commit", err, nil)
 		if string(v) != "in tx" {
@@ -57,18 +62,24 @@ func RunTx(t *testing.T, open Opener) {
 		s := open(t)
 		mustCreateUser(t, s, &account.User{ID: "existing", Name: "before"})
 		mustCreateSession(t, s, minimalSession("old", "existing", at(-time.Hour)))
+		mustCreateLog(t, s, fullLog("old-log", "existing", at(-time.Hour)))
 		err := s.WithTx(ctx, func(tx account.Store) error {
 			steps := []error{
 				tx.CreateUser(ctx, fullUser("u1", "u1@example.com", "+15550000001")),
 				tx.UpdateUser(ctx, &account.User{ID: "existing", Name: "after"}),
 				tx.CreateSession(ctx, fullSession("s1", "u1")),
 				tx.DeleteSession(ctx, "old"),
+				tx.CreateLog(ctx, fullLog("l1", "existing", at(0))),
 			}
 			for _, err := range steps {
 				if err != nil {
 					t.Errorf("write in tx: %v", err)
 				}
 			}
+			if n, err := tx.DeleteLogsBefore(ctx, at(0)); n != 1 || err != nil {
+				t.Errorf("DeleteLogsBefore in tx = %d, %v; want 1", n, err)
+			}
+			userLogs(t, tx, "existing", 10, 0, []string{"l1"}, 1)
 			if _, err := tx.SettingOrInit(ctx, "k", []byte("rolled back")); err != nil {
 				t.Errorf("SettingOrInit in tx: %v", err)
 			}
@@ -86,6 +97,8 @@ func RunTx(t *testing.T, open Opener) {
 		errOf(t, "SessionByID of rolled back session", err, account.ErrNotFound)
 		_, err = s.SessionByID(ctx, "old")
 		errOf(t, "SessionByID of undeleted session", err, nil)
+		// The created entry is gone and the deleted one is back.
+		userLogs(t, s, "existing", 10, 0, []string{"old-log"}, 1)
 		v, err := s.SettingOrInit(ctx, "k", []byte("kept"))
 		errOf(t, "SettingOrInit after rollback", err, nil)
 		if string(v) != "kept" {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -27,6 +28,12 @@ func fullUser(id, email, phone string) *account.User {
 		EmailVerification: true,
 		PhoneVerification: true,
 		Prefs:             json.RawMessage(`{"theme":"dark","n":2,"nested":{"a":[1,"x"]}}`),
+		// Oldest first; the order must survive.
+		PasswordHistory: []string{
+			"$2y$10$b2xkZXN0LW9mLWFsbA",
+			"$argon2id$v=19$m=65536,t=3,p=4$c2FsdDI$bWlkZGxl",
+			"$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaC8rPQ",
+		},
 	}
 }
 
@@ -71,9 +78,44 @@ func RunUsers(t *testing.T, open Opener) {
 		if got.Email != "" || got.Phone != "" || got.PasswordHash != "" || got.Name != "" {
 			t.Errorf("empty strings came back as %+v", got)
 		}
+		if len(got.PasswordHistory) != 0 {
+			t.Errorf("PasswordHistory = %q, want none", got.PasswordHistory)
+		}
 		var prefs map[string]any
 		if err := json.Unmarshal(got.Prefs, &prefs); err != nil || len(prefs) != 0 {
 			t.Errorf("Prefs = %q, want {} (err %v)", got.Prefs, err)
+		}
+	})
+
+	t.Run("PasswordHistory", func(t *testing.T) {
+		s := open(t)
+		empty := &account.User{ID: "u-empty", PasswordHistory: []string{}}
+		mustCreateUser(t, s, empty)
+		got, err := s.UserByID(ctx, "u-empty")
+		errOf(t, "UserByID u-empty", err, nil)
+		if len(got.PasswordHistory) != 0 {
+			t.Errorf("empty PasswordHistory came back as %q", got.PasswordHistory)
+		}
+
+		u := &account.User{ID: "u1", Email: "u1@example.com"}
+		mustCreateUser(t, s, u)
+		for _, history := range [][]string{
+			{"h1"},
+			{"h1", "h2", "h3"},
+			// Dropping the oldest, as a capped history does.
+			{"h2", "h3", "h4"},
+			// Hashes that JSON must escape.
+			{`"quoted"`, `back\slash`, "tab\there", "zoë"},
+			nil,
+		} {
+			u.PasswordHistory = history
+			errOf(t, "UpdateUser", s.UpdateUser(ctx, u), nil)
+			got, err := s.UserByID(ctx, "u1")
+			errOf(t, "UserByID", err, nil)
+			checkUser(t, fmt.Sprintf("history %q", history), got, u)
+			got, err = s.UserByEmail(ctx, "u1@example.com")
+			errOf(t, "UserByEmail", err, nil)
+			checkUser(t, fmt.Sprintf("history %q by email", history), got, u)
 		}
 	})
 

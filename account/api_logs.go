@@ -1,0 +1,156 @@
+package account
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Paging of GET /v1/account/logs (part A item 8).
+const (
+	defaultLogLimit = 25
+	maxLogLimit     = 100
+)
+
+// logModel is the Appwrite `log` model.
+type logModel struct {
+	Event               string `json:"event"`
+	UserID              string `json:"userId"`
+	UserEmail           string `json:"userEmail"`
+	UserName            string `json:"userName"`
+	Mode                string `json:"mode"`
+	IP                  string `json:"ip"`
+	Time                string `json:"time"`
+	OSCode              string `json:"osCode"`
+	OSName              string `json:"osName"`
+	OSVersion           string `json:"osVersion"`
+	ClientType          string `json:"clientType"`
+	ClientCode          string `json:"clientCode"`
+	ClientName          string `json:"clientName"`
+	ClientVersion       string `json:"clientVersion"`
+	ClientEngine        string `json:"clientEngine"`
+	ClientEngineVersion string `json:"clientEngineVersion"`
+	DeviceName          string `json:"deviceName"`
+	DeviceBrand         string `json:"deviceBrand"`
+	DeviceModel         string `json:"deviceModel"`
+	CountryCode         string `json:"countryCode"`
+	CountryName         string `json:"countryName"`
+}
+
+type logListModel struct {
+	Total int        `json:"total"`
+	Logs  []logModel `json:"logs"`
+}
+
+func renderLog(e *LogEntry) logModel {
+	d := e.Device
+	country := e.CountryCode
+	if country == "" {
+		country = "--"
+	}
+	return logModel{
+		Event: e.Event, UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, Mode: e.Mode,
+		IP: e.IP, Time: formatTime(e.Time),
+		OSCode: d.OSCode, OSName: d.OSName, OSVersion: d.OSVersion,
+		ClientType: d.ClientType, ClientCode: d.ClientCode, ClientName: d.ClientName, ClientVersion: d.ClientVersion,
+		ClientEngine: d.ClientEngine, ClientEngineVersion: d.ClientEngineVersion,
+		DeviceName: d.DeviceName, DeviceBrand: d.DeviceBrand, DeviceModel: d.DeviceModel,
+		CountryCode: country, CountryName: countryName(country),
+	}
+}
+
+// listLogs is GET /v1/account/logs, newest first.
+func (s *Service) listLogs(w http.ResponseWriter, r *request) error {
+	limit, offset, err := parseLogQueries(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	entries, total, err := s.store.UserLogs(r.Context(), r.principal.User.ID, limit, offset)
+	if err != nil {
+		return err
+	}
+	out := logListModel{Total: total, Logs: make([]logModel, 0, len(entries))}
+	for _, e := range entries {
+		out.Logs = append(out.Logs, renderLog(e))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// queryValues collects the queries parameter in any of its spellings:
+// queries[]=…, queries[0]=…, queries=….
+func queryValues(q url.Values) []string {
+	var out []string
+	for key, vals := range q {
+		if key == "queries" || key == "queries[]" || (strings.HasPrefix(key, "queries[") && strings.HasSuffix(key, "]")) {
+			out = append(out, vals...)
+		}
+	}
+	return out
+}
+
+// parseLogQueries reads limit(n) and offset(n) in the Appwrite 1.3 query
+// syntax; the first of each wins.
+func parseLogQueries(q url.Values) (limit, offset int, err error) {
+	limit, offset = defaultLogLimit, 0
+	var seenLimit, seenOffset bool
+	for _, raw := range queryValues(q) {
+		method, arg, err := parseQuery(raw)
+		if err != nil {
+			return 0, 0, err
+		}
+		switch method {
+		case "limit", "offset":
+		default:
+			return 0, 0, argumentError("Invalid queries: Query method not valid: %s", method)
+		}
+		n, ok := queryInt(arg)
+		if !ok || n < 0 || (method == "limit" && n > maxLogLimit) {
+			upper := "9,223,372,036,854,775,807"
+			if method == "limit" {
+				upper = strconv.Itoa(maxLogLimit)
+			}
+			return 0, 0, argumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
+		}
+		switch {
+		case method == "limit" && !seenLimit:
+			limit, seenLimit = n, true
+		case method == "offset" && !seenOffset:
+			offset, seenOffset = n, true
+		}
+	}
+	return limit, offset, nil
+}
+
+// parseQuery splits `method(arg)`. Spaces outside quotes are ignored.
+func parseQuery(raw string) (method, arg string, err error) {
+	bad := argumentError("Invalid queries: Invalid query: %s", raw)
+	s := strings.TrimSpace(raw)
+	open := strings.IndexByte(s, '(')
+	if open <= 0 || !strings.HasSuffix(s, ")") || len(s) > 256 {
+		return "", "", bad
+	}
+	method = strings.TrimSpace(s[:open])
+	for _, c := range method {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return "", "", bad
+		}
+	}
+	arg = strings.TrimSpace(s[open+1 : len(s)-1])
+	if strings.Contains(arg, ",") || arg == "" {
+		return "", "", bad
+	}
+	return method, arg, nil
+}
+
+// queryInt reads an integer argument, bare or as a quoted numeric string.
+func queryInt(arg string) (int, bool) {
+	if len(arg) >= 2 && (arg[0] == '"' || arg[0] == '\'') && arg[len(arg)-1] == arg[0] {
+		arg = arg[1 : len(arg)-1]
+	}
+	n, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil || n > 1<<31 {
+		return 0, false
+	}
+	return int(n), true
+}

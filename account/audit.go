@@ -1,0 +1,71 @@
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/accountgate/accountgate/account/geoip"
+	"github.com/accountgate/accountgate/account/useragent"
+)
+
+// CountryLookup maps an IP address to a lowercase ISO 3166 country code,
+// "--" when unknown.
+type CountryLookup interface {
+	Country(ip string) string
+}
+
+// clientInfo is what a request says about where it came from.
+type clientInfo struct {
+	ip, userAgent, country string
+	device                 Device
+}
+
+func (s *Service) clientInfo(ip, ua string) clientInfo {
+	ua = truncate(ua, 1024)
+	country := "--"
+	if s.cfg.Countries != nil {
+		country = s.cfg.Countries.Country(ip)
+	}
+	return clientInfo{ip: ip, userAgent: ua, country: country, device: deviceOf(ua)}
+}
+
+// deviceOf parses a user agent into the Appwrite device fields.
+func deviceOf(ua string) Device {
+	d := useragent.Parse(ua)
+	return Device{
+		OSCode: d.OSCode, OSName: d.OSName, OSVersion: d.OSVersion,
+		ClientType: d.ClientType, ClientCode: d.ClientCode, ClientName: d.ClientName, ClientVersion: d.ClientVersion,
+		ClientEngine: d.ClientEngine, ClientEngineVersion: d.ClientEngineVersion,
+		DeviceName: d.DeviceName, DeviceBrand: d.DeviceBrand, DeviceModel: d.DeviceModel,
+	}
+}
+
+// audit records a security-log event for user. A failure is logged, not
+// returned: the action itself already happened.
+func (s *Service) audit(r *request, user *User, event string) {
+	info := s.clientInfo(r.ip, r.UserAgent())
+	now := s.clock()
+	e := &LogEntry{
+		ID:          newID(now),
+		UserID:      user.ID,
+		Event:       event,
+		UserEmail:   user.Email,
+		UserName:    user.Name,
+		Mode:        "default",
+		IP:          info.ip,
+		Time:        now,
+		UserAgent:   info.userAgent,
+		CountryCode: info.country,
+		Device:      info.device,
+	}
+	// The request may be cancelled right after the response; the log
+	// entry must still be written.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	if err := s.store.CreateLog(ctx, e); err != nil {
+		s.log.Error("writing security log", "event", event, "user", user.ID, "error", err)
+	}
+}
+
+// countryName is the English name of a country code, "Unknown" for "--".
+func countryName(code string) string { return geoip.CountryName(code) }

@@ -1,0 +1,149 @@
+package account
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// jwtLifetime and jwtLeeway are Appwrite's: tokens live 15 minutes and are
+// accepted 10 seconds past their expiry.
+const (
+	jwtLifetime = 15 * time.Minute
+	jwtLeeway   = 10 * time.Second
+)
+
+// jwtKey is one HS256 key of the keyring, named by its kid.
+type jwtKey struct {
+	id     string
+	secret []byte
+}
+
+// keyring signs with its first key and verifies with any, so the project
+// secret can be rotated while tokens signed with the old one still live.
+type keyring []jwtKey
+
+// newKeyring derives one JWT key per project secret, current first. The
+// key is an HMAC of the secret rather than the secret itself, so the
+// secret's other uses never share a key with JWTs.
+func newKeyring(secrets ...[]byte) keyring {
+	var ring keyring
+	for _, s := range secrets {
+		if len(s) == 0 {
+			continue
+		}
+		mac := hmac.New(sha256.New, s)
+		mac.Write([]byte("accountgate jwt v1"))
+		key := mac.Sum(nil)
+		id := sha256.Sum256(key)
+		ring = append(ring, jwtKey{id: hex.EncodeToString(id[:8]), secret: key})
+	}
+	return ring
+}
+
+// jwtClaims are Appwrite's: userId, sessionId and exp.
+type jwtClaims struct {
+	UserID    string `json:"userId"`
+	SessionID string `json:"sessionId"`
+	jwt.RegisteredClaims
+}
+
+func (k keyring) sign(userID, sessionID string, now time.Time) (string, error) {
+	claims := jwtClaims{UserID: userID, SessionID: sessionID,
+		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(now.Add(jwtLifetime))}}
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+	tok.Header["kid"] = k[0].id
+	return tok.SignedString(k[0].secret)
+}
+
+// errJWTNotOurs marks a token that no key of ours signed (or that is no
+// JWT at all), so the gate can leave a foreign Bearer token alone.
+var errJWTNotOurs = errors.New("not signed by this project")
+
+// verify parses a token and returns its claims. Errors carry a reason fit
+// for the client ("Failed to verify JWT. <reason>") and wrap
+// errJWTNotOurs unless one of our keys signed the token.
+func (k keyring) verify(token string, now time.Time) (*jwtClaims, error) {
+	notOurs := func(reason string) error { return fmt.Errorf("%s%w", reason, errJWTNotOurs) }
+	if len(token) > 4096 {
+		return nil, notOurs("Invalid token: Too long")
+	}
+	var claims jwtClaims
+	parsed, err := jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		for _, key := range k {
+			if kid == "" || kid == key.id {
+				return key.secret, nil
+			}
+		}
+		return nil, errJWTNotOurs
+	}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithLeeway(jwtLeeway), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return now }))
+	// golang-jwt checks the signature before the claims, so an expired
+	// token or one without our claims was still signed by us.
+	switch {
+	case err == nil && parsed.Valid && claims.UserID != "" && claims.SessionID != "":
+		return &claims, nil
+	case err == nil:
+		return nil, errors.New("Invalid token: Missing claims")
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return nil, errors.New("Invalid token: Expired")
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return nil, notOurs("Invalid token: Incomplete segments")
+	case errors.Is(err, jwt.ErrTokenInvalidClaims):
+		return nil, errors.New("Invalid token: Invalid claims")
+	}
+	return nil, notOurs("Invalid token: Signature failed")
+}
+
+// jwtError is the API's answer to a JWT that does not verify; the reason
+// stays reachable with errors.Is.
+func jwtError(reason error) *Error {
+	msg := strings.TrimSuffix(reason.Error(), errJWTNotOurs.Error())
+	return &Error{Type: ErrUserJWTInvalid, Message: "Failed to verify JWT. " + msg, Err: reason}
+}
+
+// verifyJWT resolves a JWT to its session and user. A token that does not
+// verify is an error (user_jwt_invalid); a valid token whose session is
+// gone or expired is a guest (nil, nil), as Appwrite does.
+func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, error) {
+	key := sha256.Sum256([]byte(token))
+	now := s.now()
+	if v := s.cache.get(key, now); v != nil {
+		return &Principal{User: v.user, Session: v.session, ViaJWT: true}, nil
+	}
+	claims, err := s.jwtKeys.verify(token, now)
+	if err != nil {
+		return nil, jwtError(err)
+	}
+	sess, err := s.store.SessionByID(ctx, claims.SessionID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading session: %w", err)
+	}
+	if sess.UserID != claims.UserID || !now.Before(sess.Expire) {
+		return nil, nil
+	}
+	user, err := s.store.UserByID(ctx, sess.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading user: %w", err)
+	}
+	expiry := claims.ExpiresAt.Add(jwtLeeway)
+	if sess.Expire.Before(expiry) {
+		expiry = sess.Expire
+	}
+	s.cache.put(key, sess, user, now, expiry)
+	return &Principal{User: user, Session: sess, ViaJWT: true}, nil
+}
