@@ -118,7 +118,6 @@ func renderSession(s *Session, current bool) sessionModel {
 	}
 }
 
-
 // sessionListModel is the Appwrite `sessionList` model.
 type sessionListModel struct {
 	Total    int            `json:"total"`
