@@ -82,3 +82,46 @@ type LogEntry struct {
 	CountryCode string
 	Device      Device
 }
+
+// TokenType says which flow a token belongs to; a token of one type
+// never works in another flow.
+type TokenType int
+
+// The token types. The numbers follow Appwrite's where it has one; phone
+// sessions and phone verification get distinct types (part A item 14).
+const (
+	TokenVerification      TokenType = 2
+	TokenRecovery          TokenType = 3
+	TokenMagicURL          TokenType = 5
+	TokenPhoneSession      TokenType = 6
+	TokenPhoneVerification TokenType = 7
+)
+
+// Token is a single-use secret sent to a user by mail or SMS. Only the
+// secret's SHA-256 is stored.
+type Token struct {
+	ID         string
+	UserID     string
+	Type       TokenType
+	SecretHash []byte
+	CreatedAt  time.Time
+	Expire     time.Time
+	IP         string
+	UserAgent  string
+}
+
+// OutboxMessage is a mail or SMS waiting for delivery. Payload is
+// encrypted: it holds the secret link or code.
+type OutboxMessage struct {
+	ID      string
+	Channel string // "email" or "sms"
+	Payload []byte
+	// Attempts counts failed deliveries so far.
+	Attempts    int
+	CreatedAt   time.Time
+	NextAttempt time.Time
+	// ClaimedUntil is when a worker's claim on the message lapses; a
+	// claimed message is not handed to another worker before then.
+	ClaimedUntil time.Time
+	LastError    string
+}

@@ -25,6 +25,8 @@ type Users interface {
 	UserByID(ctx context.Context, id string) (*User, error)
 	// UserByEmail returns the user with this (lowercased) email or ErrNotFound.
 	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UserByPhone returns the user with this phone number or ErrNotFound.
+	UserByPhone(ctx context.Context, phone string) (*User, error)
 	// UpdateUser overwrites every field of the user u.ID; ErrNotFound if it
 	// is gone, ErrConflict if the new email or phone is taken.
 	UpdateUser(ctx context.Context, u *User) error
@@ -60,6 +62,38 @@ type Logs interface {
 	DeleteLogsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
+// Tokens persists single-use secrets.
+type Tokens interface {
+	// CreateToken inserts t; a taken id or secret hash gives ErrConflict.
+	CreateToken(ctx context.Context, t *Token) error
+	// ConsumeToken deletes and returns the token of userID with this type
+	// and secret hash, if it has not expired at now; otherwise it deletes
+	// nothing and returns ErrNotFound. Two concurrent calls never both
+	// get the token.
+	ConsumeToken(ctx context.Context, userID string, typ TokenType, hash []byte, now time.Time) (*Token, error)
+	// DeleteExpiredTokens removes tokens that expired before now and says
+	// how many went.
+	DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Outbox persists mail and SMS awaiting delivery, so none is lost to a
+// crash or a mail server that is down, and several instances can share
+// the work.
+type Outbox interface {
+	// EnqueueMessage inserts m.
+	EnqueueMessage(ctx context.Context, m *OutboxMessage) error
+	// ClaimMessages hands out up to limit messages due at now (NextAttempt
+	// <= now) and not claimed (ClaimedUntil <= now), oldest first, and
+	// marks them claimed until now+lease. Concurrent callers, also on
+	// other instances, never get the same message while its claim holds.
+	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*OutboxMessage, error)
+	// DeleteMessage removes a delivered message; ErrNotFound if gone.
+	DeleteMessage(ctx context.Context, id string) error
+	// RetryMessage records a failed attempt: it stores attempts, next and
+	// lastError and releases the claim. ErrNotFound if gone.
+	RetryMessage(ctx context.Context, id string, attempts int, next time.Time, lastError string) error
+}
+
 // Settings keeps small per-project values such as the generated secret.
 type Settings interface {
 	// SettingOrInit returns the value stored under key, storing value first
@@ -72,6 +106,8 @@ type Store interface {
 	Users
 	Sessions
 	Logs
+	Tokens
+	Outbox
 	Settings
 	// WithTx runs fn in one transaction: it commits if fn returns nil and
 	// rolls back otherwise. The Store passed to fn must be used for every
