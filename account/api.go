@@ -24,10 +24,8 @@ type route struct {
 	path   []string
 	scope  scope
 	handle func(w http.ResponseWriter, r *request) error
-	// limit names the route's rate limit ("" for none) and limitKey
-	// builds the key it counts under.
-	limit    string
-	limitKey rateKeyFunc
+	// limits are the route's rate limits, if any.
+	limits []rateRule
 	// signIn is the sign-in method the route belongs to ("" for none).
 	signIn AuthMethodName
 }
@@ -50,7 +48,7 @@ func IsAPIPath(path string) bool {
 }
 
 // APIHandler serves /v1/account and everything under it, writing Appwrite
-// error objects itself for every failure.
+// error objects itself for every failure, and the pages that Owns names.
 func (s *Service) APIHandler() http.Handler { return s.api }
 
 type apiHandler struct {
@@ -67,7 +65,7 @@ func (s *Service) routes() http.Handler {
 		return route{method: method, path: segs, scope: sc, handle: h}
 	}
 	limited := func(rt route, name string, key rateKeyFunc) route {
-		rt.limit, rt.limitKey = name, key
+		rt.limits = append(rt.limits, rateRule{name: name, key: key})
 		return rt
 	}
 	method := func(rt route, m AuthMethodName) route {
@@ -94,6 +92,17 @@ func (s *Service) routes() http.Handler {
 		r("GET", "sessions/{sessionId}", scopeAccount, s.getSession),
 		limited(r("PATCH", "sessions/{sessionId}", scopeAccount, s.updateSession), "sessions.update", byIP),
 		limited(r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession), "sessions.delete", byIP),
+
+		method(limited(r("POST", "sessions/magic-url", scopePublic, s.createMagicURLSession), "magic_url.create", byParam("email")), MethodMagicURL),
+		method(limited(r("PUT", "sessions/magic-url", scopePublic, s.updateMagicURLSession), "magic_url.update", byParam("userId")), MethodMagicURL),
+		method(limited(limited(r("POST", "sessions/phone", scopePublic, s.createPhoneSession), "phone.create", byParam("phone")), "phone.create_ip", byIP), MethodPhone),
+		method(limited(r("PUT", "sessions/phone", scopePublic, s.updatePhoneSession), "phone.update", byParam("userId")), MethodPhone),
+		limited(limited(r("POST", "recovery", scopePublic, s.createRecovery), "recovery.create", byParam("email")), "recovery.create_ip", byIP),
+		limited(r("PUT", "recovery", scopePublic, s.updateRecovery), "recovery.update", byParam("userId")),
+		limited(r("POST", "verification", scopeAccount, s.createVerification), "verification.create", byUser),
+		limited(r("PUT", "verification", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
+		limited(r("POST", "verification/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
+		limited(r("PUT", "verification/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
 	}}
 }
 
@@ -131,6 +140,10 @@ func (h *apiHandler) match(method, path string) (*route, map[string]string) {
 }
 
 func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isPagePath(r.URL.Path) {
+		servePage(w, r)
+		return
+	}
 	s := h.s
 	s.setCORS(w, r)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -175,8 +188,8 @@ func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) error {
 		p = &params{form: url.Values{}}
 	}
 	req := &request{Request: r, principal: principal, params: p, pathVars: vars, ip: s.cfg.ClientIP(r)}
-	if rt.limit != "" {
-		if err := s.limitRate(w, req, rt.limit, rt.limitKey); err != nil {
+	if len(rt.limits) > 0 {
+		if err := s.limitRate(w, req, rt.limits); err != nil {
 			return err
 		}
 	}

@@ -38,6 +38,9 @@ const (
 	ErrUserCountExceeded          ErrorType = "user_count_exceeded"
 	ErrPasswordRecentlyUsed       ErrorType = "password_recently_used"
 	ErrProjectProviderUnsupported ErrorType = "project_provider_unsupported"
+	ErrGeneralSMTPDisabled        ErrorType = "general_smtp_disabled"
+	ErrGeneralPhoneDisabled       ErrorType = "general_phone_disabled"
+	ErrUserPhoneNotFound          ErrorType = "user_phone_not_found"
 )
 
 type errorInfo struct {
@@ -74,6 +77,9 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrUserCountExceeded:          {501, "The current project has exceeded the maximum number of users. Please check your user limit in the Appwrite console."},
 	ErrPasswordRecentlyUsed:       {409, "The password was recently used"},
 	ErrProjectProviderUnsupported: {501, "The chosen OAuth provider is unsupported."},
+	ErrGeneralSMTPDisabled:        {503, "SMTP Disabled"},
+	ErrGeneralPhoneDisabled:       {503, "Phone provider not configured"},
+	ErrUserPhoneNotFound:          {400, "The current user does not have a phone number associated with their account."},
 }
 
 // Error is an API error: an Appwrite type, the message sent to the client

@@ -91,12 +91,25 @@ type RateLimitConfig struct {
 // DefaultRateLimits are the documented limits per hour, by name.
 func DefaultRateLimits() map[string]int {
 	return map[string]int{
-		"account.create":     10,
-		"sessions.email":     10,
-		"sessions.anonymous": 50,
-		"jwt.create":         100,
-		"sessions.delete":    100,
-		"sessions.update":    10,
+		"account.create":            10,
+		"sessions.email":            10,
+		"sessions.anonymous":        50,
+		"jwt.create":                100,
+		"sessions.delete":           100,
+		"sessions.delete_all":       100,
+		"sessions.update":           10,
+		"magic_url.create":          10,
+		"magic_url.update":          10,
+		"phone.create":              10,
+		"phone.create_ip":           10,
+		"phone.update":              10,
+		"recovery.create":           10,
+		"recovery.create_ip":        10,
+		"recovery.update":           10,
+		"verification.create":       10,
+		"verification.update":       10,
+		"verification_phone.create": 10,
+		"verification_phone.update": 10,
 		// Not in Appwrite: failed sign-ins per IP across all emails,
 		// against credential stuffing.
 		"signin.failures": 100,
@@ -108,23 +121,41 @@ const rateWindow = time.Hour
 // rateKeyFunc builds the key a limited route counts under.
 type rateKeyFunc func(r *request) string
 
-// limitRate applies a route's limit (facts §3.1): the headers go out on
-// every answer, and the request N+1 of a window gets 429.
-func (s *Service) limitRate(w http.ResponseWriter, r *request, name string, key rateKeyFunc) error {
-	limit := s.rateLimit(name)
-	if limit <= 0 {
+// rateRule is one limit of a route: its name (for configuration) and the
+// key it counts under.
+type rateRule struct {
+	name string
+	key  rateKeyFunc
+}
+
+// limitRate applies a route's limits (facts §3.1): the headers, for the
+// rule with the fewest requests left, go out on every answer, and the
+// request N+1 of a window gets 429.
+func (s *Service) limitRate(w http.ResponseWriter, r *request, rules []rateRule) error {
+	now := s.now()
+	shown, fewest, refused := 0, -1, false
+	for _, rule := range rules {
+		limit := s.rateLimit(rule.name)
+		if limit <= 0 {
+			continue
+		}
+		before, allowed, err := s.limiter.Take(r.Context(), rule.name+"|"+rule.key(r), limit, rateWindow, now)
+		if err != nil {
+			return err
+		}
+		if left := max(0, limit-(before+1)); fewest < 0 || left < fewest {
+			shown, fewest = limit, left
+		}
+		refused = refused || !allowed
+	}
+	if fewest < 0 {
 		return nil
 	}
-	now := s.now()
-	before, allowed, err := s.limiter.Take(r.Context(), name+"|"+key(r), limit, rateWindow, now)
-	if err != nil {
-		return err
-	}
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(0, limit-(before+1))))
+	h.Set("X-RateLimit-Limit", strconv.Itoa(shown))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(fewest))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(windowStart(now, rateWindow).Add(rateWindow).Unix(), 10))
-	if !allowed {
+	if refused {
 		return NewError(ErrGeneralRateLimitExceeded)
 	}
 	return nil

@@ -11,6 +11,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/sms"
 )
 
 // Version is sent as the `version` field of every error (part A item 34).
@@ -52,6 +55,16 @@ type Config struct {
 	RateLimits RateLimitConfig
 	// RateLimiter counts requests; default an in-process limiter.
 	RateLimiter RateLimiter
+	// ProjectName names the project in mails; default the project id.
+	ProjectName string
+	// Mailer delivers mail; nil means mail is off and the routes that send
+	// mail answer general_smtp_disabled.
+	Mailer mail.Sender
+	// MailTemplates renders the mails; default the built-in templates.
+	MailTemplates *mail.Templates
+	// SMS delivers text messages; nil means the phone routes answer
+	// general_phone_disabled.
+	SMS sms.Sender
 	// Countries maps client IPs to countries for sessions and logs;
 	// default none ("--").
 	Countries CountryLookup
@@ -82,18 +95,20 @@ type Config struct {
 
 // Service is one project's account system.
 type Service struct {
-	cfg       Config
-	store     Store
-	limiter   RateLimiter
-	secret    []byte
-	publicURL *url.URL
-	hasher    *hasher
-	cache     *sessionCache
-	jwtKeys   keyring
-	cookies   cookieWriter
-	log       *slog.Logger
-	now       func() time.Time
-	api       http.Handler
+	cfg        Config
+	store      Store
+	limiter    RateLimiter
+	secret     []byte
+	publicURL  *url.URL
+	hasher     *hasher
+	cache      *sessionCache
+	jwtKeys    keyring
+	outboxSeal *sealer
+	wake       chan struct{}
+	cookies    cookieWriter
+	log        *slog.Logger
+	now        func() time.Time
+	api        http.Handler
 }
 
 // New checks cfg, applies defaults and returns a ready service. It reads
@@ -125,7 +140,17 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		}
 		s.secret = stored
 	}
-	s.jwtKeys = newKeyring(append([][]byte{s.secret}, cfg.PreviousSecrets...)...)
+	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
+	s.jwtKeys = newKeyring(secrets...)
+	s.outboxSeal = newSealer("outbox v1", secrets...)
+	s.wake = make(chan struct{}, 1)
+	if s.cfg.MailTemplates == nil {
+		t, err := mail.LoadTemplates("")
+		if err != nil {
+			return nil, fmt.Errorf("loading the built-in mail templates: %w", err)
+		}
+		s.cfg.MailTemplates = t
+	}
 	s.api = s.routes()
 	return s, nil
 }
@@ -192,6 +217,9 @@ func (c *Config) setDefaults() {
 	if c.RateLimiter == nil {
 		c.RateLimiter = NewMemoryRateLimiter()
 	}
+	if c.ProjectName == "" {
+		c.ProjectName = c.ProjectID
+	}
 	if c.LogRetention <= 0 {
 		c.LogRetention = 90 * 24 * time.Hour
 	}
@@ -225,8 +253,10 @@ func (s *Service) ProjectID() string { return s.cfg.ProjectID }
 // precision of every stored and sent datetime.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
-// Run does the background work (purging expired sessions) until ctx ends.
+// Run does the background work until ctx ends: delivering the outbox and
+// purging expired sessions, tokens and old log entries.
 func (s *Service) Run(ctx context.Context) {
+	go s.deliverLoop(ctx)
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()
 	for {
@@ -246,6 +276,7 @@ func (s *Service) purge(ctx context.Context) {
 		run  func() (int64, error)
 	}{
 		{"expired sessions", func() (int64, error) { return s.store.DeleteExpiredSessions(ctx, now) }},
+		{"expired tokens", func() (int64, error) { return s.store.DeleteExpiredTokens(ctx, now) }},
 		{"old security-log entries", func() (int64, error) { return s.store.DeleteLogsBefore(ctx, now.Add(-s.cfg.LogRetention)) }},
 	} {
 		n, err := job.run()

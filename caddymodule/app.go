@@ -15,6 +15,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/geoip"
+	"github.com/accountgate/accountgate/account/mail"
 )
 
 func init() {
@@ -79,6 +80,14 @@ type Project struct {
 	RateLimits map[string]int `json:"rate_limits,omitempty"`
 	// LogRetention is how long security-log entries are kept. Default 90 days.
 	LogRetention caddy.Duration `json:"log_retention,omitempty"`
+	// ProjectName names the project in mails. Default: the project id.
+	ProjectName string `json:"project_name,omitempty"`
+	// Mailer sends mail (magic links, recovery, verification). Default
+	// none: those routes answer general_smtp_disabled.
+	Mailer *MailerConfig `json:"mailer,omitempty"`
+	// SMS sends text messages (phone sign-in and verification). Default
+	// none: those routes answer general_phone_disabled.
+	SMS *SMSConfig `json:"sms,omitempty"`
 	// GeoIPDatabase is a MaxMind-format country database for the country
 	// of sessions and logs. Default none.
 	GeoIPDatabase string `json:"geoip_database,omitempty"`
@@ -119,6 +128,12 @@ func (a *App) Provision(ctx caddy.Context) error {
 		p.Secret = repl.ReplaceAll(p.Secret, "")
 		p.PublicURL = repl.ReplaceAll(p.PublicURL, "")
 		p.Store.DSN = repl.ReplaceAll(p.Store.DSN, "")
+		if p.Mailer != nil {
+			p.Mailer.resolve(repl)
+		}
+		if p.SMS != nil {
+			p.SMS.resolve(repl)
+		}
 		for i := range p.PreviousSecrets {
 			p.PreviousSecrets[i] = repl.ReplaceAll(p.PreviousSecrets[i], "")
 		}
@@ -142,6 +157,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 			}
 			a.geoDBs = append(a.geoDBs, db)
 			cfg.Countries = db
+		}
+		if err := p.delivery(&cfg, a.logger, id); err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
 		}
 		svc, err := account.New(ctx, cfg)
 		if err != nil {
@@ -187,6 +205,33 @@ func (p *Project) serviceConfig(id string, st account.Store, ctx caddy.Context) 
 			Threads: p.Password.Parallelism, Concurrency: p.Password.Concurrency}
 	}
 	return cfg
+}
+
+// delivery sets up the project's mail and SMS senders.
+func (p *Project) delivery(cfg *account.Config, logger *zap.Logger, id string) error {
+	cfg.ProjectName = p.ProjectName
+	if p.Mailer != nil {
+		sender, err := p.Mailer.sender(logger, id)
+		if err != nil {
+			return err
+		}
+		cfg.Mailer = sender
+		if p.Mailer.Templates != "" {
+			t, err := mail.LoadTemplates(p.Mailer.Templates)
+			if err != nil {
+				return err
+			}
+			cfg.MailTemplates = t
+		}
+	}
+	if p.SMS != nil {
+		sender, err := p.SMS.sender(logger, id)
+		if err != nil {
+			return err
+		}
+		cfg.SMS = sender
+	}
+	return nil
 }
 
 // clientIP is Caddy's client IP, which honours the server's
@@ -277,6 +322,16 @@ func (p *Project) validate() error {
 	for _, s := range p.PreviousSecrets {
 		if len(s) < 32 {
 			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
+		}
+	}
+	if p.Mailer != nil {
+		if err := p.Mailer.validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if p.SMS != nil {
+		if err := p.SMS.validate(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if p.SessionDuration < 0 {

@@ -53,6 +53,10 @@ func init() {
 //			rate_limit off | rate_limit <name> <n>
 //			log_retention <duration>
 //			geoip <mmdb file>
+//			project_name <name>
+//			mailer console | mailer smtp <host:port> { … }
+//			mail_templates <dir>
+//			sms console | sms twilio <SID> <token> <from> { base_url <url> }
 //		}
 //	}
 //
@@ -193,6 +197,23 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 			p.LogRetention, err = durationArg(d, args)
 		case "geoip":
 			p.GeoIPDatabase, err = one()
+		case "project_name":
+			p.ProjectName, err = one()
+		case "mailer":
+			var templates string
+			if p.Mailer != nil {
+				templates = p.Mailer.Templates
+			}
+			if p.Mailer, err = parseMailer(d, args); err == nil {
+				p.Mailer.Templates = templates
+			}
+		case "mail_templates":
+			if p.Mailer == nil {
+				return d.Err("mail_templates needs a mailer line before it")
+			}
+			p.Mailer.Templates, err = one()
+		case "sms":
+			p.SMS, err = parseSMS(d, args)
 		default:
 			return d.Errf("unrecognized subdirective %q", sub)
 		}

@@ -54,7 +54,7 @@ func (h *APIHandler) Validate() error {
 // ServeHTTP answers API paths itself (always with Appwrite JSON, never a
 // Caddy error) and hands the rest on.
 func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if !account.IsAPIPath(r.URL.Path) {
+	if !account.Owns(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}
 	h.api.ServeHTTP(w, r)

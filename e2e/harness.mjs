@@ -123,17 +123,23 @@ ${gate}
 
 const MAX_OUTPUT = 256 * 1024;
 
+/** A new temp dir for one Caddy (its Caddyfile, SQLite database, storage). */
+export function newCaddyDir() {
+	return mkdtemp(path.join(os.tmpdir(), 'accountgate-e2e-'));
+}
+
 /**
- * Writes the Caddyfile into a new temp dir and starts `$CADDY_BIN run`.
+ * Writes the Caddyfile into a new temp dir (or into `dir`, e.g. to restart
+ * on the same database with another config) and starts `$CADDY_BIN run`.
  * Resolves once the port answers HTTP. Rejects, with Caddy's output, when
  * Caddy exits or does not answer in time.
  */
-export async function startCaddy({ upstreamPort, projectLines = [], gateLines = [], project = PROJECT } = {}) {
+export async function startCaddy({ upstreamPort, projectLines = [], gateLines = [], project = PROJECT, dir: givenDir } = {}) {
 	const bin = process.env.CADDY_BIN;
 	if (!bin) {
 		throw new Error('CADDY_BIN is not set: build Caddy with scripts/build-caddy (scripts/test does all of this)');
 	}
-	const dir = await mkdtemp(path.join(os.tmpdir(), 'accountgate-e2e-'));
+	const dir = givenDir ?? (await newCaddyDir());
 	const port = await freePort();
 	const config = caddyfile({ dir, port, upstreamPort, project, projectLines, gateLines });
 	const file = path.join(dir, 'Caddyfile');
@@ -182,10 +188,11 @@ export async function startCaddy({ upstreamPort, projectLines = [], gateLines = 
 		},
 	};
 
-	// The error carries the Caddyfile and Caddy's output, so the temp dir goes.
+	// The error carries the Caddyfile and Caddy's output, so the temp dir goes
+	// (unless the caller owns it).
 	const fail = async (msg) => {
 		await handle.stop();
-		if (process.env.E2E_KEEP_TMP !== '1') await rm(dir, { recursive: true, force: true });
+		if (!givenDir && process.env.E2E_KEEP_TMP !== '1') await rm(dir, { recursive: true, force: true });
 		throw new Error(`${msg}\n--- Caddyfile ---\n${config}--- Caddy output ---\n${output}`);
 	};
 	const deadline = Date.now() + 30_000;
@@ -221,13 +228,24 @@ function answers(port) {
  * current test file (or describe block) and stop them afterwards (SIGTERM,
  * then SIGKILL). The returned object is filled in by the `before` hook. When
  * a test failed, Caddy's output is printed and its temp dir is kept.
+ *
+ * `seed`, when given, runs first: `seed({ dir, upstreamPort })` may start its
+ * own Caddy on `dir` (startCaddy({ dir, … })), create data and stop it; the
+ * Caddy of the tests then runs on the same dir (same database). Whatever
+ * seed returns is `env.seed`.
  */
 export function useCaddy(options = {}) {
-	const env = { upstream: null, caddy: null, port: 0, origin: '', endpoint: '' };
+	const env = { upstream: null, caddy: null, port: 0, origin: '', endpoint: '', seed: undefined };
 	let failed = false;
 	before(async () => {
+		const { seed, ...caddyOptions } = options;
 		env.upstream = await startUpstream();
-		env.caddy = await startCaddy({ ...options, upstreamPort: env.upstream.port });
+		let dir;
+		if (seed) {
+			dir = await newCaddyDir();
+			env.seed = await seed({ dir, upstreamPort: env.upstream.port });
+		}
+		env.caddy = await startCaddy({ ...caddyOptions, dir, upstreamPort: env.upstream.port });
 		env.port = env.caddy.port;
 		env.origin = env.caddy.origin;
 		env.endpoint = env.caddy.endpoint;

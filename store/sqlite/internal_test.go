@@ -191,3 +191,48 @@ func TestUpgradeFromV1(t *testing.T) {
 		t.Errorf("UserByID after down and up: %v", err)
 	}
 }
+
+// TestTokensOutboxSchema checks that a user's tokens go with the users row,
+// and that the third migration goes down and up again.
+func TestTokensOutboxSchema(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	tk := &account.Token{ID: "t1", UserID: "u1", SecretHash: []byte("h"), Expire: time.UnixMilli(2)}
+	if err := s.CreateToken(ctx, tk); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writer.ExecContext(ctx, `DELETE FROM users WHERE id = 'u1'`); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM tokens`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("tokens left after deleting their user: %d, %v", n, err)
+	}
+
+	if err := s.EnqueueMessage(ctx, &account.OutboxMessage{ID: "m1", Channel: "sms"}); err != nil {
+		t.Fatalf("EnqueueMessage with a nil payload: %v", err)
+	}
+	p := provider(t, s.writer)
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatalf("down to 2: %v", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	if list, err := s.ClaimMessages(ctx, time.UnixMilli(1), time.Second, 10); err != nil || len(list) != 0 {
+		t.Errorf("ClaimMessages after down and up = %d, %v; want none", len(list), err)
+	}
+	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateToken(ctx, tk); err != nil {
+		t.Errorf("CreateToken after down and up: %v", err)
+	}
+}

@@ -181,8 +181,8 @@ type querier interface {
 }
 
 // handles holds where the queries go: the reader pool and the writer outside
-// a transaction, the transaction for both inside one. The Users, Sessions,
-// Logs and Settings methods are defined on it once for both cases.
+// a transaction, the transaction for both inside one. The account.Store
+// methods but WithTx are defined on it once for both cases.
 type handles struct {
 	r querier
 	w querier

@@ -44,7 +44,8 @@ func TestConformance(t *testing.T) {
 func TestConformanceParallel(t *testing.T) {
 	for name, run := range map[string]func(*testing.T, storetest.Opener){
 		"Users": storetest.RunUsers, "Sessions": storetest.RunSessions,
-		"Logs": storetest.RunLogs, "Settings": storetest.RunSettings, "Tx": storetest.RunTx,
+		"Logs": storetest.RunLogs, "Tokens": storetest.RunTokens, "Outbox": storetest.RunOutbox,
+		"Settings": storetest.RunSettings, "Tx": storetest.RunTx,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

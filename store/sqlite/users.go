@@ -46,6 +46,18 @@ func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, 
 	return u, nil
 }
 
+// UserByPhone returns the user with this phone number or
+// account.ErrNotFound. "" matches nobody, since a missing phone is stored as
+// NULL.
+func (h handles) UserByPhone(ctx context.Context, phone string) (*account.User, error) {
+	u, err := scanUser(h.r.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE phone = ?`, phone))
+	if err != nil {
+		return nil, wrap("user by phone", err)
+	}
+	return u, nil
+}
+
 // UpdateUser overwrites every field of user u.ID but the id itself;
 // account.ErrNotFound if it is gone, account.ErrConflict if the new email or
 // phone is taken.

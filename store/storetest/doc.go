@@ -2,7 +2,8 @@
 // Every backend's tests call Run (or the Run* groups) with an Opener that
 // returns a fresh, migrated, empty store, so all backends are held to the
 // same contract: round-trips of every field, ErrConflict and ErrNotFound
-// where account/store.go promises them, and transactional rollback. The
-// suite uses fixed times at millisecond precision, the precision every
-// backend is required to keep.
+// where account/store.go promises them, transactional rollback, and the
+// promises that must hold under concurrency (single-use tokens, disjoint
+// outbox claims). The suite uses fixed times at millisecond precision, the
+// precision every backend is required to keep.
 package storetest

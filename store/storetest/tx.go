@@ -90,6 +90,8 @@ func RunTx(t *testing.T, open Opener) {
 		errOf(t, "UserByID of rolled back user", err, account.ErrNotFound)
 		_, err = s.UserByEmail(ctx, "u1@example.com")
 		errOf(t, "UserByEmail of rolled back user", err, account.ErrNotFound)
+		_, err = s.UserByPhone(ctx, "+15550000001")
+		errOf(t, "UserByPhone of rolled back user", err, account.ErrNotFound)
 		got, err := s.UserByID(ctx, "existing")
 		errOf(t, "UserByID existing", err, nil)
 		checkUser(t, "update rolled back", got, &account.User{ID: "existing", Name: "before"})

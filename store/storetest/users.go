@@ -53,12 +53,16 @@ func RunUsers(t *testing.T, open Opener) {
 			got, err := s.UserByID(ctx, u.ID)
 			errOf(t, "UserByID "+u.ID, err, nil)
 			checkUser(t, "UserByID "+u.ID, got, u)
-			if u.Email == "" {
-				continue
+			if u.Email != "" {
+				got, err = s.UserByEmail(ctx, u.Email)
+				errOf(t, "UserByEmail "+u.Email, err, nil)
+				checkUser(t, "UserByEmail "+u.Email, got, u)
 			}
-			got, err = s.UserByEmail(ctx, u.Email)
-			errOf(t, "UserByEmail "+u.Email, err, nil)
-			checkUser(t, "UserByEmail "+u.Email, got, u)
+			if u.Phone != "" {
+				got, err = s.UserByPhone(ctx, u.Phone)
+				errOf(t, "UserByPhone "+u.Phone, err, nil)
+				checkUser(t, "UserByPhone "+u.Phone, got, u)
+			}
 		}
 	})
 
@@ -131,6 +135,8 @@ func RunUsers(t *testing.T, open Opener) {
 		}
 		_, err := s.UserByEmail(ctx, "")
 		errOf(t, `UserByEmail("")`, err, account.ErrNotFound)
+		_, err = s.UserByPhone(ctx, "")
+		errOf(t, `UserByPhone("")`, err, account.ErrNotFound)
 	})
 
 	t.Run("CreateConflicts", func(t *testing.T) {
@@ -161,7 +167,7 @@ func RunUsers(t *testing.T, open Opener) {
 
 	t.Run("NotFound", func(t *testing.T) {
 		s := open(t)
-		mustCreateUser(t, s, fullUser("u1", "a@example.com", ""))
+		mustCreateUser(t, s, fullUser("u1", "a@example.com", "+15550001111"))
 		_, err := s.UserByID(ctx, "missing")
 		errOf(t, "UserByID", err, account.ErrNotFound)
 		_, err = s.UserByEmail(ctx, "missing@example.com")
@@ -169,6 +175,11 @@ func RunUsers(t *testing.T, open Opener) {
 		// The lookup is exact: callers lowercase emails before storing them.
 		_, err = s.UserByEmail(ctx, "A@example.com")
 		errOf(t, "UserByEmail in another case", err, account.ErrNotFound)
+		_, err = s.UserByPhone(ctx, "+15550002222")
+		errOf(t, "UserByPhone", err, account.ErrNotFound)
+		// Nor is a phone found by a prefix of it.
+		_, err = s.UserByPhone(ctx, "+1555000111")
+		errOf(t, "UserByPhone prefix", err, account.ErrNotFound)
 	})
 
 	t.Run("Update", func(t *testing.T) {
@@ -185,6 +196,9 @@ func RunUsers(t *testing.T, open Opener) {
 		checkUser(t, "by new email", got, want)
 		_, err = s.UserByEmail(ctx, "old@example.com")
 		errOf(t, "UserByEmail old", err, account.ErrNotFound)
+		got, err = s.UserByPhone(ctx, "+15559999999")
+		errOf(t, "UserByPhone new", err, nil)
+		checkUser(t, "by new phone", got, want)
 
 		// Back to all-empty: times to zero, email and phone to none.
 		cleared := &account.User{ID: "u1"}
@@ -192,8 +206,10 @@ func RunUsers(t *testing.T, open Opener) {
 		got, err = s.UserByID(ctx, "u1")
 		errOf(t, "UserByID", err, nil)
 		checkUser(t, "after clearing", got, cleared)
-		// The email it gave up is free again.
-		mustCreateUser(t, s, &account.User{ID: "u2", Email: "new@example.com"})
+		_, err = s.UserByPhone(ctx, "+15559999999")
+		errOf(t, "UserByPhone after clearing", err, account.ErrNotFound)
+		// The email and phone it gave up are free again.
+		mustCreateUser(t, s, &account.User{ID: "u2", Email: "new@example.com", Phone: "+15559999999"})
 	})
 
 	t.Run("UpdateErrors", func(t *testing.T) {
@@ -217,6 +233,9 @@ func RunUsers(t *testing.T, open Opener) {
 					got, err := s.UserByID(ctx, u.ID)
 					errOf(t, "UserByID "+u.ID, err, nil)
 					checkUser(t, "unchanged "+u.ID, got, u)
+					got, err = s.UserByPhone(ctx, u.Phone)
+					errOf(t, "UserByPhone "+u.Phone, err, nil)
+					checkUser(t, "unchanged by phone "+u.ID, got, u)
 				}
 				if tc.want == account.ErrNotFound {
 					_, err := s.UserByID(ctx, tc.update.ID)

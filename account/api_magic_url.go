@@ -1,0 +1,158 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/accountgate/accountgate/account/mail"
+)
+
+// magicURLPage is the instance's own completion page for magic links
+// requested without a url (mobile apps, or no front end of one's own).
+const magicURLPage = "/auth/magic-url"
+
+// createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
+// sign-in link, creating the account first if the email is new.
+func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error {
+	if s.cfg.Mailer == nil {
+		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+	}
+	userID, err := readCustomID(r)
+	if err != nil {
+		return err
+	}
+	email, err := r.params.required("email", descEmail)
+	if err != nil {
+		return err
+	}
+	if email = normalizeEmail(email); !validEmail(email) {
+		return invalidParam("email", descEmail)
+	}
+	base := s.publicURL.JoinPath(magicURLPage)
+	if raw, ok, err := r.params.stringParam("url", ""); err != nil || ok {
+		if base, err = s.redirectURL("url", raw); err != nil {
+			return err
+		}
+	}
+	ctx := r.Context()
+	secret := newSecret()
+	var tok *Token
+	var user *User
+	err = s.store.WithTx(ctx, func(tx Store) error {
+		var err error
+		if user, err = s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email); err != nil {
+			return err
+		}
+		tok = s.newToken(r, user.ID, TokenMagicURL, magicURLLifetime, secret)
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		link := tokenLink(base, map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})
+		return s.enqueueMail(ctx, tx, mail.KindMagicURL, user.Email, "", link, tok)
+	})
+	if err != nil {
+		return err
+	}
+	s.wakeDelivery()
+	s.audit(r, user, "session.create")
+	return writeToken(w, http.StatusCreated, tok)
+}
+
+// findOrCreateUser returns the user that lookup(key) finds, or creates one
+// with the given id (generated for unique()) shaped by fill.
+func (s *Service) findOrCreateUser(ctx context.Context, tx Store, id string, fill func(*User), lookup func(context.Context, string) (*User, error), key string) (*User, error) {
+	u, err := lookup(ctx, key)
+	if err == nil {
+		return u, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	now := s.clock()
+	if id == "" {
+		id = newID(now)
+	}
+	u = &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	fill(u)
+	if err := tx.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return nil, NewError(ErrUserAlreadyExists)
+		}
+		return nil, err
+	}
+	return u, nil
+}
+
+// readCustomID reads userId on the routes that may create a user:
+// "unique()" (or "") means a generated id, returned as "".
+func readCustomID(r *request) (string, error) {
+	id, err := r.params.required("userId", descCustomID)
+	if err != nil {
+		return "", err
+	}
+	if id == "unique()" || id == "" {
+		return "", nil
+	}
+	if !validKey(id) {
+		return "", invalidParam("userId", descCustomID)
+	}
+	return id, nil
+}
+
+// enqueueMail renders a mail of kind and puts it in the outbox through tx.
+func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to, toName, link string, tok *Token) error {
+	subject, text, html, err := s.cfg.MailTemplates.Render(kind, mail.TemplateData{
+		Project: s.cfg.ProjectName, Name: toName, Link: link, Expire: tok.Expire.UTC().Format("2 January 2006 15:04 MST"),
+	})
+	if err != nil {
+		return err
+	}
+	return s.enqueue(ctx, tx, channelEmail, outboxPayload{
+		Mail:    &mail.Message{To: to, ToName: toName, Subject: subject, Text: text, HTML: html},
+		Expires: tok.Expire,
+	})
+}
+
+// updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
+// secret signs the user in and proves the email.
+func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *request) error {
+	return s.completeTokenSession(w, r, TokenMagicURL, "magic-url", func(u *User) { u.EmailVerification = true }, "session.update")
+}
+
+// completeTokenSession spends a sign-in token (magic URL or phone code)
+// and creates the session, marking what the token proved on the user.
+func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ TokenType, provider string, proved func(*User), event string) error {
+	userID, err := readUserID(r, descCustomID)
+	if err != nil {
+		return err
+	}
+	secret, err := readSecret(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	user, err := s.userForToken(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.consumeToken(ctx, user.ID, typ, secret); err != nil {
+		return err
+	}
+	if !user.Status {
+		return NewError(ErrUserBlocked)
+	}
+	proved(user)
+	if err := s.saveUser(ctx, user, ""); err != nil {
+		return err
+	}
+	sess, sessionSecret, err := s.createSession(ctx, newSessionInput{user: user, provider: provider, r: r.Request})
+	if err != nil {
+		return err
+	}
+	if event != "" {
+		s.audit(r, user, event)
+	}
+	s.setSessionCookies(w, r.Request, user.ID, sessionSecret, sess)
+	return writeJSON(w, http.StatusOK, renderSession(sess, true))
+}

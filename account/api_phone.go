@@ -1,0 +1,66 @@
+package account
+
+import (
+	"context"
+	"net/http"
+)
+
+// readPhone reads and checks the phone parameter.
+func readPhone(r *request) (string, error) {
+	phone, err := r.params.required("phone", descPhone)
+	if err != nil {
+		return "", err
+	}
+	if !phonePattern.MatchString(phone) {
+		return "", invalidParam("phone", descPhone)
+	}
+	return phone, nil
+}
+
+// enqueueSMS puts a code for phone in the outbox through tx.
+func (s *Service) enqueueSMS(ctx context.Context, tx Store, phone, code string, tok *Token) error {
+	return s.enqueue(ctx, tx, channelSMS, outboxPayload{SMS: &smsMessage{To: phone, Body: code}, Expires: tok.Expire})
+}
+
+// createPhoneSession is POST /v1/account/sessions/phone: it texts a
+// six-digit code, creating the account first if the number is new.
+func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
+	if s.cfg.SMS == nil {
+		return NewError(ErrGeneralPhoneDisabled)
+	}
+	userID, err := readCustomID(r)
+	if err != nil {
+		return err
+	}
+	phone, err := readPhone(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	code := newCode()
+	var tok *Token
+	var user *User
+	err = s.store.WithTx(ctx, func(tx Store) error {
+		var err error
+		if user, err = s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone = phone }, tx.UserByPhone, phone); err != nil {
+			return err
+		}
+		tok = s.newToken(r, user.ID, TokenPhoneSession, phoneSessionLifetime, code)
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			return err
+		}
+		return s.enqueueSMS(ctx, tx, phone, code, tok)
+	})
+	if err != nil {
+		return err
+	}
+	s.wakeDelivery()
+	s.audit(r, user, "session.create")
+	return writeToken(w, http.StatusCreated, tok)
+}
+
+// updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the
+// user in and proves the phone number.
+func (s *Service) updatePhoneSession(w http.ResponseWriter, r *request) error {
+	return s.completeTokenSession(w, r, TokenPhoneSession, "phone", func(u *User) { u.PhoneVerification = true }, "")
+}

@@ -1,0 +1,170 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/accountgate/accountgate/account/mail"
+)
+
+// Outbox channels.
+const (
+	channelEmail = "email"
+	channelSMS   = "sms"
+)
+
+// Delivery tuning: how often the worker looks for due messages when
+// nothing wakes it, how long a claim lasts, and the retry backoff.
+const (
+	deliveryPoll    = 2 * time.Second
+	deliveryLease   = 2 * time.Minute
+	deliveryBatch   = 10
+	deliveryTimeout = 30 * time.Second
+	retryBase       = 5 * time.Second
+	retryMax        = 30 * time.Minute
+)
+
+// outboxPayload is a message as sealed into the outbox.
+type outboxPayload struct {
+	Mail *mail.Message `json:"mail,omitempty"`
+	SMS  *smsMessage   `json:"sms,omitempty"`
+	// Expires is when the message's token expires: after that the
+	// message is useless and is dropped instead of sent.
+	Expires time.Time `json:"expires"`
+}
+
+type smsMessage struct {
+	To   string `json:"to"`
+	Body string `json:"body"`
+}
+
+// enqueue seals a message into the outbox through tx, so that it commits
+// or rolls back with the token it carries.
+func (s *Service) enqueue(ctx context.Context, tx Store, channel string, p outboxPayload) error {
+	plain, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	return tx.EnqueueMessage(ctx, &OutboxMessage{
+		ID: newID(now), Channel: channel, Payload: s.outboxSeal.seal(plain), CreatedAt: now, NextAttempt: now,
+	})
+}
+
+// wakeDelivery nudges the worker after a commit, so a mail goes out at
+// once instead of at the next poll.
+func (s *Service) wakeDelivery() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliverLoop sends due outbox messages until ctx ends. Several instances
+// may run it on one store: claims keep them from sending a message twice.
+func (s *Service) deliverLoop(ctx context.Context) {
+	t := time.NewTicker(deliveryPoll)
+	defer t.Stop()
+	for {
+		s.deliverDue(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+func (s *Service) deliverDue(ctx context.Context) {
+	for ctx.Err() == nil {
+		msgs, err := s.store.ClaimMessages(ctx, s.clock(), deliveryLease, deliveryBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("outbox: claiming messages", "error", err)
+			}
+			return
+		}
+		for _, m := range msgs {
+			s.deliverOne(ctx, m)
+		}
+		if len(msgs) < deliveryBatch {
+			return
+		}
+	}
+}
+
+// deliverOne sends one claimed message, then deletes it, or schedules a
+// retry with exponential backoff. Logs never carry the body.
+func (s *Service) deliverOne(ctx context.Context, m *OutboxMessage) {
+	err := s.send(ctx, m)
+	var drop *dropError
+	switch {
+	case err == nil:
+		err = s.store.DeleteMessage(ctx, m.ID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			s.log.Error("outbox: deleting a delivered message", "id", m.ID, "error", err)
+		}
+		return
+	case errors.As(err, &drop):
+		s.log.Error("outbox: dropping message", "id", m.ID, "channel", m.Channel, "reason", drop.reason)
+		if err := s.store.DeleteMessage(ctx, m.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			s.log.Error("outbox: deleting a dropped message", "id", m.ID, "error", err)
+		}
+		return
+	}
+	attempts := m.Attempts + 1
+	next := s.clock().Add(backoff(attempts))
+	s.log.Warn("outbox: delivery failed, will retry", "id", m.ID, "channel", m.Channel, "attempt", attempts, "retry_at", next, "error", err)
+	if err := s.store.RetryMessage(ctx, m.ID, attempts, next, truncate(err.Error(), 500)); err != nil && !errors.Is(err, ErrNotFound) {
+		s.log.Error("outbox: scheduling a retry", "id", m.ID, "error", err)
+	}
+}
+
+// dropError marks a message that can never be delivered.
+type dropError struct{ reason string }
+
+func (e *dropError) Error() string { return e.reason }
+
+func (s *Service) send(ctx context.Context, m *OutboxMessage) error {
+	plain, err := s.outboxSeal.open(m.Payload)
+	if err != nil {
+		return &dropError{reason: err.Error()}
+	}
+	var p outboxPayload
+	if err := json.Unmarshal(plain, &p); err != nil {
+		return &dropError{reason: "malformed payload"}
+	}
+	if !p.Expires.IsZero() && !s.now().Before(p.Expires) {
+		return &dropError{reason: "its token expired before it could be delivered"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
+	defer cancel()
+	switch {
+	case m.Channel == channelEmail && p.Mail != nil:
+		if s.cfg.Mailer == nil {
+			return errors.New("no mailer configured")
+		}
+		return s.cfg.Mailer.Send(ctx, *p.Mail)
+	case m.Channel == channelSMS && p.SMS != nil:
+		if s.cfg.SMS == nil {
+			return errors.New("no SMS sender configured")
+		}
+		return s.cfg.SMS.Send(ctx, p.SMS.To, p.SMS.Body)
+	}
+	return &dropError{reason: fmt.Sprintf("unknown channel %q", m.Channel)}
+}
+
+// backoff is 5s, 10s, 20s … capped at 30 minutes, with ±20% jitter so
+// that instances do not retry in step.
+func backoff(attempts int) time.Duration {
+	d := retryMax
+	if attempts < 20 {
+		d = min(retryBase<<(attempts-1), retryMax)
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}

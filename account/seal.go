@@ -1,0 +1,63 @@
+package account
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+)
+
+// sealer encrypts data at rest (outbox bodies, provider tokens) with
+// AES-256-GCM under keys derived from the project secrets: it seals with
+// the current one and opens with any, so a secret can be rotated.
+type sealer struct {
+	aeads []cipher.AEAD
+}
+
+// newSealer derives one key per secret for purpose, current secret first.
+func newSealer(purpose string, secrets ...[]byte) *sealer {
+	s := &sealer{}
+	for _, secret := range secrets {
+		if len(secret) == 0 {
+			continue
+		}
+		mac := hmac.New(sha256.New, secret)
+		mac.Write([]byte("accountgate " + purpose))
+		block, err := aes.NewCipher(mac.Sum(nil))
+		if err != nil {
+			panic(err) // a 32-byte key always makes a cipher
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			panic(err)
+		}
+		s.aeads = append(s.aeads, aead)
+	}
+	return s
+}
+
+// seal returns nonce || ciphertext.
+func (s *sealer) seal(plain []byte) []byte {
+	aead := s.aeads[0]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	rand.Read(nonce)
+	return aead.Seal(nonce, nonce, plain, nil)
+}
+
+var errUnseal = errors.New("cannot decrypt: no key of this project opens it")
+
+// open decrypts what seal returned, with whichever key sealed it.
+func (s *sealer) open(sealed []byte) ([]byte, error) {
+	for _, aead := range s.aeads {
+		n := aead.NonceSize()
+		if len(sealed) < n {
+			return nil, errUnseal
+		}
+		if plain, err := aead.Open(nil, sealed[:n], sealed[n:], nil); err == nil {
+			return plain, nil
+		}
+	}
+	return nil, errUnseal
+}

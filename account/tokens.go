@@ -1,0 +1,148 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Token lifetimes (part A items 2, 3).
+const (
+	magicURLLifetime          = time.Hour
+	phoneSessionLifetime      = 15 * time.Minute
+	recoveryLifetime          = time.Hour
+	verificationLifetime      = 7 * 24 * time.Hour
+	phoneVerificationLifetime = 15 * time.Minute
+)
+
+// newCode returns six uniformly random decimal digits, for SMS.
+func newCode() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// newToken builds a token of typ for user and returns it with its secret.
+func (s *Service) newToken(r *request, userID string, typ TokenType, lifetime time.Duration, secret string) *Token {
+	now := s.clock()
+	hash := hashSecret(secret)
+	return &Token{
+		ID:         newID(now),
+		UserID:     userID,
+		Type:       typ,
+		SecretHash: hash[:],
+		CreatedAt:  now,
+		Expire:     now.Add(lifetime),
+		IP:         r.ip,
+		UserAgent:  truncate(r.UserAgent(), 1024),
+	}
+}
+
+// consumeToken spends the user's token of typ matching secret: 401
+// user_invalid_token when there is none (wrong, used, expired or of
+// another flow).
+func (s *Service) consumeToken(ctx context.Context, userID string, typ TokenType, secret string) (*Token, error) {
+	hash := hashSecret(secret)
+	tok, err := s.store.ConsumeToken(ctx, userID, typ, hash[:], s.clock())
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserInvalidToken)
+	}
+	return tok, err
+}
+
+// tokenModel is the Appwrite `token` model. The secret is never sent
+// (part A items 15-16).
+type tokenModel struct {
+	ID        string `json:"$id"`
+	CreatedAt string `json:"$createdAt"`
+	UserID    string `json:"userId"`
+	Secret    string `json:"secret"`
+	Expire    string `json:"expire"`
+}
+
+func renderToken(t *Token) tokenModel {
+	return tokenModel{ID: t.ID, CreatedAt: formatTime(t.CreatedAt), UserID: t.UserID, Expire: formatTime(t.Expire)}
+}
+
+// redirectURL checks a url parameter (Host validator, facts §1.3, with
+// http(s) required): it must name a platform host.
+func (s *Service) redirectURL(name, raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || !s.AllowedHost(u.Hostname()) {
+		return nil, invalidParam(name, "URL host must be one of: "+strings.Join(s.allowedHosts(), ", "))
+	}
+	return u, nil
+}
+
+// allowedHosts lists the hosts redirect URLs may name.
+func (s *Service) allowedHosts() []string {
+	hosts := []string{s.publicURL.Hostname()}
+	for _, p := range s.cfg.Platforms {
+		if p != hosts[0] {
+			hosts = append(hosts, p)
+		}
+	}
+	return hosts
+}
+
+// tokenLink adds the token's query parameters to base, keeping what base
+// already has (and its fragment).
+func tokenLink(base *url.URL, values map[string]string) string {
+	u := *base
+	q := u.Query()
+	for k, v := range values {
+		q.Set(k, v)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// dbTime is Appwrite's database datetime format, used for `expire` in
+// links (facts §7).
+func dbTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+
+// readSecret reads the secret parameter of the confirmation routes.
+func readSecret(r *request) (string, error) {
+	secret, err := r.params.required("secret", descText(256))
+	if err != nil {
+		return "", err
+	}
+	if !validText(secret, 256) {
+		return "", invalidParam("secret", descText(256))
+	}
+	return secret, nil
+}
+
+// readUserID reads the userId parameter with the UID (or CustomId) rules.
+func readUserID(r *request, desc string) (string, error) {
+	id, err := r.params.required("userId", desc)
+	if err != nil {
+		return "", err
+	}
+	if !validKey(id) {
+		return "", invalidParam("userId", desc)
+	}
+	return id, nil
+}
+
+// userForToken loads the user a confirmation names: 404 user_not_found.
+func (s *Service) userForToken(ctx context.Context, id string) (*User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserNotFound)
+	}
+	return u, err
+}
+
+// writeToken answers a token-creating route.
+func writeToken(w http.ResponseWriter, status int, t *Token) error {
+	return writeJSON(w, status, renderToken(t))
+}

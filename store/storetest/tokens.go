@@ -1,0 +1,240 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// fullToken returns a token of userID with every field set, expiring an
+// hour after base.
+func fullToken(id, userID string, typ account.TokenType) *account.Token {
+	return &account.Token{
+		ID:         id,
+		UserID:     userID,
+		Type:       typ,
+		SecretHash: hash("token-" + id),
+		CreatedAt:  at(-time.Minute + 3*time.Millisecond),
+		Expire:     at(time.Hour + 9*time.Millisecond),
+		IP:         "203.0.113.7",
+		UserAgent:  "Mozilla/5.0 (Android 15; Mobile) Firefox/140.0",
+	}
+}
+
+// mustCreateToken creates tk or fails the test.
+func mustCreateToken(t *testing.T, s account.Store, tk *account.Token) {
+	t.Helper()
+	errOf(t, "CreateToken "+tk.ID, s.CreateToken(context.Background(), tk), nil)
+}
+
+// consume calls ConsumeToken with tk's user, type and hash at now, checks
+// the error against want and, on success, every field of the result.
+func consume(t *testing.T, s account.Store, what string, tk *account.Token, now time.Time, want error) {
+	t.Helper()
+	got, err := s.ConsumeToken(context.Background(), tk.UserID, tk.Type, tk.SecretHash, now)
+	errOf(t, what, err, want)
+	if want == nil {
+		checkToken(t, what, got, tk)
+	}
+}
+
+// checkToken compares every field of got with want.
+func checkToken(t *testing.T, what string, got, want *account.Token) {
+	t.Helper()
+	if got == nil {
+		t.Fatalf("%s: nil token", what)
+	}
+	var d diff
+	d.eq("ID", got.ID, want.ID)
+	d.eq("UserID", got.UserID, want.UserID)
+	d.eq("Type", got.Type, want.Type)
+	d.bytes("SecretHash", got.SecretHash, want.SecretHash)
+	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
+	d.time("Expire", got.Expire, want.Expire)
+	d.eq("IP", got.IP, want.IP)
+	d.eq("UserAgent", got.UserAgent, want.UserAgent)
+	d.report(t, what)
+}
+
+// RunTokens checks account.Tokens: round-trips through ConsumeToken, single
+// use also under concurrency, misses that delete nothing, conflicts and
+// purging.
+func RunTokens(t *testing.T, open Opener) {
+	ctx := context.Background()
+	now := at(0)
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		s := withUsers(t, open)
+		full := fullToken("t-full", "u1", account.TokenRecovery)
+		full.CreatedAt = full.CreatedAt.In(time.FixedZone("UTC+9", 9*3600))
+		// A hash with zero bytes and high bits set must survive as binary.
+		minimal := &account.Token{ID: "t-min", UserID: "u2", Type: account.TokenPhoneSession,
+			SecretHash: []byte{0, 0xff, 0, 0x80, 'a', 0}, Expire: at(time.Millisecond)}
+		for _, tk := range []*account.Token{full, minimal} {
+			mustCreateToken(t, s, tk)
+			consume(t, s, "ConsumeToken "+tk.ID, tk, now, nil)
+			consume(t, s, "ConsumeToken again "+tk.ID, tk, now, account.ErrNotFound)
+		}
+	})
+
+	t.Run("MissesDeleteNothing", func(t *testing.T) {
+		s := withUsers(t, open)
+		tk := fullToken("t1", "u1", account.TokenVerification)
+		mustCreateToken(t, s, tk)
+		for _, tc := range []struct {
+			name   string
+			userID string
+			typ    account.TokenType
+			hash   []byte
+			now    time.Time
+		}{
+			{"WrongUser", "u2", tk.Type, tk.SecretHash, now},
+			{"UnknownUser", "nobody", tk.Type, tk.SecretHash, now},
+			{"WrongType", "u1", account.TokenMagicURL, tk.SecretHash, now},
+			{"WrongHash", "u1", tk.Type, hash("other"), now},
+			{"HashPrefix", "u1", tk.Type, tk.SecretHash[:16], now},
+			{"ExpiredAtNow", "u1", tk.Type, tk.SecretHash, tk.Expire},
+			{"ExpiredLater", "u1", tk.Type, tk.SecretHash, tk.Expire.Add(time.Hour)},
+		} {
+			_, err := s.ConsumeToken(ctx, tc.userID, tc.typ, tc.hash, tc.now)
+			errOf(t, "ConsumeToken "+tc.name, err, account.ErrNotFound)
+		}
+		// One millisecond before expiry the token still works, so none of
+		// the misses deleted it.
+		consume(t, s, "ConsumeToken after the misses", tk, tk.Expire.Add(-time.Millisecond), nil)
+	})
+
+	t.Run("ManyTokens", func(t *testing.T) {
+		s := withUsers(t, open)
+		types := []account.TokenType{account.TokenVerification, account.TokenRecovery,
+			account.TokenMagicURL, account.TokenPhoneSession, account.TokenPhoneVerification}
+		var tokens []*account.Token
+		for _, user := range []string{"u1", "u2"} {
+			for _, typ := range types {
+				tk := fullToken(fmt.Sprintf("%s-%d", user, typ), user, typ)
+				mustCreateToken(t, s, tk)
+				tokens = append(tokens, tk)
+			}
+		}
+		// Consuming one leaves the others.
+		for _, tk := range tokens {
+			consume(t, s, "ConsumeToken "+tk.ID, tk, now, nil)
+		}
+	})
+
+	t.Run("Conflicts", func(t *testing.T) {
+		s := withUsers(t, open)
+		first := fullToken("t1", "u1", account.TokenRecovery)
+		mustCreateToken(t, s, first)
+		dupID := fullToken("t1", "u2", account.TokenMagicURL)
+		dupID.SecretHash = hash("another secret")
+		errOf(t, "CreateToken duplicate id", s.CreateToken(ctx, dupID), account.ErrConflict)
+		dupHash := fullToken("t2", "u2", account.TokenMagicURL)
+		dupHash.SecretHash = first.SecretHash
+		errOf(t, "CreateToken duplicate hash", s.CreateToken(ctx, dupHash), account.ErrConflict)
+		consume(t, s, "ConsumeToken rejected", dupID, now, account.ErrNotFound)
+		consume(t, s, "ConsumeToken first", first, now, nil)
+		// The id and hash of a consumed token can be used again.
+		mustCreateToken(t, s, first)
+	})
+
+	t.Run("ConcurrentConsume", func(t *testing.T) {
+		s := withUsers(t, open)
+		tk := fullToken("t1", "u1", account.TokenMagicURL)
+		mustCreateToken(t, s, tk)
+		const n = 20
+		got := make([]*account.Token, n)
+		errs := make([]error, n)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				got[i], errs[i] = s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, now)
+			})
+		}
+		close(start)
+		wg.Wait()
+		wins := 0
+		for i := range n {
+			if errs[i] == nil {
+				wins++
+				checkToken(t, fmt.Sprintf("goroutine %d", i), got[i], tk)
+				continue
+			}
+			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], account.ErrNotFound)
+		}
+		if wins != 1 {
+			t.Errorf("%d of %d concurrent consumers got the token, want 1", wins, n)
+		}
+	})
+
+	t.Run("DeleteExpired", func(t *testing.T) {
+		s := withUsers(t, open)
+		expiries := map[string]time.Duration{
+			"long-gone": -30 * 24 * time.Hour, "just-gone": -time.Millisecond,
+			"at-now": 0, "soon": time.Millisecond, "later": 24 * time.Hour,
+		}
+		tokens := map[string]*account.Token{}
+		for id, d := range expiries {
+			tk := fullToken(id, "u1", account.TokenRecovery)
+			tk.Expire = now.Add(d)
+			mustCreateToken(t, s, tk)
+			tokens[id] = tk
+		}
+		n, err := s.DeleteExpiredTokens(ctx, now)
+		errOf(t, "DeleteExpiredTokens", err, nil)
+		if n != 2 {
+			t.Errorf("DeleteExpiredTokens = %d, want 2", n)
+		}
+		n, err = s.DeleteExpiredTokens(ctx, now)
+		errOf(t, "DeleteExpiredTokens again", err, nil)
+		if n != 0 {
+			t.Errorf("second DeleteExpiredTokens = %d, want 0", n)
+		}
+		// Consumed at a time before every expiry, only the purge explains
+		// a miss.
+		early := now.Add(-60 * 24 * time.Hour)
+		for id, want := range map[string]error{
+			"long-gone": account.ErrNotFound, "just-gone": account.ErrNotFound,
+			"at-now": nil, "soon": nil,
+		} {
+			consume(t, s, "ConsumeToken "+id, tokens[id], early, want)
+		}
+		n, err = s.DeleteExpiredTokens(ctx, now.Add(48*time.Hour))
+		errOf(t, "DeleteExpiredTokens later", err, nil)
+		if n != 1 {
+			t.Errorf("DeleteExpiredTokens two days on = %d, want 1", n)
+		}
+		consume(t, s, "ConsumeToken later", tokens["later"], early, account.ErrNotFound)
+	})
+
+	t.Run("InTx", func(t *testing.T) {
+		s := withUsers(t, open)
+		kept := fullToken("kept", "u1", account.TokenRecovery)
+		mustCreateToken(t, s, kept)
+		created := fullToken("created", "u2", account.TokenVerification)
+		err := s.WithTx(ctx, func(tx account.Store) error {
+			consume(t, tx, "ConsumeToken in tx", kept, now, nil)
+			consume(t, tx, "ConsumeToken again in tx", kept, now, account.ErrNotFound)
+			mustCreateToken(t, tx, created)
+			return errAbort
+		})
+		errOf(t, "WithTx", err, errAbort)
+		consume(t, s, "ConsumeToken of rolled back create", created, now, account.ErrNotFound)
+		consume(t, s, "ConsumeToken after rolled back consume", kept, now, nil)
+		// A committed create and consume.
+		err = s.WithTx(ctx, func(tx account.Store) error {
+			mustCreateToken(t, tx, created)
+			consume(t, tx, "ConsumeToken of own create", created, now, nil)
+			return tx.CreateToken(ctx, kept)
+		})
+		errOf(t, "WithTx", err, nil)
+		consume(t, s, "ConsumeToken after commit", created, now, account.ErrNotFound)
+		consume(t, s, "ConsumeToken of committed create", kept, now, nil)
+	})
+}
