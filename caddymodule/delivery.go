@@ -176,7 +176,10 @@ func parseMailer(d *caddyfile.Dispenser, args []string) (*MailerConfig, error) {
 			return nil, d.ArgErr()
 		}
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return nil, d.Err(err.Error())
+	}
+	return c, nil
 }
 
 // parseSMS parses
