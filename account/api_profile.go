@@ -39,7 +39,7 @@ func (s *Service) saveUser(ctx context.Context, u *User, conflict ErrorType) err
 		}
 		return err
 	}
-	s.cache.dropUser(u.ID)
+	s.revoke(ctx, Revocation{UserID: u.ID})
 	return nil
 }
 

@@ -77,7 +77,7 @@ func (s *Service) upgradeHash(r *request, user *User, password string) {
 		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
 		return
 	}
-	s.cache.dropUser(user.ID)
+	s.revoke(r.Context(), Revocation{UserID: user.ID})
 }
 
 // setSessionCookies sends the new session to the client: both cookies and,

@@ -116,7 +116,7 @@ func jwtError(reason error) *Error {
 func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, error) {
 	key := sha256.Sum256([]byte(token))
 	now := s.now()
-	if v := s.cache.get(key, now); v != nil {
+	if v := s.lookupVerified(ctx, key, now); v != nil {
 		return &Principal{User: v.user, Session: v.session, ViaJWT: true}, nil
 	}
 	claims, err := s.jwtKeys.verify(token, now)
@@ -144,6 +144,6 @@ func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, erro
 	if sess.Expire.Before(expiry) {
 		expiry = sess.Expire
 	}
-	s.cache.put(key, sess, user, now, expiry)
+	s.storeVerified(ctx, key, sess, user, now, expiry)
 	return &Principal{User: user, Session: sess, ViaJWT: true}, nil
 }

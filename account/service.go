@@ -65,6 +65,12 @@ type Config struct {
 	// SMS delivers text messages; nil means the phone routes answer
 	// general_phone_disabled.
 	SMS sms.Sender
+	// Revocations fans sign-outs and user changes out to other instances
+	// sharing the store; default none (one instance).
+	Revocations Revocations
+	// SharedCache is a verification cache shared with other instances;
+	// default none.
+	SharedCache SharedCache
 	// Countries maps client IPs to countries for sessions and logs;
 	// default none ("--").
 	Countries CountryLookup
@@ -129,6 +135,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cookies:   cookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
+	}
+	if _, local := cfg.RateLimiter.(*MemoryRateLimiter); !local {
+		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: NewMemoryRateLimiter(), s: s}
 	}
 	s.secret = cfg.Secret
 	if len(s.secret) == 0 {
@@ -257,6 +266,9 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millise
 // purging expired sessions, tokens and old log entries.
 func (s *Service) Run(ctx context.Context) {
 	go s.deliverLoop(ctx)
+	if rv := s.cfg.Revocations; rv != nil {
+		go rv.SubscribeRevocations(ctx, s.applyRevocation, s.cache.clear)
+	}
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()
 	for {

@@ -67,7 +67,7 @@ func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, error) {
 	hash := hashSecret(tok.Secret)
 	now := s.now()
-	if v := s.cache.get(hash, now); v != nil {
+	if v := s.lookupVerified(ctx, hash, now); v != nil {
 		if v.session.UserID != tok.ID {
 			return nil, nil
 		}
@@ -92,7 +92,7 @@ func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, err
 	if err != nil {
 		return nil, fmt.Errorf("loading user: %w", err)
 	}
-	s.cache.put(hash, sess, user, now, sess.Expire)
+	s.storeVerified(ctx, hash, sess, user, now, sess.Expire)
 	return &Principal{User: user, Session: sess}, nil
 }
 
@@ -145,7 +145,7 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 		return nil, "", err
 	}
 	for _, p := range pruned {
-		s.cache.dropSession(p.ID)
+		s.revoke(ctx, Revocation{SessionID: p.ID})
 	}
 	return sess, secret, nil
 }
@@ -156,7 +156,7 @@ func (s *Service) deleteSessions(ctx context.Context, sessions ...*Session) erro
 		if err := s.store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("deleting session %s: %w", sess.ID, err)
 		}
-		s.cache.dropSession(sess.ID)
+		s.revoke(ctx, Revocation{SessionID: sess.ID})
 	}
 	return nil
 }

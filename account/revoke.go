@@ -1,0 +1,126 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// revoke forgets cached credentials here at once, in the shared cache,
+// and on every other instance through the revocation channel. Failures of
+// the shared parts are logged: the store change already happened, and
+// other instances stop trusting their caches when the channel is down.
+func (s *Service) revoke(ctx context.Context, r Revocation) {
+	if r.SessionID != "" {
+		s.cache.dropSession(r.SessionID)
+	}
+	if r.UserID != "" {
+		s.cache.dropUser(r.UserID)
+	}
+	// The request may be cancelled right after the response: the
+	// revocation must still go out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if sc := s.cfg.SharedCache; sc != nil {
+		var err error
+		if r.SessionID != "" {
+			err = sc.DropSession(ctx, r.SessionID)
+		}
+		if r.UserID != "" {
+			err = errors.Join(err, sc.DropUser(ctx, r.UserID))
+		}
+		if err != nil {
+			s.log.Warn("dropping revoked credentials from the shared cache", "error", err)
+		}
+	}
+	if rv := s.cfg.Revocations; rv != nil {
+		if err := rv.PublishRevocation(ctx, r); err != nil {
+			s.log.Warn("publishing a revocation", "error", err)
+		}
+	}
+}
+
+// applyRevocation handles a revocation from any instance.
+func (s *Service) applyRevocation(r Revocation) {
+	if r.SessionID != "" {
+		s.cache.dropSession(r.SessionID)
+	}
+	if r.UserID != "" {
+		s.cache.dropUser(r.UserID)
+	}
+}
+
+// localCacheTrusted reports whether this instance may use its own cache:
+// with several instances, only while revocations are arriving.
+func (s *Service) localCacheTrusted() bool {
+	return s.cfg.Revocations == nil || s.cfg.Revocations.Healthy()
+}
+
+// lookupVerified finds a verified credential in the local cache, then in
+// the shared one (filling the local cache from it).
+func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Time) *verified {
+	trusted := s.localCacheTrusted()
+	if trusted {
+		if v := s.cache.get(key, now); v != nil {
+			return v
+		}
+	}
+	sc := s.cfg.SharedCache
+	if sc == nil || !trusted {
+		return nil
+	}
+	sess, user, err := sc.GetVerified(ctx, key)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			s.log.Debug("shared cache unavailable", "error", err)
+		}
+		return nil
+	}
+	if !now.Before(sess.Expire) {
+		return nil
+	}
+	s.cache.put(key, sess, user, now, sess.Expire)
+	return &verified{session: sess, user: user, until: sess.Expire}
+}
+
+// storeVerified caches a credential verified against the store, here and
+// in the shared cache.
+func (s *Service) storeVerified(ctx context.Context, key cacheKey, sess *Session, user *User, now, expiry time.Time) {
+	if !s.localCacheTrusted() {
+		return
+	}
+	s.cache.put(key, sess, user, now, expiry)
+	if sc := s.cfg.SharedCache; sc != nil {
+		ttl := min(s.cfg.CacheTTL, expiry.Sub(now))
+		if ttl > 0 {
+			if err := sc.PutVerified(ctx, key, sess, user, ttl); err != nil {
+				s.log.Debug("shared cache unavailable", "error", err)
+			}
+		}
+	}
+}
+
+// fallbackLimiter counts in the shared limiter and, while it is
+// unreachable, in this instance's memory: limits then hold per instance.
+type fallbackLimiter struct {
+	shared RateLimiter
+	local  *MemoryRateLimiter
+	s      *Service
+}
+
+func (f *fallbackLimiter) Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
+	before, ok, err := f.shared.Take(ctx, key, limit, window, now)
+	if err != nil && errors.Is(err, ErrUnavailable) {
+		f.s.log.Warn("shared rate limiter unavailable, counting on this instance", "error", err)
+		return f.local.Take(ctx, key, limit, window, now)
+	}
+	return before, ok, err
+}
+
+func (f *fallbackLimiter) Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	n, err := f.shared.Count(ctx, key, window, now)
+	if err != nil && errors.Is(err, ErrUnavailable) {
+		return f.local.Count(ctx, key, window, now)
+	}
+	return n, err
+}

@@ -1,0 +1,105 @@
+package account_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// bus is an in-process revocation channel shared by several services,
+// standing in for Redis pub/sub.
+type bus struct {
+	mu      sync.Mutex
+	subs    []func(account.Revocation)
+	healthy atomic.Bool
+}
+
+func (b *bus) PublishRevocation(_ context.Context, r account.Revocation) error {
+	b.mu.Lock()
+	subs := append([]func(account.Revocation){}, b.subs...)
+	b.mu.Unlock()
+	for _, deliver := range subs {
+		deliver(r)
+	}
+	return nil
+}
+
+func (b *bus) SubscribeRevocations(ctx context.Context, deliver func(account.Revocation), resync func()) {
+	b.mu.Lock()
+	b.subs = append(b.subs, deliver)
+	b.mu.Unlock()
+	resync()
+	<-ctx.Done()
+}
+
+func (b *bus) Healthy() bool { return b.healthy.Load() }
+
+// TestRevocationAcrossInstances: two services on one store; a sign-out on
+// one is refused on the other at once, though it had the session cached.
+func TestRevocationAcrossInstances(t *testing.T) {
+	t.Parallel()
+	b := &bus{}
+	b.healthy.Store(true)
+	a := newEnv(t, func(c *account.Config) { c.Revocations = b })
+	other, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
+		Revocations: b, Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
+		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go a.svc.Run(ctx)
+	go other.Run(ctx)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		b.mu.Lock()
+		n := len(b.subs)
+		b.mu.Unlock()
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("services did not subscribe")
+		}
+	}
+	b2 := &env{t: t, svc: other, store: a.store, clock: a.clock}
+
+	a.signUp("x@example.com", "password123")
+	c, _ := a.signIn("x@example.com", "password123")
+	if r := b2.do("GET", "/v1/account", "", cookieHeader(c)); r.status != 200 { // cached on B
+		t.Fatal(r.body)
+	}
+	a.do("DELETE", "/v1/account/sessions/current", "", cookieHeader(c))
+	checkError(t, b2.do("GET", "/v1/account", "", cookieHeader(c)), 401, "general_unauthorized_scope", "")
+
+	// A block on B holds on A at once.
+	c2, _ := a.signIn("x@example.com", "password123")
+	a.do("GET", "/v1/account", "", cookieHeader(c2)) // cached on A
+	b2.do("PATCH", "/v1/account/status", "", cookieHeader(c2))
+	checkError(t, a.do("GET", "/v1/account", "", cookieHeader(c2)), 401, "user_blocked", "")
+}
+
+// TestUnhealthyRevocationsBypassCache: while revocations may be missed,
+// nothing cached is trusted, so a session deleted elsewhere is refused.
+func TestUnhealthyRevocationsBypassCache(t *testing.T) {
+	t.Parallel()
+	b := &bus{}
+	b.healthy.Store(true)
+	e := newEnv(t, func(c *account.Config) { c.Revocations = b })
+	e.signUp("h@example.com", "password123")
+	c, s := e.signIn("h@example.com", "password123")
+	e.do("GET", "/v1/account", "", cookieHeader(c)) // cached
+	// Another instance deletes the session, and its message is lost.
+	if err := e.store.DeleteSession(context.Background(), s["$id"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", "/v1/account", "", cookieHeader(c)); r.status != 200 {
+		t.Fatalf("healthy channel: the cache is trusted for its TTL, got %d", r.status)
+	}
+	b.healthy.Store(false)
+	checkError(t, e.do("GET", "/v1/account", "", cookieHeader(c)), 401, "general_unauthorized_scope", "")
+}
