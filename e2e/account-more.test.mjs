@@ -786,6 +786,25 @@ describe('default rate limits', () => {
 		assert.deepEqual({ limit: rateHeaders(res).limit, remaining: rateHeaders(res).remaining }, { limit: '50', remaining: '49' });
 	});
 
+	test('session routes: PATCH 10, DELETE one 100, DELETE all 100 per IP, each with its own counter', async () => {
+		const a = await createAndLogin();
+		const second = await k.api('/v1/account/sessions/email', { method: 'POST', body: { email: a.email, password: PASSWORD } });
+		assert.equal(second.status, 201, second.text);
+		const auth = { 'X-Fallback-Cookies': a.fallback };
+
+		const patch = await k.api('/v1/account/sessions/current', { method: 'PATCH', headers: auth, body: {} });
+		assert.equal(patch.status, 400, `a non-OAuth session cannot be refreshed (part A item 19): ${patch.text}`);
+		assert.deepEqual({ limit: rateHeaders(patch).limit, remaining: rateHeaders(patch).remaining }, { limit: '10', remaining: '9' }, 'PATCH /sessions/{id}');
+
+		const one = await k.api(`/v1/account/sessions/${second.json.$id}`, { method: 'DELETE', headers: auth });
+		assert.equal(one.status, 204, one.text);
+		assert.deepEqual({ limit: rateHeaders(one).limit, remaining: rateHeaders(one).remaining }, { limit: '100', remaining: '99' }, 'DELETE /sessions/{id}');
+
+		const all = await k.api('/v1/account/sessions', { method: 'DELETE', headers: auth });
+		assert.equal(all.status, 204, all.text);
+		assert.deepEqual({ limit: rateHeaders(all).limit, remaining: rateHeaders(all).remaining }, { limit: '100', remaining: '99' }, 'DELETE /sessions');
+	});
+
 	// Keep this test last in the block: it uses up the hour's POST /v1/account quota of this Caddy.
 	test('POST /v1/account: 10 per IP per hour, counted before parameter validation (part A item 23)', async () => {
 		const seen = [];
