@@ -28,6 +28,11 @@ type route struct {
 	limits []rateRule
 	// signIn is the sign-in method the route belongs to ("" for none).
 	signIn AuthMethodName
+	// browser routes are navigated to: their errors are pages, not JSON.
+	browser bool
+	// anyOrigin skips the Origin check: providers post back from their
+	// own origin (Apple's form_post).
+	anyOrigin bool
 }
 
 // request is an API request after the pipeline's checks.
@@ -72,6 +77,10 @@ func (s *Service) routes() http.Handler {
 		rt.signIn = m
 		return rt
 	}
+	browser := func(rt route, anyOrigin bool) route {
+		rt.browser, rt.anyOrigin = true, anyOrigin
+		return rt
+	}
 	return &apiHandler{s: s, routes: []route{
 		method(limited(r("POST", "", scopePublic, s.createAccount), "account.create", byIP), MethodEmailPassword),
 		r("GET", "", scopeAccount, s.getAccount),
@@ -103,6 +112,10 @@ func (s *Service) routes() http.Handler {
 		limited(r("PUT", "verification", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
 		limited(r("POST", "verification/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
 		limited(r("PUT", "verification/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
+
+		browser(method(limited(r("GET", "sessions/oauth2/{provider}", scopePublic, s.createOAuth2Session), "oauth2.create", byIP), MethodOAuth2), false),
+		browser(method(limited(r("GET", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), MethodOAuth2), false),
+		browser(method(limited(r("POST", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), MethodOAuth2), true),
 	}}
 }
 
@@ -151,7 +164,12 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if err := h.serve(w, r); err != nil {
+	if rt, err := h.serve(w, r); err != nil {
+		if rt != nil && rt.browser {
+			s.logError(r, err)
+			writeHTMLError(w, AsError(err))
+			return
+		}
 		s.writeError(w, r, err)
 	}
 }
@@ -159,12 +177,16 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve runs the checks in Appwrite's order (facts §1.1): route, caller,
 // project, origin, scope, blocked user, rate limit, sign-in method,
 // parameters, then the action.
-func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) error {
-	s := h.s
+func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) (*route, error) {
 	rt, vars := h.match(r.Method, r.URL.Path)
 	if rt == nil {
-		return NewError(ErrGeneralRouteNotFound)
+		return nil, NewError(ErrGeneralRouteNotFound)
 	}
+	return rt, h.serveRoute(w, r, rt, vars)
+}
+
+func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, vars map[string]string) error {
+	s := h.s
 	principal, err := s.Authenticate(r)
 	if err != nil {
 		return err
@@ -172,8 +194,10 @@ func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) error {
 	if err := s.checkProject(r); err != nil {
 		return err
 	}
-	if err := s.checkOrigin(r); err != nil {
-		return err
+	if !rt.anyOrigin {
+		if err := s.checkOrigin(r); err != nil {
+			return err
+		}
 	}
 	if rt.scope == scopeAccount && principal == nil {
 		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
@@ -326,12 +350,17 @@ type errorBody struct {
 // WriteError sends err as an Appwrite error object. Causes of 5xx errors
 // are logged, never sent.
 func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	s.logError(r, err)
+	WriteError(w, AsError(err))
+}
+
+// logError logs server faults. 501 is a configured refusal (a sign-in
+// method switched off), not a fault.
+func (s *Service) logError(r *http.Request, err error) {
 	e := AsError(err)
-	// 501 is a configured refusal (a sign-in method switched off), not a fault.
 	if status := e.Status(); status >= 500 && status != http.StatusNotImplemented {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "type", string(e.Type), "error", err)
 	}
-	WriteError(w, e)
 }
 
 // WriteError writes e as an Appwrite error response.

@@ -137,6 +137,10 @@ func parseQuery(raw string) (method, arg string, err error) {
 		}
 	}
 	arg = strings.TrimSpace(s[open+1 : len(s)-1])
+	if method != "limit" && method != "offset" {
+		// Any other method, with whatever arguments, is one we do not take.
+		return method, arg, nil
+	}
 	if strings.Contains(arg, ",") || arg == "" {
 		return "", "", bad
 	}

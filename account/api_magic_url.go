@@ -154,5 +154,5 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ To
 		s.audit(r, user, event)
 	}
 	s.setSessionCookies(w, r.Request, user.ID, sessionSecret, sess)
-	return writeJSON(w, http.StatusOK, renderSession(sess, true))
+	return writeJSON(w, http.StatusOK, s.renderSession(sess, true))
 }

@@ -3,6 +3,8 @@ package account
 import (
 	"errors"
 	"net/http"
+
+	"github.com/accountgate/accountgate/account/oauth"
 )
 
 // createEmailSession is POST /v1/account/sessions/email (and its alias
@@ -59,7 +61,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 	}
 	s.audit(r, user, "session.create")
 	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
-	return writeJSON(w, http.StatusCreated, renderSession(sess, true))
+	return writeJSON(w, http.StatusCreated, s.renderSession(sess, true))
 }
 
 // upgradeHash re-hashes an imported or older-cost password at the
@@ -107,7 +109,7 @@ func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
 	}
 	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
 	for _, sess := range all {
-		out.Sessions = append(out.Sessions, renderSession(sess, r.isCurrent(sess)))
+		out.Sessions = append(out.Sessions, s.renderSession(sess, r.isCurrent(sess)))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -139,7 +141,7 @@ func (s *Service) getSession(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, renderSession(sess, r.isCurrent(sess)))
+	return writeJSON(w, http.StatusOK, s.renderSession(sess, r.isCurrent(sess)))
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.
@@ -200,7 +202,7 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) erro
 	}
 	s.audit(r, user, "session.create")
 	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
-	return writeJSON(w, http.StatusCreated, renderSession(sess, true))
+	return writeJSON(w, http.StatusCreated, s.renderSession(sess, true))
 }
 
 // updateSession is PATCH /v1/account/sessions/{sessionId}: it refreshes an
@@ -209,6 +211,9 @@ func (s *Service) updateSession(w http.ResponseWriter, r *request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
+	}
+	if _, isOAuth := oauth.Lookup(sess.Provider); isOAuth {
+		return s.refreshOAuthSession(w, r, sess)
 	}
 	return argumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
 }

@@ -41,6 +41,9 @@ const (
 	ErrGeneralSMTPDisabled        ErrorType = "general_smtp_disabled"
 	ErrGeneralPhoneDisabled       ErrorType = "general_phone_disabled"
 	ErrUserPhoneNotFound          ErrorType = "user_phone_not_found"
+	ErrProjectProviderDisabled    ErrorType = "project_provider_disabled"
+	ErrUserMissingID              ErrorType = "user_missing_id"
+	ErrUserOAuthFailed            ErrorType = "user_oauth2_provider_error"
 )
 
 type errorInfo struct {
@@ -80,6 +83,9 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrGeneralSMTPDisabled:        {503, "SMTP Disabled"},
 	ErrGeneralPhoneDisabled:       {503, "Phone provider not configured"},
 	ErrUserPhoneNotFound:          {400, "The current user does not have a phone number associated with their account."},
+	ErrProjectProviderDisabled:    {412, "The chosen OAuth provider is disabled. You can enable the OAuth provider using the Appwrite console."},
+	ErrUserMissingID:              {400, "Missing ID from OAuth2 provider."},
+	ErrUserOAuthFailed:            {400, "Failed to connect to the OAuth2 provider."},
 }
 
 // Error is an API error: an Appwrite type, the message sent to the client

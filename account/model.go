@@ -125,3 +125,14 @@ type OutboxMessage struct {
 	ClaimedUntil time.Time
 	LastError    string
 }
+
+// LinkedIdentity ties a provider account (provider, provider user id) to
+// a user, so the next OAuth2 sign-in finds the same user.
+type LinkedIdentity struct {
+	ID            string
+	UserID        string
+	Provider      string
+	ProviderUID   string
+	ProviderEmail string
+	CreatedAt     time.Time
+}

@@ -3,6 +3,9 @@ package account
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html"
 	"net/http"
 	"strings"
 )
@@ -45,7 +48,7 @@ var magicURLPageCSP = func() string {
 // Owns reports whether the handler of APIHandler serves path: the API
 // under /v1/account and the instance's own pages under /auth/.
 func Owns(path string) bool {
-	return IsAPIPath(path) || path == magicURLPage
+	return IsAPIPath(path) || path == magicURLPage || path == oauthSuccessPage || path == oauthFailurePage
 }
 
 // servePage answers the pages under /auth/.
@@ -53,6 +56,10 @@ func servePage(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		WriteError(w, NewError(ErrGeneralRouteNotFound))
+		return
+	}
+	if r.URL.Path != magicURLPage {
+		serveOAuthPage(w, r)
 		return
 	}
 	h := w.Header()
@@ -69,3 +76,25 @@ func servePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func isPagePath(path string) bool { return strings.HasPrefix(path, "/auth/") && Owns(path) }
+
+// serveOAuthPage is the default end of an OAuth2 sign-in: a plain page
+// saying how it went. Mobile SDKs intercept the redirect before it loads.
+func serveOAuthPage(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	title, text := "Signed in", "You are signed in. You can close this page."
+	if r.URL.Path == oauthFailurePage {
+		title, text = "Sign-in failed", "The sign-in did not complete."
+		var e errorBody
+		if json.Unmarshal([]byte(r.URL.Query().Get("error")), &e) == nil && e.Message != "" {
+			text += " " + e.Message
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>%s</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head>
+<body><h1>%s</h1><p>%s</p></body></html>`, title, title, html.EscapeString(text))
+}

@@ -110,6 +110,8 @@ func DefaultRateLimits() map[string]int {
 		"verification.update":       10,
 		"verification_phone.create": 10,
 		"verification_phone.update": 10,
+		"oauth2.create":             50,
+		"oauth2.callback":           50,
 		// Not in Appwrite: failed sign-ins per IP across all emails,
 		// against credential stuffing.
 		"signin.failures": 100,

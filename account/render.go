@@ -83,7 +83,9 @@ type sessionModel struct {
 	Current                   bool   `json:"current"`
 }
 
-func renderSession(s *Session, current bool) sessionModel {
+// renderSession is the session model of s, with its provider tokens
+// opened (they are sealed at rest).
+func (svc *Service) renderSession(s *Session, current bool) sessionModel {
 	d := s.Device
 	country := s.CountryCode
 	if country == "" {
@@ -96,9 +98,9 @@ func renderSession(s *Session, current bool) sessionModel {
 		Expire:                    formatTime(s.Expire),
 		Provider:                  s.Provider,
 		ProviderUID:               s.ProviderUID,
-		ProviderAccessToken:       s.ProviderAccessToken,
+		ProviderAccessToken:       svc.openString(s.ProviderAccessToken),
 		ProviderAccessTokenExpiry: formatTime(s.ProviderAccessTokenExpiry),
-		ProviderRefreshToken:      s.ProviderRefreshToken,
+		ProviderRefreshToken:      svc.openString(s.ProviderRefreshToken),
 		IP:                        s.IP,
 		OSCode:                    d.OSCode,
 		OSName:                    d.OSName,

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 )
 
@@ -61,3 +62,7 @@ func (s *sealer) open(sealed []byte) ([]byte, error) {
 	}
 	return nil, errUnseal
 }
+
+func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func base64StdDecode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }

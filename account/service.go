@@ -65,6 +65,8 @@ type Config struct {
 	// SMS delivers text messages; nil means the phone routes answer
 	// general_phone_disabled.
 	SMS sms.Sender
+	// OAuth2 holds the configured OAuth2 providers by name.
+	OAuth2 map[string]OAuthProvider
 	// Revocations fans sign-outs and user changes out to other instances
 	// sharing the store; default none (one instance).
 	Revocations Revocations
@@ -110,6 +112,7 @@ type Service struct {
 	cache      *sessionCache
 	jwtKeys    keyring
 	outboxSeal *sealer
+	tokenSeal  *sealer
 	wake       chan struct{}
 	cookies    cookieWriter
 	log        *slog.Logger
@@ -152,6 +155,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
 	s.jwtKeys = newKeyring(secrets...)
 	s.outboxSeal = newSealer("outbox v1", secrets...)
+	s.tokenSeal = newSealer("provider tokens v1", secrets...)
 	s.wake = make(chan struct{}, 1)
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")

@@ -102,6 +102,8 @@ type newSessionInput struct {
 	provider    string
 	providerUID string
 	r           *http.Request
+	// tokens are the provider's tokens, sealed, for OAuth2 sessions.
+	tokens sealedTokens
 }
 
 // createSession stores a new session for in.user, prunes the user's oldest
@@ -112,17 +114,20 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 	hash := hashSecret(secret)
 	info := s.clientInfo(s.cfg.ClientIP(in.r), in.r.UserAgent())
 	sess := &Session{
-		ID:          newID(now),
-		UserID:      in.user.ID,
-		CreatedAt:   now,
-		Expire:      now.Add(s.cfg.SessionDuration),
-		Provider:    in.provider,
-		ProviderUID: in.providerUID,
-		SecretHash:  hash[:],
-		IP:          info.ip,
-		UserAgent:   info.userAgent,
-		CountryCode: info.country,
-		Device:      info.device,
+		ID:                        newID(now),
+		UserID:                    in.user.ID,
+		CreatedAt:                 now,
+		Expire:                    now.Add(s.cfg.SessionDuration),
+		Provider:                  in.provider,
+		ProviderUID:               in.providerUID,
+		ProviderAccessToken:       in.tokens.access,
+		ProviderRefreshToken:      in.tokens.refresh,
+		ProviderAccessTokenExpiry: in.tokens.expiry,
+		SecretHash:                hash[:],
+		IP:                        info.ip,
+		UserAgent:                 info.userAgent,
+		CountryCode:               info.country,
+		Device:                    info.device,
 	}
 	var pruned []*Session
 	err := s.store.WithTx(ctx, func(tx Store) error {

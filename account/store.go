@@ -45,9 +45,22 @@ type Sessions interface {
 	UserSessions(ctx context.Context, userID string) ([]*Session, error)
 	// DeleteSession removes one session; ErrNotFound if there was none.
 	DeleteSession(ctx context.Context, id string) error
+	// UpdateSessionTokens replaces a session's provider tokens and their
+	// expiry; ErrNotFound if the session is gone.
+	UpdateSessionTokens(ctx context.Context, id, access, refresh string, expiry time.Time) error
 	// DeleteExpiredSessions removes the sessions that expired before now and
 	// says how many went.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// Identities persists the provider accounts linked to users.
+type Identities interface {
+	// CreateIdentity inserts i; a (provider, provider user id) pair that
+	// is already linked gives ErrConflict.
+	CreateIdentity(ctx context.Context, i *LinkedIdentity) error
+	// IdentityByProvider returns the identity of (provider, uid) or
+	// ErrNotFound.
+	IdentityByProvider(ctx context.Context, provider, uid string) (*LinkedIdentity, error)
 }
 
 // Logs persists the security log.
@@ -106,6 +119,7 @@ type Store interface {
 	Users
 	Sessions
 	Logs
+	Identities
 	Tokens
 	Outbox
 	Settings

@@ -88,6 +88,9 @@ type Project struct {
 	// SMS sends text messages (phone sign-in and verification). Default
 	// none: those routes answer general_phone_disabled.
 	SMS *SMSConfig `json:"sms,omitempty"`
+	// OAuth2 configures the OAuth2 providers by name (github, google, …,
+	// oidc). Default none.
+	OAuth2 map[string]*OAuth2Config `json:"oauth2,omitempty"`
 	// GeoIPDatabase is a MaxMind-format country database for the country
 	// of sessions and logs. Default none.
 	GeoIPDatabase string `json:"geoip_database,omitempty"`
@@ -134,6 +137,12 @@ func (a *App) Provision(ctx caddy.Context) error {
 		if p.SMS != nil {
 			p.SMS.resolve(repl)
 		}
+		for _, c := range p.OAuth2 {
+			if c != nil {
+				c.ClientID = repl.ReplaceAll(c.ClientID, "")
+				c.ClientSecret = repl.ReplaceAll(c.ClientSecret, "")
+			}
+		}
 		for i := range p.PreviousSecrets {
 			p.PreviousSecrets[i] = repl.ReplaceAll(p.PreviousSecrets[i], "")
 		}
@@ -159,6 +168,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 			cfg.Countries = db
 		}
 		if err := p.delivery(&cfg, a.logger, id); err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
+		}
+		if cfg.OAuth2, err = p.oauthClients(ctx, id); err != nil {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
 		svc, err := account.New(ctx, cfg)
@@ -323,6 +335,9 @@ func (p *Project) validate() error {
 		if len(s) < 32 {
 			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
 		}
+	}
+	if err := p.validateOAuth2(); err != nil {
+		errs = append(errs, err)
 	}
 	if p.Mailer != nil {
 		if err := p.Mailer.validate(); err != nil {

@@ -57,6 +57,7 @@ func init() {
 //			mailer console | mailer smtp <host:port> { … }
 //			mail_templates <dir>
 //			sms console | sms twilio <SID> <token> <from> { base_url <url> }
+//			oauth2 <provider> <client id> [<client secret>] { … }
 //		}
 //	}
 //
@@ -214,6 +215,18 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 			p.Mailer.Templates, err = one()
 		case "sms":
 			p.SMS, err = parseSMS(d, args)
+		case "oauth2":
+			var name string
+			var c *OAuth2Config
+			if name, c, err = parseOAuth2(d, args); err == nil {
+				if p.OAuth2 == nil {
+					p.OAuth2 = map[string]*OAuth2Config{}
+				}
+				if _, dup := p.OAuth2[name]; dup {
+					return d.Errf("oauth2 %s is configured twice", name)
+				}
+				p.OAuth2[name] = c
+			}
 		default:
 			return d.Errf("unrecognized subdirective %q", sub)
 		}

@@ -233,12 +233,19 @@ function answers(port) {
  * own Caddy on `dir` (startCaddy({ dir, … })), create data and stop it; the
  * Caddy of the tests then runs on the same dir (same database). Whatever
  * seed returns is `env.seed`.
+ *
+ * `projectLines` may also be a function (sync or async) returning the
+ * lines; it is called by the before hook.
  */
 export function useCaddy(options = {}) {
 	const env = { upstream: null, caddy: null, port: 0, origin: '', endpoint: '', seed: undefined };
 	let failed = false;
 	before(async () => {
 		const { seed, ...caddyOptions } = options;
+		// projectLines may be a function, called here (after the before
+		// hooks registered earlier, e.g. ones that start mail or SMS sinks
+		// whose ports go into the config).
+		if (typeof caddyOptions.projectLines === 'function') caddyOptions.projectLines = await caddyOptions.projectLines();
 		env.upstream = await startUpstream();
 		let dir;
 		if (seed) {
@@ -437,4 +444,174 @@ export function bindStorage(service, storage) {
 			return (...args) => s.runAs(storage, () => v.apply(target, args));
 		},
 	});
+}
+
+// ---------------------------------------------------------------- waiting
+
+/**
+ * Polls `fn` (sync or async) every `interval` ms until it returns a truthy
+ * value, which is returned. Throws after `timeout` ms, with `what` and, when
+ * given, the text of `detail()` (e.g. Caddy's output) in the message.
+ */
+export async function waitUntil(fn, { timeout = 10_000, interval = 50, what = 'condition', detail } = {}) {
+	const deadline = Date.now() + timeout;
+	for (;;) {
+		const v = await fn();
+		if (v) return v;
+		if (Date.now() > deadline) {
+			const extra = detail ? `\n${await detail()}` : '';
+			throw new Error(`timed out after ${timeout} ms waiting for ${what}${extra}`);
+		}
+		await sleep(interval);
+	}
+}
+
+// ---------------------------------------------------------------- mail and SMS sinks
+
+/**
+ * A real SMTP server on 127.0.0.1 (npm smtp-server; no STARTTLS, no AUTH,
+ * for `mailer smtp 127.0.0.1:<port> { tls none … }`) that keeps every mail,
+ * parsed with mailparser:
+ *
+ *   { envelope: { from, to: [...] }, subject, text, html, from, to, raw, headers, at }
+ *
+ * where from/to are mailparser address lists ([{ address, name }]). `port`
+ * 0 picks a free one; pass a reserved port to start the sink on an address
+ * that a Caddy already points at. `waitFor(pred)` resolves with the first
+ * mail matching pred (which may already be there).
+ */
+export async function startSmtpSink({ port = 0 } = {}) {
+	const { SMTPServer } = await import('smtp-server');
+	const { simpleParser } = await import('mailparser');
+	const messages = [];
+	const server = new SMTPServer({
+		disabledCommands: ['STARTTLS', 'AUTH'],
+		logger: false,
+		size: 1024 * 1024,
+		onData(stream, session, callback) {
+			const chunks = [];
+			stream.on('data', (c) => chunks.push(c));
+			stream.on('error', callback);
+			stream.on('end', () => {
+				const raw = Buffer.concat(chunks);
+				simpleParser(raw).then(
+					(parsed) => {
+						messages.push({
+							envelope: {
+								from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+								to: session.envelope.rcptTo.map((r) => r.address),
+							},
+							subject: parsed.subject ?? '',
+							text: parsed.text ?? '',
+							html: typeof parsed.html === 'string' ? parsed.html : '',
+							from: parsed.from?.value ?? [],
+							to: parsed.to?.value ?? [],
+							headers: parsed.headers,
+							raw: raw.toString('utf8'),
+							at: Date.now(),
+						});
+						callback();
+					},
+					(err) => callback(err),
+				);
+			});
+		},
+	});
+	server.on('error', () => {}); // connection-level errors (e.g. a client hanging up) are not test failures
+	await new Promise((resolve, reject) => {
+		server.server.once('error', reject);
+		server.listen(port, '127.0.0.1', () => {
+			server.server.off('error', reject);
+			resolve();
+		});
+	});
+	const actual = server.server.address().port;
+	return {
+		port: actual,
+		messages,
+		/** Mails whose recipient (envelope) is `address`. */
+		to: (address) => messages.filter((m) => m.envelope.to.includes(address)),
+		waitFor(pred, { timeout = 15_000, what = 'a mail', detail } = {}) {
+			return waitUntil(() => messages.find(pred), { timeout, what, detail });
+		},
+		async close() {
+			await new Promise((resolve) => server.close(() => resolve()));
+		},
+	};
+}
+
+/**
+ * A Twilio-shaped SMS endpoint on 127.0.0.1 (node:http), for
+ * `sms twilio <sid> <token> <from> { base_url http://127.0.0.1:<port> }`.
+ * POST /2010-04-01/Accounts/<sid>/Messages.json with HTTP basic auth
+ * sid:token and a form body (To, From, Body) is recorded in `messages`
+ * ({ to, from, body, at }) and answered 201 {"sid":"SM…","status":"queued",…}
+ * as Twilio does. Anything else is recorded in `rejected` ({ method, url,
+ * authorization, contentType, body, why }) and answered with a Twilio-style
+ * error (401 for bad credentials, 404 for another path, 400 for a bad form).
+ */
+export async function startTwilioSink({ sid, token, port = 0 }) {
+	const messages = [];
+	const rejected = [];
+	const expectedAuth = 'Basic ' + Buffer.from(`${sid}:${token}`).toString('base64');
+	const path = `/2010-04-01/Accounts/${sid}/Messages.json`;
+	const server = http.createServer((req, res) => {
+		let body = '';
+		req.setEncoding('utf8');
+		req.on('data', (d) => (body += d));
+		req.on('end', () => {
+			const reply = (status, obj) => {
+				const text = JSON.stringify(obj);
+				res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+				res.end(text);
+			};
+			const reject = (status, code, why) => {
+				rejected.push({ method: req.method, url: req.url, authorization: req.headers.authorization ?? '', contentType: req.headers['content-type'] ?? '', body, why });
+				reply(status, { code, message: why, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+			};
+			if (req.method !== 'POST' || req.url !== path) return reject(404, 20404, `unexpected ${req.method} ${req.url}`);
+			if (req.headers.authorization !== expectedAuth) return reject(401, 20003, 'Authenticate');
+			if (!String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+				return reject(400, 21600, `content-type ${req.headers['content-type']}`);
+			}
+			const form = new URLSearchParams(body);
+			const to = form.get('To');
+			const from = form.get('From');
+			const text = form.get('Body');
+			if (!to || !from || text === null) return reject(400, 21604, 'To, From and Body are required');
+			const msgSid = 'SM' + randomBytes(16).toString('hex');
+			messages.push({ to, from, body: text, fields: [...form.keys()], at: Date.now() });
+			reply(201, {
+				sid: msgSid,
+				account_sid: sid,
+				to,
+				from,
+				body: text,
+				status: 'queued',
+				num_segments: '1',
+				direction: 'outbound-api',
+				api_version: '2010-04-01',
+				uri: `/2010-04-01/Accounts/${sid}/Messages/${msgSid}.json`,
+			});
+		});
+	});
+	await new Promise((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, '127.0.0.1', resolve);
+	});
+	return {
+		port: server.address().port,
+		baseURL: `http://127.0.0.1:${server.address().port}`,
+		messages,
+		rejected,
+		/** SMS sent to `phone`. */
+		to: (phone) => messages.filter((m) => m.to === phone),
+		waitFor(pred, { timeout = 15_000, what = 'an SMS', detail } = {}) {
+			return waitUntil(() => messages.find(pred), { timeout, what, detail });
+		},
+		async close() {
+			server.closeAllConnections();
+			await new Promise((resolve) => server.close(() => resolve()));
+		},
+	};
 }

@@ -99,8 +99,9 @@ func RunOutbox(t *testing.T, open Opener) {
 		want.ClaimedUntil = later.Add(lease)
 		checkMessage(t, "claimed after the lease", got[0], &want)
 
-		// A retry releases the claim and postpones the message.
-		next := later.Add(5 * time.Minute)
+		// A retry releases the claim and postpones the message, here to
+		// before the claim would have lapsed.
+		next := later.Add(time.Second)
 		errOf(t, "RetryMessage", s.RetryMessage(ctx, "m1", 3, next, "dial tcp: timeout"), nil)
 		claim(t, s, later, 10)
 		claim(t, s, next.Add(-time.Millisecond), 10)
@@ -176,7 +177,9 @@ func RunOutbox(t *testing.T, open Opener) {
 		for w := range workers {
 			wg.Go(func() {
 				<-start
-				for {
+				// A bound, so that a backend that hands messages out twice
+				// fails instead of looping.
+				for range messages + 1 {
 					list, err := s.ClaimMessages(ctx, now, lease, limit)
 					if err != nil {
 						errs[w] = err

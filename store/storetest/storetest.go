@@ -23,6 +23,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Users", func(t *testing.T) { RunUsers(t, open) })
 	t.Run("Sessions", func(t *testing.T) { RunSessions(t, open) })
 	t.Run("Logs", func(t *testing.T) { RunLogs(t, open) })
+	t.Run("Identities", func(t *testing.T) { RunIdentities(t, open) })
 	t.Run("Tokens", func(t *testing.T) { RunTokens(t, open) })
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })

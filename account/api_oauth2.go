@@ -1,0 +1,438 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/accountgate/accountgate/account/oauth"
+)
+
+// OAuthProvider is a provider configured for the project (account/oauth
+// implements it).
+type OAuthProvider interface {
+	AuthCodeURL(state, nonce, pkceVerifier string, scopes []string) (string, error)
+	Exchange(ctx context.Context, code, pkceVerifier, nonce string, opts ...oauth.ExchangeOption) (*oauth2.Token, oauth.Identity, error)
+	Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error)
+}
+
+// Pages the flow falls back to when the client names none.
+const (
+	oauthSuccessPage = "/auth/oauth2/success"
+	oauthFailurePage = "/auth/oauth2/failure"
+)
+
+// oauthNonceCookie binds a flow to the browser that started it. It is
+// SameSite=None; Secure so that it survives cross-site callbacks such as
+// Apple's form_post.
+func (s *Service) oauthNonceCookie() string { return "a_oauth_" + strings.ToLower(s.cfg.ProjectID) }
+
+// OAuthCallbackURL is the redirect URI to register with a provider: where
+// it sends the browser back. It is built from the public URL, never the
+// request, and keeps a non-default port (part A item 25).
+func OAuthCallbackURL(publicURL, projectID, provider string) (string, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		return "", err
+	}
+	return u.JoinPath(apiPrefix, "sessions/oauth2/callback", provider, projectID).String(), nil
+}
+
+func providerNames() string {
+	names := oauth.Names()
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// oauthProvider resolves the {provider} path parameter.
+func (s *Service) oauthProvider(r *request) (string, OAuthProvider, error) {
+	name := r.pathVars["provider"]
+	if _, known := oauth.Lookup(name); !known {
+		return "", nil, invalidParam("provider", "Value must be one of ("+providerNames()+")")
+	}
+	p, ok := s.cfg.OAuth2[name]
+	if !ok {
+		return "", nil, Errorf(ErrProjectProviderDisabled, "This provider is disabled. Please enable the provider from your Appwrite console to continue.")
+	}
+	return name, p, nil
+}
+
+// createOAuth2Session is GET /v1/account/sessions/oauth2/{provider}: it
+// sends the browser to the provider.
+func (s *Service) createOAuth2Session(w http.ResponseWriter, r *request) error {
+	name, p, err := s.oauthProvider(r)
+	if err != nil {
+		return err
+	}
+	success, err := s.oauthTarget(r, "success", oauthSuccessPage)
+	if err != nil {
+		return err
+	}
+	failure, err := s.oauthTarget(r, "failure", oauthFailurePage)
+	if err != nil {
+		return err
+	}
+	scopes, err := readScopes(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	var raw [32]byte
+	rand.Read(raw[:])
+	nonce := hex.EncodeToString(raw[:])
+	state := s.signState(oauthState{Provider: name, Success: success, Failure: failure,
+		Binding: nonceBinding(nonce), Expires: s.now().Add(oauthStateLifetime).Unix()})
+	target, err := p.AuthCodeURL(state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: nonce, Path: apiPrefix + "/sessions/oauth2",
+		MaxAge: int(oauthStateLifetime / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
+	noCache(w)
+	http.Redirect(w, r.Request, target, http.StatusMovedPermanently)
+	return nil
+}
+
+// oauthTarget reads the success or failure URL: a platform host, or the
+// instance's own page when absent.
+func (s *Service) oauthTarget(r *request, name, page string) (string, error) {
+	raw, ok, err := r.params.stringParam(name, "")
+	if err != nil || !ok {
+		return s.publicURL.JoinPath(page).String(), err
+	}
+	u, err := s.redirectURL(name, raw)
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+// readScopes reads scopes[]: at most 100, each 1..4096 characters.
+func readScopes(q url.Values) ([]string, error) {
+	var scopes []string
+	for key, vals := range q {
+		if key == "scopes" || key == "scopes[]" || (strings.HasPrefix(key, "scopes[") && strings.HasSuffix(key, "]")) {
+			scopes = append(scopes, vals...)
+		}
+	}
+	if len(scopes) > 100 {
+		return nil, invalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
+	}
+	for _, sc := range scopes {
+		if !validText(sc, 4096) {
+			return nil, invalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
+		}
+	}
+	return scopes, nil
+}
+
+func noCache(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+	w.Header().Set("Pragma", "no-cache")
+}
+
+// oauth2Callback is GET|POST /v1/account/sessions/oauth2/callback/{provider}/{projectId}:
+// the provider sends the browser back here. Every outcome is a redirect:
+// to success with a session, or to failure with the error; only a state
+// that cannot be trusted gets an error page, because its URLs can't be.
+func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
+	if r.pathVars["projectId"] != s.cfg.ProjectID {
+		return NewError(ErrProjectNotFound)
+	}
+	name, p, err := s.oauthProvider(r)
+	if err != nil {
+		return err
+	}
+	nonce := ""
+	if c, err := r.Cookie(s.oauthNonceCookie()); err == nil {
+		nonce = c.Value
+	}
+	rawState, _, _ := r.params.stringParam("state", "")
+	st, err := s.openState(rawState, nonce, s.now())
+	if err != nil || st.Provider != name {
+		return argumentError("%s", errBadState.Error())
+	}
+	// The cookie is spent; clear it whatever happens next.
+	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: "", Path: apiPrefix + "/sessions/oauth2",
+		MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
+	// The hosts were checked when the flow started; check again, since the
+	// platform list may have changed since (part A item 21).
+	success, errS := s.redirectURL("success", st.Success)
+	failure, errF := s.redirectURL("failure", st.Failure)
+	if errS != nil || errF != nil {
+		return argumentError("The success or failure URL is no longer allowed for this project.")
+	}
+	if replay, err := s.stateReplayed(r.Context(), nonce); err != nil || replay {
+		if err != nil {
+			return err
+		}
+		return argumentError("%s", errBadState.Error())
+	}
+	sess, secret, user, err := s.finishOAuth(r, name, p, nonce)
+	if err != nil {
+		s.redirectFailure(w, r.Request, failure, AsError(err))
+		return nil
+	}
+	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
+	target := *success
+	if target.Path == oauthSuccessPage && target.Host == s.publicURL.Host {
+		// The default page (mobile SDKs) gets the session in the query.
+		q := target.Query()
+		q.Set("project", s.cfg.ProjectID)
+		q.Set("key", s.cookies.name)
+		q.Set("secret", encodeSessionToken(user.ID, secret))
+		if s.cfg.CookieDomain != "" {
+			q.Set("domain", s.cfg.CookieDomain)
+		}
+		target.RawQuery = q.Encode()
+	}
+	noCache(w)
+	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
+	return nil
+}
+
+// stateReplayed reports whether this flow's state was already used. The
+// nonce is counted in fixed windows longer than the state lives, checking
+// the previous window too, so a replay is caught on every instance that
+// shares the rate limiter.
+func (s *Service) stateReplayed(ctx context.Context, nonce string) (bool, error) {
+	const window = 24 * time.Hour
+	key := "oauth.state|" + nonce
+	now := s.now()
+	if n, err := s.limiter.Count(ctx, key, window, now.Add(-window)); err != nil || n > 0 {
+		return n > 0, err
+	}
+	_, allowed, err := s.limiter.Take(ctx, key, 1, window, now)
+	return !allowed, err
+}
+
+// redirectFailure sends the browser to the failure URL with the error.
+func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *Error) {
+	if e.Status() >= 500 {
+		s.log.Error("oauth2 sign-in failed", "error", e)
+	}
+	body, _ := json.Marshal(errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: Version})
+	target := *failure
+	q := target.Query()
+	q.Set("error", string(body))
+	target.RawQuery = q.Encode()
+	noCache(w)
+	http.Redirect(w, r, target.String(), http.StatusMovedPermanently)
+}
+
+// finishOAuth exchanges the code and signs the right user in.
+func (s *Service) finishOAuth(r *request, name string, p OAuthProvider, nonce string) (*Session, string, *User, error) {
+	ctx := r.Context()
+	if e, _, _ := r.params.stringParam("error", ""); e != "" {
+		return nil, "", nil, Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", truncate(e, 200))
+	}
+	code, _, _ := r.params.stringParam("code", "")
+	if !validText(code, 2048) {
+		return nil, "", nil, invalidParam("code", descText(2048))
+	}
+	var opts []oauth.ExchangeOption
+	if user, _, _ := r.params.stringParam("user", ""); user != "" {
+		// Apple sends the user's name only in the first form post.
+		opts = append(opts, oauth.WithAppleUser(truncate(user, 4096)))
+	}
+	tok, ident, err := p.Exchange(ctx, code, s.derive("pkce", nonce), s.derive("oidc", nonce), opts...)
+	if err != nil {
+		if errors.Is(err, oauth.ErrNoUserID) {
+			return nil, "", nil, NewError(ErrUserMissingID)
+		}
+		s.log.Warn("oauth2 code exchange failed", "provider", name, "error", err)
+		return nil, "", nil, Errorf(ErrUserOAuthFailed, "The sign-in with %s failed. Please try again.", name)
+	}
+	if ident.ID == "" {
+		return nil, "", nil, NewError(ErrUserMissingID)
+	}
+	user, err := s.linkOAuthUser(r, name, ident)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if !user.Status {
+		return nil, "", nil, NewError(ErrUserBlocked)
+	}
+	sess, secret, err := s.createSession(ctx, newSessionInput{user: user, provider: name, providerUID: ident.ID, r: r.Request,
+		tokens: s.sealTokens(tok)})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	s.audit(r, user, "session.create")
+	return sess, secret, user, nil
+}
+
+// linkOAuthUser finds or creates the account a provider identity signs
+// into (issue rules): the signed-in user; else the account already linked
+// to the identity; else an account with the same email, but only when
+// both the provider and the account have verified it (otherwise whoever
+// pre-registered the address would capture the account); else a new one.
+func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identity) (*User, error) {
+	ctx := r.Context()
+	email := normalizeEmail(ident.Email)
+	if email != "" && !validEmail(email) {
+		email = ""
+	}
+	linked, err := s.store.IdentityByProvider(ctx, provider, ident.ID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, err
+	}
+	current, err := s.Authenticate(r.Request)
+	if err != nil {
+		current = nil
+	}
+	now := s.clock()
+	link := func(u *User) error {
+		err := s.store.CreateIdentity(ctx, &LinkedIdentity{ID: newID(now), UserID: u.ID, Provider: provider,
+			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
+		if errors.Is(err, ErrConflict) {
+			return Errorf(ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
+		}
+		return err
+	}
+	switch {
+	case current != nil:
+		if linked != nil && linked.UserID != current.User.ID {
+			return nil, Errorf(ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
+		}
+		u := *current.User
+		if linked == nil {
+			if err := link(&u); err != nil {
+				return nil, err
+			}
+		}
+		// An anonymous account takes its email and name from the provider.
+		if isPasswordless(&u) && u.Email == "" && email != "" {
+			u.Email, u.EmailVerification = email, ident.EmailVerified
+			if u.Name == "" {
+				u.Name = truncate(ident.Name, 128)
+			}
+			if err := s.saveUser(ctx, &u, ErrUserEmailAlreadyExists); err != nil {
+				return nil, err
+			}
+		}
+		return &u, nil
+	case linked != nil:
+		return s.userForToken(ctx, linked.UserID)
+	}
+	if email == "" {
+		return nil, Errorf(ErrUserOAuthFailed, "%s did not share an email address, which a new account needs.", provider)
+	}
+	existing, err := s.store.UserByEmail(ctx, email)
+	switch {
+	case err == nil && ident.EmailVerified && existing.EmailVerification:
+		if err := link(existing); err != nil {
+			return nil, err
+		}
+		return existing, nil
+	case err == nil:
+		return nil, Errorf(ErrUserAlreadyExists, "An account with this email already exists. Sign in to it first, then connect %s.", provider)
+	case !errors.Is(err, ErrNotFound):
+		return nil, err
+	}
+	u := &User{ID: newID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
+		Email: email, EmailVerification: ident.EmailVerified, Name: truncate(ident.Name, 128)}
+	err = s.store.WithTx(ctx, func(tx Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			if errors.Is(err, ErrConflict) {
+				return NewError(ErrUserAlreadyExists)
+			}
+			return err
+		}
+		return tx.CreateIdentity(ctx, &LinkedIdentity{ID: newID(now), UserID: u.ID, Provider: provider,
+			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// sealedTokens are provider tokens as stored: encrypted.
+type sealedTokens struct {
+	access, refresh string
+	expiry          time.Time
+}
+
+func (s *Service) sealTokens(t *oauth2.Token) sealedTokens {
+	if t == nil {
+		return sealedTokens{}
+	}
+	return sealedTokens{access: s.sealString(t.AccessToken), refresh: s.sealString(t.RefreshToken), expiry: t.Expiry.UTC().Truncate(time.Millisecond)}
+}
+
+func (s *Service) sealString(v string) string {
+	if v == "" {
+		return ""
+	}
+	return "sealed:" + base64Std(s.tokenSeal.seal([]byte(v)))
+}
+
+func (s *Service) openString(v string) string {
+	rest, ok := strings.CutPrefix(v, "sealed:")
+	if !ok {
+		return v
+	}
+	raw, err := base64StdDecode(rest)
+	if err != nil {
+		return ""
+	}
+	plain, err := s.tokenSeal.open(raw)
+	if err != nil {
+		return ""
+	}
+	return string(plain)
+}
+
+// refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
+// session: new provider tokens from the refresh token.
+func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *request, sess *Session) error {
+	p, ok := s.cfg.OAuth2[sess.Provider]
+	if !ok {
+		return Errorf(ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
+	}
+	refresh := s.openString(sess.ProviderRefreshToken)
+	if refresh == "" {
+		return argumentError("The provider gave this session no refresh token.")
+	}
+	tok, err := p.Refresh(r.Context(), refresh)
+	if err != nil {
+		s.log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
+		return Errorf(ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
+	}
+	if tok.RefreshToken == "" {
+		tok.RefreshToken = refresh
+	}
+	sealed := s.sealTokens(tok)
+	updated := *sess
+	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.access, sealed.refresh, sealed.expiry
+	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.access, sealed.refresh, sealed.expiry); err != nil {
+		return err
+	}
+	s.revoke(r.Context(), Revocation{SessionID: sess.ID})
+	s.audit(r, r.principal.User, "session.update")
+	return writeJSON(w, http.StatusOK, s.renderSession(&updated, r.isCurrent(sess)))
+}
+
+// writeHTMLError renders an error as a page, for the routes a browser
+// navigates to (the OAuth2 redirects).
+func writeHTMLError(w http.ResponseWriter, e *Error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	noCache(w)
+	w.WriteHeader(e.Status())
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error %d</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head>
+<body><h1>Error %d</h1><p>%s</p><p><small>%s</small></p></body></html>`,
+		e.Status(), e.Status(), html.EscapeString(e.Message), html.EscapeString(string(e.Type)))
+}

@@ -1,0 +1,45 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// CreateIdentity links a provider account to a user; a (provider, provider
+// user id) pair already linked, or a taken id, gives account.ErrConflict,
+// an unknown user ErrForeignKey.
+func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) error {
+	_, err := h.exec(ctx, "create identity", `INSERT INTO identities
+		(id, user_id, provider, provider_uid, provider_email, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+		i.ID, i.UserID, i.Provider, i.ProviderUID, i.ProviderEmail, millis(i.CreatedAt))
+	return err
+}
+
+// IdentityByProvider returns the identity of (provider, uid) or
+// account.ErrNotFound.
+func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*account.LinkedIdentity, error) {
+	return queryRow(ctx, h, "identity by provider", func(row scanner) (*account.LinkedIdentity, error) {
+		var (
+			i       account.LinkedIdentity
+			created int64
+		)
+		err := row.Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created)
+		if err != nil {
+			return nil, err
+		}
+		i.CreatedAt = fromMillis(created)
+		return &i, nil
+	}, `SELECT id, user_id, provider, provider_uid, provider_email, created_at
+		FROM identities WHERE provider = $1 AND provider_uid = $2`, provider, uid)
+}
+
+// UpdateSessionTokens replaces a session's provider tokens and their
+// expiry; account.ErrNotFound if the session is gone.
+func (h handles) UpdateSessionTokens(ctx context.Context, id, access, refresh string, expiry time.Time) error {
+	return h.execOne(ctx, "update session tokens", `UPDATE sessions
+		SET provider_access_token = $1, provider_refresh_token = $2, provider_access_token_expiry = $3
+		WHERE id = $4`, access, refresh, millis(expiry), id)
+}

@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// SeedUsersAndSessions bulk-inserts users, then sessions, with COPY, in one
+// transaction: all of them or none. It is meant for benchmarks and tools
+// that need a large database fast (the scale benchmark), not for the
+// service, which goes through CreateUser and CreateSession.
+//
+// COPY bypasses no constraint: a taken id, email, phone or secret hash
+// fails the whole call with account.ErrConflict, a session of a user that
+// is neither in users nor already stored fails it with ErrForeignKey, and
+// the values are stored exactly as CreateUser and CreateSession store
+// them. Options.QueryTimeout does not apply; ctx bounds the call.
+func (s *Store) SeedUsersAndSessions(ctx context.Context, users []*account.User, sessions []*account.Session) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return wrap("seed: begin", err)
+	}
+	// A no-op after Commit.
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if len(users) > 0 {
+		if err := copyRows(ctx, tx, "users", userColumns, len(users), func(i int) []any {
+			return userArgs(users[i])
+		}); err != nil {
+			return err
+		}
+	}
+	if len(sessions) > 0 {
+		if err := copyRows(ctx, tx, "sessions", sessionColumns, len(sessions), func(i int) []any {
+			return sessionArgs(sessions[i])
+		}); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return wrap("seed: commit", err)
+	}
+	return nil
+}
+
+// copyRows copies n rows, row(i) giving the values of row i in the order
+// of columns (a column list as the queries use it), into table.
+func copyRows(ctx context.Context, tx pgx.Tx, table, columns string, n int, row func(int) []any) error {
+	names := strings.Split(columns, ",")
+	for i, name := range names {
+		names[i] = strings.TrimSpace(name)
+	}
+	copied, err := tx.CopyFrom(ctx, pgx.Identifier{table}, names,
+		pgx.CopyFromSlice(n, func(i int) ([]any, error) { return row(i), nil }))
+	if err != nil {
+		return wrap("seed "+table, err)
+	}
+	if copied != int64(n) {
+		return fmt.Errorf("postgres: seed %s: copied %d rows of %d", table, copied, n)
+	}
+	return nil
+}

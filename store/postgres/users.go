@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// userColumns is the column list of every user query, in userArgs and
+// scanUser order.
+const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
+	password_update, registration, status, email_verification, phone_verification, prefs,
+	password_history`
+
+// CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
+func (h handles) CreateUser(ctx context.Context, u *account.User) error {
+	_, err := h.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, userArgs(u)...)
+	return err
+}
+
+// UserByID returns the user or account.ErrNotFound.
+func (h handles) UserByID(ctx context.Context, id string) (*account.User, error) {
+	return queryRow(ctx, h, "user by id", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE id = $1`, id)
+}
+
+// UserByEmail returns the user with this email or account.ErrNotFound. ""
+// matches nobody, since a missing email is stored as NULL.
+func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+	return queryRow(ctx, h, "user by email", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE email = $1`, email)
+}
+
+// UserByPhone returns the user with this phone number or
+// account.ErrNotFound. "" matches nobody, since a missing phone is stored as
+// NULL.
+func (h handles) UserByPhone(ctx context.Context, phone string) (*account.User, error) {
+	return queryRow(ctx, h, "user by phone", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE phone = $1`, phone)
+}
+
+// UpdateUser overwrites every field of user u.ID but the id itself;
+// account.ErrNotFound if it is gone, account.ErrConflict if the new email or
+// phone is taken.
+func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
+	// userArgs puts the id in $1, which WHERE uses.
+	return h.execOne(ctx, "update user", `UPDATE users SET
+		created_at = $2, updated_at = $3, name = $4, email = $5, phone = $6, password_hash = $7,
+		password_update = $8, registration = $9, status = $10, email_verification = $11,
+		phone_verification = $12, prefs = $13, password_history = $14
+		WHERE id = $1`, userArgs(u)...)
+}
+
+// userArgs returns u's values in userColumns order.
+func userArgs(u *account.User) []any {
+	return []any{
+		u.ID, millis(u.CreatedAt), millis(u.UpdatedAt), u.Name,
+		nullIfEmpty(u.Email), nullIfEmpty(u.Phone), u.PasswordHash,
+		millis(u.PasswordUpdate), millis(u.Registration),
+		u.Status, u.EmailVerification, u.PhoneVerification,
+		encodePrefs(u.Prefs), encodeHistory(u.PasswordHistory),
+	}
+}
+
+// scanUser reads one row of userColumns.
+func scanUser(row scanner) (*account.User, error) {
+	var (
+		u                      account.User
+		email, phone           *string
+		created, updated       int64
+		passwordUpdate, regist int64
+		prefs, history         string
+	)
+	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
+		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs,
+		&history)
+	if err != nil {
+		return nil, err
+	}
+	u.CreatedAt = fromMillis(created)
+	u.UpdatedAt = fromMillis(updated)
+	if email != nil {
+		u.Email = *email
+	}
+	if phone != nil {
+		u.Phone = *phone
+	}
+	u.PasswordUpdate = fromMillis(passwordUpdate)
+	u.Registration = fromMillis(regist)
+	u.Prefs = json.RawMessage(prefs)
+	if u.PasswordHistory, err = decodeHistory(history); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// encodePrefs stores prefs as the text of the JSON document, byte for
+// byte but for surrounding space; nil or empty is {}.
+func encodePrefs(prefs json.RawMessage) string {
+	p := bytes.TrimSpace(prefs)
+	if len(p) == 0 {
+		return "{}"
+	}
+	return string(p)
+}
+
+// encodeHistory stores a password history as a JSON array, nil as [].
+func encodeHistory(h []string) string {
+	if len(h) == 0 {
+		return "[]"
+	}
+	// Marshal cannot fail on a []string.
+	b, _ := json.Marshal(h)
+	return string(b)
+}
+
+// decodeHistory is the inverse of encodeHistory; an empty array gives nil.
+func decodeHistory(s string) ([]string, error) {
+	var h []string
+	if err := json.Unmarshal([]byte(s), &h); err != nil {
+		return nil, fmt.Errorf("password history: %w", err)
+	}
+	if len(h) == 0 {
+		return nil, nil
+	}
+	return h, nil
+}

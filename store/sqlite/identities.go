@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// CreateIdentity links a provider account to a user; a pair already
+// linked gives account.ErrConflict.
+func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) error {
+	_, err := h.w.ExecContext(ctx, `INSERT INTO identities (id, user_id, provider, provider_uid, provider_email, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, i.ID, i.UserID, i.Provider, i.ProviderUID, i.ProviderEmail, millis(i.CreatedAt))
+	if err != nil {
+		return wrap("create identity", err)
+	}
+	return nil
+}
+
+// IdentityByProvider returns the identity of (provider, uid) or
+// account.ErrNotFound.
+func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*account.LinkedIdentity, error) {
+	var i account.LinkedIdentity
+	var created int64
+	err := h.r.QueryRowContext(ctx, `SELECT id, user_id, provider, provider_uid, provider_email, created_at
+		FROM identities WHERE provider = ? AND provider_uid = ?`, provider, uid).
+		Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created)
+	if err != nil {
+		return nil, wrap("identity by provider", err)
+	}
+	i.CreatedAt = fromMillis(created)
+	return &i, nil
+}
+
+// UpdateSessionTokens replaces a session's provider tokens and expiry.
+func (h handles) UpdateSessionTokens(ctx context.Context, id, access, refresh string, expiry time.Time) error {
+	res, err := h.w.ExecContext(ctx, `UPDATE sessions SET provider_access_token = ?, provider_refresh_token = ?,
+		provider_access_token_expiry = ? WHERE id = ?`, access, refresh, millis(expiry), id)
+	if err != nil {
+		return wrap("update session tokens", err)
+	}
+	return rowsAffected("update session tokens", res)
+}
