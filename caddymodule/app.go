@@ -30,6 +30,7 @@ type App struct {
 
 	services map[string]*account.Service
 	acquired []StoreConfig
+	caches   []string
 	geoDBs   []*geoip.DB
 	cancel   context.CancelFunc
 	logger   *zap.Logger
@@ -39,6 +40,9 @@ type App struct {
 type Project struct {
 	// Store is where users and sessions live; required.
 	Store StoreConfig `json:"store"`
+	// Cache is shared by several instances (Redis). Default none: one
+	// instance, in-process limits and cache.
+	Cache *CacheConfig `json:"cache,omitempty"`
 	// Secret signs tokens; may be a {env.NAME} placeholder. Default: a
 	// random secret generated once and persisted in the store.
 	Secret string `json:"secret,omitempty"`
@@ -96,10 +100,33 @@ type Project struct {
 	GeoIPDatabase string `json:"geoip_database,omitempty"`
 }
 
-// StoreConfig names a store: kind "sqlite" with a file path as DSN.
+// StoreConfig names a store: kind "sqlite" with a file path as DSN, or
+// "postgres" with a PostgreSQL URL.
 type StoreConfig struct {
 	Kind string `json:"kind"`
 	DSN  string `json:"dsn"`
+	// PostgreSQL only: the schema holding the tables (default: the DSN's
+	// search_path), the pool bounds and timeouts.
+	Schema         string         `json:"schema,omitempty"`
+	MaxConns       int            `json:"max_conns,omitempty"`
+	MinConns       int            `json:"min_conns,omitempty"`
+	ConnectTimeout caddy.Duration `json:"connect_timeout,omitempty"`
+	QueryTimeout   caddy.Duration `json:"query_timeout,omitempty"`
+}
+
+// CacheConfig names the shared cache of several instances: kind "redis"
+// with a redis://, rediss:// or redis-sentinel:// URL. It holds the rate
+// limit counters, a shared verification cache and the revocation channel.
+type CacheConfig struct {
+	Kind string `json:"kind"`
+	URL  string `json:"url"`
+	// KeyPrefix starts every key; default "accountgate:<project>:".
+	KeyPrefix string `json:"key_prefix,omitempty"`
+	// SentinelMaster and SentinelAddrs select Redis Sentinel.
+	SentinelMaster string   `json:"sentinel_master,omitempty"`
+	SentinelAddrs  []string `json:"sentinel_addrs,omitempty"`
+	// ClusterAddrs select Redis Cluster.
+	ClusterAddrs []string `json:"cluster_addrs,omitempty"`
 }
 
 // PasswordConfig is the argon2id cost and the hashing concurrency bound.
@@ -124,13 +151,19 @@ func (App) CaddyModule() caddy.ModuleInfo {
 func (a *App) Provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
 	repl := caddy.NewReplacer()
-	for _, p := range a.Projects {
+	for id, p := range a.Projects {
 		if p == nil {
 			continue
 		}
 		p.Secret = repl.ReplaceAll(p.Secret, "")
 		p.PublicURL = repl.ReplaceAll(p.PublicURL, "")
 		p.Store.DSN = repl.ReplaceAll(p.Store.DSN, "")
+		if p.Cache != nil {
+			p.Cache.URL = repl.ReplaceAll(p.Cache.URL, "")
+			if p.Cache.KeyPrefix == "" {
+				p.Cache.KeyPrefix = "accountgate:" + id + ":"
+			}
+		}
 		if p.Mailer != nil {
 			p.Mailer.resolve(repl)
 		}
@@ -159,6 +192,14 @@ func (a *App) Provision(ctx caddy.Context) error {
 		}
 		a.acquired = append(a.acquired, p.Store)
 		cfg := p.serviceConfig(id, st, ctx)
+		if p.Cache != nil {
+			rc, err := acquireCache(ctx, *p.Cache)
+			if err != nil {
+				return fmt.Errorf("project %s: %w", id, err)
+			}
+			a.caches = append(a.caches, cacheKey(*p.Cache))
+			cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc, rc
+		}
 		if p.GeoIPDatabase != "" {
 			db, err := geoip.Open(p.GeoIPDatabase)
 			if err != nil {
@@ -301,14 +342,17 @@ func (a *App) Validate() error {
 func (p *Project) validate() error {
 	var errs []error
 	switch p.Store.Kind {
-	case "sqlite":
+	case "sqlite", "postgres":
 		if p.Store.DSN == "" {
-			errs = append(errs, errors.New("store sqlite needs a file path"))
+			errs = append(errs, fmt.Errorf("store %s needs a file path or URL", p.Store.Kind))
 		}
 	case "":
 		errs = append(errs, errors.New("no store configured (e.g. store sqlite ./data/app.db)"))
 	default:
-		errs = append(errs, fmt.Errorf("unknown store kind %q (supported: sqlite)", p.Store.Kind))
+		errs = append(errs, fmt.Errorf("unknown store kind %q (supported: sqlite, postgres)", p.Store.Kind))
+	}
+	if p.Cache != nil && (p.Cache.Kind != "redis" || (p.Cache.URL == "" && len(p.Cache.SentinelAddrs) == 0 && len(p.Cache.ClusterAddrs) == 0)) {
+		errs = append(errs, errors.New("cache: only redis is supported, with a URL (cache redis redis://host:6379/0)"))
 	}
 	if p.PublicURL == "" {
 		errs = append(errs, errors.New("public_url is required (the base of links sent to users)"))
@@ -389,6 +433,12 @@ func (a *App) Cleanup() error {
 		}
 	}
 	a.acquired = nil
+	for _, key := range a.caches {
+		if _, err := caches.Delete(key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.caches = nil
 	for _, db := range a.geoDBs {
 		if err := db.Close(); err != nil {
 			errs = append(errs, err)

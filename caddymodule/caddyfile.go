@@ -35,7 +35,8 @@ func init() {
 //
 //	accountgate {
 //		project <id> {
-//			store sqlite <path>
+//			store sqlite <path> | store postgres <url> { schema, max_conns, min_conns, connect_timeout, query_timeout }
+//			cache redis <url> { key_prefix <prefix>; sentinel <master> <addr>...; cluster <addr>... }
 //			secret <secret>
 //			platform <host> ...
 //			public_url <url>
@@ -109,13 +110,9 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 		var err error
 		switch sub {
 		case "store":
-			if len(args) != 2 {
-				return d.Err("usage: store sqlite <path>")
-			}
-			if args[0] != "sqlite" {
-				return d.Errf("unknown store kind %q (supported: sqlite)", args[0])
-			}
-			p.Store = StoreConfig{Kind: args[0], DSN: args[1]}
+			p.Store, err = parseStore(d, args)
+		case "cache":
+			p.Cache, err = parseCache(d, args)
 		case "secret":
 			p.Secret, err = one()
 		case "platform":
@@ -257,4 +254,74 @@ func durationArg(d *caddyfile.Dispenser, args []string) (caddy.Duration, error) 
 		return 0, d.Errf("%q is not a duration of at least 1s", args[0])
 	}
 	return caddy.Duration(v), nil
+}
+
+// parseStore parses `store sqlite <path>` and
+// `store postgres <url> { schema <name>; max_conns <n>; min_conns <n>; connect_timeout <d>; query_timeout <d> }`.
+func parseStore(d *caddyfile.Dispenser, args []string) (StoreConfig, error) {
+	if len(args) != 2 || (args[0] != "sqlite" && args[0] != "postgres") {
+		if len(args) > 0 && args[0] != "sqlite" && args[0] != "postgres" {
+			return StoreConfig{}, d.Errf("unknown store kind %q (supported: sqlite, postgres)", args[0])
+		}
+		return StoreConfig{}, d.Err("usage: store sqlite <path> | store postgres <url> { … }")
+	}
+	c := StoreConfig{Kind: args[0], DSN: args[1]}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		sub := d.Val()
+		vals := d.RemainingArgs()
+		if c.Kind != "postgres" {
+			return c, d.Errf("store sqlite takes no %q option", sub)
+		}
+		var err error
+		switch sub {
+		case "schema":
+			if len(vals) != 1 {
+				return c, d.ArgErr()
+			}
+			c.Schema = vals[0]
+		case "max_conns":
+			c.MaxConns, err = intArg(d, vals)
+		case "min_conns":
+			c.MinConns, err = intArg(d, vals)
+		case "connect_timeout":
+			c.ConnectTimeout, err = durationArg(d, vals)
+		case "query_timeout":
+			c.QueryTimeout, err = durationArg(d, vals)
+		default:
+			return c, d.Errf("unrecognized subdirective %q", sub)
+		}
+		if err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// parseCache parses `cache redis <url> { key_prefix <p>; sentinel <master> <addr>...; cluster <addr>... }`.
+func parseCache(d *caddyfile.Dispenser, args []string) (*CacheConfig, error) {
+	if len(args) < 1 || len(args) > 2 || args[0] != "redis" {
+		return nil, d.Err("usage: cache redis <url> { … }")
+	}
+	c := &CacheConfig{Kind: "redis"}
+	if len(args) == 2 {
+		c.URL = args[1]
+	}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		sub := d.Val()
+		vals := d.RemainingArgs()
+		switch {
+		case sub == "key_prefix" && len(vals) == 1:
+			c.KeyPrefix = vals[0]
+		case sub == "sentinel" && len(vals) >= 2:
+			c.SentinelMaster, c.SentinelAddrs = vals[0], vals[1:]
+		case sub == "cluster" && len(vals) >= 1:
+			c.ClusterAddrs = vals
+		default:
+			return nil, d.Errf("unrecognized or incomplete subdirective %q", sub)
+		}
+	}
+	if c.URL == "" && len(c.SentinelAddrs) == 0 && len(c.ClusterAddrs) == 0 {
+		return nil, d.Err("cache redis needs a URL, a sentinel or a cluster")
+	}
+	return c, nil
 }

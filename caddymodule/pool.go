@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/store/postgres"
+	"github.com/accountgate/accountgate/store/redis"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -31,7 +35,7 @@ func storeKey(c StoreConfig) string {
 			return "sqlite:" + abs
 		}
 	}
-	return c.Kind + ":" + c.DSN
+	return c.Kind + ":" + c.DSN + "#" + c.Schema
 }
 
 // acquireStore opens the store c names, or returns the one already open.
@@ -45,6 +49,13 @@ func acquireStore(ctx context.Context, c StoreConfig) (account.Store, error) {
 				return nil, err
 			}
 			return &pooledStore{Store: st, close: st.Close}, nil
+		case "postgres":
+			st, err := postgres.Open(ctx, c.DSN, postgres.Options{Schema: c.Schema, MaxConns: c.MaxConns, MinConns: c.MinConns,
+				ConnectTimeout: time.Duration(c.ConnectTimeout), QueryTimeout: time.Duration(c.QueryTimeout)})
+			if err != nil {
+				return nil, err
+			}
+			return &pooledStore{Store: st, close: st.Close}, nil
 		}
 		return nil, fmt.Errorf("unknown store kind %q", c.Kind)
 	})
@@ -52,6 +63,33 @@ func acquireStore(ctx context.Context, c StoreConfig) (account.Store, error) {
 		return nil, fmt.Errorf("opening %s store: %w", c.Kind, err)
 	}
 	return val.(*pooledStore).Store, nil
+}
+
+// caches shares Redis clients across reloads, like stores.
+var caches = caddy.NewUsagePool()
+
+type pooledCache struct{ *redis.Client }
+
+func (p pooledCache) Destruct() error { return p.Close() }
+
+func cacheKey(c CacheConfig) string {
+	return c.URL + "|" + c.KeyPrefix + "|" + c.SentinelMaster + "|" + strings.Join(c.SentinelAddrs, ",") + "|" + strings.Join(c.ClusterAddrs, ",")
+}
+
+// acquireCache opens the Redis client c names, or returns the open one.
+func acquireCache(ctx context.Context, c CacheConfig) (*redis.Client, error) {
+	val, _, err := caches.LoadOrNew(cacheKey(c), func() (caddy.Destructor, error) {
+		rc, err := redis.Open(ctx, c.URL, redis.Options{KeyPrefix: c.KeyPrefix, SentinelMaster: c.SentinelMaster,
+			SentinelAddrs: c.SentinelAddrs, ClusterAddrs: c.ClusterAddrs})
+		if err != nil {
+			return nil, err
+		}
+		return pooledCache{rc}, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("opening the redis cache: %w", err)
+	}
+	return val.(pooledCache).Client, nil
 }
 
 func releaseStore(c StoreConfig) error {

@@ -342,16 +342,17 @@ func (c *Client) Exchange(ctx context.Context, code, pkceVerifier, nonce string,
 	}
 	var id Identity
 	if c.issuer != "" {
-		id, err = c.oidcIdentity(ctx, tok, nonce)
+		if id, err = c.oidcIdentity(ctx, tok, nonce); err != nil {
+			return nil, Identity{}, err
+		}
 	} else {
 		user := c.p.user
 		if user == nil {
 			user = userinfoUser
 		}
-		id, err = user(ctx, &userRequest{c: c, tok: tok, url: c.userURL})
-	}
-	if err != nil {
-		return nil, Identity{}, fmt.Errorf("oauth: %s: %w", c.p.Name, err)
+		if id, err = user(ctx, &userRequest{c: c, tok: tok, url: c.userURL}); err != nil {
+			return nil, Identity{}, fmt.Errorf("oauth: %s: %w", c.p.Name, err)
+		}
 	}
 	if id.Name == "" && o.appleName != "" {
 		id.Name = o.appleName

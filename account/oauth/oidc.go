@@ -125,15 +125,15 @@ func (c *Client) oidcIdentity(ctx context.Context, tok *oauth2.Token, nonce stri
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
-		return Identity{}, fmt.Errorf("%w: the token response has no id_token", ErrIDToken)
+		return Identity{}, c.idErr("the token response has no id_token")
 	}
 	idt, err := d.verifier.Verify(ctx, raw)
 	if err != nil {
-		return Identity{}, fmt.Errorf("%w: %v", ErrIDToken, err)
+		return Identity{}, c.idErr("%v", err)
 	}
 	var cl idClaims
 	if err := idt.Claims(&cl); err != nil {
-		return Identity{}, fmt.Errorf("%w: %v", ErrIDToken, err)
+		return Identity{}, c.idErr("%v", err)
 	}
 	if d.skipIssuer {
 		if err := c.checkIssuer(d, idt.Issuer, cl.Tid); err != nil {
@@ -141,7 +141,7 @@ func (c *Client) oidcIdentity(ctx context.Context, tok *oauth2.Token, nonce stri
 		}
 	}
 	if nonce != "" && idt.Nonce != nonce && (idt.Nonce != "" || !c.p.NonceOptional) {
-		return Identity{}, fmt.Errorf("%w: nonce mismatch", ErrIDToken)
+		return Identity{}, c.idErr("nonce mismatch")
 	}
 	id := Identity{
 		ID:            idt.Subject,
@@ -168,7 +168,7 @@ func (c *Client) oidcIdentity(ctx context.Context, tok *oauth2.Token, nonce stri
 	}
 	ui := claimsOf(m)
 	if ui.Sub != "" && ui.Sub != id.ID {
-		return Identity{}, fmt.Errorf("%w: userinfo subject %q differs from the ID token's", ErrIDToken, ui.Sub)
+		return Identity{}, c.idErr("userinfo subject %q differs from the ID token's", ui.Sub)
 	}
 	if ui.Sub == id.ID {
 		id.Email, id.EmailVerified = ui.Email, bool(ui.EmailVerified)
@@ -179,23 +179,28 @@ func (c *Client) oidcIdentity(ctx context.Context, tok *oauth2.Token, nonce stri
 	return id, nil
 }
 
+// idErr wraps ErrIDToken with the provider's name and a detail.
+func (c *Client) idErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrIDToken, c.p.Name, fmt.Sprintf(format, args...))
+}
+
 // checkIssuer replaces go-oidc's issuer check for Microsoft's multi-tenant
 // endpoints and for providers with alternative issuers.
 func (c *Client) checkIssuer(d *discovery, iss, tid string) error {
 	if c.p.tenantIssuer {
 		if tid == "" {
-			return fmt.Errorf("%w: no tid claim", ErrIDToken)
+			return c.idErr("no tid claim")
 		}
 		want := strings.ReplaceAll(d.issuer, "{tenantid}", tid)
 		if !strings.Contains(want, "/"+tid+"/") || iss != want {
-			return fmt.Errorf("%w: issuer %q does not belong to tenant %q", ErrIDToken, iss, tid)
+			return c.idErr("issuer %q does not belong to tenant %q", iss, tid)
 		}
 		return nil
 	}
 	if iss == c.issuer || slices.Contains(c.p.AltIssuers, iss) {
 		return nil
 	}
-	return fmt.Errorf("%w: unexpected issuer %q", ErrIDToken, iss)
+	return c.idErr("unexpected issuer %q", iss)
 }
 
 // claimsOf reads standard OIDC claims from a decoded userinfo reply.

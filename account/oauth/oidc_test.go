@@ -122,6 +122,8 @@ func TestGenericOIDC(t *testing.T) {
 	raw, _ = other.AuthCodeURL("st-4", "nonce-4", verifier, nil)
 	if _, _, err := other.Exchange(ctx, authorize(t, raw, "st-4"), verifier, "nonce-4"); !errors.Is(err, ErrIDToken) {
 		t.Errorf("wrong audience: err = %v, want ErrIDToken", err)
+	} else {
+		t.Logf("wrong audience: %v", err)
 	}
 
 	// Wrong issuer setting: discovery reports a different issuer.
