@@ -1,0 +1,75 @@
+package account
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzJWTVerify: no token, however broken, panics or verifies unless we
+// signed it.
+func FuzzJWTVerify(f *testing.F) {
+	ring := newKeyring([]byte(strings.Repeat("k", 32)))
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	good, _ := ring.sign("u1", "s1", now)
+	f.Add(good)
+	f.Add("a.b.c")
+	f.Add("eyJhbGciOiJub25lIn0.eyJ1c2VySWQiOiJ4In0.")
+	f.Add(strings.Repeat(".", 50))
+	f.Fuzz(func(t *testing.T, token string) {
+		claims, err := ring.verify(token, now)
+		if err == nil && token != good {
+			// Re-encodings of the same signed token may verify; a
+			// different claim set must not.
+			if claims.UserID != "u1" || claims.SessionID != "s1" {
+				t.Fatalf("forged token verified: %q", token)
+			}
+		}
+		if err != nil && jwtError(err).Status() != 401 {
+			t.Fatalf("bad status for %q", token)
+		}
+	})
+}
+
+// FuzzLogQueries: query strings never panic, and limits stay in range.
+func FuzzLogQueries(f *testing.F) {
+	for _, q := range []string{"limit(25)", "offset(1)", `limit("5")`, "equal(\"a\", 1)", "limit(", ")(", "limit(99999999999999999999)"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		limit, offset, err := parseLogQueries(url.Values{"queries[]": {q}})
+		if err == nil && (limit < 0 || limit > maxLogLimit || offset < 0) {
+			t.Fatalf("%q gave limit %d offset %d", q, limit, offset)
+		}
+	})
+}
+
+// FuzzOAuthState: only states we signed, with the right nonce, open.
+func FuzzOAuthState(f *testing.F) {
+	s := &Service{secret: []byte(strings.Repeat("s", 32))}
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	good := s.signState(oauthState{Provider: "github", Success: "http://localhost/ok", Failure: "http://localhost/fail",
+		Binding: nonceBinding("n"), Expires: now.Add(time.Minute).Unix()})
+	f.Add(good, "n")
+	f.Add("x.y", "")
+	f.Add(good+"x", "n")
+	f.Fuzz(func(t *testing.T, raw, nonce string) {
+		st, err := s.openState(raw, nonce, now)
+		if err == nil && (raw != good || nonce != "n" || st.Provider != "github") {
+			t.Fatalf("forged state opened: %q %q", raw, nonce)
+		}
+	})
+}
+
+// FuzzPrefsLength: the escaped length never undercounts the raw bytes.
+func FuzzPrefsLength(f *testing.F) {
+	f.Add(`{"a":"🍰/é"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		// Escaping only grows: every byte, valid UTF-8 or not, counts at
+		// least once, so the limit can never be dodged.
+		if n := appwriteJSONLen([]byte(s)); n < len(s) {
+			t.Fatalf("length %d for %d bytes", n, len(s))
+		}
+	})
+}
