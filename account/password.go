@@ -177,3 +177,11 @@ func parseArgon2(encoded string) (variant string, m, t uint32, p uint8, salt, ke
 	}
 	return parts[1], m, t, p, salt, key, nil
 }
+
+// HashPassword returns the PHC string of password at cfg's cost, exactly
+// as the service stores it: for tools that write users straight into a
+// store (seeding, imports).
+func HashPassword(cfg PasswordConfig, password string) string {
+	cfg.setDefaults()
+	return (&hasher{cfg: cfg}).hashNow(password)
+}

@@ -1,0 +1,165 @@
+package scale
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/store/postgres"
+)
+
+// The benchmark runs when ACCOUNTGATE_BENCH_POSTGRES names a database;
+// it seeds each size once into its own schema (ag_scale_<n>) and reuses
+// it on later runs.
+//
+//	ACCOUNTGATE_BENCH_POSTGRES=postgres://… go test ./bench/scale -run XXX -bench . -benchtime 5s
+const (
+	benchDSNVar = "ACCOUNTGATE_BENCH_POSTGRES"
+	password    = "scale-password-1"
+	seedBatch   = 50_000
+	// sampleCookies bounds the cookies kept for the benchmark loop; they
+	// are spread over the whole id range so lookups hit cold pages too.
+	sampleCookies = 20_000
+)
+
+// cheapCost keeps the hash from hiding the store in the sign-in figure:
+// the benchmark is about how the store scales, and argon2id at the
+// default cost is a constant that the load script measures separately.
+var cheapCost = account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}
+
+type fixture struct {
+	svc     *account.Service
+	cookies []string
+	emails  []string
+}
+
+func BenchmarkScale(b *testing.B) {
+	dsn := os.Getenv(benchDSNVar)
+	if dsn == "" {
+		b.Skip("set " + benchDSNVar + " to a PostgreSQL DSN to run the scale benchmark")
+	}
+	sizes := []int{1_000, 1_000_000}
+	if v := os.Getenv("ACCOUNTGATE_BENCH_SIZES"); v != "" {
+		sizes = nil
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		f := setup(b, dsn, n)
+		b.Run(fmt.Sprintf("users=%d/gate_cache_miss", n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "http://localhost/app", nil)
+				req.Header.Set("Cookie", f.cookies[i%len(f.cookies)])
+				if _, err := f.svc.GateCheck(req); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("users=%d/get_account_cache_miss", n), func(b *testing.B) {
+			h, i := f.svc.APIHandler(), 0
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "http://localhost/v1/account", nil)
+				req.Header.Set("Cookie", f.cookies[i%len(f.cookies)])
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatal(rec.Body.String())
+				}
+				i++
+			}
+		})
+		b.Run(fmt.Sprintf("users=%d/sign_in", n), func(b *testing.B) {
+			h, i := f.svc.APIHandler(), 0
+			for b.Loop() {
+				body := `{"email":"` + f.emails[i%len(f.emails)] + `","password":"` + password + `"}`
+				req := httptest.NewRequest("POST", "http://localhost/v1/account/sessions/email", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != 201 {
+					b.Fatal(rec.Body.String())
+				}
+				i++
+			}
+		})
+	}
+}
+
+// setup opens (seeding if needed) the schema for n users and sessions.
+func setup(b *testing.B, dsn string, n int) *fixture {
+	ctx := context.Background()
+	schema := fmt.Sprintf("ag_scale_%d", n)
+	st, err := postgres.Open(ctx, dsn, postgres.Options{Schema: schema, MaxConns: 8})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	// Users are u<i>, sessions s<i> with secret sha256("secret-<i>"), so
+	// a rerun can rebuild the cookies without storing them.
+	if _, err := st.UserByID(ctx, fmt.Sprintf("u%d", n-1)); err != nil {
+		b.Logf("seeding %d users and %d sessions into %s", n, n, schema)
+		start := time.Now()
+		if err := seed(ctx, st, n); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("seeded in %s", time.Since(start).Round(time.Second))
+	}
+	svc, err := account.New(ctx, account.Config{ProjectID: "scale", Store: st, PublicURL: "http://localhost",
+		Password: cheapCost, CacheSize: -1, RateLimits: account.RateLimitConfig{Off: true}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &fixture{svc: svc}
+	step := max(1, n/sampleCookies)
+	for i := 0; i < n; i += step {
+		f.cookies = append(f.cookies, "a_session_scale="+url.QueryEscape(cookieValue(i)))
+		f.emails = append(f.emails, fmt.Sprintf("user%d@scale.example.com", i))
+	}
+	return f
+}
+
+func cookieValue(i int) string {
+	raw, _ := json.Marshal(map[string]string{"id": fmt.Sprintf("u%d", i), "secret": fmt.Sprintf("secret-%d", i)})
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
+// seed writes n users (one shared password hash) and one session each.
+func seed(ctx context.Context, st *postgres.Store, n int) error {
+	hash := account.HashPassword(cheapCost, password)
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	for from := 0; from < n; from += seedBatch {
+		to := min(n, from+seedBatch)
+		users := make([]*account.User, 0, to-from)
+		sessions := make([]*account.Session, 0, to-from)
+		for i := from; i < to; i++ {
+			id := fmt.Sprintf("u%d", i)
+			users = append(users, &account.User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
+				Name: "User " + strconv.Itoa(i), Email: fmt.Sprintf("user%d@scale.example.com", i),
+				PasswordHash: hash, PasswordUpdate: now})
+			sum := sha256.Sum256([]byte(fmt.Sprintf("secret-%d", i)))
+			sessions = append(sessions, &account.Session{ID: fmt.Sprintf("s%d", i), UserID: id, CreatedAt: now,
+				Expire: now.Add(365 * 24 * time.Hour), Provider: "email", SecretHash: sum[:], IP: "127.0.0.1", CountryCode: "--"})
+		}
+		if err := st.SeedUsersAndSessions(ctx, users, sessions); err != nil {
+			return err
+		}
+	}
+	return nil
+}
