@@ -103,7 +103,7 @@ func readCustomID(r *request) (string, error) {
 // enqueueMail renders a mail of kind and puts it in the outbox through tx.
 func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to, toName, link string, tok *Token) error {
 	subject, text, html, err := s.cfg.MailTemplates.Render(kind, mail.TemplateData{
-		Project: s.cfg.ProjectName, Name: toName, Link: link, Expire: tok.Expire.UTC().Format("2 January 2006 15:04 MST"),
+		Project: s.cfg.ProjectName, Name: toName, Link: link, Expire: mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt)),
 	})
 	if err != nil {
 		return err
