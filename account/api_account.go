@@ -25,11 +25,8 @@ func readCreateAccount(p *params, now func() string) (f createAccountForm, err e
 	if f.email = normalizeEmail(f.email); !validEmail(f.email) {
 		return f, invalidParam("email", descEmail)
 	}
-	if f.password, err = p.required("password", descPasswordDictionary); err != nil {
+	if f.password, err = p.password("password", descPasswordDictionary); err != nil {
 		return f, err
-	}
-	if len(f.password) < 8 {
-		return f, invalidParam("password", descPasswordDictionary)
 	}
 	name, ok, err := p.stringParam("name", descText(128))
 	if err != nil {

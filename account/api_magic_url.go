@@ -36,7 +36,6 @@ func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error
 		}
 	}
 	ctx := r.Context()
-	secret := newSecret()
 	var tok *Token
 	var user *User
 	err = s.store.WithTx(ctx, func(tx Store) error {
@@ -44,12 +43,8 @@ func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error
 		if user, err = s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email); err != nil {
 			return err
 		}
-		tok = s.newToken(r, user.ID, TokenMagicURL, magicURLLifetime, secret)
-		if err := tx.CreateToken(ctx, tok); err != nil {
-			return err
-		}
-		link := tokenLink(base, map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})
-		return s.enqueueMail(ctx, tx, mail.KindMagicURL, user.Email, "", link, tok)
+		tok, err = s.mailToken(ctx, tx, r, user, TokenMagicURL, magicURLLifetime, mail.KindMagicURL, base, "", true)
+		return err
 	})
 	if err != nil {
 		return err

@@ -37,7 +37,6 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	code := newCode()
 	var tok *Token
 	var user *User
 	err = s.store.WithTx(ctx, func(tx Store) error {
@@ -45,11 +44,8 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
 		if user, err = s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone = phone }, tx.UserByPhone, phone); err != nil {
 			return err
 		}
-		tok = s.newToken(r, user.ID, TokenPhoneSession, phoneSessionLifetime, code)
-		if err := tx.CreateToken(ctx, tok); err != nil {
-			return err
-		}
-		return s.enqueueSMS(ctx, tx, phone, code, tok)
+		tok, err = s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
+		return err
 	})
 	if err != nil {
 		return err

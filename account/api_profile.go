@@ -122,12 +122,9 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 
 // updatePassword is PATCH /v1/account/password.
 func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
-	password, err := r.params.required("password", descPasswordDictionary)
+	password, err := r.params.password("password", descPasswordDictionary)
 	if err != nil {
 		return err
-	}
-	if len(password) < 8 {
-		return invalidParam("password", descPasswordDictionary)
 	}
 	oldPassword, sent, err := r.params.stringParam("oldPassword", descPassword)
 	if err != nil {
@@ -249,12 +246,9 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 	if email = normalizeEmail(email); !validEmail(email) {
 		return invalidParam("email", descEmail)
 	}
-	password, err := r.params.required("password", descPassword)
+	password, err := r.params.password("password", descPassword)
 	if err != nil {
 		return err
-	}
-	if len(password) < 8 {
-		return invalidParam("password", descPassword)
 	}
 	ctx := r.Context()
 	u := r.editableUser()
@@ -284,12 +278,9 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 	if !phonePattern.MatchString(phone) {
 		return invalidParam("phone", descPhone)
 	}
-	password, err := r.params.required("password", descPassword)
+	password, err := r.params.password("password", descPassword)
 	if err != nil {
 		return err
-	}
-	if len(password) < 8 {
-		return invalidParam("password", descPassword)
 	}
 	ctx := r.Context()
 	u := r.editableUser()

@@ -39,14 +39,10 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
 	if !user.Status {
 		return NewError(ErrUserBlocked)
 	}
-	secret := newSecret()
-	tok := s.newToken(r, user.ID, TokenRecovery, recoveryLifetime, secret)
+	var tok *Token
 	err = s.store.WithTx(ctx, func(tx Store) error {
-		if err := tx.CreateToken(ctx, tok); err != nil {
-			return err
-		}
-		link := tokenLink(base, map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire)})
-		return s.enqueueMail(ctx, tx, mail.KindRecovery, user.Email, user.Name, link, tok)
+		tok, err = s.mailToken(ctx, tx, r, user, TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name, false)
+		return err
 	})
 	if err != nil {
 		return err
@@ -68,19 +64,13 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	password, err := r.params.required("password", descPassword)
+	password, err := r.params.password("password", descPassword)
 	if err != nil {
 		return err
 	}
-	if len(password) < 8 {
-		return invalidParam("password", descPassword)
-	}
-	again, err := r.params.required("passwordAgain", descPassword)
+	again, err := r.params.password("passwordAgain", descPassword)
 	if err != nil {
 		return err
-	}
-	if len(again) < 8 {
-		return invalidParam("passwordAgain", descPassword)
 	}
 	if password != again {
 		return NewError(ErrUserPasswordMismatch)

@@ -17,12 +17,9 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 	if email = normalizeEmail(email); !validEmail(email) {
 		return invalidParam("email", descEmail)
 	}
-	password, err := r.params.required("password", descPassword)
+	password, err := r.params.password("password", descPassword)
 	if err != nil {
 		return err
-	}
-	if len(password) < 8 {
-		return invalidParam("password", descPassword)
 	}
 	ctx := r.Context()
 	if over, err := s.signInFailuresExceeded(r); err != nil || over {

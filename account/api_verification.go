@@ -25,14 +25,10 @@ func (s *Service) createVerification(w http.ResponseWriter, r *request) error {
 		return argumentError("The account has no email address to verify.")
 	}
 	ctx := r.Context()
-	secret := newSecret()
-	tok := s.newToken(r, user.ID, TokenVerification, verificationLifetime, secret)
+	var tok *Token
 	err = s.store.WithTx(ctx, func(tx Store) error {
-		if err := tx.CreateToken(ctx, tok); err != nil {
-			return err
-		}
-		link := tokenLink(base, map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire)})
-		return s.enqueueMail(ctx, tx, mail.KindVerification, user.Email, user.Name, link, tok)
+		tok, err = s.mailToken(ctx, tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name, false)
+		return err
 	})
 	if err != nil {
 		return err
@@ -80,13 +76,10 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *request) err
 		return NewError(ErrGeneralPhoneDisabled)
 	}
 	ctx := r.Context()
-	code := newCode()
-	tok := s.newToken(r, user.ID, TokenPhoneVerification, phoneVerificationLifetime, code)
-	err := s.store.WithTx(ctx, func(tx Store) error {
-		if err := tx.CreateToken(ctx, tok); err != nil {
-			return err
-		}
-		return s.enqueueSMS(ctx, tx, user.Phone, code, tok)
+	var tok *Token
+	err := s.store.WithTx(ctx, func(tx Store) (err error) {
+		tok, err = s.textCode(ctx, tx, r, user.ID, user.Phone, TokenPhoneVerification, phoneVerificationLifetime)
+		return err
 	})
 	if err != nil {
 		return err

@@ -115,3 +115,16 @@ func (p *params) required(name, desc string) (string, error) {
 func invalidParam(name, desc string) *Error {
 	return argumentError("Invalid %s: %s", name, desc)
 }
+
+// password reads a required password parameter: at least 8 bytes, as
+// Appwrite checks it, with the parameter's own validator description.
+func (p *params) password(name, desc string) (string, error) {
+	v, err := p.required(name, desc)
+	if err != nil {
+		return "", err
+	}
+	if len(v) < 8 {
+		return "", invalidParam(name, desc)
+	}
+	return v, nil
+}

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/mail"
 )
 
 // Token lifetimes (part A items 2, 3).
@@ -145,4 +147,32 @@ func (s *Service) userForToken(ctx context.Context, id string) (*User, error) {
 // writeToken answers a token-creating route.
 func writeToken(w http.ResponseWriter, status int, t *Token) error {
 	return writeJSON(w, status, renderToken(t))
+}
+
+// mailToken stores a token of typ for user and queues the mail carrying
+// its link, through tx, so that both commit or neither does. It returns
+// the token; its secret only ever leaves in the mail.
+func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *User, typ TokenType, lifetime time.Duration,
+	kind mail.Kind, base *url.URL, toName string, withProject bool) (*Token, error) {
+	secret := newSecret()
+	tok := s.newToken(r, user.ID, typ, lifetime, secret)
+	if err := tx.CreateToken(ctx, tok); err != nil {
+		return nil, err
+	}
+	query := map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire)}
+	if withProject {
+		query["project"] = s.cfg.ProjectID
+	}
+	return tok, s.enqueueMail(ctx, tx, kind, user.Email, toName, tokenLink(base, query), tok)
+}
+
+// textCode stores a six-digit code of typ for the user and queues the SMS
+// carrying it to phone, through tx.
+func (s *Service) textCode(ctx context.Context, tx Store, r *request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
+	code := newCode()
+	tok := s.newToken(r, userID, typ, lifetime, code)
+	if err := tx.CreateToken(ctx, tok); err != nil {
+		return nil, err
+	}
+	return tok, s.enqueueSMS(ctx, tx, phone, code, tok)
 }
