@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // maxBodyBytes bounds request bodies. The largest legitimate body is a
@@ -66,7 +67,7 @@ func jsonReason(err error) string {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return "syntax error at byte " + itoa(int(syn.Offset)) + "."
+		return "syntax error at byte " + strconv.FormatInt(syn.Offset, 10) + "."
 	case errors.As(err, &typ):
 		return "the body must be a JSON object."
 	}

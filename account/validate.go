@@ -2,6 +2,7 @@ package account
 
 import (
 	"net/netip"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -17,7 +18,7 @@ const (
 )
 
 func descText(max int) string {
-	return "Value must be a valid string and at least 1 chars and no longer than " + itoa(max) + " chars"
+	return "Value must be a valid string and at least 1 chars and no longer than " + strconv.Itoa(max) + " chars"
 }
 
 // validKey reports whether s follows the Key rules: at most 36 chars of
@@ -124,26 +125,4 @@ func validDomain(s string) bool {
 		}
 	}
 	return true
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
