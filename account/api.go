@@ -119,8 +119,8 @@ func (s *Service) routes() http.Handler {
 	}}
 }
 
-// match finds the route for method and path; pathMatched says whether
-// some route had the path (for a 404 that is still general_route_not_found).
+// match finds the route for method and path and its path parameters;
+// nil when there is none (404 general_route_not_found).
 func (h *apiHandler) match(method, path string) (*route, map[string]string) {
 	rest := strings.Trim(strings.TrimPrefix(path, apiPrefix), "/")
 	var segs []string

@@ -24,7 +24,6 @@ type Principal struct {
 
 // credential finds the session token of a request, in Appwrite's order:
 // the cookie, its legacy twin, X-Appwrite-Session, then X-Fallback-Cookies.
-// fromFallback says whether the fallback header was used.
 func (s *Service) credential(r *http.Request) (tok sessionToken, ok bool) {
 	for _, name := range [2]string{s.cookies.name, s.cookies.name + "_legacy"} {
 		if c, err := r.Cookie(name); err == nil {
