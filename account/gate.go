@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/oauth"
 )
 
 // HeaderNames are the request headers through which the gate hands the
@@ -80,6 +82,10 @@ func (p *Principal) Identity() Identity {
 	if p.Session != nil {
 		id.SessionID = p.Session.ID
 		id.SessionProvider = p.Session.Provider
+		// OAuth2 sessions are named by their provider (DESIGN.md's table).
+		if _, isOAuth := oauth.Lookup(p.Session.Provider); isOAuth {
+			id.SessionProvider = "oauth2:" + p.Session.Provider
+		}
 	}
 	return id
 }
