@@ -11,11 +11,12 @@ import (
 // the shared parts are logged: the store change already happened, and
 // other instances stop trusting their caches when the channel is down.
 func (s *Service) revoke(ctx context.Context, r Revocation) {
-	if r.SessionID != "" {
-		s.cache.dropSession(r.SessionID)
-	}
-	if r.UserID != "" {
-		s.cache.dropUser(r.UserID)
+	s.applyRevocation(r)
+	// With the channel down, Redis calls would only wait for timeouts;
+	// other instances do not trust their caches meanwhile, and ignore the
+	// shared one for a TTL once it is back (resync).
+	if !s.localCacheTrusted() {
+		return
 	}
 	// The request may be cancelled right after the response: the
 	// revocation must still go out.
@@ -56,6 +57,15 @@ func (s *Service) localCacheTrusted() bool {
 	return s.cfg.Revocations == nil || s.cfg.Revocations.Healthy()
 }
 
+// resync runs when the revocation channel is (re)established: messages
+// sent while it was down are lost, so forget everything cached here, and
+// ignore the shared cache until every entry written before the outage has
+// expired (entries live at most CacheTTL).
+func (s *Service) resync() {
+	s.cache.clear()
+	s.sharedAfter.Store(s.now().Add(s.cfg.CacheTTL).UnixNano())
+}
+
 // lookupVerified finds a verified credential in the local cache, then in
 // the shared one (filling the local cache from it).
 func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Time) *verified {
@@ -66,7 +76,7 @@ func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Tim
 		}
 	}
 	sc := s.cfg.SharedCache
-	if sc == nil || !trusted {
+	if sc == nil || !trusted || now.UnixNano() < s.sharedAfter.Load() {
 		return nil
 	}
 	sess, user, err := sc.GetVerified(ctx, key)
@@ -108,7 +118,17 @@ type fallbackLimiter struct {
 	s      *Service
 }
 
+// sharedDown reports whether the shared limiter is known to be
+// unreachable, so as not to wait for its timeouts on every request.
+func (f *fallbackLimiter) sharedDown() bool {
+	h, ok := f.shared.(interface{ Healthy() bool })
+	return ok && !h.Healthy()
+}
+
 func (f *fallbackLimiter) Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
+	if f.sharedDown() {
+		return f.local.Take(ctx, key, limit, window, now)
+	}
 	before, ok, err := f.shared.Take(ctx, key, limit, window, now)
 	if err != nil && errors.Is(err, ErrUnavailable) {
 		f.s.log.Warn("shared rate limiter unavailable, counting on this instance", "error", err)
@@ -118,6 +138,9 @@ func (f *fallbackLimiter) Take(ctx context.Context, key string, limit int, windo
 }
 
 func (f *fallbackLimiter) Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	if f.sharedDown() {
+		return f.local.Count(ctx, key, window, now)
+	}
 	n, err := f.shared.Count(ctx, key, window, now)
 	if err != nil && errors.Is(err, ErrUnavailable) {
 		return f.local.Count(ctx, key, window, now)

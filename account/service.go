@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -103,21 +104,24 @@ type Config struct {
 
 // Service is one project's account system.
 type Service struct {
-	cfg        Config
-	store      Store
-	limiter    RateLimiter
-	secret     []byte
-	publicURL  *url.URL
-	hasher     *hasher
-	cache      *sessionCache
-	jwtKeys    keyring
-	outboxSeal *sealer
-	tokenSeal  *sealer
-	wake       chan struct{}
-	cookies    cookieWriter
-	log        *slog.Logger
-	now        func() time.Time
-	api        http.Handler
+	cfg       Config
+	store     Store
+	limiter   RateLimiter
+	secret    []byte
+	publicURL *url.URL
+	hasher    *hasher
+	cache     *sessionCache
+	jwtKeys   keyring
+	// sharedAfter (unix ns) is when the shared cache may be trusted again
+	// after the revocation channel came back.
+	sharedAfter atomic.Int64
+	outboxSeal  *sealer
+	tokenSeal   *sealer
+	wake        chan struct{}
+	cookies     cookieWriter
+	log         *slog.Logger
+	now         func() time.Time
+	api         http.Handler
 }
 
 // New checks cfg, applies defaults and returns a ready service. It reads
@@ -271,7 +275,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millise
 func (s *Service) Run(ctx context.Context) {
 	go s.deliverLoop(ctx)
 	if rv := s.cfg.Revocations; rv != nil {
-		go rv.SubscribeRevocations(ctx, s.applyRevocation, s.cache.clear)
+		go rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync)
 	}
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()

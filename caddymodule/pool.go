@@ -79,8 +79,11 @@ func cacheKey(c CacheConfig) string {
 // acquireCache opens the Redis client c names, or returns the open one.
 func acquireCache(ctx context.Context, c CacheConfig) (*redis.Client, error) {
 	val, _, err := caches.LoadOrNew(cacheKey(c), func() (caddy.Destructor, error) {
+		// Short timeouts: a Redis that hangs must not hold requests long,
+		// since every instance can fall back to PostgreSQL and local limits.
 		rc, err := redis.Open(ctx, c.URL, redis.Options{KeyPrefix: c.KeyPrefix, SentinelMaster: c.SentinelMaster,
-			SentinelAddrs: c.SentinelAddrs, ClusterAddrs: c.ClusterAddrs})
+			SentinelAddrs: c.SentinelAddrs, ClusterAddrs: c.ClusterAddrs,
+			DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
 		if err != nil {
 			return nil, err
 		}
