@@ -103,3 +103,71 @@ func TestUnhealthyRevocationsBypassCache(t *testing.T) {
 	b.healthy.Store(false)
 	checkError(t, e.do("GET", "/v1/account", "", cookieHeader(c)), 401, "general_unauthorized_scope", "")
 }
+
+// memShared is an in-process SharedCache.
+type memShared struct {
+	mu sync.Mutex
+	m  map[[32]byte][2]any
+}
+
+func (c *memShared) GetVerified(_ context.Context, key [32]byte) (*account.Session, *account.User, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	if !ok {
+		return nil, nil, account.ErrNotFound
+	}
+	return v[0].(*account.Session), v[1].(*account.User), nil
+}
+
+func (c *memShared) PutVerified(_ context.Context, key [32]byte, s *account.Session, u *account.User, _ time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[key] = [2]any{s, u}
+	return nil
+}
+
+func (c *memShared) DropSession(context.Context, string) error { return nil }
+func (c *memShared) DropUser(context.Context, string) error    { return nil }
+
+// TestSharedCacheDistrustedAfterResync: an entry left in the shared cache
+// by a revocation that happened while the channel was down is not
+// trusted by an instance that has just (re)subscribed.
+func TestSharedCacheDistrustedAfterResync(t *testing.T) {
+	t.Parallel()
+	b := &bus{}
+	b.healthy.Store(true)
+	shared := &memShared{m: map[[32]byte][2]any{}}
+	a := newEnv(t, func(c *account.Config) { c.Revocations, c.SharedCache = b, shared })
+	a.signUp("sc@example.com", "password123")
+	c, s := a.signIn("sc@example.com", "password123")
+	a.do("GET", "/v1/account", "", cookieHeader(c)) // now in the shared cache
+	if len(shared.m) != 1 {
+		t.Fatalf("shared cache has %d entries", len(shared.m))
+	}
+	// Revoked while the channel was down: the shared entry stayed.
+	a.store.DeleteSession(context.Background(), s["$id"].(string))
+
+	fresh, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
+		Revocations: b, SharedCache: shared, Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
+		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go fresh.Run(ctx)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		b.mu.Lock()
+		n := len(b.subs)
+		b.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no subscription")
+		}
+	}
+	other := &env{t: t, svc: fresh, store: a.store, clock: a.clock}
+	checkError(t, other.do("GET", "/v1/account", "", cookieHeader(c)), 401, "general_unauthorized_scope", "")
+}
