@@ -62,6 +62,7 @@ func (s *Service) localCacheTrusted() bool {
 // ignore the shared cache until every entry written before the outage has
 // expired (entries live at most CacheTTL).
 func (s *Service) resync() {
+	s.log.Info("revocation channel (re)established: local cache cleared")
 	s.cache.clear()
 	s.sharedAfter.Store(s.now().Add(s.cfg.CacheTTL).UnixNano())
 }

@@ -83,7 +83,7 @@ func acquireCache(ctx context.Context, c CacheConfig) (*redis.Client, error) {
 		// since every instance can fall back to PostgreSQL and local limits.
 		rc, err := redis.Open(ctx, c.URL, redis.Options{KeyPrefix: c.KeyPrefix, SentinelMaster: c.SentinelMaster,
 			SentinelAddrs: c.SentinelAddrs, ClusterAddrs: c.ClusterAddrs,
-			DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+			DialTimeout: 500 * time.Millisecond, ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
 		if err != nil {
 			return nil, err
 		}
