@@ -122,7 +122,9 @@ func setup(b *testing.B, dsn string, n int) *fixture {
 		b.Logf("seeded in %s", time.Since(start).Round(time.Second))
 	}
 	svc, err := account.New(ctx, account.Config{ProjectID: "scale", Store: st, PublicURL: "http://localhost",
-		Password: cheapCost, CacheSize: -1, RateLimits: account.RateLimitConfig{Off: true}})
+		Password: cheapCost, CacheSize: -1, RateLimits: account.RateLimitConfig{Off: true},
+		// Sign-ins add sessions; pruning must not eat the seeded ones.
+		MaxSessions: 1000})
 	if err != nil {
 		b.Fatal(err)
 	}
