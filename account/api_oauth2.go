@@ -305,23 +305,27 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 		if linked != nil && linked.UserID != current.User.ID {
 			return nil, Errorf(ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
 		}
-		u := *current.User
+		// The cached user is trimmed: change a fresh copy.
+		u, err := s.store.UserByID(ctx, current.User.ID)
+		if err != nil {
+			return nil, err
+		}
 		if linked == nil {
-			if err := link(&u); err != nil {
+			if err := link(u); err != nil {
 				return nil, err
 			}
 		}
 		// An anonymous account takes its email and name from the provider.
-		if isPasswordless(&u) && u.Email == "" && email != "" {
+		if isPasswordless(u) && u.Email == "" && email != "" {
 			u.Email, u.EmailVerification = email, ident.EmailVerified
 			if u.Name == "" {
 				u.Name = truncate(ident.Name, 128)
 			}
-			if err := s.saveUser(ctx, &u, ErrUserEmailAlreadyExists); err != nil {
+			if err := s.saveUser(ctx, u, ErrUserEmailAlreadyExists); err != nil {
 				return nil, err
 			}
 		}
-		return &u, nil
+		return u, nil
 	case linked != nil:
 		return s.userForToken(ctx, linked.UserID)
 	}

@@ -43,11 +43,15 @@ func (s *Service) saveUser(ctx context.Context, u *User, conflict ErrorType) err
 	return nil
 }
 
-// editableUser returns a copy of the caller's user: cached users are
-// shared and never changed in place.
-func (r *request) editableUser() *User {
-	u := *r.principal.User
-	return &u
+// editableUser reads the caller's user from the store for a change: the
+// cached user is shared, read-only and trimmed (it has no password hash),
+// and a fresh read keeps concurrent changes from being lost.
+func (s *Service) editableUser(r *request) (*User, error) {
+	u, err := s.store.UserByID(r.Context(), r.principal.User.ID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	}
+	return u, err
 }
 
 // getPrefs is GET /v1/account/prefs.
@@ -72,7 +76,10 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *request) error {
 	if err := json.Compact(&compact, raw); err != nil {
 		return invalidParam("prefs", descPrefs)
 	}
-	u := r.editableUser()
+	u, err := s.editableUser(r)
+	if err != nil {
+		return err
+	}
 	u.Prefs = json.RawMessage(compact.Bytes())
 	if err := s.saveUser(r.Context(), u, ""); err != nil {
 		return err
@@ -111,7 +118,10 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 	if !validText(name, 128) {
 		return invalidParam("name", descText(128))
 	}
-	u := r.editableUser()
+	u, err := s.editableUser(r)
+	if err != nil {
+		return err
+	}
 	u.Name = name
 	if err := s.saveUser(r.Context(), u, ""); err != nil {
 		return err
@@ -134,7 +144,10 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
 		return invalidParam("oldPassword", descPassword)
 	}
 	ctx := r.Context()
-	u := r.editableUser()
+	u, err := s.editableUser(r)
+	if err != nil {
+		return err
+	}
 	// A user who chose a password must prove it; passwordless users
 	// (anonymous, magic URL, phone, OAuth) set their first one freely.
 	if !u.PasswordUpdate.IsZero() {
@@ -251,7 +264,10 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	u := r.editableUser()
+	u, err := s.editableUser(r)
+	if err != nil {
+		return err
+	}
 	if err := s.checkCurrentPassword(ctx, u, password); err != nil {
 		return err
 	}
@@ -283,7 +299,10 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	u := r.editableUser()
+	u, err := s.editableUser(r)
+	if err != nil {
+		return err
+	}
 	if err := s.checkCurrentPassword(ctx, u, password); err != nil {
 		return err
 	}
@@ -300,7 +319,10 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
 func (s *Service) updateStatus(w http.ResponseWriter, r *request) error {
-	u := r.editableUser()
+	u, err := s.editableUser(r)
+	if err != nil {
+		return err
+	}
 	u.Status = false
 	if err := s.saveUser(r.Context(), u, ""); err != nil {
 		return err

@@ -120,7 +120,8 @@ func (s *Service) findSession(r *request) (*Session, error) {
 		if r.principal.ViaJWT {
 			return nil, NewError(ErrUserSessionNotFound)
 		}
-		return r.principal.Session, nil
+		// The cached session is trimmed: read the whole record.
+		id = r.principal.Session.ID
 	}
 	if !validKey(id) {
 		return nil, invalidParam("sessionId", descUID)

@@ -6,11 +6,27 @@ import (
 )
 
 // verified is what a credential check yields: the session and its user,
-// as read from the store.
+// trimmed to what requests read (see trim), and the Principal built from
+// them once, handed out read-only.
 type verified struct {
-	session *Session
-	user    *User
-	until   time.Time // the entry's end: min(now+TTL, credential expiry)
+	session   *Session
+	user      *User
+	until     time.Time // the entry's end: min(now+TTL, credential expiry)
+	principal Principal
+}
+
+// trimSession keeps what a cached session is read for (identity, expiry,
+// "current"); routes that show a whole session read it from the store.
+func trimSession(s *Session) *Session {
+	return &Session{ID: s.ID, UserID: s.UserID, CreatedAt: s.CreatedAt, Expire: s.Expire, Provider: s.Provider, ProviderUID: s.ProviderUID}
+}
+
+// trimUser drops the password hash and history: no cached copy carries
+// them, and routes that change a user read it from the store.
+func trimUser(u *User) *User {
+	t := *u
+	t.PasswordHash, t.PasswordHistory = "", nil
+	return &t
 }
 
 // cacheKey is the SHA-256 of a session secret or of a JWT.
@@ -25,15 +41,17 @@ type sessionCache struct {
 	max       int
 	ttl       time.Duration
 	entries   map[cacheKey]*verified
-	byUser    map[string]map[cacheKey]struct{}
-	bySession map[string]map[cacheKey]struct{}
+	// The indexes are slices: a user has a handful of sessions, and a
+	// map per entry would cost more memory than the entry itself.
+	byUser    map[string][]cacheKey
+	bySession map[string][]cacheKey
 }
 
 func newSessionCache(max int, ttl time.Duration) *sessionCache {
 	return &sessionCache{max: max, ttl: ttl,
 		entries:   make(map[cacheKey]*verified),
-		byUser:    make(map[string]map[cacheKey]struct{}),
-		bySession: make(map[string]map[cacheKey]struct{})}
+		byUser:    make(map[string][]cacheKey),
+		bySession: make(map[string][]cacheKey)}
 }
 
 // get returns a live entry; it allocates nothing.
@@ -50,10 +68,12 @@ func (c *sessionCache) get(key cacheKey, now time.Time) *verified {
 	return v
 }
 
-// put caches a verified credential until min(now+TTL, expiry).
-func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.Time) {
+// put caches a verified credential until min(now+TTL, expiry) and returns
+// its Principal (viaJWT for a JWT).
+func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.Time, viaJWT bool) *Principal {
+	s, u = trimSession(s), trimUser(u)
 	if c.max <= 0 {
-		return
+		return &Principal{User: u, Session: s, ViaJWT: viaJWT}
 	}
 	until := now.Add(c.ttl)
 	if expiry.Before(until) {
@@ -66,27 +86,33 @@ func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.T
 	} else if len(c.entries) >= c.max {
 		c.evictLocked(now)
 	}
-	v := &verified{session: s, user: u, until: until}
-	c.entries[key] = v
-	addIndex(c.byUser, u.ID, key)
-	addIndex(c.bySession, s.ID, key)
-}
-
-func addIndex(idx map[string]map[cacheKey]struct{}, id string, key cacheKey) {
-	keys := idx[id]
-	if keys == nil {
-		keys = make(map[cacheKey]struct{})
-		idx[id] = keys
-	}
-	keys[key] = struct{}{}
-}
-
-func removeIndex(idx map[string]map[cacheKey]struct{}, id string, key cacheKey) {
-	if keys := idx[id]; keys != nil {
-		delete(keys, key)
-		if len(keys) == 0 {
-			delete(idx, id)
+	// A user's sessions share one cached user while it is unchanged.
+	for _, k := range c.byUser[u.ID] {
+		if o := c.entries[k]; o != nil && o.user.UpdatedAt.Equal(u.UpdatedAt) {
+			u = o.user
+			break
 		}
+	}
+	v := &verified{session: s, user: u, until: until, principal: Principal{User: u, Session: s, ViaJWT: viaJWT}}
+	c.entries[key] = v
+	c.byUser[u.ID] = append(c.byUser[u.ID], key)
+	c.bySession[s.ID] = append(c.bySession[s.ID], key)
+	return &v.principal
+}
+
+func removeIndex(idx map[string][]cacheKey, id string, key cacheKey) {
+	keys := idx[id]
+	for i := range keys {
+		if keys[i] == key {
+			keys[i] = keys[len(keys)-1]
+			keys = keys[:len(keys)-1]
+			break
+		}
+	}
+	if len(keys) == 0 {
+		delete(idx, id)
+	} else {
+		idx[id] = keys
 	}
 }
 
@@ -113,9 +139,10 @@ func (c *sessionCache) removeLocked(key cacheKey, v *verified) {
 	removeIndex(c.bySession, v.session.ID, key)
 }
 
-func (c *sessionCache) dropIndexed(idx map[string]map[cacheKey]struct{}, id string) {
+func (c *sessionCache) dropIndexed(idx map[string][]cacheKey, id string) {
 	c.mu.Lock()
-	for k := range idx[id] {
+	// removeLocked edits the slice being walked: walk a copy.
+	for _, k := range append([]cacheKey(nil), idx[id]...) {
 		if v := c.entries[k]; v != nil {
 			c.removeLocked(k, v)
 		}

@@ -115,11 +115,13 @@ func foldHeaderByte(c byte) byte {
 	return c
 }
 
+var defaultHeaderList = DefaultHeaderNames().list()
+
 // Strip removes every client-sent copy of the identity headers, in any
 // spelling, including duplicates.
 func (h HeaderNames) Strip(hdr http.Header) {
 	names := h.list()
-	defaults := DefaultHeaderNames().list()
+	defaults := defaultHeaderList
 	for key := range hdr {
 		for i := range names {
 			if (names[i] != "" && sameHeader(key, names[i])) || sameHeader(key, defaults[i]) {
@@ -133,10 +135,11 @@ func (h HeaderNames) Strip(hdr http.Header) {
 // Set writes the identity into hdr. Call Strip first.
 func (h HeaderNames) Set(hdr http.Header, id Identity) {
 	names := h.list()
-	values := [8]string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider}
+	// One backing array for the eight one-value slices.
+	values := []string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider}
 	for i, n := range names {
 		if n != "" {
-			hdr[http.CanonicalHeaderKey(n)] = []string{values[i]}
+			hdr[http.CanonicalHeaderKey(n)] = values[i : i+1 : i+1]
 		}
 	}
 }
@@ -166,7 +169,7 @@ func (s *Service) GateCheck(r *http.Request) (*Principal, *Error) {
 // token that is not ours (not a JWT, or signed by someone else) belongs
 // to the upstream and is left alone.
 func (s *Service) gateAuthenticate(r *http.Request) (*Principal, error) {
-	if r.Header.Get("X-Appwrite-JWT") != "" {
+	if r.Header.Get(headerJWT) != "" {
 		return s.Authenticate(r)
 	}
 	p, err := s.Authenticate(r)

@@ -147,3 +147,21 @@ func TestIdentityNamesOAuthProviders(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOwnTokenAgrees: the fast decoder never disagrees with the general
+// one on what it accepts.
+func FuzzOwnTokenAgrees(f *testing.F) {
+	f.Add(encodeSessionToken("u1", "abc"))
+	f.Add(strings.ReplaceAll(encodeSessionToken("u1", "abc"), "=", "%3D"))
+	f.Add("eyJpZCI6IngiLCJzZWNyZXQiOiJ5IiwiZXh0cmEiOjF9")
+	f.Fuzz(func(t *testing.T, in string) {
+		fast, ok := decodeOwnToken(in)
+		if !ok {
+			return
+		}
+		slow, ok := decodeAnyToken(in)
+		if !ok || fast != slow {
+			t.Fatalf("%q: fast %+v, general %+v %v", in, fast, slow, ok)
+		}
+	})
+}

@@ -43,7 +43,7 @@ func benchService(b *testing.B) (*Service, sessionToken, *Session, *User) {
 	tok := sessionToken{ID: user.ID, Secret: benchSecret}
 	h := hashSecret(tok.Secret)
 	sess.SecretHash = h[:]
-	s.cache.put(h, sess, user, now, sess.Expire)
+	s.cache.put(h, sess, user, now, sess.Expire, false)
 	return s, tok, sess, user
 }
 
@@ -100,7 +100,7 @@ func BenchmarkSessionCacheGet(b *testing.B) {
 	var keys [1024]cacheKey
 	for i := range keys {
 		keys[i] = hashSecret(strconv.Itoa(i))
-		c.put(keys[i], &Session{ID: strconv.Itoa(i), UserID: "u"}, u, now, now.Add(time.Hour))
+		c.put(keys[i], &Session{ID: strconv.Itoa(i), UserID: "u"}, u, now, now.Add(time.Hour), false)
 	}
 	b.ReportAllocs()
 	i := 0

@@ -116,8 +116,8 @@ func jwtError(reason error) *Error {
 func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, error) {
 	key := sha256.Sum256([]byte(token))
 	now := s.now()
-	if v := s.lookupVerified(ctx, key, now); v != nil {
-		return &Principal{User: v.user, Session: v.session, ViaJWT: true}, nil
+	if p := s.lookupVerified(ctx, key, now, true); p != nil {
+		return p, nil
 	}
 	claims, err := s.jwtKeys.verify(token, now)
 	if err != nil {
@@ -144,6 +144,5 @@ func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, erro
 	if sess.Expire.Before(expiry) {
 		expiry = sess.Expire
 	}
-	s.storeVerified(ctx, key, sess, user, now, expiry)
-	return &Principal{User: user, Session: sess, ViaJWT: true}, nil
+	return s.storeVerified(ctx, key, sess, user, now, expiry, true), nil
 }

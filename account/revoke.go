@@ -68,12 +68,13 @@ func (s *Service) resync() {
 }
 
 // lookupVerified finds a verified credential in the local cache, then in
-// the shared one (filling the local cache from it).
-func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Time) *verified {
+// the shared one (filling the local cache from it), and returns its
+// read-only Principal.
+func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Time, viaJWT bool) *Principal {
 	trusted := s.localCacheTrusted()
 	if trusted {
 		if v := s.cache.get(key, now); v != nil {
-			return v
+			return &v.principal
 		}
 	}
 	sc := s.cfg.SharedCache
@@ -90,25 +91,26 @@ func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Tim
 	if !now.Before(sess.Expire) {
 		return nil
 	}
-	s.cache.put(key, sess, user, now, sess.Expire)
-	return &verified{session: sess, user: user, until: sess.Expire}
+	return s.cache.put(key, sess, user, now, sess.Expire, viaJWT)
 }
 
 // storeVerified caches a credential verified against the store, here and
-// in the shared cache.
-func (s *Service) storeVerified(ctx context.Context, key cacheKey, sess *Session, user *User, now, expiry time.Time) {
+// in the shared cache, and returns its Principal. Only trimmed records
+// are cached: no password hash ever reaches the shared cache.
+func (s *Service) storeVerified(ctx context.Context, key cacheKey, sess *Session, user *User, now, expiry time.Time, viaJWT bool) *Principal {
 	if !s.localCacheTrusted() {
-		return
+		return &Principal{User: user, Session: sess, ViaJWT: viaJWT}
 	}
-	s.cache.put(key, sess, user, now, expiry)
+	p := s.cache.put(key, sess, user, now, expiry, viaJWT)
 	if sc := s.cfg.SharedCache; sc != nil {
 		ttl := min(s.cfg.CacheTTL, expiry.Sub(now))
 		if ttl > 0 {
-			if err := sc.PutVerified(ctx, key, sess, user, ttl); err != nil {
+			if err := sc.PutVerified(ctx, key, p.Session, p.User, ttl); err != nil {
 				s.log.Debug("shared cache unavailable", "error", err)
 			}
 		}
 	}
+	return p
 }
 
 // fallbackLimiter counts in the shared limiter and, while it is

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Principal is a verified caller: the session it presented and its user.
@@ -25,22 +26,52 @@ type Principal struct {
 // credential finds the session token of a request, in Appwrite's order:
 // the cookie, its legacy twin, X-Appwrite-Session, then X-Fallback-Cookies.
 func (s *Service) credential(r *http.Request) (tok sessionToken, ok bool) {
-	for _, name := range [2]string{s.cookies.name, s.cookies.name + "_legacy"} {
-		if c, err := r.Cookie(name); err == nil {
-			if tok, ok = decodeSessionToken(c.Value); ok {
+	for _, legacy := range [2]bool{false, true} {
+		if v, found := cookieValue(r.Header["Cookie"], s.cookies.name, legacy); found {
+			if tok, ok = decodeSessionToken(v); ok {
 				return tok, true
 			}
 		}
 	}
-	if v := r.Header.Get("X-Appwrite-Session"); v != "" {
+	if v := r.Header.Get(headerSession); v != "" {
 		if tok, ok = decodeSessionToken(v); ok {
 			return tok, true
 		}
 	}
-	if v, found := decodeFallbackCookies(r.Header.Get("X-Fallback-Cookies"), s.cookies.name); found {
+	if v, found := decodeFallbackCookies(r.Header.Get(headerFallback), s.cookies.name); found {
 		return decodeSessionToken(v)
 	}
 	return tok, false
+}
+
+// Request headers in canonical form: http.Header.Get canonicalises its
+// argument, which costs an allocation for any other spelling.
+const (
+	headerJWT      = "X-Appwrite-Jwt"
+	headerSession  = "X-Appwrite-Session"
+	headerFallback = "X-Fallback-Cookies"
+)
+
+// cookieValue finds the cookie name (or name_legacy) in the Cookie header
+// lines without the allocations of http.Request.Cookie.
+func cookieValue(lines []string, name string, legacy bool) (string, bool) {
+	for _, line := range lines {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || !strings.HasPrefix(k, name) {
+				continue
+			}
+			if rest := k[len(name):]; (legacy && rest == "_legacy") || (!legacy && rest == "") {
+				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				return v, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Authenticate resolves the caller of r as the API does: the session
@@ -57,21 +88,29 @@ func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
 			return nil, err
 		}
 	}
-	if token := r.Header.Get("X-Appwrite-JWT"); token != "" {
+	if token := r.Header.Get(headerJWT); token != "" {
 		return s.verifyJWT(r.Context(), token)
 	}
 	return p, nil
 }
 
+// verify checks a session token: on the hot path a cache hit, which
+// allocates nothing; else the store.
 func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, error) {
 	hash := hashSecret(tok.Secret)
 	now := s.now()
-	if v := s.lookupVerified(ctx, hash, now); v != nil {
-		if v.session.UserID != tok.ID {
+	if p := s.lookupVerified(ctx, hash, now, false); p != nil {
+		if p.Session.UserID != tok.ID {
 			return nil, nil
 		}
-		return &Principal{User: v.user, Session: v.session}, nil
+		return p, nil
 	}
+	return s.verifyInStore(ctx, tok, hash, now)
+}
+
+// verifyInStore is verify's cache miss. It takes the hash by value so that
+// verify's copy stays on the stack.
+func (s *Service) verifyInStore(ctx context.Context, tok sessionToken, hash [32]byte, now time.Time) (*Principal, error) {
 	sess, err := s.store.SessionBySecretHash(ctx, hash[:])
 	if errors.Is(err, ErrNotFound) {
 		return nil, nil
@@ -91,8 +130,7 @@ func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, err
 	if err != nil {
 		return nil, fmt.Errorf("loading user: %w", err)
 	}
-	s.storeVerified(ctx, hash, sess, user, now, sess.Expire)
-	return &Principal{User: user, Session: sess}, nil
+	return s.storeVerified(ctx, hash, sess, user, now, sess.Expire, false), nil
 }
 
 // newSessionInput describes a sign-in.
