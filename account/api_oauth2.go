@@ -423,7 +423,7 @@ func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *request, sess *S
 	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.access, sealed.refresh, sealed.expiry); err != nil {
 		return err
 	}
-	s.revoke(r.Context(), Revocation{SessionID: sess.ID})
+	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	s.audit(r, r.principal.User, "session.update")
 	return writeJSON(w, http.StatusOK, s.renderSession(&updated, r.isCurrent(sess)))
 }

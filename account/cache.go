@@ -5,20 +5,19 @@ import (
 	"time"
 )
 
-// verified is what a credential check yields: the session and its user,
-// trimmed to what requests read (see trim), and the Principal built from
-// them once, handed out read-only.
-type verified struct {
-	session   *Session
-	user      *User
-	until     time.Time // the entry's end: min(now+TTL, credential expiry)
-	principal Principal
+// SessionRef is what a verified caller carries of its session: enough for
+// identity, expiry and "current". Routes that show a whole session read
+// it from the store; keeping the cache to this much is what lets it hold
+// 100,000 sessions in little memory.
+type SessionRef struct {
+	ID       string
+	UserID   string
+	Provider string
+	Expire   time.Time
 }
 
-// trimSession keeps what a cached session is read for (identity, expiry,
-// "current"); routes that show a whole session read it from the store.
-func trimSession(s *Session) *Session {
-	return &Session{ID: s.ID, UserID: s.UserID, CreatedAt: s.CreatedAt, Expire: s.Expire, Provider: s.Provider, ProviderUID: s.ProviderUID}
+func refOf(s *Session) SessionRef {
+	return SessionRef{ID: s.ID, UserID: s.UserID, Provider: s.Provider, Expire: s.Expire}
 }
 
 // trimUser drops the password hash and history: no cached copy carries
@@ -29,6 +28,14 @@ func trimUser(u *User) *User {
 	return &t
 }
 
+// verified is a cache entry: a verified credential's Principal, built once
+// and handed out read-only, and when the entry ends.
+type verified struct {
+	until     time.Time // min(now+TTL, credential expiry)
+	ref       SessionRef
+	principal Principal
+}
+
 // cacheKey is the SHA-256 of a session secret or of a JWT.
 type cacheKey = [32]byte
 
@@ -37,21 +44,17 @@ type cacheKey = [32]byte
 // a short TTL and are dropped at once when this instance deletes their
 // session or changes their user.
 type sessionCache struct {
-	mu        sync.RWMutex
-	max       int
-	ttl       time.Duration
-	entries   map[cacheKey]*verified
-	// The indexes are slices: a user has a handful of sessions, and a
-	// map per entry would cost more memory than the entry itself.
-	byUser    map[string][]cacheKey
-	bySession map[string][]cacheKey
+	mu      sync.RWMutex
+	max     int
+	ttl     time.Duration
+	entries map[cacheKey]*verified
+	// byUser lists each user's keys (a handful): it finds what to drop
+	// when a user or one of their sessions changes.
+	byUser map[string][]cacheKey
 }
 
 func newSessionCache(max int, ttl time.Duration) *sessionCache {
-	return &sessionCache{max: max, ttl: ttl,
-		entries:   make(map[cacheKey]*verified),
-		byUser:    make(map[string][]cacheKey),
-		bySession: make(map[string][]cacheKey)}
+	return &sessionCache{max: max, ttl: ttl, entries: make(map[cacheKey]*verified), byUser: make(map[string][]cacheKey)}
 }
 
 // get returns a live entry; it allocates nothing.
@@ -71,13 +74,15 @@ func (c *sessionCache) get(key cacheKey, now time.Time) *verified {
 // put caches a verified credential until min(now+TTL, expiry) and returns
 // its Principal (viaJWT for a JWT).
 func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.Time, viaJWT bool) *Principal {
-	s, u = trimSession(s), trimUser(u)
+	u = trimUser(u)
+	v := &verified{ref: refOf(s)}
 	if c.max <= 0 {
-		return &Principal{User: u, Session: s, ViaJWT: viaJWT}
+		v.principal = Principal{User: u, Session: &v.ref, ViaJWT: viaJWT}
+		return &v.principal
 	}
-	until := now.Add(c.ttl)
-	if expiry.Before(until) {
-		until = expiry
+	v.until = now.Add(c.ttl)
+	if expiry.Before(v.until) {
+		v.until = expiry
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -88,32 +93,15 @@ func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.T
 	}
 	// A user's sessions share one cached user while it is unchanged.
 	for _, k := range c.byUser[u.ID] {
-		if o := c.entries[k]; o != nil && o.user.UpdatedAt.Equal(u.UpdatedAt) {
-			u = o.user
+		if o := c.entries[k]; o != nil && o.principal.User.UpdatedAt.Equal(u.UpdatedAt) {
+			u = o.principal.User
 			break
 		}
 	}
-	v := &verified{session: s, user: u, until: until, principal: Principal{User: u, Session: s, ViaJWT: viaJWT}}
+	v.principal = Principal{User: u, Session: &v.ref, ViaJWT: viaJWT}
 	c.entries[key] = v
 	c.byUser[u.ID] = append(c.byUser[u.ID], key)
-	c.bySession[s.ID] = append(c.bySession[s.ID], key)
 	return &v.principal
-}
-
-func removeIndex(idx map[string][]cacheKey, id string, key cacheKey) {
-	keys := idx[id]
-	for i := range keys {
-		if keys[i] == key {
-			keys[i] = keys[len(keys)-1]
-			keys = keys[:len(keys)-1]
-			break
-		}
-	}
-	if len(keys) == 0 {
-		delete(idx, id)
-	} else {
-		idx[id] = keys
-	}
 }
 
 // evictLocked makes room: it drops the expired entries among a bounded
@@ -135,33 +123,60 @@ func (c *sessionCache) evictLocked(now time.Time) {
 
 func (c *sessionCache) removeLocked(key cacheKey, v *verified) {
 	delete(c.entries, key)
-	removeIndex(c.byUser, v.user.ID, key)
-	removeIndex(c.bySession, v.session.ID, key)
+	userID := v.principal.User.ID
+	keys := c.byUser[userID]
+	for i := range keys {
+		if keys[i] == key {
+			keys[i] = keys[len(keys)-1]
+			keys = keys[:len(keys)-1]
+			break
+		}
+	}
+	if len(keys) == 0 {
+		delete(c.byUser, userID)
+	} else {
+		c.byUser[userID] = keys
+	}
 }
 
-func (c *sessionCache) dropIndexed(idx map[string][]cacheKey, id string) {
+// dropSession forgets a session of userID and every JWT issued for it.
+// Without a user id (a message from an older instance) it looks at every
+// entry.
+func (c *sessionCache) dropSession(userID, sessionID string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if userID == "" {
+		for k, v := range c.entries {
+			if v.ref.ID == sessionID {
+				c.removeLocked(k, v)
+			}
+		}
+		return
+	}
 	// removeLocked edits the slice being walked: walk a copy.
-	for _, k := range append([]cacheKey(nil), idx[id]...) {
+	for _, k := range append([]cacheKey(nil), c.byUser[userID]...) {
+		if v := c.entries[k]; v != nil && v.ref.ID == sessionID {
+			c.removeLocked(k, v)
+		}
+	}
+}
+
+// dropUser forgets every credential of a user, after the user changed.
+func (c *sessionCache) dropUser(userID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range append([]cacheKey(nil), c.byUser[userID]...) {
 		if v := c.entries[k]; v != nil {
 			c.removeLocked(k, v)
 		}
 	}
-	c.mu.Unlock()
 }
-
-// dropSession forgets a session and every JWT issued for it.
-func (c *sessionCache) dropSession(sessionID string) { c.dropIndexed(c.bySession, sessionID) }
-
-// dropUser forgets every credential of a user, after the user changed.
-func (c *sessionCache) dropUser(userID string) { c.dropIndexed(c.byUser, userID) }
 
 // clear forgets everything.
 func (c *sessionCache) clear() {
 	c.mu.Lock()
 	clear(c.entries)
 	clear(c.byUser)
-	clear(c.bySession)
 	c.mu.Unlock()
 }
 

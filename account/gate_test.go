@@ -141,7 +141,7 @@ func FuzzSameHeader(f *testing.F) {
 func TestIdentityNamesOAuthProviders(t *testing.T) {
 	u := &User{ID: "u", Status: true}
 	for provider, want := range map[string]string{"email": "email", "anonymous": "anonymous", "github": "oauth2:github", "oidc": "oauth2:oidc"} {
-		p := &Principal{User: u, Session: &Session{ID: "s", Provider: provider}}
+		p := &Principal{User: u, Session: &SessionRef{ID: "s", Provider: provider}}
 		if got := p.Identity().SessionProvider; got != want {
 			t.Errorf("%s: %q, want %q", provider, got, want)
 		}

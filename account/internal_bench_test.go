@@ -146,7 +146,8 @@ func BenchmarkKeyringVerify(b *testing.B) {
 // sends upstream.
 func BenchmarkPrincipalIdentity(b *testing.B) {
 	_, _, sess, user := benchService(b)
-	p := &Principal{User: user, Session: sess}
+	ref := refOf(sess)
+	p := &Principal{User: user, Session: &ref}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = p.Identity()

@@ -26,9 +26,8 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 		var err error
 		if r.SessionID != "" {
 			err = sc.DropSession(ctx, r.SessionID)
-		}
-		if r.UserID != "" {
-			err = errors.Join(err, sc.DropUser(ctx, r.UserID))
+		} else if r.UserID != "" {
+			err = sc.DropUser(ctx, r.UserID)
 		}
 		if err != nil {
 			s.log.Warn("dropping revoked credentials from the shared cache", "error", err)
@@ -44,7 +43,8 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 // applyRevocation handles a revocation from any instance.
 func (s *Service) applyRevocation(r Revocation) {
 	if r.SessionID != "" {
-		s.cache.dropSession(r.SessionID)
+		s.cache.dropSession(r.UserID, r.SessionID)
+		return
 	}
 	if r.UserID != "" {
 		s.cache.dropUser(r.UserID)
@@ -99,13 +99,14 @@ func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Tim
 // are cached: no password hash ever reaches the shared cache.
 func (s *Service) storeVerified(ctx context.Context, key cacheKey, sess *Session, user *User, now, expiry time.Time, viaJWT bool) *Principal {
 	if !s.localCacheTrusted() {
-		return &Principal{User: user, Session: sess, ViaJWT: viaJWT}
+		ref := refOf(sess)
+		return &Principal{User: trimUser(user), Session: &ref, ViaJWT: viaJWT}
 	}
 	p := s.cache.put(key, sess, user, now, expiry, viaJWT)
 	if sc := s.cfg.SharedCache; sc != nil {
 		ttl := min(s.cfg.CacheTTL, expiry.Sub(now))
 		if ttl > 0 {
-			if err := sc.PutVerified(ctx, key, p.Session, p.User, ttl); err != nil {
+			if err := sc.PutVerified(ctx, key, sess, p.User, ttl); err != nil {
 				s.log.Debug("shared cache unavailable", "error", err)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 // Both are read-only snapshots shared with the cache.
 type Principal struct {
 	User    *User
-	Session *Session
+	Session *SessionRef
 	// ViaJWT says the caller presented a JWT, not the session secret: it
 	// has no "current" session (facts §2.7).
 	ViaJWT bool
@@ -187,7 +187,7 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 		return nil, "", err
 	}
 	for _, p := range pruned {
-		s.revoke(ctx, Revocation{SessionID: p.ID})
+		s.revoke(ctx, Revocation{SessionID: p.ID, UserID: p.UserID})
 	}
 	return sess, secret, nil
 }
@@ -198,7 +198,7 @@ func (s *Service) deleteSessions(ctx context.Context, sessions ...*Session) erro
 		if err := s.store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("deleting session %s: %w", sess.ID, err)
 		}
-		s.revoke(ctx, Revocation{SessionID: sess.ID})
+		s.revoke(ctx, Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	}
 	return nil
 }

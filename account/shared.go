@@ -6,7 +6,8 @@ import (
 )
 
 // Revocation tells every instance to forget cached credentials: one
-// session (SessionID) or every session of a user (UserID).
+// session (SessionID, with its UserID) or, with UserID alone, every
+// session of a user.
 type Revocation struct {
 	SessionID string `json:"sessionId,omitempty"`
 	UserID    string `json:"userId,omitempty"`
