@@ -71,3 +71,16 @@ func BenchmarkHashDefaultCost(b *testing.B) {
 		h.Hash(ctx, "correct horse battery staple")
 	}
 }
+
+// TestDummyHashCostsARealCheck: the dummy has the configured parameters,
+// so an unknown email costs a full argon2id check.
+func TestDummyHashCostsARealCheck(t *testing.T) {
+	h := cheapHasher(1, time.Second)
+	variant, m, tc, p, salt, key, err := parseArgon2(h.dummy)
+	if err != nil || variant != "argon2id" || m != 64 || tc != 1 || p != 1 || len(salt) != 16 || len(key) != 32 {
+		t.Fatalf("dummy %q: %v", h.dummy, err)
+	}
+	if ok, _ := verifyHash("anything", h.dummy); ok {
+		t.Fatal("the dummy matched a password")
+	}
+}
