@@ -287,10 +287,8 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	current, err := s.Authenticate(r.Request)
-	if err != nil {
-		current = nil
-	}
+	// The pipeline already resolved who is signed in (if anyone).
+	current := r.principal
 	now := s.clock()
 	link := func(u *User) error {
 		err := s.store.CreateIdentity(ctx, &LinkedIdentity{ID: newID(now), UserID: u.ID, Provider: provider,
