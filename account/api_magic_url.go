@@ -36,22 +36,14 @@ func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error
 		}
 	}
 	ctx := r.Context()
-	var tok *Token
-	var user *User
-	err = s.store.WithTx(ctx, func(tx Store) error {
-		var err error
-		if user, err = s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email); err != nil {
-			return err
+	return s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email)
+		if err != nil {
+			return nil, nil, err
 		}
-		tok, err = s.mailToken(ctx, tx, r, user, TokenMagicURL, magicURLLifetime, mail.KindMagicURL, base, "", true)
-		return err
+		tok, err := s.mailToken(ctx, tx, r, user, TokenMagicURL, magicURLLifetime, mail.KindMagicURL, base, "", true)
+		return user, tok, err
 	})
-	if err != nil {
-		return err
-	}
-	s.wakeDelivery()
-	s.audit(r, user, "session.create")
-	return writeToken(w, http.StatusCreated, tok)
 }
 
 // findOrCreateUser returns the user that lookup(key) finds, or creates one
@@ -118,19 +110,11 @@ func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *request) error
 // completeTokenSession spends a sign-in token (magic URL or phone code)
 // and creates the session, marking what the token proved on the user.
 func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ TokenType, provider string, proved func(*User), event string) error {
-	userID, err := readUserID(r, descCustomID)
-	if err != nil {
-		return err
-	}
-	secret, err := readSecret(r)
+	user, secret, err := s.readConfirmation(r, descCustomID)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	user, err := s.userForToken(ctx, userID)
-	if err != nil {
-		return err
-	}
 	if _, err := s.consumeToken(ctx, user.ID, typ, secret); err != nil {
 		return err
 	}

@@ -37,22 +37,14 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	var tok *Token
-	var user *User
-	err = s.store.WithTx(ctx, func(tx Store) error {
-		var err error
-		if user, err = s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone = phone }, tx.UserByPhone, phone); err != nil {
-			return err
+	return s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone = phone }, tx.UserByPhone, phone)
+		if err != nil {
+			return nil, nil, err
 		}
-		tok, err = s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
-		return err
+		tok, err := s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
+		return user, tok, err
 	})
-	if err != nil {
-		return err
-	}
-	s.wakeDelivery()
-	s.audit(r, user, "session.create")
-	return writeToken(w, http.StatusCreated, tok)
 }
 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the

@@ -39,17 +39,10 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
 	if !user.Status {
 		return NewError(ErrUserBlocked)
 	}
-	var tok *Token
-	err = s.store.WithTx(ctx, func(tx Store) error {
-		tok, err = s.mailToken(ctx, tx, r, user, TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name, false)
-		return err
+	return s.issueToken(w, r, "recovery.create", func(tx Store) (*User, *Token, error) {
+		tok, err := s.mailToken(ctx, tx, r, user, TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name, false)
+		return user, tok, err
 	})
-	if err != nil {
-		return err
-	}
-	s.wakeDelivery()
-	s.audit(r, user, "recovery.create")
-	return writeToken(w, http.StatusCreated, tok)
 }
 
 // updateRecovery is PUT /v1/account/recovery: the link's secret sets a

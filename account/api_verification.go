@@ -24,45 +24,19 @@ func (s *Service) createVerification(w http.ResponseWriter, r *request) error {
 	if user.Email == "" {
 		return argumentError("The account has no email address to verify.")
 	}
-	ctx := r.Context()
-	var tok *Token
-	err = s.store.WithTx(ctx, func(tx Store) error {
-		tok, err = s.mailToken(ctx, tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name, false)
-		return err
+	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
+		tok, err := s.mailToken(r.Context(), tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name, false)
+		return user, tok, err
 	})
-	if err != nil {
-		return err
-	}
-	s.wakeDelivery()
-	s.audit(r, user, "verification.create")
-	return writeToken(w, http.StatusCreated, tok)
 }
 
 // updateVerification is PUT /v1/account/verification.
 func (s *Service) updateVerification(w http.ResponseWriter, r *request) error {
-	userID, err := readUserID(r, descUID)
+	user, secret, err := s.readConfirmation(r, descUID)
 	if err != nil {
 		return err
 	}
-	secret, err := readSecret(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	user, err := s.userForToken(ctx, userID)
-	if err != nil {
-		return err
-	}
-	tok, err := s.consumeToken(ctx, user.ID, TokenVerification, secret)
-	if err != nil {
-		return err
-	}
-	user.EmailVerification = true
-	if err := s.saveUser(ctx, user, ""); err != nil {
-		return err
-	}
-	s.audit(r, user, "verification.update")
-	return writeToken(w, http.StatusOK, tok)
+	return s.confirmToken(w, r, user, TokenVerification, secret, func(u *User) { u.EmailVerification = true })
 }
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
@@ -75,48 +49,22 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *request) err
 	if s.cfg.SMS == nil {
 		return NewError(ErrGeneralPhoneDisabled)
 	}
-	ctx := r.Context()
-	var tok *Token
-	err := s.store.WithTx(ctx, func(tx Store) (err error) {
-		tok, err = s.textCode(ctx, tx, r, user.ID, user.Phone, TokenPhoneVerification, phoneVerificationLifetime)
-		return err
+	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
+		tok, err := s.textCode(r.Context(), tx, r, user.ID, user.Phone, TokenPhoneVerification, phoneVerificationLifetime)
+		return user, tok, err
 	})
-	if err != nil {
-		return err
-	}
-	s.wakeDelivery()
-	s.audit(r, user, "verification.create")
-	return writeToken(w, http.StatusCreated, tok)
 }
 
 // updatePhoneVerification is PUT /v1/account/verification/phone. It needs
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
 func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *request) error {
-	userID, err := readUserID(r, descUID)
-	if err != nil {
-		return err
-	}
-	secret, err := readSecret(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	user, err := s.userForToken(ctx, userID)
+	user, secret, err := s.readConfirmation(r, descUID)
 	if err != nil {
 		return err
 	}
 	if r.principal == nil || r.principal.User.ID != user.ID {
 		return NewError(ErrUserInvalidToken)
 	}
-	tok, err := s.consumeToken(ctx, user.ID, TokenPhoneVerification, secret)
-	if err != nil {
-		return err
-	}
-	user.PhoneVerification = true
-	if err := s.saveUser(ctx, user, ""); err != nil {
-		return err
-	}
-	s.audit(r, user, "verification.update")
-	return writeToken(w, http.StatusOK, tok)
+	return s.confirmToken(w, r, user, TokenPhoneVerification, secret, func(u *User) { u.PhoneVerification = true })
 }

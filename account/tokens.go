@@ -176,3 +176,52 @@ func (s *Service) textCode(ctx context.Context, tx Store, r *request, userID, ph
 	}
 	return tok, s.enqueueSMS(ctx, tx, phone, code, tok)
 }
+
+// issueToken runs issue (which stores a token and queues its message) in
+// one transaction, wakes the delivery worker, logs event for the user and
+// answers 201 with the token, its secret left out.
+func (s *Service) issueToken(w http.ResponseWriter, r *request, event string, issue func(tx Store) (*User, *Token, error)) error {
+	var user *User
+	var tok *Token
+	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
+		user, tok, err = issue(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.wakeDelivery()
+	s.audit(r, user, event)
+	return writeToken(w, http.StatusCreated, tok)
+}
+
+// readConfirmation reads userId and secret of a confirmation route and
+// loads the user (404 user_not_found).
+func (s *Service) readConfirmation(r *request, idDesc string) (*User, string, error) {
+	userID, err := readUserID(r, idDesc)
+	if err != nil {
+		return nil, "", err
+	}
+	secret, err := readSecret(r)
+	if err != nil {
+		return nil, "", err
+	}
+	user, err := s.userForToken(r.Context(), userID)
+	return user, secret, err
+}
+
+// confirmToken spends the user's token of typ, records what it proved,
+// logs verification.update and answers 200 with the token.
+func (s *Service) confirmToken(w http.ResponseWriter, r *request, user *User, typ TokenType, secret string, proved func(*User)) error {
+	ctx := r.Context()
+	tok, err := s.consumeToken(ctx, user.ID, typ, secret)
+	if err != nil {
+		return err
+	}
+	proved(user)
+	if err := s.saveUser(ctx, user, ""); err != nil {
+		return err
+	}
+	s.audit(r, user, "verification.update")
+	return writeToken(w, http.StatusOK, tok)
+}
