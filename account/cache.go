@@ -20,6 +20,21 @@ func refOf(s *Session) SessionRef {
 	return SessionRef{ID: s.ID, UserID: s.UserID, Provider: s.Provider, Expire: s.Expire}
 }
 
+// internProvider returns a shared copy of the common provider names.
+func internProvider(p string) string {
+	switch p {
+	case "email":
+		return "email"
+	case "anonymous":
+		return "anonymous"
+	case "magic-url":
+		return "magic-url"
+	case "phone":
+		return "phone"
+	}
+	return p
+}
+
 // trimUser drops the password hash and history: no cached copy carries
 // them, and routes that change a user read it from the store.
 func trimUser(u *User) *User {
@@ -98,6 +113,9 @@ func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.T
 			break
 		}
 	}
+	// Share the user's id string and the provider name instead of keeping
+	// the copies each store read made.
+	v.ref.UserID, v.ref.Provider = u.ID, internProvider(v.ref.Provider)
 	v.principal = Principal{User: u, Session: &v.ref, ViaJWT: viaJWT}
 	c.entries[key] = v
 	c.byUser[u.ID] = append(c.byUser[u.ID], key)
