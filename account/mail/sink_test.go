@@ -75,7 +75,7 @@ func startSink(t *testing.T, o sinkOptions) *sink {
 	}
 	l, err := net.Listen("tcp", o.addr)
 	if err != nil {
-		t.Skipf("listen on %s: %v", o.addr, err)
+		t.Fatalf("listen on %s: %v", o.addr, err)
 	}
 	switch {
 	case o.implicitTLS:
