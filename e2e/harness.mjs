@@ -129,19 +129,21 @@ export function newCaddyDir() {
 }
 
 /**
- * Writes the Caddyfile into a new temp dir (or into `dir`, e.g. to restart
- * on the same database with another config) and starts `$CADDY_BIN run`.
+ * Writes the Caddyfile (caddyfile(...), or makeConfig({ dir, port })) into a
+ * new temp dir (or into `dir`, e.g. to restart on the same database with
+ * another config) and starts `$CADDY_BIN run`.
  * Resolves once the port answers HTTP. Rejects, with Caddy's output, when
  * Caddy exits or does not answer in time.
  */
-export async function startCaddy({ upstreamPort, projectLines = [], gateLines = [], project = PROJECT, dir: givenDir } = {}) {
+export async function startCaddy({ upstreamPort, projectLines = [], gateLines = [], project = PROJECT, dir: givenDir, makeConfig } = {}) {
 	const bin = process.env.CADDY_BIN;
 	if (!bin) {
 		throw new Error('CADDY_BIN is not set: build Caddy with scripts/build-caddy (scripts/test does all of this)');
 	}
 	const dir = givenDir ?? (await newCaddyDir());
 	const port = await freePort();
-	const config = caddyfile({ dir, port, upstreamPort, project, projectLines, gateLines });
+	// makeConfig({ dir, port }) lets a test bring a whole Caddyfile of its own.
+	const config = makeConfig ? makeConfig({ dir, port }) : caddyfile({ dir, port, upstreamPort, project, projectLines, gateLines });
 	const file = path.join(dir, 'Caddyfile');
 	await writeFile(file, config);
 

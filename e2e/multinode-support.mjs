@@ -4,22 +4,20 @@
 // for the few things the test does behind the server's back, and timing
 // helpers for "refused within one second".
 //
-// The generic pieces (free ports, the echoing upstream, raw requests) come
-// from harness.mjs; the Caddyfile is our own, since harness.caddyfile()
+// The generic pieces (starting Caddy, the echoing upstream, raw requests)
+// come from harness.mjs; the Caddyfile is our own, since harness.caddyfile()
 // always configures a SQLite store.
 
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { freePort, PROJECT, randomSuffix, rawRequest } from './harness.mjs';
+import { PROJECT, randomSuffix, rawRequest, startCaddy } from './harness.mjs';
 
-const MAX_OUTPUT = 256 * 1024;
 
 function token(s) {
 	return /\s|"|\{|\}/.test(s) ? JSON.stringify(s) : s;
@@ -84,87 +82,28 @@ export function newCluster({ postgres, redis }) {
 }
 
 /**
- * Starts `$CADDY_BIN run` with nodeCaddyfile(...) on a free port and resolves
- * once it answers HTTP. Rejects with the Caddyfile and Caddy's output when it
- * exits or does not answer within 30 s.
+ * Starts `$CADDY_BIN run` with nodeCaddyfile(...) through the harness's
+ * startCaddy, in a temp dir of its own that remove() deletes.
  */
 export async function startNode({ name, upstreamPort, cluster, redisURL, projectLines = [] }) {
-	const bin = process.env.CADDY_BIN;
-	if (!bin) {
-		throw new Error('CADDY_BIN is not set: build Caddy with scripts/build-caddy (scripts/test does all of this)');
-	}
 	const dir = await mkdtemp(path.join(os.tmpdir(), `accountgate-e2e-${name}-`));
-	const port = await freePort();
-	const config = nodeCaddyfile({ dir, port, upstreamPort, cluster, redisURL, projectLines });
-	const file = path.join(dir, 'Caddyfile');
-	await writeFile(file, config);
-
-	let output = '';
-	const collect = (chunk) => {
-		output += chunk.toString();
-		if (output.length > MAX_OUTPUT) output = output.slice(-MAX_OUTPUT);
-	};
-	const child = spawn(bin, ['run', '--config', file, '--adapter', 'caddyfile'], {
-		cwd: dir,
-		stdio: ['ignore', 'pipe', 'pipe'],
-		env: { ...process.env, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },
-	});
-	child.stdout.on('data', collect);
-	child.stderr.on('data', collect);
-	let spawnError = null;
-	child.on('error', (err) => {
-		spawnError = err;
-	});
-	const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-
-	const node = {
+	let handle;
+	try {
+		handle = await startCaddy({
+			dir,
+			makeConfig: ({ dir, port }) => nodeCaddyfile({ dir, port, upstreamPort, cluster, redisURL, projectLines }),
+		});
+	} catch (err) {
+		err.message = `${name}: ${err.message}`;
+		throw err;
+	}
+	return {
+		...handle,
 		name,
-		port,
-		dir,
-		config,
-		origin: `http://localhost:${port}`,
-		endpoint: `http://localhost:${port}/v1`,
-		output: () => output,
-		tail: (n = 80) => output.trimEnd().split('\n').slice(-n).join('\n'),
-		async stop() {
-			if (child.exitCode === null && child.signalCode === null && !spawnError) {
-				child.kill('SIGTERM');
-				if ((await Promise.race([exited, sleep(5000, null)])) === null) {
-					child.kill('SIGKILL');
-					await exited;
-				}
-			}
-		},
 		async remove() {
 			await rm(dir, { recursive: true, force: true });
 		},
 	};
-	const fail = async (msg) => {
-		await node.stop();
-		throw new Error(`${name}: ${msg}\n--- Caddyfile ---\n${config}--- Caddy output ---\n${output}`);
-	};
-	const deadline = Date.now() + 30_000;
-	for (;;) {
-		if (spawnError) await fail(`cannot start Caddy (${bin}): ${spawnError.message}`);
-		if (child.exitCode !== null || child.signalCode !== null) {
-			await fail(`Caddy exited (code ${child.exitCode}, signal ${child.signalCode}) before it answered on port ${port}.`);
-		}
-		if (await answers(port)) break;
-		if (Date.now() > deadline) await fail(`Caddy did not answer on port ${port} within 30 s.`);
-		await sleep(50);
-	}
-	return node;
-}
-
-function answers(port) {
-	return new Promise((resolve) => {
-		const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 1000, headers: { Host: `localhost:${port}` } }, (res) => {
-			res.resume();
-			resolve(true);
-		});
-		req.on('timeout', () => req.destroy());
-		req.on('error', () => resolve(false));
-	});
 }
 
 // ---------------------------------------------------------------- Redis proxy
