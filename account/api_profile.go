@@ -232,20 +232,26 @@ func (s *Service) revokeOtherSessions(ctx context.Context, userID, keep string) 
 	return s.deleteSessions(ctx, others...)
 }
 
-// checkCurrentPassword verifies the password field of PATCH email/phone
-// for users who have a password (part A item 24).
-func (s *Service) checkCurrentPassword(ctx context.Context, u *User, password string) error {
-	if isPasswordless(u) {
-		return nil
-	}
-	ok, _, err := s.hasher.Verify(ctx, password, u.PasswordHash)
+// userForContactChange reads the password parameter of PATCH email and
+// phone and returns the caller's user for the change, once the password
+// is proven for users who have one (part A item 24).
+func (s *Service) userForContactChange(r *request) (*User, string, error) {
+	password, err := r.params.password("password", descPassword)
 	if err != nil {
-		return err
+		return nil, "", err
+	}
+	u, err := s.editableUser(r)
+	if err != nil || isPasswordless(u) {
+		return u, password, err
+	}
+	ok, _, err := s.hasher.Verify(r.Context(), password, u.PasswordHash)
+	if err != nil {
+		return nil, "", err
 	}
 	if !ok {
-		return NewError(ErrUserInvalidCredentials)
+		return nil, "", NewError(ErrUserInvalidCredentials)
 	}
-	return nil
+	return u, password, nil
 }
 
 // updateEmail is PATCH /v1/account/email. For a passwordless (e.g.
@@ -259,18 +265,11 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 	if email = normalizeEmail(email); !validEmail(email) {
 		return invalidParam("email", descEmail)
 	}
-	password, err := r.params.password("password", descPassword)
+	u, password, err := s.userForContactChange(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	u, err := s.editableUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.checkCurrentPassword(ctx, u, password); err != nil {
-		return err
-	}
 	if u.PasswordHash == "" {
 		if err := s.setPassword(ctx, u, password); err != nil {
 			return err
@@ -294,18 +293,11 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 	if !phonePattern.MatchString(phone) {
 		return invalidParam("phone", descPhone)
 	}
-	password, err := r.params.password("password", descPassword)
+	u, _, err := s.userForContactChange(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	u, err := s.editableUser(r)
-	if err != nil {
-		return err
-	}
-	if err := s.checkCurrentPassword(ctx, u, password); err != nil {
-		return err
-	}
 	u.Phone = phone
 	u.PhoneVerification = false
 	if err := s.saveUser(ctx, u, ErrUserPhoneAlreadyExists); err != nil {
