@@ -150,35 +150,40 @@ func (App) CaddyModule() caddy.ModuleInfo {
 // per project.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
-	repl := caddy.NewReplacer()
-	for id, p := range a.Projects {
+	res := newResolver()
+	for _, id := range a.projectIDs() {
+		p := a.Projects[id]
 		if p == nil {
 			continue
 		}
-		p.Secret = repl.ReplaceAll(p.Secret, "")
-		p.PublicURL = repl.ReplaceAll(p.PublicURL, "")
-		p.Store.DSN = repl.ReplaceAll(p.Store.DSN, "")
+		at := func(option string) string { return "project " + id + ": " + option }
+		p.Secret = res.value(at("secret"), p.Secret)
+		p.PublicURL = res.value(at("public_url"), p.PublicURL)
+		p.Store.DSN = res.value(at("store "+p.Store.Kind), p.Store.DSN)
 		if p.Cache != nil {
-			p.Cache.URL = repl.ReplaceAll(p.Cache.URL, "")
+			p.Cache.URL = res.value(at("cache redis"), p.Cache.URL)
 			if p.Cache.KeyPrefix == "" {
 				p.Cache.KeyPrefix = "accountgate:" + id + ":"
 			}
 		}
 		if p.Mailer != nil {
-			p.Mailer.resolve(repl)
+			p.Mailer.resolve(res, at("mailer"))
 		}
 		if p.SMS != nil {
-			p.SMS.resolve(repl)
+			p.SMS.resolve(res, at("sms"))
 		}
-		for _, c := range p.OAuth2 {
+		for name, c := range p.OAuth2 {
 			if c != nil {
-				c.ClientID = repl.ReplaceAll(c.ClientID, "")
-				c.ClientSecret = repl.ReplaceAll(c.ClientSecret, "")
+				c.ClientID = res.value(at("oauth2 "+name), c.ClientID)
+				c.ClientSecret = res.value(at("oauth2 "+name), c.ClientSecret)
 			}
 		}
 		for i := range p.PreviousSecrets {
-			p.PreviousSecrets[i] = repl.ReplaceAll(p.PreviousSecrets[i], "")
+			p.PreviousSecrets[i] = res.value(at("previous_secret"), p.PreviousSecrets[i])
 		}
+	}
+	if err := res.err(); err != nil {
+		return err
 	}
 	if err := a.Validate(); err != nil {
 		return err
@@ -361,6 +366,16 @@ func (p *Project) validate() error {
 	}
 	if p.Secret != "" && len(p.Secret) < 32 {
 		errs = append(errs, errors.New("secret must be at least 32 characters"))
+	}
+	if p.Secret == "" && p.Cache != nil {
+		// Instances sharing a cache are several instances: each must sign
+		// and seal with the one secret the operator keeps.
+		errs = append(errs, errors.New("secret is required with a shared cache (several instances must share it; at least 32 characters)"))
+	}
+	for _, pl := range p.Platforms {
+		if err := account.CheckPlatform(pl); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, m := range p.Disable {
 		if _, ok := account.AuthMethod(m); !ok {
