@@ -100,7 +100,9 @@ func TestAppValidate(t *testing.T) {
 			[]string{`platform "localhost:3000": hosts only`}},
 		{"platform with a path", func(a *App) { a.Projects["p"].Platforms = []string{"app.example.com/x"} },
 			[]string{`platform "app.example.com/x": hosts only`}},
-		{"platforms that are hosts", func(a *App) { a.Projects["p"].Platforms = []string{"localhost", "*", "*.example.com", "app.example.org"} }, nil},
+		{"platforms that are hosts", func(a *App) {
+			a.Projects["p"].Platforms = []string{"localhost", "*", "*.example.com", "app.example.org"}
+		}, nil},
 		{"shared cache without a secret", func(a *App) { a.Projects["p"].Cache = &CacheConfig{Kind: "redis", URL: "redis://127.0.0.1:6379/0"} },
 			[]string{"secret is required with a shared cache"}},
 		{"shared cache with a secret", func(a *App) {
