@@ -117,7 +117,7 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ To
 	}
 	ctx := r.Context()
 	var ns newSession
-	user, err = s.changeUser(ctx, user.ID, "", func(tx Store, u *User) (err error) {
+	user, err = s.changeNamedUser(ctx, user.ID, func(tx Store, u *User) (err error) {
 		if _, err := s.spendToken(ctx, tx, u, typ, secret); err != nil {
 			return err
 		}

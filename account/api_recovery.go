@@ -74,14 +74,15 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	// The argon2 run stays out of the transaction, which holds the user's
-	// lock (and, on SQLite, every write).
+	// lock (and, on SQLite, every write). Like a sign-in, a wrong secret
+	// costs one run, under the hasher's bound.
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
 	var tok *Token
 	var ended []*Session
-	user, err = s.changeUser(ctx, user.ID, "", func(tx Store, u *User) (err error) {
+	user, err = s.changeNamedUser(ctx, user.ID, func(tx Store, u *User) (err error) {
 		if tok, err = s.spendToken(ctx, tx, u, TokenRecovery, secret); err != nil {
 			return err
 		}

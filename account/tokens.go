@@ -205,7 +205,7 @@ func (s *Service) readConfirmation(r *request, idDesc string) (*User, string, er
 // token.
 func (s *Service) confirmToken(w http.ResponseWriter, r *request, user *User, typ TokenType, secret string, proved func(*User)) error {
 	var tok *Token
-	user, err := s.changeUser(r.Context(), user.ID, "", func(tx Store, u *User) (err error) {
+	user, err := s.changeNamedUser(r.Context(), user.ID, func(tx Store, u *User) (err error) {
 		if tok, err = s.spendToken(r.Context(), tx, u, typ, secret); err != nil {
 			return err
 		}

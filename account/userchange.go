@@ -117,6 +117,16 @@ func (s *Service) changeOwnUser(r *request, conflict ErrorType, change func(tx S
 	return u, err
 }
 
+// changeNamedUser is changeUser for the user a confirmation route names;
+// a user deleted meanwhile is 404 user_not_found, as before the change.
+func (s *Service) changeNamedUser(ctx context.Context, id string, change func(tx Store, u *User) error) (*User, error) {
+	u, err := s.changeUser(ctx, id, "", change)
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserNotFound)
+	}
+	return u, err
+}
+
 // errStale says the user's password hash changed between a check made
 // before the transaction (a password proof or a fresh hash, each an argon2
 // run kept out of the lock) and the write that relied on it.
