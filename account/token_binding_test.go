@@ -142,6 +142,10 @@ func TestTokenBoundToEmail(t *testing.T) {
 		if acc := e.do("GET", "/v1/account", "", h).json(t); acc["emailVerification"] != false {
 			t.Fatalf("n@ reads as verified by a link sent to m@: %v", acc)
 		}
+		if r := e.do("PATCH", "/v1/account/email", `{"email":"m@example.com","password":"password123"}`, h); r.status != 200 {
+			t.Fatalf("email change back: %d %s", r.status, r.body)
+		}
+		checkError(t, e.do("PUT", "/v1/account/sessions/magic-url", confirmBody(first), nil), 401, "user_invalid_token", "")
 	})
 }
 
@@ -172,6 +176,11 @@ func TestTokenBoundToPhone(t *testing.T) {
 		if acc := e.do("GET", "/v1/account", "", h).json(t); acc["phoneVerification"] != false {
 			t.Fatalf("the new number reads as verified by a code sent to the old one: %v", acc)
 		}
+		// The change revoked the code: it stays void when the number is back.
+		if r := e.do("PATCH", "/v1/account/phone", `{"phone":"+15550000001","password":"password123"}`, h); r.status != 200 {
+			t.Fatalf("phone change back: %d %s", r.status, r.body)
+		}
+		checkError(t, e.do("PUT", "/v1/account/verification/phone", body, h), 401, "user_invalid_token", "")
 	})
 
 	t.Run("SignInCodeAfterPhoneChange", func(t *testing.T) {
@@ -191,6 +200,10 @@ func TestTokenBoundToPhone(t *testing.T) {
 		h := sessionCookie(t, e.do("PUT", "/v1/account/sessions/phone", body(second), nil))
 		if r := e.do("PATCH", "/v1/account/phone", `{"phone":"+15550000002","password":"password123"}`, h); r.status != 200 {
 			t.Fatalf("phone change: %d %s", r.status, r.body)
+		}
+		checkError(t, e.do("PUT", "/v1/account/sessions/phone", body(first), nil), 401, "user_invalid_token", "")
+		if r := e.do("PATCH", "/v1/account/phone", `{"phone":"+15550000001","password":"password123"}`, h); r.status != 200 {
+			t.Fatalf("phone change back: %d %s", r.status, r.body)
 		}
 		checkError(t, e.do("PUT", "/v1/account/sessions/phone", body(first), nil), 401, "user_invalid_token", "")
 	})

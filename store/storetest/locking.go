@@ -202,7 +202,7 @@ func RunLocking(t *testing.T, open Opener) {
 			s := open(t)
 			mustCreateUser(t, s, &account.User{ID: "u1", Email: "old@example.com", PasswordHash: "before"})
 			tk := fullToken("t1", "u1", account.TokenRecovery)
-			tk.Target = hash("old@example.com")
+			tk.Target = account.TargetHash("old@example.com")
 			mustCreateToken(t, s, tk)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
@@ -214,7 +214,7 @@ func RunLocking(t *testing.T, open Opener) {
 					if err != nil {
 						return err
 					}
-					if _, err := tx.ConsumeToken(ctx, "u1", tk.Type, tk.SecretHash, hash(u.Email), now); err != nil {
+					if _, err := tx.ConsumeToken(ctx, "u1", tk.Type, tk.SecretHash, account.TargetHash(u.Email), now); err != nil {
 						return err
 					}
 					u.PasswordHash = "recovered"
