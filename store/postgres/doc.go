@@ -46,7 +46,7 @@
 // Concurrency promises of account.Store hold across instances: ConsumeToken
 // is one DELETE … RETURNING, ClaimMessages one UPDATE over rows chosen FOR
 // UPDATE SKIP LOCKED, SettingOrInit an INSERT … ON CONFLICT DO NOTHING
-// followed by a SELECT, and LockUser a SELECT … FOR UPDATE, whose row lock
-// makes a read-modify-write of a user inside WithTx lose no concurrent
-// change.
+// followed by a SELECT, and LockUser a SELECT … FOR NO KEY UPDATE, whose
+// row lock makes a read-modify-write of a user inside WithTx lose no
+// concurrent change.
 package postgres
