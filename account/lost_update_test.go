@@ -258,3 +258,30 @@ func TestPasswordProofChecksHashUnderLock(t *testing.T) {
 		})
 	}
 }
+
+// TestPasswordProofGivesUp: a hash that changes under every attempt ends
+// in 503 general_server_busy after a few tries, not in a loop or a write
+// on a stale proof.
+func TestPasswordProofGivesUp(t *testing.T) {
+	t.Parallel()
+	e, _, hs := newHookedEnv(t)
+	id := e.signUp("busy@example.com", "password123")
+	c, _ := e.signIn("busy@example.com", "password123")
+	e.do("GET", "/v1/account", "", cookieHeader(c))
+	var reads atomic.Int32
+	var rehash func()
+	rehash = func() {
+		reads.Add(1)
+		hash := account.HashPassword(account.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, "password123")
+		e.editUser(id, func(u *account.User) { u.PasswordHash = hash })
+		hs.arm(rehash)
+	}
+	hs.arm(rehash)
+	r := e.do("PATCH", "/v1/account/email", `{"email":"new@example.com","password":"password123"}`, cookieHeader(c))
+	hs.hook.Store(nil)
+	checkError(t, r, 503, "general_server_busy", "")
+	if n := reads.Load(); n != 3 {
+		t.Errorf("%d attempts, want 3", n)
+	}
+	e.signIn("busy@example.com", "password123")
+}
