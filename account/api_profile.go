@@ -115,7 +115,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if !validText(name, 128) {
+	if !validName(name) {
 		return invalidParam("name", descText(128))
 	}
 	u, err := s.editableUser(r)
@@ -140,8 +140,10 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if sent && len(oldPassword) < 8 {
-		return invalidParam("oldPassword", descPassword)
+	if sent {
+		if err := checkPasswordLength("oldPassword", descPassword, oldPassword); err != nil {
+			return err
+		}
 	}
 	ctx := r.Context()
 	u, err := s.editableUser(r)
