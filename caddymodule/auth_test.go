@@ -23,6 +23,7 @@ type gateFixture struct {
 	cookie   string
 	userID   string
 	upstream *http.Request
+	store    *sqlite.Store
 }
 
 func newGateFixture(t *testing.T, g Gate) *gateFixture {
@@ -38,7 +39,7 @@ func newGateFixture(t *testing.T, g Gate) *gateFixture {
 		t.Fatal(err)
 	}
 	g.Project, g.svc, g.headers = "p", svc, g.Headers.WithDefaults()
-	f := &gateFixture{gate: &g, api: svc.APIHandler()}
+	f := &gateFixture{gate: &g, api: svc.APIHandler(), store: st}
 	call := func(method, path, body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(method, "http://localhost"+path, strings.NewReader(body))

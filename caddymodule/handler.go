@@ -21,7 +21,7 @@ type APIHandler struct {
 	// Project is the id of a project of the accountgate app; required.
 	Project string `json:"project"`
 
-	api http.Handler
+	svc *account.Service
 }
 
 // CaddyModule returns the Caddy module information.
@@ -35,12 +35,8 @@ func (h *APIHandler) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	svc, err := app.service(h.Project)
-	if err != nil {
-		return err
-	}
-	h.api = svc.APIHandler()
-	return nil
+	h.svc, err = app.service(h.Project)
+	return err
 }
 
 // Validate checks the handler's own configuration.
@@ -51,13 +47,17 @@ func (h *APIHandler) Validate() error {
 	return nil
 }
 
-// ServeHTTP answers API paths itself (always with Appwrite JSON, never a
-// Caddy error) and hands the rest on.
+// ServeHTTP removes client copies of the identity headers (and such
+// trailers) from every request, answers API paths itself (always with
+// Appwrite JSON, never a Caddy error) and hands the rest on. Stripping
+// here, not only in the gate, keeps a public route beside a gated one
+// from being fed forged identities.
 func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	h.svc.StripIdentity(r, account.HeaderNames{})
 	if !account.Owns(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}
-	h.api.ServeHTTP(w, r)
+	h.svc.APIHandler().ServeHTTP(w, r)
 	return nil
 }
 
