@@ -45,41 +45,47 @@ var credentialNames = [...]string{"Cookie", "Authorization", "X-Appwrite-JWT", "
 // the handlers ran, so the body is wrapped to remove them then, before the
 // proxy that reads it copies them upstream.
 func (s *Service) StripIdentity(r *http.Request, extra HeaderNames) {
-	var registered []string
+	m := stripMatcher{extra: extra.list()}
 	if p := s.identity.names.Load(); p != nil {
-		registered = *p
-	}
-	identity := func(key string) bool {
-		return isIdentityName(key, extra) || slices.ContainsFunc(registered, func(n string) bool { return sameHeader(key, n) })
+		m.registered = *p
 	}
 	for key := range r.Header {
-		if identity(key) {
+		if m.identity(key) {
 			delete(r.Header, key)
 		}
 	}
-	dropTrailer := func(key string) bool {
-		return identity(key) || slices.ContainsFunc(credentialNames[:], func(n string) bool { return sameHeader(key, n) })
-	}
-	scrub(r.Trailer, dropTrailer)
+	m.scrubTrailers(r.Trailer)
 	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &trailerScrubber{ReadCloser: r.Body, r: r, drop: dropTrailer}
+		r.Body = &trailerScrubber{ReadCloser: r.Body, r: r, m: m}
 	}
 }
 
-// isIdentityName reports whether key is one of names or of the defaults.
-func isIdentityName(key string, names HeaderNames) bool {
-	list := names.list()
-	for i := range list {
-		if (list[i] != "" && sameHeader(key, list[i])) || sameHeader(key, defaultHeaderList[i]) {
+// stripMatcher tells which names StripIdentity removes. A struct rather
+// than closures keeps the hot path free of allocations.
+type stripMatcher struct {
+	extra      [8]string
+	registered []string
+}
+
+// identity reports whether key is an identity header name.
+func (m *stripMatcher) identity(key string) bool {
+	for i := range m.extra {
+		if (m.extra[i] != "" && sameHeader(key, m.extra[i])) || sameHeader(key, defaultHeaderList[i]) {
+			return true
+		}
+	}
+	for _, n := range m.registered {
+		if sameHeader(key, n) {
 			return true
 		}
 	}
 	return false
 }
 
-func scrub(h http.Header, drop func(string) bool) {
+// scrubTrailers deletes identity and credential names from h.
+func (m *stripMatcher) scrubTrailers(h http.Header) {
 	for key := range h {
-		if drop(key) {
+		if m.identity(key) || slices.ContainsFunc(credentialNames[:], func(n string) bool { return sameHeader(key, n) }) {
 			delete(h, key)
 		}
 	}
@@ -90,14 +96,14 @@ func scrub(h http.Header, drop func(string) bool) {
 // reverse proxy copies them right after it.
 type trailerScrubber struct {
 	io.ReadCloser
-	r    *http.Request
-	drop func(string) bool
+	r *http.Request
+	m stripMatcher
 }
 
 func (b *trailerScrubber) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil {
-		scrub(b.r.Trailer, b.drop)
+		b.m.scrubTrailers(b.r.Trailer)
 	}
 	return n, err
 }
