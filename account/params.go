@@ -135,7 +135,10 @@ func (p *params) password(name, desc string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return v, checkPasswordLength(name, desc, v)
+	if err := checkPasswordLength(name, desc, v); err != nil {
+		return "", err
+	}
+	return v, nil
 }
 
 // checkPasswordLength applies the password length rules to a value read.
