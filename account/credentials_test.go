@@ -153,3 +153,24 @@ func TestOAuth2NameWithControlCharacters(t *testing.T) {
 		t.Fatalf("name = %q", got)
 	}
 }
+
+// FuzzIdentityIsHeaderSafe: whatever the store holds, every identity
+// value is a valid header value.
+func FuzzIdentityIsHeaderSafe(f *testing.F) {
+	for _, s := range []string{"Ann", "a\r\nb", "\x00", "\x7f\t\v", "Zoë\u0085", "\xff\xfe"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, name, email string) {
+		p := &account.Principal{User: &account.User{ID: "u1", Name: name, Email: email, Phone: name},
+			Session: &account.SessionRef{ID: email, Provider: name}}
+		id := p.Identity()
+		for _, v := range []string{id.ID, id.Name, id.Email, id.Phone, id.SessionID, id.SessionProvider} {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				t.Fatalf("%q is not a valid header value", v)
+			}
+		}
+		if !strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) && id.Name != name {
+			t.Fatalf("clean name %q changed to %q", name, id.Name)
+		}
+	})
+}
