@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -38,12 +37,12 @@ type Options struct {
 
 // Client is a connection to Redis implementing account.RateLimiter,
 // account.Revocations and account.SharedCache. It is safe for concurrent
-// use, but SubscribeRevocations should run once per Client: Healthy reports
-// on that one subscription.
+// use. It holds at most one pub/sub subscription, shared by all its
+// Subscriptions (see NewSubscription).
 type Client struct {
-	rdb     goredis.UniversalClient
-	prefix  string
-	healthy atomic.Bool
+	rdb    goredis.UniversalClient
+	prefix string
+	hub    hub
 }
 
 var (

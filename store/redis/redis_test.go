@@ -65,7 +65,7 @@ func TestRateLimiterMatchesMemory(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	r := openTest(t, url, newPrefix(t), Options{})
-	m := account.NewMemoryRateLimiter()
+	m := account.NewMemoryRateLimiter(0)
 	t0 := time.Unix(1_700_000_000, 0) // 800 s into an hour
 	hourEnd := t0.Truncate(time.Hour).Add(time.Hour)
 	type step struct {

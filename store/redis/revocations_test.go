@@ -222,3 +222,81 @@ func TestRevocationsReconnect(t *testing.T) {
 	}
 	s.expect(t, r)
 }
+
+// subscribeWith runs s.SubscribeRevocations until stop is called.
+func subscribeWith(t *testing.T, s *Subscription) (*subscriber, func()) {
+	t.Helper()
+	rec := &subscriber{got: make(chan account.Revocation, 16)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.SubscribeRevocations(ctx, func(r account.Revocation) { rec.got <- r }, func() { rec.resyncs.Add(1) })
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
+	t.Cleanup(stop)
+	return rec, stop
+}
+
+func waitSubHealthy(t *testing.T, s *Subscription, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); !s.Healthy(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("subscription not healthy after %v", d)
+		}
+	}
+}
+
+// TestSubscriptionsShareOneClient is what a config reload does: the new
+// configuration subscribes on the pooled Client, then the old one stops.
+// The old subscriber's end must leave the new one healthy and receiving
+// (it used to mark the shared Client unhealthy for good).
+func TestSubscriptionsShareOneClient(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	ctx := t.Context()
+	prefix := newPrefix(t)
+	c := openTest(t, url, prefix, Options{})
+	other := openTest(t, url, prefix, Options{}) // another instance
+	oldSub, newSub := c.NewSubscription(), c.NewSubscription()
+	oldRec, stopOld := subscribeWith(t, oldSub)
+	waitSubHealthy(t, oldSub, 2*time.Second)
+	if newSub.Healthy() {
+		t.Fatal("a subscription that has not subscribed reports healthy")
+	}
+	newRec, _ := subscribeWith(t, newSub)
+	waitSubHealthy(t, newSub, 2*time.Second)
+	if n := newRec.resyncs.Load(); n != 1 {
+		t.Fatalf("joining a live subscription: %d resyncs, want 1", n)
+	}
+	r := account.Revocation{SessionID: "both"}
+	if err := other.PublishRevocation(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	oldRec.expect(t, r)
+	newRec.expect(t, r)
+
+	stopOld()
+	if oldSub.Healthy() {
+		t.Fatal("the stopped subscription still reports healthy")
+	}
+	// Long enough for any background write of the old subscriber to land.
+	time.Sleep(3 * pingInterval)
+	if !newSub.Healthy() || !c.Healthy() {
+		t.Fatal("the remaining subscription turned unhealthy when the other one stopped")
+	}
+	r = account.Revocation{UserID: "after-reload"}
+	if err := other.PublishRevocation(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	newRec.expect(t, r)
+	if n := newRec.resyncs.Load(); n != 1 {
+		t.Fatalf("%d resyncs, want 1: the subscription was re-established needlessly", n)
+	}
+}
