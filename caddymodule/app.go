@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -31,8 +32,10 @@ type App struct {
 	services map[string]*account.Service
 	acquired []StoreConfig
 	caches   []string
+	limiters []string
 	geoDBs   []*geoip.DB
 	cancel   context.CancelFunc
+	running  *sync.WaitGroup
 	logger   *zap.Logger
 }
 
@@ -82,6 +85,9 @@ type Project struct {
 	// RateLimits overrides limits per hour by name (account.create,
 	// sessions.email, …); 0 switches one off.
 	RateLimits map[string]int `json:"rate_limits,omitempty"`
+	// RateLimitKeys caps the counters the in-process limiter keeps (the
+	// least recently used go first). Default 100000 (about 21 MiB).
+	RateLimitKeys int `json:"rate_limit_keys,omitempty"`
 	// LogRetention is how long security-log entries are kept. Default 90 days.
 	LogRetention caddy.Duration `json:"log_retention,omitempty"`
 	// ProjectName names the project in mails. Default: the project id.
@@ -192,13 +198,17 @@ func (a *App) Provision(ctx caddy.Context) error {
 		}
 		a.acquired = append(a.acquired, p.Store)
 		cfg := p.serviceConfig(id, st, ctx)
+		cfg.LocalRateLimiter = acquireLimiter(id, p.RateLimitKeys)
+		a.limiters = append(a.limiters, limiterKey(id, p.RateLimitKeys))
 		if p.Cache != nil {
 			rc, err := acquireCache(ctx, *p.Cache)
 			if err != nil {
 				return fmt.Errorf("project %s: %w", id, err)
 			}
 			a.caches = append(a.caches, cacheKey(*p.Cache))
-			cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc, rc
+			// The client outlives this configuration; the subscription,
+			// with its own health, does not.
+			cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc.NewSubscription(), rc
 		}
 		if p.GeoIPDatabase != "" {
 			db, err := geoip.Open(p.GeoIPDatabase)
@@ -372,6 +382,9 @@ func (p *Project) validate() error {
 			errs = append(errs, fmt.Errorf("rate_limit: unknown limit %q or negative value", name))
 		}
 	}
+	if p.RateLimitKeys < 0 {
+		errs = append(errs, errors.New("rate_limit_keys must not be negative"))
+	}
 	if p.PasswordHistory < 0 || p.PasswordHistory > 20 {
 		errs = append(errs, errors.New("password_history must be between 0 and 20"))
 	}
@@ -409,16 +422,22 @@ func (p *Project) validate() error {
 func (a *App) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	a.running = new(sync.WaitGroup)
 	for _, svc := range a.services {
-		go svc.Run(ctx)
+		a.running.Go(func() { svc.Run(ctx) })
 	}
 	return nil
 }
 
-// Stop ends the background work.
+// Stop ends the background work and waits for it: a delivery in progress
+// finishes (bounded by its timeout), so that nothing of this
+// configuration runs once Cleanup closes the stores.
 func (a *App) Stop() error {
 	if a.cancel != nil {
 		a.cancel()
+	}
+	if a.running != nil {
+		a.running.Wait()
 	}
 	return nil
 }
@@ -439,6 +458,12 @@ func (a *App) Cleanup() error {
 		}
 	}
 	a.caches = nil
+	for _, key := range a.limiters {
+		if _, err := limiters.Delete(key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.limiters = nil
 	for _, db := range a.geoDBs {
 		if err := db.Close(); err != nil {
 			errs = append(errs, err)
