@@ -43,6 +43,7 @@ func startApp(t *testing.T, raw []byte) *App {
 	}
 	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 	t.Cleanup(cancel)
+	t.Cleanup(func() { stopApp(t, a) }) // a second stop does nothing
 	if err := a.Provision(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,6 @@ func TestReloadKeepsRevocationsAndLimits(t *testing.T) {
 	a2 := startApp(t, raw)
 	stopApp(t, a1)
 	svc2 := a2.services["p"]
-	t.Cleanup(func() { stopApp(t, a2) })
 
 	// The limit counted before the reload still holds: 3 per hour, 3 used.
 	if got := createAccounts(svc2, 1); got[0] != 429 {
@@ -206,14 +206,12 @@ func TestReloadKeepsMemoryLimits(t *testing.T) {
 	}
 	a2 := startApp(t, raw)
 	stopApp(t, a1)
-	t.Cleanup(func() { stopApp(t, a2) })
 	if got := createAccounts(a2.services["p"], 1); got[0] != 429 {
 		t.Fatalf("sign-up after the reload: %d, want 429 (the counter was reset)", got[0])
 	}
 	// A project gone from the configuration lets its limiter go.
 	stopApp(t, a2)
 	a3 := startApp(t, raw)
-	t.Cleanup(func() { stopApp(t, a3) })
 	if got := createAccounts(a3.services["p"], 1); got[0] != 201 {
 		t.Fatalf("a fresh start: %d, want 201", got[0])
 	}

@@ -178,9 +178,10 @@ func redactURL(err error, rawURL string) error {
 	return err
 }
 
-// Close closes the connections. Subscriptions end with an error (and
-// retry until their context ends).
+// Close ends the pub/sub subscription and closes the connections.
+// Subscriptions still joined turn unhealthy.
 func (c *Client) Close() error {
+	c.hub.close()
 	return c.rdb.Close()
 }
 

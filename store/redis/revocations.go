@@ -23,6 +23,13 @@ var (
 	maxBackoff   = 2 * time.Second
 )
 
+// linger is how long the subscription outlives its last subscriber. A
+// config reload starts the new configuration's subscriber and stops the
+// old one in no fixed order: the new one then joins the live subscription
+// instead of waiting for a new one (and clearing its cache). Close ends
+// it at once.
+const linger = 5 * time.Second
+
 // channel is the pub/sub channel of revocations.
 func (c *Client) channel() string { return c.key("revocations") }
 
@@ -82,7 +89,8 @@ func (s *Subscription) Healthy() bool {
 
 // SubscribeRevocations implements account.Revocations. It joins the
 // Client's subscription (starting it for the first subscriber) and
-// returns when ctx ends, leaving it (stopping it after the last one).
+// returns when ctx ends, leaving it (it stops a while after the last
+// subscriber left, or when the Client closes).
 // Whenever the subscription is (re)established, resync runs before
 // Healthy turns on, so that nothing cached while revocations were lost is
 // trusted; a subscriber joining a live subscription resyncs at once.
@@ -106,6 +114,8 @@ type hub struct {
 	mu   sync.Mutex
 	subs map[*Subscription]struct{}
 	run  *hubRun
+	// idle stops run once linger passed without subscribers.
+	idle *time.Timer
 	// gen counts (re)established subscriptions; it is 0 while there is
 	// none, so Healthy reads it without a lock.
 	gen  atomic.Uint64
@@ -127,6 +137,10 @@ func (h *hub) join(c *Client, s *Subscription) {
 		h.subs = map[*Subscription]struct{}{}
 	}
 	h.subs[s] = struct{}{}
+	if h.idle != nil {
+		h.idle.Stop()
+		h.idle = nil
+	}
 	if g := h.gen.Load(); g != 0 {
 		s.resync()
 		s.gen.Store(g)
@@ -146,18 +160,57 @@ func (h *hub) leave(s *Subscription) {
 	h.life.Lock()
 	defer h.life.Unlock()
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	delete(h.subs, s)
 	s.gen.Store(0)
-	var r *hubRun
-	if len(h.subs) == 0 {
-		r, h.run = h.run, nil
+	if len(h.subs) == 0 && h.run != nil && h.idle == nil {
+		var t *time.Timer
+		t = time.AfterFunc(linger, func() { h.stopIdle(t) })
+		h.idle = t
 	}
+}
+
+// stopIdle stops the subscription if timer t is still the pending one
+// (no subscriber joined since).
+func (h *hub) stopIdle(t *time.Timer) {
+	h.life.Lock()
+	defer h.life.Unlock()
+	h.mu.Lock()
+	if h.idle != t || len(h.subs) > 0 {
+		h.mu.Unlock()
+		return
+	}
+	h.idle = nil
+	r := h.run
+	h.run = nil
 	h.mu.Unlock()
-	if r != nil {
-		r.cancel()
-		<-r.done
-		h.gen.Store(0)
+	h.stopRun(r)
+}
+
+// close stops the subscription at once; subscribers still joined turn
+// unhealthy.
+func (h *hub) close() {
+	h.life.Lock()
+	defer h.life.Unlock()
+	h.mu.Lock()
+	if h.idle != nil {
+		h.idle.Stop()
+		h.idle = nil
 	}
+	r := h.run
+	h.run = nil
+	h.mu.Unlock()
+	h.stopRun(r)
+}
+
+// stopRun ends r and waits for it; the caller holds life.
+func (h *hub) stopRun(r *hubRun) {
+	if r == nil {
+		return
+	}
+	r.cancel()
+	<-r.done
+	h.gen.Store(0)
 }
 
 // established runs when Redis confirmed the subscription: every

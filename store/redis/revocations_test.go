@@ -24,14 +24,15 @@ func subscribe(t *testing.T, c *Client) *subscriber {
 	s := &subscriber{got: make(chan account.Revocation, 16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	sub := c.NewSubscription()
 	go func() {
 		defer close(done)
-		c.SubscribeRevocations(ctx, func(r account.Revocation) { s.got <- r }, func() { s.resyncs.Add(1) })
+		sub.SubscribeRevocations(ctx, func(r account.Revocation) { s.got <- r }, func() { s.resyncs.Add(1) })
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		if c.Healthy() {
+		if sub.Healthy() {
 			t.Error("Healthy after SubscribeRevocations returned")
 		}
 	})
@@ -298,5 +299,34 @@ func TestSubscriptionsShareOneClient(t *testing.T) {
 	newRec.expect(t, r)
 	if n := newRec.resyncs.Load(); n != 1 {
 		t.Fatalf("%d resyncs, want 1: the subscription was re-established needlessly", n)
+	}
+}
+
+// TestSubscriptionLingers: a reload may stop the old subscriber before
+// the new one joins. The subscription outlives its last subscriber for a
+// while, so the new one is healthy at once; Close ends it.
+func TestSubscriptionLingers(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	c := openTest(t, url, newPrefix(t), Options{})
+	first := c.NewSubscription()
+	_, stopFirst := subscribeWith(t, first)
+	waitSubHealthy(t, first, 2*time.Second)
+	stopFirst()
+	second := c.NewSubscription()
+	rec, _ := subscribeWith(t, second)
+	for end := time.Now().Add(time.Second); rec.resyncs.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the joining subscriber was not resynced")
+		}
+	}
+	if !second.Healthy() {
+		t.Fatal("a subscriber joining right after the last one left is not healthy at once")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if second.Healthy() || c.Healthy() {
+		t.Fatal("healthy after Close")
 	}
 }
