@@ -153,8 +153,12 @@ func (App) CaddyModule() caddy.ModuleInfo {
 }
 
 // Provision resolves placeholders, opens the stores and builds a service
-// per project.
+// per project. Its errors never carry a secret of the configuration.
 func (a *App) Provision(ctx caddy.Context) error {
+	return a.redact(a.provision(ctx))
+}
+
+func (a *App) provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
 	repl := caddy.NewReplacer()
 	for id, p := range a.Projects {
@@ -186,7 +190,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 			p.PreviousSecrets[i] = repl.ReplaceAll(p.PreviousSecrets[i], "")
 		}
 	}
-	if err := a.Validate(); err != nil {
+	if err := a.validate(); err != nil {
 		return err
 	}
 	a.services = make(map[string]*account.Service, len(a.Projects))
@@ -325,8 +329,13 @@ func (a *App) projectIDs() []string {
 	return ids
 }
 
-// Validate reports every configuration problem at once. It does no I/O.
+// Validate reports every configuration problem at once. It does no I/O,
+// and its errors never carry a secret of the configuration.
 func (a *App) Validate() error {
+	return a.redact(a.validate())
+}
+
+func (a *App) validate() error {
 	var errs []error
 	dsns := map[string]string{}
 	for _, id := range a.projectIDs() {
@@ -342,7 +351,7 @@ func (a *App) Validate() error {
 		// would see each other's users.
 		key := storeKey(p.Store)
 		if other, ok := dsns[key]; ok {
-			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, p.Store.DSN))
+			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, redactDSN(p.Store.DSN)))
 		}
 		dsns[key] = id
 	}
