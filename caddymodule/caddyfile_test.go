@@ -90,6 +90,7 @@ func TestAppValidate(t *testing.T) {
 		{"bad url", func(a *App) { a.Projects["p"].PublicURL = "app.example.com/x" }, []string{"must be an absolute http(s) URL"}},
 		{"short secret", func(a *App) { a.Projects["p"].Secret = "short" }, []string{"at least 32 characters"}},
 		{"shared store", func(a *App) { a.Projects["q"] = ok() }, []string{"use the same store"}},
+		{"negative limiter cap", func(a *App) { a.Projects["p"].RateLimitKeys = -1 }, []string{"rate_limit_keys must not be negative"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
