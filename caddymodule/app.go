@@ -17,6 +17,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/geoip"
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/store"
 )
 
 func init() {
@@ -351,7 +352,7 @@ func (a *App) validate() error {
 		// would see each other's users.
 		key := storeKey(p.Store)
 		if other, ok := dsns[key]; ok {
-			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, redactDSN(p.Store.DSN)))
+			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, store.RedactDSN(p.Store.DSN)))
 		}
 		dsns[key] = id
 	}

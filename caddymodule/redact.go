@@ -2,72 +2,10 @@ package caddymodule
 
 import (
 	"errors"
-	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/accountgate/accountgate/store"
 )
-
-// mask replaces a secret in messages.
-const mask = "xxxxx"
-
-// kvPassword finds the password of a key=value DSN (quoted or not).
-var kvPassword = regexp.MustCompile(`(?i)((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)`)
-
-// redactDSN returns dsn (a PostgreSQL or Redis URL, or a key=value DSN)
-// with its passwords masked, for messages.
-func redactDSN(dsn string) string {
-	out := dsn
-	for _, s := range dsnSecrets(dsn) {
-		out = strings.ReplaceAll(out, s, mask)
-	}
-	return out
-}
-
-// dsnSecrets lists the passwords in dsn, in every form a message may show
-// them: raw, percent-decoded and, for key=value DSNs, unquoted.
-func dsnSecrets(dsn string) []string {
-	var out []string
-	add := func(s string) {
-		if len(s) >= 3 && !strings.Contains(mask, s) {
-			out = append(out, s)
-		}
-	}
-	if scheme, rest, ok := strings.Cut(dsn, "://"); ok && scheme != "" {
-		// The userinfo ends at the last @ before the path; parse by hand,
-		// since a malformed URL is what ends up in an error message.
-		hostPart := rest
-		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-			hostPart = rest[:i]
-		}
-		if at := strings.LastIndex(hostPart, "@"); at >= 0 {
-			if _, pw, ok := strings.Cut(hostPart[:at], ":"); ok {
-				add(pw)
-				if dec, err := url.PathUnescape(pw); err == nil && dec != pw {
-					add(dec)
-				}
-			}
-		}
-		if _, query, ok := strings.Cut(rest, "?"); ok {
-			for _, kv := range strings.Split(query, "&") {
-				k, v, _ := strings.Cut(kv, "=")
-				if k = strings.ToLower(k); k == "password" || k == "sslpassword" || k == "sentinel_password" {
-					add(v)
-					if dec, err := url.QueryUnescape(v); err == nil && dec != v {
-						add(dec)
-					}
-				}
-			}
-		}
-		return out
-	}
-	for _, m := range kvPassword.FindAllStringSubmatch(dsn, -1) {
-		add(m[2])
-		if unq := strings.Trim(m[2], "'"); unq != m[2] {
-			add(strings.ReplaceAll(unq, `\'`, `'`))
-		}
-	}
-	return out
-}
 
 // secrets lists every secret of the configuration that a message could
 // carry: passwords of the store DSNs and cache URLs, signing secrets,
@@ -83,9 +21,9 @@ func (a *App) secrets() []string {
 		if p == nil {
 			continue
 		}
-		out = append(out, dsnSecrets(p.Store.DSN)...)
+		out = append(out, store.DSNSecrets(p.Store.DSN)...)
 		if p.Cache != nil {
-			out = append(out, dsnSecrets(p.Cache.URL)...)
+			out = append(out, store.DSNSecrets(p.Cache.URL)...)
 		}
 		add(p.Secret)
 		for _, s := range p.PreviousSecrets {
@@ -124,7 +62,7 @@ func (a *App) redact(err error) error {
 	}
 	msg := err.Error()
 	for _, s := range a.secrets() {
-		msg = strings.ReplaceAll(msg, s, mask)
+		msg = strings.ReplaceAll(msg, s, store.Mask)
 	}
 	if msg == err.Error() {
 		return err

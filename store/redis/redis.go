@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/store"
 )
 
 // Options tunes Open. The zero value is valid.
@@ -166,16 +166,17 @@ func dialerRetries(fromURL int) int {
 	return 1
 }
 
-// redactURL keeps a password in rawURL out of a parse error.
+// redactURL keeps the passwords of rawURL out of a parse error, which
+// quotes the URL when it does not parse.
 func redactURL(err error, rawURL string) error {
-	u, perr := url.Parse(rawURL)
-	if perr != nil || u.User == nil {
+	msg := err.Error()
+	for _, pw := range store.DSNSecrets(rawURL) {
+		msg = strings.ReplaceAll(msg, pw, store.Mask)
+	}
+	if msg == err.Error() {
 		return err
 	}
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
-	}
-	return err
+	return errors.New(msg)
 }
 
 // Close ends the pub/sub subscription and closes the connections.

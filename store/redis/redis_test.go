@@ -370,3 +370,23 @@ func TestOpenOptions(t *testing.T) {
 		c.Close()
 	}
 }
+
+// TestOpenErrorsKeepPasswords: a URL that does not parse is quoted in the
+// error; its passwords are masked.
+func TestOpenErrorsKeepPasswords(t *testing.T) {
+	const pw = "Redis-Pa55word-Secret"
+	for _, u := range []string{
+		"redis://:" + pw + "@127.0.0.1:notaport/0",
+		"redis://user:" + pw + "@[::1/0",
+		"redis-sentinel://:" + pw + "@127.0.0.1:notaport/0?master_name=m",
+		"redis://127.0.0.1:6379/0?password=" + pw + "&db=x",
+	} {
+		_, err := Open(t.Context(), u, Options{})
+		if err == nil {
+			t.Fatalf("%q opened", u)
+		}
+		if strings.Contains(err.Error(), pw) {
+			t.Errorf("the password is in the error: %v", err)
+		}
+	}
+}
