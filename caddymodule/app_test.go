@@ -78,12 +78,12 @@ func accountGoroutines() []string {
 // TestAppStopAwaitsBackgroundWork: Stop returns only once every goroutine
 // Start began has ended, even with a delivery stuck on a mail server
 // (and, with Redis, the revocation subscription running); nothing is left
-// behind after Cleanup. (A send is bounded by the SMTP timeout, 20 s: the
-// mail library does not abort a conversation when its context ends.)
+// behind after Cleanup. The stuck send ends with Stop, not at its 20 s
+// timeout.
 func TestAppStopAwaitsBackgroundWork(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, ignore) }) // runs last
-	sink, accepted := holdingSink(t, 1500*time.Millisecond)
+	sink, accepted := holdingSink(t, time.Minute)
 	var cfg map[string]any
 	_ = json.Unmarshal(reloadConfig(t.TempDir(), os.Getenv("ACCOUNTGATE_TEST_REDIS"), "accountgate-test:"+newTestPrefix()+":", nil), &cfg)
 	p := cfg["projects"].(map[string]any)["p"].(map[string]any)
@@ -107,8 +107,8 @@ func TestAppStopAwaitsBackgroundWork(t *testing.T) {
 	if left := accountGoroutines(); len(left) > 0 {
 		t.Fatalf("Stop returned with %d goroutines of ours still running:\n%s", len(left), strings.Join(left, "\n\n"))
 	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("Stop took %v", d)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Stop took %v: the stuck delivery did not end with it", d)
 	}
 	if err := a.Cleanup(); err != nil {
 		t.Fatal(err)
