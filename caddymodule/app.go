@@ -18,6 +18,7 @@ import (
 	"github.com/accountgate/accountgate/account/geoip"
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/store"
+	"github.com/accountgate/accountgate/store/redis"
 )
 
 func init() {
@@ -34,10 +35,12 @@ type App struct {
 	acquired []StoreConfig
 	caches   []string
 	limiters []string
-	geoDBs   []*geoip.DB
-	cancel   context.CancelFunc
-	running  *sync.WaitGroup
-	logger   *zap.Logger
+	// subs are the projects' revocation subscriptions, by project id.
+	subs    map[string]*redis.Subscription
+	geoDBs  []*geoip.DB
+	cancel  context.CancelFunc
+	running *sync.WaitGroup
+	logger  *zap.Logger
 }
 
 // Project configures one project.
@@ -213,7 +216,12 @@ func (a *App) provision(ctx caddy.Context) error {
 			a.caches = append(a.caches, cacheKey(*p.Cache))
 			// The client outlives this configuration; the subscription,
 			// with its own health, does not.
-			cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc.NewSubscription(), rc
+			sub := rc.NewSubscription()
+			if a.subs == nil {
+				a.subs = map[string]*redis.Subscription{}
+			}
+			a.subs[id] = sub
+			cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, sub, rc
 		}
 		if p.GeoIPDatabase != "" {
 			db, err := geoip.Open(p.GeoIPDatabase)

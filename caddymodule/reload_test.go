@@ -137,10 +137,12 @@ func TestReloadKeepsRevocationsAndLimits(t *testing.T) {
 		p, err := svc2.Authenticate(req)
 		return err == nil && p != nil
 	}
-	// Wait for config 2's subscription, then put the session in its cache.
-	deadline := time.Now().Add(3 * time.Second)
-	for !authed() && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	// Wait for config 2's subscription (its Run starts it), then put the
+	// session in its cache.
+	for deadline := time.Now().Add(3 * time.Second); !a2.subs["p"].Healthy(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("config 2's revocation subscription is not healthy 3 s after the reload")
+		}
 	}
 	if !authed() {
 		t.Fatal("the session does not verify after the reload")
