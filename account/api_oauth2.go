@@ -22,7 +22,7 @@ import (
 // OAuthProvider is a provider configured for the project (account/oauth
 // implements it).
 type OAuthProvider interface {
-	AuthCodeURL(state, nonce, pkceVerifier string, scopes []string) (string, error)
+	AuthCodeURL(ctx context.Context, state, nonce, pkceVerifier string, scopes []string) (string, error)
 	Exchange(ctx context.Context, code, pkceVerifier, nonce string, opts ...oauth.ExchangeOption) (*oauth2.Token, oauth.Identity, error)
 	Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error)
 }
@@ -92,7 +92,7 @@ func (s *Service) createOAuth2Session(w http.ResponseWriter, r *request) error {
 	nonce := hex.EncodeToString(raw[:])
 	state := s.signState(oauthState{Provider: name, Success: success, Failure: failure,
 		Binding: nonceBinding(nonce), Expires: s.now().Add(oauthStateLifetime).Unix()})
-	target, err := p.AuthCodeURL(state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
+	target, err := p.AuthCodeURL(r.Context(), state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
 	if err != nil {
 		return err
 	}
