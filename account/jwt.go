@@ -63,6 +63,12 @@ func (k keyring) sign(userID, sessionID string, now time.Time) (string, error) {
 	return tok.SignedString(k[0].secret)
 }
 
+// jwtReason is why a token of ours was refused, worded for the client
+// (it follows "Failed to verify JWT. ").
+type jwtReason string
+
+func (r jwtReason) Error() string { return string(r) }
+
 // errJWTNotOurs marks a token that no key of ours signed (or that is no
 // JWT at all), so the gate can leave a foreign Bearer token alone.
 var errJWTNotOurs = errors.New("not signed by this project")
@@ -92,13 +98,13 @@ func (k keyring) verify(token string, now time.Time) (*jwtClaims, error) {
 	case err == nil && parsed.Valid && claims.UserID != "" && claims.SessionID != "":
 		return &claims, nil
 	case err == nil:
-		return nil, errors.New("Invalid token: Missing claims")
+		return nil, jwtReason("Invalid token: Missing claims")
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, errors.New("Invalid token: Expired")
+		return nil, jwtReason("Invalid token: Expired")
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return nil, notOurs("Invalid token: Incomplete segments")
 	case errors.Is(err, jwt.ErrTokenInvalidClaims):
-		return nil, errors.New("Invalid token: Invalid claims")
+		return nil, jwtReason("Invalid token: Invalid claims")
 	}
 	return nil, notOurs("Invalid token: Signature failed")
 }
