@@ -34,7 +34,9 @@ func FuzzJWTVerify(f *testing.F) {
 
 // FuzzLogQueries: query strings never panic, and limits stay in range.
 func FuzzLogQueries(f *testing.F) {
-	for _, q := range []string{"limit(25)", "offset(1)", `limit("5")`, "equal(\"a\", 1)", "limit(", ")(", "limit(99999999999999999999)"} {
+	for _, q := range []string{"limit(25)", "offset(1)", `limit("5")`, "equal(\"a\", 1)", "limit(", ")(", "limit(99999999999999999999)",
+		`{"method":"limit","values":[5]}`, `{"method":"offset","values":["2"]}`, `{"method":"limit","values":[1.5]}`,
+		`{"method":"equal","attribute":"provider","values":["github"]}`, `{"method":"limit","values":[]}`, `{"method":`} {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, q string) {

@@ -189,6 +189,8 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 	for _, p := range pruned {
 		s.revoke(ctx, Revocation{SessionID: p.ID, UserID: p.UserID})
 	}
+	// A sign-in is an access (accessedAt, throttled like any other).
+	s.touchUser(ctx, in.user.ID, now)
 	return sess, secret, nil
 }
 
