@@ -428,9 +428,15 @@ func TestIdentities(t *testing.T) {
 	var one struct{ Identities []json.RawMessage }
 	json.Unmarshal([]byte(r.body), &one)
 	wantKeys := []string{"$id", "$createdAt", "$updatedAt", "userId", "provider", "providerUid", "providerEmail",
-		"providerAccessToken", "providerAccessTokenExpiry", "providerRefreshToken", "providerIdToken"}
+		"providerAccessToken", "providerAccessTokenExpiry", "providerRefreshToken"}
 	if got := keysOf(t, string(one.Identities[0])); !slices.Equal(got, wantKeys) {
 		t.Fatalf("identity keys %v", got)
+	}
+	// SDK 28 (format 2.3.0) declares providerIdToken too.
+	r = e.do("GET", "/v1/account/identities?queries[]=limit(1)", "", withFormat(cookieHeader(c), "2.3.0"))
+	json.Unmarshal([]byte(r.body), &one)
+	if got := keysOf(t, string(one.Identities[0])); !slices.Equal(got, append(wantKeys, "providerIdToken")) {
+		t.Fatalf("identity keys in 2.3.0: %v", got)
 	}
 	checkError(t, e.do("GET", "/v1/account/identities", "", nil), 401, "general_unauthorized_scope", "")
 

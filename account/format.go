@@ -19,6 +19,7 @@ type responseFormat uint32
 const (
 	format14 responseFormat = 1_004_000 // SDK 13: labels, accessedAt, identities
 	format15 responseFormat = 1_005_000 // SDK 14+: MFA fields, session factors, token phrase; PATCH sessions extends
+	format23 responseFormat = 2_003_000 // SDK 28, the first to declare the identity's providerIdToken
 )
 
 // formatHeader is the request header the SDKs send their format in.
@@ -65,14 +66,16 @@ var formatAdditions = []struct {
 	{format15, "account", []string{"mfa", "targets"}},
 	{format15, "session", []string{"$updatedAt", "factors", "secret", "mfaUpdatedAt"}},
 	{format15, "token", []string{"phrase"}},
+	{format23, "identity", []string{"providerIdToken"}},
 }
 
 // apiModel is a response model whose shape depends on the format.
 type apiModel interface{ modelName() string }
 
-func (accountModel) modelName() string { return "account" }
-func (sessionModel) modelName() string { return "session" }
-func (tokenModel) modelName() string   { return "token" }
+func (accountModel) modelName() string  { return "account" }
+func (sessionModel) modelName() string  { return "session" }
+func (tokenModel) modelName() string    { return "token" }
+func (identityModel) modelName() string { return "identity" }
 
 // dropped reports whether a response in format f leaves out field of
 // model.

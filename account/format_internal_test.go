@@ -32,7 +32,7 @@ func TestParseFormat(t *testing.T) {
 // its model, so a typo cannot silently leave a field in old formats.
 func TestFormatTableNamesRealFields(t *testing.T) {
 	models := map[string]reflect.Type{}
-	for _, m := range []apiModel{accountModel{}, sessionModel{}, tokenModel{}} {
+	for _, m := range []apiModel{accountModel{}, sessionModel{}, tokenModel{}, identityModel{}} {
 		models[m.modelName()] = reflect.TypeOf(m)
 	}
 	for _, a := range formatAdditions {
