@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
 	t.Run("Tx", func(t *testing.T) { RunTx(t, open) })
+	t.Run("Locking", func(t *testing.T) { RunLocking(t, open) })
 }
 
 // base is the fixed time the suite builds on: fixed so failures reproduce,
