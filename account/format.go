@@ -135,6 +135,8 @@ func shaped(t reflect.Type) bool {
 	if v, ok := shapedMemo.Load(t); ok {
 		return v.(bool)
 	}
+	// A type that refers to itself is taken as plain until proven shaped.
+	shapedMemo.Store(t, false)
 	var out bool
 	switch t.Kind() {
 	case reflect.Struct:
@@ -151,7 +153,9 @@ func shaped(t reflect.Type) bool {
 
 // encodeShaped writes v as JSON: structs field by field in declaration
 // order under their json names, models without their dropped fields,
-// everything that holds no model by json.Marshal.
+// everything that holds no model by json.Marshal. Types holding models
+// use plain json tags (no omitempty, no embedding): what json.Marshal
+// would do with those is not repeated here.
 func encodeShaped(buf *bytes.Buffer, v reflect.Value, f responseFormat) error {
 	t := v.Type()
 	if !shaped(t) {
