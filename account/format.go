@@ -135,20 +135,32 @@ func shaped(t reflect.Type) bool {
 	if v, ok := shapedMemo.Load(t); ok {
 		return v.(bool)
 	}
-	// A type that refers to itself is taken as plain until proven shaped.
-	shapedMemo.Store(t, false)
-	var out bool
-	switch t.Kind() {
-	case reflect.Struct:
-		out = t.Implements(modelType)
-		for i := 0; i < t.NumField() && !out; i++ {
-			out = t.Field(i).IsExported() && shaped(t.Field(i).Type)
-		}
-	case reflect.Slice, reflect.Pointer:
-		out = shaped(t.Elem())
-	}
+	out := holdsModel(t, map[reflect.Type]bool{})
 	shapedMemo.Store(t, out)
 	return out
+}
+
+// holdsModel is shaped's walk; seen stops it on types that refer to
+// themselves.
+func holdsModel(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Struct:
+		if t.Implements(modelType) {
+			return true
+		}
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() && holdsModel(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	case reflect.Slice, reflect.Pointer:
+		return holdsModel(t.Elem(), seen)
+	}
+	return false
 }
 
 // encodeShaped writes v as JSON: structs field by field in declaration

@@ -72,3 +72,15 @@ func TestMarshalForMatchesJSON(t *testing.T) {
 		t.Fatalf("nil list: %s", empty)
 	}
 }
+
+// TestShapedSelfReference: a type that refers to itself is walked once.
+func TestShapedSelfReference(t *testing.T) {
+	type node struct {
+		Next    *node
+		Session sessionModel
+	}
+	type plain struct{ Next *plain }
+	if !shaped(reflect.TypeFor[node]()) || shaped(reflect.TypeFor[plain]()) {
+		t.Fatal("self-referential types misjudged")
+	}
+}
