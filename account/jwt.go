@@ -56,8 +56,13 @@ type jwtClaims struct {
 }
 
 func (k keyring) sign(userID, sessionID string, now time.Time) (string, error) {
+	return k.signFor(userID, sessionID, now, jwtLifetime)
+}
+
+// signFor signs a token that expires lifetime after now.
+func (k keyring) signFor(userID, sessionID string, now time.Time, lifetime time.Duration) (string, error) {
 	claims := jwtClaims{UserID: userID, SessionID: sessionID,
-		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(now.Add(jwtLifetime))}}
+		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(now.Add(lifetime))}}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	tok.Header["kid"] = k[0].id
 	return tok.SignedString(k[0].secret)
