@@ -279,7 +279,9 @@ describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 				assertModel(models, 'User', await anon.get());
 			});
 
-			test('identities', { skip: major < 13 && 'SDK 11 (1.3) has no identities' }, async () => {
+			// SDK 11 (format 1.3) has no identities: the journey is not
+			// registered for it rather than skipped.
+			if (major >= 13) test('identities', async () => {
 				// SDK 13 declares its queries as one string.
 				const list = await account.listIdentities(major === 13 ? mod.Query.limit(5) : [mod.Query.limit(5)]);
 				assertModel(models, 'IdentityList', list);
@@ -298,7 +300,8 @@ describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 				assert.equal(again.userId, user.$id);
 			});
 
-			test('what is not built yet answers general_not_implemented', { skip: major < 16 && 'no MFA in this SDK' }, async () => {
+			// Only SDKs with MFA calls can ask for it.
+			if (major >= 16) test('what is not built yet answers general_not_implemented', async () => {
 				await rejectsWith(account.listMfaFactors(), { code: 405, type: 'general_not_implemented', message: /Multi-factor authentication/ });
 			});
 		});
