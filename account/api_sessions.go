@@ -26,6 +26,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return err
 		}
+		s.observeRateLimited(r, "signin.failures")
 		return Errorf(ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
 	}
 	user, err := s.store.UserByEmail(ctx, email)

@@ -189,6 +189,7 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 	for _, p := range pruned {
 		s.revoke(ctx, Revocation{SessionID: p.ID, UserID: p.UserID})
 	}
+	s.observeSignIn(in, sess)
 	return sess, secret, nil
 }
 
