@@ -32,6 +32,7 @@ type App struct {
 	acquired []StoreConfig
 	caches   []string
 	geoDBs   []*geoip.DB
+	ops      map[string]*projectOps
 	cancel   context.CancelFunc
 	logger   *zap.Logger
 }
@@ -98,6 +99,9 @@ type Project struct {
 	// GeoIPDatabase is a MaxMind-format country database for the country
 	// of sessions and logs. Default none.
 	GeoIPDatabase string `json:"geoip_database,omitempty"`
+	// LogEmails writes full email addresses into the security log
+	// (logger accountgate.security). Default false: masked.
+	LogEmails bool `json:"log_emails,omitempty"`
 }
 
 // StoreConfig names a store: kind "sqlite" with a file path as DSN, or
@@ -212,6 +216,9 @@ func (a *App) Provision(ctx caddy.Context) error {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
 		if cfg.OAuth2, err = p.oauthClients(ctx, id); err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
+		}
+		if err := a.instrument(ctx, id, p, st, &cfg); err != nil {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
 		svc, err := account.New(ctx, cfg)
@@ -426,6 +433,7 @@ func (a *App) Stop() error {
 // Cleanup releases the stores Provision acquired; safe after a partial
 // Provision.
 func (a *App) Cleanup() error {
+	a.forgetOps()
 	var errs []error
 	for _, c := range a.acquired {
 		if err := releaseStore(c); err != nil {

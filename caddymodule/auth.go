@@ -99,6 +99,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	if e == nil {
 		e = g.requirements(p)
 	}
+	g.observe(r, p, e)
 	if e != nil {
 		g.refuse(w, r, e)
 		return nil
