@@ -54,14 +54,20 @@ func (a *App) instrument(ctx caddy.Context, id string, p *Project, st account.St
 	metrics.outboxDepth.set(id, status)
 
 	cfg.Store = &timedStore{Store: st, project: id}
-	cfg.Observer = &projectObserver{
+	cfg.Observer = newProjectObserver(id, ctx.Logger(), p.LogEmails)
+	return nil
+}
+
+// newProjectObserver counts a project's events and writes its security
+// log through appLog's child logger "security".
+func newProjectObserver(id string, appLog *zap.Logger, logEmails bool) *projectObserver {
+	return &projectObserver{
 		metrics: newProjectMetrics(id),
 		seclog: &securityLog{
-			log:       ctx.Logger().Named(securityLoggerName).With(zap.String("project", id)),
-			logEmails: p.LogEmails,
+			log:       appLog.Named(securityLoggerName).With(zap.String("project", id)),
+			logEmails: logEmails,
 		},
 	}
-	return nil
 }
 
 // forgetOps stops reporting the outbox depth of this config's projects
