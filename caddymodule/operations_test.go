@@ -272,27 +272,27 @@ func TestMetricsAfterScenario(t *testing.T) {
 		}
 	}
 	want := map[string]float64{
-		`accountgate_sign_ins_total{method="email-password",result="success"}`: 2,
-		`accountgate_sign_ins_total{method="email-password",result="failure"}`: 3,
-		`accountgate_sign_ups_total{method="email-password"}`:                  2,
-		`accountgate_rate_limit_refusals_total{limit="sessions.email"}`:        1,
-		`accountgate_gate_decisions_total{decision="allowed",reason=""}`:       2,
+		`accountgate_sign_ins_total{method="email-password",result="success"}`:           2,
+		`accountgate_sign_ins_total{method="email-password",result="failure"}`:           3,
+		`accountgate_sign_ups_total{method="email-password"}`:                            2,
+		`accountgate_rate_limit_refusals_total{limit="sessions.email"}`:                  1,
+		`accountgate_gate_decisions_total{decision="allowed",reason=""}`:                 2,
 		`accountgate_gate_decisions_total{decision="refused",reason="unauthenticated"}`:  1,
 		`accountgate_gate_decisions_total{decision="refused",reason="unverified_email"}`: 1,
 		`accountgate_gate_decisions_total{decision="refused",reason="blocked"}`:          1,
 		// Misses: alice's first gate request, carol's block, carol at the
 		// gate after the block dropped her from the cache. Hits: alice's
 		// second and third gate requests, her JWT, her refused PATCH.
-		`accountgate_session_cache_lookups_total{result="miss"}`:      3,
-		`accountgate_session_cache_lookups_total{result="local_hit"}`: 4,
-		`accountgate_deliveries_total{channel="email",result="sent"}`: 1,
-		`accountgate_outbox_depth{}`:                                  0,
-		`accountgate_security_events_total{event="jwt_created",result="success"}`:    1,
-		`accountgate_security_events_total{event="origin_refused",result="refused"}`: 1,
-		`accountgate_security_events_total{event="block",result="success"}`:          1,
-		`accountgate_security_events_total{event="recovery",result="success"}`:       2,
-		`accountgate_security_events_total{event="gate",result="refused"}`:           2,
-		`accountgate_store_call_duration_seconds_count{operation="CreateUser"}`:      2,
+		`accountgate_session_cache_lookups_total{result="miss"}`:                         3,
+		`accountgate_session_cache_lookups_total{result="local_hit"}`:                    4,
+		`accountgate_deliveries_total{channel="email",result="sent"}`:                    1,
+		`accountgate_outbox_depth{}`:                                                     0,
+		`accountgate_security_events_total{event="jwt_created",result="success"}`:        1,
+		`accountgate_security_events_total{event="origin_refused",result="refused"}`:     1,
+		`accountgate_security_events_total{event="block",result="success"}`:              1,
+		`accountgate_security_events_total{event="recovery",result="success"}`:           2,
+		`accountgate_security_events_total{event="gate",result="refused"}`:               2,
+		`accountgate_store_call_duration_seconds_count{operation="CreateUser"}`:          2,
 		`accountgate_store_call_duration_seconds_count{operation="SessionBySecretHash"}`: 3,
 		// Two sign-ups, five sign-ins, one new password.
 		`accountgate_password_hash_wait_seconds_count{}`: 8,
@@ -327,11 +327,11 @@ func TestMetricsMeasurements(t *testing.T) {
 	obs.Observe(ctx, account.Event{Kind: account.EventDelivery, Channel: "sms", Result: "failed"})
 	got := f.scrape()
 	for k, v := range map[string]float64{
-		`accountgate_revocation_lag_seconds_count{}`:                1,
-		`accountgate_revocation_lag_seconds_sum{}`:                  0.04,
-		`accountgate_password_hash_busy_total{}`:                    1,
-		`accountgate_password_hash_wait_seconds_bucket{le="2"}`:     0,
-		`accountgate_password_hash_wait_seconds_bucket{le="3"}`:     1,
+		`accountgate_revocation_lag_seconds_count{}`:                  1,
+		`accountgate_revocation_lag_seconds_sum{}`:                    0.04,
+		`accountgate_password_hash_busy_total{}`:                      1,
+		`accountgate_password_hash_wait_seconds_bucket{le="2"}`:       0,
+		`accountgate_password_hash_wait_seconds_bucket{le="3"}`:       1,
 		`accountgate_deliveries_total{channel="sms",result="failed"}`: 1,
 	} {
 		if got[k] != v {
