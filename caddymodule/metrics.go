@@ -63,7 +63,7 @@ var metrics = struct {
 		Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}}, []string{"project"}),
 	outboxDepth: &outboxCollector{
 		desc:    prometheus.NewDesc(metricsNS+"_outbox_depth", "Messages waiting in the outbox.", []string{"project"}, nil),
-		sources: map[string]account.StoreStatus{},
+		sources: map[string]depthSource{},
 	},
 }
 
@@ -92,22 +92,31 @@ func registerMetrics(reg *prometheus.Registry) error {
 type outboxCollector struct {
 	desc    *prometheus.Desc
 	mu      sync.Mutex
-	sources map[string]account.StoreStatus
+	sources map[string]depthSource
+}
+
+// depthSource is the store a project's gauge reads and the config (owner)
+// that set it.
+type depthSource struct {
+	owner any
+	store account.StoreStatus
 }
 
 // set makes st the store whose outbox project's gauge reports; the last
-// config provisioned wins.
-func (c *outboxCollector) set(project string, st account.StoreStatus) {
+// config provisioned (owner) wins.
+func (c *outboxCollector) set(owner any, project string, st account.StoreStatus) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.sources[project] = st
+	c.sources[project] = depthSource{owner: owner, store: st}
 }
 
-// drop forgets project's store if it is still st.
-func (c *outboxCollector) drop(project string, st account.StoreStatus) {
+// drop forgets project's store if owner set it. A reload shares the
+// store between the old and the new config, so the owner decides: the
+// old config's cleanup must not remove what the new one set.
+func (c *outboxCollector) drop(owner any, project string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sources[project] == st {
+	if c.sources[project].owner == owner {
 		delete(c.sources, project)
 	}
 }
@@ -119,8 +128,8 @@ func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	sources := make(map[string]account.StoreStatus, len(c.sources))
-	for p, st := range c.sources {
-		sources[p] = st
+	for p, src := range c.sources {
+		sources[p] = src.store
 	}
 	c.mu.Unlock()
 	for project, st := range sources {

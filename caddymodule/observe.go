@@ -51,7 +51,7 @@ func (a *App) instrument(ctx caddy.Context, id string, p *Project, st account.St
 		a.ops = map[string]*projectOps{}
 	}
 	a.ops[id] = ops
-	metrics.outboxDepth.set(id, status)
+	metrics.outboxDepth.set(a, id, status)
 
 	cfg.Store = &timedStore{Store: st, project: id}
 	cfg.Observer = newProjectObserver(id, ctx.Logger(), p.LogEmails)
@@ -73,8 +73,8 @@ func newProjectObserver(id string, appLog *zap.Logger, logEmails bool) *projectO
 // forgetOps stops reporting the outbox depth of this config's projects
 // (a newer config may already report its own).
 func (a *App) forgetOps() {
-	for id, ops := range a.ops {
-		metrics.outboxDepth.drop(id, ops.store)
+	for id := range a.ops {
+		metrics.outboxDepth.drop(a, id)
 	}
 }
 

@@ -94,12 +94,15 @@ func newOpsFixture(t *testing.T, logEmails bool) *opsFixture {
 		Observer: newProjectObserver(f.project, zap.New(core).Named("accountgate"), logEmails),
 		Secret:   []byte(f.secret), PublicURL: "http://localhost", Platforms: []string{"localhost"}, Mailer: f.box,
 		Password:   account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
-		RateLimits: account.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}}})
+		RateLimits: account.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}},
+		// Mid-hour and still: the rate-limit window never rolls over
+		// during the scenario.
+		Now: func() time.Time { return time.Date(2026, 5, 6, 7, 30, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics.outboxDepth.set(f.project, st)
-	t.Cleanup(func() { metrics.outboxDepth.drop(f.project, st) })
+	metrics.outboxDepth.set(f, f.project, st)
+	t.Cleanup(func() { metrics.outboxDepth.drop(f, f.project) })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	f.run = func() { go func() { f.svc.Run(ctx); close(done) }() }
@@ -407,5 +410,23 @@ func TestSecurityLogEmails(t *testing.T) {
 	m := entries[0].ContextMap()
 	if m["email"] != "dave@example.com" || m["email_masked"] != nil || m["user_id"] == "" {
 		t.Errorf("sign-up line with log_emails: %v", m)
+	}
+}
+
+// TestOutboxDepthAcrossReload: a reload provisions the new config (same
+// pooled store) before the old one is cleaned up; the old cleanup must not
+// take the project's gauge away.
+func TestOutboxDepthAcrossReload(t *testing.T) {
+	f := newOpsFixture(t, false)
+	oldApp, newApp := &App{ops: map[string]*projectOps{f.project: {store: f.store}}}, &App{ops: map[string]*projectOps{f.project: {store: f.store}}}
+	metrics.outboxDepth.set(oldApp, f.project, f.store)
+	metrics.outboxDepth.set(newApp, f.project, f.store)
+	oldApp.forgetOps()
+	if _, ok := f.scrape()["accountgate_outbox_depth{}"]; !ok {
+		t.Fatal("the old config's cleanup removed the new config's outbox gauge")
+	}
+	newApp.forgetOps()
+	if _, ok := f.scrape()["accountgate_outbox_depth{}"]; ok {
+		t.Fatal("the gauge outlived the config that set it")
 	}
 }
