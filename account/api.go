@@ -281,14 +281,20 @@ func (s *Service) checkOrigin(r *http.Request) error {
 // AllowedHost reports whether host is one of the project's platforms (or
 // the public URL's host).
 func (s *Service) AllowedHost(host string) bool {
+	return HostAllowed(s.publicURL.Hostname(), s.cfg.Platforms, host)
+}
+
+// HostAllowed reports whether host is publicHost or matches one of the
+// platforms (exact, "*", or "*.suffix"); letter case does not matter.
+func HostAllowed(publicHost string, platforms []string, host string) bool {
 	host = strings.ToLower(host)
 	if host == "" {
 		return false
 	}
-	if host == strings.ToLower(s.publicURL.Hostname()) {
+	if host == strings.ToLower(publicHost) {
 		return true
 	}
-	for _, p := range s.cfg.Platforms {
+	for _, p := range platforms {
 		p = strings.ToLower(p)
 		switch {
 		case p == "*" || p == host:

@@ -107,31 +107,34 @@ func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *request) error
 	return s.completeTokenSession(w, r, TokenMagicURL, "magic-url", func(u *User) { u.EmailVerification = true }, "session.update")
 }
 
-// completeTokenSession spends a sign-in token (magic URL or phone code)
-// and creates the session, marking what the token proved on the user.
+// completeTokenSession spends a sign-in token (magic URL or phone code),
+// marks what it proved on the user and creates the session, all in one
+// transaction: a blocked user or a failed write leaves the token unspent.
 func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ TokenType, provider string, proved func(*User), event string) error {
 	user, secret, err := s.readConfirmation(r, descCustomID)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	if _, err := s.consumeToken(ctx, user.ID, typ, secret); err != nil {
+	var ns newSession
+	user, err = s.changeNamedUser(ctx, user.ID, func(tx Store, u *User) (err error) {
+		if _, err := s.spendToken(ctx, tx, u, typ, secret); err != nil {
+			return err
+		}
+		if !u.Status {
+			return NewError(ErrUserBlocked)
+		}
+		proved(u)
+		ns, err = s.createSessionIn(ctx, tx, newSessionInput{user: u, provider: provider, r: r.Request})
 		return err
-	}
-	if !user.Status {
-		return NewError(ErrUserBlocked)
-	}
-	proved(user)
-	if err := s.saveUser(ctx, user, ""); err != nil {
-		return err
-	}
-	sess, sessionSecret, err := s.createSession(ctx, newSessionInput{user: user, provider: provider, r: r.Request})
+	})
 	if err != nil {
 		return err
 	}
+	s.revokePruned(ctx, ns)
 	if event != "" {
 		s.audit(r, user, event)
 	}
-	s.setSessionCookies(w, r.Request, user.ID, sessionSecret, sess)
-	return writeJSON(w, http.StatusOK, s.renderSession(sess, true))
+	s.setSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
+	return writeJSON(w, http.StatusOK, s.renderSession(ns.sess, true))
 }

@@ -314,15 +314,19 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 				return nil, err
 			}
 		}
-		// An anonymous account takes its email and name from the provider.
-		if isPasswordless(u) && u.Email == "" && email != "" {
-			u.Email, u.EmailVerification = email, ident.EmailVerified
-			if u.Name == "" {
-				u.Name = truncate(ident.Name, 128)
-			}
-			if err := s.saveUser(ctx, u, ErrUserEmailAlreadyExists); err != nil {
-				return nil, err
-			}
+		// An account without password or email (anonymous) takes its
+		// email and name from the provider.
+		if !hasPassword(u) && u.Email == "" && email != "" {
+			return s.changeUser(ctx, u.ID, ErrUserEmailAlreadyExists, func(_ Store, u *User) error {
+				if hasPassword(u) || u.Email != "" {
+					return nil // changed meanwhile: what the user chose stands
+				}
+				u.Email, u.EmailVerification = email, ident.EmailVerified
+				if u.Name == "" {
+					u.Name = truncate(ident.Name, 128)
+				}
+				return nil
+			})
 		}
 		return u, nil
 	case linked != nil:

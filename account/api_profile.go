@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -22,30 +23,9 @@ const (
 // phonePattern is E.164 as Appwrite checks it.
 var phonePattern = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 
-// isPasswordless reports Appwrite's "anonymous" test (facts §2.10): no
-// password and a missing email or phone. Such users (anonymous, magic-URL,
-// phone) need no current password to set an email, phone or password.
-func isPasswordless(u *User) bool {
-	return u.PasswordHash == "" && (u.Email == "" || u.Phone == "")
-}
-
-// saveUser stores changed user fields, maps a unique clash to conflict,
-// and drops the user's cached sessions so every request sees the change.
-func (s *Service) saveUser(ctx context.Context, u *User, conflict ErrorType) error {
-	u.UpdatedAt = s.clock()
-	if err := s.store.UpdateUser(ctx, u); err != nil {
-		if errors.Is(err, ErrConflict) && conflict != "" {
-			return NewError(conflict)
-		}
-		return err
-	}
-	s.revoke(ctx, Revocation{UserID: u.ID})
-	return nil
-}
-
-// editableUser reads the caller's user from the store for a change: the
-// cached user is shared, read-only and trimmed (it has no password hash),
-// and a fresh read keeps concurrent changes from being lost.
+// editableUser reads the caller's user from the store, for the checks
+// made before a change: the cached user is shared, read-only and trimmed
+// (it has no password hash). The change itself goes through changeUser.
 func (s *Service) editableUser(r *request) (*User, error) {
 	u, err := s.store.UserByID(r.Context(), r.principal.User.ID)
 	if errors.Is(err, ErrNotFound) {
@@ -76,12 +56,11 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *request) error {
 	if err := json.Compact(&compact, raw); err != nil {
 		return invalidParam("prefs", descPrefs)
 	}
-	u, err := s.editableUser(r)
+	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
+		u.Prefs = json.RawMessage(compact.Bytes())
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	u.Prefs = json.RawMessage(compact.Bytes())
-	if err := s.saveUser(r.Context(), u, ""); err != nil {
 		return err
 	}
 	s.audit(r, u, "user.update")
@@ -118,12 +97,11 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 	if !validText(name, 128) {
 		return invalidParam("name", descText(128))
 	}
-	u, err := s.editableUser(r)
+	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
+		u.Name = name
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	u.Name = name
-	if err := s.saveUser(r.Context(), u, ""); err != nil {
 		return err
 	}
 	s.audit(r, u, "user.update")
@@ -143,15 +121,22 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
 	if sent && len(oldPassword) < 8 {
 		return invalidParam("oldPassword", descPassword)
 	}
+	return retryStale(func() error { return s.changePassword(w, r, password, oldPassword) })
+}
+
+// changePassword is one attempt of updatePassword: the proofs and the new
+// hash are made outside the transaction, which then checks that the hash
+// they were made against is still the user's.
+func (s *Service) changePassword(w http.ResponseWriter, r *request, password, oldPassword string) error {
 	ctx := r.Context()
-	u, err := s.editableUser(r)
+	seen, err := s.editableUser(r)
 	if err != nil {
 		return err
 	}
-	// A user who chose a password must prove it; passwordless users
-	// (anonymous, magic URL, phone, OAuth) set their first one freely.
-	if !u.PasswordUpdate.IsZero() {
-		ok, _, err := s.hasher.Verify(ctx, oldPassword, u.PasswordHash)
+	// A user with a password must prove it; the others (anonymous, magic
+	// URL, phone, OAuth2) set their first one freely.
+	if hasPassword(seen) {
+		ok, _, err := s.hasher.Verify(ctx, oldPassword, seen.PasswordHash)
 		if err != nil {
 			return err
 		}
@@ -159,20 +144,28 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
 			return NewError(ErrUserInvalidCredentials)
 		}
 	}
-	if err := s.checkHistory(ctx, u, password); err != nil {
+	if err := s.checkHistory(ctx, seen, password); err != nil {
 		return err
 	}
-	if err := s.setPassword(ctx, u, password); err != nil {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
 		return err
 	}
-	if err := s.saveUser(ctx, u, ""); err != nil {
-		return err
-	}
-	if s.cfg.RevokeSessionsOnPasswordChange {
-		if err := s.revokeOtherSessions(ctx, u.ID, r.principal.Session.ID); err != nil {
-			return err
+	var ended []*Session
+	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) (err error) {
+		if u.PasswordHash != seen.PasswordHash {
+			return errStale
 		}
+		s.applyPassword(u, hash)
+		if s.cfg.RevokeSessionsOnPasswordChange {
+			ended, err = endOtherSessions(ctx, tx, u.ID, r.principal.Session.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	s.revokeSessions(ctx, ended)
 	s.audit(r, u, "user.update")
 	return writeJSON(w, http.StatusOK, renderAccount(u))
 }
@@ -206,42 +199,60 @@ func (s *Service) setPassword(ctx context.Context, u *User, password string) err
 	if err != nil {
 		return err
 	}
+	s.applyPassword(u, hash)
+	return nil
+}
+
+// applyPassword makes hash u's password and keeps the history at its depth.
+func (s *Service) applyPassword(u *User, hash string) {
 	u.PasswordHash = hash
 	u.PasswordUpdate = s.clock()
 	if n := s.cfg.PasswordHistory; n > 0 {
-		u.PasswordHistory = append(u.PasswordHistory, hash)
+		u.PasswordHistory = append(slices.Clone(u.PasswordHistory), hash)
 		if len(u.PasswordHistory) > n {
 			u.PasswordHistory = u.PasswordHistory[len(u.PasswordHistory)-n:]
 		}
 	}
-	return nil
 }
 
-// revokeOtherSessions deletes every session of the user but keep.
-func (s *Service) revokeOtherSessions(ctx context.Context, userID, keep string) error {
-	all, err := s.store.UserSessions(ctx, userID)
+// endOtherSessions deletes every session of the user but keep through tx
+// and returns them, for revokeSessions once tx has committed.
+func endOtherSessions(ctx context.Context, tx Store, userID, keep string) ([]*Session, error) {
+	all, err := tx.UserSessions(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var others []*Session
+	var ended []*Session
 	for _, sess := range all {
-		if sess.ID != keep {
-			others = append(others, sess)
+		if sess.ID == keep {
+			continue
 		}
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return nil, fmt.Errorf("deleting session %s: %w", sess.ID, err)
+		}
+		ended = append(ended, sess)
 	}
-	return s.deleteSessions(ctx, others...)
+	return ended, nil
+}
+
+// revokeSessions forgets deleted sessions in every cache.
+func (s *Service) revokeSessions(ctx context.Context, ended []*Session) {
+	for _, sess := range ended {
+		s.revoke(ctx, Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	}
 }
 
 // userForContactChange reads the password parameter of PATCH email and
-// phone and returns the caller's user for the change, once the password
-// is proven for users who have one (part A item 24).
+// phone and returns the caller's user as read for the change, once the
+// password is proven for users who have one (part A item 24). The change
+// must then check, under the lock, that the hash is still the one proven.
 func (s *Service) userForContactChange(r *request) (*User, string, error) {
 	password, err := r.params.password("password", descPassword)
 	if err != nil {
 		return nil, "", err
 	}
 	u, err := s.editableUser(r)
-	if err != nil || isPasswordless(u) {
+	if err != nil || !hasPassword(u) {
 		return u, password, err
 	}
 	ok, _, err := s.hasher.Verify(r.Context(), password, u.PasswordHash)
@@ -254,9 +265,10 @@ func (s *Service) userForContactChange(r *request) (*User, string, error) {
 	return u, password, nil
 }
 
-// updateEmail is PATCH /v1/account/email. For a passwordless (e.g.
-// anonymous) user the password given becomes the account's password: the
-// account is converted, keeping its id, sessions and prefs.
+// updateEmail is PATCH /v1/account/email. For a user without a password
+// (anonymous, magic URL, phone, OAuth2) the password given becomes the
+// account's password: the account is converted, keeping its id, sessions
+// and prefs.
 func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 	email, err := r.params.required("email", descEmail)
 	if err != nil {
@@ -265,23 +277,34 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 	if email = normalizeEmail(email); !validEmail(email) {
 		return invalidParam("email", descEmail)
 	}
-	u, password, err := s.userForContactChange(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if u.PasswordHash == "" {
-		if err := s.setPassword(ctx, u, password); err != nil {
+	return retryStale(func() error {
+		seen, password, err := s.userForContactChange(r)
+		if err != nil {
 			return err
 		}
-	}
-	u.Email = email
-	u.EmailVerification = false
-	if err := s.saveUser(ctx, u, ErrUserEmailAlreadyExists); err != nil {
-		return err
-	}
-	s.audit(r, u, "user.update")
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+		var hash string
+		if !hasPassword(seen) {
+			if hash, err = s.hasher.Hash(r.Context(), password); err != nil {
+				return err
+			}
+		}
+		u, err := s.changeOwnUser(r, ErrUserEmailAlreadyExists, func(_ Store, u *User) error {
+			if u.PasswordHash != seen.PasswordHash {
+				return errStale
+			}
+			if hash != "" {
+				s.applyPassword(u, hash)
+			}
+			u.Email = email
+			u.EmailVerification = false
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		s.audit(r, u, "user.update")
+		return writeJSON(w, http.StatusOK, renderAccount(u))
+	})
 }
 
 // updatePhone is PATCH /v1/account/phone.
@@ -293,30 +316,36 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 	if !phonePattern.MatchString(phone) {
 		return invalidParam("phone", descPhone)
 	}
-	u, _, err := s.userForContactChange(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	u.Phone = phone
-	u.PhoneVerification = false
-	if err := s.saveUser(ctx, u, ErrUserPhoneAlreadyExists); err != nil {
-		return err
-	}
-	s.audit(r, u, "user.update")
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return retryStale(func() error {
+		seen, _, err := s.userForContactChange(r)
+		if err != nil {
+			return err
+		}
+		u, err := s.changeOwnUser(r, ErrUserPhoneAlreadyExists, func(_ Store, u *User) error {
+			if u.PasswordHash != seen.PasswordHash {
+				return errStale
+			}
+			u.Phone = phone
+			u.PhoneVerification = false
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		s.audit(r, u, "user.update")
+		return writeJSON(w, http.StatusOK, renderAccount(u))
+	})
 }
 
 // updateStatus is PATCH /v1/account/status: the user blocks their own
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
 func (s *Service) updateStatus(w http.ResponseWriter, r *request) error {
-	u, err := s.editableUser(r)
+	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
+		u.Status = false
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	u.Status = false
-	if err := s.saveUser(r.Context(), u, ""); err != nil {
 		return err
 	}
 	s.audit(r, u, "user.update")

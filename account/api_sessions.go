@@ -3,6 +3,7 @@ package account
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/accountgate/accountgate/account/oauth"
 )
@@ -63,26 +64,40 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 }
 
 // upgradeHash re-hashes an imported or older-cost password at the
-// configured cost after a successful sign-in. A failure is only logged:
-// the sign-in itself succeeded.
+// configured cost after a successful sign-in. It writes the hash only, on
+// the user re-read under its lock, and only if the hash is still the one
+// verified: a block, a recovery or a password change that landed during
+// the argon2 runs stands. A failure is only logged: the sign-in itself
+// succeeded.
 func (s *Service) upgradeHash(r *request, user *User, password string) {
-	hash, err := s.hasher.Hash(r.Context(), password)
+	ctx := r.Context()
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
 		return
 	}
-	u := *user
-	u.PasswordHash = hash
-	if err := s.store.UpdateUser(r.Context(), &u); err != nil {
+	err = s.store.WithTx(ctx, func(tx Store) error {
+		u, err := tx.LockUser(ctx, user.ID)
+		if err != nil || u.PasswordHash != user.PasswordHash {
+			return err
+		}
+		// The history keeps the same password under its new hash.
+		if n := len(u.PasswordHistory); n > 0 && u.PasswordHistory[n-1] == u.PasswordHash {
+			u.PasswordHistory = slices.Clone(u.PasswordHistory)
+			u.PasswordHistory[n-1] = hash
+		}
+		u.PasswordHash = hash
+		return tx.UpdateUser(ctx, u)
+	})
+	if err != nil {
 		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
-		return
 	}
-	s.revoke(r.Context(), Revocation{UserID: user.ID})
 }
 
 // setSessionCookies sends the new session to the client: both cookies and,
 // when cookies may be blocked as third-party, X-Fallback-Cookies.
 func (s *Service) setSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
+	s.observeSignIn(r, sess)
 	value := encodeSessionToken(userID, secret)
 	s.cookies.set(w, value, sess.Expire, s.cfg.IsHTTPS(r))
 	if s.sendFallback(r) {

@@ -104,10 +104,13 @@ type Token struct {
 	UserID     string
 	Type       TokenType
 	SecretHash []byte
-	CreatedAt  time.Time
-	Expire     time.Time
-	IP         string
-	UserAgent  string
+	// Target is the SHA-256 of the email address or phone number the
+	// token was sent to (TargetHash): it proves that address only.
+	Target    []byte
+	CreatedAt time.Time
+	Expire    time.Time
+	IP        string
+	UserAgent string
 }
 
 // OutboxMessage is a mail or SMS waiting for delivery. Payload is

@@ -154,15 +154,19 @@ func methodOfProvider(provider string) (method, oauthProvider string) {
 	return string(MethodOAuth2), provider
 }
 
-// observeSignIn reports a new session (a successful sign-in) and, for an
-// anonymous one, the account it created.
-func (s *Service) observeSignIn(in newSessionInput, sess *Session) {
-	method, provider := methodOfProvider(in.provider)
+// observeSignIn reports a new session handed to the client (a successful
+// sign-in) and, for an anonymous one, the account it created. An email
+// session's provider id is the address signed in with.
+func (s *Service) observeSignIn(r *http.Request, sess *Session) {
+	method, provider := methodOfProvider(sess.Provider)
 	e := Event{Kind: EventSignIn, Result: ResultSuccess, Method: method, Provider: provider,
-		UserID: in.user.ID, Email: in.user.Email, SessionID: sess.ID}
-	s.observeIn(in.r, e)
-	if in.provider == "anonymous" {
-		s.observeIn(in.r, Event{Kind: EventSignUp, Result: ResultSuccess, Method: method, UserID: in.user.ID})
+		UserID: sess.UserID, SessionID: sess.ID}
+	if sess.Provider == "email" {
+		e.Email = sess.ProviderUID
+	}
+	s.observeIn(r, e)
+	if sess.Provider == "anonymous" {
+		s.observeIn(r, Event{Kind: EventSignUp, Result: ResultSuccess, Method: method, UserID: sess.UserID})
 	}
 }
 

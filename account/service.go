@@ -187,6 +187,11 @@ func (c *Config) validate() error {
 	if err := CheckPublicURL(c.PublicURL); err != nil {
 		errs = append(errs, err)
 	}
+	for _, p := range c.Platforms {
+		if err := CheckPlatform(p); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.SessionDuration < 0 {
 		errs = append(errs, errors.New("session duration must not be negative"))
 	}
@@ -220,6 +225,31 @@ func CheckPublicURL(u string) error {
 		return fmt.Errorf("public URL %q must be an absolute http(s) URL without query or fragment", u)
 	}
 	return nil
+}
+
+// CheckPlatform reports whether p can be a platform entry: a host name,
+// "*", or "*.suffix". A scheme, port or path would never match a request's
+// host, so every request would be refused as from an unknown origin.
+func CheckPlatform(p string) error {
+	host := strings.TrimPrefix(p, "*.")
+	switch {
+	case p == "*":
+		return nil
+	case strings.Contains(p, "://"):
+		return fmt.Errorf("platform %q: hosts only, without a scheme (e.g. %s)", p, hostOfPlatform(p))
+	case host == "" || strings.ContainsAny(host, "/:?#@*[] \t"):
+		return fmt.Errorf("platform %q: hosts only, without a scheme, port or path (e.g. app.example.com, localhost, *.example.com)", p)
+	}
+	return nil
+}
+
+// hostOfPlatform is the host of a platform entry that was written as a URL,
+// for the error message.
+func hostOfPlatform(p string) string {
+	if u, err := url.Parse(p); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "app.example.com"
 }
 
 func (c *Config) setDefaults() {

@@ -146,6 +146,28 @@ type newSessionInput struct {
 // createSession stores a new session for in.user, prunes the user's oldest
 // sessions beyond MaxSessions, and returns the session and its secret.
 func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Session, string, error) {
+	var ns newSession
+	err := s.store.WithTx(ctx, func(tx Store) (err error) {
+		ns, err = s.createSessionIn(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	s.revokePruned(ctx, ns)
+	return ns.sess, ns.secret, nil
+}
+
+// newSession is what createSessionIn made: the session, its secret, and
+// the sessions it pruned, to revoke once the transaction commits.
+type newSession struct {
+	sess   *Session
+	secret string
+	pruned []*Session
+}
+
+// createSessionIn is createSession inside the caller's transaction tx.
+func (s *Service) createSessionIn(ctx context.Context, tx Store, in newSessionInput) (newSession, error) {
 	now := s.clock()
 	secret := newSecret()
 	hash := hashSecret(secret)
@@ -166,31 +188,28 @@ func (s *Service) createSession(ctx context.Context, in newSessionInput) (*Sessi
 		CountryCode:               info.country,
 		Device:                    info.device,
 	}
-	var pruned []*Session
-	err := s.store.WithTx(ctx, func(tx Store) error {
-		if err := tx.CreateSession(ctx, sess); err != nil {
-			return fmt.Errorf("creating session: %w", err)
-		}
-		all, err := tx.UserSessions(ctx, in.user.ID)
-		if err != nil {
-			return fmt.Errorf("listing sessions: %w", err)
-		}
-		for i := 0; i < len(all)-s.cfg.MaxSessions; i++ {
-			if err := tx.DeleteSession(ctx, all[i].ID); err != nil && !errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("pruning session: %w", err)
-			}
-			pruned = append(pruned, all[i])
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
+	if err := tx.CreateSession(ctx, sess); err != nil {
+		return newSession{}, fmt.Errorf("creating session: %w", err)
 	}
-	for _, p := range pruned {
+	all, err := tx.UserSessions(ctx, in.user.ID)
+	if err != nil {
+		return newSession{}, fmt.Errorf("listing sessions: %w", err)
+	}
+	var pruned []*Session
+	for i := 0; i < len(all)-s.cfg.MaxSessions; i++ {
+		if err := tx.DeleteSession(ctx, all[i].ID); err != nil && !errors.Is(err, ErrNotFound) {
+			return newSession{}, fmt.Errorf("pruning session: %w", err)
+		}
+		pruned = append(pruned, all[i])
+	}
+	return newSession{sess: sess, secret: secret, pruned: pruned}, nil
+}
+
+// revokePruned forgets the sessions a committed createSessionIn pruned.
+func (s *Service) revokePruned(ctx context.Context, ns newSession) {
+	for _, p := range ns.pruned {
 		s.revoke(ctx, Revocation{SessionID: p.ID, UserID: p.UserID})
 	}
-	s.observeSignIn(in, sess)
-	return sess, secret, nil
 }
 
 // deleteSessions removes sessions and forgets them in the cache at once.

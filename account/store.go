@@ -27,6 +27,11 @@ type Users interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// UserByPhone returns the user with this phone number or ErrNotFound.
 	UserByPhone(ctx context.Context, phone string) (*User, error)
+	// LockUser returns the user like UserByID and, inside WithTx, keeps
+	// other transactions from changing or locking it until this one ends,
+	// so that a read-modify-write through UpdateUser loses no concurrent
+	// change.
+	LockUser(ctx context.Context, id string) (*User, error)
 	// UpdateUser overwrites every field of the user u.ID; ErrNotFound if it
 	// is gone, ErrConflict if the new email or phone is taken.
 	UpdateUser(ctx context.Context, u *User) error
@@ -79,11 +84,14 @@ type Logs interface {
 type Tokens interface {
 	// CreateToken inserts t; a taken id or secret hash gives ErrConflict.
 	CreateToken(ctx context.Context, t *Token) error
-	// ConsumeToken deletes and returns the token of userID with this type
-	// and secret hash, if it has not expired at now; otherwise it deletes
-	// nothing and returns ErrNotFound. Two concurrent calls never both
-	// get the token.
-	ConsumeToken(ctx context.Context, userID string, typ TokenType, hash []byte, now time.Time) (*Token, error)
+	// ConsumeToken deletes and returns the token of userID with this type,
+	// secret hash and target, if it has not expired at now; otherwise it
+	// deletes nothing and returns ErrNotFound. Two concurrent calls never
+	// both get the token.
+	ConsumeToken(ctx context.Context, userID string, typ TokenType, hash, target []byte, now time.Time) (*Token, error)
+	// DeleteUserTokens removes every token of userID of the given types,
+	// expired or not, and says how many went.
+	DeleteUserTokens(ctx context.Context, userID string, types ...TokenType) (int64, error)
 	// DeleteExpiredTokens removes tokens that expired before now and says
 	// how many went.
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error)

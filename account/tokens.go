@@ -32,8 +32,9 @@ func newCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-// newToken builds a token of typ for user and returns it with its secret.
-func (s *Service) newToken(r *request, userID string, typ TokenType, lifetime time.Duration, secret string) *Token {
+// newToken builds a token of typ for user, sent to target (the email
+// address or phone number), with secret.
+func (s *Service) newToken(r *request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
 	now := s.clock()
 	hash := hashSecret(secret)
 	return &Token{
@@ -41,23 +42,12 @@ func (s *Service) newToken(r *request, userID string, typ TokenType, lifetime ti
 		UserID:     userID,
 		Type:       typ,
 		SecretHash: hash[:],
+		Target:     TargetHash(target),
 		CreatedAt:  now,
 		Expire:     now.Add(lifetime),
 		IP:         r.ip,
 		UserAgent:  truncate(r.UserAgent(), 1024),
 	}
-}
-
-// consumeToken spends the user's token of typ matching secret: 401
-// user_invalid_token when there is none (wrong, used, expired or of
-// another flow).
-func (s *Service) consumeToken(ctx context.Context, userID string, typ TokenType, secret string) (*Token, error) {
-	hash := hashSecret(secret)
-	tok, err := s.store.ConsumeToken(ctx, userID, typ, hash[:], s.clock())
-	if errors.Is(err, ErrNotFound) {
-		return nil, NewError(ErrUserInvalidToken)
-	}
-	return tok, err
 }
 
 // tokenModel is the Appwrite `token` model. The secret is never sent
@@ -155,7 +145,7 @@ func writeToken(w http.ResponseWriter, status int, t *Token) error {
 func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *User, typ TokenType, lifetime time.Duration,
 	kind mail.Kind, base *url.URL, toName string, withProject bool) (*Token, error) {
 	secret := newSecret()
-	tok := s.newToken(r, user.ID, typ, lifetime, secret)
+	tok := s.newToken(r, user.ID, user.Email, typ, lifetime, secret)
 	if err := tx.CreateToken(ctx, tok); err != nil {
 		return nil, err
 	}
@@ -170,7 +160,7 @@ func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *Use
 // carrying it to phone, through tx.
 func (s *Service) textCode(ctx context.Context, tx Store, r *request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
 	code := newCode()
-	tok := s.newToken(r, userID, typ, lifetime, code)
+	tok := s.newToken(r, userID, phone, typ, lifetime, code)
 	if err := tx.CreateToken(ctx, tok); err != nil {
 		return nil, err
 	}
@@ -210,16 +200,19 @@ func (s *Service) readConfirmation(r *request, idDesc string) (*User, string, er
 	return user, secret, err
 }
 
-// confirmToken spends the user's token of typ, records what it proved,
-// logs verification.update and answers 200 with the token.
+// confirmToken spends the user's token of typ and records what it proved,
+// in one transaction, logs verification.update and answers 200 with the
+// token.
 func (s *Service) confirmToken(w http.ResponseWriter, r *request, user *User, typ TokenType, secret string, proved func(*User)) error {
-	ctx := r.Context()
-	tok, err := s.consumeToken(ctx, user.ID, typ, secret)
+	var tok *Token
+	user, err := s.changeNamedUser(r.Context(), user.ID, func(tx Store, u *User) (err error) {
+		if tok, err = s.spendToken(r.Context(), tx, u, typ, secret); err != nil {
+			return err
+		}
+		proved(u)
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	proved(user)
-	if err := s.saveUser(ctx, user, ""); err != nil {
 		return err
 	}
 	s.audit(r, user, "verification.update")

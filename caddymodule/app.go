@@ -28,11 +28,14 @@ type App struct {
 	// Projects by id. The id is the Appwrite project id clients send.
 	Projects map[string]*Project `json:"projects,omitempty"`
 
-	services map[string]*account.Service
+	slots    map[string]*projectSlot
+	configs  map[string]account.Config // built by Provision, completed by Start
+	ctx      caddy.Context
+	services []*account.Service
 	acquired []StoreConfig
 	caches   []string
 	geoDBs   []*geoip.DB
-	ops      map[string]*projectOps
+	ops      *opsSlots
 	cancel   context.CancelFunc
 	logger   *zap.Logger
 }
@@ -154,56 +157,52 @@ func (App) CaddyModule() caddy.ModuleInfo {
 // per project.
 func (a *App) Provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
-	repl := caddy.NewReplacer()
-	for id, p := range a.Projects {
+	res := newResolver()
+	for _, id := range a.projectIDs() {
+		p := a.Projects[id]
 		if p == nil {
 			continue
 		}
-		p.Secret = repl.ReplaceAll(p.Secret, "")
-		p.PublicURL = repl.ReplaceAll(p.PublicURL, "")
-		p.Store.DSN = repl.ReplaceAll(p.Store.DSN, "")
+		at := func(option string) string { return "project " + id + ": " + option }
+		p.Secret = res.value(at("secret"), p.Secret)
+		p.PublicURL = res.value(at("public_url"), p.PublicURL)
+		p.Store.DSN = res.value(at("store "+p.Store.Kind), p.Store.DSN)
 		if p.Cache != nil {
-			p.Cache.URL = repl.ReplaceAll(p.Cache.URL, "")
+			p.Cache.URL = res.value(at("cache redis"), p.Cache.URL)
 			if p.Cache.KeyPrefix == "" {
 				p.Cache.KeyPrefix = "accountgate:" + id + ":"
 			}
 		}
 		if p.Mailer != nil {
-			p.Mailer.resolve(repl)
+			p.Mailer.resolve(res, at("mailer"))
 		}
 		if p.SMS != nil {
-			p.SMS.resolve(repl)
+			p.SMS.resolve(res, at("sms"))
 		}
-		for _, c := range p.OAuth2 {
+		for name, c := range p.OAuth2 {
 			if c != nil {
-				c.ClientID = repl.ReplaceAll(c.ClientID, "")
-				c.ClientSecret = repl.ReplaceAll(c.ClientSecret, "")
+				c.ClientID = res.value(at("oauth2 "+name), c.ClientID)
+				c.ClientSecret = res.value(at("oauth2 "+name), c.ClientSecret)
 			}
 		}
 		for i := range p.PreviousSecrets {
-			p.PreviousSecrets[i] = repl.ReplaceAll(p.PreviousSecrets[i], "")
+			p.PreviousSecrets[i] = res.value(at("previous_secret"), p.PreviousSecrets[i])
 		}
+	}
+	if err := res.err(); err != nil {
+		return err
 	}
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	a.services = make(map[string]*account.Service, len(a.Projects))
+	// Provision reads files (mail templates, the GeoIP database, OAuth2
+	// keys) but writes nothing: stores are opened by Start.
+	a.ctx = ctx
+	a.slots = make(map[string]*projectSlot, len(a.Projects))
+	a.configs = make(map[string]account.Config, len(a.Projects))
 	for _, id := range a.projectIDs() {
 		p := a.Projects[id]
-		st, err := acquireStore(ctx, p.Store)
-		if err != nil {
-			return fmt.Errorf("project %s: %w", id, err)
-		}
-		a.acquired = append(a.acquired, p.Store)
-		cfg := p.serviceConfig(id, st, ctx)
-		if p.Cache != nil {
-			rc, err := acquireCache(ctx, *p.Cache)
-			if err != nil {
-				return fmt.Errorf("project %s: %w", id, err)
-			}
-			a.caches = append(a.caches, cacheKey(*p.Cache))
-			cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc, rc
-		}
+		cfg := p.serviceConfig(id, ctx)
 		if p.GeoIPDatabase != "" {
 			db, err := geoip.Open(p.GeoIPDatabase)
 			if err != nil {
@@ -215,25 +214,43 @@ func (a *App) Provision(ctx caddy.Context) error {
 		if err := p.delivery(&cfg, a.logger, id); err != nil {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
+		var err error
 		if cfg.OAuth2, err = p.oauthClients(ctx, id); err != nil {
 			return fmt.Errorf("project %s: %w", id, err)
 		}
-		if err := a.instrument(ctx, id, p, st, &cfg); err != nil {
-			return fmt.Errorf("project %s: %w", id, err)
-		}
-		svc, err := account.New(ctx, cfg)
-		if err != nil {
-			return fmt.Errorf("project %s: %w", id, err)
-		}
-		a.services[id] = svc
+		a.configs[id] = cfg
+		a.slots[id] = newProjectSlot(id)
 	}
 	return nil
 }
 
-func (p *Project) serviceConfig(id string, st account.Store, ctx caddy.Context) account.Config {
+// startProject opens the project's store (migrating it, on first use) and
+// shared cache, and builds its service.
+func (a *App) startProject(id string) (*account.Service, error) {
+	p, cfg := a.Projects[id], a.configs[id]
+	st, err := acquireStore(a.ctx, p.Store)
+	if err != nil {
+		return nil, err
+	}
+	a.acquired = append(a.acquired, p.Store)
+	cfg.Store = st
+	if p.Cache != nil {
+		rc, err := acquireCache(a.ctx, *p.Cache)
+		if err != nil {
+			return nil, err
+		}
+		a.caches = append(a.caches, cacheKey(*p.Cache))
+		cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc, rc
+	}
+	if err := a.instrument(id, p, st, &cfg); err != nil {
+		return nil, err
+	}
+	return account.New(a.ctx, cfg)
+}
+
+func (p *Project) serviceConfig(id string, ctx caddy.Context) account.Config {
 	cfg := account.Config{
 		ProjectID:       id,
-		Store:           st,
 		Secret:          []byte(p.Secret),
 		Platforms:       p.Platforms,
 		PublicURL:       p.PublicURL,
@@ -369,6 +386,16 @@ func (p *Project) validate() error {
 	if p.Secret != "" && len(p.Secret) < 32 {
 		errs = append(errs, errors.New("secret must be at least 32 characters"))
 	}
+	if p.Secret == "" && p.Cache != nil {
+		// Instances sharing a cache are several instances: each must sign
+		// and seal with the one secret the operator keeps.
+		errs = append(errs, errors.New("secret is required with a shared cache (several instances must share it; at least 32 characters)"))
+	}
+	for _, pl := range p.Platforms {
+		if err := account.CheckPlatform(pl); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for _, m := range p.Disable {
 		if _, ok := account.AuthMethod(m); !ok {
 			errs = append(errs, fmt.Errorf("disable: unknown sign-in method %q", m))
@@ -412,8 +439,17 @@ func (p *Project) validate() error {
 	return errors.Join(errs...)
 }
 
-// Start runs each project's background work until Stop.
+// Start opens the stores, builds each project's service, hands it to the
+// handlers and runs its background work until Stop.
 func (a *App) Start() error {
+	for _, id := range a.projectIDs() {
+		svc, err := a.startProject(id)
+		if err != nil {
+			return fmt.Errorf("project %s: %w", id, err)
+		}
+		a.services = append(a.services, svc)
+		a.slots[id].set(svc)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	for _, svc := range a.services {
@@ -456,14 +492,15 @@ func (a *App) Cleanup() error {
 	return errors.Join(errs...)
 }
 
-// service returns the project's service, for the handlers.
-func (a *App) service(id string) (*account.Service, error) {
-	svc, ok := a.services[id]
+// slot returns the place where the project's service appears at Start,
+// for the handlers.
+func (a *App) slot(id string) (*projectSlot, error) {
+	slot, ok := a.slots[id]
 	if !ok {
 		known := a.projectIDs()
 		return nil, fmt.Errorf("unknown accountgate project %q (configured: %s)", id, strings.Join(known, ", "))
 	}
-	return svc, nil
+	return slot, nil
 }
 
 // appFrom loads the accountgate app for a handler's Provision.

@@ -36,7 +36,7 @@ type Gate struct {
 	// upstream. Default false: the upstream never sees them.
 	KeepCredentials bool `json:"keep_credentials,omitempty"`
 
-	svc     *account.Service
+	slot    *projectSlot
 	headers account.HeaderNames
 }
 
@@ -51,12 +51,17 @@ func (g *Gate) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	if g.svc, err = app.service(g.Project); err != nil {
+	if g.slot, err = app.slot(g.Project); err != nil {
 		return err
 	}
 	g.headers = g.Headers.WithDefaults()
 	if g.OnFailRedirect != "" {
-		if u, _ := url.Parse(g.OnFailRedirect); u != nil && u.Host != "" && !g.svc.AllowedHost(u.Hostname()) {
+		p := app.Projects[g.Project]
+		publicHost := ""
+		if pub, err := url.Parse(p.PublicURL); err == nil {
+			publicHost = pub.Hostname()
+		}
+		if u, _ := url.Parse(g.OnFailRedirect); u != nil && u.Host != "" && !account.HostAllowed(publicHost, p.Platforms, u.Hostname()) {
 			return fmt.Errorf("account_gate: on_fail redirect host %q is not a platform of project %s", u.Hostname(), g.Project)
 		}
 	}
@@ -95,11 +100,16 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	// X-Account-* headers, whether the request is allowed or not.
 	g.headers.Strip(r.Header)
 
-	p, e := g.svc.GateCheck(r)
+	svc, e := g.slot.service(r)
+	if e != nil {
+		account.WriteError(w, e)
+		return nil
+	}
+	p, e := svc.GateCheck(r)
 	if e == nil {
 		e = g.requirements(p)
 	}
-	g.observe(r, p, e)
+	g.observe(svc, r, p, e)
 	if e != nil {
 		g.refuse(w, r, e)
 		return nil
@@ -114,7 +124,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		})
 	}
 	if !g.KeepCredentials {
-		g.svc.StripCredentials(r.Header, p)
+		svc.StripCredentials(r.Header, p)
 	}
 	return next.ServeHTTP(w, r)
 }

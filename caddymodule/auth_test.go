@@ -37,7 +37,8 @@ func newGateFixture(t *testing.T, g Gate) *gateFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.Project, g.svc, g.headers = "p", svc, g.Headers.WithDefaults()
+	g.Project, g.slot, g.headers = "p", newProjectSlot("p"), g.Headers.WithDefaults()
+	g.slot.set(svc)
 	f := &gateFixture{gate: &g, api: svc.APIHandler()}
 	call := func(method, path, body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()

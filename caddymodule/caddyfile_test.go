@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	_ "github.com/caddyserver/caddy/v2/modules/standard"
@@ -90,6 +92,23 @@ func TestAppValidate(t *testing.T) {
 		{"bad url", func(a *App) { a.Projects["p"].PublicURL = "app.example.com/x" }, []string{"must be an absolute http(s) URL"}},
 		{"short secret", func(a *App) { a.Projects["p"].Secret = "short" }, []string{"at least 32 characters"}},
 		{"shared store", func(a *App) { a.Projects["q"] = ok() }, []string{"use the same store"}},
+		// A platform written as a URL never matches a request's host: every
+		// request would be refused as from an unknown origin.
+		{"platform with a scheme", func(a *App) { a.Projects["p"].Platforms = []string{"http://localhost:3000"} },
+			[]string{`platform "http://localhost:3000": hosts only, without a scheme (e.g. localhost)`}},
+		{"platform with a port", func(a *App) { a.Projects["p"].Platforms = []string{"localhost:3000"} },
+			[]string{`platform "localhost:3000": hosts only`}},
+		{"platform with a path", func(a *App) { a.Projects["p"].Platforms = []string{"app.example.com/x"} },
+			[]string{`platform "app.example.com/x": hosts only`}},
+		{"platforms that are hosts", func(a *App) {
+			a.Projects["p"].Platforms = []string{"localhost", "*", "*.example.com", "app.example.org"}
+		}, nil},
+		{"shared cache without a secret", func(a *App) { a.Projects["p"].Cache = &CacheConfig{Kind: "redis", URL: "redis://127.0.0.1:6379/0"} },
+			[]string{"secret is required with a shared cache"}},
+		{"shared cache with a secret", func(a *App) {
+			a.Projects["p"].Cache = &CacheConfig{Kind: "redis", URL: "redis://127.0.0.1:6379/0"}
+			a.Projects["p"].Secret = strings.Repeat("s", 32)
+		}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,5 +143,35 @@ func TestGateValidate(t *testing.T) {
 	}
 	if err := (&Gate{Project: "p", OnFailRedirect: "/login"}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestProvisionNamesEmptyEnvironmentVariables: an {env.X} that resolves to
+// nothing is reported by the variable's name and the option that used it,
+// not as a missing value of the option.
+func TestProvisionNamesEmptyEnvironmentVariables(t *testing.T) {
+	t.Setenv("AG_TEST_SET", "https://app.example.com")
+	t.Setenv("AG_TEST_EMPTY", "")
+	a := &App{Projects: map[string]*Project{"p": {
+		Store:     StoreConfig{Kind: "postgres", DSN: "{env.AG_TEST_UNSET_DSN}"},
+		PublicURL: "{env.AG_TEST_SET}",
+		Secret:    "{env.AG_TEST_EMPTY}",
+	}}}
+	ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
+	defer cancel()
+	err := a.Provision(ctx)
+	if err == nil {
+		t.Fatal("provisioned with empty environment variables")
+	}
+	for _, want := range []string{
+		"project p: store postgres: environment variable AG_TEST_UNSET_DSN is empty or not set",
+		"project p: secret: environment variable AG_TEST_EMPTY is empty or not set",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "AG_TEST_SET") || strings.Contains(err.Error(), "needs a file path or URL") {
+		t.Errorf("error %q blames a variable that is set, or the resolved value", err)
 	}
 }

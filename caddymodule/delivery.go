@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"go.uber.org/zap"
 
@@ -45,17 +44,17 @@ type SMSConfig struct {
 	BaseURL string `json:"base_url,omitempty"`
 }
 
-func (c *MailerConfig) resolve(repl *caddy.Replacer) {
-	c.Address = repl.ReplaceAll(c.Address, "")
-	c.Username = repl.ReplaceAll(c.Username, "")
-	c.Password = repl.ReplaceAll(c.Password, "")
-	c.From = repl.ReplaceAll(c.From, "")
+func (c *MailerConfig) resolve(res *resolver, where string) {
+	c.Address = res.value(where, c.Address)
+	c.Username = res.value(where+" username", c.Username)
+	c.Password = res.value(where+" password", c.Password)
+	c.From = res.value(where+" from", c.From)
 }
 
-func (c *SMSConfig) resolve(repl *caddy.Replacer) {
-	c.AccountSID = repl.ReplaceAll(c.AccountSID, "")
-	c.AuthToken = repl.ReplaceAll(c.AuthToken, "")
-	c.From = repl.ReplaceAll(c.From, "")
+func (c *SMSConfig) resolve(res *resolver, where string) {
+	c.AccountSID = res.value(where, c.AccountSID)
+	c.AuthToken = res.value(where, c.AuthToken)
+	c.From = res.value(where, c.From)
 }
 
 func (c *MailerConfig) validate() error {

@@ -21,7 +21,7 @@ type APIHandler struct {
 	// Project is the id of a project of the accountgate app; required.
 	Project string `json:"project"`
 
-	api http.Handler
+	slot *projectSlot
 }
 
 // CaddyModule returns the Caddy module information.
@@ -29,18 +29,14 @@ func (APIHandler) CaddyModule() caddy.ModuleInfo {
 	return caddy.ModuleInfo{ID: "http.handlers.account_api", New: func() caddy.Module { return new(APIHandler) }}
 }
 
-// Provision finds the project's service in the accountgate app.
+// Provision finds the project in the accountgate app.
 func (h *APIHandler) Provision(ctx caddy.Context) error {
 	app, err := appFrom(ctx)
 	if err != nil {
 		return err
 	}
-	svc, err := app.service(h.Project)
-	if err != nil {
-		return err
-	}
-	h.api = svc.APIHandler()
-	return nil
+	h.slot, err = app.slot(h.Project)
+	return err
 }
 
 // Validate checks the handler's own configuration.
@@ -57,7 +53,12 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 	if !account.Owns(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}
-	h.api.ServeHTTP(w, r)
+	svc, e := h.slot.service(r)
+	if e != nil {
+		account.WriteError(w, e)
+		return nil
+	}
+	svc.APIHandler().ServeHTTP(w, r)
 	return nil
 }
 

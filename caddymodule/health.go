@@ -38,7 +38,7 @@ type Health struct {
 	// Timeout bounds each dependency's check. Default 1.5s.
 	Timeout caddy.Duration `json:"timeout,omitempty"`
 
-	ops    *projectOps
+	ops    *atomic.Pointer[projectOps] // filled when the app starts
 	logger *zap.Logger
 	// failing remembers the last readiness result, so that only changes
 	// are logged and a probe every second does not flood the log.
@@ -62,13 +62,10 @@ func (h *Health) Provision(ctx caddy.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := app.service(h.Project); err != nil {
+	if _, err := app.slot(h.Project); err != nil {
 		return err
 	}
-	h.ops = app.ops[h.Project]
-	if h.ops == nil {
-		return fmt.Errorf("account_health: project %s has no status to report", h.Project)
-	}
+	h.ops = app.opsSlot(h.Project)
 	if h.Check == "" {
 		h.Check = "ready"
 	}
@@ -133,15 +130,20 @@ func (h *Health) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.H
 }
 
 // ready pings the store and Redis at once, each within the timeout.
+// Before the app has started (and opened them) it is not ready.
 func (h *Health) ready(ctx context.Context) healthReport {
+	ops := h.ops.Load()
+	if ops == nil {
+		return healthReport{Status: "fail", Checks: map[string]healthCheck{"start": {Status: "fail"}}}
+	}
 	type probe struct {
 		name string
 		kind string
 		ping func(context.Context) error
 	}
-	probes := []probe{{"store", h.ops.kind, h.ops.store.Ping}}
-	if h.ops.redis != nil {
-		probes = append(probes, probe{"redis", "redis", h.ops.redis.Ping})
+	probes := []probe{{"store", ops.kind, ops.store.Ping}}
+	if ops.redis != nil {
+		probes = append(probes, probe{"redis", "redis", ops.redis.Ping})
 	}
 	results := make([]healthCheck, len(probes))
 	var wg sync.WaitGroup

@@ -47,7 +47,10 @@ func probe(t *testing.T, h *Health, method string) (int, healthReport, string) {
 }
 
 func newHealth(check string, ops *projectOps) *Health {
-	h := &Health{Project: "p", Check: check, Timeout: caddy.Duration(defaultHealthTimeout), ops: ops, logger: zap.NewNop()}
+	h := &Health{Project: "p", Check: check, Timeout: caddy.Duration(defaultHealthTimeout), ops: new(atomic.Pointer[projectOps]), logger: zap.NewNop()}
+	if ops != nil {
+		h.ops.Store(ops)
+	}
 	h.failing = new(atomic.Bool)
 	return h
 }
@@ -73,6 +76,12 @@ func TestHealthSQLite(t *testing.T) {
 	}
 	if code, _, body := probe(t, ready, "HEAD"); code != 200 || body != "" {
 		t.Errorf("HEAD: %d %q", code, body)
+	}
+
+	// Before the app starts there is nothing to ping: not ready.
+	code, rep, _ = probe(t, newHealth("ready", nil), "GET")
+	if code != 503 || rep.Status != "fail" || rep.Checks["start"].Status != "fail" {
+		t.Errorf("ready before the start: %d %+v", code, rep)
 	}
 
 	down := &projectOps{kind: "sqlite", store: downStore{st}}

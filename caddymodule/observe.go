@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
@@ -32,11 +33,40 @@ type projectOps struct {
 	redis *redis.Client // nil without a cache
 }
 
+// opsSlots hold each project's projectOps: the health handlers take
+// their slot at Provision, and the app fills it at Start, when the stores
+// open.
+type opsSlots struct {
+	mu    sync.Mutex
+	slots map[string]*atomic.Pointer[projectOps]
+}
+
+// slot returns project id's slot, creating it on first use.
+func (o *opsSlots) slot(id string) *atomic.Pointer[projectOps] {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.slots == nil {
+		o.slots = map[string]*atomic.Pointer[projectOps]{}
+	}
+	if o.slots[id] == nil {
+		o.slots[id] = new(atomic.Pointer[projectOps])
+	}
+	return o.slots[id]
+}
+
+// opsSlot returns the slot of project id's projectOps.
+func (a *App) opsSlot(id string) *atomic.Pointer[projectOps] {
+	if a.ops == nil {
+		a.ops = &opsSlots{}
+	}
+	return a.ops.slot(id)
+}
+
 // instrument wires a project's metrics, security log and health checks
-// into cfg: it times the store, sets the observer and records what the
-// readiness check pings.
-func (a *App) instrument(ctx caddy.Context, id string, p *Project, st account.Store, cfg *account.Config) error {
-	if err := registerMetrics(ctx.GetMetricsRegistry()); err != nil {
+// into cfg as the app starts it: it times the store, sets the observer
+// and publishes what the readiness check pings.
+func (a *App) instrument(id string, p *Project, st account.Store, cfg *account.Config) error {
+	if err := registerMetrics(a.ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
 	status, ok := st.(account.StoreStatus)
@@ -47,15 +77,20 @@ func (a *App) instrument(ctx caddy.Context, id string, p *Project, st account.St
 	if rc, ok := cfg.RateLimiter.(*redis.Client); ok {
 		ops.redis = rc
 	}
-	if a.ops == nil {
-		a.ops = map[string]*projectOps{}
-	}
-	a.ops[id] = ops
+	a.opsSlot(id).Store(ops)
 	metrics.outboxDepth.set(a, id, status)
 
 	cfg.Store = &timedStore{Store: st, project: id}
-	cfg.Observer = newProjectObserver(id, ctx.Logger(), p.LogEmails)
+	cfg.Observer = newProjectObserver(id, a.ctx.Logger(), p.LogEmails)
 	return nil
+}
+
+// forgetOps stops reporting the outbox depth of this config's projects
+// (a newer config may already report its own).
+func (a *App) forgetOps() {
+	for _, id := range a.projectIDs() {
+		metrics.outboxDepth.drop(a, id)
+	}
 }
 
 // newProjectObserver counts a project's events and writes its security
@@ -67,14 +102,6 @@ func newProjectObserver(id string, appLog *zap.Logger, logEmails bool) *projectO
 			log:       appLog.Named(securityLoggerName).With(zap.String("project", id)),
 			logEmails: logEmails,
 		},
-	}
-}
-
-// forgetOps stops reporting the outbox depth of this config's projects
-// (a newer config may already report its own).
-func (a *App) forgetOps() {
-	for id := range a.ops {
-		metrics.outboxDepth.drop(a, id)
 	}
 }
 
@@ -180,7 +207,7 @@ var _ account.Store = (*timedStore)(nil)
 
 // observe reports the gate's decision on r. Refusals carry who and why;
 // the allowed path, which is hot, carries nothing more.
-func (g *Gate) observe(r *http.Request, p *account.Principal, e *account.Error) {
+func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Principal, e *account.Error) {
 	ev := account.Event{Kind: account.EventGate, Result: account.ResultAllowed}
 	if e != nil {
 		ev.Result, ev.Reason = account.ResultRefused, g.refusalReason(p, e)
@@ -192,7 +219,7 @@ func (g *Gate) observe(r *http.Request, p *account.Principal, e *account.Error) 
 			}
 		}
 	}
-	g.svc.Observe(r.Context(), ev)
+	svc.Observe(r.Context(), ev)
 }
 
 // refusalReason names why the gate refused: p is nil when GateCheck

@@ -152,7 +152,9 @@ func (f *opsFixture) signIn(email, password string) string {
 
 // gate sends a request with cookie through a gate requiring require.
 func (f *opsFixture) gate(cookie string, require ...string) int {
-	g := &Gate{Project: f.project, Require: require, svc: f.svc, headers: account.DefaultHeaderNames()}
+	slot := newProjectSlot(f.project)
+	slot.set(f.svc)
+	g := &Gate{Project: f.project, Require: require, slot: slot, headers: account.DefaultHeaderNames()}
 	req := httptest.NewRequest("GET", "http://localhost/app", nil)
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
@@ -418,7 +420,8 @@ func TestSecurityLogEmails(t *testing.T) {
 // take the project's gauge away.
 func TestOutboxDepthAcrossReload(t *testing.T) {
 	f := newOpsFixture(t, false)
-	oldApp, newApp := &App{ops: map[string]*projectOps{f.project: {store: f.store}}}, &App{ops: map[string]*projectOps{f.project: {store: f.store}}}
+	projects := map[string]*Project{f.project: {}}
+	oldApp, newApp := &App{Projects: projects}, &App{Projects: projects}
 	metrics.outboxDepth.set(oldApp, f.project, f.store)
 	metrics.outboxDepth.set(newApp, f.project, f.store)
 	oldApp.forgetOps()

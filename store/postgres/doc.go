@@ -45,6 +45,8 @@
 //
 // Concurrency promises of account.Store hold across instances: ConsumeToken
 // is one DELETE … RETURNING, ClaimMessages one UPDATE over rows chosen FOR
-// UPDATE SKIP LOCKED, and SettingOrInit an INSERT … ON CONFLICT DO NOTHING
-// followed by a SELECT.
+// UPDATE SKIP LOCKED, SettingOrInit an INSERT … ON CONFLICT DO NOTHING
+// followed by a SELECT, and LockUser a SELECT … FOR NO KEY UPDATE, whose
+// row lock makes a read-modify-write of a user inside WithTx lose no
+// concurrent change.
 package postgres

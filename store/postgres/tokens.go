@@ -8,28 +8,43 @@ import (
 )
 
 // tokenColumns is the column list of every token query, in scanToken order.
-const tokenColumns = `id, user_id, type, secret_hash, created_at, expire, ip, user_agent`
+const tokenColumns = `id, user_id, type, secret_hash, target, created_at, expire, ip, user_agent`
 
 // CreateToken inserts t; a taken id or secret hash gives
 // account.ErrConflict, an unknown user ErrForeignKey.
 func (h handles) CreateToken(ctx context.Context, t *account.Token) error {
 	_, err := h.exec(ctx, "create token", `INSERT INTO tokens (`+tokenColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		t.ID, t.UserID, int64(t.Type), t.SecretHash, millis(t.CreatedAt), millis(t.Expire),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		t.ID, t.UserID, int64(t.Type), t.SecretHash, notNil(t.Target), millis(t.CreatedAt), millis(t.Expire),
 		t.IP, t.UserAgent)
 	return err
 }
 
-// ConsumeToken deletes and returns the token of userID with this type and
-// secret hash whose expiry is after now, or returns account.ErrNotFound and
-// deletes nothing. The match and the delete are one statement: of two
-// concurrent calls, the second waits for the first's row lock, then finds
-// the row gone, so only one gets the token.
-func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.TokenType, hash []byte, now time.Time) (*account.Token, error) {
+// ConsumeToken deletes and returns the token of userID with this type,
+// secret hash and target whose expiry is after now, or returns
+// account.ErrNotFound and deletes nothing. The match and the delete are one
+// statement: of two concurrent calls, the second waits for the first's row
+// lock, then finds the row gone, so only one gets the token. An empty
+// target matches nothing: tokens from before targets were kept have none.
+func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.TokenType, hash, target []byte, now time.Time) (*account.Token, error) {
 	return queryRow(ctx, h, "consume token", scanToken, `DELETE FROM tokens
-		WHERE user_id = $1 AND type = $2 AND secret_hash = $3 AND expire > $4
+		WHERE user_id = $1 AND type = $2 AND secret_hash = $3 AND target = $4 AND target <> ''::bytea
+		AND expire > $5
 		RETURNING `+tokenColumns,
-		userID, int64(typ), notNil(hash), millis(now))
+		userID, int64(typ), notNil(hash), notNil(target), millis(now))
+}
+
+// DeleteUserTokens removes every token of userID of the given types and
+// says how many went.
+func (h handles) DeleteUserTokens(ctx context.Context, userID string, types ...account.TokenType) (int64, error) {
+	if len(types) == 0 {
+		return 0, nil
+	}
+	codes := make([]int64, len(types))
+	for i, typ := range types {
+		codes[i] = int64(typ)
+	}
+	return h.exec(ctx, "delete user tokens", `DELETE FROM tokens WHERE user_id = $1 AND type = ANY($2)`, userID, codes)
 }
 
 // DeleteExpiredTokens removes the tokens whose expiry is before now, at
@@ -45,7 +60,7 @@ func scanToken(row scanner) (*account.Token, error) {
 		typ             int64
 		created, expire int64
 	)
-	err := row.Scan(&t.ID, &t.UserID, &typ, &t.SecretHash, &created, &expire, &t.IP, &t.UserAgent)
+	err := row.Scan(&t.ID, &t.UserID, &typ, &t.SecretHash, &t.Target, &created, &expire, &t.IP, &t.UserAgent)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,16 @@ func (h handles) UserByID(ctx context.Context, id string) (*account.User, error)
 		`SELECT `+userColumns+` FROM users WHERE id = $1`, id)
 }
 
+// LockUser returns the user or account.ErrNotFound. Inside WithTx the row
+// stays locked until the transaction ends: a concurrent LockUser or
+// UpdateUser of the same user waits for it. NO KEY UPDATE is the lock an
+// UPDATE that keeps the id takes; unlike FOR UPDATE it lets other
+// transactions insert sessions, tokens and logs of the user meanwhile.
+func (h handles) LockUser(ctx context.Context, id string) (*account.User, error) {
+	return queryRow(ctx, h, "lock user", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE id = $1 FOR NO KEY UPDATE`, id)
+}
+
 // UserByEmail returns the user with this email or account.ErrNotFound. ""
 // matches nobody, since a missing email is stored as NULL.
 func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, error) {

@@ -2,20 +2,21 @@ package sqlite
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
 
 // tokenColumns is the column list of every token query, in scanToken order.
-const tokenColumns = `id, user_id, type, secret_hash, created_at, expire, ip, user_agent`
+const tokenColumns = `id, user_id, type, secret_hash, target, created_at, expire, ip, user_agent`
 
 // CreateToken inserts t; a taken id or secret hash gives
 // account.ErrConflict.
 func (h handles) CreateToken(ctx context.Context, t *account.Token) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO tokens (`+tokenColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.UserID, int64(t.Type), t.SecretHash, millis(t.CreatedAt), millis(t.Expire),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.UserID, int64(t.Type), t.SecretHash, notNil(t.Target), millis(t.CreatedAt), millis(t.Expire),
 		t.IP, t.UserAgent)
 	if err != nil {
 		return wrap("create token", err)
@@ -23,19 +24,43 @@ func (h handles) CreateToken(ctx context.Context, t *account.Token) error {
 	return nil
 }
 
-// ConsumeToken deletes and returns the token of userID with this type and
-// secret hash whose expiry is after now, or returns account.ErrNotFound and
-// deletes nothing. The match and the delete are one statement, so of two
-// concurrent calls only one gets the token.
-func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.TokenType, hash []byte, now time.Time) (*account.Token, error) {
+// ConsumeToken deletes and returns the token of userID with this type,
+// secret hash and target whose expiry is after now, or returns
+// account.ErrNotFound and deletes nothing. The match and the delete are one
+// statement, so of two concurrent calls only one gets the token. An empty
+// target matches nothing: tokens from before targets were kept have none.
+func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.TokenType, hash, target []byte, now time.Time) (*account.Token, error) {
 	t, err := scanToken(h.w.QueryRowContext(ctx, `DELETE FROM tokens
-		WHERE user_id = ? AND type = ? AND secret_hash = ? AND expire > ?
+		WHERE user_id = ? AND type = ? AND secret_hash = ? AND target = ? AND target <> X'' AND expire > ?
 		RETURNING `+tokenColumns,
-		userID, int64(typ), hash, millis(now)))
+		userID, int64(typ), hash, notNil(target), millis(now)))
 	if err != nil {
 		return nil, wrap("consume token", err)
 	}
 	return t, nil
+}
+
+// DeleteUserTokens removes every token of userID of the given types and
+// says how many went.
+func (h handles) DeleteUserTokens(ctx context.Context, userID string, types ...account.TokenType) (int64, error) {
+	if len(types) == 0 {
+		return 0, nil
+	}
+	args := []any{userID}
+	marks := make([]string, len(types))
+	for i, typ := range types {
+		args = append(args, int64(typ))
+		marks[i] = "?"
+	}
+	res, err := h.w.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND type IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return 0, wrap("delete user tokens", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, wrap("delete user tokens", err)
+	}
+	return n, nil
 }
 
 // DeleteExpiredTokens removes the tokens whose expiry is before now, at
@@ -59,7 +84,7 @@ func scanToken(row scanner) (*account.Token, error) {
 		typ             int64
 		created, expire int64
 	)
-	err := row.Scan(&t.ID, &t.UserID, &typ, &t.SecretHash, &created, &expire, &t.IP, &t.UserAgent)
+	err := row.Scan(&t.ID, &t.UserID, &typ, &t.SecretHash, &t.Target, &created, &expire, &t.IP, &t.UserAgent)
 	if err != nil {
 		return nil, err
 	}
@@ -67,4 +92,13 @@ func scanToken(row scanner) (*account.Token, error) {
 	t.CreatedAt = fromMillis(created)
 	t.Expire = fromMillis(expire)
 	return &t, nil
+}
+
+// notNil turns nil into an empty slice: the driver stores a nil []byte as
+// NULL, which the NOT NULL BLOB columns refuse.
+func notNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }

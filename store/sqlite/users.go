@@ -35,6 +35,19 @@ func (h handles) UserByID(ctx context.Context, id string) (*account.User, error)
 	return u, nil
 }
 
+// LockUser returns the user or account.ErrNotFound. Every transaction
+// holds the database's write lock from BEGIN (the writer's _txlock is
+// immediate), so inside WithTx this read is already exclusive: no other
+// transaction can change the user before this one ends.
+func (h handles) LockUser(ctx context.Context, id string) (*account.User, error) {
+	u, err := scanUser(h.r.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	if err != nil {
+		return nil, wrap("lock user", err)
+	}
+	return u, nil
+}
+
 // UserByEmail returns the user with this email or account.ErrNotFound. ""
 // matches nobody, since a missing email is stored as NULL.
 func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, error) {

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
 	t.Run("Tx", func(t *testing.T) { RunTx(t, open) })
+	t.Run("Locking", func(t *testing.T) { RunLocking(t, open) })
 	t.Run("Status", func(t *testing.T) { RunStatus(t, open) })
 }
 

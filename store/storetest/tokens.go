@@ -18,6 +18,7 @@ func fullToken(id, userID string, typ account.TokenType) *account.Token {
 		UserID:     userID,
 		Type:       typ,
 		SecretHash: hash("token-" + id),
+		Target:     hash("target-" + id),
 		CreatedAt:  at(-time.Minute + 3*time.Millisecond),
 		Expire:     at(time.Hour + 9*time.Millisecond),
 		IP:         "203.0.113.7",
@@ -31,11 +32,11 @@ func mustCreateToken(t *testing.T, s account.Store, tk *account.Token) {
 	errOf(t, "CreateToken "+tk.ID, s.CreateToken(context.Background(), tk), nil)
 }
 
-// consume calls ConsumeToken with tk's user, type and hash at now, checks
+// consume calls ConsumeToken with tk's user, type, hash and target at now, checks
 // the error against want and, on success, every field of the result.
 func consume(t *testing.T, s account.Store, what string, tk *account.Token, now time.Time, want error) {
 	t.Helper()
-	got, err := s.ConsumeToken(context.Background(), tk.UserID, tk.Type, tk.SecretHash, now)
+	got, err := s.ConsumeToken(context.Background(), tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
 	errOf(t, what, err, want)
 	if want == nil {
 		checkToken(t, what, got, tk)
@@ -53,6 +54,7 @@ func checkToken(t *testing.T, what string, got, want *account.Token) {
 	d.eq("UserID", got.UserID, want.UserID)
 	d.eq("Type", got.Type, want.Type)
 	d.bytes("SecretHash", got.SecretHash, want.SecretHash)
+	d.bytes("Target", got.Target, want.Target)
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.time("Expire", got.Expire, want.Expire)
 	d.eq("IP", got.IP, want.IP)
@@ -73,7 +75,7 @@ func RunTokens(t *testing.T, open Opener) {
 		full.CreatedAt = full.CreatedAt.In(time.FixedZone("UTC+9", 9*3600))
 		// A hash with zero bytes and high bits set must survive as binary.
 		minimal := &account.Token{ID: "t-min", UserID: "u2", Type: account.TokenPhoneSession,
-			SecretHash: []byte{0, 0xff, 0, 0x80, 'a', 0}, Expire: at(time.Millisecond)}
+			SecretHash: []byte{0, 0xff, 0, 0x80, 'a', 0}, Target: []byte{0, 0x80, 0}, Expire: at(time.Millisecond)}
 		for _, tk := range []*account.Token{full, minimal} {
 			mustCreateToken(t, s, tk)
 			consume(t, s, "ConsumeToken "+tk.ID, tk, now, nil)
@@ -90,17 +92,22 @@ func RunTokens(t *testing.T, open Opener) {
 			userID string
 			typ    account.TokenType
 			hash   []byte
+			target []byte
 			now    time.Time
 		}{
-			{"WrongUser", "u2", tk.Type, tk.SecretHash, now},
-			{"UnknownUser", "nobody", tk.Type, tk.SecretHash, now},
-			{"WrongType", "u1", account.TokenMagicURL, tk.SecretHash, now},
-			{"WrongHash", "u1", tk.Type, hash("other"), now},
-			{"HashPrefix", "u1", tk.Type, tk.SecretHash[:16], now},
-			{"ExpiredAtNow", "u1", tk.Type, tk.SecretHash, tk.Expire},
-			{"ExpiredLater", "u1", tk.Type, tk.SecretHash, tk.Expire.Add(time.Hour)},
+			{"WrongUser", "u2", tk.Type, tk.SecretHash, tk.Target, now},
+			{"UnknownUser", "nobody", tk.Type, tk.SecretHash, tk.Target, now},
+			{"WrongType", "u1", account.TokenMagicURL, tk.SecretHash, tk.Target, now},
+			{"WrongHash", "u1", tk.Type, hash("other"), tk.Target, now},
+			{"HashPrefix", "u1", tk.Type, tk.SecretHash[:16], tk.Target, now},
+			// A token proves only the address it was sent to.
+			{"WrongTarget", "u1", tk.Type, tk.SecretHash, hash("target-other"), now},
+			{"TargetPrefix", "u1", tk.Type, tk.SecretHash, tk.Target[:16], now},
+			{"NoTarget", "u1", tk.Type, tk.SecretHash, nil, now},
+			{"ExpiredAtNow", "u1", tk.Type, tk.SecretHash, tk.Target, tk.Expire},
+			{"ExpiredLater", "u1", tk.Type, tk.SecretHash, tk.Target, tk.Expire.Add(time.Hour)},
 		} {
-			_, err := s.ConsumeToken(ctx, tc.userID, tc.typ, tc.hash, tc.now)
+			_, err := s.ConsumeToken(ctx, tc.userID, tc.typ, tc.hash, tc.target, tc.now)
 			errOf(t, "ConsumeToken "+tc.name, err, account.ErrNotFound)
 		}
 		// One millisecond before expiry the token still works, so none of
@@ -142,6 +149,68 @@ func RunTokens(t *testing.T, open Opener) {
 		mustCreateToken(t, s, first)
 	})
 
+	t.Run("WithoutTarget", func(t *testing.T) {
+		// Tokens stored before targets were kept have none: no target
+		// given, empty or not, spends them.
+		s := withUsers(t, open)
+		tk := fullToken("t1", "u1", account.TokenRecovery)
+		tk.Target = nil
+		mustCreateToken(t, s, tk)
+		for _, target := range [][]byte{nil, {}} {
+			_, err := s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, target, now)
+			errOf(t, "ConsumeToken without target", err, account.ErrNotFound)
+		}
+	})
+
+	t.Run("DeleteUserTokens", func(t *testing.T) {
+		s := withUsers(t, open)
+		types := []account.TokenType{account.TokenVerification, account.TokenRecovery,
+			account.TokenMagicURL, account.TokenPhoneSession, account.TokenPhoneVerification}
+		tokens := map[string]*account.Token{}
+		for _, user := range []string{"u1", "u2"} {
+			for _, typ := range types {
+				tk := fullToken(fmt.Sprintf("%s-%d", user, typ), user, typ)
+				mustCreateToken(t, s, tk)
+				tokens[tk.ID] = tk
+			}
+		}
+		// An expired token goes too.
+		old := fullToken("u1-old", "u1", account.TokenRecovery)
+		old.Expire = at(-time.Hour)
+		mustCreateToken(t, s, old)
+		n, err := s.DeleteUserTokens(ctx, "u1")
+		errOf(t, "DeleteUserTokens of no type", err, nil)
+		if n != 0 {
+			t.Errorf("DeleteUserTokens of no type = %d, want 0", n)
+		}
+		// Rolled back, the delete leaves every token.
+		err = s.WithTx(ctx, func(tx account.Store) error {
+			n, err := tx.DeleteUserTokens(ctx, "u1", types...)
+			if err != nil || n != 6 {
+				t.Errorf("DeleteUserTokens in tx = %d, %v; want 6", n, err)
+			}
+			return errAbort
+		})
+		errOf(t, "WithTx", err, errAbort)
+		n, err = s.DeleteUserTokens(ctx, "u1", account.TokenVerification, account.TokenRecovery, account.TokenMagicURL)
+		errOf(t, "DeleteUserTokens", err, nil)
+		if n != 4 {
+			t.Errorf("DeleteUserTokens = %d, want 4", n)
+		}
+		for id, tk := range tokens {
+			want := error(nil)
+			if tk.UserID == "u1" && (tk.Type == account.TokenVerification || tk.Type == account.TokenRecovery || tk.Type == account.TokenMagicURL) {
+				want = account.ErrNotFound
+			}
+			consume(t, s, "ConsumeToken "+id, tk, now, want)
+		}
+		n, err = s.DeleteUserTokens(ctx, "nobody", types...)
+		errOf(t, "DeleteUserTokens of unknown user", err, nil)
+		if n != 0 {
+			t.Errorf("DeleteUserTokens of unknown user = %d, want 0", n)
+		}
+	})
+
 	t.Run("ConcurrentConsume", func(t *testing.T) {
 		s := withUsers(t, open)
 		tk := fullToken("t1", "u1", account.TokenMagicURL)
@@ -154,7 +223,7 @@ func RunTokens(t *testing.T, open Opener) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				got[i], errs[i] = s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, now)
+				got[i], errs[i] = s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
 			})
 		}
 		close(start)

@@ -1,0 +1,155 @@
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+)
+
+// A token proves control of the address it was sent to, nothing more: it
+// records that address (as a hash) and is accepted only while its user
+// still has it, checked in the transaction that spends it. Changing the
+// address, or the password, also deletes the user's outstanding tokens
+// that depended on it, so a link sent before the change never works after
+// it, not even once the old address is back.
+
+// Token kinds by what they depend on.
+var (
+	emailTokens    = []TokenType{TokenVerification, TokenRecovery, TokenMagicURL}
+	phoneTokens    = []TokenType{TokenPhoneVerification, TokenPhoneSession}
+	passwordTokens = []TokenType{TokenRecovery}
+)
+
+// TargetHash is the Token.Target of a token sent to value, an email
+// address (lowercased, as stored) or an E.164 phone number.
+func TargetHash(value string) []byte {
+	h := sha256.Sum256([]byte(value))
+	return h[:]
+}
+
+// tokenTarget is the address of u that a token of typ proves: the phone
+// for SMS codes, the email for links.
+func tokenTarget(u *User, typ TokenType) string {
+	if typ == TokenPhoneSession || typ == TokenPhoneVerification {
+		return u.Phone
+	}
+	return u.Email
+}
+
+// spendToken spends u's token of typ matching secret through tx, which
+// must hold u's lock (changeUser): 401 user_invalid_token when there is
+// none, or when it was sent to an address u no longer has.
+func (s *Service) spendToken(ctx context.Context, tx Store, u *User, typ TokenType, secret string) (*Token, error) {
+	target := tokenTarget(u, typ)
+	if target == "" {
+		return nil, NewError(ErrUserInvalidToken)
+	}
+	hash := hashSecret(secret)
+	tok, err := tx.ConsumeToken(ctx, u.ID, typ, hash[:], TargetHash(target), s.clock())
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserInvalidToken)
+	}
+	return tok, err
+}
+
+// changeUser reads user id under its lock in one transaction, lets change
+// edit it (change may also write through tx, e.g. spend a token), and
+// writes it back: a concurrent change is never lost, and if anything
+// fails nothing is written, a token spent by change included. Tokens that
+// depended on a changed email, phone or password are deleted in the same
+// transaction. A unique clash on the write becomes conflict, if set.
+func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType, change func(tx Store, u *User) error) (*User, error) {
+	var out *User
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		u, err := tx.LockUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		before := *u
+		if err := change(tx, u); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.clock()
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			if errors.Is(err, ErrConflict) && conflict != "" {
+				return NewError(conflict)
+			}
+			return err
+		}
+		out = u
+		return revokeTokens(ctx, tx, &before, u)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Every request must see the change, not a cached copy.
+	s.revoke(ctx, Revocation{UserID: id})
+	return out, nil
+}
+
+// revokeTokens deletes the tokens of the user that a change from before to
+// after makes void.
+func revokeTokens(ctx context.Context, tx Store, before, after *User) error {
+	var kinds []TokenType
+	if before.Email != after.Email {
+		kinds = append(kinds, emailTokens...)
+	}
+	if before.Phone != after.Phone {
+		kinds = append(kinds, phoneTokens...)
+	}
+	if before.PasswordHash != after.PasswordHash {
+		kinds = append(kinds, passwordTokens...)
+	}
+	if len(kinds) == 0 {
+		return nil
+	}
+	_, err := tx.DeleteUserTokens(ctx, after.ID, kinds...)
+	return err
+}
+
+// changeOwnUser is changeUser for the signed-in caller; a user deleted
+// meanwhile is a guest.
+func (s *Service) changeOwnUser(r *request, conflict ErrorType, change func(tx Store, u *User) error) (*User, error) {
+	u, err := s.changeUser(r.Context(), r.principal.User.ID, conflict, change)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	}
+	return u, err
+}
+
+// changeNamedUser is changeUser for the user a confirmation route names;
+// a user deleted meanwhile is 404 user_not_found, as before the change.
+func (s *Service) changeNamedUser(ctx context.Context, id string, change func(tx Store, u *User) error) (*User, error) {
+	u, err := s.changeUser(ctx, id, "", change)
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserNotFound)
+	}
+	return u, err
+}
+
+// errStale says the user's password hash changed between a check made
+// before the transaction (a password proof or a fresh hash, each an argon2
+// run kept out of the lock) and the write that relied on it.
+var errStale = errors.New("user changed during the request")
+
+// staleTries bounds the re-runs of a change that keeps finding its check
+// stale: only a burst of changes to the same account can exhaust them.
+const staleTries = 3
+
+// retryStale runs attempt, again while it fails with errStale; in the end
+// the caller is told to try later.
+func retryStale(attempt func() error) error {
+	for range staleTries {
+		if err := attempt(); !errors.Is(err, errStale) {
+			return err
+		}
+	}
+	return Errorf(ErrGeneralServerBusy, "The account changed during the request. Please try again.")
+}
+
+// hasPassword is the one test of whether an account has a password to
+// prove. A user without one (anonymous, magic URL, phone, OAuth2, in any
+// combination of email and phone) proves themselves by their session
+// alone: they change their email, phone or password without a current
+// password, and the password given to PATCH email becomes theirs.
+func hasPassword(u *User) bool { return u.PasswordHash != "" }

@@ -1,0 +1,50 @@
+package caddymodule
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// startWait bounds how long a request waits for its project's service.
+const startWait = 10 * time.Second
+
+// projectSlot is where a project's service appears once the app starts.
+// Handlers are provisioned before that, and `caddy validate` provisions
+// without starting: so it opens no store, runs no migration and stores no
+// secret. A request that arrives between the HTTP server's start and the
+// app's (Caddy starts apps in no set order) waits for the service.
+type projectSlot struct {
+	id    string
+	svc   atomic.Pointer[account.Service]
+	ready chan struct{}
+}
+
+func newProjectSlot(id string) *projectSlot {
+	return &projectSlot{id: id, ready: make(chan struct{})}
+}
+
+// set publishes the started service to the handlers.
+func (s *projectSlot) set(svc *account.Service) {
+	s.svc.Store(svc)
+	close(s.ready)
+}
+
+// service returns the project's service, waiting for the app's start if
+// needed; nil with a 503 error when it does not come.
+func (s *projectSlot) service(r *http.Request) (*account.Service, *account.Error) {
+	if svc := s.svc.Load(); svc != nil {
+		return svc, nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), startWait)
+	defer cancel()
+	select {
+	case <-s.ready:
+		return s.svc.Load(), nil
+	case <-ctx.Done():
+		return nil, account.NewError(account.ErrGeneralServiceDisabled)
+	}
+}
