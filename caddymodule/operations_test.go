@@ -225,8 +225,10 @@ func (f *opsFixture) scenario() (secrets []string) {
 	f.mustCall(201, "POST", "/v1/account", `{"userId":"unique()","email":"alice@example.com","password":"alice-password-1"}`)
 	f.mustCall(401, "POST", "/v1/account/sessions/email", `{"email":"alice@example.com","password":"wrong-password-9"}`)
 	alice := f.signIn("alice@example.com", "alice-password-1")
-	if f.gate(alice) != 200 || f.gate(alice) != 200 {
-		t.Fatal("the gate refused a signed-in user")
+	for range 2 { // a cache miss, then a hit
+		if f.gate(alice) != 200 {
+			t.Fatal("the gate refused a signed-in user")
+		}
 	}
 	if f.gate("") != 401 || f.gate(alice, "verified_email") != 401 {
 		t.Fatal("the gate let a guest or an unverified user through")
