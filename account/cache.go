@@ -197,10 +197,3 @@ func (c *sessionCache) clear() {
 	clear(c.byUser)
 	c.mu.Unlock()
 }
-
-// len is the number of entries, for tests and metrics.
-func (c *sessionCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.entries)
-}

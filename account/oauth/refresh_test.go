@@ -60,12 +60,12 @@ func TestRefresh(t *testing.T) {
 // quirkServer answers a token request with tokenReply and the user API
 // with userReply, recording the token request for checks.
 type quirkServer struct {
-	srv                  *httptest.Server
-	tokenReply, userPath string
-	userReply            map[string]string // path → body
-	tokenReq             *http.Request
-	tokenBody            string
-	userReqs             []*http.Request
+	srv        *httptest.Server
+	tokenReply string
+	userReply  map[string]string // path → body
+	tokenReq   *http.Request
+	tokenBody  string
+	userReqs   []*http.Request
 }
 
 func newQuirkServer(t *testing.T, tokenReply string, userReply map[string]string) *quirkServer {
