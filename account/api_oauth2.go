@@ -362,6 +362,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 	if err != nil {
 		return nil, err
 	}
+	s.observeCreated(r, u, MethodOAuth2, provider, nil)
 	return u, nil
 }
 

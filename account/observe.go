@@ -13,8 +13,9 @@ type EventKind string
 // Security events: each is one line of the security log and a count in
 // the metrics.
 const (
-	// EventSignUp: an account was created by POST /v1/account or an
-	// anonymous sign-in (Method says which).
+	// EventSignUp: an account was created: by POST /v1/account, an
+	// anonymous sign-in, or on the way to a magic URL, phone or OAuth2
+	// sign-in (Method says which).
 	EventSignUp EventKind = "sign_up"
 	// EventSignIn: a sign-in succeeded or failed (Result, Method, Reason).
 	EventSignIn EventKind = "sign_in"
@@ -168,6 +169,16 @@ func (s *Service) observeSignIn(r *http.Request, sess *Session) {
 	if sess.Provider == "anonymous" {
 		s.observeIn(r, Event{Kind: EventSignUp, Result: ResultSuccess, Method: method, UserID: sess.UserID})
 	}
+}
+
+// observeCreated reports an account created on the way to a sign-in (magic
+// URL, phone, OAuth2), once its transaction committed (err nil).
+func (s *Service) observeCreated(r *request, u *User, method AuthMethodName, provider string, err error) {
+	if u == nil || err != nil {
+		return
+	}
+	s.observeIn(r.Request, Event{Kind: EventSignUp, Result: ResultSuccess, Method: string(method), Provider: provider,
+		UserID: u.ID, Email: u.Email})
 }
 
 // observeAudit turns the security-log entries the API writes into events.

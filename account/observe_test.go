@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/oauth"
 )
 
 // recorder is an Observer that keeps every event.
@@ -249,5 +250,62 @@ func TestObserverCacheAndDelivery(t *testing.T) {
 	}
 	if lags != 1 {
 		t.Errorf("%d revocation lags reported, want 1", lags)
+	}
+}
+
+// TestObserverAccountsCreatedOnTheWay: magic URL, phone and OAuth2
+// sign-ins that create the account report one sign-up, and only the
+// first time; an OAuth2 callback that fails reports a failed sign-in.
+func TestObserverAccountsCreatedOnTheWay(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	e, box := newDeliveryEnv(t, func(c *account.Config) { c.Observer = rec })
+	for range 2 {
+		if r := e.do("POST", "/v1/account/sessions/magic-url", `{"userId":"unique()","email":"m@example.com"}`, nil); r.status != 201 {
+			t.Fatalf("magic url: %d %s", r.status, r.body)
+		}
+		if r := e.do("POST", "/v1/account/sessions/phone", `{"userId":"unique()","phone":"+15550001111"}`, nil); r.status != 201 {
+			t.Fatalf("phone: %d %s", r.status, r.body)
+		}
+	}
+	box.waitMail(t, 2)
+	var signUps []string
+	rec.mu.Lock()
+	for _, ev := range rec.events {
+		if ev.Kind == account.EventSignUp {
+			signUps = append(signUps, ev.Method+" "+ev.Email)
+		}
+	}
+	rec.mu.Unlock()
+	if strings.Join(signUps, ",") != "magic-url m@example.com,phone " {
+		t.Errorf("sign-ups %q, want one magic-url and one phone", signUps)
+	}
+
+	orec := &recorder{}
+	p := &fakeProvider{identities: map[string]oauth.Identity{
+		"new":     {ID: "gh-1", Email: "New@Example.com", EmailVerified: true},
+		"noemail": {ID: "gh-5"},
+	}}
+	o := newEnv(t, func(c *account.Config) { c.OAuth2, c.Observer = map[string]account.OAuthProvider{"github": p}, orec })
+	for _, code := range []string{"new", "new", "noemail"} {
+		f, _ := o.startOAuth(t, oauthQuery)
+		outcome(t, f.callback(code))
+	}
+	var got []string
+	orec.mu.Lock()
+	for _, ev := range orec.events {
+		if ev.Kind == account.EventSignUp || ev.Kind == account.EventSignIn {
+			got = append(got, strings.Join([]string{string(ev.Kind), ev.Result, ev.Method, ev.Provider, ev.Reason, ev.Email}, " "))
+		}
+	}
+	orec.mu.Unlock()
+	want := []string{
+		"sign_up success oauth2 github  new@example.com",
+		"sign_in success oauth2 github  ",
+		"sign_in success oauth2 github  ",
+		"sign_in failure oauth2 github user_oauth2_provider_error ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("oauth2 events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -38,7 +38,7 @@ var metrics = struct {
 	signIns: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metricsNS, Name: "sign_ins_total",
 		Help: "Sign-ins by method and result (success, failure)."}, []string{"project", "method", "result"}),
 	signUps: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metricsNS, Name: "sign_ups_total",
-		Help: "Accounts created, by method (email-password, anonymous)."}, []string{"project", "method"}),
+		Help: "Accounts created, by method (email-password, anonymous, magic-url, phone, oauth2)."}, []string{"project", "method"}),
 	securityEvents: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metricsNS, Name: "security_events_total",
 		Help: "Security events (one per security-log line), by event and result."}, []string{"project", "event", "result"}),
 	gateDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metricsNS, Name: "gate_decisions_total",
