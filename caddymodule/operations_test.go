@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -433,5 +434,37 @@ func TestOutboxDepthAcrossReload(t *testing.T) {
 	newApp.forgetOps()
 	if _, ok := f.scrape()["accountgate_outbox_depth{}"]; ok {
 		t.Fatal("the gauge outlived the config that set it")
+	}
+}
+
+// TestRedisCallsCountedOnceAcrossReloads: the pooled Redis client gets its
+// timing hook once, however many configs (reloads) acquire it.
+func TestRedisCallsCountedOnceAcrossReloads(t *testing.T) {
+	redisURL := os.Getenv("ACCOUNTGATE_TEST_REDIS")
+	if redisURL == "" {
+		t.Skip("set ACCOUNTGATE_TEST_REDIS to run this test")
+	}
+	f := newOpsFixture(t, false)
+	c := CacheConfig{Kind: "redis", URL: redisURL, KeyPrefix: f.project + ":"}
+	ctx := context.Background()
+	first, err := acquireCache(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := acquireCache(ctx, c) // a reload
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { caches.Delete(cacheKey(c)); caches.Delete(cacheKey(c)) })
+	if first != second {
+		t.Fatal("the reload opened another client")
+	}
+	const key = `accountgate_redis_call_duration_seconds_count{command="ping",result="ok"}`
+	before := f.scrape()[key]
+	if err := second.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.scrape()[key] - before; got != 1 {
+		t.Errorf("one ping counted %v times", got)
 	}
 }
