@@ -262,10 +262,11 @@ func requestOrigin(r *http.Request) (origin, host string) {
 // checkOrigin is the CSRF defence of part A item 32: a browser write from
 // a host that is not a platform is refused.
 func (s *Service) checkOrigin(r *http.Request) error {
-	switch r.Method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-	default:
+	if !unsafeMethod(r.Method) {
 		return nil
+	}
+	if err := s.checkCookieOrigin(r); err != nil {
+		return err
 	}
 	origin, host := requestOrigin(r)
 	if origin == "" || s.AllowedHost(host) {

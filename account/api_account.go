@@ -32,7 +32,7 @@ func readCreateAccount(p *params, now func() string) (f createAccountForm, err e
 	if err != nil {
 		return f, err
 	}
-	if ok && !validText(name, 128) {
+	if ok && !validName(name) {
 		return f, invalidParam("name", descText(128))
 	}
 	f.name = name

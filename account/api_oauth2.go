@@ -323,7 +323,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 				}
 				u.Email, u.EmailVerification = email, ident.EmailVerified
 				if u.Name == "" {
-					u.Name = truncate(ident.Name, 128)
+					u.Name = cleanName(ident.Name)
 				}
 				return nil
 			})
@@ -348,7 +348,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 		return nil, err
 	}
 	u := &User{ID: newID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
-		Email: email, EmailVerification: ident.EmailVerified, Name: truncate(ident.Name, 128)}
+		Email: email, EmailVerification: ident.EmailVerified, Name: cleanName(ident.Name)}
 	err = s.store.WithTx(ctx, func(tx Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, ErrConflict) {

@@ -94,7 +94,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if !validText(name, 128) {
+	if !validName(name) {
 		return invalidParam("name", descText(128))
 	}
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
@@ -118,8 +118,10 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if sent && len(oldPassword) < 8 {
-		return invalidParam("oldPassword", descPassword)
+	if sent {
+		if err := checkPasswordLength("oldPassword", descPassword, oldPassword); err != nil {
+			return err
+		}
 	}
 	return retryStale(func() error { return s.changePassword(w, r, password, oldPassword) })
 }

@@ -51,7 +51,8 @@ type verified struct {
 	principal Principal
 }
 
-// cacheKey is the SHA-256 of a session secret or of a JWT.
+// cacheKey is the SHA-256 of a session secret, or jwtCacheKey of a JWT:
+// the two kinds never share a key.
 type cacheKey = [32]byte
 
 // sessionCache is a bounded in-process cache of verified credentials, so

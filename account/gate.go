@@ -69,25 +69,48 @@ type Identity struct {
 	SessionProvider string
 }
 
-// Identity returns the principal's identity values.
+// Identity returns the principal's identity values, each safe as a header
+// value (see headerSafe).
 func (p *Principal) Identity() Identity {
 	id := Identity{
-		ID:            p.User.ID,
-		Email:         p.User.Email,
-		Name:          p.User.Name,
-		Phone:         p.User.Phone,
+		ID:            headerSafe(p.User.ID),
+		Email:         headerSafe(p.User.Email),
+		Name:          headerSafe(p.User.Name),
+		Phone:         headerSafe(p.User.Phone),
 		EmailVerified: strconv.FormatBool(p.User.EmailVerification),
 		PhoneVerified: strconv.FormatBool(p.User.PhoneVerification),
 	}
 	if p.Session != nil {
-		id.SessionID = p.Session.ID
-		id.SessionProvider = p.Session.Provider
+		id.SessionID = headerSafe(p.Session.ID)
+		id.SessionProvider = headerSafe(p.Session.Provider)
 		// OAuth2 sessions are named by their provider (DESIGN.md's table).
 		if _, isOAuth := oauth.Lookup(p.Session.Provider); isOAuth {
 			id.SessionProvider = "oauth2:" + p.Session.Provider
 		}
 	}
 	return id
+}
+
+// headerSafe returns s with every control byte (below 0x20, and DEL)
+// replaced by a space. Input validation keeps them out of names, but a
+// value stored some other way (an older version, an import, the store
+// edited by hand) must still not make the proxy refuse the header, which
+// would turn every request of that user into a 502. Replacing keeps the
+// value readable and its length; other bytes, UTF-8 included, are valid
+// in a header value and pass as they are. Clean values are returned
+// without copying.
+func headerSafe(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for j := i; j < len(b); j++ {
+		if b[j] < 0x20 || b[j] == 0x7f {
+			b[j] = ' '
+		}
+	}
+	return string(b)
 }
 
 // sameHeader reports whether two header names are the same once letter
@@ -197,9 +220,13 @@ func (s *Service) gateAuthenticate(r *http.Request) (*Principal, error) {
 // Authorization header that carried our JWT) so the upstream never sees
 // them. Other cookies and headers are kept as they are.
 func (s *Service) StripCredentials(hdr http.Header, p *Principal) {
+	// The Bearer JWT goes even when X-Appwrite-JWT was the one consumed:
+	// the upstream must not receive a credential of ours either way. (With
+	// a session, gateAuthenticate has already judged the Bearer token.)
+	bearer := p != nil && (p.BearerJWT || (p.ViaJWT && s.carriesOurBearer(hdr)))
 	for key := range hdr {
 		if sameHeader(key, "X-Fallback-Cookies") || sameHeader(key, "X-Appwrite-Session") || sameHeader(key, "X-Appwrite-JWT") ||
-			(p != nil && p.BearerJWT && sameHeader(key, "Authorization")) {
+			(bearer && sameHeader(key, "Authorization")) {
 			delete(hdr, key)
 		}
 	}
@@ -222,6 +249,25 @@ func (s *Service) StripCredentials(hdr http.Header, p *Principal) {
 		return
 	}
 	hdr["Cookie"] = []string{strings.Join(kept, "; ")}
+}
+
+// carriesOurBearer reports whether an Authorization header (in any
+// spelling) is a Bearer token signed by this project, valid or not.
+func (s *Service) carriesOurBearer(hdr http.Header) bool {
+	for key, values := range hdr {
+		if !sameHeader(key, "Authorization") {
+			continue
+		}
+		for _, auth := range values {
+			if len(auth) < 7 || !strings.EqualFold(auth[:7], "Bearer ") {
+				continue
+			}
+			if _, err := s.jwtKeys.verify(strings.TrimSpace(auth[7:]), s.now()); !errors.Is(err, errJWTNotOurs) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ReturnPath is the same-origin path of r to come back to after signing

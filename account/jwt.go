@@ -110,11 +110,27 @@ func jwtError(reason error) *Error {
 	return &Error{Type: ErrUserJWTInvalid, Message: "Failed to verify JWT. " + msg, Err: reason}
 }
 
+// jwtCacheKey is the cache key of a JWT: a hash of the token under a
+// prefix, so that JWTs and session secrets (keyed by their plain SHA-256)
+// live in separate key spaces and a cached credential of one kind is
+// never accepted as the other.
+func jwtCacheKey(token string) cacheKey {
+	const prefix = "accountgate jwt\x00"
+	// A stack copy spares the hot path an allocation, as in hashSecret.
+	var buf [1024]byte
+	if len(prefix)+len(token) <= len(buf) {
+		n := copy(buf[:], prefix)
+		n += copy(buf[n:], token)
+		return sha256.Sum256(buf[:n])
+	}
+	return sha256.Sum256([]byte(prefix + token))
+}
+
 // verifyJWT resolves a JWT to its session and user. A token that does not
 // verify is an error (user_jwt_invalid); a valid token whose session is
 // gone or expired is a guest (nil, nil), as Appwrite does.
 func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, error) {
-	key := sha256.Sum256([]byte(token))
+	key := jwtCacheKey(token)
 	now := s.now()
 	if p := s.lookupVerified(ctx, key, now, true); p != nil {
 		return p, nil

@@ -73,6 +73,7 @@ const (
 	ReasonBlocked         = "blocked"
 	ReasonUnverifiedEmail = "unverified_email"
 	ReasonUnverifiedPhone = "unverified_phone"
+	ReasonCSRF            = "csrf"
 	ReasonError           = "error"
 )
 

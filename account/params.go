@@ -117,15 +117,37 @@ func invalidParam(name, desc string) *Error {
 	return argumentError("Invalid %s: %s", name, desc)
 }
 
+// maxPasswordBytes bounds passwords. Appwrite 1.3 has no maximum, but
+// argon2 reads the whole password and a request holds it while it waits
+// for a hashing slot: 200 sign-ins with 1 MiB passwords would hold
+// hundreds of MiB. Later Appwrite versions refuse more than 256 too.
+const maxPasswordBytes = 256
+
+// descPasswordTooLong is the description later Appwrite versions give.
+const descPasswordTooLong = "Password must be between 8 and 256 characters long."
+
 // password reads a required password parameter: at least 8 bytes, as
-// Appwrite checks it, with the parameter's own validator description.
+// Appwrite checks it, with the parameter's own validator description, and
+// at most maxPasswordBytes, checked here so that a long one is refused
+// before any wait for a hashing slot.
 func (p *params) password(name, desc string) (string, error) {
 	v, err := p.required(name, desc)
 	if err != nil {
 		return "", err
 	}
-	if len(v) < 8 {
-		return "", invalidParam(name, desc)
+	if err := checkPasswordLength(name, desc, v); err != nil {
+		return "", err
 	}
 	return v, nil
+}
+
+// checkPasswordLength applies the password length rules to a value read.
+func checkPasswordLength(name, desc, v string) error {
+	if len(v) < 8 {
+		return invalidParam(name, desc)
+	}
+	if len(v) > maxPasswordBytes {
+		return invalidParam(name, descPasswordTooLong)
+	}
+	return nil
 }

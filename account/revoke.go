@@ -75,7 +75,9 @@ func (s *Service) resync() {
 func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Time, viaJWT bool) *Principal {
 	trusted := s.localCacheTrusted()
 	if trusted {
-		if v := s.cache.get(key, now); v != nil {
+		// Key spaces are apart already (jwtCacheKey); the kind is checked
+		// too, so that no entry ever serves the other kind.
+		if v := s.cache.get(key, now); v != nil && v.principal.ViaJWT == viaJWT {
 			s.observeCache(ctx, "local_hit")
 			return &v.principal
 		}

@@ -125,6 +125,8 @@ type Service struct {
 	log         *slog.Logger
 	now         func() time.Time
 	api         http.Handler
+	// identity lists the renamed identity headers of the gates.
+	identity identityRegistry
 }
 
 // New checks cfg, applies defaults and returns a ready service. It reads

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -46,6 +47,26 @@ func validKey(s string) bool {
 func validText(s string, max int) bool {
 	n := utf8.RuneCountInString(s)
 	return utf8.ValidString(s) && n >= 1 && n <= max
+}
+
+// validName is the rule for a user's name: Text(128), as Appwrite has it,
+// and no control characters (C0, DEL, C1). The name becomes the
+// X-Account-Name header, where a CR, LF or NUL is not a valid value.
+func validName(s string) bool {
+	return validText(s, 128) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// cleanName fits a display name from an OAuth2 provider to the name rule:
+// a sign-in is not refused for its provider's data, so control characters
+// become spaces and the result is trimmed and cut to 128 bytes.
+func cleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return truncate(strings.TrimSpace(s), 128)
 }
 
 // normalizeEmail trims and lowercases, as every route does (part A item 11).

@@ -35,6 +35,12 @@ type Gate struct {
 	// KeepCredentials passes the session cookies and headers to the
 	// upstream. Default false: the upstream never sees them.
 	KeepCredentials bool `json:"keep_credentials,omitempty"`
+	// CSRFOff switches off the gate's cross-site check. Default false: a
+	// POST, PUT, PATCH or DELETE authenticated by the session cookie must
+	// come from this site or a platform of the project (Origin, else
+	// Referer), or it is refused with 403. Only for apps that defend
+	// against CSRF themselves (tokens in every form).
+	CSRFOff bool `json:"csrf_off,omitempty"`
 
 	slot    *projectSlot
 	headers account.HeaderNames
@@ -55,6 +61,8 @@ func (g *Gate) Provision(ctx caddy.Context) error {
 		return err
 	}
 	g.headers = g.Headers.WithDefaults()
+	// account_api strips these names too, on the routes without a gate.
+	g.slot.registerHeaders(g.headers)
 	if g.OnFailRedirect != "" {
 		p := app.Projects[g.Project]
 		publicHost := ""
@@ -97,17 +105,21 @@ func (g *Gate) Validate() error {
 // verifies the session, then sets the verified identity and calls next.
 func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	// First, always: a client must never reach the upstream with its own
-	// X-Account-* headers, whether the request is allowed or not.
-	g.headers.Strip(r.Header)
-
+	// X-Account-* headers (or trailers), whether the request is allowed
+	// or not.
 	svc, e := g.slot.service(r)
 	if e != nil {
 		account.WriteError(w, e)
 		return nil
 	}
+	svc.StripIdentity(r, g.headers)
+
 	p, e := svc.GateCheck(r)
 	if e == nil {
 		e = g.requirements(p)
+	}
+	if e == nil && !g.CSRFOff {
+		e = svc.CheckGateOrigin(r, p)
 	}
 	g.observe(svc, r, p, e)
 	if e != nil {
@@ -180,6 +192,12 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 		http.Redirect(w, r, target.String(), http.StatusFound)
 		return
 	}
+	// A refused cross-site form post lands in the browser: a page reads
+	// better there than JSON.
+	if e.Type == account.ErrGeneralUnknownOrigin && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		account.WriteErrorPage(w, e)
+		return
+	}
 	account.WriteError(w, e)
 }
 
@@ -193,6 +211,7 @@ func wantsHTML(r *http.Request) bool {
 //		require verified_email|verified_phone ...
 //		on_fail redirect <path-or-url>
 //		keep_credentials
+//		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
 //	}
 func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -228,6 +247,12 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.KeepCredentials = true
+		case "csrf":
+			args := d.RemainingArgs()
+			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {
+				return d.Err("usage: csrf off|on")
+			}
+			g.CSRFOff = args[0] == "off"
 		case "header":
 			args := d.RemainingArgs()
 			if len(args) != 2 {

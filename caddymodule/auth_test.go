@@ -23,6 +23,7 @@ type gateFixture struct {
 	cookie   string
 	userID   string
 	upstream *http.Request
+	store    *sqlite.Store
 }
 
 func newGateFixture(t *testing.T, g Gate) *gateFixture {
@@ -39,7 +40,7 @@ func newGateFixture(t *testing.T, g Gate) *gateFixture {
 	}
 	g.Project, g.slot, g.headers = "p", newProjectSlot("p"), g.Headers.WithDefaults()
 	g.slot.set(svc)
-	f := &gateFixture{gate: &g, api: svc.APIHandler()}
+	f := &gateFixture{gate: &g, api: svc.APIHandler(), store: st}
 	call := func(method, path, body string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest(method, "http://localhost"+path, strings.NewReader(body))

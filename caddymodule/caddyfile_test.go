@@ -67,6 +67,8 @@ func TestGateUnmarshalErrors(t *testing.T) {
 		{"account_gate a {\n require admin\n}", `unknown requirement "admin"`},
 		{"account_gate a {\n on_fail login\n}", "usage: on_fail redirect"},
 		{"account_gate a {\n header shoe X-Shoe\n}", `unknown identity header "shoe"`},
+		{"account_gate a {\n csrf\n}", "usage: csrf off|on"},
+		{"account_gate a {\n csrf maybe\n}", "usage: csrf off|on"},
 	}
 	for _, tc := range tests {
 		g := new(Gate)

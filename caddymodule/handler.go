@@ -47,16 +47,20 @@ func (h *APIHandler) Validate() error {
 	return nil
 }
 
-// ServeHTTP answers API paths itself (always with Appwrite JSON, never a
-// Caddy error) and hands the rest on.
+// ServeHTTP removes client copies of the identity headers (and such
+// trailers) from every request, answers API paths itself (always with
+// Appwrite JSON, never a Caddy error) and hands the rest on. Stripping
+// here, not only in the gate, keeps a public route beside a gated one
+// from being fed forged identities.
 func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if !account.Owns(r.URL.Path) {
-		return next.ServeHTTP(w, r)
-	}
 	svc, e := h.slot.service(r)
 	if e != nil {
 		account.WriteError(w, e)
 		return nil
+	}
+	svc.StripIdentity(r, account.HeaderNames{})
+	if !account.Owns(r.URL.Path) {
+		return next.ServeHTTP(w, r)
 	}
 	svc.APIHandler().ServeHTTP(w, r)
 	return nil

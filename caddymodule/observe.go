@@ -223,11 +223,14 @@ func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Princip
 }
 
 // refusalReason names why the gate refused: p is nil when GateCheck
-// refused, and set when a requirement was not met.
+// refused, and set when a requirement was not met or a cross-site write
+// came with the session cookie.
 func (g *Gate) refusalReason(p *account.Principal, e *account.Error) string {
 	switch {
 	case p == nil && e.Status() >= 500:
 		return account.ReasonError
+	case e.Type == account.ErrGeneralUnknownOrigin:
+		return account.ReasonCSRF
 	case p == nil && e.Type == account.ErrUserBlocked:
 		return account.ReasonBlocked
 	case p == nil:

@@ -151,14 +151,23 @@ func (f *opsFixture) signIn(email, password string) string {
 	return ""
 }
 
-// gate sends a request with cookie through a gate requiring require.
+// gate sends a GET with cookie through a gate requiring require.
 func (f *opsFixture) gate(cookie string, require ...string) int {
+	return f.gateRequest("GET", "", cookie, require...)
+}
+
+// gateRequest sends a request with cookie (and Origin, if set) through a
+// gate requiring require.
+func (f *opsFixture) gateRequest(method, origin, cookie string, require ...string) int {
 	slot := newProjectSlot(f.project)
 	slot.set(f.svc)
 	g := &Gate{Project: f.project, Require: require, slot: slot, headers: account.DefaultHeaderNames()}
-	req := httptest.NewRequest("GET", "http://localhost/app", nil)
+	req := httptest.NewRequest(method, "http://localhost/app", nil)
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
 	}
 	rec := httptest.NewRecorder()
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(200); return nil })
@@ -231,8 +240,11 @@ func (f *opsFixture) scenario() (secrets []string) {
 			t.Fatal("the gate refused a signed-in user")
 		}
 	}
-	if f.gate("") != 401 || f.gate(alice, "verified_email") != 401 {
+	if f.gate("") != 401 || f.gate(alice, "verified_email") == 200 {
 		t.Fatal("the gate let a guest or an unverified user through")
+	}
+	if f.gateRequest("POST", "http://evil.test", alice) != 403 {
+		t.Fatal("the gate let a cross-site write with the session cookie through")
 	}
 	var jwt struct{ JWT string }
 	json.Unmarshal(f.mustCall(201, "POST", "/v1/account/jwt", "", "Cookie", alice).Body.Bytes(), &jwt)
@@ -288,18 +300,20 @@ func TestMetricsAfterScenario(t *testing.T) {
 		`accountgate_gate_decisions_total{decision="refused",reason="unauthenticated"}`:  1,
 		`accountgate_gate_decisions_total{decision="refused",reason="unverified_email"}`: 1,
 		`accountgate_gate_decisions_total{decision="refused",reason="blocked"}`:          1,
+		`accountgate_gate_decisions_total{decision="refused",reason="csrf"}`:             1,
 		// Misses: alice's first gate request, carol's block, carol at the
 		// gate after the block dropped her from the cache. Hits: alice's
-		// second and third gate requests, her JWT, her refused PATCH.
+		// second, third and fourth gate requests, her JWT, her refused
+		// PATCH.
 		`accountgate_session_cache_lookups_total{result="miss"}`:                         3,
-		`accountgate_session_cache_lookups_total{result="local_hit"}`:                    4,
+		`accountgate_session_cache_lookups_total{result="local_hit"}`:                    5,
 		`accountgate_deliveries_total{channel="email",result="sent"}`:                    1,
 		`accountgate_outbox_depth{}`:                                                     0,
 		`accountgate_security_events_total{event="jwt_created",result="success"}`:        1,
 		`accountgate_security_events_total{event="origin_refused",result="refused"}`:     1,
 		`accountgate_security_events_total{event="block",result="success"}`:              1,
 		`accountgate_security_events_total{event="recovery",result="success"}`:           2,
-		`accountgate_security_events_total{event="gate",result="refused"}`:               2,
+		`accountgate_security_events_total{event="gate",result="refused"}`:               3,
 		`accountgate_store_call_duration_seconds_count{operation="CreateUser"}`:          2,
 		`accountgate_store_call_duration_seconds_count{operation="SessionBySecretHash"}`: 3,
 		// Two sign-ups, five sign-ins, one new password.
@@ -378,6 +392,7 @@ func TestSecurityLogAfterScenario(t *testing.T) {
 		"warn sign_in result=failure method=email-password reason=user_invalid_credentials email_masked=a***@example.com",
 		"info sign_in result=success method=email-password email_masked=a***@example.com",
 		"warn gate result=refused reason=unverified_email email_masked=a***@example.com",
+		"warn gate result=refused reason=csrf email_masked=a***@example.com",
 		"info jwt_created result=success method=jwt",
 		"warn origin_refused result=refused reason=general_unknown_origin",
 		"info recovery result=success stage=requested email_masked=a***@example.com",

@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"context"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,14 +22,31 @@ type projectSlot struct {
 	id    string
 	svc   atomic.Pointer[account.Service]
 	ready chan struct{}
+
+	mu      sync.Mutex
+	headers []account.HeaderNames // the gates' header names, for the service
 }
 
 func newProjectSlot(id string) *projectSlot {
 	return &projectSlot{id: id, ready: make(chan struct{})}
 }
 
-// set publishes the started service to the handlers.
+// registerHeaders records the identity header names of a gate, so that
+// the service strips them on every route (account_api included).
+func (s *projectSlot) registerHeaders(h account.HeaderNames) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.headers = append(s.headers, h)
+}
+
+// set hands the gates' header names to the started service and publishes
+// it to the handlers.
 func (s *projectSlot) set(svc *account.Service) {
+	s.mu.Lock()
+	for _, h := range s.headers {
+		svc.RegisterIdentityHeaders(h)
+	}
+	s.mu.Unlock()
 	s.svc.Store(svc)
 	close(s.ready)
 }

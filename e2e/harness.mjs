@@ -39,9 +39,10 @@ export function freePort() {
 
 /**
  * Starts the demo upstream: answers every request with 200 and JSON
- * {method, url, headers}, where headers is req.rawHeaders as [name, value]
- * pairs (spelling, order and duplicates preserved). Every request is also
- * recorded in `requests`.
+ * {method, url, headers, trailers}, where headers is req.rawHeaders as
+ * [name, value] pairs (spelling, order and duplicates preserved) and
+ * trailers req.rawTrailers likewise (known once the body has ended). Every
+ * request is also recorded in `requests`.
  */
 export async function startUpstream() {
 	const requests = [];
@@ -54,6 +55,10 @@ export async function startUpstream() {
 		requests.push(seen);
 		req.resume();
 		req.on('end', () => {
+			seen.trailers = [];
+			for (let i = 0; i < req.rawTrailers.length; i += 2) {
+				seen.trailers.push([req.rawTrailers[i], req.rawTrailers[i + 1]]);
+			}
 			const body = JSON.stringify(seen);
 			res.writeHead(200, {
 				'Content-Type': 'application/json',
