@@ -1,7 +1,6 @@
 package account
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,6 +41,8 @@ type request struct {
 	params    *params
 	pathVars  map[string]string
 	ip        string
+	// format is the request's X-Appwrite-Response-Format.
+	format responseFormat
 }
 
 // apiPrefix is where the Account API lives.
@@ -81,7 +82,7 @@ func (s *Service) routes() http.Handler {
 		rt.browser, rt.anyOrigin = true, anyOrigin
 		return rt
 	}
-	return &apiHandler{s: s, routes: []route{
+	routes := []route{
 		method(limited(r("POST", "", scopePublic, s.createAccount), "account.create", byIP), MethodEmailPassword),
 		r("GET", "", scopeAccount, s.getAccount),
 		r("GET", "prefs", scopeAccount, s.getPrefs),
@@ -93,8 +94,8 @@ func (s *Service) routes() http.Handler {
 		r("PATCH", "status", scopeAccount, s.updateStatus),
 		r("GET", "logs", scopeAccount, s.listLogs),
 		method(limited(r("POST", "jwt", scopeAccount, s.createJWT), "jwt.create", byUser), MethodJWT),
-		method(limited(r("POST", "sessions/email", scopePublic, s.createEmailSession), "sessions.email", byParam("email")), MethodEmailPassword),
-		method(limited(r("POST", "sessions", scopePublic, s.createEmailSession), "sessions.email", byParam("email")), MethodEmailPassword),
+		method(limited(r("POST", "sessions/email", scopePublic, s.createEmailSession), "sessions.email", byEmail), MethodEmailPassword),
+		method(limited(r("POST", "sessions", scopePublic, s.createEmailSession), "sessions.email", byEmail), MethodEmailPassword),
 		method(limited(r("POST", "sessions/anonymous", scopePublic, s.createAnonymousSession), "sessions.anonymous", byIP), MethodAnonymous),
 		r("GET", "sessions", scopeAccount, s.listSessions),
 		limited(r("DELETE", "sessions", scopeAccount, s.deleteAllSessions), "sessions.delete_all", byIP),
@@ -102,11 +103,11 @@ func (s *Service) routes() http.Handler {
 		limited(r("PATCH", "sessions/{sessionId}", scopeAccount, s.updateSession), "sessions.update", byIP),
 		limited(r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession), "sessions.delete", byIP),
 
-		method(limited(r("POST", "sessions/magic-url", scopePublic, s.createMagicURLSession), "magic_url.create", byParam("email")), MethodMagicURL),
+		method(limited(limited(r("POST", "sessions/magic-url", scopePublic, s.createMagicURLSession), "magic_url.create", byEmail), "magic_url.create_ip", byIP), MethodMagicURL),
 		method(limited(r("PUT", "sessions/magic-url", scopePublic, s.updateMagicURLSession), "magic_url.update", byParam("userId")), MethodMagicURL),
 		method(limited(limited(r("POST", "sessions/phone", scopePublic, s.createPhoneSession), "phone.create", byParam("phone")), "phone.create_ip", byIP), MethodPhone),
 		method(limited(r("PUT", "sessions/phone", scopePublic, s.updatePhoneSession), "phone.update", byParam("userId")), MethodPhone),
-		limited(limited(r("POST", "recovery", scopePublic, s.createRecovery), "recovery.create", byParam("email")), "recovery.create_ip", byIP),
+		limited(limited(r("POST", "recovery", scopePublic, s.createRecovery), "recovery.create", byEmail), "recovery.create_ip", byIP),
 		limited(r("PUT", "recovery", scopePublic, s.updateRecovery), "recovery.update", byParam("userId")),
 		limited(r("POST", "verification", scopeAccount, s.createVerification), "verification.create", byUser),
 		limited(r("PUT", "verification", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
@@ -116,7 +117,18 @@ func (s *Service) routes() http.Handler {
 		browser(method(limited(r("GET", "sessions/oauth2/{provider}", scopePublic, s.createOAuth2Session), "oauth2.create", byIP), MethodOAuth2), false),
 		browser(method(limited(r("GET", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), MethodOAuth2), false),
 		browser(method(limited(r("POST", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), MethodOAuth2), true),
-	}}
+
+		// Today's names (format 1.5 on) of the routes above, with the
+		// same rules and the same rate-limit counters.
+		method(limited(r("POST", "jwts", scopeAccount, s.createJWTs), "jwt.create", byUser), MethodJWT),
+		limited(r("POST", "verifications/email", scopeAccount, s.createVerification), "verification.create", byUser),
+		limited(r("PUT", "verifications/email", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
+		limited(r("POST", "verifications/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
+		limited(r("PUT", "verifications/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
+		r("GET", "identities", scopeAccount, s.listIdentities),
+		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
+	}
+	return &apiHandler{s: s, routes: append(routes, notImplementedRoutes()...)}
 }
 
 // match finds the route for method and path and its path parameters;
@@ -206,13 +218,18 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 	if principal != nil && !principal.User.Status {
 		return NewError(ErrUserBlocked)
 	}
+	if principal != nil {
+		principal = s.noteAccess(r.Context(), principal)
+	}
 	// Parameters are read before the rate limit (keys may name one), but
 	// a malformed body is reported after it: bad requests count too.
 	p, paramErr := readParams(r)
 	if paramErr != nil {
 		p = &params{form: url.Values{}}
 	}
-	req := &request{Request: r, principal: principal, params: p, pathVars: vars, ip: s.cfg.ClientIP(r)}
+	format := parseFormat(r.Header.Get(formatHeader))
+	w = &formatWriter{ResponseWriter: w, format: format}
+	req := &request{Request: r, principal: principal, params: p, pathVars: vars, ip: s.cfg.ClientIP(r), format: format}
 	if len(rt.limits) > 0 {
 		if err := s.limitRate(w, req, rt.limits); err != nil {
 			return err
@@ -338,8 +355,9 @@ func (s *Service) sendFallback(r *http.Request) bool {
 	return err1 != nil || err2 != nil || ours != theirs
 }
 
+// writeJSON sends v in the response format of the request (formatOf).
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	body, err := json.Marshal(v)
+	body, err := marshalFor(v, formatOf(w))
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 		Email:        f.email,
 		Registration: now,
 		Status:       true,
+		AccessedAt:   now,
 	}
 	if err := s.setPassword(r.Context(), u, f.password); err != nil {
 		return err

@@ -1,6 +1,14 @@
 package account
 
-import "net/http"
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// maxJWTDuration bounds the duration parameter of POST /jwts (seconds).
+const maxJWTDuration = 3600
 
 // jwtModel is the Appwrite `jwt` model.
 type jwtModel struct {
@@ -20,4 +28,58 @@ func (s *Service) createJWT(w http.ResponseWriter, r *request) error {
 	}
 	s.observeJWT(r)
 	return writeJSON(w, http.StatusCreated, jwtModel{JWT: token})
+}
+
+// createJWTs is POST /v1/account/jwts, today's name of /jwt: the token
+// lives `duration` seconds (0 to 3600, default 900).
+func (s *Service) createJWTs(w http.ResponseWriter, r *request) error {
+	seconds, err := r.params.intParam("duration", int(jwtLifetime/time.Second), 0, maxJWTDuration)
+	if err != nil {
+		return err
+	}
+	if r.principal.ViaJWT {
+		return NewError(ErrUserSessionNotFound)
+	}
+	token, err := s.jwtKeys.signFor(r.principal.User.ID, r.principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, jwtModel{JWT: token})
+}
+
+// intParam reads an optional integer parameter in [lo, hi]: a JSON number
+// (or a numeric string, as forms send) or def when absent. Out of range
+// or not an integer is Appwrite's Range validator error.
+func (p *params) intParam(name string, def, lo, hi int) (int, error) {
+	bad := invalidParam(name, "Value must be a valid range between "+groupThousands(lo)+" and "+groupThousands(hi))
+	if !p.has(name) {
+		return def, nil
+	}
+	var raw string
+	if p.json != nil {
+		var n json.Number
+		if err := json.Unmarshal(p.json[name], &n); err != nil {
+			if err := json.Unmarshal(p.json[name], &raw); err != nil {
+				return 0, bad
+			}
+		} else {
+			raw = n.String()
+		}
+	} else {
+		raw = p.form.Get(name)
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, bad
+	}
+	return n, nil
+}
+
+// groupThousands writes n with commas, as PHP's number_format does.
+func groupThousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -89,10 +90,16 @@ func queryValues(q url.Values) []string {
 	return out
 }
 
-// parseLogQueries reads limit(n) and offset(n) in the Appwrite 1.3 query
-// syntax; the first of each wins.
+// parseLogQueries reads the logs' limit and offset queries.
 func parseLogQueries(q url.Values) (limit, offset int, err error) {
-	limit, offset = defaultLogLimit, 0
+	return parsePaging(q, defaultLogLimit, maxLogLimit)
+}
+
+// parsePaging reads limit(n) and offset(n) queries, in the Appwrite 1.3
+// syntax or today's JSON one ({"method":"limit","values":[n]}); the first
+// of each wins. Any other query method is refused.
+func parsePaging(q url.Values, defaultLimit, maxLimit int) (limit, offset int, err error) {
+	limit, offset = defaultLimit, 0
 	var seenLimit, seenOffset bool
 	for _, raw := range queryValues(q) {
 		method, arg, err := parseQuery(raw)
@@ -105,10 +112,10 @@ func parseLogQueries(q url.Values) (limit, offset int, err error) {
 			return 0, 0, argumentError("Invalid queries: Query method not valid: %s", method)
 		}
 		n, ok := queryInt(arg)
-		if !ok || n < 0 || (method == "limit" && n > maxLogLimit) {
+		if !ok || n < 0 || (method == "limit" && n > maxLimit) {
 			upper := "9,223,372,036,854,775,807"
 			if method == "limit" {
-				upper = strconv.Itoa(maxLogLimit)
+				upper = strconv.Itoa(maxLimit)
 			}
 			return 0, 0, argumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
 		}
@@ -122,19 +129,25 @@ func parseLogQueries(q url.Values) (limit, offset int, err error) {
 	return limit, offset, nil
 }
 
-// parseQuery splits `method(arg)`. Spaces outside quotes are ignored.
+// maxQueryLength bounds one query in either syntax.
+const maxQueryLength = 4096
+
+// parseQuery splits one query into its method and, for limit and offset,
+// its single argument: `method(arg)` (1.3; spaces outside quotes are
+// ignored) or a JSON object {"method":…,"attribute":…,"values":[…]}.
 func parseQuery(raw string) (method, arg string, err error) {
 	bad := argumentError("Invalid queries: Invalid query: %s", raw)
 	s := strings.TrimSpace(raw)
+	if strings.HasPrefix(s, "{") {
+		return parseJSONQuery(s, bad)
+	}
 	open := strings.IndexByte(s, '(')
 	if open <= 0 || !strings.HasSuffix(s, ")") || len(s) > 256 {
 		return "", "", bad
 	}
 	method = strings.TrimSpace(s[:open])
-	for _, c := range method {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return "", "", bad
-		}
+	if !validQueryMethod(method) {
+		return "", "", bad
 	}
 	arg = strings.TrimSpace(s[open+1 : len(s)-1])
 	if method != "limit" && method != "offset" {
@@ -145,6 +158,45 @@ func parseQuery(raw string) (method, arg string, err error) {
 		return "", "", bad
 	}
 	return method, arg, nil
+}
+
+// jsonQuery is today's query syntax.
+type jsonQuery struct {
+	Method    string            `json:"method"`
+	Attribute json.RawMessage   `json:"attribute"`
+	Values    []json.RawMessage `json:"values"`
+}
+
+// parseJSONQuery reads a query in today's syntax. limit and offset take
+// exactly one value, a number (or a numeric string).
+func parseJSONQuery(s string, bad *Error) (method, arg string, err error) {
+	if len(s) > maxQueryLength {
+		return "", "", bad
+	}
+	var q jsonQuery
+	if err := json.Unmarshal([]byte(s), &q); err != nil || !validQueryMethod(q.Method) {
+		return "", "", bad
+	}
+	if q.Method != "limit" && q.Method != "offset" {
+		return q.Method, "", nil
+	}
+	if len(q.Values) != 1 {
+		return "", "", bad
+	}
+	return q.Method, string(q.Values[0]), nil
+}
+
+// validQueryMethod: a method name is letters only.
+func validQueryMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for _, c := range m {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // queryInt reads an integer argument, bare or as a quoted numeric string.

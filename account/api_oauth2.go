@@ -22,7 +22,7 @@ import (
 // OAuthProvider is a provider configured for the project (account/oauth
 // implements it).
 type OAuthProvider interface {
-	AuthCodeURL(state, nonce, pkceVerifier string, scopes []string) (string, error)
+	AuthCodeURL(ctx context.Context, state, nonce, pkceVerifier string, scopes []string) (string, error)
 	Exchange(ctx context.Context, code, pkceVerifier, nonce string, opts ...oauth.ExchangeOption) (*oauth2.Token, oauth.Identity, error)
 	Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error)
 }
@@ -92,7 +92,7 @@ func (s *Service) createOAuth2Session(w http.ResponseWriter, r *request) error {
 	nonce := hex.EncodeToString(raw[:])
 	state := s.signState(oauthState{Provider: name, Success: success, Failure: failure,
 		Binding: nonceBinding(nonce), Expires: s.now().Add(oauthStateLifetime).Unix()})
-	target, err := p.AuthCodeURL(state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
+	target, err := p.AuthCodeURL(r.Context(), state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
 	if err != nil {
 		return err
 	}
@@ -405,18 +405,29 @@ func (s *Service) openString(v string) string {
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
 func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *request, sess *Session) error {
+	updated, err := s.refreshProviderTokens(r, sess)
+	if err != nil {
+		return err
+	}
+	s.audit(r, r.principal.User, "session.update")
+	return writeJSON(w, http.StatusOK, s.renderSession(updated, r.isCurrent(sess)))
+}
+
+// refreshProviderTokens stores new provider tokens for an OAuth2 session
+// and returns the session as it now is.
+func (s *Service) refreshProviderTokens(r *request, sess *Session) (*Session, error) {
 	p, ok := s.cfg.OAuth2[sess.Provider]
 	if !ok {
-		return Errorf(ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
+		return nil, Errorf(ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
 	}
 	refresh := s.openString(sess.ProviderRefreshToken)
 	if refresh == "" {
-		return argumentError("The provider gave this session no refresh token.")
+		return nil, argumentError("The provider gave this session no refresh token.")
 	}
 	tok, err := p.Refresh(r.Context(), refresh)
 	if err != nil {
 		s.log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
-		return Errorf(ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
+		return nil, Errorf(ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
 	}
 	if tok.RefreshToken == "" {
 		tok.RefreshToken = refresh
@@ -425,11 +436,10 @@ func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *request, sess *S
 	updated := *sess
 	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.access, sealed.refresh, sealed.expiry
 	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.access, sealed.refresh, sealed.expiry); err != nil {
-		return err
+		return nil, err
 	}
 	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
-	s.audit(r, r.principal.User, "session.update")
-	return writeJSON(w, http.StatusOK, s.renderSession(&updated, r.isCurrent(sess)))
+	return &updated, nil
 }
 
 // writeHTMLError renders an error as a page, for the routes a browser

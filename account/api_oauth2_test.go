@@ -26,7 +26,7 @@ type fakeProvider struct {
 	lastAuth   url.Values
 }
 
-func (f *fakeProvider) AuthCodeURL(state, nonce, verifier string, scopes []string) (string, error) {
+func (f *fakeProvider) AuthCodeURL(_ context.Context, state, nonce, verifier string, scopes []string) (string, error) {
 	q := url.Values{"state": {state}, "nonce": {nonce}, "verifier": {verifier}, "scope": {strings.Join(scopes, " ")}}
 	f.mu.Lock()
 	f.lastAuth = q

@@ -61,12 +61,15 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	again, err := r.params.password("passwordAgain", descPassword)
-	if err != nil {
-		return err
-	}
-	if password != again {
-		return NewError(ErrUserPasswordMismatch)
+	// Format 1.5 dropped passwordAgain; when sent, it must still match.
+	if r.format < format15 || r.params.has("passwordAgain") {
+		again, err := r.params.password("passwordAgain", descPassword)
+		if err != nil {
+			return err
+		}
+		if password != again {
+			return NewError(ErrUserPasswordMismatch)
+		}
 	}
 	ctx := r.Context()
 	user, err := s.userForToken(ctx, userID)

@@ -219,15 +219,50 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) erro
 	return writeJSON(w, http.StatusCreated, s.renderSession(sess, true))
 }
 
-// updateSession is PATCH /v1/account/sessions/{sessionId}: it refreshes an
-// OAuth2 session's provider tokens. Other sessions have nothing to refresh.
+// updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3
+// and 1.4 formats it only refreshes an OAuth2 session's provider tokens;
+// from 1.5 on it extends any session (extendSession).
 func (s *Service) updateSession(w http.ResponseWriter, r *request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
 	}
-	if _, isOAuth := oauth.Lookup(sess.Provider); isOAuth {
+	_, isOAuth := oauth.Lookup(sess.Provider)
+	if r.format >= format15 {
+		return s.extendSession(w, r, sess, isOAuth)
+	}
+	if isOAuth {
 		return s.refreshOAuthSession(w, r, sess)
 	}
 	return argumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
+}
+
+// extendSession gives a session a full lifetime again from now, after
+// refreshing an OAuth2 session's provider tokens. The caller's own
+// cookies follow the new expiry.
+func (s *Service) extendSession(w http.ResponseWriter, r *request, sess *Session, isOAuth bool) error {
+	if isOAuth {
+		refreshed, err := s.refreshProviderTokens(r, sess)
+		if err != nil {
+			return err
+		}
+		sess = refreshed
+	}
+	now := s.clock()
+	updated := *sess
+	updated.Expire, updated.UpdatedAt = now.Add(s.cfg.SessionDuration), now
+	if err := s.store.ExtendSession(r.Context(), sess.ID, updated.Expire, now); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return NewError(ErrUserSessionNotFound)
+		}
+		return err
+	}
+	// Cached copies carry the old expiry.
+	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	s.audit(r, r.principal.User, "session.update")
+	current := r.isCurrent(sess)
+	if tok, ok := s.credential(r.Request); ok && current {
+		s.setSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
+	}
+	return writeJSON(w, http.StatusOK, s.renderSession(&updated, current))
 }

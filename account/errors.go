@@ -44,6 +44,8 @@ const (
 	ErrProjectProviderDisabled    ErrorType = "project_provider_disabled"
 	ErrUserMissingID              ErrorType = "user_missing_id"
 	ErrUserOAuthFailed            ErrorType = "user_oauth2_provider_error"
+	ErrUserIdentityNotFound       ErrorType = "user_identity_not_found"
+	ErrGeneralNotImplemented      ErrorType = "general_not_implemented"
 )
 
 type errorInfo struct {
@@ -86,6 +88,9 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrProjectProviderDisabled:    {412, "The chosen OAuth provider is disabled. You can enable the OAuth provider using the Appwrite console."},
 	ErrUserMissingID:              {400, "Missing ID from OAuth2 provider."},
 	ErrUserOAuthFailed:            {400, "Failed to connect to the OAuth2 provider."},
+	ErrUserIdentityNotFound:       {404, "The identity could not be found. Please sign in with OAuth provider to create identity first."},
+	// Appwrite answers 405 for this type, not 501.
+	ErrGeneralNotImplemented: {405, "This method was not fully implemented yet. If you believe this is a mistake, please upgrade your Appwrite server version."},
 }
 
 // Error is an API error: an Appwrite type, the message sent to the client

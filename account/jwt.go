@@ -56,12 +56,23 @@ type jwtClaims struct {
 }
 
 func (k keyring) sign(userID, sessionID string, now time.Time) (string, error) {
+	return k.signFor(userID, sessionID, now, jwtLifetime)
+}
+
+// signFor signs a token that expires lifetime after now.
+func (k keyring) signFor(userID, sessionID string, now time.Time, lifetime time.Duration) (string, error) {
 	claims := jwtClaims{UserID: userID, SessionID: sessionID,
-		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(now.Add(jwtLifetime))}}
+		RegisteredClaims: jwt.RegisteredClaims{ExpiresAt: jwt.NewNumericDate(now.Add(lifetime))}}
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
 	tok.Header["kid"] = k[0].id
 	return tok.SignedString(k[0].secret)
 }
+
+// jwtReason is why a token of ours was refused, worded for the client
+// (it follows "Failed to verify JWT. ").
+type jwtReason string
+
+func (r jwtReason) Error() string { return string(r) }
 
 // errJWTNotOurs marks a token that no key of ours signed (or that is no
 // JWT at all), so the gate can leave a foreign Bearer token alone.
@@ -92,13 +103,13 @@ func (k keyring) verify(token string, now time.Time) (*jwtClaims, error) {
 	case err == nil && parsed.Valid && claims.UserID != "" && claims.SessionID != "":
 		return &claims, nil
 	case err == nil:
-		return nil, errors.New("Invalid token: Missing claims")
+		return nil, jwtReason("Invalid token: Missing claims")
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return nil, errors.New("Invalid token: Expired")
+		return nil, jwtReason("Invalid token: Expired")
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return nil, notOurs("Invalid token: Incomplete segments")
 	case errors.Is(err, jwt.ErrTokenInvalidClaims):
-		return nil, errors.New("Invalid token: Invalid claims")
+		return nil, jwtReason("Invalid token: Invalid claims")
 	}
 	return nil, notOurs("Invalid token: Signature failed")
 }

@@ -28,14 +28,20 @@ type User struct {
 	// PasswordHistory holds the latest password hashes, newest last, when
 	// the project keeps a password history; nil otherwise.
 	PasswordHistory []string
+	// AccessedAt is when the user last used the API, kept to the hour
+	// (accessedThrottle); zero means never recorded.
+	AccessedAt time.Time
 }
 
 // Session is a signed-in device. The secret itself is never stored: only its
 // SHA-256 in SecretHash.
 type Session struct {
-	ID                        string
-	UserID                    string
-	CreatedAt                 time.Time
+	ID        string
+	UserID    string
+	CreatedAt time.Time
+	// UpdatedAt is when the session last changed (extended); the
+	// creation time until then.
+	UpdatedAt                 time.Time
 	Expire                    time.Time
 	Provider                  string
 	ProviderUID               string

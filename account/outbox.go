@@ -18,14 +18,19 @@ const (
 )
 
 // Delivery tuning: how often the worker looks for due messages when
-// nothing wakes it, how long a claim lasts, and the retry backoff.
+// nothing wakes it, how many it claims at once, how long one send may
+// take, how long a claim lasts, and the retry backoff.
 const (
 	deliveryPoll    = 2 * time.Second
-	deliveryLease   = 2 * time.Minute
 	deliveryBatch   = 10
 	deliveryTimeout = 30 * time.Second
-	retryBase       = 5 * time.Second
-	retryMax        = 30 * time.Minute
+	// deliveryLease outlasts the slowest batch (every send taking its
+	// whole timeout) with a minute to spare for the store: while a claim
+	// holds, no other instance sends the message, so a slow SMTP server
+	// never causes a second delivery.
+	deliveryLease = deliveryBatch*deliveryTimeout + time.Minute
+	retryBase     = 5 * time.Second
+	retryMax      = 30 * time.Minute
 )
 
 // outboxPayload is a message as sealed into the outbox.
@@ -82,14 +87,27 @@ func (s *Service) deliverLoop(ctx context.Context) {
 
 func (s *Service) deliverDue(ctx context.Context) {
 	for ctx.Err() == nil {
-		msgs, err := s.store.ClaimMessages(ctx, s.clock(), deliveryLease, deliveryBatch)
+		claimed := s.clock()
+		msgs, err := s.store.ClaimMessages(ctx, claimed, deliveryLease, deliveryBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("outbox: claiming messages", "error", err)
 			}
 			return
 		}
-		for _, m := range msgs {
+		// A send starts only while the claim outlasts it: should the
+		// sends before it have taken longer than their timeouts allow,
+		// the rest is left for the next claim rather than risk another
+		// instance sending it too.
+		last := claimed.Add(deliveryLease - deliveryTimeout)
+		for i, m := range msgs {
+			if s.clock().After(last) {
+				return // the claims lapse soon; another worker may take them
+			}
+			if ctx.Err() != nil {
+				s.release(ctx, msgs[i:]) // still ours: the claims hold
+				return
+			}
 			s.deliverOne(ctx, m)
 		}
 		if len(msgs) < deliveryBatch {
@@ -98,10 +116,32 @@ func (s *Service) deliverDue(ctx context.Context) {
 	}
 }
 
+// release hands claimed messages that were not sent back at once, with
+// their attempts and schedule unchanged, so that the next worker (after a
+// reload, the new configuration's) need not wait for the claim to lapse.
+func (s *Service) release(ctx context.Context, msgs []*OutboxMessage) {
+	ctx, cancel := afterSend(ctx)
+	defer cancel()
+	for _, m := range msgs {
+		if err := s.store.RetryMessage(ctx, m.ID, m.Attempts, m.NextAttempt, m.LastError); err != nil && !errors.Is(err, ErrNotFound) {
+			s.log.Warn("outbox: releasing an unsent message", "id", m.ID, "error", err)
+		}
+	}
+}
+
+// afterSend is the context of the store writes that follow a send: they
+// run even when ctx was cancelled meanwhile (a reload), since a message
+// sent but not deleted would be sent again once its claim lapsed.
+func afterSend(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+}
+
 // deliverOne sends one claimed message, then deletes it, or schedules a
 // retry with exponential backoff. Logs never carry the body.
 func (s *Service) deliverOne(ctx context.Context, m *OutboxMessage) {
 	err := s.send(ctx, m)
+	ctx, cancel := afterSend(ctx)
+	defer cancel()
 	var drop *dropError
 	switch {
 	case err == nil:

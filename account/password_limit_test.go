@@ -34,7 +34,8 @@ func (l limitStore) UserByEmail(context.Context, string) (*User, error) { return
 func limitService(t *testing.T) (*Service, string) {
 	t.Helper()
 	now := time.Now()
-	user := &User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x"}
+	// Seen just now: the API records no access (TouchUser) for the user.
+	user := &User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x", AccessedAt: now}
 	s, err := New(context.Background(), Config{
 		ProjectID:  "limits",
 		Store:      limitStore{user: user},

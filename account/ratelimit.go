@@ -2,9 +2,10 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -25,60 +26,6 @@ func windowStart(now time.Time, window time.Duration) time.Time {
 	return now.Truncate(window)
 }
 
-// MemoryRateLimiter is an exact, in-process RateLimiter: right for one
-// instance, or as the fallback when a shared limiter is unreachable.
-type MemoryRateLimiter struct {
-	mu     sync.Mutex
-	counts map[memoryKey]int
-	sweep  time.Time
-}
-
-type memoryKey struct {
-	key   string
-	start int64
-}
-
-// NewMemoryRateLimiter returns an empty limiter.
-func NewMemoryRateLimiter() *MemoryRateLimiter {
-	return &MemoryRateLimiter{counts: make(map[memoryKey]int)}
-}
-
-// Take implements RateLimiter.
-func (m *MemoryRateLimiter) Take(_ context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
-	k := memoryKey{key: key, start: windowStart(now, window).UnixMilli()}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sweepLocked(now)
-	n := m.counts[k]
-	if n >= limit {
-		return n, false, nil
-	}
-	m.counts[k] = n + 1
-	return n, true, nil
-}
-
-// Count implements RateLimiter.
-func (m *MemoryRateLimiter) Count(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.counts[memoryKey{key: key, start: windowStart(now, window).UnixMilli()}], nil
-}
-
-// sweepLocked drops counters of past windows, at most once a minute. It
-// assumes no window is longer than a day.
-func (m *MemoryRateLimiter) sweepLocked(now time.Time) {
-	if now.Sub(m.sweep) < time.Minute {
-		return
-	}
-	m.sweep = now
-	cutoff := now.Add(-24 * time.Hour).UnixMilli()
-	for k := range m.counts {
-		if k.start < cutoff {
-			delete(m.counts, k)
-		}
-	}
-}
-
 // RateLimitConfig adjusts a project's limits.
 type RateLimitConfig struct {
 	// Off switches every limit off (for development and load tests).
@@ -91,14 +38,17 @@ type RateLimitConfig struct {
 // DefaultRateLimits are the documented limits per hour, by name.
 func DefaultRateLimits() map[string]int {
 	return map[string]int{
-		"account.create":            10,
-		"sessions.email":            10,
-		"sessions.anonymous":        50,
-		"jwt.create":                100,
-		"sessions.delete":           100,
-		"sessions.delete_all":       100,
-		"sessions.update":           10,
-		"magic_url.create":          10,
+		"account.create":      10,
+		"sessions.email":      10,
+		"sessions.anonymous":  50,
+		"jwt.create":          100,
+		"sessions.delete":     100,
+		"sessions.delete_all": 100,
+		"sessions.update":     10,
+		"magic_url.create":    10,
+		// Not in Appwrite: magic-URL mails per IP across all emails,
+		// as for phone codes and recovery.
+		"magic_url.create_ip":       10,
 		"magic_url.update":          10,
 		"phone.create":              10,
 		"phone.create_ip":           10,
@@ -181,11 +131,30 @@ func (s *Service) rateLimit(name string) int {
 // stays in the key as its placeholder text, as Appwrite does.
 func byIP(r *request) string { return "ip:" + r.ip }
 
-func byParam(name string) rateKeyFunc {
+func byParam(name string) rateKeyFunc { return byParamAs(name, nil) }
+
+// byEmail keys by the email as every handler reads it (normalizeEmail:
+// trimmed, lower-cased with Unicode's rules), so that the spellings of
+// one address share one counter.
+var byEmail = byParamAs("email", normalizeEmail)
+
+// maxKeyValue bounds a parameter's share of a key: longer values (never
+// valid ones) are hashed, so a key costs the limiter little memory.
+const maxKeyValue = 256
+
+// byParamAs keys by the parameter name after norm (if any).
+func byParamAs(name string, norm func(string) string) rateKeyFunc {
 	return func(r *request) string {
 		v, ok, err := r.params.stringParam(name, "")
+		if err == nil && ok && norm != nil {
+			v = norm(v)
+		}
 		if err != nil || !ok || v == "" {
 			return name + ":{param-" + name + "}"
+		}
+		if len(v) > maxKeyValue {
+			sum := sha256.Sum256([]byte(v))
+			v = "sha256:" + hex.EncodeToString(sum[:])
 		}
 		return name + ":" + v
 	}

@@ -115,3 +115,54 @@ func TestRateLimitConcurrent(t *testing.T) {
 		t.Errorf("remaining 0 seen %d times, want %d", remaining["0"], n-37+1)
 	}
 }
+
+// TestRateLimitEmailSpellings: every spelling of one address the handlers
+// accept as that address counts against one per-email counter, so the
+// per-email sign-in lockout cannot be dodged by changing the case,
+// adding spaces or writing K as the Kelvin sign.
+func TestRateLimitEmailSpellings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *account.Config) {
+		limitsOn(c)
+		c.RateLimits.Limits = map[string]int{"sessions.email": 3}
+	})
+	e.signUp("victim@example.com", "password123")
+	for _, email := range []string{"Victim@Example.com", " victim@example.com", "victim@example.com"} {
+		checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"`+email+`","password":"wrong-password"}`, nil), 401, "user_invalid_credentials", "")
+	}
+	checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"VICTIM@EXAMPLE.COM\t","password":"password123"}`, nil), 429, "general_rate_limit_exceeded", "")
+
+	e.signUp("kate@example.com", "password123")
+	for _, email := range []string{`\u212aate@example.com`, `\u212aATE@example.com`, "kate@example.com"} {
+		checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"`+email+`","password":"wrong-password"}`, nil), 401, "user_invalid_credentials", "")
+	}
+	checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"Kate@example.com","password":"password123"}`, nil), 429, "general_rate_limit_exceeded", "")
+}
+
+// TestMagicURLLimits: magic-URL mails are limited per address whatever
+// its spelling, and per IP across addresses.
+func TestMagicURLLimits(t *testing.T) {
+	t.Parallel()
+	e, box := newDeliveryEnv(t, func(c *account.Config) {
+		limitsOn(c)
+		c.RateLimits.Limits = map[string]int{"magic_url.create": 2, "magic_url.create_ip": 4}
+	})
+	send := func(email string) response {
+		return e.do("POST", "/v1/account/sessions/magic-url", `{"userId":"unique()","email":"`+email+`"}`, nil)
+	}
+	for _, email := range []string{"Victim@Example.com", " victim@example.com"} {
+		if r := send(email); r.status != 201 {
+			t.Fatalf("%q: %d %s", email, r.status, r.body)
+		}
+	}
+	checkError(t, send("victim@example.com"), 429, "general_rate_limit_exceeded", "")
+	if m := box.waitMail(t, 2); m.To != "victim@example.com" {
+		t.Fatalf("mail to %q", m.To)
+	}
+	// Per IP: this IP has made 3 requests; one more address passes, then
+	// every address is refused.
+	if r := send("other@example.com"); r.status != 201 {
+		t.Fatalf("other address: %d %s", r.status, r.body)
+	}
+	checkError(t, send("third@example.com"), 429, "general_rate_limit_exceeded", "")
+}

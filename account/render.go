@@ -1,6 +1,8 @@
 package account
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"time"
 )
@@ -25,12 +27,49 @@ type accountModel struct {
 	Name              string          `json:"name"`
 	Registration      string          `json:"registration"`
 	Status            bool            `json:"status"`
+	Labels            []string        `json:"labels"`
 	PasswordUpdate    string          `json:"passwordUpdate"`
 	Email             string          `json:"email"`
 	Phone             string          `json:"phone"`
 	EmailVerification bool            `json:"emailVerification"`
 	PhoneVerification bool            `json:"phoneVerification"`
+	MFA               bool            `json:"mfa"`
 	Prefs             json.RawMessage `json:"prefs"`
+	Targets           []targetModel   `json:"targets"`
+	AccessedAt        string          `json:"accessedAt"`
+}
+
+// targetModel is the Appwrite `target` model: where messages to the user
+// can go. The user's email and phone are their targets; there are no
+// push targets.
+type targetModel struct {
+	ID           string `json:"$id"`
+	CreatedAt    string `json:"$createdAt"`
+	UpdatedAt    string `json:"$updatedAt"`
+	Name         string `json:"name"`
+	UserID       string `json:"userId"`
+	ProviderType string `json:"providerType"`
+	Identifier   string `json:"identifier"`
+	Expired      bool   `json:"expired"`
+}
+
+// targetsOf lists the user's email and phone as targets. Their ids are
+// derived from the user and the address, so they stay put while the
+// address does; the times are the user record's, which holds them.
+func targetsOf(u *User) []targetModel {
+	out := []targetModel{}
+	add := func(kind, address string) {
+		if address == "" {
+			return
+		}
+		sum := sha256.Sum256([]byte(u.ID + "\x00" + kind + "\x00" + address))
+		updated := formatTime(u.UpdatedAt)
+		out = append(out, targetModel{ID: hex.EncodeToString(sum[:10]), CreatedAt: updated, UpdatedAt: updated,
+			UserID: u.ID, ProviderType: kind, Identifier: address})
+	}
+	add("email", u.Email)
+	add("sms", u.Phone)
+	return out
 }
 
 func renderAccount(u *User) accountModel {
@@ -39,48 +78,57 @@ func renderAccount(u *User) accountModel {
 		prefs = json.RawMessage("{}")
 	}
 	return accountModel{
-		ID:                u.ID,
-		CreatedAt:         formatTime(u.CreatedAt),
-		UpdatedAt:         formatTime(u.UpdatedAt),
-		Name:              u.Name,
-		Registration:      formatTime(u.Registration),
-		Status:            u.Status,
+		ID:           u.ID,
+		CreatedAt:    formatTime(u.CreatedAt),
+		UpdatedAt:    formatTime(u.UpdatedAt),
+		Name:         u.Name,
+		Registration: formatTime(u.Registration),
+		Status:       u.Status,
+		// Labels are set by an admin API, which Accountgate does not have.
+		Labels:            []string{},
 		PasswordUpdate:    formatTime(u.PasswordUpdate),
 		Email:             u.Email,
 		Phone:             u.Phone,
 		EmailVerification: u.EmailVerification,
 		PhoneVerification: u.PhoneVerification,
 		Prefs:             prefs,
+		Targets:           targetsOf(u),
+		AccessedAt:        formatTime(u.AccessedAt),
 	}
 }
 
 // sessionModel is the Appwrite `session` model, fields in model order.
 type sessionModel struct {
-	ID                        string `json:"$id"`
-	CreatedAt                 string `json:"$createdAt"`
-	UserID                    string `json:"userId"`
-	Expire                    string `json:"expire"`
-	Provider                  string `json:"provider"`
-	ProviderUID               string `json:"providerUid"`
-	ProviderAccessToken       string `json:"providerAccessToken"`
-	ProviderAccessTokenExpiry string `json:"providerAccessTokenExpiry"`
-	ProviderRefreshToken      string `json:"providerRefreshToken"`
-	IP                        string `json:"ip"`
-	OSCode                    string `json:"osCode"`
-	OSName                    string `json:"osName"`
-	OSVersion                 string `json:"osVersion"`
-	ClientType                string `json:"clientType"`
-	ClientCode                string `json:"clientCode"`
-	ClientName                string `json:"clientName"`
-	ClientVersion             string `json:"clientVersion"`
-	ClientEngine              string `json:"clientEngine"`
-	ClientEngineVersion       string `json:"clientEngineVersion"`
-	DeviceName                string `json:"deviceName"`
-	DeviceBrand               string `json:"deviceBrand"`
-	DeviceModel               string `json:"deviceModel"`
-	CountryCode               string `json:"countryCode"`
-	CountryName               string `json:"countryName"`
-	Current                   bool   `json:"current"`
+	ID                        string   `json:"$id"`
+	CreatedAt                 string   `json:"$createdAt"`
+	UpdatedAt                 string   `json:"$updatedAt"`
+	UserID                    string   `json:"userId"`
+	Expire                    string   `json:"expire"`
+	Provider                  string   `json:"provider"`
+	ProviderUID               string   `json:"providerUid"`
+	ProviderAccessToken       string   `json:"providerAccessToken"`
+	ProviderAccessTokenExpiry string   `json:"providerAccessTokenExpiry"`
+	ProviderRefreshToken      string   `json:"providerRefreshToken"`
+	IP                        string   `json:"ip"`
+	OSCode                    string   `json:"osCode"`
+	OSName                    string   `json:"osName"`
+	OSVersion                 string   `json:"osVersion"`
+	ClientType                string   `json:"clientType"`
+	ClientCode                string   `json:"clientCode"`
+	ClientName                string   `json:"clientName"`
+	ClientVersion             string   `json:"clientVersion"`
+	ClientEngine              string   `json:"clientEngine"`
+	ClientEngineVersion       string   `json:"clientEngineVersion"`
+	DeviceName                string   `json:"deviceName"`
+	DeviceBrand               string   `json:"deviceBrand"`
+	DeviceModel               string   `json:"deviceModel"`
+	CountryCode               string   `json:"countryCode"`
+	CountryName               string   `json:"countryName"`
+	Current                   bool     `json:"current"`
+	Factors                   []string `json:"factors"`
+	// Secret is only ever sent by Appwrite to server (API key) callers.
+	Secret       string `json:"secret"`
+	MFAUpdatedAt string `json:"mfaUpdatedAt"`
 }
 
 // renderSession is the session model of s, with its provider tokens
@@ -94,6 +142,7 @@ func (svc *Service) renderSession(s *Session, current bool) sessionModel {
 	return sessionModel{
 		ID:                        s.ID,
 		CreatedAt:                 formatTime(s.CreatedAt),
+		UpdatedAt:                 formatTime(sessionUpdated(s)),
 		UserID:                    s.UserID,
 		Expire:                    formatTime(s.Expire),
 		Provider:                  s.Provider,
@@ -117,7 +166,36 @@ func (svc *Service) renderSession(s *Session, current bool) sessionModel {
 		CountryCode:               country,
 		CountryName:               countryName(country),
 		Current:                   current,
+		Factors:                   sessionFactors(s.Provider),
 	}
+}
+
+// sessionUpdated is when s last changed: its creation until extended.
+func sessionUpdated(s *Session) time.Time {
+	if s.UpdatedAt.IsZero() {
+		return s.CreatedAt
+	}
+	return s.UpdatedAt
+}
+
+// sessionFactors are the factors a sign-in proved, as Appwrite names
+// them: a password, a mailbox (magic URL, email code; OAuth2 providers
+// vouch for the email and add their own marker), a phone, or nothing
+// but the device (anonymous).
+func sessionFactors(provider string) []string {
+	switch provider {
+	case "email":
+		return []string{"password"}
+	case "magic-url", "token":
+		return []string{"email"}
+	case "phone":
+		return []string{"phone"}
+	case "anonymous":
+		return []string{"anonymous"}
+	case "":
+		return []string{}
+	}
+	return []string{"email", "oauth2"}
 }
 
 // sessionListModel is the Appwrite `sessionList` model.

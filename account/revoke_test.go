@@ -16,6 +16,9 @@ type bus struct {
 	mu      sync.Mutex
 	subs    []func(account.Revocation)
 	healthy atomic.Bool
+	// ready counts subscribers past their resync: tests wait for it, as
+	// a subscriber resyncs after it is added to subs.
+	ready atomic.Int32
 }
 
 func (b *bus) PublishRevocation(_ context.Context, r account.Revocation) error {
@@ -33,6 +36,7 @@ func (b *bus) SubscribeRevocations(ctx context.Context, deliver func(account.Rev
 	b.subs = append(b.subs, deliver)
 	b.mu.Unlock()
 	resync()
+	b.ready.Add(1)
 	<-ctx.Done()
 }
 
@@ -56,10 +60,7 @@ func TestRevocationAcrossInstances(t *testing.T) {
 	go a.svc.Run(ctx)
 	go other.Run(ctx)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		b.mu.Lock()
-		n := len(b.subs)
-		b.mu.Unlock()
-		if n == 2 {
+		if b.ready.Load() == 2 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -158,10 +159,7 @@ func TestSharedCacheDistrustedAfterResync(t *testing.T) {
 	defer cancel()
 	go fresh.Run(ctx)
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		b.mu.Lock()
-		n := len(b.subs)
-		b.mu.Unlock()
-		if n == 1 {
+		if b.ready.Load() == 1 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,8 +55,14 @@ type Config struct {
 	Disabled map[AuthMethodName]bool
 	// RateLimits adjusts the rate limits.
 	RateLimits RateLimitConfig
-	// RateLimiter counts requests; default an in-process limiter.
+	// RateLimiter counts requests; default LocalRateLimiter.
 	RateLimiter RateLimiter
+	// LocalRateLimiter counts in this process: alone when RateLimiter is
+	// nil, and as the fallback while a shared RateLimiter is unreachable.
+	// It also guards OAuth2 states against replay. Handing the same one
+	// to the service of a new configuration keeps its counters across a
+	// reload. Default: a new NewMemoryRateLimiter(0).
+	LocalRateLimiter *MemoryRateLimiter
 	// ProjectName names the project in mails; default the project id.
 	ProjectName string
 	// Mailer delivers mail; nil means mail is off and the routes that send
@@ -149,7 +156,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		now:       cfg.Now,
 	}
 	if _, local := cfg.RateLimiter.(*MemoryRateLimiter); !local {
-		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: NewMemoryRateLimiter(), s: s}
+		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: cfg.LocalRateLimiter, s: s}
 	}
 	s.hasher.onWait = s.observeHashWait
 	s.secret = cfg.Secret
@@ -267,8 +274,11 @@ func (c *Config) setDefaults() {
 	if c.CacheTTL <= 0 {
 		c.CacheTTL = 10 * time.Second
 	}
+	if c.LocalRateLimiter == nil {
+		c.LocalRateLimiter = NewMemoryRateLimiter(0)
+	}
 	if c.RateLimiter == nil {
-		c.RateLimiter = NewMemoryRateLimiter()
+		c.RateLimiter = c.LocalRateLimiter
 	}
 	if c.ProjectName == "" {
 		c.ProjectName = c.ProjectID
@@ -309,12 +319,15 @@ func (s *Service) ProjectID() string { return s.cfg.ProjectID }
 // precision of every stored and sent datetime.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
-// Run does the background work until ctx ends: delivering the outbox and
-// purging expired sessions, tokens and old log entries.
+// Run does the background work until ctx ends: delivering the outbox,
+// receiving revocations and purging expired sessions, tokens and old log
+// entries. It returns once all of it has stopped.
 func (s *Service) Run(ctx context.Context) {
-	go s.deliverLoop(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { s.deliverLoop(ctx) })
 	if rv := s.cfg.Revocations; rv != nil {
-		go rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync)
+		wg.Go(func() { rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync) })
 	}
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()

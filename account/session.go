@@ -205,11 +205,13 @@ func (s *Service) createSessionIn(ctx context.Context, tx Store, in newSessionIn
 	return newSession{sess: sess, secret: secret, pruned: pruned}, nil
 }
 
-// revokePruned forgets the sessions a committed createSessionIn pruned.
+// revokePruned forgets the sessions a committed createSessionIn pruned,
+// and records the sign-in as an access (accessedAt, throttled like any).
 func (s *Service) revokePruned(ctx context.Context, ns newSession) {
 	for _, p := range ns.pruned {
 		s.revoke(ctx, Revocation{SessionID: p.ID, UserID: p.UserID})
 	}
+	s.touchUser(ctx, ns.sess.UserID, ns.sess.CreatedAt)
 }
 
 // deleteSessions removes sessions and forgets them in the cache at once.

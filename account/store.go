@@ -35,6 +35,11 @@ type Users interface {
 	// UpdateUser overwrites every field of the user u.ID; ErrNotFound if it
 	// is gone, ErrConflict if the new email or phone is taken.
 	UpdateUser(ctx context.Context, u *User) error
+	// TouchUser sets the user's AccessedAt to at unless it is already
+	// after at-every, so a busy user costs one write per period; it
+	// reports whether it wrote. CreateUser stores AccessedAt, UpdateUser
+	// leaves it alone.
+	TouchUser(ctx context.Context, id string, at time.Time, every time.Duration) (bool, error)
 }
 
 // Sessions persists sessions.
@@ -53,6 +58,9 @@ type Sessions interface {
 	// UpdateSessionTokens replaces a session's provider tokens and their
 	// expiry; ErrNotFound if the session is gone.
 	UpdateSessionTokens(ctx context.Context, id, access, refresh string, expiry time.Time) error
+	// ExtendSession sets a session's expiry and UpdatedAt; ErrNotFound if
+	// the session is gone.
+	ExtendSession(ctx context.Context, id string, expire, updatedAt time.Time) error
 	// DeleteExpiredSessions removes the sessions that expired before now and
 	// says how many went.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
@@ -66,6 +74,11 @@ type Identities interface {
 	// IdentityByProvider returns the identity of (provider, uid) or
 	// ErrNotFound.
 	IdentityByProvider(ctx context.Context, provider, uid string) (*LinkedIdentity, error)
+	// UserIdentities lists a user's identities, oldest first.
+	UserIdentities(ctx context.Context, userID string) ([]*LinkedIdentity, error)
+	// DeleteIdentity removes the identity id of userID; ErrNotFound if
+	// there is none (or it belongs to another user).
+	DeleteIdentity(ctx context.Context, userID, id string) error
 }
 
 // Logs persists the security log.

@@ -58,6 +58,8 @@ type tokenModel struct {
 	UserID    string `json:"userId"`
 	Secret    string `json:"secret"`
 	Expire    string `json:"expire"`
+	// Phrase is the security phrase shown in the mail; none yet.
+	Phrase string `json:"phrase"`
 }
 
 func renderToken(t *Token) tokenModel {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -16,6 +17,8 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/geoip"
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/store"
+	"github.com/accountgate/accountgate/store/redis"
 )
 
 func init() {
@@ -34,10 +37,14 @@ type App struct {
 	services []*account.Service
 	acquired []StoreConfig
 	caches   []string
-	geoDBs   []*geoip.DB
-	ops      *opsSlots
-	cancel   context.CancelFunc
-	logger   *zap.Logger
+	limiters []string
+	// subs are the projects' revocation subscriptions, by project id.
+	subs    map[string]*redis.Subscription
+	geoDBs  []*geoip.DB
+	ops     *opsSlots
+	cancel  context.CancelFunc
+	running *sync.WaitGroup
+	logger  *zap.Logger
 }
 
 // Project configures one project.
@@ -86,6 +93,9 @@ type Project struct {
 	// RateLimits overrides limits per hour by name (account.create,
 	// sessions.email, …); 0 switches one off.
 	RateLimits map[string]int `json:"rate_limits,omitempty"`
+	// RateLimitKeys caps the counters the in-process limiter keeps (the
+	// least recently used go first). Default 100000 (about 21 MiB).
+	RateLimitKeys int `json:"rate_limit_keys,omitempty"`
 	// LogRetention is how long security-log entries are kept. Default 90 days.
 	LogRetention caddy.Duration `json:"log_retention,omitempty"`
 	// ProjectName names the project in mails. Default: the project id.
@@ -154,8 +164,12 @@ func (App) CaddyModule() caddy.ModuleInfo {
 }
 
 // Provision resolves placeholders, opens the stores and builds a service
-// per project.
+// per project. Its errors never carry a secret of the configuration.
 func (a *App) Provision(ctx caddy.Context) error {
+	return a.redact(a.provision(ctx))
+}
+
+func (a *App) provision(ctx caddy.Context) error {
 	a.logger = ctx.Logger()
 	res := newResolver()
 	for _, id := range a.projectIDs() {
@@ -192,7 +206,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 	if err := res.err(); err != nil {
 		return err
 	}
-	if err := a.Validate(); err != nil {
+	if err := a.validate(); err != nil {
 		return err
 	}
 	// Provision reads files (mail templates, the GeoIP database, OAuth2
@@ -203,6 +217,10 @@ func (a *App) Provision(ctx caddy.Context) error {
 	for _, id := range a.projectIDs() {
 		p := a.Projects[id]
 		cfg := p.serviceConfig(id, ctx)
+		// The in-process limiter (and OAuth2 replay guard) outlives
+		// reloads; acquiring it does no I/O.
+		cfg.LocalRateLimiter = acquireLimiter(id, p.RateLimitKeys)
+		a.limiters = append(a.limiters, limiterKey(id, p.RateLimitKeys))
 		if p.GeoIPDatabase != "" {
 			db, err := geoip.Open(p.GeoIPDatabase)
 			if err != nil {
@@ -240,7 +258,14 @@ func (a *App) startProject(id string) (*account.Service, error) {
 			return nil, err
 		}
 		a.caches = append(a.caches, cacheKey(*p.Cache))
-		cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, rc, rc
+		// The client outlives this configuration; the subscription,
+		// with its own health, does not.
+		sub := rc.NewSubscription()
+		if a.subs == nil {
+			a.subs = map[string]*redis.Subscription{}
+		}
+		a.subs[id] = sub
+		cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, sub, rc
 	}
 	if err := a.instrument(id, p, st, &cfg); err != nil {
 		return nil, err
@@ -339,8 +364,13 @@ func (a *App) projectIDs() []string {
 	return ids
 }
 
-// Validate reports every configuration problem at once. It does no I/O.
+// Validate reports every configuration problem at once. It does no I/O,
+// and its errors never carry a secret of the configuration.
 func (a *App) Validate() error {
+	return a.redact(a.validate())
+}
+
+func (a *App) validate() error {
 	var errs []error
 	dsns := map[string]string{}
 	for _, id := range a.projectIDs() {
@@ -356,7 +386,7 @@ func (a *App) Validate() error {
 		// would see each other's users.
 		key := storeKey(p.Store)
 		if other, ok := dsns[key]; ok {
-			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, p.Store.DSN))
+			errs = append(errs, fmt.Errorf("projects %s and %s use the same store %q; each project needs its own", other, id, store.RedactDSN(p.Store.DSN)))
 		}
 		dsns[key] = id
 	}
@@ -406,6 +436,9 @@ func (p *Project) validate() error {
 			errs = append(errs, fmt.Errorf("rate_limit: unknown limit %q or negative value", name))
 		}
 	}
+	if p.RateLimitKeys < 0 {
+		errs = append(errs, errors.New("rate_limit_keys must not be negative"))
+	}
 	if p.PasswordHistory < 0 || p.PasswordHistory > 20 {
 		errs = append(errs, errors.New("password_history must be between 0 and 20"))
 	}
@@ -445,23 +478,29 @@ func (a *App) Start() error {
 	for _, id := range a.projectIDs() {
 		svc, err := a.startProject(id)
 		if err != nil {
-			return fmt.Errorf("project %s: %w", id, err)
+			return a.redact(fmt.Errorf("project %s: %w", id, err))
 		}
 		a.services = append(a.services, svc)
 		a.slots[id].set(svc)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	a.running = new(sync.WaitGroup)
 	for _, svc := range a.services {
-		go svc.Run(ctx)
+		a.running.Go(func() { svc.Run(ctx) })
 	}
 	return nil
 }
 
-// Stop ends the background work.
+// Stop ends the background work and waits for it: a delivery in progress
+// finishes (bounded by its timeout), so that nothing of this
+// configuration runs once Cleanup closes the stores.
 func (a *App) Stop() error {
 	if a.cancel != nil {
 		a.cancel()
+	}
+	if a.running != nil {
+		a.running.Wait()
 	}
 	return nil
 }
@@ -483,6 +522,12 @@ func (a *App) Cleanup() error {
 		}
 	}
 	a.caches = nil
+	for _, key := range a.limiters {
+		if _, err := limiters.Delete(key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	a.limiters = nil
 	for _, db := range a.geoDBs {
 		if err := db.Close(); err != nil {
 			errs = append(errs, err)

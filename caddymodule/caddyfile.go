@@ -52,6 +52,7 @@ func init() {
 //			revoke_sessions_on_password_change
 //			disable <method> ...
 //			rate_limit off | rate_limit <name> <n>
+//			rate_limit_keys <n>
 //			log_retention <duration>
 //			geoip <mmdb file>
 //			log_emails
@@ -192,6 +193,8 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 			default:
 				return d.Err("usage: rate_limit off | rate_limit <name> <requests per hour>")
 			}
+		case "rate_limit_keys":
+			p.RateLimitKeys, err = intArg(d, args)
 		case "log_retention":
 			p.LogRetention, err = durationArg(d, args)
 		case "geoip":

@@ -111,6 +111,7 @@ func TestAppValidate(t *testing.T) {
 			a.Projects["p"].Cache = &CacheConfig{Kind: "redis", URL: "redis://127.0.0.1:6379/0"}
 			a.Projects["p"].Secret = strings.Repeat("s", 32)
 		}, nil},
+		{"negative limiter cap", func(a *App) { a.Projects["p"].RateLimitKeys = -1 }, []string{"rate_limit_keys must not be negative"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

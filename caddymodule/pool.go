@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,4 +100,25 @@ func acquireCache(ctx context.Context, c CacheConfig) (*redis.Client, error) {
 func releaseStore(c StoreConfig) error {
 	_, err := stores.Delete(storeKey(c))
 	return err
+}
+
+// limiters keeps each project's in-process rate limiter across reloads,
+// as caddy-ratelimit keeps its state: a reload resets no counter, and the
+// OAuth2 replay guard it holds keeps its memory.
+var limiters = caddy.NewUsagePool()
+
+type pooledLimiter struct{ *account.MemoryRateLimiter }
+
+func (pooledLimiter) Destruct() error { return nil }
+
+// limiterKey names a project's limiter; a new cap makes a new limiter.
+func limiterKey(project string, maxKeys int) string {
+	return project + "|" + strconv.Itoa(maxKeys)
+}
+
+// acquireLimiter returns the project's limiter, creating it for the
+// first configuration that uses it. Release it with limiters.Delete.
+func acquireLimiter(project string, maxKeys int) *account.MemoryRateLimiter {
+	val, _ := limiters.LoadOrStore(limiterKey(project, maxKeys), pooledLimiter{account.NewMemoryRateLimiter(maxKeys)})
+	return val.(pooledLimiter).MemoryRateLimiter
 }

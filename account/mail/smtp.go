@@ -9,6 +9,7 @@ import (
 	netmail "net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -178,7 +179,17 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	client, err := gomail.NewClient(s.host, s.options()...)
+	opts := s.options()
+	if s.mode != TLSImplicit {
+		// go-mail heeds ctx only while dialling: close the connection when
+		// ctx ends, so that a server that stops answering cannot hold a
+		// shutdown for the whole timeout. (With implicit TLS go-mail must
+		// dial itself: its choice of authentication depends on it.)
+		dial, stop := closeOnDone(ctx)
+		defer stop()
+		opts = append(opts, gomail.WithDialContextFunc(dial))
+	}
+	client, err := gomail.NewClient(s.host, opts...)
 	if err != nil {
 		return fmt.Errorf("mail: smtp client for %s: %s", s.Addr(), redact(err.Error(), m))
 	}
@@ -190,6 +201,35 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return errors.New(text)
 	}
 	return nil
+}
+
+// closeOnDone returns a dialer whose connections are closed when ctx ends,
+// and the function that stops watching ctx.
+func closeOnDone(ctx context.Context) (gomail.DialContextFunc, func() bool) {
+	var mu sync.Mutex
+	var conns []net.Conn
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+		if ctx.Err() != nil { // ended while dialling, before the watch saw c
+			c.Close()
+		}
+		return c, nil
+	}
+	return dial, stop
 }
 
 // options returns the go-mail client options of s.

@@ -253,6 +253,43 @@ func TestSMTPServerSilent(t *testing.T) {
 	}
 }
 
+// TestSMTPSilentServerContextEnds: a context that ends in the middle of a
+// conversation with a server that stopped answering ends the send at
+// once, not at the (long) timeout: a shutdown waits for sends.
+func TestSMTPSilentServerContextEnds(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { _ = c.Close() })
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).Port
+	for _, mode := range []string{TLSNone, TLSStartTLS} {
+		sender, err := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: port, TLS: mode, From: "noreply@acme.test", Timeout: 20 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		start := time.Now()
+		err = sender.Send(ctx, testMessage(t))
+		cancel()
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("%s: err = %v, want the context's deadline", mode, err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%s: took %s after its context ended at 200ms", mode, d)
+		}
+	}
+}
+
 func TestSMTPCanceledContext(t *testing.T) {
 	s := startSink(t, sinkOptions{})
 	sender := newTestSMTP(t, s, SMTPConfig{TLS: TLSNone})

@@ -80,7 +80,7 @@ func TestAppleFlow(t *testing.T) {
 	if !c.FormPost() {
 		t.Error("apple calls back with a form post")
 	}
-	raw, err := c.AuthCodeURL("st", "n-apple", "", nil)
+	raw, err := c.AuthCodeURL(context.Background(), "st", "n-apple", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -253,13 +253,12 @@ func (c *Client) Scopes(extra []string) []string {
 // is sent as an S256 challenge when the provider supports PKCE and must be
 // passed again to Exchange. scopes are added to the default scopes.
 // For the generic provider, or with an issuer override, the first call
-// runs OIDC discovery.
-func (c *Client) AuthCodeURL(state, nonce, pkceVerifier string, scopes []string) (string, error) {
+// runs OIDC discovery under ctx (the request's: a client that goes away
+// stops it), bounded by the HTTP client's timeout.
+func (c *Client) AuthCodeURL(ctx context.Context, state, nonce, pkceVerifier string, scopes []string) (string, error) {
 	if state == "" {
 		return "", errors.New("oauth: empty state")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
-	defer cancel()
 	cfg, pkce, err := c.config(ctx, false)
 	if err != nil {
 		return "", err

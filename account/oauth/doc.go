@@ -9,7 +9,7 @@
 //
 //	p, ok := oauth.Lookup("github")
 //	c, err := oauth.NewClient(ctx, p, settings, callbackURL, nil)
-//	url, err := c.AuthCodeURL(state, nonce, verifier, extraScopes)
+//	url, err := c.AuthCodeURL(r.Context(), state, nonce, verifier, extraScopes)
 //	// … the provider calls back (GET, or POST when c.FormPost()) …
 //	tok, id, err := c.Exchange(ctx, code, verifier, nonce)
 //	tok, err = c.Refresh(ctx, tok.RefreshToken)

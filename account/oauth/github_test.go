@@ -99,7 +99,7 @@ func TestGitHubFlow(t *testing.T) {
 		UserURL:  f.srv.URL + "/user",
 	})
 
-	raw, err := c.AuthCodeURL("signed-state", "nonce-ignored", verifier, []string{"read:org", "user:email"})
+	raw, err := c.AuthCodeURL(context.Background(), "signed-state", "nonce-ignored", verifier, []string{"read:org", "user:email"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,10 +123,10 @@ func TestGitHubFlow(t *testing.T) {
 			t.Errorf("authorize %s = %q, want %q", k, got, want)
 		}
 	}
-	if _, err := c.AuthCodeURL("st", "", "short", nil); err == nil {
+	if _, err := c.AuthCodeURL(context.Background(), "st", "", "short", nil); err == nil {
 		t.Error("a bad PKCE verifier must be refused")
 	}
-	if _, err := c.AuthCodeURL("", "", verifier, nil); err == nil {
+	if _, err := c.AuthCodeURL(context.Background(), "", "", verifier, nil); err == nil {
 		t.Error("an empty state must be refused")
 	}
 	if c.FormPost() {

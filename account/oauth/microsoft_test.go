@@ -26,7 +26,7 @@ func TestMicrosoftCommonTenant(t *testing.T) {
 	ctx := context.Background()
 	verifier := oauth2.GenerateVerifier()
 
-	raw, err := c.AuthCodeURL("st", "n-1", verifier, nil)
+	raw, err := c.AuthCodeURL(context.Background(), "st", "n-1", verifier, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/oauth2"
@@ -75,7 +77,7 @@ func TestGenericOIDC(t *testing.T) {
 	ctx := context.Background()
 
 	verifier := oauth2.GenerateVerifier()
-	raw, err := c.AuthCodeURL("st-1", "nonce-1", verifier, []string{"groups"})
+	raw, err := c.AuthCodeURL(context.Background(), "st-1", "nonce-1", verifier, []string{"groups"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +105,7 @@ func TestGenericOIDC(t *testing.T) {
 	// A user whose ID token has no email: the userinfo endpoint is asked
 	// (mockoidc's userinfo carries the address but no email_verified).
 	m.QueueUser(&mockoidc.MockUser{Subject: "u-2", PreferredUsername: "bob"})
-	raw, _ = c.AuthCodeURL("st-2", "nonce-2", verifier, nil)
+	raw, _ = c.AuthCodeURL(context.Background(), "st-2", "nonce-2", verifier, nil)
 	if _, id, err = c.Exchange(ctx, authorize(t, raw, "st-2"), verifier, "nonce-2"); err != nil {
 		t.Fatal(err)
 	}
@@ -112,14 +114,14 @@ func TestGenericOIDC(t *testing.T) {
 	}
 
 	// Nonce mismatch.
-	raw, _ = c.AuthCodeURL("st-3", "nonce-3", verifier, nil)
+	raw, _ = c.AuthCodeURL(context.Background(), "st-3", "nonce-3", verifier, nil)
 	if _, _, err := c.Exchange(ctx, authorize(t, raw, "st-3"), verifier, "another-nonce"); !errors.Is(err, ErrIDToken) {
 		t.Errorf("nonce mismatch: err = %v, want ErrIDToken", err)
 	}
 
 	// Wrong audience: the mock issues the token for its own client id.
 	other := mustClient(t, "oidc", Settings{ClientID: impostorID, ClientSecret: "x", Issuer: cfg.Issuer})
-	raw, _ = other.AuthCodeURL("st-4", "nonce-4", verifier, nil)
+	raw, _ = other.AuthCodeURL(context.Background(), "st-4", "nonce-4", verifier, nil)
 	if _, _, err := other.Exchange(ctx, authorize(t, raw, "st-4"), verifier, "nonce-4"); !errors.Is(err, ErrIDToken) {
 		t.Errorf("wrong audience: err = %v, want ErrIDToken", err)
 	} else {
@@ -128,7 +130,7 @@ func TestGenericOIDC(t *testing.T) {
 
 	// Wrong issuer setting: discovery reports a different issuer.
 	bad := mustClient(t, "oidc", Settings{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Issuer: cfg.Issuer + "/"})
-	if _, err := bad.AuthCodeURL("st", "n", verifier, nil); err == nil {
+	if _, err := bad.AuthCodeURL(context.Background(), "st", "n", verifier, nil); err == nil {
 		t.Error("issuer mismatch in discovery must fail")
 	}
 }
@@ -138,10 +140,42 @@ func TestOIDCDiscoveryIsLazyAndRetried(t *testing.T) {
 	cfg := m.Config()
 	m.QueueError(&mockoidc.ServerError{Code: http.StatusServiceUnavailable, Error: "down"})
 	c := mustClient(t, "oidc", Settings{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Issuer: cfg.Issuer})
-	if _, err := c.AuthCodeURL("st", "n", oauth2.GenerateVerifier(), nil); err == nil {
+	if _, err := c.AuthCodeURL(context.Background(), "st", "n", oauth2.GenerateVerifier(), nil); err == nil {
 		t.Fatal("discovery against a failing provider must fail")
 	}
-	if _, err := c.AuthCodeURL("st", "n", oauth2.GenerateVerifier(), nil); err != nil {
+	if _, err := c.AuthCodeURL(context.Background(), "st", "n", oauth2.GenerateVerifier(), nil); err != nil {
 		t.Fatalf("discovery must be retried: %v", err)
+	}
+}
+
+// TestDiscoveryTakesRequestContext: discovery runs under the caller's
+// context, so a sign-in whose client went away stops waiting for a
+// provider that hangs, instead of holding on for DefaultTimeout.
+func TestDiscoveryTakesRequestContext(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // a provider that never answers
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	c := mustClient(t, "oidc", Settings{ClientID: "id", ClientSecret: "s", Issuer: srv.URL})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.AuthCodeURL(ctx, "st", "n", oauth2.GenerateVerifier(), nil)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("AuthCodeURL: %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("AuthCodeURL returned after %v, not when its context ended", d)
+	}
+	// The failure is not cached: a live context gets its own try.
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if _, err := c.AuthCodeURL(ctx2, "st", "n", oauth2.GenerateVerifier(), nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second AuthCodeURL: %v", err)
 	}
 }

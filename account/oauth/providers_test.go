@@ -211,7 +211,7 @@ func TestScopesDeduplicated(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Scopes = %q, want %q", got, want)
 	}
-	u, err := mustClient(t, "disqus", Settings{ClientID: "id", ClientSecret: "s"}).AuthCodeURL("st", "", "", nil)
+	u, err := mustClient(t, "disqus", Settings{ClientID: "id", ClientSecret: "s"}).AuthCodeURL(context.Background(), "st", "", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,19 +21,37 @@ func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) 
 // IdentityByProvider returns the identity of (provider, uid) or
 // account.ErrNotFound.
 func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*account.LinkedIdentity, error) {
-	return queryRow(ctx, h, "identity by provider", func(row scanner) (*account.LinkedIdentity, error) {
-		var (
-			i       account.LinkedIdentity
-			created int64
-		)
-		err := row.Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created)
-		if err != nil {
-			return nil, err
-		}
-		i.CreatedAt = fromMillis(created)
-		return &i, nil
-	}, `SELECT id, user_id, provider, provider_uid, provider_email, created_at
-		FROM identities WHERE provider = $1 AND provider_uid = $2`, provider, uid)
+	return queryRow(ctx, h, "identity by provider", scanIdentity,
+		`SELECT `+identityColumns+` FROM identities WHERE provider = $1 AND provider_uid = $2`, provider, uid)
+}
+
+// identityColumns is the column list of identity queries, in scanIdentity
+// order.
+const identityColumns = `id, user_id, provider, provider_uid, provider_email, created_at`
+
+func scanIdentity(row scanner) (*account.LinkedIdentity, error) {
+	var (
+		i       account.LinkedIdentity
+		created int64
+	)
+	err := row.Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created)
+	if err != nil {
+		return nil, err
+	}
+	i.CreatedAt = fromMillis(created)
+	return &i, nil
+}
+
+// UserIdentities lists a user's identities, oldest first.
+func (h handles) UserIdentities(ctx context.Context, userID string) ([]*account.LinkedIdentity, error) {
+	return queryRows(ctx, h, "user identities", scanIdentity,
+		`SELECT `+identityColumns+` FROM identities WHERE user_id = $1 ORDER BY seq`, userID)
+}
+
+// DeleteIdentity removes the identity id of userID; account.ErrNotFound if
+// there is none.
+func (h handles) DeleteIdentity(ctx context.Context, userID, id string) error {
+	return h.execOne(ctx, "delete identity", `DELETE FROM identities WHERE id = $1 AND user_id = $2`, id, userID)
 }
 
 // UpdateSessionTokens replaces a session's provider tokens and their

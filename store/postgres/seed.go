@@ -29,7 +29,7 @@ func (s *Store) SeedUsersAndSessions(ctx context.Context, users []*account.User,
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	if len(users) > 0 {
 		if err := copyRows(ctx, tx, "users", userColumns, len(users), func(i int) []any {
-			return userArgs(users[i])
+			return append(userArgs(users[i]), millis(users[i].AccessedAt))
 		}); err != nil {
 			return err
 		}

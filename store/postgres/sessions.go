@@ -14,14 +14,14 @@ const sessionColumns = `id, user_id, created_at, expire, provider, provider_uid,
 	secret_hash, ip, user_agent, country_code,
 	os_code, os_name, os_version, client_type, client_code, client_name,
 	client_version, client_engine, client_engine_version,
-	device_name, device_brand, device_model`
+	device_name, device_brand, device_model, updated_at`
 
 // CreateSession inserts s; a taken id or secret hash gives
 // account.ErrConflict, an unknown user ErrForeignKey.
 func (h handles) CreateSession(ctx context.Context, s *account.Session) error {
 	_, err := h.exec(ctx, "create session", `INSERT INTO sessions (`+sessionColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-			$18, $19, $20, $21, $22, $23, $24, $25)`, sessionArgs(s)...)
+			$18, $19, $20, $21, $22, $23, $24, $25, $26)`, sessionArgs(s)...)
 	return err
 }
 
@@ -34,7 +34,7 @@ func sessionArgs(s *account.Session) []any {
 		s.SecretHash, s.IP, s.UserAgent, s.CountryCode,
 		d.OSCode, d.OSName, d.OSVersion, d.ClientType, d.ClientCode, d.ClientName,
 		d.ClientVersion, d.ClientEngine, d.ClientEngineVersion,
-		d.DeviceName, d.DeviceBrand, d.DeviceModel,
+		d.DeviceName, d.DeviceBrand, d.DeviceModel, millis(sessionUpdatedAt(s)),
 	}
 }
 
@@ -73,6 +73,7 @@ func scanSession(row scanner) (*account.Session, error) {
 	var (
 		s                          account.Session
 		created, expire, tokenExpy int64
+		updated                    int64
 	)
 	d := &s.Device
 	err := row.Scan(&s.ID, &s.UserID, &created, &expire, &s.Provider, &s.ProviderUID,
@@ -80,12 +81,28 @@ func scanSession(row scanner) (*account.Session, error) {
 		&s.SecretHash, &s.IP, &s.UserAgent, &s.CountryCode,
 		&d.OSCode, &d.OSName, &d.OSVersion, &d.ClientType, &d.ClientCode, &d.ClientName,
 		&d.ClientVersion, &d.ClientEngine, &d.ClientEngineVersion,
-		&d.DeviceName, &d.DeviceBrand, &d.DeviceModel)
+		&d.DeviceName, &d.DeviceBrand, &d.DeviceModel, &updated)
 	if err != nil {
 		return nil, err
 	}
+	s.UpdatedAt = fromMillis(updated)
 	s.CreatedAt = fromMillis(created)
 	s.Expire = fromMillis(expire)
 	s.ProviderAccessTokenExpiry = fromMillis(tokenExpy)
 	return &s, nil
+}
+
+// sessionUpdatedAt is s.UpdatedAt, or its creation time when unset.
+func sessionUpdatedAt(s *account.Session) time.Time {
+	if s.UpdatedAt.IsZero() {
+		return s.CreatedAt
+	}
+	return s.UpdatedAt
+}
+
+// ExtendSession sets a session's expiry and updated_at; account.ErrNotFound
+// if the session is gone.
+func (h handles) ExtendSession(ctx context.Context, id string, expire, updatedAt time.Time) error {
+	return h.execOne(ctx, "extend session", `UPDATE sessions SET expire = $1, updated_at = $2 WHERE id = $3`,
+		millis(expire), millis(updatedAt), id)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -13,12 +14,13 @@ import (
 // scanUser order.
 const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
 	password_update, registration, status, email_verification, phone_verification, prefs,
-	password_history`
+	password_history, accessed_at`
 
 // CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
 func (h handles) CreateUser(ctx context.Context, u *account.User) error {
 	_, err := h.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, userArgs(u)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		append(userArgs(u), millis(u.AccessedAt))...)
 	return err
 }
 
@@ -65,7 +67,8 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 		WHERE id = $1`, userArgs(u)...)
 }
 
-// userArgs returns u's values in userColumns order.
+// userArgs returns u's values in userColumns order, but for accessed_at:
+// only CreateUser and TouchUser write that.
 func userArgs(u *account.User) []any {
 	return []any{
 		u.ID, millis(u.CreatedAt), millis(u.UpdatedAt), u.Name,
@@ -84,10 +87,11 @@ func scanUser(row scanner) (*account.User, error) {
 		created, updated       int64
 		passwordUpdate, regist int64
 		prefs, history         string
+		accessed               int64
 	)
 	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
 		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs,
-		&history)
+		&history, &accessed)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +106,7 @@ func scanUser(row scanner) (*account.User, error) {
 	u.PasswordUpdate = fromMillis(passwordUpdate)
 	u.Registration = fromMillis(regist)
 	u.Prefs = json.RawMessage(prefs)
+	u.AccessedAt = fromMillis(accessed)
 	if u.PasswordHistory, err = decodeHistory(history); err != nil {
 		return nil, err
 	}
@@ -138,4 +143,11 @@ func decodeHistory(s string) ([]string, error) {
 		return nil, nil
 	}
 	return h, nil
+}
+
+// TouchUser sets accessed_at to at unless it is already after at-every.
+func (h handles) TouchUser(ctx context.Context, id string, at time.Time, every time.Duration) (bool, error) {
+	n, err := h.exec(ctx, "touch user", `UPDATE users SET accessed_at = $1 WHERE id = $2 AND accessed_at <= $3`,
+		millis(at), id, millis(at.Add(-every)))
+	return n > 0, err
 }

@@ -108,6 +108,7 @@ type sessionJSON struct {
 	ID                        string         `json:"id"`
 	UserID                    string         `json:"userId"`
 	CreatedAt                 int64          `json:"createdAt"`
+	UpdatedAt                 int64          `json:"updatedAt,omitempty"`
 	Expire                    int64          `json:"expire"`
 	Provider                  string         `json:"provider"`
 	ProviderUID               string         `json:"providerUid"`
@@ -138,11 +139,12 @@ type userJSON struct {
 	// compacted and HTML-escaped); nil stays nil.
 	Prefs           *string  `json:"prefs"`
 	PasswordHistory []string `json:"passwordHistory"`
+	AccessedAt      int64    `json:"accessedAt,omitempty"`
 }
 
 func sessionJSONOf(s *account.Session) sessionJSON {
 	return sessionJSON{
-		ID: s.ID, UserID: s.UserID, CreatedAt: millis(s.CreatedAt), Expire: millis(s.Expire),
+		ID: s.ID, UserID: s.UserID, CreatedAt: millis(s.CreatedAt), UpdatedAt: millis(s.UpdatedAt), Expire: millis(s.Expire),
 		Provider: s.Provider, ProviderUID: s.ProviderUID,
 		ProviderAccessToken: s.ProviderAccessToken, ProviderRefreshToken: s.ProviderRefreshToken,
 		ProviderAccessTokenExpiry: millis(s.ProviderAccessTokenExpiry),
@@ -153,7 +155,7 @@ func sessionJSONOf(s *account.Session) sessionJSON {
 
 func (j *sessionJSON) session() *account.Session {
 	return &account.Session{
-		ID: j.ID, UserID: j.UserID, CreatedAt: fromMillis(j.CreatedAt), Expire: fromMillis(j.Expire),
+		ID: j.ID, UserID: j.UserID, CreatedAt: fromMillis(j.CreatedAt), UpdatedAt: fromMillis(j.UpdatedAt), Expire: fromMillis(j.Expire),
 		Provider: j.Provider, ProviderUID: j.ProviderUID,
 		ProviderAccessToken: j.ProviderAccessToken, ProviderRefreshToken: j.ProviderRefreshToken,
 		ProviderAccessTokenExpiry: fromMillis(j.ProviderAccessTokenExpiry),
@@ -168,7 +170,7 @@ func userJSONOf(u *account.User) userJSON {
 		Name: u.Name, Email: u.Email, Phone: u.Phone, PasswordHash: u.PasswordHash,
 		PasswordUpdate: millis(u.PasswordUpdate), Registration: millis(u.Registration),
 		Status: u.Status, EmailVerification: u.EmailVerification, PhoneVerification: u.PhoneVerification,
-		PasswordHistory: u.PasswordHistory,
+		PasswordHistory: u.PasswordHistory, AccessedAt: millis(u.AccessedAt),
 	}
 	if u.Prefs != nil {
 		p := string(u.Prefs)
@@ -183,7 +185,7 @@ func (j *userJSON) user() *account.User {
 		Name: j.Name, Email: j.Email, Phone: j.Phone, PasswordHash: j.PasswordHash,
 		PasswordUpdate: fromMillis(j.PasswordUpdate), Registration: fromMillis(j.Registration),
 		Status: j.Status, EmailVerification: j.EmailVerification, PhoneVerification: j.PhoneVerification,
-		PasswordHistory: j.PasswordHistory,
+		PasswordHistory: j.PasswordHistory, AccessedAt: fromMillis(j.AccessedAt),
 	}
 	if j.Prefs != nil {
 		u.Prefs = json.RawMessage(*j.Prefs)

@@ -4,9 +4,12 @@
 //
 //   - account.RateLimiter: exact fixed-window counters, one Lua script per
 //     Take so concurrent instances never overshoot a limit;
-//   - account.Revocations: revocations published on a pub/sub channel, with
-//     a subscriber that pings its connection and reports itself unhealthy
-//     within about a second of losing Redis;
+//   - account.Revocations: revocations published on a pub/sub channel. A
+//     Client holds one subscription, which pings its connection and turns
+//     unhealthy within about a second of losing Redis, and fans every
+//     message out to its Subscriptions (NewSubscription): one per
+//     configuration using the Client, each with its own health, so that a
+//     configuration stopping in a reload leaves the next one healthy;
 //   - account.SharedCache: verified sessions cached as JSON, indexed by
 //     session and user so that a revocation drops every entry at once.
 //

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/store"
 )
 
 // Options tunes Open. The zero value is valid.
@@ -38,12 +37,12 @@ type Options struct {
 
 // Client is a connection to Redis implementing account.RateLimiter,
 // account.Revocations and account.SharedCache. It is safe for concurrent
-// use, but SubscribeRevocations should run once per Client: Healthy reports
-// on that one subscription.
+// use. It holds at most one pub/sub subscription, shared by all its
+// Subscriptions (see NewSubscription).
 type Client struct {
-	rdb     goredis.UniversalClient
-	prefix  string
-	healthy atomic.Bool
+	rdb    goredis.UniversalClient
+	prefix string
+	hub    hub
 }
 
 var (
@@ -167,21 +166,23 @@ func dialerRetries(fromURL int) int {
 	return 1
 }
 
-// redactURL keeps a password in rawURL out of a parse error.
+// redactURL keeps the passwords of rawURL out of a parse error, which
+// quotes the URL when it does not parse.
 func redactURL(err error, rawURL string) error {
-	u, perr := url.Parse(rawURL)
-	if perr != nil || u.User == nil {
+	msg := err.Error()
+	for _, pw := range store.DSNSecrets(rawURL) {
+		msg = strings.ReplaceAll(msg, pw, store.Mask)
+	}
+	if msg == err.Error() {
 		return err
 	}
-	if pw, ok := u.User.Password(); ok && pw != "" {
-		return errors.New(strings.ReplaceAll(err.Error(), pw, "xxxxx"))
-	}
-	return err
+	return errors.New(msg)
 }
 
-// Close closes the connections. Subscriptions end with an error (and
-// retry until their context ends).
+// Close ends the pub/sub subscription and closes the connections.
+// Subscriptions still joined turn unhealthy.
 func (c *Client) Close() error {
+	c.hub.close()
 	return c.rdb.Close()
 }
 

@@ -65,7 +65,7 @@ func TestRateLimiterMatchesMemory(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	r := openTest(t, url, newPrefix(t), Options{})
-	m := account.NewMemoryRateLimiter()
+	m := account.NewMemoryRateLimiter(0)
 	t0 := time.Unix(1_700_000_000, 0) // 800 s into an hour
 	hourEnd := t0.Truncate(time.Hour).Add(time.Hour)
 	type step struct {
@@ -368,5 +368,25 @@ func TestOpenOptions(t *testing.T) {
 			continue
 		}
 		c.Close()
+	}
+}
+
+// TestOpenErrorsKeepPasswords: a URL that does not parse is quoted in the
+// error; its passwords are masked.
+func TestOpenErrorsKeepPasswords(t *testing.T) {
+	const pw = "Redis-Pa55word-Secret"
+	for _, u := range []string{
+		"redis://:" + pw + "@127.0.0.1:notaport/0",
+		"redis://user:" + pw + "@[::1/0",
+		"redis-sentinel://:" + pw + "@127.0.0.1:notaport/0?master_name=m",
+		"redis://127.0.0.1:6379/0?password=" + pw + "&db=x",
+	} {
+		_, err := Open(t.Context(), u, Options{})
+		if err == nil {
+			t.Fatalf("%q opened", u)
+		}
+		if strings.Contains(err.Error(), pw) {
+			t.Errorf("the password is in the error: %v", err)
+		}
 	}
 }

@@ -24,14 +24,15 @@ func subscribe(t *testing.T, c *Client) *subscriber {
 	s := &subscriber{got: make(chan account.Revocation, 16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	sub := c.NewSubscription()
 	go func() {
 		defer close(done)
-		c.SubscribeRevocations(ctx, func(r account.Revocation) { s.got <- r }, func() { s.resyncs.Add(1) })
+		sub.SubscribeRevocations(ctx, func(r account.Revocation) { s.got <- r }, func() { s.resyncs.Add(1) })
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
-		if c.Healthy() {
+		if sub.Healthy() {
 			t.Error("Healthy after SubscribeRevocations returned")
 		}
 	})
@@ -221,4 +222,111 @@ func TestRevocationsReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.expect(t, r)
+}
+
+// subscribeWith runs s.SubscribeRevocations until stop is called.
+func subscribeWith(t *testing.T, s *Subscription) (*subscriber, func()) {
+	t.Helper()
+	rec := &subscriber{got: make(chan account.Revocation, 16)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.SubscribeRevocations(ctx, func(r account.Revocation) { rec.got <- r }, func() { rec.resyncs.Add(1) })
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			<-done
+		})
+	}
+	t.Cleanup(stop)
+	return rec, stop
+}
+
+func waitSubHealthy(t *testing.T, s *Subscription, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); !s.Healthy(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("subscription not healthy after %v", d)
+		}
+	}
+}
+
+// TestSubscriptionsShareOneClient is what a config reload does: the new
+// configuration subscribes on the pooled Client, then the old one stops.
+// The old subscriber's end must leave the new one healthy and receiving
+// (it used to mark the shared Client unhealthy for good).
+func TestSubscriptionsShareOneClient(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	ctx := t.Context()
+	prefix := newPrefix(t)
+	c := openTest(t, url, prefix, Options{})
+	other := openTest(t, url, prefix, Options{}) // another instance
+	oldSub, newSub := c.NewSubscription(), c.NewSubscription()
+	oldRec, stopOld := subscribeWith(t, oldSub)
+	waitSubHealthy(t, oldSub, 2*time.Second)
+	if newSub.Healthy() {
+		t.Fatal("a subscription that has not subscribed reports healthy")
+	}
+	newRec, _ := subscribeWith(t, newSub)
+	waitSubHealthy(t, newSub, 2*time.Second)
+	if n := newRec.resyncs.Load(); n != 1 {
+		t.Fatalf("joining a live subscription: %d resyncs, want 1", n)
+	}
+	r := account.Revocation{SessionID: "both"}
+	if err := other.PublishRevocation(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	oldRec.expect(t, r)
+	newRec.expect(t, r)
+
+	stopOld()
+	if oldSub.Healthy() {
+		t.Fatal("the stopped subscription still reports healthy")
+	}
+	// Long enough for any background write of the old subscriber to land.
+	time.Sleep(3 * pingInterval)
+	if !newSub.Healthy() || !c.Healthy() {
+		t.Fatal("the remaining subscription turned unhealthy when the other one stopped")
+	}
+	r = account.Revocation{UserID: "after-reload"}
+	if err := other.PublishRevocation(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	newRec.expect(t, r)
+	if n := newRec.resyncs.Load(); n != 1 {
+		t.Fatalf("%d resyncs, want 1: the subscription was re-established needlessly", n)
+	}
+}
+
+// TestSubscriptionLingers: a reload may stop the old subscriber before
+// the new one joins. The subscription outlives its last subscriber for a
+// while, so the new one is healthy at once; Close ends it.
+func TestSubscriptionLingers(t *testing.T) {
+	url := testURL(t)
+	t.Parallel()
+	c := openTest(t, url, newPrefix(t), Options{})
+	first := c.NewSubscription()
+	_, stopFirst := subscribeWith(t, first)
+	waitSubHealthy(t, first, 2*time.Second)
+	stopFirst()
+	second := c.NewSubscription()
+	rec, _ := subscribeWith(t, second)
+	for end := time.Now().Add(time.Second); rec.resyncs.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the joining subscriber was not resynced")
+		}
+	}
+	if !second.Healthy() {
+		t.Fatal("a subscriber joining right after the last one left is not healthy at once")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if second.Healthy() || c.Healthy() {
+		t.Fatal("healthy after Close")
+	}
 }

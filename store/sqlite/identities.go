@@ -42,3 +42,37 @@ func (h handles) UpdateSessionTokens(ctx context.Context, id, access, refresh st
 	}
 	return rowsAffected("update session tokens", res)
 }
+
+// UserIdentities lists a user's identities, oldest first.
+func (h handles) UserIdentities(ctx context.Context, userID string) ([]*account.LinkedIdentity, error) {
+	rows, err := h.r.QueryContext(ctx, `SELECT id, user_id, provider, provider_uid, provider_email, created_at
+		FROM identities WHERE user_id = ? ORDER BY seq`, userID)
+	if err != nil {
+		return nil, wrap("user identities", err)
+	}
+	defer rows.Close()
+	var list []*account.LinkedIdentity
+	for rows.Next() {
+		var i account.LinkedIdentity
+		var created int64
+		if err := rows.Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created); err != nil {
+			return nil, wrap("user identities", err)
+		}
+		i.CreatedAt = fromMillis(created)
+		list = append(list, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("user identities", err)
+	}
+	return list, nil
+}
+
+// DeleteIdentity removes the identity id of userID; account.ErrNotFound if
+// there is none.
+func (h handles) DeleteIdentity(ctx context.Context, userID, id string) error {
+	res, err := h.w.ExecContext(ctx, `DELETE FROM identities WHERE id = ? AND user_id = ?`, id, userID)
+	if err != nil {
+		return wrap("delete identity", err)
+	}
+	return rowsAffected("delete identity", res)
+}

@@ -14,20 +14,20 @@ const sessionColumns = `id, user_id, created_at, expire, provider, provider_uid,
 	secret_hash, ip, user_agent, country_code,
 	os_code, os_name, os_version, client_type, client_code, client_name,
 	client_version, client_engine, client_engine_version,
-	device_name, device_brand, device_model`
+	device_name, device_brand, device_model, updated_at`
 
 // CreateSession inserts s; a taken id or secret hash gives
 // account.ErrConflict.
 func (h handles) CreateSession(ctx context.Context, s *account.Session) error {
 	d := &s.Device
 	_, err := h.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, millis(s.CreatedAt), millis(s.Expire), s.Provider, s.ProviderUID,
 		s.ProviderAccessToken, s.ProviderRefreshToken, millis(s.ProviderAccessTokenExpiry),
 		s.SecretHash, s.IP, s.UserAgent, s.CountryCode,
 		d.OSCode, d.OSName, d.OSVersion, d.ClientType, d.ClientCode, d.ClientName,
 		d.ClientVersion, d.ClientEngine, d.ClientEngineVersion,
-		d.DeviceName, d.DeviceBrand, d.DeviceModel)
+		d.DeviceName, d.DeviceBrand, d.DeviceModel, millis(sessionUpdatedAt(s)))
 	if err != nil {
 		return wrap("create session", err)
 	}
@@ -110,6 +110,7 @@ func scanSession(row scanner) (*account.Session, error) {
 	var (
 		s                          account.Session
 		created, expire, tokenExpy int64
+		updated                    int64
 	)
 	d := &s.Device
 	err := row.Scan(&s.ID, &s.UserID, &created, &expire, &s.Provider, &s.ProviderUID,
@@ -117,12 +118,31 @@ func scanSession(row scanner) (*account.Session, error) {
 		&s.SecretHash, &s.IP, &s.UserAgent, &s.CountryCode,
 		&d.OSCode, &d.OSName, &d.OSVersion, &d.ClientType, &d.ClientCode, &d.ClientName,
 		&d.ClientVersion, &d.ClientEngine, &d.ClientEngineVersion,
-		&d.DeviceName, &d.DeviceBrand, &d.DeviceModel)
+		&d.DeviceName, &d.DeviceBrand, &d.DeviceModel, &updated)
 	if err != nil {
 		return nil, err
 	}
+	s.UpdatedAt = fromMillis(updated)
 	s.CreatedAt = fromMillis(created)
 	s.Expire = fromMillis(expire)
 	s.ProviderAccessTokenExpiry = fromMillis(tokenExpy)
 	return &s, nil
+}
+
+// sessionUpdatedAt is s.UpdatedAt, or its creation time when unset.
+func sessionUpdatedAt(s *account.Session) time.Time {
+	if s.UpdatedAt.IsZero() {
+		return s.CreatedAt
+	}
+	return s.UpdatedAt
+}
+
+// ExtendSession sets a session's expiry and updated_at.
+func (h handles) ExtendSession(ctx context.Context, id string, expire, updatedAt time.Time) error {
+	res, err := h.w.ExecContext(ctx, `UPDATE sessions SET expire = ?, updated_at = ? WHERE id = ?`,
+		millis(expire), millis(updatedAt), id)
+	if err != nil {
+		return wrap("extend session", err)
+	}
+	return rowsAffected("extend session", res)
 }

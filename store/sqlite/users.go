@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -13,12 +14,12 @@ import (
 // userColumns is the column list of every user query, in scanUser order.
 const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
 	password_update, registration, status, email_verification, phone_verification, prefs,
-	password_history`
+	password_history, accessed_at`
 
 // CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
 func (h handles) CreateUser(ctx context.Context, u *account.User) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, userArgs(u)...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(userArgs(u), millis(u.AccessedAt))...)
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -88,7 +89,8 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 	return rowsAffected("update user", res)
 }
 
-// userArgs returns u's values in userColumns order.
+// userArgs returns u's values in userColumns order, but for accessed_at:
+// only CreateUser and TouchUser write that.
 func userArgs(u *account.User) []any {
 	prefs := bytes.TrimSpace(u.Prefs)
 	if len(prefs) == 0 {
@@ -112,10 +114,11 @@ func scanUser(row *sql.Row) (*account.User, error) {
 		created, updated       int64
 		passwordUpdate, regist int64
 		prefs, history         string
+		accessed               int64
 	)
 	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
 		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs,
-		&history)
+		&history, &accessed)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +129,7 @@ func scanUser(row *sql.Row) (*account.User, error) {
 	u.PasswordUpdate = fromMillis(passwordUpdate)
 	u.Registration = fromMillis(regist)
 	u.Prefs = json.RawMessage(prefs)
+	u.AccessedAt = fromMillis(accessed)
 	if u.PasswordHistory, err = decodeHistory(history); err != nil {
 		return nil, err
 	}
@@ -152,4 +156,18 @@ func decodeHistory(s string) ([]string, error) {
 		return nil, nil
 	}
 	return h, nil
+}
+
+// TouchUser sets accessed_at to at unless it is already after at-every.
+func (h handles) TouchUser(ctx context.Context, id string, at time.Time, every time.Duration) (bool, error) {
+	res, err := h.w.ExecContext(ctx, `UPDATE users SET accessed_at = ? WHERE id = ? AND accessed_at <= ?`,
+		millis(at), id, millis(at.Add(-every)))
+	if err != nil {
+		return false, wrap("touch user", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, wrap("touch user", err)
+	}
+	return n > 0, nil
 }

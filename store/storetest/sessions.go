@@ -22,6 +22,7 @@ func fullSession(id, userID string) *account.Session {
 		ID:                        id,
 		UserID:                    userID,
 		CreatedAt:                 at(0),
+		UpdatedAt:                 at(5 * time.Minute),
 		Expire:                    at(30 * 24 * time.Hour),
 		Provider:                  "github",
 		ProviderUID:               "gh-" + id,

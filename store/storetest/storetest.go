@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Sessions", func(t *testing.T) { RunSessions(t, open) })
 	t.Run("Logs", func(t *testing.T) { RunLogs(t, open) })
 	t.Run("Identities", func(t *testing.T) { RunIdentities(t, open) })
+	t.Run("Access", func(t *testing.T) { RunAccess(t, open) })
 	t.Run("Tokens", func(t *testing.T) { RunTokens(t, open) })
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
@@ -141,6 +142,7 @@ func checkUser(t *testing.T, what string, got, want *account.User) {
 	d.eq("PhoneVerification", got.PhoneVerification, want.PhoneVerification)
 	d.json("Prefs", got.Prefs, want.Prefs)
 	d.strings("PasswordHistory", got.PasswordHistory, want.PasswordHistory)
+	d.time("AccessedAt", got.AccessedAt, want.AccessedAt)
 	d.report(t, what)
 }
 
@@ -155,6 +157,12 @@ func checkSession(t *testing.T, what string, got, want *account.Session) {
 	d.eq("UserID", got.UserID, want.UserID)
 	d.time("CreatedAt", got.CreatedAt, want.CreatedAt)
 	d.time("Expire", got.Expire, want.Expire)
+	// A session never updated was last updated when it was created.
+	wantUpdated := want.UpdatedAt
+	if wantUpdated.IsZero() {
+		wantUpdated = want.CreatedAt
+	}
+	d.time("UpdatedAt", got.UpdatedAt, wantUpdated)
 	d.eq("Provider", got.Provider, want.Provider)
 	d.eq("ProviderUID", got.ProviderUID, want.ProviderUID)
 	d.eq("ProviderAccessToken", got.ProviderAccessToken, want.ProviderAccessToken)

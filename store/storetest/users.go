@@ -34,6 +34,7 @@ func fullUser(id, email, phone string) *account.User {
 			"$argon2id$v=19$m=65536,t=3,p=4$c2FsdDI$bWlkZGxl",
 			"$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaC8rPQ",
 		},
+		AccessedAt: at(3*time.Hour + 3*time.Millisecond),
 	}
 }
 
@@ -188,6 +189,8 @@ func RunUsers(t *testing.T, open Opener) {
 		want := fullUser("u1", "new@example.com", "+15559999999")
 		want.UpdatedAt = at(48 * time.Hour)
 		errOf(t, "UpdateUser", s.UpdateUser(ctx, want), nil)
+		// UpdateUser never writes accessedAt (TouchUser does).
+		want.AccessedAt = time.Time{}
 		got, err := s.UserByID(ctx, "u1")
 		errOf(t, "UserByID", err, nil)
 		checkUser(t, "after update", got, want)

@@ -1,0 +1,128 @@
+package account
+
+import (
+	"errors"
+	"net/http"
+)
+
+// Paging of GET /v1/account/identities, as Appwrite's list routes.
+const (
+	defaultIdentityLimit = 25
+	maxIdentityLimit     = 5000
+)
+
+// identityModel is the Appwrite `identity` model (format 1.4 on). The
+// provider's tokens live on the sessions that provider opened, not on
+// the identity: they are "" here.
+type identityModel struct {
+	ID                        string `json:"$id"`
+	CreatedAt                 string `json:"$createdAt"`
+	UpdatedAt                 string `json:"$updatedAt"`
+	UserID                    string `json:"userId"`
+	Provider                  string `json:"provider"`
+	ProviderUID               string `json:"providerUid"`
+	ProviderEmail             string `json:"providerEmail"`
+	ProviderAccessToken       string `json:"providerAccessToken"`
+	ProviderAccessTokenExpiry string `json:"providerAccessTokenExpiry"`
+	ProviderRefreshToken      string `json:"providerRefreshToken"`
+	ProviderIDToken           string `json:"providerIdToken"`
+}
+
+// identityListModel is the Appwrite `identityList` model.
+type identityListModel struct {
+	Total      int             `json:"total"`
+	Identities []identityModel `json:"identities"`
+}
+
+func renderIdentity(i *LinkedIdentity) identityModel {
+	created := formatTime(i.CreatedAt)
+	return identityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
+		Provider: i.Provider, ProviderUID: i.ProviderUID, ProviderEmail: i.ProviderEmail}
+}
+
+// listIdentities is GET /v1/account/identities: the caller's linked
+// provider accounts, oldest first, with limit and offset queries.
+func (s *Service) listIdentities(w http.ResponseWriter, r *request) error {
+	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
+	if err != nil {
+		return err
+	}
+	all, err := s.store.UserIdentities(r.Context(), r.principal.User.ID)
+	if err != nil {
+		return err
+	}
+	out := identityListModel{Total: len(all), Identities: []identityModel{}}
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		out.Identities = append(out.Identities, renderIdentity(all[i]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// deleteIdentity is DELETE /v1/account/identities/{identityId}. The
+// user's last way to sign in is never removed: that would lock them out.
+func (s *Service) deleteIdentity(w http.ResponseWriter, r *request) error {
+	id := r.pathVars["identityId"]
+	if !validKey(id) {
+		return invalidParam("identityId", descUID)
+	}
+	ctx := r.Context()
+	// The cached user carries no password hash: read the whole record.
+	user, err := s.store.UserByID(ctx, r.principal.User.ID)
+	if err != nil {
+		return err
+	}
+	all, err := s.store.UserIdentities(ctx, user.ID)
+	if err != nil {
+		return err
+	}
+	var others []*LinkedIdentity
+	found := false
+	for _, i := range all {
+		if i.ID == id {
+			found = true
+		} else {
+			others = append(others, i)
+		}
+	}
+	if !found {
+		return NewError(ErrUserIdentityNotFound)
+	}
+	if !s.canSignInWithout(user, others) {
+		return Errorf(ErrUserUnauthorized, "This identity is the last way to sign in to this account. "+
+			"Set a password, or link another provider, before removing it.")
+	}
+	if err := s.store.DeleteIdentity(ctx, user.ID, id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return NewError(ErrUserIdentityNotFound)
+		}
+		return err
+	}
+	s.audit(r, user, "identity.delete")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// canSignInWithout reports whether user still has a way in with only the
+// identities left: a password with an email, a mailbox for magic URLs, a
+// phone for SMS codes (each method enabled and its channel configured),
+// or another identity of a provider still configured.
+func (s *Service) canSignInWithout(user *User, left []*LinkedIdentity) bool {
+	on := func(m AuthMethodName) bool { return !s.cfg.Disabled[m] }
+	switch {
+	case user.Email != "" && user.PasswordHash != "" && on(MethodEmailPassword):
+		return true
+	case user.Email != "" && s.cfg.Mailer != nil && on(MethodMagicURL):
+		return true
+	case user.Phone != "" && s.cfg.SMS != nil && on(MethodPhone):
+		return true
+	}
+	if !on(MethodOAuth2) {
+		return false
+	}
+	for _, i := range left {
+		if _, ok := s.cfg.OAuth2[i.Provider]; ok {
+			return true
+		}
+	}
+	return false
+}

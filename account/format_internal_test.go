@@ -1,0 +1,86 @@
+package account
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]responseFormat{
+		"":               0,
+		"1.0.0":          1_000_000,
+		"1.4.0":          format14,
+		" 1.5.0 ":        format15,
+		"1.5":            format15,
+		"1.6.0-rc.1":     1_006_000,
+		"2.3.0":          2_003_000,
+		"1.4.1000":       0,
+		"1.4.0.1":        0,
+		"1.x.0":          0,
+		"-1.4.0":         0,
+		"99999999999999": 0,
+	} {
+		if got := parseFormat(in); got != want {
+			t.Errorf("parseFormat(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+// TestFormatTableNamesRealFields: every field the table drops exists in
+// its model, so a typo cannot silently leave a field in old formats.
+func TestFormatTableNamesRealFields(t *testing.T) {
+	models := map[string]reflect.Type{}
+	for _, m := range []apiModel{accountModel{}, sessionModel{}, tokenModel{}, identityModel{}} {
+		models[m.modelName()] = reflect.TypeOf(m)
+	}
+	for _, a := range formatAdditions {
+		typ, ok := models[a.model]
+		if !ok {
+			t.Fatalf("table names unknown model %q", a.model)
+		}
+		for _, f := range a.fields {
+			found := false
+			for i := 0; i < typ.NumField(); i++ {
+				if name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ","); name == f {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("model %s has no field %q", a.model, f)
+			}
+		}
+	}
+}
+
+// TestMarshalForMatchesJSON: with nothing to drop, the shaped encoding is
+// byte for byte json.Marshal's, escaping included.
+func TestMarshalForMatchesJSON(t *testing.T) {
+	v := sessionListModel{Total: 1, Sessions: []sessionModel{{ID: "<a&b>", Factors: []string{"password"}, Current: true}}}
+	want, _ := json.Marshal(v)
+	got, err := marshalFor(v, 2_003_000)
+	if err != nil || string(got) != string(want) {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+	old, _ := marshalFor(v, 0)
+	if strings.Contains(string(old), "factors") || !strings.Contains(string(old), `"$id":"\u003ca\u0026b\u003e"`) {
+		t.Fatalf("1.3: %s", old)
+	}
+	empty, _ := marshalFor(sessionListModel{}, 0)
+	if string(empty) != `{"total":0,"sessions":null}` {
+		t.Fatalf("nil list: %s", empty)
+	}
+}
+
+// TestShapedSelfReference: a type that refers to itself is walked once.
+func TestShapedSelfReference(t *testing.T) {
+	type node struct {
+		Next    *node
+		Session sessionModel
+	}
+	type plain struct{ Next *plain }
+	if !shaped(reflect.TypeFor[node]()) || shaped(reflect.TypeFor[plain]()) {
+		t.Fatal("self-referential types misjudged")
+	}
+}

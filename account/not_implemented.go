@@ -1,0 +1,60 @@
+package account
+
+import (
+	"net/http"
+	"strings"
+)
+
+// notImplemented lists the routes today's SDKs call that Accountgate does
+// not serve yet, each with the feature it belongs to: they answer
+// general_not_implemented naming it, not a bare 404.
+var notImplemented = []struct{ method, path, feature string }{
+	{"PATCH", "mfa", "Multi-factor authentication"},
+	{"POST", "mfa/authenticators/{type}", "Multi-factor authentication"},
+	{"PUT", "mfa/authenticators/{type}", "Multi-factor authentication"},
+	{"DELETE", "mfa/authenticators/{type}", "Multi-factor authentication"},
+	{"POST", "mfa/challenge", "Multi-factor authentication"},
+	{"PUT", "mfa/challenge", "Multi-factor authentication"},
+	{"POST", "mfa/challenges", "Multi-factor authentication"},
+	{"PUT", "mfa/challenges", "Multi-factor authentication"},
+	{"GET", "mfa/factors", "Multi-factor authentication"},
+	{"GET", "mfa/recovery-codes", "Multi-factor authentication"},
+	{"POST", "mfa/recovery-codes", "Multi-factor authentication"},
+	{"PATCH", "mfa/recovery-codes", "Multi-factor authentication"},
+	{"POST", "targets/push", "Push targets"},
+	{"PUT", "targets/{targetId}/push", "Push targets"},
+	{"DELETE", "targets/{targetId}/push", "Push targets"},
+	{"GET", "consents", "Consents"},
+	{"GET", "consents/{consentId}", "Consents"},
+	{"DELETE", "consents/{consentId}", "Consents"},
+	{"GET", "consents/{consentId}/tokens", "Consents"},
+	{"GET", "consents/{consentId}/tokens/{tokenId}", "Consents"},
+	{"DELETE", "consents/{consentId}/tokens/{tokenId}", "Consents"},
+	{"POST", "tokens/magic-url", "Magic URL token sign-in"},
+	{"POST", "tokens/email", "Email one-time code sign-in"},
+	{"POST", "tokens/phone", "Phone token sign-in"},
+	{"POST", "sessions/token", "Sign-in with a token secret"},
+	{"GET", "tokens/oauth2/{provider}", "OAuth2 token sign-in"},
+	{"POST", "sessions/id-token", "Sign-in with a provider ID token"},
+	{"POST", "recovery/otp", "Password recovery by one-time code"},
+	{"PUT", "recovery/otp", "Password recovery by one-time code"},
+	{"POST", "verifications/email/otp", "Email verification by one-time code"},
+	{"PUT", "verifications/email/otp", "Email verification by one-time code"},
+}
+
+// notImplementedRoutes turns the list into routes. They are public: a
+// guest learns as much as a user, and nothing is read or written.
+func notImplementedRoutes() []route {
+	out := make([]route, 0, len(notImplemented))
+	for _, n := range notImplemented {
+		feature, path := n.feature, n.path
+		rt := route{method: n.method, path: strings.Split(path, "/"), scope: scopePublic,
+			handle: func(http.ResponseWriter, *request) error {
+				return Errorf(ErrGeneralNotImplemented, "%s (%s /v1/account/%s) is not implemented by this server yet.", feature, n.method, path)
+			}}
+		// The OAuth2 token route is navigated to: its error is a page.
+		rt.browser = n.method == "GET" && strings.HasPrefix(path, "tokens/oauth2/")
+		out = append(out, rt)
+	}
+	return out
+}
