@@ -36,14 +36,17 @@ func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error
 		}
 	}
 	ctx := r.Context()
-	return s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email)
+	var created *User // the new account, if the email was new
+	err = s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
 		if err != nil {
 			return nil, nil, err
 		}
 		tok, err := s.mailToken(ctx, tx, r, user, TokenMagicURL, magicURLLifetime, mail.KindMagicURL, base, "", true)
 		return user, tok, err
 	})
+	s.observeCreated(r, created, MethodMagicURL, "", err)
+	return err
 }
 
 // findOrCreateUser returns the user that lookup(key) finds, or creates one

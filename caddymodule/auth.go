@@ -121,6 +121,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	if e == nil && !g.CSRFOff {
 		e = svc.CheckGateOrigin(r, p)
 	}
+	g.observe(svc, r, p, e)
 	if e != nil {
 		g.refuse(w, r, e)
 		return nil
