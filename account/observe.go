@@ -74,6 +74,7 @@ const (
 	ReasonUnverifiedEmail = "unverified_email"
 	ReasonUnverifiedPhone = "unverified_phone"
 	ReasonCSRF            = "csrf"
+	ReasonPolicy          = "policy"
 	ReasonError           = "error"
 )
 

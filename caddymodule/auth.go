@@ -41,6 +41,8 @@ type Gate struct {
 	// Referer), or it is refused with 403. Only for apps that defend
 	// against CSRF themselves (tokens in every form).
 	CSRFOff bool `json:"csrf_off,omitempty"`
+	// Policy: deny_anonymous, allow_email_domains, allow_users.
+	Policy
 
 	slot    *projectSlot
 	headers account.HeaderNames
@@ -87,6 +89,9 @@ func (g *Gate) Validate() error {
 			errs = append(errs, fmt.Errorf("account_gate: unknown requirement %q (verified_email, verified_phone)", r))
 		}
 	}
+	if err := g.Policy.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if g.OnFailRedirect != "" {
 		u, err := url.Parse(g.OnFailRedirect)
 		switch {
@@ -117,6 +122,9 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	p, e := svc.GateCheck(r)
 	if e == nil {
 		e = g.requirements(p)
+	}
+	if e == nil {
+		e = g.Policy.check(p)
 	}
 	if e == nil && !g.CSRFOff {
 		e = svc.CheckGateOrigin(r, p)
@@ -194,7 +202,7 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	}
 	// A refused cross-site form post lands in the browser: a page reads
 	// better there than JSON.
-	if e.Type == account.ErrGeneralUnknownOrigin && strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
 	}
@@ -211,6 +219,9 @@ func wantsHTML(r *http.Request) bool {
 //		require verified_email|verified_phone ...
 //		on_fail redirect <path-or-url>
 //		keep_credentials
+//		deny anonymous
+//		allow_email_domains <domain> ...
+//		allow_users <user id or email> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
 //	}
@@ -247,6 +258,24 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.KeepCredentials = true
+		case "deny":
+			args := d.RemainingArgs()
+			if len(args) != 1 || args[0] != "anonymous" {
+				return d.Err("usage: deny anonymous")
+			}
+			g.DenyAnonymous = true
+		case "allow_email_domains":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowEmailDomains = append(g.AllowEmailDomains, args...)
+		case "allow_users":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowUsers = append(g.AllowUsers, args...)
 		case "csrf":
 			args := d.RemainingArgs()
 			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {

@@ -231,6 +231,8 @@ func (g *Gate) refusalReason(p *account.Principal, e *account.Error) string {
 		return account.ReasonError
 	case e.Type == account.ErrGeneralUnknownOrigin:
 		return account.ReasonCSRF
+	case e.Type == account.ErrGeneralResourceBlocked:
+		return account.ReasonPolicy
 	case p == nil && e.Type == account.ErrUserBlocked:
 		return account.ReasonBlocked
 	case p == nil:
