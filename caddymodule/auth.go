@@ -119,17 +119,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	}
 	svc.StripIdentity(r, g.headers)
 
-	p, e := svc.GateCheck(r)
-	if e == nil {
-		e = g.requirements(p)
-	}
-	if e == nil {
-		e = g.Policy.check(p)
-	}
-	if e == nil && !g.CSRFOff {
-		e = svc.CheckGateOrigin(r, p)
-	}
-	g.observe(svc, r, p, e)
+	p, e := g.decide(svc, r)
 	if e != nil {
 		g.refuse(w, r, e)
 		return nil
@@ -147,6 +137,23 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		svc.StripCredentials(r.Header, p)
 	}
 	return next.ServeHTTP(w, r)
+}
+
+// decide verifies r's session or JWT and applies the gate's requirements,
+// policy and cross-site check; the decision is observed either way.
+func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal, *account.Error) {
+	p, e := svc.GateCheck(r)
+	if e == nil {
+		e = g.requirements(p)
+	}
+	if e == nil {
+		e = g.Policy.check(p)
+	}
+	if e == nil && !g.CSRFOff {
+		e = svc.CheckGateOrigin(r, p)
+	}
+	g.observe(svc, r, p, e)
+	return p, e
 }
 
 // identityPlaceholder is the value of an {http.auth.user.*} placeholder.
