@@ -41,6 +41,11 @@ type Gate struct {
 	// Referer), or it is refused with 403. Only for apps that defend
 	// against CSRF themselves (tokens in every form).
 	CSRFOff bool `json:"csrf_off,omitempty"`
+	// PassPreflight lets CORS preflights (OPTIONS with
+	// Access-Control-Request-Method) through to the upstream without a
+	// session and without identity, for gated APIs that serve other
+	// origins: browsers never send credentials on a preflight.
+	PassPreflight bool `json:"pass_preflight,omitempty"`
 	// Policy: deny_anonymous, allow_email_domains, allow_users.
 	Policy
 
@@ -118,6 +123,9 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		return nil
 	}
 	svc.StripIdentity(r, g.headers)
+	if g.PassPreflight && isPreflight(r) {
+		return next.ServeHTTP(w, r)
+	}
 
 	p, e := g.decide(svc, r)
 	if e != nil {
@@ -216,6 +224,12 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	account.WriteError(w, e)
 }
 
+// isPreflight reports a CORS preflight: an OPTIONS request that names
+// the method it asks about.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
 func wantsHTML(r *http.Request) bool {
 	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
 }
@@ -226,6 +240,7 @@ func wantsHTML(r *http.Request) bool {
 //		require verified_email|verified_phone ...
 //		on_fail redirect <path-or-url>
 //		keep_credentials
+//		pass_preflight
 //		deny anonymous
 //		allow_email_domains <domain> ...
 //		allow_users <user id or email> ...
@@ -265,6 +280,11 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.KeepCredentials = true
+		case "pass_preflight":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			g.PassPreflight = true
 		case "deny":
 			args := d.RemainingArgs()
 			if len(args) != 1 || args[0] != "anonymous" {

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -155,5 +156,34 @@ func TestPolicyCaddyfile(t *testing.T) {
 	bad := Gate{Project: "p", Policy: Policy{AllowEmailDomains: []string{"@example.com"}}}
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "a domain only") {
 		t.Errorf("validate: %v", err)
+	}
+}
+
+// TestPassPreflight: with pass_preflight a CORS preflight reaches the
+// upstream without a session and without identity (a forged one is
+// stripped); without it, or for a plain OPTIONS, the gate answers 401.
+func TestPassPreflight(t *testing.T) {
+	preflight := func() *http.Request {
+		req := httptest.NewRequest("OPTIONS", "http://localhost/api/items", nil)
+		req.Header.Set("Origin", "https://other.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("X-Account-Id", "forged")
+		return req
+	}
+	f := newGateFixture(t, Gate{})
+	if rec := f.serve(preflight()); rec.Code != 401 || f.upstream != nil {
+		t.Fatalf("without pass_preflight: %d", rec.Code)
+	}
+	f.gate.PassPreflight = true
+	if rec := f.serve(preflight()); rec.Code != 200 || f.upstream == nil || f.upstream.Header.Get("X-Account-Id") != "" {
+		t.Fatalf("pass_preflight: %d, upstream %v", rec.Code, f.upstream)
+	}
+	plain := httptest.NewRequest("OPTIONS", "http://localhost/api/items", nil)
+	if rec := f.serve(plain); rec.Code != 401 || f.upstream != nil {
+		t.Fatalf("plain OPTIONS: %d", rec.Code)
+	}
+	g := new(Gate)
+	if err := g.UnmarshalCaddyfile(caddyfile.NewTestDispenser("account_gate p {\n pass_preflight\n}")); err != nil || !g.PassPreflight {
+		t.Fatalf("caddyfile: %v %+v", err, g)
 	}
 }
