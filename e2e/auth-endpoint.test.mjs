@@ -1,6 +1,7 @@
 // The auth endpoint (account_auth) behind other proxies, with real
 // processes: nginx's auth_request (nginx from Debian, scripts/services
-// installs it) and Caddy's forward_auth on another server. Each proxy lets
+// installs it) and Caddy's forward_auth on another server; Traefik's
+// forwardAuth by its protocol. Each proxy lets
 // a signed-in request through to the upstream with the identity the
 // endpoint answered, refuses one without a session (401), and refuses a
 // cookie-authenticated POST from another site (403); a client's own
@@ -107,6 +108,41 @@ function proxyChecks(originOf) {
 
 describe('Caddy forward_auth on another server', () => {
 	proxyChecks(() => `http://localhost:${forwardPort}`);
+});
+
+// Traefik's forwardAuth has no Debian package: the test speaks its
+// protocol. Traefik sends a GET to the address with the client's headers
+// and X-Forwarded-Method, -Proto, -Host, -Uri and -For, and copies the
+// authResponseHeaders of a 2xx answer to the proxied request.
+describe('Traefik forwardAuth, by the protocol', () => {
+	const ask = (method, extra = []) =>
+		rawRequest(`${caddy.origin}/_auth`, {
+			headers: [
+				['X-Forwarded-Method', method],
+				['X-Forwarded-Proto', 'http'],
+				['X-Forwarded-Host', 'app.localhost'],
+				['X-Forwarded-Uri', '/app/page'],
+				['X-Forwarded-For', '203.0.113.9'],
+				...extra,
+			],
+		});
+	test('a signed-in GET: 200 with the identity in the authResponseHeaders', async () => {
+		const res = await ask('GET', [['Cookie', cookie]]);
+		assert.equal(res.status, 200, res.text);
+		assert.equal(res.headers['x-account-email'], email);
+		assert.ok(res.headers['x-account-id']);
+	});
+	test('no session: 401 with the Appwrite error, no identity', async () => {
+		const res = await ask('GET');
+		assert.equal(res.status, 401);
+		assert.equal(res.json?.type, 'general_unauthorized_scope');
+		assert.equal(res.headers['x-account-id'], undefined);
+	});
+	test('a cookie-authenticated POST from another site: 403', async () => {
+		const res = await ask('POST', [['Cookie', cookie], ['Origin', 'https://evil.example']]);
+		assert.equal(res.status, 403, res.text);
+		assert.equal(res.headers['x-account-id'], undefined);
+	});
 });
 
 describe('nginx auth_request', { skip: !NGINX && 'ACCOUNTGATE_TEST_NGINX is not set (scripts/test sets it through scripts/services)' }, () => {
