@@ -23,37 +23,74 @@ type HeaderNames struct {
 	SessionProvider string `json:"session_provider,omitempty"`
 }
 
+// IdentityField is one item of the identity the gate hands upstream.
+type IdentityField struct {
+	// Name is the item's name in the Caddyfile's `header` option, in
+	// HeaderNames' JSON and in the {http.auth.user.<Name>} placeholder.
+	Name string
+	// Header is the default request header that carries it.
+	Header string
+}
+
+// IdentityFields is the one list of the identity's items; HeaderNames,
+// Identity's values, the placeholders and the stripping all follow its
+// order.
+var IdentityFields = [identityFieldCount]IdentityField{
+	{"id", "X-Account-Id"},
+	{"email", "X-Account-Email"},
+	{"name", "X-Account-Name"},
+	{"phone", "X-Account-Phone"},
+	{"email_verified", "X-Account-Email-Verified"},
+	{"phone_verified", "X-Account-Phone-Verified"},
+	{"session_id", "X-Account-Session-Id"},
+	{"session_provider", "X-Account-Session-Provider"},
+}
+
+const identityFieldCount = 8
+
+// fields points at h's names in IdentityFields' order.
+func (h *HeaderNames) fields() [identityFieldCount]*string {
+	return [identityFieldCount]*string{&h.ID, &h.Email, &h.Name, &h.Phone,
+		&h.EmailVerified, &h.PhoneVerified, &h.SessionID, &h.SessionProvider}
+}
+
 // DefaultHeaderNames are the X-Account-* names of DESIGN.md.
 func DefaultHeaderNames() HeaderNames {
-	return HeaderNames{
-		ID:              "X-Account-Id",
-		Email:           "X-Account-Email",
-		Name:            "X-Account-Name",
-		Phone:           "X-Account-Phone",
-		EmailVerified:   "X-Account-Email-Verified",
-		PhoneVerified:   "X-Account-Phone-Verified",
-		SessionID:       "X-Account-Session-Id",
-		SessionProvider: "X-Account-Session-Provider",
+	var h HeaderNames
+	for i, f := range h.fields() {
+		*f = IdentityFields[i].Header
 	}
+	return h
+}
+
+// SetName renames the header of the identity item called field (see
+// IdentityFields); false for an unknown item.
+func (h *HeaderNames) SetName(field, header string) bool {
+	for i, f := range h.fields() {
+		if IdentityFields[i].Name == field {
+			*f = header
+			return true
+		}
+	}
+	return false
 }
 
 // WithDefaults fills every empty name with its default.
 func (h HeaderNames) WithDefaults() HeaderNames {
-	d := DefaultHeaderNames()
-	for _, f := range [...]struct{ v, def *string }{
-		{&h.ID, &d.ID}, {&h.Email, &d.Email}, {&h.Name, &d.Name}, {&h.Phone, &d.Phone},
-		{&h.EmailVerified, &d.EmailVerified}, {&h.PhoneVerified, &d.PhoneVerified},
-		{&h.SessionID, &d.SessionID}, {&h.SessionProvider, &d.SessionProvider},
-	} {
-		if *f.v == "" {
-			*f.v = *f.def
+	for i, f := range h.fields() {
+		if *f == "" {
+			*f = IdentityFields[i].Header
 		}
 	}
 	return h
 }
 
-func (h HeaderNames) list() [8]string {
-	return [8]string{h.ID, h.Email, h.Name, h.Phone, h.EmailVerified, h.PhoneVerified, h.SessionID, h.SessionProvider}
+func (h HeaderNames) list() [identityFieldCount]string {
+	var names [identityFieldCount]string
+	for i, f := range h.fields() {
+		names[i] = *f
+	}
+	return names
 }
 
 // Identity is what the gate tells the upstream, as header and placeholder
@@ -67,6 +104,21 @@ type Identity struct {
 	PhoneVerified   string
 	SessionID       string
 	SessionProvider string
+}
+
+// values are the identity's items in IdentityFields' order.
+func (id Identity) values() [identityFieldCount]string {
+	return [identityFieldCount]string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider}
+}
+
+// Value returns the item called field (see IdentityFields).
+func (id Identity) Value(field string) (string, bool) {
+	for i, f := range IdentityFields {
+		if f.Name == field {
+			return id.values()[i], true
+		}
+	}
+	return "", false
 }
 
 // Identity returns the principal's identity values, each safe as a header
@@ -159,7 +211,7 @@ func (h HeaderNames) Strip(hdr http.Header) {
 func (h HeaderNames) Set(hdr http.Header, id Identity) {
 	names := h.list()
 	// One backing array for the eight one-value slices.
-	values := []string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider}
+	values := id.values()
 	for i, n := range names {
 		if n != "" {
 			hdr[http.CanonicalHeaderKey(n)] = values[i : i+1 : i+1]

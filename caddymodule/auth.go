@@ -170,25 +170,7 @@ func identityPlaceholder(id account.Identity, key string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	switch field {
-	case "id":
-		return id.ID, true
-	case "email":
-		return id.Email, true
-	case "name":
-		return id.Name, true
-	case "phone":
-		return id.Phone, true
-	case "email_verified":
-		return id.EmailVerified, true
-	case "phone_verified":
-		return id.PhoneVerified, true
-	case "session_id":
-		return id.SessionID, true
-	case "session_provider":
-		return id.SessionProvider, true
-	}
-	return "", false
+	return id.Value(field)
 }
 
 func (g *Gate) requirements(p *account.Principal) *account.Error {
@@ -325,16 +307,9 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 }
 
 func setHeaderName(h *account.HeaderNames, field, name string) error {
-	fields := map[string]*string{
-		"id": &h.ID, "email": &h.Email, "name": &h.Name, "phone": &h.Phone,
-		"email_verified": &h.EmailVerified, "phone_verified": &h.PhoneVerified,
-		"session_id": &h.SessionID, "session_provider": &h.SessionProvider,
-	}
-	p, ok := fields[field]
-	if !ok {
+	if !h.SetName(field, name) {
 		return fmt.Errorf("unknown identity header %q", field)
 	}
-	*p = name
 	return nil
 }
 

@@ -6,15 +6,13 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
+
+	"github.com/accountgate/accountgate/account"
 )
 
 func init() {
 	caddy.RegisterModule(AuthProvider{})
 }
-
-// identityFields are the {http.auth.user.*} names besides id, which
-// Caddy's authentication handler sets from a provider's metadata.
-var identityFields = [...]string{"email", "name", "phone", "email_verified", "phone_verified", "session_id", "session_provider"}
 
 // AuthProvider lets Caddy's standard `authentication` handler accept
 // Accountgate sessions and JWTs: the user lands in {http.auth.user.id}
@@ -57,9 +55,11 @@ func (a *AuthProvider) Authenticate(_ http.ResponseWriter, r *http.Request) (cad
 		return caddyauth.User{}, false, nil
 	}
 	id := p.Identity()
-	meta := make(map[string]string, len(identityFields))
-	for _, f := range identityFields {
-		meta[f], _ = identityPlaceholder(id, "http.auth.user."+f)
+	// Caddy's authentication handler sets {http.auth.user.<key>} from
+	// the metadata, and {http.auth.user.id} from the ID.
+	meta := make(map[string]string, len(account.IdentityFields)-1)
+	for _, f := range account.IdentityFields[1:] {
+		meta[f.Name], _ = id.Value(f.Name)
 	}
 	return caddyauth.User{ID: id.ID, Metadata: meta}, true, nil
 }
