@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/accountgate/accountgate/account"
@@ -32,6 +34,25 @@ func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.To
 		AND expire > $5
 		RETURNING `+tokenColumns,
 		userID, int64(typ), notNil(hash), notNil(target), millis(now))
+}
+
+// ConsumeAnyToken is ConsumeToken over several (type, target) kinds, in
+// one statement as well: a concurrent second call waits for the first's
+// row lock, then finds the row gone.
+func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, hash []byte, now time.Time) (*account.Token, error) {
+	if len(kinds) == 0 {
+		return nil, account.ErrNotFound
+	}
+	args := []any{userID, notNil(hash), millis(now)}
+	alts := make([]string, len(kinds))
+	for i, k := range kinds {
+		alts[i] = fmt.Sprintf("(type = $%d AND target = $%d)", len(args)+1, len(args)+2)
+		args = append(args, int64(k.Type), notNil(k.Target))
+	}
+	return queryRow(ctx, h, "consume token", scanToken, `DELETE FROM tokens
+		WHERE user_id = $1 AND secret_hash = $2 AND expire > $3 AND target <> ''::bytea
+		AND (`+strings.Join(alts, " OR ")+`)
+		RETURNING `+tokenColumns, args...)
 }
 
 // DeleteUserTokens removes every token of userID of the given types and

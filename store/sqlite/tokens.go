@@ -40,6 +40,28 @@ func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.To
 	return t, nil
 }
 
+// ConsumeAnyToken is ConsumeToken over several (type, target) kinds, in
+// one statement as well.
+func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, hash []byte, now time.Time) (*account.Token, error) {
+	if len(kinds) == 0 {
+		return nil, account.ErrNotFound
+	}
+	args := []any{userID, notNil(hash), millis(now)}
+	alts := make([]string, len(kinds))
+	for i, k := range kinds {
+		alts[i] = "(type = ? AND target = ?)"
+		args = append(args, int64(k.Type), notNil(k.Target))
+	}
+	t, err := scanToken(h.w.QueryRowContext(ctx, `DELETE FROM tokens
+		WHERE user_id = ? AND secret_hash = ? AND expire > ? AND target <> X''
+		AND (`+strings.Join(alts, " OR ")+`)
+		RETURNING `+tokenColumns, args...))
+	if err != nil {
+		return nil, wrap("consume token", err)
+	}
+	return t, nil
+}
+
 // DeleteUserTokens removes every token of userID of the given types and
 // says how many went.
 func (h handles) DeleteUserTokens(ctx context.Context, userID string, types ...account.TokenType) (int64, error) {
