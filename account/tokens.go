@@ -58,7 +58,8 @@ type tokenModel struct {
 	UserID    string `json:"userId"`
 	Secret    string `json:"secret"`
 	Expire    string `json:"expire"`
-	// Phrase is the security phrase shown in the mail; none yet.
+	// Phrase is the security phrase shown in the mail, when the client
+	// asked for one (token sign-in); "" otherwise.
 	Phrase string `json:"phrase"`
 }
 

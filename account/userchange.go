@@ -15,7 +15,7 @@ import (
 
 // Token kinds by what they depend on.
 var (
-	emailTokens    = []TokenType{TokenVerification, TokenRecovery, TokenMagicURL}
+	emailTokens    = []TokenType{TokenVerification, TokenRecovery, TokenMagicURL, TokenEmailCode}
 	phoneTokens    = []TokenType{TokenPhoneVerification, TokenPhoneSession}
 	passwordTokens = []TokenType{TokenRecovery}
 )
