@@ -166,14 +166,14 @@ func (s *Service) issueSignInToken(w http.ResponseWriter, r *request, phrase str
 // signs in with, so that unlinking the identity voids the token.
 func oauth2TokenTarget(identityID string) []byte { return TargetHash("identity:" + identityID) }
 
-// signInKinds are the tokens of u that POST /sessions/token accepts: each
-// kind whose sign-in method is on, sent to an address u still has (or,
-// for OAuth2, made for an identity u still has linked).
-func (s *Service) signInKinds(ctx context.Context, tx Store, u *User) ([]TokenKind, error) {
+// signInKinds are the tokens of u with secret that POST /sessions/token
+// accepts: each kind whose sign-in method is on, sent to an address u
+// still has (or, for OAuth2, made for an identity u still has linked).
+func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret string) ([]TokenKind, error) {
 	var kinds []TokenKind
 	add := func(m AuthMethodName, typ TokenType, target string) {
 		if target != "" && !s.cfg.Disabled[m] {
-			kinds = append(kinds, TokenKind{Type: typ, Target: TargetHash(target)})
+			kinds = append(kinds, TokenKind{Type: typ, Target: TargetHash(target), Hash: tokenHash(u.ID, typ, secret)})
 		}
 	}
 	add(MethodMagicURL, TokenMagicURL, u.Email)
@@ -186,8 +186,9 @@ func (s *Service) signInKinds(ctx context.Context, tx Store, u *User) ([]TokenKi
 	if err != nil {
 		return nil, err
 	}
+	oauthHash := tokenHash(u.ID, TokenOAuth2, secret)
 	for _, id := range idents {
-		kinds = append(kinds, TokenKind{Type: TokenOAuth2, Target: oauth2TokenTarget(id.ID)})
+		kinds = append(kinds, TokenKind{Type: TokenOAuth2, Target: oauth2TokenTarget(id.ID), Hash: oauthHash})
 	}
 	return kinds, nil
 }
@@ -209,12 +210,11 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
 	ctx := r.Context()
 	var ns newSession
 	user, err := s.changeUser(ctx, userID, "", func(tx Store, u *User) error {
-		kinds, err := s.signInKinds(ctx, tx, u)
+		kinds, err := s.signInKinds(ctx, tx, u, secret)
 		if err != nil {
 			return err
 		}
-		hash := hashSecret(secret)
-		tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, hash[:], s.clock())
+		tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
 		if errors.Is(err, ErrNotFound) {
 			return NewError(ErrUserInvalidToken)
 		}

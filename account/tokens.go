@@ -36,12 +36,11 @@ func newCode() string {
 // address or phone number), with secret.
 func (s *Service) newToken(r *request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
 	now := s.clock()
-	hash := hashSecret(secret)
 	return &Token{
 		ID:         newID(now),
 		UserID:     userID,
 		Type:       typ,
-		SecretHash: hash[:],
+		SecretHash: tokenHash(userID, typ, secret),
 		Target:     TargetHash(target),
 		CreatedAt:  now,
 		Expire:     now.Add(lifetime),

@@ -36,22 +36,25 @@ func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.To
 		userID, int64(typ), notNil(hash), notNil(target), millis(now))
 }
 
-// ConsumeAnyToken is ConsumeToken over several (type, target) kinds, in
-// one statement as well: a concurrent second call waits for the first's
-// row lock, then finds the row gone.
-func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, hash []byte, now time.Time) (*account.Token, error) {
+// ConsumeAnyToken is ConsumeToken over several (type, target, hash)
+// kinds, in one statement as well; it spends the oldest match.
+func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, now time.Time) (*account.Token, error) {
 	if len(kinds) == 0 {
 		return nil, account.ErrNotFound
 	}
-	args := []any{userID, notNil(hash), millis(now)}
+	args := []any{userID, millis(now)}
 	alts := make([]string, len(kinds))
 	for i, k := range kinds {
-		alts[i] = fmt.Sprintf("(type = $%d AND target = $%d)", len(args)+1, len(args)+2)
-		args = append(args, int64(k.Type), notNil(k.Target))
+		n := len(args)
+		alts[i] = fmt.Sprintf("(type = $%d AND target = $%d AND secret_hash = $%d)", n+1, n+2, n+3)
+		args = append(args, int64(k.Type), notNil(k.Target), notNil(k.Hash))
 	}
-	return queryRow(ctx, h, "consume token", scanToken, `DELETE FROM tokens
-		WHERE user_id = $1 AND secret_hash = $2 AND expire > $3 AND target <> ''::bytea
-		AND (`+strings.Join(alts, " OR ")+`)
+	// The subquery picks one row (the oldest match). A concurrent call
+	// that picked the same row waits for its lock, then finds it gone
+	// and deletes nothing.
+	return queryRow(ctx, h, "consume token", scanToken, `DELETE FROM tokens WHERE seq = (
+		SELECT seq FROM tokens WHERE user_id = $1 AND expire > $2 AND target <> ''::bytea
+		AND (`+strings.Join(alts, " OR ")+`) ORDER BY seq LIMIT 1)
 		RETURNING `+tokenColumns, args...)
 }
 

@@ -10,16 +10,16 @@ import (
 	"github.com/accountgate/accountgate/account"
 )
 
-// kindOf is the (type, target) kind that matches tk.
+// kindOf is the (type, target, hash) kind that matches tk.
 func kindOf(tk *account.Token) account.TokenKind {
-	return account.TokenKind{Type: tk.Type, Target: tk.Target}
+	return account.TokenKind{Type: tk.Type, Target: tk.Target, Hash: tk.SecretHash}
 }
 
-// consumeAny calls ConsumeAnyToken with tk's user and hash over kinds at
-// now, checks the error against want and, on success, every field.
+// consumeAny calls ConsumeAnyToken with tk's user over kinds at now,
+// checks the error against want and, on success, every field.
 func consumeAny(t *testing.T, s account.Store, what string, tk *account.Token, kinds []account.TokenKind, now time.Time, want error) {
 	t.Helper()
-	got, err := s.ConsumeAnyToken(context.Background(), tk.UserID, kinds, tk.SecretHash, now)
+	got, err := s.ConsumeAnyToken(context.Background(), tk.UserID, kinds, now)
 	errOf(t, what, err, want)
 	if want == nil {
 		checkToken(t, what, got, tk)
@@ -36,8 +36,8 @@ func RunConsumeAny(t *testing.T, open Opener) {
 	// Other kinds in every list, so the matching alternative is not the
 	// only one.
 	decoys := []account.TokenKind{
-		{Type: account.TokenRecovery, Target: hash("elsewhere")},
-		{Type: account.TokenVerification, Target: hash("elsewhere")},
+		{Type: account.TokenRecovery, Target: hash("elsewhere"), Hash: hash("guess")},
+		{Type: account.TokenVerification, Target: hash("elsewhere"), Hash: hash("guess")},
 	}
 	with := func(ks ...account.TokenKind) []account.TokenKind {
 		return append(append([]account.TokenKind{}, decoys...), ks...)
@@ -50,41 +50,65 @@ func RunConsumeAny(t *testing.T, open Opener) {
 		for _, tk := range []*account.Token{magic, phone} {
 			mustCreateToken(t, s, tk)
 		}
-		all := with(kindOf(magic), kindOf(phone))
-		consumeAny(t, s, "ConsumeAnyToken phone", phone, all, now, nil)
-		consumeAny(t, s, "ConsumeAnyToken phone again", phone, all, now, account.ErrNotFound)
+		// What a request with one secret sends: every kind, each with
+		// its own target and the secret's hash.
+		secretOf := func(tk *account.Token) []account.TokenKind {
+			return with(
+				account.TokenKind{Type: magic.Type, Target: magic.Target, Hash: tk.SecretHash},
+				account.TokenKind{Type: phone.Type, Target: phone.Target, Hash: tk.SecretHash})
+		}
+		consumeAny(t, s, "ConsumeAnyToken phone", phone, secretOf(phone), now, nil)
+		consumeAny(t, s, "ConsumeAnyToken phone again", phone, secretOf(phone), now, account.ErrNotFound)
 		consume(t, s, "ConsumeToken of the spent phone token", phone, now, account.ErrNotFound)
-		consumeAny(t, s, "ConsumeAnyToken magic", magic, all, now, nil)
+		consumeAny(t, s, "ConsumeAnyToken magic", magic, secretOf(magic), now, nil)
 		consume(t, s, "ConsumeToken of the spent magic token", magic, now, account.ErrNotFound)
+	})
+
+	t.Run("TwoMatchesSpendOne", func(t *testing.T) {
+		// Kinds that match two tokens (one secret, as two kinds store
+		// it) spend one per call, the older first.
+		s := withUsers(t, open)
+		older := fullToken("older", "u1", account.TokenEmailCode)
+		newer := fullToken("newer", "u1", account.TokenPhoneSession)
+		for _, tk := range []*account.Token{older, newer} {
+			mustCreateToken(t, s, tk)
+		}
+		both := with(kindOf(newer), kindOf(older))
+		consumeAny(t, s, "ConsumeAnyToken first", older, both, now, nil)
+		consumeAny(t, s, "ConsumeAnyToken second", newer, both, now, nil)
+		consumeAny(t, s, "ConsumeAnyToken third", newer, both, now, account.ErrNotFound)
 	})
 
 	t.Run("MissesDeleteNothing", func(t *testing.T) {
 		s := withUsers(t, open)
 		tk := fullToken("t1", "u1", account.TokenMagicURL)
 		mustCreateToken(t, s, tk)
-		other := *tk
-		other.UserID = "u2"
-		wrongHash := *tk
-		wrongHash.SecretHash = hash("guess")
+		k := kindOf(tk)
+		with1 := func(edit func(*account.TokenKind)) []account.TokenKind {
+			c := k
+			edit(&c)
+			return with(c)
+		}
 		cases := []struct {
-			name  string
-			tk    *account.Token
-			kinds []account.TokenKind
-			now   time.Time
+			name   string
+			userID string
+			kinds  []account.TokenKind
+			now    time.Time
 		}{
-			{"no kinds", tk, nil, now},
-			{"type not listed", tk, with(account.TokenKind{Type: account.TokenPhoneSession, Target: tk.Target}), now},
-			{"listed type, other target", tk, with(account.TokenKind{Type: tk.Type, Target: hash("other")}), now},
-			{"type and target in different kinds", tk, with(
-				account.TokenKind{Type: tk.Type, Target: hash("other")},
-				account.TokenKind{Type: account.TokenPhoneSession, Target: tk.Target}), now},
-			{"empty target", tk, with(account.TokenKind{Type: tk.Type}), now},
-			{"other user", &other, with(kindOf(tk)), now},
-			{"wrong secret", &wrongHash, with(kindOf(tk)), now},
-			{"expired", tk, with(kindOf(tk)), tk.Expire},
+			{"no kinds", "u1", nil, now},
+			{"type not listed", "u1", with1(func(c *account.TokenKind) { c.Type = account.TokenPhoneSession }), now},
+			{"listed type, other target", "u1", with1(func(c *account.TokenKind) { c.Target = hash("other") }), now},
+			{"listed type, other secret", "u1", with1(func(c *account.TokenKind) { c.Hash = hash("guess") }), now},
+			{"type, target and secret in different kinds", "u1", with(
+				account.TokenKind{Type: tk.Type, Target: hash("other"), Hash: tk.SecretHash},
+				account.TokenKind{Type: account.TokenPhoneSession, Target: tk.Target, Hash: tk.SecretHash},
+				account.TokenKind{Type: tk.Type, Target: tk.Target, Hash: hash("guess")}), now},
+			{"empty target", "u1", with1(func(c *account.TokenKind) { c.Target = nil }), now},
+			{"other user", "u2", with(k), now},
+			{"expired", "u1", with(k), tk.Expire},
 		}
 		for _, tc := range cases {
-			_, err := s.ConsumeAnyToken(ctx, tc.tk.UserID, tc.kinds, tc.tk.SecretHash, tc.now)
+			_, err := s.ConsumeAnyToken(ctx, tc.userID, tc.kinds, tc.now)
 			errOf(t, "ConsumeAnyToken "+tc.name, err, account.ErrNotFound)
 		}
 		consumeAny(t, s, "ConsumeAnyToken after the misses", tk, with(kindOf(tk)), tk.Expire.Add(-time.Millisecond), nil)
@@ -98,7 +122,7 @@ func RunConsumeAny(t *testing.T, open Opener) {
 		// lists), half through the single-kind one.
 		lists := [][]account.TokenKind{
 			with(kindOf(tk)),
-			{kindOf(tk), {Type: account.TokenMagicURL, Target: hash("target-t1")}},
+			{kindOf(tk), {Type: account.TokenMagicURL, Target: hash("target-t1"), Hash: tk.SecretHash}},
 		}
 		const n = 20
 		got := make([]*account.Token, n)
@@ -112,7 +136,7 @@ func RunConsumeAny(t *testing.T, open Opener) {
 					got[i], errs[i] = s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
 					return
 				}
-				got[i], errs[i] = s.ConsumeAnyToken(ctx, tk.UserID, lists[i%2], tk.SecretHash, now)
+				got[i], errs[i] = s.ConsumeAnyToken(ctx, tk.UserID, lists[i%2], now)
 			})
 		}
 		close(start)
