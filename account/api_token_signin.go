@@ -65,6 +65,12 @@ func readSignInEmail(r *request) (userID, email string, err error) {
 // magic-URL mail, with the optional security phrase, for POST
 // /sessions/token (or PUT /sessions/magic-url) to spend.
 func (s *Service) createMagicURLToken(w http.ResponseWriter, r *request) error {
+	return s.sendMagicURL(w, r, true)
+}
+
+// sendMagicURL mails a magic link, creating the account first if the
+// email is new; withPhrase reads the phrase parameter.
+func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase bool) error {
 	if s.cfg.Mailer == nil {
 		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
@@ -78,9 +84,11 @@ func (s *Service) createMagicURLToken(w http.ResponseWriter, r *request) error {
 			return err
 		}
 	}
-	phrase, err := readPhrase(r)
-	if err != nil {
-		return err
+	phrase := ""
+	if withPhrase {
+		if phrase, err = readPhrase(r); err != nil {
+			return err
+		}
 	}
 	ctx := r.Context()
 	return s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
