@@ -193,6 +193,11 @@ func TestPhoneToken(t *testing.T) {
 	code = strings.TrimPrefix(box.waitText(t, 2), "+123456789: ")
 	signedIn(t, e, e.tokenSession("phone-1", code), "phone", "phone")
 	checkError(t, e.do("PUT", "/v1/account/sessions/phone", `{"userId":"phone-1","secret":"`+code+`"}`, nil), 401, "user_invalid_token", "")
+	// Fifteen minutes and a second later a code is refused.
+	e.do("POST", "/v1/account/tokens/phone", `{"userId":"unique()","phone":"+123456789"}`, nil)
+	code = strings.TrimPrefix(box.waitText(t, 3), "+123456789: ")
+	e.clock.Advance(15*time.Minute + time.Second)
+	checkError(t, e.tokenSession("phone-1", code), 401, "user_invalid_token", "")
 }
 
 // TestTokenSessionSpendsOnce: concurrent requests with one secret give
@@ -323,7 +328,12 @@ func TestOAuth2Token(t *testing.T) {
 	if target.Path != "/fail" || errType != "user_oauth2_provider_error" || target.Query().Get("secret") != "" {
 		t.Fatalf("failure redirect: %s", target)
 	}
-	// The token expires with the identity's unlinking: a fresh one, the
+	// The secret lives fifteen minutes.
+	target, _, _ = outcome(t, start().callback("new"))
+	q = target.Query()
+	e.clock.Advance(15*time.Minute + time.Second)
+	checkError(t, e.tokenSession(q.Get("userId"), q.Get("secret")), 401, "user_invalid_token", "")
+	// The token dies with the identity's unlinking: a fresh one, the
 	// identity deleted, is refused.
 	target, _, _ = outcome(t, start().callback("new"))
 	q = target.Query()
