@@ -216,6 +216,7 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 	}
 	if !rt.anyOrigin {
 		if err := s.checkOrigin(r); err != nil {
+			s.observeOriginRefused(r)
 			return err
 		}
 	}
@@ -248,7 +249,9 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 	if paramErr != nil {
 		return paramErr
 	}
-	return rt.handle(w, req)
+	err = rt.handle(w, req)
+	s.observeFailure(req, rt, err)
+	return err
 }
 
 // checkProject applies part A item 33: no project named means ours; any

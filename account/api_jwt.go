@@ -26,6 +26,7 @@ func (s *Service) createJWT(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	s.observeJWT(r)
 	return writeJSON(w, http.StatusCreated, jwtModel{JWT: token})
 }
 

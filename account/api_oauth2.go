@@ -201,6 +201,7 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
 	}
 	sess, secret, user, err := s.finishOAuth(r, name, p, nonce)
 	if err != nil {
+		s.observeOAuthFailure(r, name, err)
 		s.redirectFailure(w, r.Request, failure, AsError(err))
 		return nil
 	}
@@ -407,6 +408,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 	if err != nil {
 		return nil, err
 	}
+	s.observeCreated(r, u, MethodOAuth2, provider, nil)
 	return u, nil
 }
 

@@ -37,14 +37,17 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	return s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone = phone }, tx.UserByPhone, phone)
+	var created *User // the new account, if the number was new
+	err = s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone, created = phone, u }, tx.UserByPhone, phone)
 		if err != nil {
 			return nil, nil, err
 		}
 		tok, err := s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
 		return user, tok, err
 	})
+	s.observeCreated(r, created, MethodPhone, "", err)
+	return err
 }
 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the

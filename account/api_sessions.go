@@ -27,6 +27,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return err
 		}
+		s.observeRateLimited(r, "signin.failures")
 		return Errorf(ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
 	}
 	user, err := s.store.UserByEmail(ctx, email)
@@ -96,6 +97,7 @@ func (s *Service) upgradeHash(r *request, user *User, password string) {
 // setSessionCookies sends the new session to the client: both cookies and,
 // when cookies may be blocked as third-party, X-Fallback-Cookies.
 func (s *Service) setSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
+	s.observeSignIn(r, sess)
 	value := encodeSessionToken(userID, secret)
 	s.cookies.set(w, value, sess.Expire, s.cfg.IsHTTPS(r))
 	if s.sendFallback(r) {

@@ -91,8 +91,9 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase boo
 		}
 	}
 	ctx := r.Context()
-	return s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email)
+	var created *User // the new account, if the email was new
+	err = s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -105,6 +106,8 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase boo
 			"expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})
 		return user, tok, s.enqueueMailData(ctx, tx, mail.KindMagicURL, user.Email, mail.TemplateData{Link: link, Phrase: phrase}, tok)
 	})
+	s.observeCreated(r, created, MethodMagicURL, "", err)
+	return err
 }
 
 // createEmailToken is POST /v1/account/tokens/email: a six-digit code by
@@ -122,8 +125,9 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	ctx := r.Context()
-	return s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email = email }, tx.UserByEmail, email)
+	var created *User // the new account, if the email was new
+	err = s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -134,6 +138,8 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
 		}
 		return user, tok, s.enqueueMailData(ctx, tx, mail.KindOTP, user.Email, mail.TemplateData{Code: code, Phrase: phrase}, tok)
 	})
+	s.observeCreated(r, created, MethodEmailOTP, "", err)
+	return err
 }
 
 // enqueueMailData renders a mail of kind from d (the project and expiry

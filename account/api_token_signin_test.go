@@ -346,3 +346,35 @@ func TestOAuth2Token(t *testing.T) {
 	}
 	checkError(t, e.tokenSession(q.Get("userId"), q.Get("secret")), 401, "user_invalid_token", "")
 }
+
+// TestObserverTokenSignIn: token sign-in reports its sign-ups and
+// sign-ins by method, and a refused secret as a failed sign-in.
+func TestObserverTokenSignIn(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	e, box := newDeliveryEnv(t, func(c *account.Config) { c.Observer = rec })
+	e.do("POST", "/v1/account/tokens/email", `{"userId":"obs","email":"obs@example.com"}`, nil)
+	code := sixDigits.FindString(box.waitMail(t, 1).Text)
+	signedIn(t, e, e.tokenSession("obs", code), "token", "email")
+	e.do("POST", "/v1/account/tokens/magic-url", `{"userId":"unique()","email":"obs@example.com"}`, nil)
+	_, q := linkParams(t, box.waitMail(t, 2))
+	signedIn(t, e, e.tokenSession("obs", q.Get("secret")), "magic-url", "email")
+	checkError(t, e.tokenSession("obs", q.Get("secret")), 401, "user_invalid_token", "")
+	var got []string
+	rec.mu.Lock()
+	for _, ev := range rec.events {
+		if ev.Kind == account.EventSignUp || ev.Kind == account.EventSignIn {
+			got = append(got, strings.Join([]string{string(ev.Kind), ev.Result, ev.Method, ev.Reason, ev.UserID}, " "))
+		}
+	}
+	rec.mu.Unlock()
+	want := []string{
+		"sign_up success email-otp  obs",
+		"sign_in success email-otp  obs",
+		"sign_in success magic-url  obs",
+		"sign_in failure token user_invalid_token obs",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

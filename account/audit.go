@@ -43,6 +43,7 @@ func deviceOf(ua string) Device {
 // audit records a security-log event for user. A failure is logged, not
 // returned: the action itself already happened.
 func (s *Service) audit(r *request, user *User, event string) {
+	s.observeAudit(r, user, event)
 	info := s.clientInfo(r.ip, r.UserAgent())
 	now := s.clock()
 	e := &LogEntry{

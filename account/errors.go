@@ -15,6 +15,7 @@ const (
 	ErrGeneralArgumentInvalid     ErrorType = "general_argument_invalid"
 	ErrGeneralUnauthorizedScope   ErrorType = "general_unauthorized_scope"
 	ErrGeneralUnknownOrigin       ErrorType = "general_unknown_origin"
+	ErrGeneralResourceBlocked     ErrorType = "general_resource_blocked"
 	ErrGeneralRouteNotFound       ErrorType = "general_route_not_found"
 	ErrGeneralUnknown             ErrorType = "general_unknown"
 	ErrGeneralServerError         ErrorType = "general_server_error"
@@ -58,6 +59,7 @@ type errorInfo struct {
 var catalogue = map[ErrorType]errorInfo{
 	ErrGeneralArgumentInvalid:     {400, "The request contains one or more invalid arguments. Please refer to the endpoint documentation."},
 	ErrGeneralUnauthorizedScope:   {401, "The current user or API key does not have the required scopes to access the requested resource."},
+	ErrGeneralResourceBlocked:     {403, "Access to this resource is blocked."},
 	ErrGeneralUnknownOrigin:       {403, "The request originated from an unknown origin. If you trust this domain, please list it as a trusted platform in the Appwrite console."},
 	ErrGeneralRouteNotFound:       {404, "Not Found"},
 	ErrGeneralUnknown:             {500, "Server Error"},

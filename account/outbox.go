@@ -145,18 +145,21 @@ func (s *Service) deliverOne(ctx context.Context, m *OutboxMessage) {
 	var drop *dropError
 	switch {
 	case err == nil:
+		s.observeDelivery(ctx, m.Channel, "sent")
 		err = s.store.DeleteMessage(ctx, m.ID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			s.log.Error("outbox: deleting a delivered message", "id", m.ID, "error", err)
 		}
 		return
 	case errors.As(err, &drop):
+		s.observeDelivery(ctx, m.Channel, "dropped")
 		s.log.Error("outbox: dropping message", "id", m.ID, "channel", m.Channel, "reason", drop.reason)
 		if err := s.store.DeleteMessage(ctx, m.ID); err != nil && !errors.Is(err, ErrNotFound) {
 			s.log.Error("outbox: deleting a dropped message", "id", m.ID, "error", err)
 		}
 		return
 	}
+	s.observeDelivery(ctx, m.Channel, "failed")
 	attempts := m.Attempts + 1
 	next := s.clock().Add(backoff(attempts))
 	s.log.Warn("outbox: delivery failed, will retry", "id", m.ID, "channel", m.Channel, "attempt", attempts, "retry_at", next, "error", err)

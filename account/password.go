@@ -61,6 +61,8 @@ type hasher struct {
 	// dummy is a hash of a random password, verified when the user is
 	// unknown so that unknown emails cost as much as wrong passwords.
 	dummy string
+	// onWait, if set, is told how long a hash waited for a slot.
+	onWait func(wait time.Duration, busy bool)
 }
 
 func newHasher(cfg PasswordConfig) *hasher {
@@ -84,18 +86,28 @@ func (h *hasher) acquire(ctx context.Context) error {
 	h.attempts.Add(1)
 	select {
 	case h.slots <- struct{}{}:
+		h.waited(0, false)
 		return nil
 	default:
 	}
+	start := time.Now()
 	t := time.NewTimer(h.cfg.Wait)
 	defer t.Stop()
 	select {
 	case h.slots <- struct{}{}:
+		h.waited(time.Since(start), false)
 		return nil
 	case <-t.C:
+		h.waited(time.Since(start), true)
 		return errBusy
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+func (h *hasher) waited(d time.Duration, busy bool) {
+	if h.onWait != nil {
+		h.onWait(d, busy)
 	}
 }
 

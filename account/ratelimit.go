@@ -109,6 +109,9 @@ func (s *Service) limitRate(w http.ResponseWriter, r *request, rules []rateRule)
 		if left := max(0, limit-(before+1)); fewest < 0 || left < fewest {
 			shown, fewest = limit, left
 		}
+		if !allowed {
+			s.observeRateLimited(r, rule.name)
+		}
 		refused = refused || !allowed
 	}
 	if fewest < 0 {

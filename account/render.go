@@ -133,24 +133,24 @@ type sessionModel struct {
 
 // renderSession is the session model of s, with its provider tokens
 // opened (they are sealed at rest).
-func (svc *Service) renderSession(s *Session, current bool) sessionModel {
-	d := s.Device
-	country := s.CountryCode
+func (s *Service) renderSession(sess *Session, current bool) sessionModel {
+	d := sess.Device
+	country := sess.CountryCode
 	if country == "" {
 		country = "--"
 	}
 	return sessionModel{
-		ID:                        s.ID,
-		CreatedAt:                 formatTime(s.CreatedAt),
-		UpdatedAt:                 formatTime(sessionUpdated(s)),
-		UserID:                    s.UserID,
-		Expire:                    formatTime(s.Expire),
-		Provider:                  s.Provider,
-		ProviderUID:               s.ProviderUID,
-		ProviderAccessToken:       svc.openString(s.ProviderAccessToken),
-		ProviderAccessTokenExpiry: formatTime(s.ProviderAccessTokenExpiry),
-		ProviderRefreshToken:      svc.openString(s.ProviderRefreshToken),
-		IP:                        s.IP,
+		ID:                        sess.ID,
+		CreatedAt:                 formatTime(sess.CreatedAt),
+		UpdatedAt:                 formatTime(sessionUpdated(sess)),
+		UserID:                    sess.UserID,
+		Expire:                    formatTime(sess.Expire),
+		Provider:                  sess.Provider,
+		ProviderUID:               sess.ProviderUID,
+		ProviderAccessToken:       s.openString(sess.ProviderAccessToken),
+		ProviderAccessTokenExpiry: formatTime(sess.ProviderAccessTokenExpiry),
+		ProviderRefreshToken:      s.openString(sess.ProviderRefreshToken),
+		IP:                        sess.IP,
 		OSCode:                    d.OSCode,
 		OSName:                    d.OSName,
 		OSVersion:                 d.OSVersion,
@@ -166,7 +166,7 @@ func (svc *Service) renderSession(s *Session, current bool) sessionModel {
 		CountryCode:               country,
 		CountryName:               countryName(country),
 		Current:                   current,
-		Factors:                   sessionFactors(s.Provider),
+		Factors:                   sessionFactors(sess.Provider),
 	}
 }
 

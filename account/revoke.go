@@ -34,6 +34,7 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 		}
 	}
 	if rv := s.cfg.Revocations; rv != nil {
+		r.SentAt = s.now().UnixMilli()
 		if err := rv.PublishRevocation(ctx, r); err != nil {
 			s.log.Warn("publishing a revocation", "error", err)
 		}
@@ -42,6 +43,7 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 
 // applyRevocation handles a revocation from any instance.
 func (s *Service) applyRevocation(r Revocation) {
+	s.observeRevocation(r)
 	if r.SessionID != "" {
 		s.cache.dropSession(r.UserID, r.SessionID)
 		return
@@ -76,11 +78,13 @@ func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Tim
 		// Key spaces are apart already (jwtCacheKey); the kind is checked
 		// too, so that no entry ever serves the other kind.
 		if v := s.cache.get(key, now); v != nil && v.principal.ViaJWT == viaJWT {
+			s.observeCache(ctx, "local_hit")
 			return &v.principal
 		}
 	}
 	sc := s.cfg.SharedCache
 	if sc == nil || !trusted || now.UnixNano() < s.sharedAfter.Load() {
+		s.observeCache(ctx, "miss")
 		return nil
 	}
 	sess, user, err := sc.GetVerified(ctx, key)
@@ -88,11 +92,14 @@ func (s *Service) lookupVerified(ctx context.Context, key cacheKey, now time.Tim
 		if !errors.Is(err, ErrNotFound) {
 			s.log.Debug("shared cache unavailable", "error", err)
 		}
+		s.observeCache(ctx, "miss")
 		return nil
 	}
 	if !now.Before(sess.Expire) {
+		s.observeCache(ctx, "miss")
 		return nil
 	}
+	s.observeCache(ctx, "shared_hit")
 	return s.cache.put(key, sess, user, now, sess.Expire, viaJWT)
 }
 

@@ -99,6 +99,9 @@ type Config struct {
 	PurgeInterval time.Duration
 	// Logger receives the service's logs; default slog.Default().
 	Logger *slog.Logger
+	// Observer is told of security events and timings, for the security
+	// log and metrics; default none.
+	Observer Observer
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// ClientIP returns the client address of a request, honouring the
@@ -155,6 +158,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if _, local := cfg.RateLimiter.(*MemoryRateLimiter); !local {
 		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: cfg.LocalRateLimiter, s: s}
 	}
+	s.hasher.onWait = s.observeHashWait
 	s.secret = cfg.Secret
 	if len(s.secret) == 0 {
 		fresh := make([]byte, 32)
@@ -287,6 +291,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -11,6 +11,8 @@ import (
 type Revocation struct {
 	SessionID string `json:"sessionId,omitempty"`
 	UserID    string `json:"userId,omitempty"`
+	// SentAt (unix ms) is when it was published, for the lag metric.
+	SentAt int64 `json:"sentAt,omitempty"`
 }
 
 // Revocations fans revocations out to every instance sharing a store, so

@@ -41,6 +41,7 @@ type App struct {
 	// subs are the projects' revocation subscriptions, by project id.
 	subs    map[string]*redis.Subscription
 	geoDBs  []*geoip.DB
+	ops     *opsSlots
 	cancel  context.CancelFunc
 	running *sync.WaitGroup
 	logger  *zap.Logger
@@ -111,6 +112,9 @@ type Project struct {
 	// GeoIPDatabase is a MaxMind-format country database for the country
 	// of sessions and logs. Default none.
 	GeoIPDatabase string `json:"geoip_database,omitempty"`
+	// LogEmails writes full email addresses into the security log
+	// (logger accountgate.security). Default false: masked.
+	LogEmails bool `json:"log_emails,omitempty"`
 }
 
 // StoreConfig names a store: kind "sqlite" with a file path as DSN, or
@@ -262,6 +266,9 @@ func (a *App) startProject(id string) (*account.Service, error) {
 		}
 		a.subs[id] = sub
 		cfg.RateLimiter, cfg.Revocations, cfg.SharedCache = rc, sub, rc
+	}
+	if err := a.instrument(id, p, st, &cfg); err != nil {
+		return nil, err
 	}
 	return account.New(a.ctx, cfg)
 }
@@ -501,6 +508,7 @@ func (a *App) Stop() error {
 // Cleanup releases the stores Provision acquired; safe after a partial
 // Provision.
 func (a *App) Cleanup() error {
+	a.forgetOps()
 	var errs []error
 	for _, c := range a.acquired {
 		if err := releaseStore(c); err != nil {

@@ -41,6 +41,13 @@ type Gate struct {
 	// Referer), or it is refused with 403. Only for apps that defend
 	// against CSRF themselves (tokens in every form).
 	CSRFOff bool `json:"csrf_off,omitempty"`
+	// PassPreflight lets CORS preflights (OPTIONS with
+	// Access-Control-Request-Method) through to the upstream without a
+	// session and without identity, for gated APIs that serve other
+	// origins: browsers never send credentials on a preflight.
+	PassPreflight bool `json:"pass_preflight,omitempty"`
+	// Policy: deny_anonymous, allow_email_domains, allow_users.
+	Policy
 
 	slot    *projectSlot
 	headers account.HeaderNames
@@ -87,6 +94,9 @@ func (g *Gate) Validate() error {
 			errs = append(errs, fmt.Errorf("account_gate: unknown requirement %q (verified_email, verified_phone)", r))
 		}
 	}
+	if err := g.Policy.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if g.OnFailRedirect != "" {
 		u, err := url.Parse(g.OnFailRedirect)
 		switch {
@@ -113,14 +123,11 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		return nil
 	}
 	svc.StripIdentity(r, g.headers)
+	if g.PassPreflight && isPreflight(r) {
+		return next.ServeHTTP(w, r)
+	}
 
-	p, e := svc.GateCheck(r)
-	if e == nil {
-		e = g.requirements(p)
-	}
-	if e == nil && !g.CSRFOff {
-		e = svc.CheckGateOrigin(r, p)
-	}
+	p, e := g.decide(svc, r)
 	if e != nil {
 		g.refuse(w, r, e)
 		return nil
@@ -138,6 +145,23 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		svc.StripCredentials(r.Header, p)
 	}
 	return next.ServeHTTP(w, r)
+}
+
+// decide verifies r's session or JWT and applies the gate's requirements,
+// policy and cross-site check; the decision is observed either way.
+func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal, *account.Error) {
+	p, e := svc.GateCheck(r)
+	if e == nil {
+		e = g.requirements(p)
+	}
+	if e == nil {
+		e = g.Policy.check(p)
+	}
+	if e == nil && !g.CSRFOff {
+		e = svc.CheckGateOrigin(r, p)
+	}
+	g.observe(svc, r, p, e)
+	return p, e
 }
 
 // identityPlaceholder is the value of an {http.auth.user.*} placeholder.
@@ -193,11 +217,17 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	}
 	// A refused cross-site form post lands in the browser: a page reads
 	// better there than JSON.
-	if e.Type == account.ErrGeneralUnknownOrigin && strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
 	}
 	account.WriteError(w, e)
+}
+
+// isPreflight reports a CORS preflight: an OPTIONS request that names
+// the method it asks about.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
 func wantsHTML(r *http.Request) bool {
@@ -210,6 +240,10 @@ func wantsHTML(r *http.Request) bool {
 //		require verified_email|verified_phone ...
 //		on_fail redirect <path-or-url>
 //		keep_credentials
+//		pass_preflight
+//		deny anonymous
+//		allow_email_domains <domain> ...
+//		allow_users <user id or email> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
 //	}
@@ -246,6 +280,29 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.KeepCredentials = true
+		case "pass_preflight":
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+			g.PassPreflight = true
+		case "deny":
+			args := d.RemainingArgs()
+			if len(args) != 1 || args[0] != "anonymous" {
+				return d.Err("usage: deny anonymous")
+			}
+			g.DenyAnonymous = true
+		case "allow_email_domains":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowEmailDomains = append(g.AllowEmailDomains, args...)
+		case "allow_users":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowUsers = append(g.AllowUsers, args...)
 		case "csrf":
 			args := d.RemainingArgs()
 			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {

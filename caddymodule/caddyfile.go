@@ -55,6 +55,7 @@ func init() {
 //			rate_limit_keys <n>
 //			log_retention <duration>
 //			geoip <mmdb file>
+//			log_emails
 //			project_name <name>
 //			mailer console | mailer smtp <host:port> { … }
 //			mail_templates <dir>
@@ -198,6 +199,11 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 			p.LogRetention, err = durationArg(d, args)
 		case "geoip":
 			p.GeoIPDatabase, err = one()
+		case "log_emails":
+			if len(args) != 0 {
+				return d.ArgErr()
+			}
+			p.LogEmails = true
 		case "project_name":
 			p.ProjectName, err = one()
 		case "mailer":

@@ -88,6 +88,7 @@ func acquireCache(ctx context.Context, c CacheConfig) (*redis.Client, error) {
 		if err != nil {
 			return nil, err
 		}
+		rc.ObserveCalls(observeRedisCall)
 		return pooledCache{rc}, nil
 	})
 	if err != nil {

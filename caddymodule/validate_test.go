@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,5 +108,35 @@ func TestSlotWaitsForStart(t *testing.T) {
 	_, e := early.service(httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx))
 	if e == nil || e.Status() != http.StatusServiceUnavailable {
 		t.Fatalf("gave-up request: %v, want 503", e)
+	}
+}
+
+// TestAuthProviderInCaddyConfig: Caddy's authentication handler loads the
+// accountgate provider by its module name and provisions it on a project.
+func TestAuthProviderInCaddyConfig(t *testing.T) {
+	dsn, _ := json.Marshal(filepath.Join(t.TempDir(), "demo.db"))
+	raw := `{
+		"admin": {"disabled": true},
+		"apps": {
+			"accountgate": {"projects": {"demo": {"store": {"kind": "sqlite", "dsn": ` + string(dsn) + `}, "public_url": "http://localhost:8080"}}},
+			"http": {"servers": {"s": {"listen": ["127.0.0.1:0"], "routes": [{"handle": [
+				{"handler": "authentication", "providers": {"accountgate": {"project": "demo"}}}
+			]}]}}}
+		}
+	}`
+	var cfg caddy.Config
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Validate(&cfg); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	bad := strings.Replace(raw, `{"project": "demo"}`, `{"project": "nosuch"}`, 1)
+	var badCfg caddy.Config
+	if err := json.Unmarshal([]byte(bad), &badCfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Validate(&badCfg); err == nil || !strings.Contains(err.Error(), `unknown accountgate project "nosuch"`) {
+		t.Fatalf("unknown project: %v", err)
 	}
 }

@@ -149,6 +149,18 @@ describe('examples/multi-node', { skip: missing && 'needs ACCOUNTGATE_TEST_POSTG
 		}
 	});
 
+	test('the health checks answer without a session', async () => {
+		for (const node of nodes) {
+			const ready = await fetch(`${node.origin}/healthz`);
+			const body = await ready.json();
+			assert.equal(ready.status, 200, JSON.stringify(body));
+			assert.equal(body.status, 'pass');
+			assert.equal(body.checks.store.status, 'pass');
+			assert.equal(body.checks.redis.status, 'pass');
+			assert.equal((await fetch(`${node.origin}/livez`)).status, 200);
+		}
+	});
+
 	test('a session made on A works on B, and a sign-out on B is refused on A', async () => {
 		const [a, b] = nodes;
 		// The public URL is https://app.example.com: the API checks Origin

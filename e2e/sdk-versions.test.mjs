@@ -309,7 +309,9 @@ describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 				assertModel(models, 'User', await anon.get());
 			});
 
-			test('identities', { skip: major < 13 && 'SDK 11 (1.3) has no identities' }, async () => {
+			// SDK 11 (format 1.3) has no identities: the journey is not
+			// registered for it rather than skipped.
+			if (major >= 13) test('identities', async () => {
 				// SDK 13 declares its queries as one string.
 				const list = await account.listIdentities(major === 13 ? mod.Query.limit(5) : [mod.Query.limit(5)]);
 				assertModel(models, 'IdentityList', list);
@@ -328,7 +330,9 @@ describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 				assert.equal(again.userId, user.$id);
 			});
 
-			describe('token sign-in', { skip: !today && 'no token sign-in before SDK 14 (format 1.5)' }, () => {
+			// Token sign-in came with SDK 14 (format 1.5): the journey is
+			// registered for the SDKs that have it.
+			if (today) describe('token sign-in', () => {
 				/** A guest's Account with its own cookie storage. */
 				const guest = () => bindStorage(new mod.Account(new mod.Client().setEndpoint(env.endpoint).setProject(PROJECT)), shim.newStorage());
 				const invalidToken = { code: 401, type: 'user_invalid_token' };
@@ -396,7 +400,8 @@ describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 				});
 			});
 
-			test('what is not built yet answers general_not_implemented', { skip: major < 16 && 'no MFA in this SDK' }, async () => {
+			// Only SDKs with MFA calls can ask for it.
+			if (major >= 16) test('what is not built yet answers general_not_implemented', async () => {
 				await rejectsWith(account.listMfaFactors(), { code: 405, type: 'general_not_implemented', message: /Multi-factor authentication/ });
 			});
 		});

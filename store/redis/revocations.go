@@ -16,7 +16,7 @@ import (
 // and gives it up when nothing came back for deadAfter, so Healthy turns
 // false within about a second of Redis becoming unreachable. Failed
 // subscriptions are retried after minBackoff, doubling up to maxBackoff.
-var (
+const (
 	pingInterval = 250 * time.Millisecond
 	deadAfter    = 800 * time.Millisecond
 	minBackoff   = 100 * time.Millisecond

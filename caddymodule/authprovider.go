@@ -1,0 +1,70 @@
+package caddymodule
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
+)
+
+func init() {
+	caddy.RegisterModule(AuthProvider{})
+}
+
+// identityFields are the {http.auth.user.*} names besides id, which
+// Caddy's authentication handler sets from a provider's metadata.
+var identityFields = [...]string{"email", "name", "phone", "email_verified", "phone_verified", "session_id", "session_provider"}
+
+// AuthProvider lets Caddy's standard `authentication` handler accept
+// Accountgate sessions and JWTs: the user lands in {http.auth.user.id}
+// and {http.auth.user.email}, … like behind account_gate. It decides on
+// the session alone; policies, the cross-site check and the identity
+// headers are account_gate's.
+type AuthProvider struct {
+	// Project is the id of a project of the accountgate app; required.
+	Project string `json:"project"`
+
+	slot *projectSlot
+}
+
+// CaddyModule returns the Caddy module information.
+func (AuthProvider) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{ID: "http.authentication.providers.accountgate", New: func() caddy.Module { return new(AuthProvider) }}
+}
+
+// Provision finds the project.
+func (a *AuthProvider) Provision(ctx caddy.Context) error {
+	if a.Project == "" {
+		return errors.New("accountgate authentication provider: a project id is required")
+	}
+	app, err := appFrom(ctx)
+	if err != nil {
+		return err
+	}
+	a.slot, err = app.slot(a.Project)
+	return err
+}
+
+// Authenticate verifies r's session or JWT.
+func (a *AuthProvider) Authenticate(_ http.ResponseWriter, r *http.Request) (caddyauth.User, bool, error) {
+	svc, e := a.slot.service(r)
+	if e != nil {
+		return caddyauth.User{}, false, e
+	}
+	p, e := svc.GateCheck(r)
+	if e != nil {
+		return caddyauth.User{}, false, nil
+	}
+	id := p.Identity()
+	meta := make(map[string]string, len(identityFields))
+	for _, f := range identityFields {
+		meta[f], _ = identityPlaceholder(id, "http.auth.user."+f)
+	}
+	return caddyauth.User{ID: id.ID, Metadata: meta}, true, nil
+}
+
+var (
+	_ caddy.Provisioner       = (*AuthProvider)(nil)
+	_ caddyauth.Authenticator = (*AuthProvider)(nil)
+)
