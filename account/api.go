@@ -126,6 +126,14 @@ func (s *Service) routes() http.Handler {
 		limited(r("POST", "verifications/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
 		limited(r("PUT", "verifications/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
 		r("GET", "identities", scopeAccount, s.listIdentities),
+
+		// Token sign-in (today's SDKs): the secret goes to POST
+		// sessions/token, which checks each kind's method itself.
+		method(limited(limited(r("POST", "tokens/magic-url", scopePublic, s.createMagicURLToken), "magic_url_token.create", byEmail), "magic_url_token.create_ip", byIP), MethodMagicURL),
+		method(limited(limited(r("POST", "tokens/email", scopePublic, s.createEmailToken), "email_token.create", byEmail), "email_token.create_ip", byIP), MethodEmailOTP),
+		method(limited(limited(r("POST", "tokens/phone", scopePublic, s.createPhoneSession), "phone_token.create", byParam("phone")), "phone_token.create_ip", byIP), MethodPhone),
+		limited(r("POST", "sessions/token", scopePublic, s.createTokenSession), "sessions.token", byParam("userId")),
+		browser(method(limited(r("GET", "tokens/oauth2/{provider}", scopePublic, s.createOAuth2Token), "oauth2.create", byIP), MethodOAuth2), false),
 		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
 	}
 	return &apiHandler{s: s, routes: append(routes, notImplementedRoutes()...)}

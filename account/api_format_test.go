@@ -502,10 +502,8 @@ func TestNotImplementedRoutes(t *testing.T) {
 		{"POST", "/v1/account/targets/push", "Push targets"},
 		{"DELETE", "/v1/account/targets/t1/push", "Push targets"},
 		{"GET", "/v1/account/consents", "Consents"},
-		{"POST", "/v1/account/tokens/email", "Email one-time code sign-in"},
-		{"POST", "/v1/account/tokens/magic-url", "Magic URL token sign-in"},
-		{"POST", "/v1/account/tokens/phone", "Phone token sign-in"},
-		{"POST", "/v1/account/sessions/token", "Sign-in with a token secret"},
+		{"POST", "/v1/account/sessions/id-token", "Sign-in with a provider ID token"},
+		{"PUT", "/v1/account/recovery/otp", "Password recovery by one-time code"},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			r := e.do(tc.method, tc.path, "", withFormat(nil, "2.3.0"))
@@ -514,11 +512,6 @@ func TestNotImplementedRoutes(t *testing.T) {
 				t.Errorf("message %q does not name %q", msg, tc.feature)
 			}
 		})
-	}
-	// The OAuth2 token route is navigated to: a page, not JSON.
-	r := e.do("GET", "/v1/account/tokens/oauth2/github", "", nil)
-	if r.status != 405 || !strings.Contains(r.header.Get("Content-Type"), "text/html") || !strings.Contains(r.body, "OAuth2 token sign-in") {
-		t.Errorf("oauth2 token: %d %v %s", r.status, r.header, r.body)
 	}
 	// What no SDK calls stays a 404.
 	checkError(t, e.do("GET", "/v1/account/nothing-here", "", nil), 404, "general_route_not_found", "")

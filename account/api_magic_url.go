@@ -13,40 +13,10 @@ import (
 const magicURLPage = "/auth/magic-url"
 
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
-// sign-in link, creating the account first if the email is new.
+// sign-in link, creating the account first if the email is new. It is
+// POST /tokens/magic-url without the security phrase (format 1.3 has none).
 func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error {
-	if s.cfg.Mailer == nil {
-		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
-	}
-	userID, err := readCustomID(r)
-	if err != nil {
-		return err
-	}
-	email, err := r.params.required("email", descEmail)
-	if err != nil {
-		return err
-	}
-	if email = normalizeEmail(email); !validEmail(email) {
-		return invalidParam("email", descEmail)
-	}
-	base := s.publicURL.JoinPath(magicURLPage)
-	if raw, ok, err := r.params.stringParam("url", ""); err != nil || ok {
-		if base, err = s.redirectURL("url", raw); err != nil {
-			return err
-		}
-	}
-	ctx := r.Context()
-	var created *User // the new account, if the email was new
-	err = s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
-		if err != nil {
-			return nil, nil, err
-		}
-		tok, err := s.mailToken(ctx, tx, r, user, TokenMagicURL, magicURLLifetime, mail.KindMagicURL, base, "", true)
-		return user, tok, err
-	})
-	s.observeCreated(r, created, MethodMagicURL, "", err)
-	return err
+	return s.sendMagicURL(w, r, false)
 }
 
 // findOrCreateUser returns the user that lookup(key) finds, or creates one

@@ -69,8 +69,21 @@ func (s *Service) oauthProvider(r *request) (string, OAuthProvider, error) {
 }
 
 // createOAuth2Session is GET /v1/account/sessions/oauth2/{provider}: it
-// sends the browser to the provider.
+// sends the browser to the provider; the flow ends with a session cookie.
 func (s *Service) createOAuth2Session(w http.ResponseWriter, r *request) error {
+	return s.startOAuth(w, r, false)
+}
+
+// createOAuth2Token is GET /v1/account/tokens/oauth2/{provider}: the same
+// flow, ending on the success URL with userId and secret for POST
+// /sessions/token instead of a cookie.
+func (s *Service) createOAuth2Token(w http.ResponseWriter, r *request) error {
+	return s.startOAuth(w, r, true)
+}
+
+// startOAuth sends the browser to the provider; token says how the flow
+// ends (oauthState.Token).
+func (s *Service) startOAuth(w http.ResponseWriter, r *request, token bool) error {
 	name, p, err := s.oauthProvider(r)
 	if err != nil {
 		return err
@@ -91,7 +104,7 @@ func (s *Service) createOAuth2Session(w http.ResponseWriter, r *request) error {
 	rand.Read(raw[:])
 	nonce := hex.EncodeToString(raw[:])
 	state := s.signState(oauthState{Provider: name, Success: success, Failure: failure,
-		Binding: nonceBinding(nonce), Expires: s.now().Add(oauthStateLifetime).Unix()})
+		Binding: nonceBinding(nonce), Expires: s.now().Add(oauthStateLifetime).Unix(), Token: token})
 	target, err := p.AuthCodeURL(r.Context(), state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
 	if err != nil {
 		return err
@@ -178,6 +191,14 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
 		}
 		return argumentError("%s", errBadState.Error())
 	}
+	if st.Token {
+		user, ident, err := s.oauthTokenUser(r, name, p, nonce)
+		if err != nil {
+			s.redirectFailure(w, r.Request, failure, AsError(err))
+			return nil
+		}
+		return s.oauthTokenRedirect(w, r, success, user, ident)
+	}
 	sess, secret, user, err := s.finishOAuth(r, name, p, nonce)
 	if err != nil {
 		s.observeOAuthFailure(r, name, err)
@@ -233,13 +254,44 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 
 // finishOAuth exchanges the code and signs the right user in.
 func (s *Service) finishOAuth(r *request, name string, p OAuthProvider, nonce string) (*Session, string, *User, error) {
+	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: user, provider: name, providerUID: ident.ID, r: r.Request,
+		tokens: s.sealTokens(tok)})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	s.audit(r, user, "session.create")
+	return sess, secret, user, nil
+}
+
+// oauthTokenUser is oauthUser for the token flow: it returns the linked
+// identity the token will be bound to.
+func (s *Service) oauthTokenUser(r *request, name string, p OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
+	user, ident, _, err := s.oauthUser(r, name, p, nonce)
+	if err != nil {
+		return nil, nil, err
+	}
+	linked, err := s.store.IdentityByProvider(r.Context(), name, ident.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return user, linked, nil
+}
+
+// oauthUser exchanges the code and finds (or links, or creates) the user
+// the provider identity signs into; a blocked user is refused.
+func (s *Service) oauthUser(r *request, name string, p OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
+	fail := func(err error) (*User, oauth.Identity, *oauth2.Token, error) { return nil, oauth.Identity{}, nil, err }
 	if e, _, _ := r.params.stringParam("error", ""); e != "" {
-		return nil, "", nil, Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", truncate(e, 200))
+		return fail(Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", truncate(e, 200)))
 	}
 	code, _, _ := r.params.stringParam("code", "")
 	if !validText(code, 2048) {
-		return nil, "", nil, invalidParam("code", descText(2048))
+		return fail(invalidParam("code", descText(2048)))
 	}
 	var opts []oauth.ExchangeOption
 	if user, _, _ := r.params.stringParam("user", ""); user != "" {
@@ -249,28 +301,22 @@ func (s *Service) finishOAuth(r *request, name string, p OAuthProvider, nonce st
 	tok, ident, err := p.Exchange(ctx, code, s.derive("pkce", nonce), s.derive("oidc", nonce), opts...)
 	if err != nil {
 		if errors.Is(err, oauth.ErrNoUserID) {
-			return nil, "", nil, NewError(ErrUserMissingID)
+			return fail(NewError(ErrUserMissingID))
 		}
 		s.log.Warn("oauth2 code exchange failed", "provider", name, "error", err)
-		return nil, "", nil, Errorf(ErrUserOAuthFailed, "The sign-in with %s failed. Please try again.", name)
+		return fail(Errorf(ErrUserOAuthFailed, "The sign-in with %s failed. Please try again.", name))
 	}
 	if ident.ID == "" {
-		return nil, "", nil, NewError(ErrUserMissingID)
+		return fail(NewError(ErrUserMissingID))
 	}
 	user, err := s.linkOAuthUser(r, name, ident)
 	if err != nil {
-		return nil, "", nil, err
+		return fail(err)
 	}
 	if !user.Status {
-		return nil, "", nil, NewError(ErrUserBlocked)
+		return fail(NewError(ErrUserBlocked))
 	}
-	sess, secret, err := s.createSession(ctx, newSessionInput{user: user, provider: name, providerUID: ident.ID, r: r.Request,
-		tokens: s.sealTokens(tok)})
-	if err != nil {
-		return nil, "", nil, err
-	}
-	s.audit(r, user, "session.create")
-	return sess, secret, user, nil
+	return user, ident, tok, nil
 }
 
 // linkOAuthUser finds or creates the account a provider identity signs

@@ -40,7 +40,7 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
 		return NewError(ErrUserBlocked)
 	}
 	return s.issueToken(w, r, "recovery.create", func(tx Store) (*User, *Token, error) {
-		tok, err := s.mailToken(ctx, tx, r, user, TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name, false)
+		tok, err := s.mailToken(ctx, tx, r, user, TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name)
 		return user, tok, err
 	})
 }

@@ -25,7 +25,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *request) error {
 		return argumentError("The account has no email address to verify.")
 	}
 	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
-		tok, err := s.mailToken(r.Context(), tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name, false)
+		tok, err := s.mailToken(r.Context(), tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
 		return user, tok, err
 	})
 }

@@ -16,6 +16,7 @@ const (
 	MethodMagicURL      AuthMethodName = "magic-url"
 	MethodPhone         AuthMethodName = "phone"
 	MethodOAuth2        AuthMethodName = "oauth2"
+	MethodEmailOTP      AuthMethodName = "email-otp"
 )
 
 var methodTitles = map[AuthMethodName]string{
@@ -25,6 +26,7 @@ var methodTitles = map[AuthMethodName]string{
 	MethodMagicURL:      "Magic URL",
 	MethodPhone:         "Phone",
 	MethodOAuth2:        "OAuth2",
+	MethodEmailOTP:      "Email (OTP)",
 }
 
 // AuthMethod returns the method named name and whether it exists.

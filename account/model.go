@@ -101,6 +101,13 @@ const (
 	TokenMagicURL          TokenType = 5
 	TokenPhoneSession      TokenType = 6
 	TokenPhoneVerification TokenType = 7
+	// TokenEmailCode is the six-digit code of email OTP sign-in
+	// (POST /tokens/email), Appwrite's TOKEN_TYPE_EMAIL.
+	TokenEmailCode TokenType = 9
+	// TokenOAuth2 ends the OAuth2 token flow (GET /tokens/oauth2); its
+	// target is the linked identity it signs in with. Appwrite's number
+	// for it (7) is phone verification's here.
+	TokenOAuth2 TokenType = 10
 )
 
 // Token is a single-use secret sent to a user by mail or SMS. Only the

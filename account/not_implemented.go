@@ -30,11 +30,6 @@ var notImplemented = []struct{ method, path, feature string }{
 	{"GET", "consents/{consentId}/tokens", "Consents"},
 	{"GET", "consents/{consentId}/tokens/{tokenId}", "Consents"},
 	{"DELETE", "consents/{consentId}/tokens/{tokenId}", "Consents"},
-	{"POST", "tokens/magic-url", "Magic URL token sign-in"},
-	{"POST", "tokens/email", "Email one-time code sign-in"},
-	{"POST", "tokens/phone", "Phone token sign-in"},
-	{"POST", "sessions/token", "Sign-in with a token secret"},
-	{"GET", "tokens/oauth2/{provider}", "OAuth2 token sign-in"},
 	{"POST", "sessions/id-token", "Sign-in with a provider ID token"},
 	{"POST", "recovery/otp", "Password recovery by one-time code"},
 	{"PUT", "recovery/otp", "Password recovery by one-time code"},
@@ -52,8 +47,6 @@ func notImplementedRoutes() []route {
 			handle: func(http.ResponseWriter, *request) error {
 				return Errorf(ErrGeneralNotImplemented, "%s (%s /v1/account/%s) is not implemented by this server yet.", feature, n.method, path)
 			}}
-		// The OAuth2 token route is navigated to: its error is a page.
-		rt.browser = n.method == "GET" && strings.HasPrefix(path, "tokens/oauth2/")
 		out = append(out, rt)
 	}
 	return out

@@ -24,6 +24,9 @@ type oauthState struct {
 	// started the flow: only that browser can finish it.
 	Binding string `json:"b"`
 	Expires int64  `json:"e"`
+	// Token says the flow ends with a token for POST /sessions/token
+	// (GET /tokens/oauth2), not a session cookie.
+	Token bool `json:"t,omitempty"`
 }
 
 // signState encodes st as base64url(JSON).base64url(HMAC).

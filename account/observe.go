@@ -153,6 +153,8 @@ func methodOfProvider(provider string) (method, oauthProvider string) {
 		return string(MethodEmailPassword), ""
 	case "anonymous", "magic-url", "phone":
 		return provider, ""
+	case "token": // an email code spent at POST /sessions/token
+		return string(MethodEmailOTP), ""
 	}
 	return string(MethodOAuth2), provider
 }
@@ -237,6 +239,9 @@ func (s *Service) observeFailure(r *request, rt *route, err error) {
 		e.Kind, e.Method = EventSignIn, string(MethodAnonymous)
 	case rt.method == http.MethodPut && (path == "sessions/magic-url" || path == "sessions/phone"):
 		e.Kind, e.Method = EventSignIn, string(rt.signIn)
+	case rt.method == http.MethodPost && path == "sessions/token":
+		// A secret that matched nothing names no method.
+		e.Kind, e.Method = EventSignIn, "token"
 	case rt.method == http.MethodPut && path == "recovery":
 		e.Kind, e.Stage, e.Channel = EventRecovery, StageComplete, channelEmail
 	case rt.method == http.MethodPut && path == "verification":

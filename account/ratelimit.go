@@ -60,6 +60,17 @@ func DefaultRateLimits() map[string]int {
 		"verification.update":       10,
 		"verification_phone.create": 10,
 		"verification_phone.update": 10,
+		// Token sign-in (today's SDKs): the mails and texts as Appwrite
+		// limits them, per address and per IP; the secrets spent per user
+		// as the 1.3 confirmations are (six-digit codes must not be
+		// guessed from many IPs).
+		"magic_url_token.create":    60,
+		"magic_url_token.create_ip": 60,
+		"email_token.create":        10,
+		"email_token.create_ip":     10,
+		"phone_token.create":        10,
+		"phone_token.create_ip":     10,
+		"sessions.token":            10,
 		"oauth2.create":             50,
 		"oauth2.callback":           50,
 		// Not in Appwrite: failed sign-ins per IP across all emails,

@@ -102,12 +102,28 @@ type Tokens interface {
 	// deletes nothing and returns ErrNotFound. Two concurrent calls never
 	// both get the token.
 	ConsumeToken(ctx context.Context, userID string, typ TokenType, hash, target []byte, now time.Time) (*Token, error)
+	// ConsumeAnyToken is ConsumeToken over several kinds at once: it
+	// deletes and returns one token of userID (the oldest) whose type,
+	// target and secret hash are those of one of kinds, if it has not
+	// expired at now; otherwise it deletes nothing and returns ErrNotFound
+	// (also for no kinds). Two concurrent calls never both get a token,
+	// whatever kinds each names.
+	ConsumeAnyToken(ctx context.Context, userID string, kinds []TokenKind, now time.Time) (*Token, error)
 	// DeleteUserTokens removes every token of userID of the given types,
 	// expired or not, and says how many went.
 	DeleteUserTokens(ctx context.Context, userID string, types ...TokenType) (int64, error)
 	// DeleteExpiredTokens removes tokens that expired before now and says
 	// how many went.
 	DeleteExpiredTokens(ctx context.Context, now time.Time) (int64, error)
+}
+
+// TokenKind is one kind of token ConsumeAnyToken accepts: a type, the
+// target (TargetHash) a token of that type must have been sent to, and
+// the secret's hash as that type stores it (tokenHash).
+type TokenKind struct {
+	Type   TokenType
+	Target []byte
+	Hash   []byte
 }
 
 // Outbox persists mail and SMS awaiting delivery, so none is lost to a

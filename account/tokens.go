@@ -36,12 +36,11 @@ func newCode() string {
 // address or phone number), with secret.
 func (s *Service) newToken(r *request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
 	now := s.clock()
-	hash := hashSecret(secret)
 	return &Token{
 		ID:         newID(now),
 		UserID:     userID,
 		Type:       typ,
-		SecretHash: hash[:],
+		SecretHash: tokenHash(userID, typ, secret),
 		Target:     TargetHash(target),
 		CreatedAt:  now,
 		Expire:     now.Add(lifetime),
@@ -58,7 +57,8 @@ type tokenModel struct {
 	UserID    string `json:"userId"`
 	Secret    string `json:"secret"`
 	Expire    string `json:"expire"`
-	// Phrase is the security phrase shown in the mail; none yet.
+	// Phrase is the security phrase shown in the mail, when the client
+	// asked for one (token sign-in); "" otherwise.
 	Phrase string `json:"phrase"`
 }
 
@@ -145,16 +145,13 @@ func writeToken(w http.ResponseWriter, status int, t *Token) error {
 // its link, through tx, so that both commit or neither does. It returns
 // the token; its secret only ever leaves in the mail.
 func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *User, typ TokenType, lifetime time.Duration,
-	kind mail.Kind, base *url.URL, toName string, withProject bool) (*Token, error) {
+	kind mail.Kind, base *url.URL, toName string) (*Token, error) {
 	secret := newSecret()
 	tok := s.newToken(r, user.ID, user.Email, typ, lifetime, secret)
 	if err := tx.CreateToken(ctx, tok); err != nil {
 		return nil, err
 	}
 	query := map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire)}
-	if withProject {
-		query["project"] = s.cfg.ProjectID
-	}
 	return tok, s.enqueueMail(ctx, tx, kind, user.Email, toName, tokenLink(base, query), tok)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 )
 
 // A token proves control of the address it was sent to, nothing more: it
@@ -15,7 +16,7 @@ import (
 
 // Token kinds by what they depend on.
 var (
-	emailTokens    = []TokenType{TokenVerification, TokenRecovery, TokenMagicURL}
+	emailTokens    = []TokenType{TokenVerification, TokenRecovery, TokenMagicURL, TokenEmailCode}
 	phoneTokens    = []TokenType{TokenPhoneVerification, TokenPhoneSession}
 	passwordTokens = []TokenType{TokenRecovery}
 )
@@ -24,6 +25,26 @@ var (
 // address (lowercased, as stored) or an E.164 phone number.
 func TargetHash(value string) []byte {
 	h := sha256.Sum256([]byte(value))
+	return h[:]
+}
+
+// isCode reports whether tokens of typ carry a six-digit code.
+func isCode(typ TokenType) bool {
+	return typ == TokenPhoneSession || typ == TokenPhoneVerification || typ == TokenEmailCode
+}
+
+// tokenHash is how the secret of a token of typ for userID is stored.
+// Six-digit codes are few: hashed alone, two users holding the same code
+// at once would clash on the store's unique secret hash and the second
+// request would fail, so a code is hashed with its user's id (and type,
+// so one user's email and phone codes never clash either). Long random
+// secrets are unique on their own.
+func tokenHash(userID string, typ TokenType, secret string) []byte {
+	if isCode(typ) {
+		h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s", typ, userID, secret))
+		return h[:]
+	}
+	h := hashSecret(secret)
 	return h[:]
 }
 
@@ -44,8 +65,7 @@ func (s *Service) spendToken(ctx context.Context, tx Store, u *User, typ TokenTy
 	if target == "" {
 		return nil, NewError(ErrUserInvalidToken)
 	}
-	hash := hashSecret(secret)
-	tok, err := tx.ConsumeToken(ctx, u.ID, typ, hash[:], TargetHash(target), s.clock())
+	tok, err := tx.ConsumeToken(ctx, u.ID, typ, tokenHash(u.ID, typ, secret), TargetHash(target), s.clock())
 	if errors.Is(err, ErrNotFound) {
 		return nil, NewError(ErrUserInvalidToken)
 	}

@@ -13,6 +13,10 @@
 // (PATCH /sessions/{id}), part A items 21, 22 and 25 (signed state bound to
 // the browser by a nonce cookie, PKCE, platform checks at both ends, linking
 // by verified email only, callback URL with its port).
+//
+// The token flow of today's SDKs (SDK 28 createOAuth2Token, GET
+// /v1/account/tokens/oauth2/{provider}) runs the same redirects and ends
+// on the success URL with userId and secret, which createSession spends.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -523,6 +527,60 @@ describe('oauth2', () => {
 			assert.equal(u.email, 'unverified-gh@example.com');
 			assert.equal(u.emailVerification, false);
 			assert.equal(u.name, 'Un Verified');
+		});
+	});
+
+	// ---------------------------------------------------------------- token flow
+
+	describe('token flow (createOAuth2Token, SDK 28)', () => {
+		let sdk28;
+		before(async () => {
+			sdk28 = await import('appwrite-28');
+		});
+		const guest28 = () => bindStorage(new sdk28.Account(new sdk28.Client().setEndpoint(env.endpoint).setProject(PROJECT)), shim.newStorage());
+
+		test('callback → success with userId and secret instead of a cookie; createSession spends the secret once', async () => {
+			const gh = providers.github;
+			gh.queue({ ...DEFAULT_GITHUB_USER, id: 5151, login: 'tokencat', emails: [{ email: 'tokencat@example.com', primary: true, verified: true, visibility: null }] });
+			const success = successURL('token');
+			// Unbound (no storage): the call returns the URL synchronously.
+			const u = new sdk28.Account(new sdk28.Client().setEndpoint(env.endpoint).setProject(PROJECT)).createOAuth2Token('github', success, failureURL());
+			assert.ok(typeof u === 'string' || u instanceof URL, 'createOAuth2Token returns the URL when there is no window.location');
+			const url = u.toString();
+			assert.ok(url.startsWith(`${env.endpoint}/account/tokens/oauth2/github?`), url);
+			const jar = new Jar();
+			const start = await jar.fetch(url);
+			assert.equal(start.status, 301, describeResponse(start));
+			assert.ok(start.location.startsWith(authorizeBase('github') + '?'), start.location);
+			const authorize = await jar.fetch(start.location);
+			assert.equal(authorize.status, 302, describeResponse(authorize));
+			const callback = await jar.fetch(authorize.location);
+			assert.equal(callback.status, 301, describeResponse(callback));
+			const names = setCookieNames(callback);
+			assert.ok(!names.includes(MAIN) && !names.includes(LEGACY), `no session cookie: ${JSON.stringify(callback.setCookie)}`);
+			assert.equal(callback.headers['x-fallback-cookies'], undefined);
+			const loc = new URL(callback.location);
+			const want = new URL(success);
+			assert.equal(loc.origin + loc.pathname, want.origin + want.pathname);
+			assert.equal(loc.searchParams.get('from'), 'e2e', 'the success URL keeps its query');
+			const userId = loc.searchParams.get('userId');
+			const secret = loc.searchParams.get('secret');
+			assert.ok(userId, callback.location);
+			assert.match(secret ?? '', /^[0-9a-f]{64}$/);
+
+			const account = guest28();
+			const session = await account.createSession(userId, secret);
+			assert.equal(session.userId, userId);
+			assert.equal(session.provider, 'github');
+			assert.equal(session.providerUid, '5151');
+			assert.deepEqual(session.factors, ['email', 'oauth2']);
+			const me = await account.get();
+			assert.equal(me.$id, userId);
+			assert.equal(me.email, 'tokencat@example.com');
+			await assert.rejects(guest28().createSession(userId, secret), (err) => {
+				assert.deepEqual({ code: err.code, type: err.type }, { code: 401, type: 'user_invalid_token' });
+				return true;
+			});
 		});
 	});
 });

@@ -7,6 +7,11 @@
 //   appwrite-16   16.1.0  1.6.0
 //   appwrite-28   28.0.0  2.3.0
 //
+// From SDK 16 on, token sign-in runs too: createMagicURLToken,
+// createEmailToken (email OTP) and createPhoneToken (through a
+// Twilio-shaped SMS sink), each spent by createSession(userId, secret),
+// and a spent secret replayed is refused.
+//
 // Every response is checked against the models that SDK declares (its
 // types/models.d.ts, read at run time): each required field is present
 // with the declared type, and no field the SDK does not declare is sent,
@@ -16,13 +21,18 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 
-import { bindStorage, installBrowserShim, ISO_MS, PROJECT, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { randomInt } from 'node:crypto';
+
+import { bindStorage, installBrowserShim, ISO_MS, PROJECT, startSmtpSink, startTwilioSink, uniqueEmail, useCaddy } from './harness.mjs';
 
 const shim = installBrowserShim();
 
 const PASSWORD = 'password123';
 const NEW_PASSWORD = 'another-password-456';
 const MAIL_FROM = 'no-reply@example.com';
+const TWILIO_SID = 'AC' + '0123456789abcdef'.repeat(2);
+const TWILIO_TOKEN = 'e2e-twilio-auth-token-0123456789';
+const TWILIO_FROM = '+15005550006';
 
 const SDKS = [
 	{ pkg: 'appwrite', version: '11.0.1', format: '1.0.0', logs: true },
@@ -117,25 +127,45 @@ function linkOf(mail) {
 
 describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 	let smtp;
+	let sms;
 	before(async () => {
 		smtp = await startSmtpSink();
+		sms = await startTwilioSink({ sid: TWILIO_SID, token: TWILIO_TOKEN });
 	});
 	after(async () => {
 		await smtp?.close();
+		await sms?.close();
 	});
 	const env = useCaddy({
-		projectLines: () => ['rate_limit off', `mailer smtp 127.0.0.1:${smtp.port} {\ntls none\nfrom ${MAIL_FROM}\n}`],
+		projectLines: () => [
+			'rate_limit off',
+			`mailer smtp 127.0.0.1:${smtp.port} {\ntls none\nfrom ${MAIL_FROM}\n}`,
+			`sms twilio ${TWILIO_SID} ${TWILIO_TOKEN} ${TWILIO_FROM} {\nbase_url ${sms.baseURL}\n}`,
+		],
 	});
 
-	/** Runs fn, then waits for the next mail to address with subject. */
-	async function mailAfter(address, subject, fn) {
+	/** Runs fn, then waits for the next mail to address whose subject matches. */
+	async function mailMatching(address, subject, fn) {
 		const seen = new Set(smtp.to(address));
 		const result = await fn();
-		const mail = await smtp.waitFor((m) => !seen.has(m) && m.envelope.to.includes(address) && m.subject === subject, {
-			what: `a mail "${subject}" to ${address}`,
+		const mail = await smtp.waitFor((m) => !seen.has(m) && m.envelope.to.includes(address) && subject.test(m.subject), {
+			what: `a mail ${subject} to ${address}`,
 			detail: () => env.caddy.tail(40),
 		});
 		return { result, mail };
+	}
+
+	/** Runs fn, then waits for the next SMS to phone and returns its body. */
+	async function textAfter(phone, fn) {
+		const seen = new Set(sms.to(phone));
+		const result = await fn();
+		const msg = await sms.waitFor((m) => !seen.has(m) && m.to === phone, { what: `an SMS to ${phone}`, detail: () => env.caddy.tail(40) });
+		return { result, code: msg.body };
+	}
+
+	/** Runs fn, then waits for the next mail to address with subject. */
+	async function mailAfter(address, subject, fn) {
+		return mailMatching(address, new RegExp(`^${subject}$`), fn);
 	}
 
 	for (const sdk of SDKS) {
@@ -298,6 +328,76 @@ describe('the same journeys through SDK 11, 13, 16 and 28', () => {
 				assertModel(models, 'Token', done);
 				const again = major >= 14 ? await account.createEmailPasswordSession(email, NEW_PASSWORD) : await account.createEmailSession(email, NEW_PASSWORD);
 				assert.equal(again.userId, user.$id);
+			});
+
+			// Token sign-in came with SDK 14 (format 1.5): the journey is
+			// registered for the SDKs that have it.
+			if (today) describe('token sign-in', () => {
+				/** A guest's Account with its own cookie storage. */
+				const guest = () => bindStorage(new mod.Account(new mod.Client().setEndpoint(env.endpoint).setProject(PROJECT)), shim.newStorage());
+				const invalidToken = { code: 401, type: 'user_invalid_token' };
+
+				/** Spends userId/secret in a fresh guest, checks the session, and returns that guest. */
+				async function spend(userId, secret, provider, factor) {
+					const g = guest();
+					const s = await g.createSession(userId, secret);
+					assertModel(models, 'Session', s);
+					assert.equal(s.userId, userId);
+					assert.equal(s.provider, provider);
+					assert.equal(s.current, true);
+					assert.deepEqual(s.factors, [factor]);
+					assert.equal((await g.get()).$id, userId);
+					// Spent: replayed from anywhere, it is refused.
+					await rejectsWith(guest().createSession(userId, secret), invalidToken);
+					return g;
+				}
+
+				test('magic URL token with a security phrase', async () => {
+					const address = uniqueEmail(`magic${major}`);
+					const { result: tok, mail } = await mailAfter(address, 'Login', () => guest().createMagicURLToken(mod.ID.unique(), address, `${env.origin}/magic`, true));
+					assertModel(models, 'Token', tok);
+					assert.equal(tok.secret, '');
+					assert.match(tok.phrase, /^[A-Z][a-z]+ [A-Z][a-z]+$/);
+					assert.ok(mail.text.includes(`Security phrase: ${tok.phrase}`), mail.text);
+					const link = linkOf(mail);
+					assert.equal(link.origin + link.pathname, `${env.origin}/magic`);
+					assert.equal(link.searchParams.get('userId'), tok.userId);
+					const g = await spend(tok.userId, link.searchParams.get('secret'), 'magic-url', 'email');
+					const me = await g.get();
+					assert.equal(me.email, address);
+					assert.equal(me.emailVerification, true);
+				});
+
+				test('email OTP: a six-digit code by mail', async () => {
+					const address = uniqueEmail(`otp${major}`);
+					const { result: tok, mail } = await mailMatching(address, /^Sign-in code for /, () => guest().createEmailToken(mod.ID.unique(), address));
+					assertModel(models, 'Token', tok);
+					assert.equal(tok.phrase, '');
+					const lifetime = Date.parse(tok.expire) - Date.parse(tok.$createdAt);
+					assert.equal(lifetime, 15 * 60_000);
+					const code = /\b\d{6}\b/.exec(mail.text)?.[0];
+					assert.ok(code, mail.text);
+					await rejectsWith(guest().createSession(tok.userId, code === '000000' ? '000001' : '000000'), invalidToken);
+					const g = await spend(tok.userId, code, 'token', 'email');
+					assert.equal((await g.get()).emailVerification, true);
+				});
+
+				test('email OTP finds the existing account, whatever userId says', async () => {
+					const { result: tok, mail } = await mailMatching(email, /^Sign-in code for /, () => guest().createEmailToken(mod.ID.unique(), email));
+					assert.equal(tok.userId, user.$id);
+					await spend(user.$id, /\b\d{6}\b/.exec(mail.text)[0], 'token', 'email');
+				});
+
+				test('phone token: a code by SMS', async () => {
+					const phone = '+1555' + String(randomInt(0, 10_000_000)).padStart(7, '0');
+					const { result: tok, code } = await textAfter(phone, () => guest().createPhoneToken(mod.ID.unique(), phone));
+					assertModel(models, 'Token', tok);
+					assert.match(code, /^\d{6}$/);
+					const g = await spend(tok.userId, code, 'phone', 'phone');
+					const me = await g.get();
+					assert.equal(me.phone, phone);
+					assert.equal(me.phoneVerification, true);
+				});
 			});
 
 			// Only SDKs with MFA calls can ask for it.

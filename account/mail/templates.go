@@ -27,10 +27,12 @@ const (
 	// KindVerification is the e-mail address verification e-mail (subject
 	// "Account Verification").
 	KindVerification Kind = "verification"
+	// KindOTP is the e-mail carrying a six-digit sign-in code (email OTP).
+	KindOTP Kind = "otp"
 )
 
 // Kinds lists every Kind, in a fixed order.
-var Kinds = []Kind{KindMagicURL, KindRecovery, KindVerification}
+var Kinds = []Kind{KindMagicURL, KindRecovery, KindVerification, KindOTP}
 
 // TemplateData is what the templates can use.
 type TemplateData struct {
@@ -45,6 +47,11 @@ type TemplateData struct {
 	// Expire tells in words how long the link is valid, e.g. "1 hour"
 	// (see FormatDuration); empty leaves the sentence out.
 	Expire string
+	// Code is the six-digit sign-in code of the otp mail; "" in the others.
+	Code string
+	// Phrase is the security phrase the sign-in page also shows, when the
+	// client asked for one (magic-url and otp mails); "" otherwise.
+	Phrase string
 }
 
 // Template file extensions: a directory given to LoadTemplates may hold any
@@ -108,6 +115,7 @@ func LoadTemplates(dir string) (*Templates, error) {
 // sample is the data templates are test-executed with at load time.
 var sample = TemplateData{
 	Project: "Project", Name: "Name", Link: "https://example.com/?secret=1", Expire: "1 hour",
+	Code: "123456", Phrase: "Brave Otter",
 }
 
 // source reads <kind><ext> from dir when it is there, else the built-in

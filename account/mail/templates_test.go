@@ -18,8 +18,16 @@ func TestBuiltinTemplates(t *testing.T) {
 		KindMagicURL:     "Login",
 		KindRecovery:     "Password Reset",
 		KindVerification: "Account Verification",
+		KindOTP:          "Sign-in code for Acme",
 	}
+	// Sign-in mails go to addresses that may have no account yet: they
+	// greet no one by name.
+	anonymous := map[Kind]bool{KindMagicURL: true, KindOTP: true}
 	for _, k := range Kinds {
+		if k == KindOTP {
+			checkOTP(t, tpl, d)
+			continue
+		}
 		subject, text, html, err := tpl.Render(k, d)
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
@@ -43,11 +51,56 @@ func TestBuiltinTemplates(t *testing.T) {
 			t.Errorf("%s: html is not a document", k)
 		}
 		greeted := strings.Contains(text, "Hello Ada,")
-		if k == KindMagicURL && (greeted || strings.Contains(html, "Ada")) {
-			t.Errorf("magic-url mail names the recipient:\n%s", text)
+		if anonymous[k] && (greeted || strings.Contains(html, "Ada")) {
+			t.Errorf("%s mail names the recipient:\n%s", k, text)
 		}
-		if k != KindMagicURL && (!greeted || !strings.Contains(html, "Hello Ada,")) {
+		if !anonymous[k] && (!greeted || !strings.Contains(html, "Hello Ada,")) {
 			t.Errorf("%s: no greeting by name:\n%s", k, text)
+		}
+	}
+}
+
+// checkOTP checks the otp mail: the code in both bodies, no link, no name.
+func checkOTP(t *testing.T, tpl *Templates, d TemplateData) {
+	t.Helper()
+	d.Code, d.Link = "042917", ""
+	subject, text, html, err := tpl.Render(KindOTP, d)
+	if err != nil {
+		t.Fatalf("otp: %v", err)
+	}
+	if subject != "Sign-in code for Acme" {
+		t.Errorf("otp: subject %q", subject)
+	}
+	for _, want := range []string{"042917", "Acme", "1 hour"} {
+		if !strings.Contains(text, want) || !strings.Contains(html, want) {
+			t.Errorf("otp: text or html lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "Ada") || strings.Contains(html, "Ada") || strings.Contains(text, "phrase") {
+		t.Errorf("otp: names the recipient or shows a phrase unasked:\n%s", text)
+	}
+}
+
+// TestTemplatesPhrase: the security phrase appears in the sign-in mails
+// only when there is one, escaped in HTML.
+func TestTemplatesPhrase(t *testing.T) {
+	tpl, err := LoadTemplates("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []Kind{KindMagicURL, KindOTP} {
+		d := TemplateData{Project: "Acme", Link: testLink, Code: "123456", Phrase: "Brave <Otter>"}
+		_, text, html, err := tpl.Render(k, d)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if !strings.Contains(text, "Security phrase: Brave <Otter>") || !strings.Contains(html, "Brave &lt;Otter&gt;") {
+			t.Errorf("%s: phrase missing or unescaped:\n%s\n%s", k, text, html)
+		}
+		d.Phrase = ""
+		_, text, html, _ = tpl.Render(k, d)
+		if strings.Contains(text, "phrase") || strings.Contains(html, "phrase") {
+			t.Errorf("%s: phrase sentence without a phrase:\n%s", k, text)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/accountgate/accountgate/account"
@@ -32,6 +34,28 @@ func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.To
 		AND expire > $5
 		RETURNING `+tokenColumns,
 		userID, int64(typ), notNil(hash), notNil(target), millis(now))
+}
+
+// ConsumeAnyToken is ConsumeToken over several (type, target, hash)
+// kinds, in one statement as well; it spends the oldest match.
+func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, now time.Time) (*account.Token, error) {
+	if len(kinds) == 0 {
+		return nil, account.ErrNotFound
+	}
+	args := []any{userID, millis(now)}
+	alts := make([]string, len(kinds))
+	for i, k := range kinds {
+		n := len(args)
+		alts[i] = fmt.Sprintf("(type = $%d AND target = $%d AND secret_hash = $%d)", n+1, n+2, n+3)
+		args = append(args, int64(k.Type), notNil(k.Target), notNil(k.Hash))
+	}
+	// The subquery picks one row (the oldest match). A concurrent call
+	// that picked the same row waits for its lock, then finds it gone
+	// and deletes nothing.
+	return queryRow(ctx, h, "consume token", scanToken, `DELETE FROM tokens WHERE seq = (
+		SELECT seq FROM tokens WHERE user_id = $1 AND expire > $2 AND target <> ''::bytea
+		AND (`+strings.Join(alts, " OR ")+`) ORDER BY seq LIMIT 1)
+		RETURNING `+tokenColumns, args...)
 }
 
 // DeleteUserTokens removes every token of userID of the given types and

@@ -40,6 +40,30 @@ func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.To
 	return t, nil
 }
 
+// ConsumeAnyToken is ConsumeToken over several (type, target, hash)
+// kinds, in one statement as well; it spends the oldest match.
+func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, now time.Time) (*account.Token, error) {
+	if len(kinds) == 0 {
+		return nil, account.ErrNotFound
+	}
+	args := []any{userID, millis(now)}
+	alts := make([]string, len(kinds))
+	for i, k := range kinds {
+		alts[i] = "(type = ? AND target = ? AND secret_hash = ?)"
+		args = append(args, int64(k.Type), notNil(k.Target), notNil(k.Hash))
+	}
+	// The subquery picks one row: two tokens matching different kinds
+	// are two secrets, of which this call spends one.
+	t, err := scanToken(h.w.QueryRowContext(ctx, `DELETE FROM tokens WHERE seq = (
+		SELECT seq FROM tokens WHERE user_id = ? AND expire > ? AND target <> X''
+		AND (`+strings.Join(alts, " OR ")+`) ORDER BY seq LIMIT 1)
+		RETURNING `+tokenColumns, args...))
+	if err != nil {
+		return nil, wrap("consume token", err)
+	}
+	return t, nil
+}
+
 // DeleteUserTokens removes every token of userID of the given types and
 // says how many went.
 func (h handles) DeleteUserTokens(ctx context.Context, userID string, types ...account.TokenType) (int64, error) {

@@ -26,6 +26,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Identities", func(t *testing.T) { RunIdentities(t, open) })
 	t.Run("Access", func(t *testing.T) { RunAccess(t, open) })
 	t.Run("Tokens", func(t *testing.T) { RunTokens(t, open) })
+	t.Run("ConsumeAny", func(t *testing.T) { RunConsumeAny(t, open) })
 	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, open) })
 	t.Run("Settings", func(t *testing.T) { RunSettings(t, open) })
 	t.Run("Tx", func(t *testing.T) { RunTx(t, open) })

@@ -1,0 +1,317 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/accountgate/accountgate/account/mail"
+)
+
+// Token sign-in (today's SDKs): POST /tokens/magic-url, /tokens/email and
+// /tokens/phone send a secret; POST /sessions/token spends a secret of any
+// of those kinds, or of the OAuth2 token flow, once.
+
+// emailCodeLifetime is how long an email sign-in code works (Appwrite's
+// TOKEN_EXPIRATION_OTP).
+const emailCodeLifetime = 15 * time.Minute
+
+// readPhrase reads the optional `phrase` boolean: a fresh security phrase
+// when true, "" when false or absent.
+func readPhrase(r *request) (string, error) {
+	const desc = "Value must be a valid boolean"
+	if !r.params.has("phrase") {
+		return "", nil
+	}
+	var on bool
+	if r.params.json != nil {
+		if err := json.Unmarshal(r.params.json["phrase"], &on); err != nil {
+			return "", invalidParam("phrase", desc)
+		}
+	} else {
+		switch strings.ToLower(r.params.form.Get("phrase")) {
+		case "true", "1":
+			on = true
+		case "false", "0", "":
+		default:
+			return "", invalidParam("phrase", desc)
+		}
+	}
+	if !on {
+		return "", nil
+	}
+	return newPhrase(), nil
+}
+
+// readSignInEmail reads the userId and email of an email sign-in route.
+func readSignInEmail(r *request) (userID, email string, err error) {
+	if userID, err = readCustomID(r); err != nil {
+		return "", "", err
+	}
+	if email, err = r.params.required("email", descEmail); err != nil {
+		return "", "", err
+	}
+	if email = normalizeEmail(email); !validEmail(email) {
+		return "", "", invalidParam("email", descEmail)
+	}
+	return userID, email, nil
+}
+
+// createMagicURLToken is POST /v1/account/tokens/magic-url: the 1.3
+// magic-URL mail, with the optional security phrase, for POST
+// /sessions/token (or PUT /sessions/magic-url) to spend.
+func (s *Service) createMagicURLToken(w http.ResponseWriter, r *request) error {
+	return s.sendMagicURL(w, r, true)
+}
+
+// sendMagicURL mails a magic link, creating the account first if the
+// email is new; withPhrase reads the phrase parameter.
+func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase bool) error {
+	if s.cfg.Mailer == nil {
+		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+	}
+	userID, email, err := readSignInEmail(r)
+	if err != nil {
+		return err
+	}
+	base := s.publicURL.JoinPath(magicURLPage)
+	if raw, ok, err := r.params.stringParam("url", ""); err != nil || ok {
+		if base, err = s.redirectURL("url", raw); err != nil {
+			return err
+		}
+	}
+	phrase := ""
+	if withPhrase {
+		if phrase, err = readPhrase(r); err != nil {
+			return err
+		}
+	}
+	ctx := r.Context()
+	var created *User // the new account, if the email was new
+	err = s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
+		if err != nil {
+			return nil, nil, err
+		}
+		secret := newSecret()
+		tok := s.newToken(r, user.ID, user.Email, TokenMagicURL, magicURLLifetime, secret)
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			return nil, nil, err
+		}
+		link := tokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
+			"expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})
+		return user, tok, s.enqueueMailData(ctx, tx, mail.KindMagicURL, user.Email, mail.TemplateData{Link: link, Phrase: phrase}, tok)
+	})
+	s.observeCreated(r, created, MethodMagicURL, "", err)
+	return err
+}
+
+// createEmailToken is POST /v1/account/tokens/email: a six-digit code by
+// mail (the otp template), creating the account first if the email is new.
+func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
+	if s.cfg.Mailer == nil {
+		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+	}
+	userID, email, err := readSignInEmail(r)
+	if err != nil {
+		return err
+	}
+	phrase, err := readPhrase(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var created *User // the new account, if the email was new
+	err = s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
+		if err != nil {
+			return nil, nil, err
+		}
+		code := newCode()
+		tok := s.newToken(r, user.ID, user.Email, TokenEmailCode, emailCodeLifetime, code)
+		if err := tx.CreateToken(ctx, tok); err != nil {
+			return nil, nil, err
+		}
+		return user, tok, s.enqueueMailData(ctx, tx, mail.KindOTP, user.Email, mail.TemplateData{Code: code, Phrase: phrase}, tok)
+	})
+	s.observeCreated(r, created, MethodEmailOTP, "", err)
+	return err
+}
+
+// enqueueMailData renders a mail of kind from d (the project and expiry
+// filled in) and puts it in the outbox through tx.
+func (s *Service) enqueueMailData(ctx context.Context, tx Store, kind mail.Kind, to string, d mail.TemplateData, tok *Token) error {
+	d.Project = s.cfg.ProjectName
+	d.Expire = mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt))
+	subject, text, html, err := s.cfg.MailTemplates.Render(kind, d)
+	if err != nil {
+		return err
+	}
+	return s.enqueue(ctx, tx, channelEmail, outboxPayload{
+		Mail:    &mail.Message{To: to, ToName: d.Name, Subject: subject, Text: text, HTML: html},
+		Expires: tok.Expire,
+	})
+}
+
+// issueSignInToken is issueToken for the token sign-in routes: the
+// answer carries the security phrase, if any.
+func (s *Service) issueSignInToken(w http.ResponseWriter, r *request, phrase string, issue func(tx Store) (*User, *Token, error)) error {
+	var user *User
+	var tok *Token
+	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
+		user, tok, err = issue(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.wakeDelivery()
+	s.audit(r, user, "session.create")
+	m := renderToken(tok)
+	m.Phrase = phrase
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+// oauth2TokenTarget is the target of an OAuth2 token: the identity it
+// signs in with, so that unlinking the identity voids the token.
+func oauth2TokenTarget(identityID string) []byte { return TargetHash("identity:" + identityID) }
+
+// signInKinds are the tokens of u with secret that POST /sessions/token
+// accepts: each kind whose sign-in method is on, sent to an address u
+// still has (or, for OAuth2, made for an identity u still has linked).
+func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret string) ([]TokenKind, error) {
+	var kinds []TokenKind
+	add := func(m AuthMethodName, typ TokenType, target string) {
+		if target != "" && !s.cfg.Disabled[m] {
+			kinds = append(kinds, TokenKind{Type: typ, Target: TargetHash(target), Hash: tokenHash(u.ID, typ, secret)})
+		}
+	}
+	add(MethodMagicURL, TokenMagicURL, u.Email)
+	add(MethodEmailOTP, TokenEmailCode, u.Email)
+	add(MethodPhone, TokenPhoneSession, u.Phone)
+	if s.cfg.Disabled[MethodOAuth2] {
+		return kinds, nil
+	}
+	idents, err := tx.UserIdentities(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	oauthHash := tokenHash(u.ID, TokenOAuth2, secret)
+	for _, id := range idents {
+		kinds = append(kinds, TokenKind{Type: TokenOAuth2, Target: oauth2TokenTarget(id.ID), Hash: oauthHash})
+	}
+	return kinds, nil
+}
+
+// createTokenSession is POST /v1/account/sessions/token: a secret of any
+// sign-in kind, spent once, becomes a session. Spending the token,
+// recording what it proved and creating the session are one transaction
+// under the user's lock: a blocked user or a failed write leaves the
+// token unspent.
+func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
+	userID, err := readUserID(r, descCustomID)
+	if err != nil {
+		return err
+	}
+	secret, err := readSecret(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var ns newSession
+	user, err := s.changeUser(ctx, userID, "", func(tx Store, u *User) error {
+		kinds, err := s.signInKinds(ctx, tx, u, secret)
+		if err != nil {
+			return err
+		}
+		tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
+		if errors.Is(err, ErrNotFound) {
+			return NewError(ErrUserInvalidToken)
+		}
+		if err != nil {
+			return err
+		}
+		if !u.Status {
+			return NewError(ErrUserBlocked)
+		}
+		in, err := s.tokenSessionInput(ctx, tx, u, tok)
+		if err != nil {
+			return err
+		}
+		in.r = r.Request
+		ns, err = s.createSessionIn(ctx, tx, in)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		// As Appwrite: an unknown user is an invalid token, so the route
+		// tells nothing about which ids exist.
+		return NewError(ErrUserInvalidToken)
+	}
+	if err != nil {
+		return err
+	}
+	s.revokePruned(ctx, ns)
+	s.audit(r, user, "session.create")
+	s.setSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
+	return writeJSON(w, http.StatusCreated, s.renderSession(ns.sess, true))
+}
+
+// tokenSessionInput records on u what tok proved, as the 1.3 flows do
+// (a mailbox, a phone; a provider vouches for neither), and names the
+// session's provider after the kind, as Appwrite does.
+func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok *Token) (newSessionInput, error) {
+	in := newSessionInput{user: u}
+	switch tok.Type {
+	case TokenMagicURL:
+		in.provider, u.EmailVerification = "magic-url", true
+	case TokenEmailCode:
+		in.provider, u.EmailVerification = "token", true
+	case TokenPhoneSession:
+		in.provider, u.PhoneVerification = "phone", true
+	case TokenOAuth2:
+		idents, err := tx.UserIdentities(ctx, u.ID)
+		if err != nil {
+			return in, err
+		}
+		for _, id := range idents {
+			if string(oauth2TokenTarget(id.ID)) == string(tok.Target) {
+				in.provider, in.providerUID = id.Provider, id.ProviderUID
+				return in, nil
+			}
+		}
+		return in, NewError(ErrUserInvalidToken)
+	default:
+		return in, NewError(ErrUserInvalidToken)
+	}
+	return in, nil
+}
+
+// oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
+// success with userId and secret (a token of the identity just used)
+// instead of a session cookie.
+func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *request, success *url.URL, user *User, ident *LinkedIdentity) error {
+	secret := newSecret()
+	tok := s.newToken(r, user.ID, "", TokenOAuth2, oauth2TokenLifetime, secret)
+	tok.Target = oauth2TokenTarget(ident.ID)
+	if err := s.store.CreateToken(r.Context(), tok); err != nil {
+		return err
+	}
+	target := *success
+	q := target.Query()
+	q.Set("userId", user.ID)
+	q.Set("secret", secret)
+	target.RawQuery = q.Encode()
+	noCache(w)
+	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
+	return nil
+}
+
+// oauth2TokenLifetime is how long the secret of an OAuth2 token flow
+// works. Appwrite gives it a session's lifetime; a secret that travels in
+// a URL (history, logs, referrers) lives here only as long as an email
+// code: the app spends it at once.
+const oauth2TokenLifetime = 15 * time.Minute
