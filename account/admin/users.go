@@ -72,9 +72,13 @@ func Users(ctx context.Context, svc Service, action string, args []string, o Opt
 
 // actions are the actions on one user.
 var actions = map[string]func(ctx context.Context, svc Service, id string, o Options) error{
-	"show":         show,
-	"block":        func(ctx context.Context, svc Service, id string, o Options) error { return setStatus(ctx, svc, id, false, o) },
-	"unblock":      func(ctx context.Context, svc Service, id string, o Options) error { return setStatus(ctx, svc, id, true, o) },
+	"show": show,
+	"block": func(ctx context.Context, svc Service, id string, o Options) error {
+		return setStatus(ctx, svc, id, false, o)
+	},
+	"unblock": func(ctx context.Context, svc Service, id string, o Options) error {
+		return setStatus(ctx, svc, id, true, o)
+	},
 	"delete":       deleteUser,
 	"sign-out":     signOut,
 	"set-password": setPassword,
