@@ -52,22 +52,33 @@ func Mutates(action string) bool {
 	return false
 }
 
-// Users runs one action: list takes no argument, the others one user id.
-func Users(ctx context.Context, svc Service, action string, args []string, o Options) error {
+// Check reports what is wrong with an action and its arguments, before
+// anything is opened: list takes no argument, the others one user id.
+func Check(action string, args []string) error {
 	if action == "list" {
 		if len(args) != 0 {
 			return fmt.Errorf("users list takes no argument, got %q", args)
 		}
-		return list(ctx, svc, o)
+		return nil
 	}
-	run, ok := actions[action]
-	if !ok {
+	if _, ok := actions[action]; !ok {
 		return fmt.Errorf("unknown action %q (one of: %s)", action, strings.Join(Actions, ", "))
 	}
 	if len(args) != 1 || args[0] == "" {
 		return fmt.Errorf("users %s needs exactly one user id", action)
 	}
-	return explain(run(ctx, svc, args[0], o), args[0])
+	return nil
+}
+
+// Users runs one action (see Check).
+func Users(ctx context.Context, svc Service, action string, args []string, o Options) error {
+	if err := Check(action, args); err != nil {
+		return err
+	}
+	if action == "list" {
+		return list(ctx, svc, o)
+	}
+	return explain(actions[action](ctx, svc, args[0], o), args[0])
 }
 
 // actions are the actions on one user.
