@@ -144,6 +144,14 @@ func (p *printer) listUser(u *account.User) {
 	p.listed++
 }
 
+// flush writes out the lines of the users listed so far.
+func (p *printer) flush() error {
+	if p.json {
+		return nil
+	}
+	return p.tw.Flush()
+}
+
 func (p *printer) endList() error {
 	if p.json {
 		_, err := fmt.Fprintln(p.out, "]}")

@@ -32,6 +32,9 @@ type Options struct {
 	Limit int
 	// After starts the list after this user id.
 	After string
+	// PageSize is how many users list reads at a time; default (and
+	// most) account.MaxListUsers.
+	PageSize int
 	// Stdin gives set-password its password (the first line), so that it
 	// never appears in the process list or a shell history.
 	Stdin io.Reader
@@ -117,6 +120,9 @@ func list(ctx context.Context, svc Service, o Options) error {
 	after, left := o.After, o.Limit
 	for {
 		n := account.MaxListUsers
+		if o.PageSize > 0 {
+			n = min(n, o.PageSize)
+		}
 		if o.Limit > 0 {
 			n = min(n, left)
 		}
@@ -129,6 +135,11 @@ func list(ctx context.Context, svc Service, o Options) error {
 		}
 		for _, u := range page {
 			p.listUser(u)
+		}
+		// A page at a time, so that a million users need no more memory
+		// than one page (columns line up within a page).
+		if err := p.flush(); err != nil {
+			return err
 		}
 		if len(page) < n {
 			break

@@ -141,6 +141,20 @@ func TestList(t *testing.T) {
 	if _, err := f.run("list", nil, admin.Options{After: "nobody"}); err == nil || err.Error() != `unknown user id "nobody"` {
 		t.Fatalf("unknown cursor: %v", err)
 	}
+	// Several pages make one list, cut at the limit.
+	for limit, want := range map[int]int{0: 3, 1: 1, 2: 2, 3: 3, 5: 3} {
+		out := f.mustRun("list", nil, admin.Options{JSON: true, PageSize: 2, Limit: limit})
+		if err := json.Unmarshal([]byte(out), &page); err != nil || len(page.Users) != want {
+			t.Errorf("limit %d in pages of 2: %v %s", limit, err, out)
+		}
+		if want == 3 && (page.Users[0]["$id"] != a || page.Users[2]["$id"] != c) {
+			t.Errorf("limit %d in pages of 2: %s", limit, out)
+		}
+	}
+	out = f.mustRun("list", nil, admin.Options{PageSize: 1})
+	if n := strings.Count(out, "@example.com"); n != 3 {
+		t.Errorf("lines in pages of 1: %d users\n%s", n, out)
+	}
 	if _, err := f.run("list", []string{"x"}, admin.Options{}); err == nil {
 		t.Fatal("list with an argument")
 	}
