@@ -86,6 +86,9 @@ type adminRun struct {
 	args                     []string
 	opts                     admin.Options
 	stderr                   io.Writer
+	// wait bounds the wait for the revocation channel; default
+	// broadcastWait.
+	wait time.Duration
 }
 
 // broadcastWait bounds the wait for the revocation channel before a
@@ -116,7 +119,11 @@ func runAdmin(ctx context.Context, r adminRun) error {
 		// A change made before the channel is up would not be
 		// broadcast. Better late than never: the operator is told, and
 		// the change still holds everywhere once caches expire.
-		if err := svc.WaitBroadcastReady(ctx, broadcastWait); err != nil {
+		wait := r.wait
+		if wait <= 0 {
+			wait = broadcastWait
+		}
+		if err := svc.WaitBroadcastReady(ctx, wait); err != nil {
 			fmt.Fprintf(r.stderr, "warning: %v; other instances may trust cached sessions of this user for up to their cache_ttl\n", err)
 		}
 	}

@@ -169,3 +169,58 @@ func adaptCaddyfile(t *testing.T, body []byte) []byte {
 	}
 	return cfg
 }
+
+// TestAdminCommandWithoutRedis: with the shared cache unreachable the
+// change is still made, and the operator is warned that it was not
+// broadcast.
+func TestAdminCommandWithoutRedis(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "Caddyfile")
+	cf := `{
+	admin off
+	accountgate {
+		project test {
+			store sqlite ` + filepath.Join(dir, "test.db") + `
+			cache redis redis://127.0.0.1:` + strconv.Itoa(freePort(t)) + `
+			secret 0123456789abcdef0123456789abcdef
+			public_url http://localhost
+		}
+	}
+}
+`
+	if err := os.WriteFile(config, []byte(cf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc, closeProject, err := openProject(adaptCaddyfile(t, []byte(cf)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "http://localhost/v1/account",
+		strings.NewReader(`{"userId":"lonely","email":"lonely@example.com","password":"password123"}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	svc.APIHandler().ServeHTTP(rec, req)
+	closeProject()
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("sign-up: %d %s", rec.Code, rec.Body)
+	}
+
+	var out, errOut bytes.Buffer
+	err = runAdmin(context.Background(), adminRun{config: config, adapter: "caddyfile", project: "test",
+		action: "block", args: []string{"lonely"}, stderr: &errOut, wait: 300 * time.Millisecond,
+		opts: admin.Options{Stdout: &out}})
+	if err != nil || out.String() != "user lonely is now blocked\n" {
+		t.Fatalf("block: %v %q", err, out.String())
+	}
+	if !strings.Contains(errOut.String(), "warning: the revocation channel is not reachable") {
+		t.Fatalf("no warning: %q", errOut.String())
+	}
+	// A read-only action neither waits nor warns.
+	errOut.Reset()
+	out.Reset()
+	err = runAdmin(context.Background(), adminRun{config: config, adapter: "caddyfile", project: "test",
+		action: "show", args: []string{"lonely"}, stderr: &errOut, opts: admin.Options{Stdout: &out}})
+	if err != nil || !strings.Contains(out.String(), "blocked") || errOut.Len() != 0 {
+		t.Fatalf("show: %v %q %q", err, out.String(), errOut.String())
+	}
+}
