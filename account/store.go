@@ -40,6 +40,14 @@ type Users interface {
 	// reports whether it wrote. CreateUser stores AccessedAt, UpdateUser
 	// leaves it alone.
 	TouchUser(ctx context.Context, id string, at time.Time, every time.Duration) (bool, error)
+	// ListUsers returns at most limit users in creation order, starting
+	// after the user afterID ("" starts at the first); ErrNotFound if
+	// there is no user afterID.
+	ListUsers(ctx context.Context, afterID string, limit int) ([]*User, error)
+	// DeleteUser removes the user with their sessions, tokens, linked
+	// identities and security-log entries; ErrNotFound if there is no
+	// such user. Inside WithTx it is all or nothing.
+	DeleteUser(ctx context.Context, id string) error
 }
 
 // Sessions persists sessions.

@@ -101,7 +101,7 @@ func TestConformanceParallel(t *testing.T) {
 		"Logs": storetest.RunLogs, "Identities": storetest.RunIdentities,
 		"Tokens": storetest.RunTokens, "Outbox": storetest.RunOutbox,
 		"Settings": storetest.RunSettings, "Tx": storetest.RunTx,
-		"Locking": storetest.RunLocking,
+		"Locking": storetest.RunLocking, "Admin": storetest.RunAdmin,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

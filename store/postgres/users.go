@@ -151,3 +151,29 @@ func (h handles) TouchUser(ctx context.Context, id string, at time.Time, every t
 		millis(at), id, millis(at.Add(-every)))
 	return n > 0, err
 }
+
+// ListUsers returns at most limit users in creation order (seq) after the
+// user afterID; account.ErrNotFound if there is no user afterID.
+func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*account.User, error) {
+	var after int64
+	if afterID != "" {
+		var err error
+		after, err = queryRow(ctx, h, "list users: cursor", func(row scanner) (int64, error) {
+			var seq int64
+			return seq, row.Scan(&seq)
+		}, `SELECT seq FROM users WHERE id = $1`, afterID)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return queryRows(ctx, h, "list users", scanUser,
+		`SELECT `+userColumns+` FROM users WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+}
+
+// DeleteUser removes the user; its sessions, tokens and identities go
+// with it (ON DELETE CASCADE), its log entries, which have no foreign
+// key, in the same statement.
+func (h handles) DeleteUser(ctx context.Context, id string) error {
+	return h.execOne(ctx, "delete user", `WITH gone AS (DELETE FROM logs WHERE user_id = $1)
+		DELETE FROM users WHERE id = $1`, id)
+}

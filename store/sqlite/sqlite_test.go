@@ -46,7 +46,7 @@ func TestConformanceParallel(t *testing.T) {
 		"Users": storetest.RunUsers, "Sessions": storetest.RunSessions,
 		"Logs": storetest.RunLogs, "Tokens": storetest.RunTokens, "Outbox": storetest.RunOutbox,
 		"Settings": storetest.RunSettings, "Tx": storetest.RunTx,
-		"Locking": storetest.RunLocking,
+		"Locking": storetest.RunLocking, "Admin": storetest.RunAdmin,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -107,7 +107,7 @@ func userArgs(u *account.User) []any {
 }
 
 // scanUser reads one row of userColumns.
-func scanUser(row *sql.Row) (*account.User, error) {
+func scanUser(row scanner) (*account.User, error) {
 	var (
 		u                      account.User
 		email, phone           sql.NullString
@@ -170,4 +170,53 @@ func (h handles) TouchUser(ctx context.Context, id string, at time.Time, every t
 		return false, wrap("touch user", err)
 	}
 	return n > 0, nil
+}
+
+// ListUsers returns at most limit users in creation order (seq) after the
+// user afterID; account.ErrNotFound if there is no user afterID.
+func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*account.User, error) {
+	var after int64
+	if afterID != "" {
+		err := h.r.QueryRowContext(ctx, `SELECT seq FROM users WHERE id = ?`, afterID).Scan(&after)
+		if err != nil {
+			return nil, wrap("list users: cursor", err)
+		}
+	}
+	rows, err := h.r.QueryContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	defer rows.Close()
+	var list []*account.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("list users", err)
+		}
+		list = append(list, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("list users", err)
+	}
+	return list, nil
+}
+
+// DeleteUser removes the user; its sessions, tokens and identities go
+// with it (ON DELETE CASCADE), its log entries, which have no foreign
+// key, by a second statement. The user goes first: should the second
+// fail outside a transaction, what is left is log entries of nobody,
+// which the retention purge removes.
+func (h handles) DeleteUser(ctx context.Context, id string) error {
+	res, err := h.w.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		return wrap("delete user", err)
+	}
+	if err := rowsAffected("delete user", res); err != nil {
+		return err
+	}
+	if _, err := h.w.ExecContext(ctx, `DELETE FROM logs WHERE user_id = ?`, id); err != nil {
+		return wrap("delete user logs", err)
+	}
+	return nil
 }

@@ -1,0 +1,184 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The operators' actions on any user, for tools that run with the
+// project's configuration (the admin command). They are the API's own
+// changes without a signed-in caller: the same locked read-modify-write
+// (changeUser) and the same revocations, so every instance refuses a
+// blocked user or a deleted session at once.
+
+// MaxListUsers bounds one page of ListUsers.
+const MaxListUsers = 5000
+
+// User returns the user id, or 404 user_not_found.
+func (s *Service) User(ctx context.Context, id string) (*User, error) {
+	u, err := s.store.UserByID(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserNotFound)
+	}
+	return u, err
+}
+
+// ListUsers returns at most limit users (1..MaxListUsers) in creation
+// order, after the user afterID ("" from the first); 404 user_not_found
+// if there is no user afterID.
+func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]*User, error) {
+	if limit < 1 || limit > MaxListUsers {
+		return nil, Errorf(ErrGeneralArgumentInvalid, "Invalid limit: Value must be a valid range between 1 and %d", MaxListUsers)
+	}
+	list, err := s.store.ListUsers(ctx, afterID, limit)
+	if errors.Is(err, ErrNotFound) {
+		return nil, NewError(ErrUserNotFound)
+	}
+	return list, err
+}
+
+// UserSessions lists the sessions of the user id, oldest first; 404
+// user_not_found if there is no such user.
+func (s *Service) UserSessions(ctx context.Context, id string) ([]*Session, error) {
+	if _, err := s.User(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.UserSessions(ctx, id)
+}
+
+// SetUserStatus blocks (active false) or unblocks the user id. A blocked
+// user keeps their sessions, but every use of them is refused with
+// user_blocked, here and at the gate, until they are unblocked.
+func (s *Service) SetUserStatus(ctx context.Context, id string, active bool) (*User, error) {
+	u, err := s.changeNamedUser(ctx, id, func(_ Store, u *User) error {
+		u.Status = active
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.adminAudit(ctx, u, "user.update")
+	return u, nil
+}
+
+// SignOutUser deletes every session of the user id, and with them the
+// JWTs made from them, and says how many went.
+func (s *Service) SignOutUser(ctx context.Context, id string) (int, error) {
+	u, err := s.User(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	all, err := s.store.UserSessions(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.deleteSessions(ctx, all...); err != nil {
+		return 0, err
+	}
+	s.adminAudit(ctx, u, "session.delete")
+	return len(all), nil
+}
+
+// DeleteUser removes the user id with their sessions, tokens, linked
+// identities and security log, and forgets them in every cache.
+func (s *Service) DeleteUser(ctx context.Context, id string) error {
+	var ended []*Session
+	err := s.store.WithTx(ctx, func(tx Store) error {
+		// The lock keeps a concurrent change from writing the user back.
+		if _, err := tx.LockUser(ctx, id); err != nil {
+			return err
+		}
+		var err error
+		if ended, err = tx.UserSessions(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteUser(ctx, id)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return NewError(ErrUserNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	s.revokeSessions(ctx, ended)
+	s.revoke(ctx, Revocation{UserID: id})
+	return nil
+}
+
+// SetUserPassword gives the user id the password password (8 to 256
+// bytes), without the current one: the operator's reset. The history is
+// kept but not enforced, as the operator chooses; the user's recovery
+// links stop working, and with RevokeSessionsOnPasswordChange their
+// sessions end.
+func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*User, error) {
+	if err := checkPasswordLength("password", descPassword, password); err != nil {
+		return nil, err
+	}
+	// Hashed before the lock is taken, as the API does.
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return nil, err
+	}
+	var ended []*Session
+	u, err := s.changeNamedUser(ctx, id, func(tx Store, u *User) (err error) {
+		s.applyPassword(u, hash)
+		if s.cfg.RevokeSessionsOnPasswordChange {
+			ended, err = endOtherSessions(ctx, tx, u.ID, "")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.revokeSessions(ctx, ended)
+	s.adminAudit(ctx, u, "user.update")
+	return u, nil
+}
+
+// adminAudit records an operator's action in the user's security log,
+// in Appwrite's "admin" mode and without a client. A failure is logged:
+// the action itself already happened.
+func (s *Service) adminAudit(ctx context.Context, u *User, event string) {
+	now := s.clock()
+	e := &LogEntry{ID: newID(now), UserID: u.ID, Event: event, UserEmail: u.Email, UserName: u.Name,
+		Mode: "admin", Time: now, CountryCode: "--"}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.store.CreateLog(ctx, e); err != nil {
+		s.log.Error("writing security log", "event", event, "user", u.ID, "error", err)
+	}
+}
+
+// ReceiveRevocations subscribes to the revocation channel until ctx
+// ends, without the rest of Run's work (mail delivery, purges). A
+// short-lived tool runs it so that its own revocations go out: they are
+// published only while the channel is healthy (BroadcastReady).
+func (s *Service) ReceiveRevocations(ctx context.Context) {
+	if rv := s.cfg.Revocations; rv != nil {
+		rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync)
+	}
+}
+
+// BroadcastReady reports whether a change made now reaches the other
+// instances at once: always without a revocation channel (one instance,
+// where a running server notices within its CacheTTL), else while the
+// channel is healthy.
+func (s *Service) BroadcastReady() bool { return s.localCacheTrusted() }
+
+// WaitBroadcastReady waits until BroadcastReady, for at most d.
+func (s *Service) WaitBroadcastReady(ctx context.Context, d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for !s.BroadcastReady() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the revocation channel is not reachable after %s", d)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return nil
+}

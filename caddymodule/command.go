@@ -1,0 +1,205 @@
+package caddymodule
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	caddycmd "github.com/caddyserver/caddy/v2/cmd"
+
+	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/admin"
+)
+
+func init() {
+	caddycmd.RegisterCommand(caddycmd.Command{
+		Name:  "accountgate",
+		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] --config <path> [--adapter <name>] --project <id> [--json]",
+		Short: "Manages the users of an Accountgate project",
+		Long: `
+Manages the users of one project of the accountgate app, in the store the
+configuration names (the same Caddyfile or JSON the server runs with),
+without starting any server:
+
+  users list [--limit <n>] [--after <user id>]   the users, oldest first
+  users show <user id>                           one user and their sessions
+  users block <user id>                          refuse the user everywhere
+  users unblock <user id>                        let the user in again
+  users sign-out <user id>                       delete every session
+  users delete <user id>                         delete the user and all of theirs
+  users set-password <user id>                   set the password read from stdin
+
+Changes go through the same code as the API: with a shared cache (Redis)
+every running instance refuses a blocked user or a deleted session at once;
+with one instance and no cache, within its cache_ttl (10s by default).
+--json prints JSON instead of lines.`,
+		Flags: func() *flag.FlagSet {
+			fs := flag.NewFlagSet("accountgate", flag.ExitOnError)
+			fs.String("config", "", "Configuration file (default: ./Caddyfile)")
+			fs.String("adapter", "", "Name of config adapter to apply")
+			fs.String("project", "", "The accountgate project id")
+			fs.Bool("json", false, "Print JSON")
+			fs.Int("limit", 0, "users list: print at most this many users (default all)")
+			fs.String("after", "", "users list: start after this user id")
+			return fs
+		}(),
+		Func: cmdAccountgate,
+	})
+}
+
+// cmdAccountgate is `caddy accountgate`.
+func cmdAccountgate(fl caddycmd.Flags) (int, error) {
+	args := fl.Args()
+	if len(args) < 2 || args[0] != "users" {
+		return caddy.ExitCodeFailedStartup, fmt.Errorf("usage: caddy accountgate users <%s> [<user id>] --config <path> --project <id>",
+			strings.Join(admin.Actions, "|"))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := runAdmin(ctx, adminRun{
+		config: fl.String("config"), adapter: fl.String("adapter"), project: fl.String("project"),
+		action: args[1], args: args[2:],
+		opts: admin.Options{JSON: fl.Bool("json"), Limit: fl.Int("limit"), After: fl.String("after"),
+			Stdin: os.Stdin, Stdout: os.Stdout},
+		stderr: os.Stderr,
+	})
+	if err != nil {
+		return caddy.ExitCodeFailedStartup, err
+	}
+	return caddy.ExitCodeSuccess, nil
+}
+
+// adminRun is one run of the users command.
+type adminRun struct {
+	config, adapter, project string
+	action                   string
+	args                     []string
+	opts                     admin.Options
+	stderr                   io.Writer
+	// wait bounds the wait for the revocation channel; default
+	// broadcastWait.
+	wait time.Duration
+}
+
+// broadcastWait bounds the wait for the revocation channel before a
+// change.
+const broadcastWait = 5 * time.Second
+
+// runAdmin loads the configuration, opens the project and runs the action.
+func runAdmin(ctx context.Context, r adminRun) error {
+	if r.project == "" {
+		return errors.New("--project is required: the id of a project of the accountgate app")
+	}
+	if err := admin.Check(r.action, r.args); err != nil {
+		return err
+	}
+	cfgJSON, _, _, err := caddycmd.LoadConfig(r.config, r.adapter)
+	if err != nil {
+		return err
+	}
+	if cfgJSON == nil {
+		return errors.New("no configuration: give --config (and --adapter caddyfile for a Caddyfile not named Caddyfile)")
+	}
+	svc, closeProject, err := openProject(cfgJSON, r.project)
+	if err != nil {
+		return err
+	}
+	defer closeProject()
+	if admin.Mutates(r.action) {
+		// A change made before the channel is up would not be
+		// broadcast. Better late than never: the operator is told, and
+		// the change still holds everywhere once caches expire.
+		wait := r.wait
+		if wait <= 0 {
+			wait = broadcastWait
+		}
+		if err := svc.WaitBroadcastReady(ctx, wait); err != nil {
+			fmt.Fprintf(r.stderr, "warning: %v; other instances may trust cached sessions of this user for up to their cache_ttl\n", err)
+		}
+	}
+	return admin.Users(ctx, svc, r.action, r.args, r.opts)
+}
+
+// openProject builds the service of one project of the configuration
+// cfgJSON as Caddy would (Provision, then the project's start), but
+// starts no server and no background work other than receiving
+// revocations. The returned function stops and releases everything.
+func openProject(cfgJSON []byte, project string) (*account.Service, func(), error) {
+	raw, err := projectOnly(cfgJSON, project)
+	if err != nil {
+		return nil, nil, err
+	}
+	var logging caddy.Logging
+	// Warnings and errors only: the output is the command's.
+	_ = json.Unmarshal([]byte(`{"logs":{"default":{"level":"WARN"}}}`), &logging)
+	cfg := &caddy.Config{Admin: &caddy.AdminConfig{Disabled: true}, Logging: &logging,
+		AppsRaw: caddy.ModuleMap{"accountgate": raw}}
+	cctx, err := caddy.ProvisionContext(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := cctx.App("accountgate")
+	if err != nil {
+		return nil, nil, err
+	}
+	app := v.(*App)
+	svc, err := app.startProject(project)
+	if err != nil {
+		app.Cleanup()
+		return nil, nil, app.redact(fmt.Errorf("project %s: %w", project, err))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { svc.ReceiveRevocations(ctx) })
+	return svc, func() {
+		cancel()
+		wg.Wait()
+		app.Cleanup()
+	}, nil
+}
+
+// projectOnly returns the accountgate app of the configuration with the
+// one project, so that no other project's store is opened.
+func projectOnly(cfgJSON []byte, project string) (json.RawMessage, error) {
+	var cfg struct {
+		Apps map[string]json.RawMessage `json:"apps"`
+	}
+	if err := json.Unmarshal(cfgJSON, &cfg); err != nil {
+		return nil, fmt.Errorf("reading the configuration: %w", err)
+	}
+	raw, ok := cfg.Apps["accountgate"]
+	if !ok {
+		return nil, errors.New("the configuration has no accountgate app (global option: accountgate { project <id> { … } })")
+	}
+	var app map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &app); err != nil {
+		return nil, fmt.Errorf("reading the accountgate app: %w", err)
+	}
+	var projects map[string]json.RawMessage
+	if p, ok := app["projects"]; ok {
+		if err := json.Unmarshal(p, &projects); err != nil {
+			return nil, fmt.Errorf("reading the accountgate projects: %w", err)
+		}
+	}
+	one, ok := projects[project]
+	if !ok {
+		known := make([]string, 0, len(projects))
+		for id := range projects {
+			known = append(known, id)
+		}
+		sort.Strings(known)
+		return nil, fmt.Errorf("unknown project %q (configured: %s)", project, strings.Join(known, ", "))
+	}
+	app["projects"], _ = json.Marshal(map[string]json.RawMessage{project: one})
+	return json.Marshal(app)
+}
