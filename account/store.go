@@ -168,6 +168,7 @@ type Store interface {
 	Tokens
 	Outbox
 	Settings
+	MFA
 	// WithTx runs fn in one transaction: it commits if fn returns nil and
 	// rolls back otherwise. The Store passed to fn must be used for every
 	// call inside it.

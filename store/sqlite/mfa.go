@@ -1,0 +1,77 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// MFAOf returns the user's MFA state or account.ErrNotFound.
+func (h handles) MFAOf(ctx context.Context, userID string) (*account.MFAState, error) {
+	m := &account.MFAState{UserID: userID}
+	var updated int64
+	err := h.w.QueryRowContext(ctx, `SELECT enabled, totp_secret, totp_verified, updated_at
+		FROM user_mfa WHERE user_id = ?`, userID).Scan(&m.Enabled, &m.TOTPSecret, &m.TOTPVerified, &updated)
+	if err != nil {
+		return nil, wrap("read mfa", err)
+	}
+	m.UpdatedAt = fromMillis(updated)
+	return m, nil
+}
+
+// SaveMFA upserts the state; the last TOTP step is UseTOTPStep's alone.
+func (h handles) SaveMFA(ctx context.Context, m *account.MFAState) error {
+	_, err := h.w.ExecContext(ctx, `INSERT INTO user_mfa (user_id, enabled, totp_secret, totp_verified, updated_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET enabled = excluded.enabled,
+		totp_secret = excluded.totp_secret, totp_verified = excluded.totp_verified, updated_at = excluded.updated_at`,
+		m.UserID, m.Enabled, m.TOTPSecret, m.TOTPVerified, millis(m.UpdatedAt))
+	return wrapIf("save mfa", err)
+}
+
+// UseTOTPStep moves the last step forward in one statement: of two
+// callers with the same step only one changes the row.
+func (h handles) UseTOTPStep(ctx context.Context, userID string, step int64) error {
+	res, err := h.w.ExecContext(ctx, `UPDATE user_mfa SET totp_last_step = ?
+		WHERE user_id = ? AND totp_last_step < ?`, step, userID, step)
+	if err != nil {
+		return wrap("use totp step", err)
+	}
+	return rowsAffected("use totp step", res)
+}
+
+// ReplaceRecoveryCodes drops the user's codes and inserts hashes.
+func (h handles) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte) error {
+	if _, err := h.w.ExecContext(ctx, `DELETE FROM mfa_recovery_codes WHERE user_id = ?`, userID); err != nil {
+		return wrap("delete recovery codes", err)
+	}
+	for _, hash := range hashes {
+		if _, err := h.w.ExecContext(ctx, `INSERT INTO mfa_recovery_codes (user_id, hash) VALUES (?, ?)`, userID, hash); err != nil {
+			return wrap("insert recovery code", err)
+		}
+	}
+	return nil
+}
+
+// RecoveryCodeCount counts the user's unused codes.
+func (h handles) RecoveryCodeCount(ctx context.Context, userID string) (int, error) {
+	var n int
+	err := h.w.QueryRowContext(ctx, `SELECT count(*) FROM mfa_recovery_codes WHERE user_id = ?`, userID).Scan(&n)
+	return n, wrapIf("count recovery codes", err)
+}
+
+// UseRecoveryCode deletes one code; the delete decides who spent it.
+func (h handles) UseRecoveryCode(ctx context.Context, userID string, hash []byte) error {
+	res, err := h.w.ExecContext(ctx, `DELETE FROM mfa_recovery_codes WHERE user_id = ? AND hash = ?`, userID, hash)
+	if err != nil {
+		return wrap("use recovery code", err)
+	}
+	return rowsAffected("use recovery code", res)
+}
+
+// wrapIf is wrap for a possibly nil error.
+func wrapIf(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return wrap(op, err)
+}

@@ -1,0 +1,23 @@
+-- Multi-factor authentication: each user's switch and authenticator, the
+-- last TOTP time step accepted (so a code works once on every instance),
+-- and the hashes of unused recovery codes.
+
+-- +goose Up
+CREATE TABLE user_mfa (
+	user_id        TEXT    PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+	enabled        INTEGER NOT NULL DEFAULT 0,
+	totp_secret    BLOB,
+	totp_verified  INTEGER NOT NULL DEFAULT 0,
+	totp_last_step INTEGER NOT NULL DEFAULT 0,
+	updated_at     INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE mfa_recovery_codes (
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	hash    BLOB NOT NULL,
+	PRIMARY KEY (user_id, hash)
+) STRICT;
+
+-- +goose Down
+DROP TABLE mfa_recovery_codes;
+DROP TABLE user_mfa;

@@ -1,0 +1,107 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// RunMFA checks account.MFA.
+func RunMFA(t *testing.T, open Opener) {
+	ctx := context.Background()
+
+	t.Run("SaveAndRead", func(t *testing.T) {
+		s := withUsers(t, open)
+		_, err := s.MFAOf(ctx, "u1")
+		errOf(t, "MFAOf none", err, account.ErrNotFound)
+		want := &account.MFAState{UserID: "u1", Enabled: true, TOTPSecret: []byte{1, 2, 0, 3}, UpdatedAt: at(time.Second)}
+		errOf(t, "SaveMFA", s.SaveMFA(ctx, want), nil)
+		got, err := s.MFAOf(ctx, "u1")
+		errOf(t, "MFAOf", err, nil)
+		if got.UserID != "u1" || !got.Enabled || got.TOTPVerified || !bytes.Equal(got.TOTPSecret, want.TOTPSecret) ||
+			!got.UpdatedAt.Equal(want.UpdatedAt) {
+			t.Errorf("state = %+v, want %+v", got, want)
+		}
+		// Overwrite: the authenticator removed, MFA off.
+		errOf(t, "SaveMFA again", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", UpdatedAt: at(time.Minute)}), nil)
+		got, _ = s.MFAOf(ctx, "u1")
+		if got.Enabled || got.TOTPSecret != nil || got.TOTPVerified || !got.UpdatedAt.Equal(at(time.Minute)) {
+			t.Errorf("overwritten state = %+v", got)
+		}
+		if _, err := s.MFAOf(ctx, "u2"); err == nil {
+			t.Error("u2 got u1's state")
+		}
+		if err := s.SaveMFA(ctx, &account.MFAState{UserID: "nobody", UpdatedAt: at(0)}); err == nil {
+			t.Error("SaveMFA for a missing user succeeded")
+		}
+	})
+
+	t.Run("TOTPStepOnce", func(t *testing.T) {
+		s := withUsers(t, open)
+		errOf(t, "UseTOTPStep no state", s.UseTOTPStep(ctx, "u1", 10), account.ErrNotFound)
+		errOf(t, "SaveMFA", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", TOTPVerified: true, UpdatedAt: at(0)}), nil)
+		errOf(t, "UseTOTPStep", s.UseTOTPStep(ctx, "u1", 10), nil)
+		errOf(t, "UseTOTPStep replay", s.UseTOTPStep(ctx, "u1", 10), account.ErrNotFound)
+		errOf(t, "UseTOTPStep older", s.UseTOTPStep(ctx, "u1", 9), account.ErrNotFound)
+		// Saving the state again keeps the step: no replay after a save.
+		errOf(t, "SaveMFA again", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", Enabled: true, UpdatedAt: at(0)}), nil)
+		errOf(t, "UseTOTPStep after save", s.UseTOTPStep(ctx, "u1", 10), account.ErrNotFound)
+		errOf(t, "UseTOTPStep next", s.UseTOTPStep(ctx, "u1", 11), nil)
+
+		// Of many concurrent spenders of one step, exactly one wins.
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins := 0
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if s.UseTOTPStep(ctx, "u1", 12) == nil {
+					mu.Lock()
+					wins++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 {
+			t.Errorf("step 12 accepted %d times", wins)
+		}
+	})
+
+	t.Run("RecoveryCodes", func(t *testing.T) {
+		s := withUsers(t, open)
+		h := func(code string) []byte { sum := sha256.Sum256([]byte(code)); return sum[:] }
+		count := func(user string, want int) {
+			t.Helper()
+			n, err := s.RecoveryCodeCount(ctx, user)
+			errOf(t, "RecoveryCodeCount", err, nil)
+			if n != want {
+				t.Errorf("%s has %d codes, want %d", user, n, want)
+			}
+		}
+		count("u1", 0)
+		errOf(t, "Replace", s.ReplaceRecoveryCodes(ctx, "u1", [][]byte{h("a"), h("b")}), nil)
+		errOf(t, "Replace u2", s.ReplaceRecoveryCodes(ctx, "u2", [][]byte{h("c")}), nil)
+		count("u1", 2)
+		errOf(t, "Use other user's", s.UseRecoveryCode(ctx, "u1", h("c")), account.ErrNotFound)
+		errOf(t, "Use", s.UseRecoveryCode(ctx, "u1", h("a")), nil)
+		errOf(t, "Use again", s.UseRecoveryCode(ctx, "u1", h("a")), account.ErrNotFound)
+		count("u1", 1)
+		errOf(t, "Replace new", s.ReplaceRecoveryCodes(ctx, "u1", [][]byte{h("x")}), nil)
+		errOf(t, "Use replaced", s.UseRecoveryCode(ctx, "u1", h("b")), account.ErrNotFound)
+		count("u1", 1)
+		count("u2", 1)
+		// Deleting the user takes state and codes along.
+		errOf(t, "SaveMFA", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", Enabled: true, UpdatedAt: at(0)}), nil)
+		errOf(t, "DeleteUser", s.DeleteUser(ctx, "u1"), nil)
+		count("u1", 0)
+		_, err := s.MFAOf(ctx, "u1")
+		errOf(t, "MFAOf deleted", err, account.ErrNotFound)
+	})
+}
