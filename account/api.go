@@ -136,6 +136,8 @@ func (s *Service) routes() http.Handler {
 		browser(method(limited(r("GET", "tokens/oauth2/{provider}", scopePublic, s.createOAuth2Token), "oauth2.create", byIP), MethodOAuth2), false),
 		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
 	}
+	// Multi-factor authentication (issue 14), in mfa.go.
+	routes = append(routes, s.mfaRoutes(r)...)
 	return &apiHandler{s: s, routes: append(routes, notImplementedRoutes()...)}
 }
 

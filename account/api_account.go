@@ -72,5 +72,9 @@ func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 
 // getAccount is GET /v1/account.
 func (s *Service) getAccount(w http.ResponseWriter, r *request) error {
-	return writeJSON(w, http.StatusOK, renderAccount(r.principal.User))
+	a, err := s.renderAccountMFA(r.Context(), r.principal.User)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
 }

@@ -47,6 +47,14 @@ const (
 	ErrUserOAuthFailed            ErrorType = "user_oauth2_provider_error"
 	ErrUserIdentityNotFound       ErrorType = "user_identity_not_found"
 	ErrGeneralNotImplemented      ErrorType = "general_not_implemented"
+
+	// Multi-factor authentication (mfa*.go).
+	ErrUserMoreFactorsRequired          ErrorType = "user_more_factors_required"
+	ErrUserAuthenticatorNotFound        ErrorType = "user_authenticator_not_found"
+	ErrUserAuthenticatorAlreadyVerified ErrorType = "user_authenticator_already_verified"
+	ErrUserRecoveryCodesAlreadyExists   ErrorType = "user_recovery_codes_already_exists"
+	ErrUserRecoveryCodesNotFound        ErrorType = "user_recovery_codes_not_found"
+	ErrUserMFARequired                  ErrorType = "user_mfa_required"
 )
 
 type errorInfo struct {
@@ -93,6 +101,15 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrUserIdentityNotFound:       {404, "The identity could not be found. Please sign in with OAuth provider to create identity first."},
 	// Appwrite answers 405 for this type, not 501.
 	ErrGeneralNotImplemented: {405, "This method was not fully implemented yet. If you believe this is a mistake, please upgrade your Appwrite server version."},
+
+	ErrUserMoreFactorsRequired:          {401, "More factors are required to complete the sign in process."},
+	ErrUserAuthenticatorNotFound:        {404, "Authenticator could not be found on the current user."},
+	ErrUserAuthenticatorAlreadyVerified: {409, "Authenticator has already been verified on the current user."},
+	ErrUserRecoveryCodesAlreadyExists:   {409, "The current user already generated recovery codes and they can only be read once for security reasons."},
+	ErrUserRecoveryCodesNotFound:        {404, "Recovery codes could not be found on the current user."},
+	// Accountgate's own: a gate with `require mfa` refuses accounts
+	// without a second factor.
+	ErrUserMFARequired: {403, "This site requires multi-factor authentication. Turn it on for your account and add a second factor first."},
 }
 
 // Error is an API error: an Appwrite type, the message sent to the client

@@ -9,18 +9,10 @@ import (
 // not serve yet, each with the feature it belongs to: they answer
 // general_not_implemented naming it, not a bare 404.
 var notImplemented = []struct{ method, path, feature string }{
-	{"PATCH", "mfa", "Multi-factor authentication"},
-	{"POST", "mfa/authenticators/{type}", "Multi-factor authentication"},
-	{"PUT", "mfa/authenticators/{type}", "Multi-factor authentication"},
-	{"DELETE", "mfa/authenticators/{type}", "Multi-factor authentication"},
 	{"POST", "mfa/challenge", "Multi-factor authentication"},
 	{"PUT", "mfa/challenge", "Multi-factor authentication"},
 	{"POST", "mfa/challenges", "Multi-factor authentication"},
 	{"PUT", "mfa/challenges", "Multi-factor authentication"},
-	{"GET", "mfa/factors", "Multi-factor authentication"},
-	{"GET", "mfa/recovery-codes", "Multi-factor authentication"},
-	{"POST", "mfa/recovery-codes", "Multi-factor authentication"},
-	{"PATCH", "mfa/recovery-codes", "Multi-factor authentication"},
 	{"POST", "targets/push", "Push targets"},
 	{"PUT", "targets/{targetId}/push", "Push targets"},
 	{"DELETE", "targets/{targetId}/push", "Push targets"},

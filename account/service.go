@@ -127,6 +127,7 @@ type Service struct {
 	sharedAfter atomic.Int64
 	outboxSeal  *sealer
 	tokenSeal   *sealer
+	totpSeal    *sealer
 	wake        chan struct{}
 	cookies     cookieWriter
 	log         *slog.Logger
@@ -173,6 +174,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s.jwtKeys = newKeyring(secrets...)
 	s.outboxSeal = newSealer("outbox v1", secrets...)
 	s.tokenSeal = newSealer("provider tokens v1", secrets...)
+	s.totpSeal = newSealer("totp secrets v1", secrets...)
 	s.wake = make(chan struct{}, 1)
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")

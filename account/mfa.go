@@ -1,0 +1,393 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+)
+
+// TOTP parameters: what every authenticator app supports.
+const (
+	totpPeriod = 30
+	totpDigits = otp.DigitsSix
+	// totpSkew is how many steps before or after now a code may be from,
+	// for clocks that are a little off.
+	totpSkew = 1
+	// recoveryCodeCount and recoveryCodeLen are Appwrite's numbers.
+	recoveryCodeCount = 10
+	recoveryCodeLen   = 10
+)
+
+// mfaRoutes are the MFA routes (issue 14).
+func (s *Service) mfaRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *request) error) route) []route {
+	return []route{
+		r("PATCH", "mfa", scopeAccount, s.updateMFA),
+		r("GET", "mfa/factors", scopeAccount, s.listMFAFactors),
+		r("POST", "mfa/authenticators/{type}", scopeAccount, s.createAuthenticator),
+		r("PUT", "mfa/authenticators/{type}", scopeAccount, s.verifyAuthenticator),
+		r("DELETE", "mfa/authenticators/{type}", scopeAccount, s.deleteAuthenticator),
+		r("POST", "mfa/recovery-codes", scopeAccount, s.createRecoveryCodes),
+		r("GET", "mfa/recovery-codes", scopeAccount, s.getRecoveryCodes),
+		r("PATCH", "mfa/recovery-codes", scopeAccount, s.updateRecoveryCodes),
+	}
+}
+
+// mfaOf is the user's MFA state through st; a user without one gets the
+// all-off state.
+func mfaOf(ctx context.Context, st Store, userID string) (*MFAState, error) {
+	m, err := st.MFAOf(ctx, userID)
+	if errors.Is(err, ErrNotFound) {
+		return &MFAState{UserID: userID}, nil
+	}
+	return m, err
+}
+
+// renderAccountMFA is the account model with its `mfa` switch read.
+func (s *Service) renderAccountMFA(ctx context.Context, u *User) (accountModel, error) {
+	m, err := mfaOf(ctx, s.store, u.ID)
+	if err != nil {
+		return accountModel{}, err
+	}
+	a := renderAccount(u)
+	a.MFA = m.Enabled
+	return a, nil
+}
+
+// boolParam reads a required boolean parameter (JSON true/false, or the
+// form words).
+func (p *params) boolParam(name string) (bool, error) {
+	if !p.has(name) {
+		return false, argumentError("Param \"%s\" is not optional.", name)
+	}
+	if p.json != nil {
+		var v bool
+		if err := json.Unmarshal(p.json[name], &v); err != nil {
+			return false, invalidParam(name, "Value must be a valid boolean")
+		}
+		return v, nil
+	}
+	switch strings.ToLower(p.form.Get(name)) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, invalidParam(name, "Value must be a valid boolean")
+}
+
+// updateMFA is PATCH /v1/account/mfa: the account's switch.
+func (s *Service) updateMFA(w http.ResponseWriter, r *request) error {
+	on, err := r.params.boolParam("mfa")
+	if err != nil {
+		return err
+	}
+	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+		m, err := mfaOf(r.Context(), tx, u.ID)
+		if err != nil {
+			return err
+		}
+		m.Enabled, m.UpdatedAt = on, s.clock()
+		return tx.SaveMFA(r.Context(), m)
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(r, u, "user.update")
+	a := renderAccount(u)
+	a.MFA = on
+	return writeJSON(w, http.StatusOK, a)
+}
+
+// mfaFactorsModel is Appwrite's `mfaFactors` model.
+type mfaFactorsModel struct {
+	TOTP         bool `json:"totp"`
+	Phone        bool `json:"phone"`
+	Email        bool `json:"email"`
+	RecoveryCode bool `json:"recoveryCode"`
+}
+
+// factorsOf says which second factors u can use.
+func factorsOf(ctx context.Context, st Store, u *User) (mfaFactorsModel, error) {
+	m, err := mfaOf(ctx, st, u.ID)
+	if err != nil {
+		return mfaFactorsModel{}, err
+	}
+	n, err := st.RecoveryCodeCount(ctx, u.ID)
+	if err != nil {
+		return mfaFactorsModel{}, err
+	}
+	return mfaFactorsModel{
+		TOTP:         m.TOTPVerified,
+		Phone:        u.Phone != "" && u.PhoneVerification,
+		Email:        u.Email != "" && u.EmailVerification,
+		RecoveryCode: n > 0,
+	}, nil
+}
+
+// listMFAFactors is GET /v1/account/mfa/factors.
+func (s *Service) listMFAFactors(w http.ResponseWriter, r *request) error {
+	f, err := factorsOf(r.Context(), s.store, r.principal.User)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, f)
+}
+
+// authenticatorType checks the {type} of the authenticator routes: only
+// TOTP exists.
+func authenticatorType(r *request) error {
+	if r.pathVars["type"] != "totp" {
+		return invalidParam("type", "Value must be one of (totp)")
+	}
+	return nil
+}
+
+// mfaTypeModel is Appwrite's `mfaType` model: what an authenticator app
+// needs (a QR code of the URI is the client's job).
+type mfaTypeModel struct {
+	Secret string `json:"secret"`
+	URI    string `json:"uri"`
+}
+
+// createAuthenticator is POST /v1/account/mfa/authenticators/totp: a new
+// secret, replacing one not verified yet.
+func (s *Service) createAuthenticator(w http.ResponseWriter, r *request) error {
+	if err := authenticatorType(r); err != nil {
+		return err
+	}
+	var key *otp.Key
+	_, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+		m, err := mfaOf(r.Context(), tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if m.TOTPVerified {
+			return NewError(ErrUserAuthenticatorAlreadyVerified)
+		}
+		account := u.Email
+		if account == "" {
+			account = u.ID
+		}
+		key, err = totp.Generate(totp.GenerateOpts{Issuer: s.cfg.ProjectName, AccountName: account,
+			Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1, Rand: rand.Reader})
+		if err != nil {
+			return err
+		}
+		m.TOTPSecret, m.UpdatedAt = s.totpSeal.seal([]byte(key.Secret())), s.clock()
+		return tx.SaveMFA(r.Context(), m)
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, mfaTypeModel{Secret: key.Secret(), URI: key.URL()})
+}
+
+// otpParam reads the required `otp` parameter.
+func otpParam(r *request) (string, error) {
+	return r.params.required("otp", descText(256))
+}
+
+// verifyAuthenticator is PUT /v1/account/mfa/authenticators/totp: a first
+// code proves the app has the secret, and the authenticator becomes a
+// factor.
+func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *request) error {
+	if err := authenticatorType(r); err != nil {
+		return err
+	}
+	code, err := otpParam(r)
+	if err != nil {
+		return err
+	}
+	var enabled bool
+	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+		m, err := mfaOf(r.Context(), tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if m.TOTPSecret == nil {
+			return NewError(ErrUserAuthenticatorNotFound)
+		}
+		if m.TOTPVerified {
+			return NewError(ErrUserAuthenticatorAlreadyVerified)
+		}
+		if err := s.spendTOTP(r.Context(), tx, m, code); err != nil {
+			return err
+		}
+		m.TOTPVerified, m.UpdatedAt = true, s.clock()
+		enabled = m.Enabled
+		return tx.SaveMFA(r.Context(), m)
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(r, u, "user.update")
+	a := renderAccount(u)
+	a.MFA = enabled
+	return writeJSON(w, http.StatusOK, a)
+}
+
+// spendTOTP accepts code if it is the user's TOTP code of a step within
+// the skew window that was not used before; the store records the step,
+// so the code works once across instances. 401 user_invalid_token
+// otherwise.
+func (s *Service) spendTOTP(ctx context.Context, tx Store, m *MFAState, code string) error {
+	secret, err := s.totpSeal.open(m.TOTPSecret)
+	if err != nil {
+		return err
+	}
+	step, ok := totpStep(string(secret), code, s.clock())
+	if !ok {
+		return NewError(ErrUserInvalidToken)
+	}
+	if err := tx.UseTOTPStep(ctx, m.UserID, step); errors.Is(err, ErrNotFound) {
+		return NewError(ErrUserInvalidToken)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// totpStep finds the time step near now whose code is code.
+func totpStep(secret, code string, now time.Time) (int64, bool) {
+	if len(code) != 6 {
+		return 0, false
+	}
+	opts := totp.ValidateOpts{Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1}
+	now0 := now.Unix() / totpPeriod
+	for d := int64(-totpSkew); d <= totpSkew; d++ {
+		step := now0 + d
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*totpPeriod, 0), opts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
+}
+
+// deleteAuthenticator is DELETE /v1/account/mfa/authenticators/totp.
+func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *request) error {
+	if err := authenticatorType(r); err != nil {
+		return err
+	}
+	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+		m, err := mfaOf(r.Context(), tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if m.TOTPSecret == nil {
+			return NewError(ErrUserAuthenticatorNotFound)
+		}
+		m.TOTPSecret, m.TOTPVerified, m.UpdatedAt = nil, false, s.clock()
+		return tx.SaveMFA(r.Context(), m)
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(r, u, "user.update")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// mfaRecoveryCodesModel is Appwrite's `mfaRecoveryCodes` model.
+type mfaRecoveryCodesModel struct {
+	RecoveryCodes []string `json:"recoveryCodes"`
+}
+
+// recoveryAlphabet has 32 letters and digits, so a random byte maps to
+// one without bias; look-alikes (0/o, 1/l) are left out.
+const recoveryAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+func newRecoveryCode() string {
+	b := make([]byte, recoveryCodeLen)
+	rand.Read(b)
+	for i := range b {
+		b[i] = recoveryAlphabet[b[i]%32]
+	}
+	return string(b)
+}
+
+// recoveryHash is how a recovery code of userID is stored: with the user
+// id, so equal codes of two users never clash.
+func recoveryHash(userID, code string) []byte {
+	h := sha256.Sum256([]byte("recovery code\x00" + userID + "\x00" + strings.ToLower(code)))
+	return h[:]
+}
+
+// newRecoveryCodes stores a fresh set for the user through tx (which
+// holds the user's lock) and returns it; only the hashes are kept.
+func newRecoveryCodes(ctx context.Context, tx Store, userID string) ([]string, error) {
+	codes := make([]string, recoveryCodeCount)
+	hashes := make([][]byte, recoveryCodeCount)
+	for i := range codes {
+		codes[i] = newRecoveryCode()
+		hashes[i] = recoveryHash(userID, codes[i])
+	}
+	return codes, tx.ReplaceRecoveryCodes(ctx, userID, hashes)
+}
+
+// recoveryCodes creates (fresh=false: only if there are none) or
+// regenerates (fresh=true: only if there are some) the caller's codes.
+func (s *Service) recoveryCodes(r *request, regenerate bool) ([]string, error) {
+	var codes []string
+	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !regenerate && n > 0:
+			return NewError(ErrUserRecoveryCodesAlreadyExists)
+		case regenerate && n == 0:
+			return NewError(ErrUserRecoveryCodesNotFound)
+		}
+		codes, err = newRecoveryCodes(r.Context(), tx, u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.audit(r, u, "user.update")
+	return codes, nil
+}
+
+// createRecoveryCodes is POST /v1/account/mfa/recovery-codes.
+func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *request) error {
+	codes, err := s.recoveryCodes(r, false)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, mfaRecoveryCodesModel{RecoveryCodes: codes})
+}
+
+// updateRecoveryCodes is PATCH /v1/account/mfa/recovery-codes: a new set,
+// the old codes void.
+func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *request) error {
+	codes, err := s.recoveryCodes(r, true)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, mfaRecoveryCodesModel{RecoveryCodes: codes})
+}
+
+// getRecoveryCodes is GET /v1/account/mfa/recovery-codes. Appwrite keeps
+// the codes readable; Accountgate keeps only their hashes, so they are
+// shown once, when made.
+func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *request) error {
+	n, err := s.store.RecoveryCodeCount(r.Context(), r.principal.User.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return NewError(ErrUserRecoveryCodesNotFound)
+	}
+	return Errorf(ErrUserRecoveryCodesAlreadyExists, "Recovery codes are stored hashed and shown only when created or regenerated (PATCH /v1/account/mfa/recovery-codes); %d unused codes remain.", n)
+}
