@@ -43,4 +43,11 @@ type MFA interface {
 	// ErrNotFound if there is none. Two concurrent calls never both
 	// succeed.
 	UseRecoveryCode(ctx context.Context, userID string, hash []byte) error
+	// AddSessionFactor records that the session proved factor at at (a
+	// second time moves the time on).
+	AddSessionFactor(ctx context.Context, sessionID, factor string, at time.Time) error
+	// SessionFactors lists the factors the session proved after its
+	// sign-in, in the order proved, and when the last one was; none is
+	// an empty list and the zero time.
+	SessionFactors(ctx context.Context, sessionID string) ([]string, time.Time, error)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -60,4 +61,35 @@ func (h handles) RecoveryCodeCount(ctx context.Context, userID string) (int, err
 func (h handles) UseRecoveryCode(ctx context.Context, userID string, hash []byte) error {
 	return h.execOne(ctx, "use recovery code",
 		`DELETE FROM mfa_recovery_codes WHERE user_id = $1 AND hash = $2`, userID, hash)
+}
+
+// AddSessionFactor records a proved factor of a session.
+func (h handles) AddSessionFactor(ctx context.Context, sessionID, factor string, at time.Time) error {
+	_, err := h.exec(ctx, "add session factor", `INSERT INTO session_factors (session_id, factor, proved_at)
+		VALUES ($1, $2, $3) ON CONFLICT (session_id, factor) DO UPDATE SET proved_at = excluded.proved_at`,
+		sessionID, factor, millis(at))
+	return err
+}
+
+// proved is one row of session_factors.
+type proved struct {
+	factor string
+	at     int64
+}
+
+// SessionFactors lists a session's proved factors, oldest first.
+func (h handles) SessionFactors(ctx context.Context, sessionID string) ([]string, time.Time, error) {
+	rows, err := queryRows(ctx, h, "list session factors", func(row scanner) (proved, error) {
+		var p proved
+		err := row.Scan(&p.factor, &p.at)
+		return p, err
+	}, `SELECT factor, proved_at FROM session_factors WHERE session_id = $1 ORDER BY proved_at, factor`, sessionID)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	factors, last := []string{}, int64(0)
+	for _, p := range rows {
+		factors, last = append(factors, p.factor), max(last, p.at)
+	}
+	return factors, fromMillis(last), nil
 }

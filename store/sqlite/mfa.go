@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -74,4 +75,34 @@ func wrapIf(op string, err error) error {
 		return nil
 	}
 	return wrap(op, err)
+}
+
+// AddSessionFactor records a proved factor of a session.
+func (h handles) AddSessionFactor(ctx context.Context, sessionID, factor string, at time.Time) error {
+	_, err := h.w.ExecContext(ctx, `INSERT INTO session_factors (session_id, factor, proved_at) VALUES (?, ?, ?)
+		ON CONFLICT (session_id, factor) DO UPDATE SET proved_at = excluded.proved_at`, sessionID, factor, millis(at))
+	return wrapIf("add session factor", err)
+}
+
+// SessionFactors lists a session's proved factors, oldest first.
+func (h handles) SessionFactors(ctx context.Context, sessionID string) ([]string, time.Time, error) {
+	rows, err := h.w.QueryContext(ctx, `SELECT factor, proved_at FROM session_factors
+		WHERE session_id = ? ORDER BY proved_at, factor`, sessionID)
+	if err != nil {
+		return nil, time.Time{}, wrap("list session factors", err)
+	}
+	defer rows.Close()
+	factors, last := []string{}, int64(0)
+	for rows.Next() {
+		var f string
+		var at int64
+		if err := rows.Scan(&f, &at); err != nil {
+			return nil, time.Time{}, wrap("list session factors", err)
+		}
+		factors, last = append(factors, f), max(last, at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, wrap("list session factors", err)
+	}
+	return factors, fromMillis(last), nil
 }

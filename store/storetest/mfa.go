@@ -105,3 +105,37 @@ func RunMFA(t *testing.T, open Opener) {
 		errOf(t, "MFAOf deleted", err, account.ErrNotFound)
 	})
 }
+
+// RunSessionFactors checks AddSessionFactor and SessionFactors.
+func RunSessionFactors(t *testing.T, open Opener) {
+	ctx := context.Background()
+	s := withUsers(t, open)
+	for _, id := range []string{"s1", "s2"} {
+		errOf(t, "CreateSession", s.CreateSession(ctx, &account.Session{ID: id, UserID: "u1", SecretHash: []byte(id),
+			CreatedAt: at(0), Expire: at(time.Hour)}), nil)
+	}
+	f, last, err := s.SessionFactors(ctx, "s1")
+	errOf(t, "SessionFactors none", err, nil)
+	if len(f) != 0 || !last.IsZero() {
+		t.Fatalf("new session factors %v %v", f, last)
+	}
+	errOf(t, "Add totp", s.AddSessionFactor(ctx, "s1", "totp", at(time.Second)), nil)
+	errOf(t, "Add email", s.AddSessionFactor(ctx, "s1", "email", at(2*time.Second)), nil)
+	errOf(t, "Add totp again", s.AddSessionFactor(ctx, "s1", "totp", at(3*time.Second)), nil)
+	f, last, err = s.SessionFactors(ctx, "s1")
+	errOf(t, "SessionFactors", err, nil)
+	if len(f) != 2 || f[0] != "email" || f[1] != "totp" || !last.Equal(at(3*time.Second)) {
+		t.Fatalf("factors %v %v", f, last)
+	}
+	if f, _, _ := s.SessionFactors(ctx, "s2"); len(f) != 0 {
+		t.Fatalf("s2 got s1's factors: %v", f)
+	}
+	if err := s.AddSessionFactor(ctx, "nosuch", "totp", at(0)); err == nil {
+		t.Error("factor of a missing session stored")
+	}
+	// Deleting the session takes its factors along.
+	errOf(t, "DeleteSession", s.DeleteSession(ctx, "s1"), nil)
+	if f, _, _ := s.SessionFactors(ctx, "s1"); len(f) != 0 {
+		t.Fatalf("deleted session keeps factors %v", f)
+	}
+}

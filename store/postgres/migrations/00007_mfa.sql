@@ -1,6 +1,7 @@
 -- Multi-factor authentication: each user's switch and authenticator, the
 -- last TOTP time step accepted (so a code works once on every instance),
--- and the hashes of unused recovery codes.
+-- the hashes of unused recovery codes, and the factors each session
+-- proved after its sign-in.
 
 -- +goose Up
 CREATE TABLE user_mfa (
@@ -18,6 +19,14 @@ CREATE TABLE mfa_recovery_codes (
 	PRIMARY KEY (user_id, hash)
 );
 
+CREATE TABLE session_factors (
+	session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+	factor     TEXT NOT NULL,
+	proved_at  BIGINT NOT NULL,
+	PRIMARY KEY (session_id, factor)
+);
+
 -- +goose Down
+DROP TABLE session_factors;
 DROP TABLE mfa_recovery_codes;
 DROP TABLE user_mfa;
