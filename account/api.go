@@ -137,7 +137,7 @@ func (s *Service) routes() http.Handler {
 		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
 	}
 	// Multi-factor authentication (issue 14), in mfa.go.
-	routes = append(routes, s.mfaRoutes(r)...)
+	routes = append(append(routes, s.mfaRoutes(r)...), s.mfaChallengeRoutes(r)...)
 	return &apiHandler{s: s, routes: append(routes, notImplementedRoutes()...)}
 }
 
@@ -227,6 +227,9 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 	}
 	if principal != nil && !principal.User.Status {
 		return NewError(ErrUserBlocked)
+	}
+	if err := checkMFA(principal, rt); err != nil {
+		return err
 	}
 	if principal != nil {
 		principal = s.noteAccess(r.Context(), principal)

@@ -237,6 +237,9 @@ func (s *Service) GateCheck(r *http.Request) (*Principal, *Error) {
 	if !p.User.Status {
 		return nil, NewError(ErrUserBlocked)
 	}
+	if e := gateMFA(p); e != nil {
+		return nil, e
+	}
 	return p, nil
 }
 

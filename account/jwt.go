@@ -171,5 +171,5 @@ func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, erro
 	if sess.Expire.Before(expiry) {
 		expiry = sess.Expire
 	}
-	return s.storeVerified(ctx, key, sess, user, now, expiry, true), nil
+	return s.verified(ctx, key, sess, user, now, expiry, true)
 }

@@ -224,7 +224,12 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *request) error {
 		}
 		m.TOTPVerified, m.UpdatedAt = true, s.clock()
 		enabled = m.Enabled
-		return tx.SaveMFA(r.Context(), m)
+		if err := tx.SaveMFA(r.Context(), m); err != nil {
+			return err
+		}
+		// The code proved the factor for this session too, as a
+		// challenge would (Appwrite does the same).
+		return tx.AddSessionFactor(r.Context(), r.principal.Session.ID, "totp", m.UpdatedAt)
 	})
 	if err != nil {
 		return err

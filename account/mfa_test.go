@@ -28,6 +28,17 @@ func mfaUser(e *env, email string) map[string]string {
 	return withFormat(cookieHeader(c), "1.6.0")
 }
 
+// addTOTP gives the caller a verified authenticator (which also proves
+// the factor for the caller's session) and returns its secret.
+func addTOTP(t *testing.T, e *env, h map[string]string) string {
+	t.Helper()
+	secret := e.do("POST", "/v1/account/mfa/authenticators/totp", "", h).json(t)["secret"].(string)
+	if r := e.do("PUT", "/v1/account/mfa/authenticators/totp", `{"otp":"`+totpCode(t, secret, e.clock.Now())+`"}`, h); r.status != 200 {
+		t.Fatalf("verify authenticator: %d %s", r.status, r.body)
+	}
+	return secret
+}
+
 func TestMFAToggle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
@@ -35,10 +46,12 @@ func TestMFAToggle(t *testing.T) {
 	if m := e.do("GET", "/v1/account", "", h).json(t); m["mfa"] != false {
 		t.Fatalf("new account mfa = %v", m["mfa"])
 	}
+	addTOTP(t, e, h)
 	r := e.do("PATCH", "/v1/account/mfa", `{"mfa":true}`, h)
 	if r.status != 200 || r.json(t)["mfa"] != true {
 		t.Fatalf("enable: %d %s", r.status, r.body)
 	}
+	// This session proved TOTP when the authenticator was verified.
 	if m := e.do("GET", "/v1/account", "", h).json(t); m["mfa"] != true {
 		t.Fatalf("after enabling mfa = %v", m["mfa"])
 	}

@@ -71,8 +71,11 @@ func DefaultRateLimits() map[string]int {
 		"phone_token.create":        10,
 		"phone_token.create_ip":     10,
 		"sessions.token":            10,
-		"oauth2.create":             50,
-		"oauth2.callback":           50,
+		// MFA challenges per user: codes sent, and codes tried.
+		"mfa_challenge.create": 10,
+		"mfa_challenge.update": 10,
+		"oauth2.create":        50,
+		"oauth2.callback":      50,
 		// Not in Appwrite: failed sign-ins per IP across all emails,
 		// against credential stuffing.
 		"signin.failures": 100,

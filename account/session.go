@@ -21,6 +21,9 @@ type Principal struct {
 	// BearerJWT says the JWT came in Authorization: Bearer (at the gate),
 	// so that header is a credential to strip too.
 	BearerJWT bool
+	// MFAPending says the account has MFA on and the session has not
+	// proved its second factor yet (mfa_enforce.go).
+	MFAPending bool
 }
 
 // credential finds the session token of a request, in Appwrite's order:
@@ -130,7 +133,7 @@ func (s *Service) verifyInStore(ctx context.Context, tok sessionToken, hash [32]
 	if err != nil {
 		return nil, fmt.Errorf("loading user: %w", err)
 	}
-	return s.storeVerified(ctx, hash, sess, user, now, sess.Expire, false), nil
+	return s.verified(ctx, hash, sess, user, now, sess.Expire, false)
 }
 
 // newSessionInput describes a sign-in.

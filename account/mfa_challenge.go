@@ -1,0 +1,244 @@
+package account
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/accountgate/accountgate/account/mail"
+)
+
+// The token types of MFA challenges: one per factor, so a challenge of
+// one factor never completes with another's code.
+const (
+	TokenMFATOTP     TokenType = 20
+	TokenMFAEmail    TokenType = 21
+	TokenMFAPhone    TokenType = 22
+	TokenMFARecovery TokenType = 23
+)
+
+// mfaChallengeLifetime is how long a challenge may be completed.
+const mfaChallengeLifetime = 15 * time.Minute
+
+// challengeFactor is one factor a challenge can be for: the value of the
+// `factor` parameter, the name a session's factors list gives it, and
+// its token type.
+type challengeFactor struct {
+	param, name string
+	typ         TokenType
+}
+
+var challengeFactors = []challengeFactor{
+	{"totp", "totp", TokenMFATOTP},
+	{"email", "email", TokenMFAEmail},
+	{"phone", "phone", TokenMFAPhone},
+	{"recoverycode", "recoveryCode", TokenMFARecovery},
+}
+
+// mfaChallengeRoutes are the challenge routes, limited per user like the
+// other confirmations (six-digit codes must not be guessed).
+func (s *Service) mfaChallengeRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *request) error) route) []route {
+	limit := func(rt route, name string) route {
+		rt.limits = append(rt.limits, rateRule{name: name, key: byUser})
+		return rt
+	}
+	return []route{
+		limit(r("POST", "mfa/challenge", scopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
+		limit(r("PUT", "mfa/challenge", scopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
+	}
+}
+
+// challengeHash is the stored secret hash of challenge id of userID:
+// email and phone challenges include their code, so only the right code
+// finds them; TOTP and recovery-code challenges are found by id and
+// their code is checked apart.
+func challengeHash(typ TokenType, userID, id, code string) []byte {
+	h := sha256.Sum256(fmt.Appendf(nil, "mfa\x00%d\x00%s\x00%s\x00%s", typ, userID, id, code))
+	return h[:]
+}
+
+// challengeTarget is what a challenge of typ proves control of: the
+// address for email and phone, nothing but the factor otherwise.
+func challengeTarget(u *User, typ TokenType) []byte {
+	switch typ {
+	case TokenMFAEmail:
+		return TargetHash(u.Email)
+	case TokenMFAPhone:
+		return TargetHash(u.Phone)
+	}
+	return TargetHash(fmt.Sprintf("mfa %d", typ))
+}
+
+// mfaChallengeModel is Appwrite's `mfaChallenge` model.
+type mfaChallengeModel struct {
+	ID        string `json:"$id"`
+	CreatedAt string `json:"$createdAt"`
+	UserID    string `json:"userId"`
+	Expire    string `json:"expire"`
+}
+
+// createMFAChallenge is POST /v1/account/mfa/challenge: a challenge for
+// one of the account's factors; email and phone get a code by mail or
+// text.
+func (s *Service) createMFAChallenge(w http.ResponseWriter, r *request) error {
+	param, err := r.params.required("factor", "Value must be one of (email, phone, totp, recoverycode)")
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(challengeFactors, func(f challengeFactor) bool { return f.param == param })
+	if i < 0 {
+		return invalidParam("factor", "Value must be one of (email, phone, totp, recoverycode)")
+	}
+	f := challengeFactors[i]
+	if f.typ == TokenMFAEmail && s.cfg.Mailer == nil {
+		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+	}
+	if f.typ == TokenMFAPhone && s.cfg.SMS == nil {
+		return NewError(ErrGeneralPhoneDisabled)
+	}
+	ctx := r.Context()
+	var tok *Token
+	err = s.store.WithTx(ctx, func(tx Store) error {
+		u, err := tx.LockUser(ctx, r.principal.User.ID)
+		if err != nil {
+			return err
+		}
+		if err := factorAvailable(ctx, tx, u, f); err != nil {
+			return err
+		}
+		tok, err = s.issueChallenge(ctx, tx, r, u, f)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	}
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, mfaChallengeModel{ID: tok.ID, CreatedAt: formatTime(tok.CreatedAt),
+		UserID: tok.UserID, Expire: formatTime(tok.Expire)})
+}
+
+// factorAvailable refuses a challenge for a factor the account lacks.
+func factorAvailable(ctx context.Context, tx Store, u *User, f challengeFactor) error {
+	have, err := factorsOf(ctx, tx, u)
+	if err != nil {
+		return err
+	}
+	ok := map[TokenType]bool{TokenMFATOTP: have.TOTP, TokenMFAEmail: have.Email,
+		TokenMFAPhone: have.Phone, TokenMFARecovery: have.RecoveryCode}[f.typ]
+	if !ok {
+		return argumentError("The factor %s is not available for this account: it is not set up or not verified.", f.param)
+	}
+	return nil
+}
+
+// issueChallenge stores the challenge token and, for email and phone,
+// queues its code through tx.
+func (s *Service) issueChallenge(ctx context.Context, tx Store, r *request, u *User, f challengeFactor) (*Token, error) {
+	now := s.clock()
+	tok := &Token{ID: newID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
+		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.ip, UserAgent: truncate(r.UserAgent(), 1024)}
+	code := ""
+	if f.typ == TokenMFAEmail || f.typ == TokenMFAPhone {
+		code = newCode()
+	}
+	tok.SecretHash = challengeHash(f.typ, u.ID, tok.ID, code)
+	if err := tx.CreateToken(ctx, tok); err != nil {
+		return nil, err
+	}
+	switch f.typ {
+	case TokenMFAEmail:
+		return tok, s.enqueueMailData(ctx, tx, mail.KindOTP, u.Email, mail.TemplateData{Code: code, Name: u.Name}, tok)
+	case TokenMFAPhone:
+		return tok, s.enqueueSMS(ctx, tx, u.Phone, code, tok)
+	}
+	return tok, nil
+}
+
+// updateMFAChallenge is PUT /v1/account/mfa/challenge: the code of a
+// challenge adds its factor to the caller's session.
+func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *request) error {
+	id, err := r.params.required("challengeId", descText(256))
+	if err != nil {
+		return err
+	}
+	code, err := otpParam(r)
+	if err != nil {
+		return err
+	}
+	ctx, sessID := r.Context(), r.principal.Session.ID
+	err = s.store.WithTx(ctx, func(tx Store) error {
+		u, err := tx.LockUser(ctx, r.principal.User.ID)
+		if err != nil {
+			return err
+		}
+		f, err := s.completeChallenge(ctx, tx, u, id, code)
+		if err != nil {
+			return err
+		}
+		return tx.AddSessionFactor(ctx, sessID, f.name, s.clock())
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	}
+	if err != nil {
+		return err
+	}
+	// Every instance must drop what it cached of the half-signed-in
+	// session, so it is let through at once.
+	s.revoke(ctx, Revocation{SessionID: sessID, UserID: r.principal.User.ID})
+	sess, err := s.store.SessionByID(ctx, sessID)
+	if err != nil {
+		return err
+	}
+	m, err := s.renderSessionMFA(ctx, sess, r.isCurrent(sess))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
+}
+
+// completeChallenge spends challenge id of u with code through tx (which
+// holds u's lock): 401 user_invalid_token for an unknown, used or
+// expired challenge or a wrong code. Nothing is spent unless all holds.
+func (s *Service) completeChallenge(ctx context.Context, tx Store, u *User, id, code string) (challengeFactor, error) {
+	kinds := make([]TokenKind, 0, len(challengeFactors))
+	for _, f := range challengeFactors {
+		c := ""
+		if f.typ == TokenMFAEmail || f.typ == TokenMFAPhone {
+			c = code
+		}
+		kinds = append(kinds, TokenKind{Type: f.typ, Target: challengeTarget(u, f.typ), Hash: challengeHash(f.typ, u.ID, id, c)})
+	}
+	tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
+	if errors.Is(err, ErrNotFound) {
+		return challengeFactor{}, NewError(ErrUserInvalidToken)
+	}
+	if err != nil {
+		return challengeFactor{}, err
+	}
+	f := challengeFactors[slices.IndexFunc(challengeFactors, func(f challengeFactor) bool { return f.typ == tok.Type })]
+	switch f.typ {
+	case TokenMFATOTP:
+		m, err := mfaOf(ctx, tx, u.ID)
+		if err != nil {
+			return f, err
+		}
+		if !m.TOTPVerified {
+			return f, NewError(ErrUserInvalidToken)
+		}
+		return f, s.spendTOTP(ctx, tx, m, code)
+	case TokenMFARecovery:
+		if err := tx.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, code)); errors.Is(err, ErrNotFound) {
+			return f, NewError(ErrUserInvalidToken)
+		} else if err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
