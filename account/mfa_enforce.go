@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -95,6 +96,22 @@ func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current b
 func gateMFA(p *Principal) *Error {
 	if p.MFAPending {
 		return NewError(ErrUserMoreFactorsRequired)
+	}
+	return nil
+}
+
+// GateRequireMFA is the gate's `require mfa`: 403 user_mfa_required
+// unless p's account has MFA on (a session that passed GateCheck then
+// proved its second factor). The store is asked each time, so turning
+// MFA off takes effect at once.
+func (s *Service) GateRequireMFA(r *http.Request, p *Principal) *Error {
+	m, err := mfaOf(r.Context(), s.store, p.User.ID)
+	if err != nil {
+		s.log.Error("gate: reading the account's MFA state", "path", r.URL.Path, "error", err)
+		return AsError(err)
+	}
+	if !m.Enabled {
+		return NewError(ErrUserMFARequired)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -90,8 +91,8 @@ func (g *Gate) Validate() error {
 		errs = append(errs, errors.New("account_gate: a project id is required"))
 	}
 	for _, r := range g.Require {
-		if r != "verified_email" && r != "verified_phone" {
-			errs = append(errs, fmt.Errorf("account_gate: unknown requirement %q (verified_email, verified_phone)", r))
+		if !knownRequirement(r) {
+			errs = append(errs, fmt.Errorf("account_gate: unknown requirement %q (verified_email, verified_phone, mfa)", r))
 		}
 	}
 	if err := g.Policy.validate(); err != nil {
@@ -154,6 +155,9 @@ func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal
 	if e == nil {
 		e = g.requirements(p)
 	}
+	if e == nil && slices.Contains(g.Require, "mfa") {
+		e = svc.GateRequireMFA(r, p)
+	}
 	if e == nil {
 		e = g.Policy.check(p)
 	}
@@ -171,6 +175,12 @@ func identityPlaceholder(id account.Identity, key string) (string, bool) {
 		return "", false
 	}
 	return id.Value(field)
+}
+
+// knownRequirement reports whether r is a requirement the gate knows;
+// mfa (a second factor) is checked apart, in decide, as it reads the store.
+func knownRequirement(r string) bool {
+	return r == "verified_email" || r == "verified_phone" || r == "mfa"
 }
 
 func (g *Gate) requirements(p *account.Principal) *account.Error {
@@ -199,7 +209,7 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	}
 	// A refused cross-site form post lands in the browser: a page reads
 	// better there than JSON.
-	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
 	}
@@ -219,7 +229,7 @@ func wantsHTML(r *http.Request) bool {
 // UnmarshalCaddyfile sets up the gate from Caddyfile tokens:
 //
 //	account_gate <project> {
-//		require verified_email|verified_phone ...
+//		require verified_email|verified_phone|mfa ...
 //		on_fail redirect <path-or-url>
 //		keep_credentials
 //		pass_preflight
@@ -246,8 +256,8 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			for _, a := range args {
-				if a != "verified_email" && a != "verified_phone" {
-					return d.Errf("unknown requirement %q (verified_email, verified_phone)", a)
+				if !knownRequirement(a) {
+					return d.Errf("unknown requirement %q (verified_email, verified_phone, mfa)", a)
 				}
 			}
 			g.Require = append(g.Require, args...)
