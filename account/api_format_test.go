@@ -496,7 +496,6 @@ func TestNotImplementedRoutes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
 	for _, tc := range []struct{ method, path, feature string }{
-		{"POST", "/v1/account/mfa/challenges", "Multi-factor authentication"},
 		{"POST", "/v1/account/targets/push", "Push targets"},
 		{"DELETE", "/v1/account/targets/t1/push", "Push targets"},
 		{"GET", "/v1/account/consents", "Consents"},

@@ -46,9 +46,12 @@ func (s *Service) mfaChallengeRoutes(r func(method, path string, sc scope, h fun
 		rt.limits = append(rt.limits, rateRule{name: name, key: byUser})
 		return rt
 	}
+	// Today's SDKs call the plural path; the counters are shared.
 	return []route{
 		limit(r("POST", "mfa/challenge", scopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
 		limit(r("PUT", "mfa/challenge", scopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
+		limit(r("POST", "mfa/challenges", scopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
+		limit(r("PUT", "mfa/challenges", scopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
 	}
 }
 

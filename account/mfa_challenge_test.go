@@ -40,6 +40,28 @@ func complete(e *env, h map[string]string, id, code string) response {
 	return e.do("PUT", "/v1/account/mfa/challenge", `{"challengeId":"`+id+`","otp":"`+code+`"}`, h)
 }
 
+// TestMFAChallengesPlural: today's SDKs use /mfa/challenges; it is the
+// same route, open to a half-signed-in session.
+func TestMFAChallengesPlural(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	h := mfaUser(e, "mfa-plural@example.com")
+	codes := e.do("POST", "/v1/account/mfa/recovery-codes", "", h).json(t)["recoveryCodes"].([]any)
+	e.do("PATCH", "/v1/account/mfa", `{"mfa":true}`, h)
+	r := e.do("POST", "/v1/account/mfa/challenges", `{"factor":"recoverycode"}`, h)
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	id := r.json(t)["$id"].(string)
+	checkError(t, e.do("PUT", "/v1/account/mfa/challenges", `{"challengeId":"`+id+`","otp":"wrong"}`, h), 401, "user_invalid_token", "")
+	if r := e.do("PUT", "/v1/account/mfa/challenges", `{"challengeId":"`+id+`","otp":"`+codes[0].(string)+`"}`, h); r.status != 200 {
+		t.Fatalf("complete: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/v1/account", "", h); r.status != 200 {
+		t.Fatalf("account: %d %s", r.status, r.body)
+	}
+}
+
 func TestMFAEnforcedUntilChallenge(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)

@@ -21,6 +21,8 @@ var mfaOpenRoutes = []string{
 	"GET mfa/factors",
 	"POST mfa/challenge",
 	"PUT mfa/challenge",
+	"POST mfa/challenges",
+	"PUT mfa/challenges",
 	"DELETE sessions/{sessionId}",
 	"DELETE sessions",
 }

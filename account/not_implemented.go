@@ -9,8 +9,6 @@ import (
 // not serve yet, each with the feature it belongs to: they answer
 // general_not_implemented naming it, not a bare 404.
 var notImplemented = []struct{ method, path, feature string }{
-	{"POST", "mfa/challenges", "Multi-factor authentication"},
-	{"PUT", "mfa/challenges", "Multi-factor authentication"},
 	{"POST", "targets/push", "Push targets"},
 	{"PUT", "targets/{targetId}/push", "Push targets"},
 	{"DELETE", "targets/{targetId}/push", "Push targets"},

@@ -1,0 +1,178 @@
+// Multi-factor authentication through the newest Appwrite web SDK
+// (appwrite-28), unmodified, against a real Caddy with accountgate
+// (env CADDY_BIN): a TOTP authenticator whose codes the test computes
+// itself (RFC 6238, node:crypto), an email code through a real SMTP
+// server on loopback, a recovery code, replays refused, and the gate in
+// front of an upstream that lets a session through only once it proved
+// its second factor.
+
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+
+import { bindStorage, installBrowserShim, PROJECT, rawRequest, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+
+const shim = installBrowserShim();
+const { Client, Account, ID, AppwriteException, AuthenticatorType, AuthenticationFactor } = await import('appwrite-28');
+
+const PASSWORD = 'password123';
+const MAIL_FROM = 'no-reply@example.com';
+
+/** RFC 4648 base32 (no padding) to bytes. */
+function base32(s) {
+	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = 0;
+	let value = 0;
+	const out = [];
+	for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+		const i = alphabet.indexOf(ch);
+		assert.ok(i >= 0, `base32 letter ${ch}`);
+		value = (value << 5) | i;
+		bits += 5;
+		if (bits >= 8) {
+			out.push((value >>> (bits - 8)) & 0xff);
+			bits -= 8;
+		}
+	}
+	return Buffer.from(out);
+}
+
+/** The RFC 6238 code (SHA-1, 6 digits, 30 s) of secret for time step. */
+function totp(secret, step = Math.floor(Date.now() / 30_000)) {
+	const counter = Buffer.alloc(8);
+	counter.writeBigUInt64BE(BigInt(step));
+	const mac = createHmac('sha1', base32(secret)).update(counter).digest();
+	const off = mac[mac.length - 1] & 0x0f;
+	const n = (mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000;
+	return String(n).padStart(6, '0');
+}
+
+async function rejectsWith(promise, { code, type }) {
+	await assert.rejects(promise, (err) => {
+		assert.ok(err instanceof AppwriteException, `expected an AppwriteException, got ${err?.stack ?? err}`);
+		assert.deepEqual({ code: err.code, type: err.type }, { code, type }, err.message);
+		return true;
+	});
+}
+
+const MORE = { code: 401, type: 'user_more_factors_required' };
+const INVALID = { code: 401, type: 'user_invalid_token' };
+
+describe('MFA with the newest web SDK', () => {
+	let smtp;
+	before(async () => {
+		smtp = await startSmtpSink();
+	});
+	const env = useCaddy({
+		projectLines: () => ['rate_limit off', `mailer smtp 127.0.0.1:${smtp.port} {\ntls none\nfrom ${MAIL_FROM}\n}`],
+	});
+	after(async () => {
+		await smtp?.close();
+	});
+
+	function newClient() {
+		const client = new Client().setEndpoint(env.endpoint).setProject(PROJECT);
+		const storage = shim.newStorage();
+		return { storage, account: bindStorage(new Account(client), storage) };
+	}
+
+	/** GET /app through the gate with the client's session. */
+	async function gated(c) {
+		const fallback = c.storage.getItem('cookieFallback');
+		return rawRequest(env.origin + '/app', { headers: fallback ? [['X-Fallback-Cookies', fallback]] : [] });
+	}
+
+	async function signIn(email) {
+		const c = newClient();
+		await c.account.createEmailPasswordSession(email, PASSWORD);
+		return c;
+	}
+
+	/** Waits for a TOTP step that none of the used steps is. */
+	async function freshStep(used) {
+		for (;;) {
+			const step = Math.floor(Date.now() / 30_000);
+			if (!used.has(step)) {
+				used.add(step);
+				return step;
+			}
+			await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 50));
+		}
+	}
+
+	test('TOTP: enable, sign in again, user_more_factors_required, challenge, gated app; replay refused', { timeout: 120_000 }, async () => {
+		const email = uniqueEmail('mfa-totp');
+		const c = newClient();
+		await c.account.create(ID.unique(), email, PASSWORD, 'Ada');
+		await c.account.createEmailPasswordSession(email, PASSWORD);
+
+		const { secret, uri } = await c.account.createMfaAuthenticator(AuthenticatorType.Totp);
+		assert.match(uri, /^otpauth:\/\/totp\//);
+		const used = new Set();
+		let step = await freshStep(used);
+		const user = await c.account.updateMfaAuthenticator(AuthenticatorType.Totp, totp(secret, step));
+		assert.equal(user.email, email);
+		assert.equal((await c.account.updateMFA(true)).mfa, true);
+		assert.deepEqual({ ...(await c.account.listMfaFactors()) }, { totp: true, phone: false, email: false, recoveryCode: false });
+		const { recoveryCodes } = await c.account.createMfaRecoveryCodes();
+		assert.equal(recoveryCodes.length, 10);
+		await c.account.deleteSession('current');
+
+		const s = await signIn(email);
+		await rejectsWith(s.account.get(), MORE);
+		assert.equal((await gated(s)).status, 401);
+		assert.equal((await gated(s)).json.type, 'user_more_factors_required');
+		const ch = await s.account.createMfaChallenge(AuthenticationFactor.Totp);
+		// The code used to verify the authenticator is spent.
+		await rejectsWith(s.account.updateMfaChallenge(ch.$id, totp(secret, step)), INVALID);
+		step = await freshStep(used);
+		const code = totp(secret, step);
+		const session = await s.account.updateMfaChallenge(ch.$id, code);
+		assert.deepEqual(session.factors, ['password', 'totp']);
+		assert.ok(session.mfaUpdatedAt);
+		assert.equal((await s.account.get()).mfa, true);
+		const app = await gated(s);
+		assert.equal(app.status, 200, app.text);
+
+		// Replay: the same code on another sign-in is refused.
+		const t = await signIn(email);
+		const ch2 = await t.account.createMfaChallenge(AuthenticationFactor.Totp);
+		await rejectsWith(t.account.updateMfaChallenge(ch2.$id, code), INVALID);
+		await rejectsWith(t.account.get(), MORE);
+
+		// A recovery code works once.
+		const rc = await t.account.createMfaChallenge(AuthenticationFactor.Recoverycode);
+		await t.account.updateMfaChallenge(rc.$id, recoveryCodes[0]);
+		assert.equal((await t.account.get()).email, email);
+		assert.equal((await gated(t)).status, 200);
+		const u = await signIn(email);
+		const rc2 = await u.account.createMfaChallenge(AuthenticationFactor.Recoverycode);
+		await rejectsWith(u.account.updateMfaChallenge(rc2.$id, recoveryCodes[0]), INVALID);
+		assert.equal((await gated(u)).status, 401);
+	});
+
+	test('email code through the SMTP sink', async () => {
+		const email = uniqueEmail('mfa-mail');
+		const c = newClient();
+		await c.account.create(ID.unique(), email, PASSWORD, 'Grace');
+		// A verified email by email-code sign-in, then a password session.
+		const tok = await c.account.createEmailToken(ID.unique(), email);
+		const signInMail = await smtp.waitFor((m) => m.envelope.to.includes(email), { what: 'the sign-in code' });
+		await c.account.createSession(tok.userId, signInMail.text.match(/\b\d{6}\b/)[0]);
+		const factors = await c.account.listMfaFactors();
+		assert.equal(factors.email, true, JSON.stringify(factors));
+		await c.account.createMfaRecoveryCodes();
+		await c.account.updateMFA(true);
+
+		const s = await signIn(email);
+		await rejectsWith(s.account.get(), MORE);
+		const seen = new Set(smtp.to(email));
+		const ch = await s.account.createMfaChallenge(AuthenticationFactor.Email);
+		const mail = await smtp.waitFor((m) => !seen.has(m) && m.envelope.to.includes(email), { what: 'the MFA code' });
+		const code = mail.text.match(/\b\d{6}\b/)[0];
+		const session = await s.account.updateMfaChallenge(ch.$id, code);
+		assert.deepEqual(session.factors, ['password', 'email']);
+		assert.equal((await gated(s)).status, 200);
+		await rejectsWith(s.account.updateMfaChallenge(ch.$id, code), INVALID);
+	});
+});
