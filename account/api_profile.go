@@ -64,7 +64,7 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // appwriteJSONLen is the length PHP's json_encode would give: each
@@ -105,7 +105,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // updatePassword is PATCH /v1/account/password.
@@ -169,7 +169,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *request, password, ol
 	}
 	s.revokeSessions(ctx, ended)
 	s.audit(r, u, "user.update")
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // checkHistory refuses a password among the user's recent ones.
@@ -305,7 +305,7 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 			return err
 		}
 		s.audit(r, u, "user.update")
-		return writeJSON(w, http.StatusOK, renderAccount(u))
+		return s.writeAccount(w, r, u)
 	})
 }
 
@@ -335,7 +335,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 			return err
 		}
 		s.audit(r, u, "user.update")
-		return writeJSON(w, http.StatusOK, renderAccount(u))
+		return s.writeAccount(w, r, u)
 	})
 }
 
@@ -354,5 +354,5 @@ func (s *Service) updateStatus(w http.ResponseWriter, r *request) error {
 	if s.sendFallback(r.Request) {
 		w.Header().Set("X-Fallback-Cookies", "[]")
 	}
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }

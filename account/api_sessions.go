@@ -122,7 +122,11 @@ func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
 	}
 	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
 	for _, sess := range all {
-		out.Sessions = append(out.Sessions, s.renderSession(sess, r.isCurrent(sess)))
+		m, err := s.renderSessionMFA(r.Context(), sess, r.isCurrent(sess))
+		if err != nil {
+			return err
+		}
+		out.Sessions = append(out.Sessions, m)
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
@@ -155,7 +159,11 @@ func (s *Service) getSession(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, s.renderSession(sess, r.isCurrent(sess)))
+	m, err := s.renderSessionMFA(r.Context(), sess, r.isCurrent(sess))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, m)
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.

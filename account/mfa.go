@@ -396,3 +396,13 @@ func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *request) error {
 	}
 	return Errorf(ErrUserRecoveryCodesAlreadyExists, "Recovery codes are stored hashed and shown only when created or regenerated (PATCH /v1/account/mfa/recovery-codes); %d unused codes remain.", n)
 }
+
+// writeAccount answers 200 with the account model of u, its `mfa`
+// switch read from the store.
+func (s *Service) writeAccount(w http.ResponseWriter, r *request, u *User) error {
+	a, err := s.renderAccountMFA(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, a)
+}

@@ -226,3 +226,29 @@ func TestMFAChallengeRateLimited(t *testing.T) {
 	}
 	checkError(t, complete(e, h, id, "000000"), 429, "general_rate_limit_exceeded", "")
 }
+
+// TestMFAShownInModels: the account model of every profile route carries
+// the `mfa` switch, and the session models carry the factors proved after
+// sign-in.
+func TestMFAShownInModels(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	h := mfaUser(e, "mfa-models@example.com")
+	addTOTP(t, e, h)
+	e.do("PATCH", "/v1/account/mfa", `{"mfa":true}`, h)
+	if r := e.do("PATCH", "/v1/account/name", `{"name":"Renamed"}`, h); r.status != 200 || r.json(t)["mfa"] != true {
+		t.Fatalf("PATCH name: %d %s", r.status, r.body)
+	}
+	if r := e.do("PATCH", "/v1/account/prefs", `{"prefs":{"a":1}}`, h); r.status != 200 || r.json(t)["mfa"] != true {
+		t.Fatalf("PATCH prefs: %d %s", r.status, r.body)
+	}
+	r := e.do("GET", "/v1/account/sessions/current", "", h)
+	s := r.json(t)
+	if f, _ := s["factors"].([]any); r.status != 200 || len(f) != 2 || f[1] != "totp" || s["mfaUpdatedAt"] == "" {
+		t.Fatalf("current session: %d %s", r.status, r.body)
+	}
+	list := e.do("GET", "/v1/account/sessions", "", h).json(t)["sessions"].([]any)
+	if f, _ := list[0].(map[string]any)["factors"].([]any); len(f) != 2 {
+		t.Fatalf("listed session: %v", list[0])
+	}
+}
