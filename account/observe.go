@@ -73,9 +73,13 @@ const (
 	ReasonBlocked         = "blocked"
 	ReasonUnverifiedEmail = "unverified_email"
 	ReasonUnverifiedPhone = "unverified_phone"
-	ReasonCSRF            = "csrf"
-	ReasonPolicy          = "policy"
-	ReasonError           = "error"
+	// ReasonMoreFactors: a session that has not proved its second factor.
+	ReasonMoreFactors = "more_factors_required"
+	// ReasonMFARequired: `require mfa` and an account without MFA.
+	ReasonMFARequired = "mfa_required"
+	ReasonCSRF        = "csrf"
+	ReasonPolicy      = "policy"
+	ReasonError       = "error"
 )
 
 // Event is one observation. Fields that do not apply are empty. It

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/accountgate/accountgate/account"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
@@ -65,5 +66,16 @@ func TestGateRequireMFACaddyfile(t *testing.T) {
 	}
 	if err := g.UnmarshalCaddyfile(caddyfile.NewTestDispenser("account_gate p {\n require totp\n}")); err == nil {
 		t.Fatal("unknown requirement accepted")
+	}
+}
+
+func TestGateRefusalReasonMFA(t *testing.T) {
+	g := &Gate{Require: []string{"mfa"}}
+	p := &account.Principal{User: &account.User{ID: "u1", Status: true}}
+	if r := g.refusalReason(nil, account.NewError(account.ErrUserMoreFactorsRequired)); r != account.ReasonMoreFactors {
+		t.Errorf("half signed in: %q", r)
+	}
+	if r := g.refusalReason(p, account.NewError(account.ErrUserMFARequired)); r != account.ReasonMFARequired {
+		t.Errorf("require mfa: %q", r)
 	}
 }

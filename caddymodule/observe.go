@@ -235,6 +235,10 @@ func (g *Gate) refusalReason(p *account.Principal, e *account.Error) string {
 		return account.ReasonPolicy
 	case p == nil && e.Type == account.ErrUserBlocked:
 		return account.ReasonBlocked
+	case p == nil && e.Type == account.ErrUserMoreFactorsRequired:
+		return account.ReasonMoreFactors
+	case e.Type == account.ErrUserMFARequired:
+		return account.ReasonMFARequired
 	case p == nil:
 		return account.ReasonUnauthenticated
 	}
