@@ -10,13 +10,18 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { bindStorage, installBrowserShim, PROJECT, rawRequest, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { randomInt } from 'node:crypto';
+
+import { bindStorage, installBrowserShim, PROJECT, rawRequest, startSmtpSink, startTwilioSink, uniqueEmail, useCaddy } from './harness.mjs';
 
 const shim = installBrowserShim();
 const { Client, Account, ID, AppwriteException, AuthenticatorType, AuthenticationFactor } = await import('appwrite-28');
 
 const PASSWORD = 'password123';
 const MAIL_FROM = 'no-reply@example.com';
+const TWILIO_SID = 'AC' + 'fedcba9876543210'.repeat(2);
+const TWILIO_TOKEN = 'e2e-mfa-twilio-token-0123456789';
+const TWILIO_FROM = '+15005550006';
 
 /** RFC 4648 base32 (no padding) to bytes. */
 function base32(s) {
@@ -60,14 +65,21 @@ const INVALID = { code: 401, type: 'user_invalid_token' };
 
 describe('MFA with the newest web SDK', () => {
 	let smtp;
+	let sms;
 	before(async () => {
 		smtp = await startSmtpSink();
+		sms = await startTwilioSink({ sid: TWILIO_SID, token: TWILIO_TOKEN });
 	});
 	const env = useCaddy({
-		projectLines: () => ['rate_limit off', `mailer smtp 127.0.0.1:${smtp.port} {\ntls none\nfrom ${MAIL_FROM}\n}`],
+		projectLines: () => [
+			'rate_limit off',
+			`mailer smtp 127.0.0.1:${smtp.port} {\ntls none\nfrom ${MAIL_FROM}\n}`,
+			`sms twilio ${TWILIO_SID} ${TWILIO_TOKEN} ${TWILIO_FROM} {\nbase_url ${sms.baseURL}\n}`,
+		],
 	});
 	after(async () => {
 		await smtp?.close();
+		await sms?.close();
 	});
 
 	function newClient() {
@@ -172,6 +184,41 @@ describe('MFA with the newest web SDK', () => {
 		const code = mail.text.match(/\b\d{6}\b/)[0];
 		const session = await s.account.updateMfaChallenge(ch.$id, code);
 		assert.deepEqual(session.factors, ['password', 'email']);
+		assert.equal((await gated(s)).status, 200);
+		await rejectsWith(s.account.updateMfaChallenge(ch.$id, code), INVALID);
+	});
+
+	test('phone code through the Twilio-shaped sink', async () => {
+		const email = uniqueEmail('mfa-phone');
+		const phone = '+1555' + String(randomInt(0, 10_000_000)).padStart(7, '0');
+		const c = newClient();
+		await c.account.create(ID.unique(), email, PASSWORD, 'Hedy');
+		await c.account.createEmailPasswordSession(email, PASSWORD);
+		await c.account.updatePhone(phone, PASSWORD);
+		const nextText = async (fn) => {
+			const seen = new Set(sms.messages);
+			await fn();
+			const msg = await sms.waitFor((m) => !seen.has(m) && m.to === phone, { what: `an SMS to ${phone}` });
+			return msg.body.match(/\b\d{6}\b/)[0];
+		};
+		let tok;
+		const verifyCode = await nextText(async () => {
+			tok = await c.account.createPhoneVerification();
+		});
+		await c.account.updatePhoneVerification(tok.userId, verifyCode);
+		assert.equal({ ...(await c.account.listMfaFactors()) }.phone, true);
+		await c.account.createMfaRecoveryCodes();
+		await c.account.updateMFA(true);
+
+		const s = await signIn(email);
+		await rejectsWith(s.account.get(), MORE);
+		assert.equal((await gated(s)).status, 401);
+		let ch;
+		const code = await nextText(async () => {
+			ch = await s.account.createMfaChallenge(AuthenticationFactor.Phone);
+		});
+		const session = await s.account.updateMfaChallenge(ch.$id, code);
+		assert.deepEqual(session.factors, ['password', 'phone']);
 		assert.equal((await gated(s)).status, 200);
 		await rejectsWith(s.account.updateMfaChallenge(ch.$id, code), INVALID);
 	});
