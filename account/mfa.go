@@ -339,8 +339,9 @@ func newRecoveryCodes(ctx context.Context, tx Store, userID string) ([]string, e
 	return codes, tx.ReplaceRecoveryCodes(ctx, userID, hashes)
 }
 
-// recoveryCodes creates (fresh=false: only if there are none) or
-// regenerates (fresh=true: only if there are some) the caller's codes.
+// recoveryCodes creates (regenerate=false: only if there are none) or
+// regenerates (regenerate=true: only if there are some) the caller's
+// codes.
 func (s *Service) recoveryCodes(r *request, regenerate bool) ([]string, error) {
 	var codes []string
 	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
