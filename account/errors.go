@@ -46,6 +46,7 @@ const (
 	ErrUserMissingID              ErrorType = "user_missing_id"
 	ErrUserOAuthFailed            ErrorType = "user_oauth2_provider_error"
 	ErrUserIdentityNotFound       ErrorType = "user_identity_not_found"
+	ErrUserAPIKeyAndSessionSet    ErrorType = "user_api_key_and_session_set"
 	ErrGeneralNotImplemented      ErrorType = "general_not_implemented"
 )
 
@@ -91,6 +92,7 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrUserMissingID:              {400, "Missing ID from OAuth2 provider."},
 	ErrUserOAuthFailed:            {400, "Failed to connect to the OAuth2 provider."},
 	ErrUserIdentityNotFound:       {404, "The identity could not be found. Please sign in with OAuth provider to create identity first."},
+	ErrUserAPIKeyAndSessionSet:    {403, "API key and session used in the same request. Use either `setSession` or `setKey`. Learn about which authentication method to use in the SSR docs: https://appwrite.io/docs/products/auth/server-side-rendering"},
 	// Appwrite answers 405 for this type, not 501.
 	ErrGeneralNotImplemented: {405, "This method was not fully implemented yet. If you believe this is a mistake, please upgrade your Appwrite server version."},
 }

@@ -1,0 +1,321 @@
+package account_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/accountgate/accountgate/account"
+)
+
+// Keys of the Users API tests: every scope, read only, write only.
+const (
+	keyAll   = "all-scopes-key-0123456789abcdefghijklmnop"
+	keyRead  = "read-only-key-0123456789abcdefghijklmnopq"
+	keyWrite = "write-only-key-0123456789abcdefghijklmnop"
+)
+
+func withKeys(c *account.Config) {
+	c.APIKeys = []account.APIKey{
+		{Name: "all", Secret: keyAll, Scopes: []string{"users.read", "users.write", "sessions.write"}},
+		{Name: "read", Secret: keyRead, Scopes: []string{"users.read"}},
+		{Name: "write", Secret: keyWrite, Scopes: []string{"users.write"}},
+	}
+}
+
+func key(k string) map[string]string { return map[string]string{"X-Appwrite-Key": k} }
+
+// usersRoute is one Users API route with a request that would succeed.
+type usersRoute struct {
+	method, path, body, scope string
+}
+
+func usersRoutes(id, sessionID string) []usersRoute {
+	return []usersRoute{
+		{"GET", "/v1/users", "", "users.read"},
+		{"POST", "/v1/users", `{"userId":"unique()","email":"new@example.com"}`, "users.write"},
+		{"GET", "/v1/users/" + id, "", "users.read"},
+		{"PATCH", "/v1/users/" + id + "/status", `{"status":false}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/name", `{"name":"N"}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/email", `{"email":"other@example.com"}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/phone", `{"number":"+15550001111"}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/password", `{"password":"new-password-1"}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/verification", `{"emailVerification":true}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/verification/phone", `{"phoneVerification":true}`, "users.write"},
+		{"GET", "/v1/users/" + id + "/prefs", "", "users.read"},
+		{"PATCH", "/v1/users/" + id + "/prefs", `{"prefs":{"a":1}}`, "users.write"},
+		{"GET", "/v1/users/" + id + "/sessions", "", "users.read"},
+		{"DELETE", "/v1/users/" + id + "/sessions/" + sessionID, "", "users.write"},
+		{"DELETE", "/v1/users/" + id + "/sessions", "", "users.write"},
+		{"GET", "/v1/users/" + id + "/logs", "", "users.read"},
+		{"DELETE", "/v1/users/" + id, "", "users.write"},
+	}
+}
+
+// TestUsersAPIScopes: every route refuses a guest, a signed-in user, an
+// unknown key and a key without its scope with 401
+// general_unauthorized_scope naming the scope; a key sent with a
+// session is 403 user_api_key_and_session_set; nothing changed.
+func TestUsersAPIScopes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withKeys)
+	id := e.signUp("scoped@example.com", "password123")
+	c, sess := e.signIn("scoped@example.com", "password123")
+	for _, rt := range usersRoutes(id, sess["$id"].(string)) {
+		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
+			other := keyRead
+			if rt.scope == "users.read" {
+				other = keyWrite
+			}
+			checkError(t, e.do(rt.method, rt.path, rt.body, nil), 401, "general_unauthorized_scope",
+				"User (role: guests) missing scope ("+rt.scope+")")
+			checkError(t, e.do(rt.method, rt.path, rt.body, key("not-a-configured-key-0123456789abcdefgh")), 401,
+				"general_unauthorized_scope", "User (role: guests) missing scope ("+rt.scope+")")
+			checkError(t, e.do(rt.method, rt.path, rt.body, cookieHeader(c)), 401, "general_unauthorized_scope",
+				"scoped@example.com (role: users) missing scope ("+rt.scope+")")
+			checkError(t, e.do(rt.method, rt.path, rt.body, key(other)), 401, "general_unauthorized_scope",
+				"app.test@service.localhost (role: applications) missing scope ("+rt.scope+")")
+			both := key(keyAll)
+			both["Cookie"] = c
+			checkError(t, e.do(rt.method, rt.path, rt.body, both), 403, "user_api_key_and_session_set", "")
+		})
+	}
+	// Nothing above took effect: the user is unchanged and signed in.
+	u, err := e.svc.User(context.Background(), id)
+	if err != nil || !u.Status || u.Name != "Test" || u.Email != "scoped@example.com" {
+		t.Fatalf("user changed: %v %+v", err, u)
+	}
+	e.wantGate("session after refusals", cookieHeader(c), "")
+	// A key with a session is refused on the Account API too.
+	both := key(keyAll)
+	both["Cookie"] = c
+	checkError(t, e.do("GET", "/v1/account", "", both), 403, "user_api_key_and_session_set", "")
+	if r := e.do("GET", "/v1/account", "", cookieHeader(c)); r.status != 200 {
+		t.Fatalf("account: %d %s", r.status, r.body)
+	}
+}
+
+// TestUsersAPIRoutes: each route with a key holding its scope, and its
+// effect at the gate of another instance on the same store.
+func TestUsersAPIRoutes(t *testing.T) {
+	t.Parallel()
+	p := newAdminPair(t, withKeys)
+	api := func(method, path, body string) response {
+		t.Helper()
+		return responseOf(p.admin, method, path, body, key(keyAll))
+	}
+	want := func(r response, status int) map[string]any {
+		t.Helper()
+		if r.status != status {
+			t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+		}
+		if status == 204 {
+			return nil
+		}
+		return r.json(t)
+	}
+
+	// Create: with and without a password; the model never has a hash.
+	u := want(api("POST", "/v1/users", `{"userId":"alice","email":"Alice@Example.com","password":"password123","name":"Alice"}`), 201)
+	if u["$id"] != "alice" || u["email"] != "alice@example.com" || u["name"] != "Alice" || u["status"] != true {
+		t.Fatalf("created: %v", u)
+	}
+	for _, f := range []string{"password", "hash", "hashOptions"} {
+		if _, ok := u[f]; ok {
+			t.Fatalf("user model carries %s: %v", f, u)
+		}
+	}
+	want(api("POST", "/v1/users", `{"userId":"unique()","phone":"+15550002222"}`), 201)
+	want(api("POST", "/v1/users", `{"userId":"carol","email":"carol@example.com","name":"Carol Smith"}`), 201)
+	checkError(t, api("POST", "/v1/users", `{"userId":"alice","email":"x@example.com"}`), 409, "user_already_exists", "")
+	checkError(t, api("POST", "/v1/users", `{"userId":"dave","email":"not-an-email"}`), 400, "general_argument_invalid", "")
+	checkError(t, api("POST", "/v1/users", `{"userId":"dave","password":"short"}`), 400, "general_argument_invalid", "")
+	checkError(t, api("POST", "/v1/users", `{"email":"dave@example.com"}`), 400, "general_argument_invalid", `Param "userId" is not optional.`)
+
+	// Get, list, cursor, offset, search.
+	if g := want(api("GET", "/v1/users/alice", ""), 200); g["email"] != "alice@example.com" {
+		t.Fatalf("get: %v", g)
+	}
+	checkError(t, api("GET", "/v1/users/nobody", ""), 404, "user_not_found", "")
+	list := want(api("GET", "/v1/users", ""), 200)
+	if list["total"] != float64(3) || len(list["users"].([]any)) != 3 {
+		t.Fatalf("list: %v", list)
+	}
+	ids := func(m map[string]any) string {
+		var out []string
+		for _, u := range m["users"].([]any) {
+			out = append(out, u.(map[string]any)["$id"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	all := ids(list)
+	if !strings.HasPrefix(all, "alice,") || !strings.HasSuffix(all, ",carol") {
+		t.Fatalf("not in creation order: %s", all)
+	}
+	q := func(queries ...string) string {
+		v := url.Values{}
+		for _, s := range queries {
+			v.Add("queries[]", s)
+		}
+		return "/v1/users?" + v.Encode()
+	}
+	if got := ids(want(api("GET", q("limit(1)"), ""), 200)); got != "alice" {
+		t.Fatalf("limit: %s", got)
+	}
+	if got := want(api("GET", q(`cursorAfter("alice")`, "limit(5)"), ""), 200); ids(got) != strings.TrimPrefix(all, "alice,") || got["total"] != float64(3) {
+		t.Fatalf("cursorAfter: %v", got)
+	}
+	if got := ids(want(api("GET", q(`{"method":"cursorAfter","values":["alice"]}`, `{"method":"limit","values":[1]}`), ""), 200)); got == "" || got == "alice" || strings.Contains(got, ",") {
+		t.Fatalf("JSON cursorAfter: %s", got)
+	}
+	if got := ids(want(api("GET", q("offset(2)"), ""), 200)); got != "carol" {
+		t.Fatalf("offset: %s", got)
+	}
+	if got := want(api("GET", "/v1/users?search=smith", ""), 200); ids(got) != "carol" || got["total"] != float64(1) {
+		t.Fatalf("search: %v", got)
+	}
+	checkError(t, api("GET", q(`cursorAfter("nobody")`), ""), 400, "general_argument_invalid", "")
+	checkError(t, api("GET", q(`equal("email", ["a@b.c"])`), ""), 400, "general_argument_invalid", "")
+	checkError(t, api("GET", q("limit(5001)"), ""), 400, "general_argument_invalid", "")
+
+	// Block: the other instance's gate refuses the cached session at
+	// once; unblock lets it through again.
+	c, sess := p.signIn("alice@example.com", "password123")
+	p.wantGate("before the block", cookieHeader(c), "")
+	if b := want(api("PATCH", "/v1/users/alice/status", `{"status":false}`), 200); b["status"] != false {
+		t.Fatalf("block: %v", b)
+	}
+	p.wantGate("blocked", cookieHeader(c), account.ErrUserBlocked)
+	checkError(t, api("PATCH", "/v1/users/alice/status", `{"status":"maybe"}`), 400, "general_argument_invalid", "Invalid status: Value must be a valid boolean")
+	checkError(t, api("PATCH", "/v1/users/nobody/status", `{"status":true}`), 404, "user_not_found", "")
+	want(api("PATCH", "/v1/users/alice/status", `{"status":true}`), 200)
+	p.wantGate("unblocked", cookieHeader(c), "")
+
+	// Profile changes are seen at the gate's next request.
+	want(api("PATCH", "/v1/users/alice/name", `{"name":"Alice B"}`), 200)
+	if m := want(api("PATCH", "/v1/users/alice/email", `{"email":"alice2@example.com"}`), 200); m["email"] != "alice2@example.com" || m["emailVerification"] != false {
+		t.Fatalf("email: %v", m)
+	}
+	checkError(t, api("PATCH", "/v1/users/alice/email", `{"email":"carol@example.com"}`), 409, "user_email_already_exists", "")
+	if m := want(api("PATCH", "/v1/users/alice/phone", `{"number":"+15550003333"}`), 200); m["phone"] != "+15550003333" {
+		t.Fatalf("phone: %v", m)
+	}
+	if m := want(api("PATCH", "/v1/users/alice/verification", `{"emailVerification":true}`), 200); m["emailVerification"] != true {
+		t.Fatalf("verification: %v", m)
+	}
+	if m := want(api("PATCH", "/v1/users/alice/verification/phone", `{"phoneVerification":true}`), 200); m["phoneVerification"] != true {
+		t.Fatalf("phone verification: %v", m)
+	}
+	if id, _ := p.svc.GateCheck(gateRequest(cookieHeader(c))); id == nil || id.User.Email != "alice2@example.com" || id.User.Name != "Alice B" || !id.User.EmailVerification {
+		t.Fatalf("gate identity after changes: %+v", id)
+	}
+	want(api("PATCH", "/v1/users/alice/password", `{"password":"new-password-1"}`), 200)
+	checkError(t, p.do("POST", "/v1/account/sessions/email", `{"email":"alice2@example.com","password":"password123"}`, nil), 401, "user_invalid_credentials", "")
+	c2, _ := p.signIn("alice2@example.com", "new-password-1")
+
+	// Prefs.
+	if m := want(api("PATCH", "/v1/users/alice/prefs", `{"prefs":{"theme":"dark"}}`), 200); m["theme"] != "dark" || len(m) != 1 {
+		t.Fatalf("prefs: %v", m)
+	}
+	if m := want(api("GET", "/v1/users/alice/prefs", ""), 200); m["theme"] != "dark" {
+		t.Fatalf("get prefs: %v", m)
+	}
+	checkError(t, api("PATCH", "/v1/users/alice/prefs", `{"prefs":[1]}`), 400, "general_argument_invalid", "")
+
+	// Sessions: list, delete one (gone at the gate), delete all.
+	sl := want(api("GET", "/v1/users/alice/sessions", ""), 200)
+	if sl["total"] != float64(2) {
+		t.Fatalf("sessions: %v", sl)
+	}
+	for _, s := range sl["sessions"].([]any) {
+		if s.(map[string]any)["current"] != false {
+			t.Fatalf("a session is current for a key: %v", s)
+		}
+	}
+	checkError(t, api("DELETE", "/v1/users/carol/sessions/"+sess["$id"].(string), ""), 404, "user_session_not_found", "")
+	want(api("DELETE", "/v1/users/alice/sessions/"+sess["$id"].(string), ""), 204)
+	p.wantGate("deleted session", cookieHeader(c), account.ErrGeneralUnauthorizedScope)
+	p.wantGate("other session", cookieHeader(c2), "")
+	want(api("DELETE", "/v1/users/alice/sessions", ""), 204)
+	p.wantGate("all sessions deleted", cookieHeader(c2), account.ErrGeneralUnauthorizedScope)
+
+	// Logs record the operator's actions.
+	logs := want(api("GET", "/v1/users/alice/logs", ""), 200)
+	if logs["total"].(float64) < 5 {
+		t.Fatalf("logs: %v", logs)
+	}
+
+	// Delete: the user and their sessions are gone everywhere.
+	c3, _ := p.signIn("alice2@example.com", "new-password-1")
+	p.wantGate("before the delete", cookieHeader(c3), "")
+	want(api("DELETE", "/v1/users/alice", ""), 204)
+	p.wantGate("deleted user", cookieHeader(c3), account.ErrGeneralUnauthorizedScope)
+	checkError(t, api("GET", "/v1/users/alice", ""), 404, "user_not_found", "")
+	checkError(t, api("DELETE", "/v1/users/alice", ""), 404, "user_not_found", "")
+	checkError(t, api("POST", "/v1/users/argon2", `{}`), 404, "general_route_not_found", "")
+}
+
+// TestAPIKeyConfig: keys are checked at start, and no message carries a
+// key.
+func TestAPIKeyConfig(t *testing.T) {
+	t.Parallel()
+	secret := "a-secret-key-that-is-long-enough-000000"
+	for _, tc := range []struct {
+		name string
+		keys []account.APIKey
+		want string
+	}{
+		{"short", []account.APIKey{{Name: "k", Secret: "short-key", Scopes: []string{"users.read"}}}, "at least 32"},
+		{"unnamed", []account.APIKey{{Secret: secret}}, "no name"},
+		{"unknown scope", []account.APIKey{{Name: "k", Secret: secret, Scopes: []string{"users.admin"}}}, `unknown scope "users.admin"`},
+		{"same name", []account.APIKey{{Name: "k", Secret: secret}, {Name: "k", Secret: secret + "x"}}, "configured twice"},
+		{"same key", []account.APIKey{{Name: "k", Secret: secret}, {Name: "j", Secret: secret}}, "another name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			_, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: e.store,
+				PublicURL: "http://localhost:8080", APIKeys: tc.keys})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+			for _, k := range tc.keys {
+				if strings.Contains(err.Error(), k.Secret) {
+					t.Fatalf("error carries the key: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// TestUsersAPIWithoutKeys: a project without keys refuses every caller.
+func TestUsersAPIWithoutKeys(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	checkError(t, e.do("GET", "/v1/users", "", key(keyAll)), 401, "general_unauthorized_scope",
+		"User (role: guests) missing scope (users.read)")
+	if !account.IsAPIPath("/v1/users") || !account.IsAPIPath("/v1/users/x/sessions") || account.IsAPIPath("/v1/usersx") {
+		t.Fatal("IsAPIPath does not cover the Users API exactly")
+	}
+	if !account.Owns("/v1/users/x") {
+		t.Fatal("the API handler does not own /v1/users")
+	}
+}
+
+// responseOf sends a request to svc's API handler, as env.do does.
+func responseOf(svc *account.Service, method, path, body string, headers map[string]string) response {
+	var rd *strings.Reader
+	req := httptest.NewRequest(method, "http://localhost:8080"+path, nil)
+	if body != "" {
+		rd = strings.NewReader(body)
+		req = httptest.NewRequest(method, "http://localhost:8080"+path, rd)
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	svc.APIHandler().ServeHTTP(rec, req)
+	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
+}
