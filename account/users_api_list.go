@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,95 +16,183 @@ const defaultUserLimit = 25
 // userQueries are the queries GET /v1/users takes.
 type userQueries struct {
 	limit, offset int
-	cursorAfter   string
+	// cursor is the id of cursorAfter or cursorBefore (before set).
+	cursor string
+	before bool
+	desc   bool
+	// equal holds the equal filters by attribute: any value matches.
+	equal map[string][]any
 }
 
-// parseUserQueries reads limit(n), offset(n) and cursorAfter("id"), in
-// the 1.3 syntax or today's JSON one; the first of each wins. Other
-// query methods are refused, not ignored: a filter that is not applied
-// would list users the caller did not ask for.
+// parseUserQueries reads limit, offset, cursorAfter, cursorBefore,
+// orderAsc/orderDesc on $createdAt and equal on email, phone and status,
+// in the 1.3 syntax or today's JSON one; the first limit, offset, cursor
+// and order win. Other queries are refused, not ignored: a filter that is
+// not applied would list users the caller did not ask for.
 func parseUserQueries(q url.Values) (userQueries, error) {
-	out := userQueries{limit: defaultUserLimit}
-	var seen = map[string]bool{}
+	out := userQueries{limit: defaultUserLimit, equal: map[string][]any{}}
+	seen := map[string]bool{}
 	for _, raw := range queryValues(q) {
-		method, arg, err := userQuery(raw)
+		uq, err := userQuery(raw)
 		if err != nil {
 			return out, err
 		}
-		if seen[method] {
+		kind := uq.method
+		switch kind {
+		case "cursorAfter", "cursorBefore":
+			kind = "cursor"
+		case "orderAsc", "orderDesc":
+			kind = "order"
+		}
+		if kind != "equal" && seen[kind] {
 			continue
 		}
-		seen[method] = true
-		switch method {
-		case "limit", "offset":
-			n, ok := queryInt(arg)
-			if !ok || n < 0 || (method == "limit" && n > MaxListUsers) {
-				upper := "9,223,372,036,854,775,807"
-				if method == "limit" {
-					upper = strconv.Itoa(MaxListUsers)
-				}
-				return out, argumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
-			}
-			if method == "limit" {
-				out.limit = n
-			} else {
-				out.offset = n
-			}
-		case "cursorAfter":
-			if !validKey(arg) {
-				return out, argumentError("Invalid queries: Query not valid: Invalid cursor: %s", descUID)
-			}
-			out.cursorAfter = arg
-		default:
-			return out, argumentError("Invalid queries: Query method not valid: %s", method)
+		seen[kind] = true
+		if err := out.apply(uq); err != nil {
+			return out, err
 		}
 	}
 	return out, nil
 }
 
-// userQuery splits one query into its method and its single argument,
-// unquoted for strings.
-func userQuery(raw string) (method, arg string, err error) {
-	bad := argumentError("Invalid queries: Invalid query: %s", raw)
-	s := strings.TrimSpace(raw)
-	if !strings.HasPrefix(s, "{") {
-		method, arg, err = parseQuery(s)
-		if err != nil || method == "limit" || method == "offset" {
-			return method, arg, err
-		}
-		if method == "cursorAfter" {
-			if len(arg) < 2 || (arg[0] != '"' && arg[0] != '\'') || arg[len(arg)-1] != arg[0] {
-				return "", "", bad
-			}
-			arg = arg[1 : len(arg)-1]
-		}
-		return method, arg, nil
+// apply adds one parsed query to q.
+func (q *userQueries) apply(uq parsedQuery) error {
+	invalid := func(format string, args ...any) error {
+		return argumentError("Invalid queries: Query not valid: "+format, args...)
 	}
-	if len(s) > maxQueryLength {
-		return "", "", bad
-	}
-	var jq jsonQuery
-	if err := json.Unmarshal([]byte(s), &jq); err != nil || !validQueryMethod(jq.Method) {
-		return "", "", bad
-	}
-	switch jq.Method {
+	switch uq.method {
 	case "limit", "offset":
-		if len(jq.Values) != 1 {
-			return "", "", bad
+		n, ok := 0, len(uq.values) == 1
+		if ok {
+			n, ok = queryInt(string(uq.values[0]))
 		}
-		return jq.Method, string(jq.Values[0]), nil
-	case "cursorAfter":
-		if len(jq.Values) != 1 || json.Unmarshal(jq.Values[0], &arg) != nil {
-			return "", "", bad
+		if !ok || n < 0 || (uq.method == "limit" && n > MaxListUsers) {
+			upper := "9,223,372,036,854,775,807"
+			if uq.method == "limit" {
+				upper = strconv.Itoa(MaxListUsers)
+			}
+			return invalid("Invalid %s: Value must be a valid range between 0 and %s", uq.method, upper)
 		}
-		return jq.Method, arg, nil
+		if uq.method == "limit" {
+			q.limit = n
+		} else {
+			q.offset = n
+		}
+	case "cursorAfter", "cursorBefore":
+		var id string
+		if len(uq.values) != 1 || json.Unmarshal(uq.values[0], &id) != nil || !validKey(id) {
+			return invalid("Invalid cursor: %s", descUID)
+		}
+		q.cursor, q.before = id, uq.method == "cursorBefore"
+	case "orderAsc", "orderDesc":
+		if uq.attribute != "" && uq.attribute != "$createdAt" {
+			return invalid("Attribute not found in schema: %s", uq.attribute)
+		}
+		q.desc = uq.method == "orderDesc"
+	case "equal":
+		switch uq.attribute {
+		case "email", "phone", "status":
+		default:
+			return invalid("Attribute not found in schema: %s", uq.attribute)
+		}
+		if len(uq.values) == 0 {
+			return invalid("Equal queries require at least one value.")
+		}
+		for _, raw := range uq.values {
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return invalid("Invalid value for %s", uq.attribute)
+			}
+			q.equal[uq.attribute] = append(q.equal[uq.attribute], v)
+		}
+	default:
+		return argumentError("Invalid queries: Query method not valid: %s", uq.method)
 	}
-	return jq.Method, "", nil
+	return nil
 }
 
-// searchMatches reports whether every word of search occurs in the
-// user's id, email, phone or name, letter case aside.
-func searchMatches(u *User, words []string) bool {
+// parsedQuery is one query in either syntax.
+type parsedQuery struct {
+	method, attribute string
+	values            []json.RawMessage
+}
+
+// userQuery parses one query: today's JSON object, or the 1.3 syntax
+// method(args), whose arguments read as a JSON list: "attribute", then a
+// value or a list of values.
+func userQuery(raw string) (parsedQuery, error) {
+	bad := argumentError("Invalid queries: Invalid query: %s", raw)
+	s := strings.TrimSpace(raw)
+	if len(s) > maxQueryLength {
+		return parsedQuery{}, bad
+	}
+	if strings.HasPrefix(s, "{") {
+		var jq jsonQuery
+		if err := json.Unmarshal([]byte(s), &jq); err != nil || !validQueryMethod(jq.Method) {
+			return parsedQuery{}, bad
+		}
+		var attr string
+		if len(jq.Attribute) > 0 && json.Unmarshal(jq.Attribute, &attr) != nil {
+			return parsedQuery{}, bad
+		}
+		return parsedQuery{method: jq.Method, attribute: attr, values: jq.Values}, nil
+	}
+	open := strings.IndexByte(s, '(')
+	if open <= 0 || !strings.HasSuffix(s, ")") {
+		return parsedQuery{}, bad
+	}
+	pq := parsedQuery{method: strings.TrimSpace(s[:open])}
+	if !validQueryMethod(pq.method) {
+		return parsedQuery{}, bad
+	}
+	var args []json.RawMessage
+	if inner := strings.TrimSpace(s[open+1 : len(s)-1]); inner != "" {
+		if err := json.Unmarshal([]byte("["+inner+"]"), &args); err != nil {
+			return parsedQuery{}, bad
+		}
+	}
+	switch pq.method {
+	case "limit", "offset", "cursorAfter", "cursorBefore":
+		pq.values = args
+	default:
+		if len(args) > 0 && json.Unmarshal(args[0], &pq.attribute) != nil {
+			return parsedQuery{}, bad
+		}
+		if len(args) > 1 {
+			var list []json.RawMessage
+			if json.Unmarshal(args[1], &list) != nil {
+				list = args[1:2]
+			}
+			pq.values = list
+		}
+	}
+	return pq, nil
+}
+
+// matches reports whether u passes the equal filters and every word of
+// the search (in its id, email, phone or name, letter case aside).
+func (q *userQueries) matches(u *User, words []string) bool {
+	for attr, vals := range q.equal {
+		var have any
+		switch attr {
+		case "email":
+			have = u.Email
+		case "phone":
+			have = u.Phone
+		case "status":
+			have = u.Status
+		}
+		found := false
+		for _, v := range vals {
+			found = found || v == have
+		}
+		if !found {
+			return false
+		}
+	}
+	if len(words) == 0 {
+		return true
+	}
 	hay := strings.ToLower(u.ID + " " + u.Email + " " + u.Phone + " " + u.Name)
 	for _, w := range words {
 		if !strings.Contains(hay, w) {
@@ -113,8 +202,11 @@ func searchMatches(u *User, words []string) bool {
 	return true
 }
 
-// usersList is GET /v1/users: users in creation order, after the cursor
-// and offset, with the total of those matching the search.
+// usersList is GET /v1/users. Users are read in creation order; the page
+// is cut from that stream (forward) or from a window of its last
+// offset+limit matches (backward: orderDesc, cursorBefore), so memory
+// stays bounded by the page, not the user count. Every match is counted
+// for the total, unless the caller sends total=false.
 func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 	q, err := parseUserQueries(r.URL.Query())
 	if err != nil {
@@ -128,34 +220,94 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 		return invalidParam("search", descText(256))
 	}
 	words := strings.Fields(strings.ToLower(search))
-	out := userListModel{Users: []accountModel{}}
 	// The cursor must name a user, as Appwrite checks it.
-	if q.cursorAfter != "" {
-		if _, err := s.User(r.Context(), q.cursorAfter); err != nil {
-			return argumentError("Invalid cursor: Document '%s' not found.", q.cursorAfter)
+	if q.cursor != "" {
+		if _, err := s.User(r.Context(), q.cursor); err != nil {
+			return argumentError("Invalid cursor: Document '%s' not found.", q.cursor)
 		}
 	}
-	pastCursor := q.cursorAfter == ""
+	// In creation order, the page comes after the cursor when listing
+	// forward (ascending after it, or descending before it); else it is
+	// the end of what precedes the cursor (or of everything).
+	forward := q.desc == q.before
+	total := 0
+	var page []*User
+	pastCursor := q.cursor == ""
 	skip := q.offset
+	window := newUserWindow(q.offset + q.limit)
 	err = s.scanUsers(r.Context(), func(u *User) bool {
-		if !searchMatches(u, words) {
+		if !q.matches(u, words) {
 			return true
 		}
-		out.Total++
-		switch {
-		case !pastCursor:
-			pastCursor = u.ID == q.cursorAfter
-		case skip > 0:
-			skip--
-		case len(out.Users) < q.limit:
-			out.Users = append(out.Users, renderAccount(u))
+		total++
+		if forward {
+			switch {
+			case !pastCursor:
+				pastCursor = u.ID == q.cursor
+			case skip > 0:
+				skip--
+			case len(page) < q.limit:
+				page = append(page, u)
+			}
+			return true
+		}
+		if q.cursor != "" && u.ID == q.cursor {
+			pastCursor = true
+		}
+		if !pastCursor || q.cursor == "" {
+			window.push(u)
 		}
 		return true
 	})
 	if err != nil {
 		return err
 	}
+	if !forward {
+		page = window.tail(q.offset, q.limit)
+	}
+	if q.desc {
+		slices.Reverse(page)
+	}
+	out := userListModel{Total: total, Users: make([]accountModel, 0, len(page))}
+	if r.URL.Query().Get("total") == "false" {
+		out.Total = 0
+	}
+	for _, u := range page {
+		out.Users = append(out.Users, renderAccount(u))
+	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// userWindow keeps the last n users pushed.
+type userWindow struct {
+	n    int
+	buf  []*User
+	next int
+}
+
+func newUserWindow(n int) *userWindow { return &userWindow{n: n} }
+
+func (w *userWindow) push(u *User) {
+	if w.n == 0 {
+		return
+	}
+	if len(w.buf) < w.n {
+		w.buf = append(w.buf, u)
+		return
+	}
+	w.buf[w.next] = u
+	w.next = (w.next + 1) % w.n
+}
+
+// tail is what the window holds, oldest first, without its last offset
+// users, at most the last limit of the rest.
+func (w *userWindow) tail(offset, limit int) []*User {
+	all := make([]*User, 0, len(w.buf))
+	all = append(all, w.buf[w.next:]...)
+	all = append(all, w.buf[:w.next]...)
+	end := max(len(all)-offset, 0)
+	start := max(end-limit, 0)
+	return all[start:end]
 }
 
 // boolParam reads a required boolean parameter: JSON true or false, or

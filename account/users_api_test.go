@@ -2,10 +2,13 @@ package account_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -177,7 +180,39 @@ func TestUsersAPIRoutes(t *testing.T) {
 		t.Fatalf("search: %v", got)
 	}
 	checkError(t, api("GET", q(`cursorAfter("nobody")`), ""), 400, "general_argument_invalid", "")
-	checkError(t, api("GET", q(`equal("email", ["a@b.c"])`), ""), 400, "general_argument_invalid", "")
+	// Order, cursorBefore and equal filters, in both syntaxes.
+	rev := ids(want(api("GET", q(`orderDesc("$createdAt")`), ""), 200))
+	if parts := strings.Split(all, ","); rev != parts[2]+","+parts[1]+","+parts[0] {
+		t.Fatalf("orderDesc: %s (asc %s)", rev, all)
+	}
+	if got := ids(want(api("GET", q(`{"method":"orderDesc","attribute":"$createdAt"}`, "limit(1)", "offset(1)"), ""), 200)); got != strings.Split(all, ",")[1] {
+		t.Fatalf("orderDesc offset: %s", got)
+	}
+	if got := ids(want(api("GET", q(`cursorBefore("carol")`, "limit(1)"), ""), 200)); got != strings.Split(all, ",")[1] {
+		t.Fatalf("cursorBefore: %s", got)
+	}
+	if got := ids(want(api("GET", q(`cursorAfter("carol")`, `orderDesc("$createdAt")`), ""), 200)); got != strings.Split(all, ",")[1]+",alice" {
+		t.Fatalf("orderDesc cursorAfter: %s", got)
+	}
+	if got := ids(want(api("GET", q(`cursorBefore("alice")`, `orderDesc("$createdAt")`), ""), 200)); got != "carol,"+strings.Split(all, ",")[1] {
+		t.Fatalf("orderDesc cursorBefore: %s", got)
+	}
+	if got := want(api("GET", q(`equal("email", ["carol@example.com", "alice@example.com"])`), ""), 200); ids(got) != "alice,carol" || got["total"] != float64(2) {
+		t.Fatalf("equal email: %v", got)
+	}
+	if got := ids(want(api("GET", q(`{"method":"equal","attribute":"phone","values":["+15550002222"]}`), ""), 200)); got != strings.Split(all, ",")[1] {
+		t.Fatalf("equal phone: %s", got)
+	}
+	if got := want(api("GET", q(`equal("status", [false])`), ""), 200); got["total"] != float64(0) {
+		t.Fatalf("equal status: %v", got)
+	}
+	if got := want(api("GET", "/v1/users?total=false", ""), 200); got["total"] != float64(0) || len(got["users"].([]any)) != 3 {
+		t.Fatalf("total=false: %v", got)
+	}
+	checkError(t, api("GET", q(`equal("name", ["x"])`), ""), 400, "general_argument_invalid", "")
+	checkError(t, api("GET", q(`orderAsc("email")`), ""), 400, "general_argument_invalid", "")
+	checkError(t, api("GET", q(`search("name", "x")`), ""), 400, "general_argument_invalid", "")
+	checkError(t, api("GET", q(`limit(`), ""), 400, "general_argument_invalid", "")
 	checkError(t, api("GET", q("limit(5001)"), ""), 400, "general_argument_invalid", "")
 
 	// Block: the other instance's gate refuses the cached session at
@@ -318,4 +353,82 @@ func responseOf(svc *account.Service, method, path, body string, headers map[str
 	rec := httptest.NewRecorder()
 	svc.APIHandler().ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
+}
+
+// TestUsersAPIPaging checks every combination of order, cursor, offset
+// and limit against the same page cut from the whole list by hand.
+func TestUsersAPIPaging(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withKeys)
+	var asc []string
+	for i := range 9 {
+		id := fmt.Sprintf("u%02d", i)
+		if r := e.do("POST", "/v1/users", `{"userId":"`+id+`"}`, key(keyAll)); r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		e.clock.Advance(time.Second)
+		asc = append(asc, id)
+	}
+	// expect is Appwrite's page: the view in the order asked, after (or
+	// before) the cursor, then offset and limit; before-pages are the
+	// ones nearest the cursor, in view order.
+	expect := func(desc bool, cursor string, before bool, offset, limit int) []string {
+		view := slices.Clone(asc)
+		if desc {
+			slices.Reverse(view)
+		}
+		if cursor != "" {
+			i := slices.Index(view, cursor)
+			if before {
+				view = view[:i]
+				slices.Reverse(view)
+			} else {
+				view = view[i+1:]
+			}
+		}
+		view = view[min(offset, len(view)):]
+		view = view[:min(limit, len(view))]
+		if before {
+			slices.Reverse(view)
+		}
+		return view
+	}
+	for _, desc := range []bool{false, true} {
+		for _, cursor := range []string{"", "u00", "u04", "u08"} {
+			for _, before := range []bool{false, true} {
+				if cursor == "" && before {
+					continue
+				}
+				for offset := range 4 {
+					for limit := 1; limit <= 4; limit++ {
+						v := url.Values{}
+						v.Add("queries[]", fmt.Sprintf("limit(%d)", limit))
+						v.Add("queries[]", fmt.Sprintf("offset(%d)", offset))
+						if desc {
+							v.Add("queries[]", `orderDesc("$createdAt")`)
+						}
+						if cursor != "" {
+							m := "cursorAfter"
+							if before {
+								m = "cursorBefore"
+							}
+							v.Add("queries[]", m+`("`+cursor+`")`)
+						}
+						r := e.do("GET", "/v1/users?"+v.Encode(), "", key(keyRead))
+						if r.status != 200 {
+							t.Fatalf("%v: %d %s", v, r.status, r.body)
+						}
+						var got []string
+						m := r.json(t)
+						for _, u := range m["users"].([]any) {
+							got = append(got, u.(map[string]any)["$id"].(string))
+						}
+						if want := expect(desc, cursor, before, offset, limit); !slices.Equal(got, want) || m["total"] != float64(9) {
+							t.Fatalf("%v: got %v (total %v), want %v", v, got, m["total"], want)
+						}
+					}
+				}
+			}
+		}
+	}
 }
