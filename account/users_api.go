@@ -41,6 +41,7 @@ func (s *Service) usersRoutes() []route {
 		u("DELETE", "{userId}/sessions", write, s.usersDeleteSessions),
 		u("DELETE", "{userId}/sessions/{sessionId}", write, s.usersDeleteSession),
 		u("GET", "{userId}/logs", read, s.usersListLogs),
+		u("GET", "{userId}/identities", read, s.usersListIdentities),
 	}
 }
 
@@ -368,6 +369,28 @@ func (s *Service) usersListLogs(w http.ResponseWriter, r *request) error {
 	out := logListModel{Total: total, Logs: make([]logModel, 0, len(entries))}
 	for _, e := range entries {
 		out.Logs = append(out.Logs, renderLog(e))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// usersListIdentities is GET /v1/users/{userId}/identities: the
+// provider accounts linked to the user, oldest first.
+func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
+	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
+	if err != nil {
+		return err
+	}
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	all, err := s.store.UserIdentities(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	out := identityListModel{Total: len(all), Identities: []identityModel{}}
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
 	return writeJSON(w, http.StatusOK, out)
 }

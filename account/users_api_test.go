@@ -53,6 +53,7 @@ func usersRoutes(id, sessionID string) []usersRoute {
 		{"DELETE", "/v1/users/" + id + "/sessions/" + sessionID, "", "users.write"},
 		{"DELETE", "/v1/users/" + id + "/sessions", "", "users.write"},
 		{"GET", "/v1/users/" + id + "/logs", "", "users.read"},
+		{"GET", "/v1/users/" + id + "/identities", "", "users.read"},
 		{"DELETE", "/v1/users/" + id, "", "users.write"},
 	}
 }
@@ -280,6 +281,20 @@ func TestUsersAPIRoutes(t *testing.T) {
 	logs := want(api("GET", "/v1/users/alice/logs", ""), 200)
 	if logs["total"].(float64) < 5 {
 		t.Fatalf("logs: %v", logs)
+	}
+
+	// Identities: none for a password user; an unknown user is 404.
+	if m := want(api("GET", "/v1/users/alice/identities", ""), 200); m["total"] != float64(0) || len(m["identities"].([]any)) != 0 {
+		t.Fatalf("identities: %v", m)
+	}
+	checkError(t, api("GET", "/v1/users/nobody/identities", ""), 404, "user_not_found", "")
+	if err := p.store.CreateIdentity(context.Background(), &account.LinkedIdentity{ID: "ident1", UserID: "carol", Provider: "github",
+		ProviderUID: "gh-1", ProviderEmail: "carol@example.com", CreatedAt: p.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if m := want(api("GET", "/v1/users/carol/identities", ""), 200); m["total"] != float64(1) ||
+		m["identities"].([]any)[0].(map[string]any)["provider"] != "github" || m["identities"].([]any)[0].(map[string]any)["userId"] != "carol" {
+		t.Fatalf("carol's identities: %v", m)
 	}
 
 	// Delete: the user and their sessions are gone everywhere.
