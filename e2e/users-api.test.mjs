@@ -3,7 +3,8 @@
 // (today's), with project API keys from the Caddyfile (`api_key`, keys
 // given as {env.*} placeholders), against a real Caddy binary:
 //
-//   * create a user, get and list them (limit, cursor, search);
+//   * create a user, get and list them (limit, cursor, search, orderDesc);
+//   * change phone, email, password and verification flags;
 //   * block them: their session is refused at the gate at once; unblock:
 //     let through again; prefs, name and verification changes;
 //   * list and delete their sessions (the gate refuses the session), then
@@ -94,15 +95,28 @@ for (const [label, sdk] of [
 			assert.deepEqual({ ...(await admin.getPrefs(id)) }, { theme: 'dark' });
 			assert.equal((await admin.updateName(id, 'Renamed')).name, 'Renamed');
 			assert.equal((await admin.updateEmailVerification(id, true)).emailVerification, true);
+			const phone = `+1555${String(Date.now()).slice(-7)}`;
+			assert.equal((await admin.updatePhone(id, phone)).phone, phone);
+			assert.equal((await admin.updatePhoneVerification(id, true)).phoneVerification, true);
+			const email2 = uniqueEmail('usersapi-moved');
+			const moved = await admin.updateEmail(id, email2);
+			assert.equal(moved.email, email2);
+			assert.equal(moved.emailVerification, false, 'a new address is unverified');
+			await admin.updatePassword(id, 'another-password-1');
+			await assert.rejects(signIn(email2, PASSWORD));
+			await signIn(email2, 'another-password-1');
+
+			const newest = await admin.list([Query.orderDesc('$createdAt'), Query.limit(1)]);
+			assert.equal(newest.users[0].$id, id, 'orderDesc puts the newest first');
 
 			const sessions = await admin.listSessions(id);
-			assert.equal(sessions.total, 1);
+			assert.equal(sessions.total, 2);
 			assert.equal(sessions.sessions[0].userId, id);
 			await admin.deleteSessions(id);
 			assert.equal(await gate(cookie), 401, 'deleted sessions are refused at the gate');
 			assert.equal((await admin.listSessions(id)).total, 0);
 
-			const cookie2 = await signIn(email, PASSWORD);
+			const cookie2 = await signIn(email2, 'another-password-1');
 			const [s] = (await admin.listSessions(id)).sessions;
 			await admin.deleteSession(id, s.$id);
 			assert.equal(await gate(cookie2), 401);
