@@ -10,13 +10,18 @@
 //   * list and delete their sessions (the gate refuses the session), then
 //     delete the user;
 //   * a key without users.write cannot block (401 naming the scope); a
-//     key sent with a session is refused (403).
+//     key sent with a session is refused (403);
+//   * with two instances on PostgreSQL and Redis (when
+//     ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS are set): a
+//     block through A's Users API is refused at B's gate within a second,
+//     though B had the session cached, and an unblock lets it through.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 
-import { PROJECT, parseSetCookie, rawRequest, uniqueEmail, useCaddy } from './harness.mjs';
+import { PROJECT, parseSetCookie, rawRequest, startUpstream, uniqueEmail, useCaddy } from './harness.mjs';
+import { api, brief, dropRedisKeys, dropSchema, gate as nodeGate, newCluster, performance, pollFor, startNode } from './multinode-support.mjs';
 
 const sdk9 = await import('node-appwrite-9');
 const sdkNow = await import('node-appwrite');
@@ -164,4 +169,56 @@ test("the keys never reach Caddy's output", () => {
 	const out = env.caddy.output();
 	assert.ok(out.length > 0);
 	assert.ok(!out.includes(KEY_ALL) && !out.includes(KEY_READ), 'an API key is in the logs');
+});
+
+const POSTGRES = process.env.ACCOUNTGATE_TEST_POSTGRES;
+const REDIS = process.env.ACCOUNTGATE_TEST_REDIS;
+
+describe('two instances: a block through A is refused at B', { skip: !POSTGRES || !REDIS ? 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS (scripts/test sets both)' : false }, () => {
+	const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
+	const projectLines = ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {', 'scopes users.read users.write', '}'];
+	const nodes = [];
+	let upstream = null;
+	let failed = false;
+
+	before(async () => {
+		upstream = await startUpstream();
+		for (const name of ['A', 'B']) nodes.push(await startNode({ name, upstreamPort: upstream.port, cluster, projectLines }));
+	});
+	afterEach((t) => {
+		if (t.passed === false) failed = true;
+	});
+	after(async () => {
+		await Promise.all(nodes.map((n) => n.stop()));
+		if (failed) for (const n of nodes) process.stderr.write(`\n--- Caddy ${n.name} output ---\n${n.tail(100)}\n--- end ---\n`);
+		if (!failed) await Promise.all(nodes.map((n) => n.remove()));
+		if (upstream) await upstream.close();
+		await dropSchema(cluster);
+		await dropRedisKeys(cluster);
+	});
+
+	test('block and unblock with node-appwrite', async () => {
+		const [A, B] = nodes;
+		const { Client, Users } = sdkNow;
+		const admin = new Users(new Client().setEndpoint(`${A.origin}/v1`).setProject(PROJECT).setKey(KEY_ALL));
+		const email = uniqueEmail('usersapi-multi');
+		const { $id: id } = await admin.create('unique()', email, undefined, PASSWORD);
+		const s = await api(B, '/v1/account/sessions/email', { method: 'POST', body: { email, password: PASSWORD } });
+		assert.equal(s.status, 201, brief(s));
+		const fb = s.headers.get('x-fallback-cookies');
+		for (let i = 0; i < 2; i++) assert.equal((await nodeGate(B, upstream, [['X-Fallback-Cookies', fb]])).status, 200);
+
+		const within = async (status, what) => {
+			const since = performance.now();
+			let last = null;
+			const r = await pollFor(async () => (last = await nodeGate(B, upstream, [['X-Fallback-Cookies', fb]])).status === status, { timeout: 1000 });
+			assert.ok(r.ms !== null, `${what}: B's gate still answers ${brief(last)} ${(performance.now() - since).toFixed(0)} ms later`);
+		};
+		await admin.updateStatus(id, false);
+		await within(401, 'after the block');
+		await admin.updateStatus(id, true);
+		await within(200, 'after the unblock');
+		await admin.delete(id);
+		await within(401, 'after the delete');
+	});
 });
