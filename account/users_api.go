@@ -26,6 +26,8 @@ func (s *Service) usersRoutes() []route {
 	return []route{
 		u("GET", "", read, s.usersList),
 		u("POST", "", write, s.usersCreate),
+		u("POST", "bcrypt", write, s.usersCreateWithHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16")),
+		u("POST", "argon2", write, s.usersCreateWithHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash")),
 		u("GET", "{userId}", read, s.usersGet),
 		u("DELETE", "{userId}", write, s.usersDelete),
 		u("PATCH", "{userId}/status", write, s.usersUpdateStatus),

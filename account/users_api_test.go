@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/accountgate/accountgate/account"
 )
 
@@ -30,7 +32,7 @@ func withKeys(c *account.Config) {
 
 func key(k string) map[string]string { return map[string]string{"X-Appwrite-Key": k} }
 
-// usersRoute is one Users API route with a request that would succeed.
+// usersRoute is one Users API route with a request for it.
 type usersRoute struct {
 	method, path, body, scope string
 }
@@ -39,6 +41,8 @@ func usersRoutes(id, sessionID string) []usersRoute {
 	return []usersRoute{
 		{"GET", "/v1/users", "", "users.read"},
 		{"POST", "/v1/users", `{"userId":"unique()","email":"new@example.com"}`, "users.write"},
+		{"POST", "/v1/users/bcrypt", `{"userId":"unique()","email":"bc@example.com","password":"$2a$04$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui"}`, "users.write"},
+		{"POST", "/v1/users/argon2", `{"userId":"unique()","email":"a2@example.com","password":"x"}`, "users.write"},
 		{"GET", "/v1/users/" + id, "", "users.read"},
 		{"PATCH", "/v1/users/" + id + "/status", `{"status":false}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/name", `{"name":"N"}`, "users.write"},
@@ -304,7 +308,7 @@ func TestUsersAPIRoutes(t *testing.T) {
 	p.wantGate("deleted user", cookieHeader(c3), account.ErrGeneralUnauthorizedScope)
 	checkError(t, api("GET", "/v1/users/alice", ""), 404, "user_not_found", "")
 	checkError(t, api("DELETE", "/v1/users/alice", ""), 404, "user_not_found", "")
-	checkError(t, api("POST", "/v1/users/argon2", `{}`), 404, "general_route_not_found", "")
+	checkError(t, api("POST", "/v1/users/scrypt", `{}`), 404, "general_route_not_found", "")
 }
 
 // TestAPIKeyConfig: keys are checked at start, and no message carries a
@@ -446,4 +450,61 @@ func TestUsersAPIPaging(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUsersAPICreateWithHash: users made from a bcrypt or argon2 hash
+// sign in with their old password, which is then re-hashed at the
+// configured cost; malformed hashes and other scopes are refused.
+func TestUsersAPICreateWithHash(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withKeys)
+	ctx := context.Background()
+	bc, err := bcrypt.GenerateFromPassword([]byte("bcrypt-pass-1"), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2 := account.HashPassword(account.PasswordConfig{Memory: 128, Time: 2, Threads: 1}, "argon2-pass-1")
+	if !strings.HasPrefix(a2, "$argon2id$v=19$m=128,t=2,p=1$") {
+		t.Fatalf("the imported hash must differ in cost from the configured one: %s", a2)
+	}
+	for _, tc := range []struct{ kind, id, hash, password string }{
+		{"bcrypt", "frombcrypt", string(bc), "bcrypt-pass-1"},
+		{"argon2", "fromargon2", a2, "argon2-pass-1"},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			email := tc.id + "@example.com"
+			body := `{"userId":"` + tc.id + `","email":"` + email + `","password":"` + tc.hash + `","name":"Imported"}`
+			checkError(t, e.do("POST", "/v1/users/"+tc.kind, body, key(keyRead)), 401, "general_unauthorized_scope", "")
+			r := e.do("POST", "/v1/users/"+tc.kind, body, key(keyWrite))
+			if r.status != 201 || r.json(t)["email"] != email || strings.Contains(r.body, tc.hash) {
+				t.Fatalf("create: %d %s", r.status, r.body)
+			}
+			checkError(t, e.do("POST", "/v1/users/"+tc.kind, body, key(keyWrite)), 409, "user_already_exists", "")
+			checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"`+email+`","password":"wrong-password"}`, nil), 401, "user_invalid_credentials", "")
+			if u, _ := e.store.UserByID(ctx, tc.id); u.PasswordHash != tc.hash {
+				t.Fatalf("hash changed by a failed sign-in: %s", u.PasswordHash)
+			}
+			e.signIn(email, tc.password)
+			u, err := e.store.UserByID(ctx, tc.id)
+			if err != nil || !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=64,t=1,p=1$") {
+				t.Fatalf("not re-hashed at the configured cost: %v %s", err, u.PasswordHash)
+			}
+			e.signIn(email, tc.password)
+		})
+	}
+	tooCostly, _ := bcrypt.GenerateFromPassword([]byte("x"), 4)
+	tooCostly[4], tooCostly[5] = '1', '7' // cost 17, beyond the bound
+	for _, tc := range []struct{ kind, hash string }{
+		{"bcrypt", "not-a-hash"},
+		{"bcrypt", string(tooCostly)},
+		{"bcrypt", a2},
+		{"argon2", string(bc)},
+		{"argon2", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$c2hvcnQ"},
+	} {
+		checkError(t, e.do("POST", "/v1/users/"+tc.kind, `{"userId":"bad","email":"bad@example.com","password":"`+tc.hash+`"}`, key(keyAll)),
+			400, "general_argument_invalid", "")
+	}
+	checkError(t, e.do("POST", "/v1/users/bcrypt", `{"userId":"noemail","password":"`+string(bc)+`"}`, key(keyAll)),
+		400, "general_argument_invalid", `Param "email" is not optional.`)
+	checkError(t, e.do("POST", "/v1/users/md5", `{}`, key(keyAll)), 404, "general_route_not_found", "")
 }
