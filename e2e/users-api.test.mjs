@@ -5,6 +5,7 @@
 //
 //   * create a user, get and list them (limit, cursor, search, orderDesc);
 //   * change phone, email, password and verification flags;
+//   * create users from bcrypt and argon2 hashes; they sign in;
 //   * block them: their session is refused at the gate at once; unblock:
 //     let through again; prefs, name and verification changes;
 //   * list and delete their sessions (the gate refuses the session), then
@@ -40,6 +41,11 @@ const env = useCaddy({
 });
 
 const PASSWORD = 'password123';
+
+// Hashes made elsewhere (bcrypt cost 5; argon2id m=256 t=1 p=1, not the
+// configured cost) of the passwords beside them.
+const BCRYPT = { password: 'imported-pass-1', hash: '$2a$05$Hu2JHTz6Doml36lBslrk9ud1ZpjyPUTXoUak3.EZeh5qLV5TL8OYS' };
+const ARGON2 = { password: 'imported-pass-2', hash: '$argon2id$v=19$m=256,t=1,p=1$Ti/ZvvLFrPgyRSXbjyLetQ$z2MJn0B4Uq3X6z6/WKbn7ePULtj2SPaXBrAmEmdFi4U' };
 
 /** Signs in through the Account API; resolves with the session cookie value. */
 async function signIn(email, password) {
@@ -131,6 +137,24 @@ for (const [label, sdk] of [
 
 			await admin.delete(id);
 			await assert.rejects(admin.get(id), (e) => e instanceof AppwriteException && e.code === 404 && e.type === 'user_not_found');
+		});
+
+		test('users created from bcrypt and argon2 hashes sign in with their old password', async () => {
+			const admin = users(KEY_ALL);
+			for (const [make, h] of [
+				[(id, email) => admin.createBcryptUser(id, email, BCRYPT.hash, 'From bcrypt'), BCRYPT],
+				[(id, email) => admin.createArgon2User(id, email, ARGON2.hash, 'From argon2'), ARGON2],
+			]) {
+				const email = uniqueEmail('usersapi-hash');
+				const u = await make('unique()', email);
+				assert.equal(u.email, email);
+				await assert.rejects(signIn(email, 'wrong-password'));
+				const c = await signIn(email, h.password);
+				assert.equal(await gate(c), 200);
+				// Signed in again after the re-hash at the configured cost.
+				await signIn(email, h.password);
+				await admin.delete(u.$id);
+			}
 		});
 
 		test('a key without users.write cannot block; key and session together are refused', async () => {
