@@ -17,6 +17,7 @@ const (
 	ErrGeneralUnknownOrigin       ErrorType = "general_unknown_origin"
 	ErrGeneralResourceBlocked     ErrorType = "general_resource_blocked"
 	ErrGeneralRouteNotFound       ErrorType = "general_route_not_found"
+	ErrGeneralCursorNotFound      ErrorType = "general_cursor_not_found"
 	ErrGeneralUnknown             ErrorType = "general_unknown"
 	ErrGeneralServerError         ErrorType = "general_server_error"
 	ErrGeneralServerBusy          ErrorType = "general_server_busy"
@@ -63,6 +64,7 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrGeneralResourceBlocked:     {403, "Access to this resource is blocked."},
 	ErrGeneralUnknownOrigin:       {403, "The request originated from an unknown origin. If you trust this domain, please list it as a trusted platform in the Appwrite console."},
 	ErrGeneralRouteNotFound:       {404, "Not Found"},
+	ErrGeneralCursorNotFound:      {400, "The cursor is invalid."},
 	ErrGeneralUnknown:             {500, "Server Error"},
 	ErrGeneralServerError:         {500, "Server Error"},
 	ErrGeneralServerBusy:          {503, "The server is busy. Please try again in a moment."},

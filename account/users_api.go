@@ -146,8 +146,8 @@ func (s *Service) usersDelete(w http.ResponseWriter, r *request) error {
 }
 
 // usersChange applies change to the path's user under its lock, logs it
-// and answers with the user.
-func (s *Service) usersChange(w http.ResponseWriter, r *request, conflict ErrorType, change func(u *User)) error {
+// as event (Appwrite's audit event names) and answers with the user.
+func (s *Service) usersChange(w http.ResponseWriter, r *request, event string, conflict ErrorType, change func(u *User)) error {
 	id := r.pathVars["userId"]
 	if !validKey(id) {
 		return NewError(ErrUserNotFound)
@@ -162,7 +162,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *request, conflict ErrorT
 	if err != nil {
 		return err
 	}
-	s.adminAudit(r.Context(), u, "user.update")
+	s.adminAudit(r.Context(), u, event)
 	return writeJSON(w, http.StatusOK, renderAccount(u))
 }
 
@@ -193,7 +193,7 @@ func (s *Service) usersUpdateName(w http.ResponseWriter, r *request) error {
 	if !validName(name) {
 		return invalidParam("name", descText(128))
 	}
-	return s.usersChange(w, r, "", func(u *User) { u.Name = name })
+	return s.usersChange(w, r, "user.update", "", func(u *User) { u.Name = name })
 }
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
@@ -206,7 +206,7 @@ func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *request) error {
 	if email = normalizeEmail(email); !validEmail(email) {
 		return invalidParam("email", descEmail)
 	}
-	return s.usersChange(w, r, ErrUserEmailAlreadyExists, func(u *User) {
+	return s.usersChange(w, r, "user.update", ErrUserEmailAlreadyExists, func(u *User) {
 		if u.Email != email {
 			u.Email, u.EmailVerification = email, false
 		}
@@ -223,7 +223,7 @@ func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *request) error {
 	if !phonePattern.MatchString(phone) {
 		return invalidParam("number", descPhone)
 	}
-	return s.usersChange(w, r, ErrUserPhoneAlreadyExists, func(u *User) {
+	return s.usersChange(w, r, "user.update", ErrUserPhoneAlreadyExists, func(u *User) {
 		if u.Phone != phone {
 			u.Phone, u.PhoneVerification = phone, false
 		}
@@ -253,7 +253,7 @@ func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *request
 	if err != nil {
 		return err
 	}
-	return s.usersChange(w, r, "", func(u *User) { u.EmailVerification = v })
+	return s.usersChange(w, r, "verification.update", "", func(u *User) { u.EmailVerification = v })
 }
 
 // usersUpdatePhoneVerification is PATCH
@@ -263,7 +263,7 @@ func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *request
 	if err != nil {
 		return err
 	}
-	return s.usersChange(w, r, "", func(u *User) { u.PhoneVerification = v })
+	return s.usersChange(w, r, "verification.update", "", func(u *User) { u.PhoneVerification = v })
 }
 
 // usersGetPrefs is GET /v1/users/{userId}/prefs.

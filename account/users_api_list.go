@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -223,50 +224,12 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 	// The cursor must name a user, as Appwrite checks it.
 	if q.cursor != "" {
 		if _, err := s.User(r.Context(), q.cursor); err != nil {
-			return argumentError("Invalid cursor: Document '%s' not found.", q.cursor)
+			return Errorf(ErrGeneralCursorNotFound, "User '%s' for the 'cursor' value not found.", q.cursor)
 		}
 	}
-	// In creation order, the page comes after the cursor when listing
-	// forward (ascending after it, or descending before it); else it is
-	// the end of what precedes the cursor (or of everything).
-	forward := q.desc == q.before
-	total := 0
-	var page []*User
-	pastCursor := q.cursor == ""
-	skip := q.offset
-	window := newUserWindow(q.offset + q.limit)
-	err = s.scanUsers(r.Context(), func(u *User) bool {
-		if !q.matches(u, words) {
-			return true
-		}
-		total++
-		if forward {
-			switch {
-			case !pastCursor:
-				pastCursor = u.ID == q.cursor
-			case skip > 0:
-				skip--
-			case len(page) < q.limit:
-				page = append(page, u)
-			}
-			return true
-		}
-		if q.cursor != "" && u.ID == q.cursor {
-			pastCursor = true
-		}
-		if !pastCursor || q.cursor == "" {
-			window.push(u)
-		}
-		return true
-	})
+	page, total, err := s.userPage(r.Context(), q, words)
 	if err != nil {
 		return err
-	}
-	if !forward {
-		page = window.tail(q.offset, q.limit)
-	}
-	if q.desc {
-		slices.Reverse(page)
 	}
 	out := userListModel{Total: total, Users: make([]accountModel, 0, len(page))}
 	if r.URL.Query().Get("total") == "false" {
@@ -276,6 +239,83 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 		out.Users = append(out.Users, renderAccount(u))
 	}
 	return writeJSON(w, http.StatusOK, out)
+}
+
+// maxUserCount caps the total of a user list, as Appwrite's
+// APP_LIMIT_COUNT does: counting stops there.
+const maxUserCount = 5000
+
+// userPage cuts the page q asks for and counts the matches (up to
+// maxUserCount). Plain forward paging (creation order, after a cursor,
+// no filter) reads the page from the store's cursor and counts at most
+// maxUserCount users, whatever the number of users; everything else
+// reads the users in creation order.
+func (s *Service) userPage(ctx context.Context, q userQueries, words []string) ([]*User, int, error) {
+	if !q.desc && !q.before && len(q.equal) == 0 && len(words) == 0 {
+		if q.offset+q.limit > MaxListUsers {
+			return s.scanPage(ctx, q, words)
+		}
+		list, err := s.store.ListUsers(ctx, q.cursor, q.offset+q.limit)
+		if err != nil {
+			return nil, 0, err
+		}
+		page := list[min(q.offset, len(list)):]
+		head, err := s.store.ListUsers(ctx, "", maxUserCount)
+		if err != nil {
+			return nil, 0, err
+		}
+		return page, len(head), nil
+	}
+	return s.scanPage(ctx, q, words)
+}
+
+// scanPage is userPage over every user in creation order.
+func (s *Service) scanPage(ctx context.Context, q userQueries, words []string) ([]*User, int, error) {
+	// In creation order, the page comes after the cursor when listing
+	// forward (ascending after it, or descending before it); else it is
+	// the end of what precedes the cursor (or of everything).
+	forward := q.desc == q.before
+	total := 0
+	var page []*User
+	pastCursor := q.cursor == ""
+	skip := q.offset
+	window := newUserWindow(q.offset + q.limit)
+	err := s.scanUsers(ctx, func(u *User) bool {
+		// The cursor places the page whether or not it matches itself.
+		isCursor := q.cursor != "" && u.ID == q.cursor
+		match := q.matches(u, words)
+		if match {
+			total = min(total+1, maxUserCount)
+		}
+		if forward {
+			switch {
+			case !pastCursor:
+				pastCursor = isCursor
+			case !match:
+			case skip > 0:
+				skip--
+			case len(page) < q.limit:
+				page = append(page, u)
+			}
+			// Done once the page is full and the count capped.
+			return len(page) < q.limit || total < maxUserCount
+		}
+		pastCursor = pastCursor || isCursor
+		if match && (q.cursor == "" || !pastCursor) {
+			window.push(u)
+		}
+		return !(pastCursor && q.cursor != "" && total >= maxUserCount)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if !forward {
+		page = window.tail(q.offset, q.limit)
+	}
+	if q.desc {
+		slices.Reverse(page)
+	}
+	return page, total, nil
 }
 
 // userWindow keeps the last n users pushed.

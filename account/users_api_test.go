@@ -184,7 +184,7 @@ func TestUsersAPIRoutes(t *testing.T) {
 	if got := want(api("GET", "/v1/users?search=smith", ""), 200); ids(got) != "carol" || got["total"] != float64(1) {
 		t.Fatalf("search: %v", got)
 	}
-	checkError(t, api("GET", q(`cursorAfter("nobody")`), ""), 400, "general_argument_invalid", "")
+	checkError(t, api("GET", q(`cursorAfter("nobody")`), ""), 400, "general_cursor_not_found", "User 'nobody' for the 'cursor' value not found.")
 	// Order, cursorBefore and equal filters, in both syntaxes.
 	rev := ids(want(api("GET", q(`orderDesc("$createdAt")`), ""), 200))
 	if parts := strings.Split(all, ","); rev != parts[2]+","+parts[1]+","+parts[0] {
@@ -207,6 +207,13 @@ func TestUsersAPIRoutes(t *testing.T) {
 	}
 	if got := ids(want(api("GET", q(`{"method":"equal","attribute":"phone","values":["+15550002222"]}`), ""), 200)); got != strings.Split(all, ",")[1] {
 		t.Fatalf("equal phone: %s", got)
+	}
+	// A cursor that does not match the filter still places the page.
+	if got := want(api("GET", q(`equal("email", ["carol@example.com"])`, `cursorAfter("alice")`), ""), 200); ids(got) != "carol" || got["total"] != float64(1) {
+		t.Fatalf("cursor outside the filter: %v", got)
+	}
+	if got := want(api("GET", q(`equal("email", ["alice@example.com"])`, `cursorBefore("carol")`), ""), 200); ids(got) != "alice" {
+		t.Fatalf("cursorBefore outside the filter: %v", got)
 	}
 	if got := want(api("GET", q(`equal("status", [false])`), ""), 200); got["total"] != float64(0) {
 		t.Fatalf("equal status: %v", got)
@@ -507,4 +514,32 @@ func TestUsersAPICreateWithHash(t *testing.T) {
 	checkError(t, e.do("POST", "/v1/users/bcrypt", `{"userId":"noemail","password":"`+string(bc)+`"}`, key(keyAll)),
 		400, "general_argument_invalid", `Param "email" is not optional.`)
 	checkError(t, e.do("POST", "/v1/users/md5", `{}`, key(keyAll)), 404, "general_route_not_found", "")
+}
+
+// TestUsersAPITotalCap: the total stops at 5000, as Appwrite's count
+// does, while paging goes on past it, on the store's cursor and by scan.
+func TestUsersAPITotalCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withKeys)
+	ctx := context.Background()
+	const n = 5003
+	for i := range n {
+		now := e.clock.Now().Add(time.Duration(i) * time.Millisecond)
+		u := &account.User{ID: fmt.Sprintf("cap%05d", i), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+		if err := e.store.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ query, first string }{
+		{`cursorAfter("cap04999")`, "cap05000"},
+		{`orderDesc("$createdAt")`, "cap05002"},
+		{`offset(5001)`, "cap05001"},
+	} {
+		v := url.Values{"queries[]": {tc.query, "limit(2)"}}
+		r := e.do("GET", "/v1/users?"+v.Encode(), "", key(keyRead))
+		m := r.json(t)
+		if r.status != 200 || m["total"] != float64(5000) || m["users"].([]any)[0].(map[string]any)["$id"] != tc.first {
+			t.Fatalf("%s: %d total %v first %v", tc.query, r.status, m["total"], m["users"])
+		}
+	}
 }
