@@ -32,6 +32,10 @@ type route struct {
 	// anyOrigin skips the Origin check: providers post back from their
 	// own origin (Apple's form_post).
 	anyOrigin bool
+	// users routes live under /v1/users (the admin Users API); keyScope
+	// is the API key scope they need.
+	users    bool
+	keyScope string
 }
 
 // request is an API request after the pipeline's checks.
@@ -48,9 +52,18 @@ type request struct {
 // apiPrefix is where the Account API lives.
 const apiPrefix = "/v1/account"
 
-// IsAPIPath reports whether path belongs to the Account API.
+// usersPrefix is where the Users API lives.
+const usersPrefix = "/v1/users"
+
+// IsAPIPath reports whether path belongs to the Account API or the
+// Users API.
 func IsAPIPath(path string) bool {
-	return path == apiPrefix || strings.HasPrefix(path, apiPrefix+"/")
+	return path == apiPrefix || strings.HasPrefix(path, apiPrefix+"/") || isUsersPath(path)
+}
+
+// isUsersPath reports whether path belongs to the Users API.
+func isUsersPath(path string) bool {
+	return path == usersPrefix || strings.HasPrefix(path, usersPrefix+"/")
 }
 
 // APIHandler serves /v1/account and everything under it, writing Appwrite
@@ -136,22 +149,30 @@ func (s *Service) routes() http.Handler {
 		browser(method(limited(r("GET", "tokens/oauth2/{provider}", scopePublic, s.createOAuth2Token), "oauth2.create", byIP), MethodOAuth2), false),
 		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
 	}
-	// Multi-factor authentication (issue 14), in mfa.go.
+	// Multi-factor authentication (issue 14), in mfa*.go.
 	routes = append(append(routes, s.mfaRoutes(r)...), s.mfaChallengeRoutes(r)...)
-	return &apiHandler{s: s, routes: append(routes, notImplementedRoutes()...)}
+	routes = append(routes, notImplementedRoutes()...)
+	// The Users API, for servers holding an API key.
+	routes = append(routes, s.usersRoutes()...)
+	return &apiHandler{s: s, routes: routes}
 }
 
 // match finds the route for method and path and its path parameters;
 // nil when there is none (404 general_route_not_found).
 func (h *apiHandler) match(method, path string) (*route, map[string]string) {
-	rest := strings.Trim(strings.TrimPrefix(path, apiPrefix), "/")
+	users := isUsersPath(path)
+	prefix := apiPrefix
+	if users {
+		prefix = usersPrefix
+	}
+	rest := strings.Trim(strings.TrimPrefix(path, prefix), "/")
 	var segs []string
 	if rest != "" {
 		segs = strings.Split(rest, "/")
 	}
 	for i := range h.routes {
 		rt := &h.routes[i]
-		if rt.method != method || len(rt.path) != len(segs) {
+		if rt.users != users || rt.method != method || len(rt.path) != len(segs) {
 			continue
 		}
 		var vars map[string]string
@@ -221,6 +242,13 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 			s.observeOriginRefused(r)
 			return err
 		}
+	}
+	if rt.keyScope != "" {
+		if err := s.checkKeyScope(r, principal, rt.keyScope); err != nil {
+			return err
+		}
+	} else if principal != nil && r.Header.Get(headerKey) != "" {
+		return NewError(ErrUserAPIKeyAndSessionSet)
 	}
 	if rt.scope == scopeAccount && principal == nil {
 		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")

@@ -1,7 +1,6 @@
 package account
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,19 +44,12 @@ func (s *Service) getPrefs(w http.ResponseWriter, r *request) error {
 
 // updatePrefs is PATCH /v1/account/prefs: the object replaces the old one.
 func (s *Service) updatePrefs(w http.ResponseWriter, r *request) error {
-	if !r.params.has("prefs") {
-		return argumentError("Param \"prefs\" is not optional.")
-	}
-	raw := bytes.TrimSpace(r.params.json["prefs"])
-	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || appwriteJSONLen(raw) > maxPrefsBytes {
-		return invalidParam("prefs", descPrefs)
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err != nil {
-		return invalidParam("prefs", descPrefs)
+	prefs, err := readPrefsParam(r.params)
+	if err != nil {
+		return err
 	}
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
-		u.Prefs = json.RawMessage(compact.Bytes())
+		u.Prefs = prefs
 		return nil
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ const (
 	ErrGeneralUnknownOrigin       ErrorType = "general_unknown_origin"
 	ErrGeneralResourceBlocked     ErrorType = "general_resource_blocked"
 	ErrGeneralRouteNotFound       ErrorType = "general_route_not_found"
+	ErrGeneralCursorNotFound      ErrorType = "general_cursor_not_found"
 	ErrGeneralUnknown             ErrorType = "general_unknown"
 	ErrGeneralServerError         ErrorType = "general_server_error"
 	ErrGeneralServerBusy          ErrorType = "general_server_busy"
@@ -46,6 +47,7 @@ const (
 	ErrUserMissingID              ErrorType = "user_missing_id"
 	ErrUserOAuthFailed            ErrorType = "user_oauth2_provider_error"
 	ErrUserIdentityNotFound       ErrorType = "user_identity_not_found"
+	ErrUserAPIKeyAndSessionSet    ErrorType = "user_api_key_and_session_set"
 	ErrGeneralNotImplemented      ErrorType = "general_not_implemented"
 
 	// Multi-factor authentication (mfa*.go).
@@ -70,6 +72,7 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrGeneralResourceBlocked:     {403, "Access to this resource is blocked."},
 	ErrGeneralUnknownOrigin:       {403, "The request originated from an unknown origin. If you trust this domain, please list it as a trusted platform in the Appwrite console."},
 	ErrGeneralRouteNotFound:       {404, "Not Found"},
+	ErrGeneralCursorNotFound:      {400, "The cursor is invalid."},
 	ErrGeneralUnknown:             {500, "Server Error"},
 	ErrGeneralServerError:         {500, "Server Error"},
 	ErrGeneralServerBusy:          {503, "The server is busy. Please try again in a moment."},
@@ -99,6 +102,7 @@ var catalogue = map[ErrorType]errorInfo{
 	ErrUserMissingID:              {400, "Missing ID from OAuth2 provider."},
 	ErrUserOAuthFailed:            {400, "Failed to connect to the OAuth2 provider."},
 	ErrUserIdentityNotFound:       {404, "The identity could not be found. Please sign in with OAuth provider to create identity first."},
+	ErrUserAPIKeyAndSessionSet:    {403, "API key and session used in the same request. Use either `setSession` or `setKey`. Learn about which authentication method to use in the SSR docs: https://appwrite.io/docs/products/auth/server-side-rendering"},
 	// Appwrite answers 405 for this type, not 501.
 	ErrGeneralNotImplemented: {405, "This method was not fully implemented yet. If you believe this is a mistake, please upgrade your Appwrite server version."},
 

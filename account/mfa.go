@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -60,28 +59,6 @@ func (s *Service) renderAccountMFA(ctx context.Context, u *User) (accountModel, 
 	a := renderAccount(u)
 	a.MFA = m.Enabled
 	return a, nil
-}
-
-// boolParam reads a required boolean parameter (JSON true/false, or the
-// form words).
-func (p *params) boolParam(name string) (bool, error) {
-	if !p.has(name) {
-		return false, argumentError("Param \"%s\" is not optional.", name)
-	}
-	if p.json != nil {
-		var v bool
-		if err := json.Unmarshal(p.json[name], &v); err != nil {
-			return false, invalidParam(name, "Value must be a valid boolean")
-		}
-		return v, nil
-	}
-	switch strings.ToLower(p.form.Get(name)) {
-	case "true", "1":
-		return true, nil
-	case "false", "0":
-		return false, nil
-	}
-	return false, invalidParam(name, "Value must be a valid boolean")
 }
 
 // updateMFA is PATCH /v1/account/mfa: the account's switch.

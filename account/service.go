@@ -110,6 +110,9 @@ type Config struct {
 	// IsHTTPS reports whether the client connected over https; default
 	// r.TLS != nil.
 	IsHTTPS func(*http.Request) bool
+	// APIKeys are the project's API keys for the Users API; default none
+	// (the Users API then refuses every caller).
+	APIKeys []APIKey
 }
 
 // Service is one project's account system.
@@ -135,6 +138,8 @@ type Service struct {
 	api         http.Handler
 	// identity lists the renamed identity headers of the gates.
 	identity identityRegistry
+	// apiKeys are the hashes and scopes of Config.APIKeys.
+	apiKeys []apiKey
 }
 
 // New checks cfg, applies defaults and returns a ready service. It reads
@@ -160,6 +165,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: cfg.LocalRateLimiter, s: s}
 	}
 	s.hasher.onWait = s.observeHashWait
+	// Only the keys' hashes stay in memory.
+	s.apiKeys, s.cfg.APIKeys = hashAPIKeys(cfg.APIKeys), nil
 	s.secret = cfg.Secret
 	if len(s.secret) == 0 {
 		fresh := make([]byte, 32)
@@ -198,6 +205,7 @@ func (c *Config) validate() error {
 	if err := CheckPublicURL(c.PublicURL); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, checkAPIKeys(c.APIKeys)...)
 	for _, p := range c.Platforms {
 		if err := CheckPlatform(p); err != nil {
 			errs = append(errs, err)

@@ -115,6 +115,9 @@ type Project struct {
 	// LogEmails writes full email addresses into the security log
 	// (logger accountgate.security). Default false: masked.
 	LogEmails bool `json:"log_emails,omitempty"`
+	// APIKeys are the project's API keys for the Users API, by name.
+	// Default none: the Users API refuses every caller.
+	APIKeys map[string]*APIKeyConfig `json:"api_keys,omitempty"`
 }
 
 // StoreConfig names a store: kind "sqlite" with a file path as DSN, or
@@ -201,6 +204,11 @@ func (a *App) provision(ctx caddy.Context) error {
 		}
 		for i := range p.PreviousSecrets {
 			p.PreviousSecrets[i] = res.value(at("previous_secret"), p.PreviousSecrets[i])
+		}
+		for name, k := range p.APIKeys {
+			if k != nil {
+				k.Key = res.value(at("api_key "+name), k.Key)
+			}
 		}
 	}
 	if err := res.err(); err != nil {
@@ -292,6 +300,7 @@ func (p *Project) serviceConfig(id string, ctx caddy.Context) account.Config {
 		RevokeSessionsOnPasswordChange: p.RevokeSessionsOnPasswordChange,
 		RateLimits:                     account.RateLimitConfig{Off: p.RateLimitsOff, Limits: p.RateLimits},
 		LogRetention:                   time.Duration(p.LogRetention),
+		APIKeys:                        p.apiKeys(),
 	}
 	for _, s := range p.PreviousSecrets {
 		cfg.PreviousSecrets = append(cfg.PreviousSecrets, []byte(s))

@@ -61,6 +61,7 @@ func init() {
 //			mail_templates <dir>
 //			sms console | sms twilio <SID> <token> <from> { base_url <url> }
 //			oauth2 <provider> <client id> [<client secret>] { … }
+//			api_key <name> <key> { scopes <scope> ... }
 //		}
 //	}
 //
@@ -232,6 +233,18 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 					return d.Errf("oauth2 %s is configured twice", name)
 				}
 				p.OAuth2[name] = c
+			}
+		case "api_key":
+			var name string
+			var k *APIKeyConfig
+			if name, k, err = parseAPIKey(d, args); err == nil {
+				if p.APIKeys == nil {
+					p.APIKeys = map[string]*APIKeyConfig{}
+				}
+				if _, dup := p.APIKeys[name]; dup {
+					return d.Errf("api_key %s is configured twice", name)
+				}
+				p.APIKeys[name] = k
 			}
 		default:
 			return d.Errf("unrecognized subdirective %q", sub)

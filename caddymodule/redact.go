@@ -9,7 +9,7 @@ import (
 
 // secrets lists every secret of the configuration that a message could
 // carry: passwords of the store DSNs and cache URLs, signing secrets,
-// mail, SMS and OAuth2 credentials.
+// mail, SMS and OAuth2 credentials, API keys.
 func (a *App) secrets() []string {
 	var out []string
 	add := func(s string) {
@@ -38,6 +38,11 @@ func (a *App) secrets() []string {
 		for _, c := range p.OAuth2 {
 			if c != nil {
 				add(c.ClientSecret)
+			}
+		}
+		for _, k := range p.APIKeys {
+			if k != nil {
+				add(k.Key)
 			}
 		}
 	}

@@ -1,0 +1,419 @@
+package account
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// The Users API (/v1/users): the admin side of accounts, for servers
+// holding a project API key. Its changes are the operator actions of
+// admin.go, or the same locked change (changeNamedUser), so each takes
+// effect at once at every gate through the revocation path.
+
+// usersRoutes are the Users API's routes; each needs its key scope.
+func (s *Service) usersRoutes() []route {
+	u := func(method, path, keyScope string, h func(http.ResponseWriter, *request) error) route {
+		var segs []string
+		if p := strings.Trim(path, "/"); p != "" {
+			segs = strings.Split(p, "/")
+		}
+		return route{method: method, path: segs, scope: scopePublic, handle: h, users: true, keyScope: keyScope}
+	}
+	const read, write = ScopeUsersRead, ScopeUsersWrite
+	return []route{
+		u("GET", "", read, s.usersList),
+		u("POST", "", write, s.usersCreate),
+		u("POST", "bcrypt", write, s.usersCreateWithHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16")),
+		u("POST", "argon2", write, s.usersCreateWithHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash")),
+		u("GET", "{userId}", read, s.usersGet),
+		u("DELETE", "{userId}", write, s.usersDelete),
+		u("PATCH", "{userId}/status", write, s.usersUpdateStatus),
+		u("PATCH", "{userId}/name", write, s.usersUpdateName),
+		u("PATCH", "{userId}/email", write, s.usersUpdateEmail),
+		u("PATCH", "{userId}/phone", write, s.usersUpdatePhone),
+		u("PATCH", "{userId}/password", write, s.usersUpdatePassword),
+		u("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
+		u("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
+		u("GET", "{userId}/prefs", read, s.usersGetPrefs),
+		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
+		u("GET", "{userId}/sessions", read, s.usersListSessions),
+		u("DELETE", "{userId}/sessions", write, s.usersDeleteSessions),
+		u("DELETE", "{userId}/sessions/{sessionId}", write, s.usersDeleteSession),
+		u("GET", "{userId}/logs", read, s.usersListLogs),
+		u("GET", "{userId}/identities", read, s.usersListIdentities),
+	}
+}
+
+// userListModel is the Appwrite `userList` model.
+type userListModel struct {
+	Total int            `json:"total"`
+	Users []accountModel `json:"users"`
+}
+
+// The user model sent by the Users API is the account model: Appwrite's
+// admin user model adds the password hash and its options, which
+// Accountgate never sends (a hash is an offline-crackable secret).
+
+// pathUser loads the user the path names; 404 user_not_found if none.
+func (s *Service) pathUser(r *request) (*User, error) {
+	id := r.pathVars["userId"]
+	if !validKey(id) {
+		return nil, NewError(ErrUserNotFound)
+	}
+	return s.User(r.Context(), id)
+}
+
+// usersGet is GET /v1/users/{userId}.
+func (s *Service) usersGet(w http.ResponseWriter, r *request) error {
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, renderAccount(u))
+}
+
+// usersCreate is POST /v1/users: a user with any of email, phone,
+// password and name, no session.
+func (s *Service) usersCreate(w http.ResponseWriter, r *request) error {
+	now := s.clock()
+	u := &User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	id, err := r.params.required("userId", descCustomID)
+	if err != nil {
+		return err
+	}
+	if id == "unique()" || id == "" {
+		id = newID(now)
+	} else if !validKey(id) {
+		return invalidParam("userId", descCustomID)
+	}
+	u.ID = id
+	if email, ok, err := r.params.stringParam("email", descEmail); err != nil {
+		return err
+	} else if ok && email != "" {
+		if u.Email = normalizeEmail(email); !validEmail(u.Email) {
+			return invalidParam("email", descEmail)
+		}
+	}
+	if phone, ok, err := r.params.stringParam("phone", descPhone); err != nil {
+		return err
+	} else if ok && phone != "" {
+		if !phonePattern.MatchString(phone) {
+			return invalidParam("phone", descPhone)
+		}
+		u.Phone = phone
+	}
+	if name, ok, err := r.params.stringParam("name", descText(128)); err != nil {
+		return err
+	} else if ok {
+		if !validName(name) {
+			return invalidParam("name", descText(128))
+		}
+		u.Name = name
+	}
+	if r.params.has("password") {
+		password, err := r.params.password("password", descPassword)
+		if err != nil {
+			return err
+		}
+		if err := s.setPassword(r.Context(), u, password); err != nil {
+			return err
+		}
+	}
+	if err := s.store.CreateUser(r.Context(), u); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return NewError(ErrUserAlreadyExists)
+		}
+		return err
+	}
+	s.adminAudit(r.Context(), u, "user.create")
+	return writeJSON(w, http.StatusCreated, renderAccount(u))
+}
+
+// usersDelete is DELETE /v1/users/{userId}.
+func (s *Service) usersDelete(w http.ResponseWriter, r *request) error {
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	if err := s.DeleteUser(r.Context(), u.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// usersChange applies change to the path's user under its lock, logs it
+// as event (Appwrite's audit event names) and answers with the user.
+func (s *Service) usersChange(w http.ResponseWriter, r *request, event string, conflict ErrorType, change func(u *User)) error {
+	id := r.pathVars["userId"]
+	if !validKey(id) {
+		return NewError(ErrUserNotFound)
+	}
+	u, err := s.changeUser(r.Context(), id, conflict, func(_ Store, u *User) error {
+		change(u)
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return NewError(ErrUserNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	s.adminAudit(r.Context(), u, event)
+	return writeJSON(w, http.StatusOK, renderAccount(u))
+}
+
+// usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
+// user (every session and JWT refused, here and at the gate), true
+// unblocks.
+func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *request) error {
+	status, err := r.params.boolParam("status")
+	if err != nil {
+		return err
+	}
+	if !validKey(r.pathVars["userId"]) {
+		return NewError(ErrUserNotFound)
+	}
+	u, err := s.SetUserStatus(r.Context(), r.pathVars["userId"], status)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, renderAccount(u))
+}
+
+// usersUpdateName is PATCH /v1/users/{userId}/name.
+func (s *Service) usersUpdateName(w http.ResponseWriter, r *request) error {
+	name, err := r.params.required("name", descText(128))
+	if err != nil {
+		return err
+	}
+	if !validName(name) {
+		return invalidParam("name", descText(128))
+	}
+	return s.usersChange(w, r, "user.update", "", func(u *User) { u.Name = name })
+}
+
+// usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
+// unverified; links sent to the old one stop working (changeUser).
+func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *request) error {
+	email, err := r.params.required("email", descEmail)
+	if err != nil {
+		return err
+	}
+	if email = normalizeEmail(email); !validEmail(email) {
+		return invalidParam("email", descEmail)
+	}
+	return s.usersChange(w, r, "user.update", ErrUserEmailAlreadyExists, func(u *User) {
+		if u.Email != email {
+			u.Email, u.EmailVerification = email, false
+		}
+	})
+}
+
+// usersUpdatePhone is PATCH /v1/users/{userId}/phone; the number is in
+// the parameter "number", as Appwrite names it.
+func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *request) error {
+	phone, err := r.params.required("number", descPhone)
+	if err != nil {
+		return err
+	}
+	if !phonePattern.MatchString(phone) {
+		return invalidParam("number", descPhone)
+	}
+	return s.usersChange(w, r, "user.update", ErrUserPhoneAlreadyExists, func(u *User) {
+		if u.Phone != phone {
+			u.Phone, u.PhoneVerification = phone, false
+		}
+	})
+}
+
+// usersUpdatePassword is PATCH /v1/users/{userId}/password: the
+// operator's reset (SetUserPassword).
+func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *request) error {
+	password, err := r.params.password("password", descPassword)
+	if err != nil {
+		return err
+	}
+	if !validKey(r.pathVars["userId"]) {
+		return NewError(ErrUserNotFound)
+	}
+	u, err := s.SetUserPassword(r.Context(), r.pathVars["userId"], password)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, renderAccount(u))
+}
+
+// usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.
+func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *request) error {
+	v, err := r.params.boolParam("emailVerification")
+	if err != nil {
+		return err
+	}
+	return s.usersChange(w, r, "verification.update", "", func(u *User) { u.EmailVerification = v })
+}
+
+// usersUpdatePhoneVerification is PATCH
+// /v1/users/{userId}/verification/phone.
+func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *request) error {
+	v, err := r.params.boolParam("phoneVerification")
+	if err != nil {
+		return err
+	}
+	return s.usersChange(w, r, "verification.update", "", func(u *User) { u.PhoneVerification = v })
+}
+
+// usersGetPrefs is GET /v1/users/{userId}/prefs.
+func (s *Service) usersGetPrefs(w http.ResponseWriter, r *request) error {
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, prefsOf(u))
+}
+
+// usersUpdatePrefs is PATCH /v1/users/{userId}/prefs: the object replaces
+// the old one; the answer is the prefs, as Appwrite's.
+func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *request) error {
+	prefs, err := readPrefsParam(r.params)
+	if err != nil {
+		return err
+	}
+	id := r.pathVars["userId"]
+	if !validKey(id) {
+		return NewError(ErrUserNotFound)
+	}
+	u, err := s.changeNamedUser(r.Context(), id, func(_ Store, u *User) error {
+		u.Prefs = prefs
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.adminAudit(r.Context(), u, "user.update")
+	return writeJSON(w, http.StatusOK, prefsOf(u))
+}
+
+// prefsOf is the user's prefs, {} when none.
+func prefsOf(u *User) json.RawMessage {
+	if len(u.Prefs) == 0 {
+		return json.RawMessage("{}")
+	}
+	return u.Prefs
+}
+
+// usersListSessions is GET /v1/users/{userId}/sessions. No session is
+// current: the caller is a server, not one of the user's devices.
+func (s *Service) usersListSessions(w http.ResponseWriter, r *request) error {
+	all, err := s.UserSessions(r.Context(), r.pathVars["userId"])
+	if err != nil {
+		return err
+	}
+	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
+	for _, sess := range all {
+		out.Sessions = append(out.Sessions, s.renderSession(sess, false))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// usersDeleteSessions is DELETE /v1/users/{userId}/sessions: every
+// session of the user ends, everywhere.
+func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *request) error {
+	if _, err := s.SignOutUser(r.Context(), r.pathVars["userId"]); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// usersDeleteSession is DELETE /v1/users/{userId}/sessions/{sessionId}.
+func (s *Service) usersDeleteSession(w http.ResponseWriter, r *request) error {
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	id := r.pathVars["sessionId"]
+	if !validKey(id) {
+		return NewError(ErrUserSessionNotFound)
+	}
+	sess, err := s.store.SessionByID(r.Context(), id)
+	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != u.ID) {
+		return NewError(ErrUserSessionNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.deleteSessions(r.Context(), sess); err != nil {
+		return err
+	}
+	s.adminAudit(r.Context(), u, "session.delete")
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// usersListLogs is GET /v1/users/{userId}/logs, newest first.
+func (s *Service) usersListLogs(w http.ResponseWriter, r *request) error {
+	limit, offset, err := parseLogQueries(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	entries, total, err := s.store.UserLogs(r.Context(), u.ID, limit, offset)
+	if err != nil {
+		return err
+	}
+	out := logListModel{Total: total, Logs: make([]logModel, 0, len(entries))}
+	for _, e := range entries {
+		out.Logs = append(out.Logs, renderLog(e))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// usersListIdentities is GET /v1/users/{userId}/identities: the
+// provider accounts linked to the user, oldest first.
+func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
+	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
+	if err != nil {
+		return err
+	}
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	all, err := s.store.UserIdentities(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	out := identityListModel{Total: len(all), Identities: []identityModel{}}
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		out.Identities = append(out.Identities, renderIdentity(all[i]))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// scanUsers calls fn with every user in creation order until fn says
+// stop, a page of MaxListUsers at a time.
+func (s *Service) scanUsers(ctx context.Context, fn func(*User) bool) error {
+	after := ""
+	for {
+		page, err := s.store.ListUsers(ctx, after, MaxListUsers)
+		if err != nil {
+			return err
+		}
+		for _, u := range page {
+			if !fn(u) {
+				return nil
+			}
+		}
+		if len(page) < MaxListUsers {
+			return nil
+		}
+		after = page[len(page)-1].ID
+	}
+}

@@ -1,0 +1,401 @@
+package account
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// defaultUserLimit is a page of GET /v1/users without a limit query.
+const defaultUserLimit = 25
+
+// userQueries are the queries GET /v1/users takes.
+type userQueries struct {
+	limit, offset int
+	// cursor is the id of cursorAfter or cursorBefore (before set).
+	cursor string
+	before bool
+	desc   bool
+	// equal holds the equal filters by attribute: any value matches.
+	equal map[string][]any
+}
+
+// parseUserQueries reads limit, offset, cursorAfter, cursorBefore,
+// orderAsc/orderDesc on $createdAt and equal on email, phone and status,
+// in the 1.3 syntax or today's JSON one; the first limit, offset, cursor
+// and order win. Other queries are refused, not ignored: a filter that is
+// not applied would list users the caller did not ask for.
+func parseUserQueries(q url.Values) (userQueries, error) {
+	out := userQueries{limit: defaultUserLimit, equal: map[string][]any{}}
+	seen := map[string]bool{}
+	for _, raw := range queryValues(q) {
+		uq, err := userQuery(raw)
+		if err != nil {
+			return out, err
+		}
+		kind := uq.method
+		switch kind {
+		case "cursorAfter", "cursorBefore":
+			kind = "cursor"
+		case "orderAsc", "orderDesc":
+			kind = "order"
+		}
+		if kind != "equal" && seen[kind] {
+			continue
+		}
+		seen[kind] = true
+		if err := out.apply(uq); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// apply adds one parsed query to q.
+func (q *userQueries) apply(uq parsedQuery) error {
+	invalid := func(format string, args ...any) error {
+		return argumentError("Invalid queries: Query not valid: "+format, args...)
+	}
+	switch uq.method {
+	case "limit", "offset":
+		n, ok := 0, len(uq.values) == 1
+		if ok {
+			n, ok = queryInt(string(uq.values[0]))
+		}
+		if !ok || n < 0 || (uq.method == "limit" && n > MaxListUsers) {
+			upper := "9,223,372,036,854,775,807"
+			if uq.method == "limit" {
+				upper = strconv.Itoa(MaxListUsers)
+			}
+			return invalid("Invalid %s: Value must be a valid range between 0 and %s", uq.method, upper)
+		}
+		if uq.method == "limit" {
+			q.limit = n
+		} else {
+			q.offset = n
+		}
+	case "cursorAfter", "cursorBefore":
+		var id string
+		if len(uq.values) != 1 || json.Unmarshal(uq.values[0], &id) != nil || !validKey(id) {
+			return invalid("Invalid cursor: %s", descUID)
+		}
+		q.cursor, q.before = id, uq.method == "cursorBefore"
+	case "orderAsc", "orderDesc":
+		if uq.attribute != "" && uq.attribute != "$createdAt" {
+			return invalid("Attribute not found in schema: %s", uq.attribute)
+		}
+		q.desc = uq.method == "orderDesc"
+	case "equal":
+		switch uq.attribute {
+		case "email", "phone", "status":
+		default:
+			return invalid("Attribute not found in schema: %s", uq.attribute)
+		}
+		if len(uq.values) == 0 {
+			return invalid("Equal queries require at least one value.")
+		}
+		for _, raw := range uq.values {
+			var v any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return invalid("Invalid value for %s", uq.attribute)
+			}
+			q.equal[uq.attribute] = append(q.equal[uq.attribute], v)
+		}
+	default:
+		return argumentError("Invalid queries: Query method not valid: %s", uq.method)
+	}
+	return nil
+}
+
+// parsedQuery is one query in either syntax.
+type parsedQuery struct {
+	method, attribute string
+	values            []json.RawMessage
+}
+
+// userQuery parses one query: today's JSON object, or the 1.3 syntax
+// method(args), whose arguments read as a JSON list: "attribute", then a
+// value or a list of values.
+func userQuery(raw string) (parsedQuery, error) {
+	bad := argumentError("Invalid queries: Invalid query: %s", raw)
+	s := strings.TrimSpace(raw)
+	if len(s) > maxQueryLength {
+		return parsedQuery{}, bad
+	}
+	if strings.HasPrefix(s, "{") {
+		var jq jsonQuery
+		if err := json.Unmarshal([]byte(s), &jq); err != nil || !validQueryMethod(jq.Method) {
+			return parsedQuery{}, bad
+		}
+		var attr string
+		if len(jq.Attribute) > 0 && json.Unmarshal(jq.Attribute, &attr) != nil {
+			return parsedQuery{}, bad
+		}
+		return parsedQuery{method: jq.Method, attribute: attr, values: jq.Values}, nil
+	}
+	open := strings.IndexByte(s, '(')
+	if open <= 0 || !strings.HasSuffix(s, ")") {
+		return parsedQuery{}, bad
+	}
+	pq := parsedQuery{method: strings.TrimSpace(s[:open])}
+	if !validQueryMethod(pq.method) {
+		return parsedQuery{}, bad
+	}
+	var args []json.RawMessage
+	if inner := strings.TrimSpace(s[open+1 : len(s)-1]); inner != "" {
+		if err := json.Unmarshal([]byte("["+inner+"]"), &args); err != nil {
+			return parsedQuery{}, bad
+		}
+	}
+	switch pq.method {
+	case "limit", "offset", "cursorAfter", "cursorBefore":
+		pq.values = args
+	default:
+		if len(args) > 0 && json.Unmarshal(args[0], &pq.attribute) != nil {
+			return parsedQuery{}, bad
+		}
+		if len(args) > 1 {
+			var list []json.RawMessage
+			if json.Unmarshal(args[1], &list) != nil {
+				list = args[1:2]
+			}
+			pq.values = list
+		}
+	}
+	return pq, nil
+}
+
+// matches reports whether u passes the equal filters and every word of
+// the search (in its id, email, phone or name, letter case aside).
+func (q *userQueries) matches(u *User, words []string) bool {
+	for attr, vals := range q.equal {
+		var have any
+		switch attr {
+		case "email":
+			have = u.Email
+		case "phone":
+			have = u.Phone
+		case "status":
+			have = u.Status
+		}
+		found := false
+		for _, v := range vals {
+			found = found || v == have
+		}
+		if !found {
+			return false
+		}
+	}
+	if len(words) == 0 {
+		return true
+	}
+	hay := strings.ToLower(u.ID + " " + u.Email + " " + u.Phone + " " + u.Name)
+	for _, w := range words {
+		if !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// usersList is GET /v1/users. Users are read in creation order; the page
+// is cut from that stream (forward) or from a window of its last
+// offset+limit matches (backward: orderDesc, cursorBefore), so memory
+// stays bounded by the page, not the user count. Every match is counted
+// for the total, unless the caller sends total=false.
+func (s *Service) usersList(w http.ResponseWriter, r *request) error {
+	q, err := parseUserQueries(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	search, _, err := r.params.stringParam("search", descText(256))
+	if err != nil {
+		return err
+	}
+	if len(search) > 256 {
+		return invalidParam("search", descText(256))
+	}
+	words := strings.Fields(strings.ToLower(search))
+	// The cursor must name a user, as Appwrite checks it.
+	if q.cursor != "" {
+		if _, err := s.User(r.Context(), q.cursor); err != nil {
+			return Errorf(ErrGeneralCursorNotFound, "User '%s' for the 'cursor' value not found.", q.cursor)
+		}
+	}
+	page, total, err := s.userPage(r.Context(), q, words)
+	if err != nil {
+		return err
+	}
+	out := userListModel{Total: total, Users: make([]accountModel, 0, len(page))}
+	if r.URL.Query().Get("total") == "false" {
+		out.Total = 0
+	}
+	for _, u := range page {
+		out.Users = append(out.Users, renderAccount(u))
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// maxUserCount caps the total of a user list, as Appwrite's
+// APP_LIMIT_COUNT does: counting stops there.
+const maxUserCount = 5000
+
+// userPage cuts the page q asks for and counts the matches (up to
+// maxUserCount). Plain forward paging (creation order, after a cursor,
+// no filter) reads the page from the store's cursor and counts at most
+// maxUserCount users, whatever the number of users; everything else
+// reads the users in creation order.
+func (s *Service) userPage(ctx context.Context, q userQueries, words []string) ([]*User, int, error) {
+	if !q.desc && !q.before && len(q.equal) == 0 && len(words) == 0 {
+		if q.offset+q.limit > MaxListUsers {
+			return s.scanPage(ctx, q, words)
+		}
+		list, err := s.store.ListUsers(ctx, q.cursor, q.offset+q.limit)
+		if err != nil {
+			return nil, 0, err
+		}
+		page := list[min(q.offset, len(list)):]
+		head, err := s.store.ListUsers(ctx, "", maxUserCount)
+		if err != nil {
+			return nil, 0, err
+		}
+		return page, len(head), nil
+	}
+	return s.scanPage(ctx, q, words)
+}
+
+// scanPage is userPage over every user in creation order.
+func (s *Service) scanPage(ctx context.Context, q userQueries, words []string) ([]*User, int, error) {
+	// In creation order, the page comes after the cursor when listing
+	// forward (ascending after it, or descending before it); else it is
+	// the end of what precedes the cursor (or of everything).
+	forward := q.desc == q.before
+	total := 0
+	var page []*User
+	pastCursor := q.cursor == ""
+	skip := q.offset
+	window := newUserWindow(q.offset + q.limit)
+	err := s.scanUsers(ctx, func(u *User) bool {
+		// The cursor places the page whether or not it matches itself.
+		isCursor := q.cursor != "" && u.ID == q.cursor
+		match := q.matches(u, words)
+		if match {
+			total = min(total+1, maxUserCount)
+		}
+		if forward {
+			switch {
+			case !pastCursor:
+				pastCursor = isCursor
+			case !match:
+			case skip > 0:
+				skip--
+			case len(page) < q.limit:
+				page = append(page, u)
+			}
+			// Done once the page is full and the count capped.
+			return len(page) < q.limit || total < maxUserCount
+		}
+		pastCursor = pastCursor || isCursor
+		if match && (q.cursor == "" || !pastCursor) {
+			window.push(u)
+		}
+		return !(pastCursor && q.cursor != "" && total >= maxUserCount)
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if !forward {
+		page = window.tail(q.offset, q.limit)
+	}
+	if q.desc {
+		slices.Reverse(page)
+	}
+	return page, total, nil
+}
+
+// userWindow keeps the last n users pushed.
+type userWindow struct {
+	n    int
+	buf  []*User
+	next int
+}
+
+func newUserWindow(n int) *userWindow { return &userWindow{n: n} }
+
+func (w *userWindow) push(u *User) {
+	if w.n == 0 {
+		return
+	}
+	if len(w.buf) < w.n {
+		w.buf = append(w.buf, u)
+		return
+	}
+	w.buf[w.next] = u
+	w.next = (w.next + 1) % w.n
+}
+
+// tail is what the window holds, oldest first, without its last offset
+// users, at most the last limit of the rest.
+func (w *userWindow) tail(offset, limit int) []*User {
+	all := make([]*User, 0, len(w.buf))
+	all = append(all, w.buf[w.next:]...)
+	all = append(all, w.buf[:w.next]...)
+	end := max(len(all)-offset, 0)
+	start := max(end-limit, 0)
+	return all[start:end]
+}
+
+// boolParam reads a required boolean parameter: JSON true or false, or
+// in a form "true", "false", "1" or "0", as Appwrite's loose validator
+// takes them.
+func (p *params) boolParam(name string) (bool, error) {
+	bad := argumentError("Invalid %s: Value must be a valid boolean", name)
+	if !p.has(name) {
+		return false, argumentError("Param \"%s\" is not optional.", name)
+	}
+	var v string
+	if p.json != nil {
+		var b bool
+		if err := json.Unmarshal(p.json[name], &b); err == nil {
+			return b, nil
+		}
+		if err := json.Unmarshal(p.json[name], &v); err != nil {
+			var n json.Number
+			if json.Unmarshal(p.json[name], &n) != nil {
+				return false, bad
+			}
+			v = n.String()
+		}
+	} else {
+		v = p.form.Get(name)
+	}
+	switch v {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, bad
+}
+
+// readPrefsParam reads the required prefs object, compacted, within
+// Appwrite's size limit.
+func readPrefsParam(p *params) (json.RawMessage, error) {
+	if !p.has("prefs") {
+		return nil, argumentError("Param \"prefs\" is not optional.")
+	}
+	raw := bytes.TrimSpace(p.json["prefs"])
+	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || appwriteJSONLen(raw) > maxPrefsBytes {
+		return nil, invalidParam("prefs", descPrefs)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return nil, invalidParam("prefs", descPrefs)
+	}
+	return json.RawMessage(compact.Bytes()), nil
+}
