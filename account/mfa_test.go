@@ -201,3 +201,18 @@ func TestMFARecoveryCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestMFAShownByUsersAPI: the admin Users API shows the `mfa` switch of a
+// user.
+func TestMFAShownByUsersAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withKeys)
+	h := mfaUser(e, "mfa-admin@example.com")
+	id := e.do("GET", "/v1/account", "", h).json(t)["$id"].(string)
+	addTOTP(t, e, h)
+	e.do("PATCH", "/v1/account/mfa", `{"mfa":true}`, h)
+	r := e.do("GET", "/v1/users/"+id, "", withFormat(key(keyAll), "1.6.0"))
+	if r.status != 200 || r.json(t)["mfa"] != true {
+		t.Fatalf("GET /v1/users/%s: %d %s", id, r.status, r.body)
+	}
+}

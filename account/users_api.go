@@ -72,7 +72,7 @@ func (s *Service) usersGet(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // usersCreate is POST /v1/users: a user with any of email, phone,
@@ -163,7 +163,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *request, event string, c
 		return err
 	}
 	s.adminAudit(r.Context(), u, event)
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
@@ -181,7 +181,7 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
@@ -244,7 +244,7 @@ func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, renderAccount(u))
+	return s.writeAccount(w, r, u)
 }
 
 // usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.
