@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { PROJECT } from './harness.mjs';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** The directory of the screenshots (gitignored; CI may keep it). */
@@ -174,4 +176,57 @@ export async function tabOrder(page, count) {
 		);
 	}
 	return seen;
+}
+
+// ---------------------------------------------------------------- the site under test
+
+/**
+ * A call of the Account API with the cookies of a browser context (its
+ * request API shares the context's cookie jar), as a script with no page
+ * would make it: no Origin header. Fails on an error status; returns the
+ * JSON body.
+ */
+export async function apiCall(context, origin, method, route, data) {
+	const res = await context.request.fetch(`${origin}/v1/account${route}`, {
+		method,
+		headers: { 'X-Appwrite-Project': PROJECT, 'Content-Type': 'application/json' },
+		data: data === undefined ? undefined : JSON.stringify(data),
+	});
+	const body = await res.text();
+	assert.ok(res.ok(), `${method} /v1/account${route}: ${res.status()} ${body}`);
+	return body ? JSON.parse(body) : null;
+}
+
+/**
+ * Runs fn, then waits for the next mail to `address` with `subject` in the
+ * SMTP sink and returns the one link of its text part, as a URL.
+ */
+export async function mailedLink(smtp, address, subject, fn, detail) {
+	const seen = new Set(smtp.to(address));
+	await fn();
+	const mail = await smtp.waitFor((m) => !seen.has(m) && m.envelope.to.includes(address) && m.subject === subject, {
+		what: `a mail "${subject}" to ${address}`,
+		detail,
+	});
+	const links = [...new Set(mail.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])];
+	assert.equal(links.length, 1, `one link in:\n${mail.text}`);
+	return new URL(links[0]);
+}
+
+/**
+ * Checks that the page shows the demo upstream's echo of `route` (the
+ * gate let the browser through to the page it asked for) and returns the
+ * identity the upstream got: { id, email, name, provider }.
+ */
+export async function upstreamIdentity(page, route) {
+	const text = await page.locator('body').innerText();
+	let seen;
+	try {
+		seen = JSON.parse(text);
+	} catch {
+		assert.fail(`${page.url()}: not the upstream's echo:\n${text.slice(0, 600)}`);
+	}
+	assert.equal(seen.url, route, 'the upstream got the page first asked for');
+	const one = (name) => seen.headers.find(([n]) => n.toLowerCase() === name.toLowerCase())?.[1];
+	return { id: one('X-Account-Id'), email: one('X-Account-Email'), name: one('X-Account-Name'), provider: one('X-Account-Session-Provider') };
 }

@@ -11,23 +11,16 @@
 //   * OAuth2: the browser runs the whole redirect chain through the OIDC
 //     provider to the success page, and through the GitHub-shaped fake
 //     (e2e/oauth-support.mjs) to the failure page when the person refuses;
-//   * policies: a browser refused by a gate's policy gets a page that
-//     says why; an API client with the same session gets 403 JSON; nothing
-//     names who else may pass.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { useBrowser, watch } from './browser.mjs';
-import { headerValues, PROJECT, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { apiCall, mailedLink, upstreamIdentity, useBrowser } from './browser.mjs';
+import { PROJECT, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
 import { startGitHubFake, startOidcProvider } from './oauth-support.mjs';
 
-const PASSWORD = 'password123';
 const MAIL_FROM = 'no-reply@example.com';
-// The one account let through /chosen/ (allow_users), by its email.
-const CHOSEN = uniqueEmail('chosen');
-const STAFF_DOMAIN = 'staff.example.com';
 const GH = { clientId: 'gh-client-pages', clientSecret: 'gh-secret-pages' };
 
 const browser = useBrowser('pages');
@@ -40,8 +33,7 @@ describe('hosted pages in Chromium', { skip: browser.skip }, () => {
 		[smtp, oidc, github] = await Promise.all([startSmtpSink(), startOidcProvider(), startGitHubFake(GH)]);
 	});
 
-	// One site: the API and pages, three gates with a policy each, and a
-	// plain gate for the rest.
+	// One site: the API and the pages, a gate for the rest.
 	const env = useCaddy({
 		makeConfig: ({ dir, port }) => {
 			const up = `reverse_proxy 127.0.0.1:${env.upstream.port}`;
@@ -74,28 +66,8 @@ describe('hosted pages in Chromium', { skip: browser.skip }, () => {
 
 http://localhost:${port}, http://127.0.0.1:${port} {
 	account_api ${PROJECT}
-	handle /members/* {
-		account_gate ${PROJECT} {
-			deny anonymous
-		}
-		${up}
-	}
-	handle /staff/* {
-		account_gate ${PROJECT} {
-			allow_email_domains ${STAFF_DOMAIN}
-		}
-		${up}
-	}
-	handle /chosen/* {
-		account_gate ${PROJECT} {
-			allow_users ${CHOSEN}
-		}
-		${up}
-	}
-	handle {
-		account_gate ${PROJECT}
-		${up}
-	}
+	account_gate ${PROJECT}
+	${up}
 }
 `;
 		},
@@ -111,51 +83,14 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 
 	// ------------------------------------------------------------ helpers
 
-	/** An API call from the browser context (its cookies), as a script without a page would make it. */
-	async function api(context, method, route, data) {
-		const res = await context.request.fetch(`${env.origin}/v1/account${route}`, {
-			method,
-			headers: { 'X-Appwrite-Project': PROJECT, 'Content-Type': 'application/json' },
-			data: data === undefined ? undefined : JSON.stringify(data),
-		});
-		const body = await res.text();
-		assert.ok(res.ok(), `${method} /v1/account${route}: ${res.status()} ${body}`);
-		return body ? JSON.parse(body) : null;
-	}
+	const api = (context, method, route, data) => apiCall(context, env.origin, method, route, data);
+	const linkAfter = (address, subject, fn) => mailedLink(smtp, address, subject, fn, caddyTail);
 
-	/** Waits for the next mail to `address` with `subject` after fn runs; returns its one link. */
-	async function linkAfter(address, subject, fn) {
-		const seen = new Set(smtp.to(address));
-		await fn();
-		const mail = await smtp.waitFor((m) => !seen.has(m) && m.envelope.to.includes(address) && m.subject === subject, {
-			what: `a mail "${subject}" to ${address}`,
-			detail: caddyTail,
-		});
-		const links = [...new Set(mail.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])];
-		assert.equal(links.length, 1, `one link in:\n${mail.text}`);
-		return new URL(links[0]);
-	}
-
-	/** Signs a new context up and in with email and password; verified when asked (the mailed secret, through the API). */
-	async function signedUp({ email = uniqueEmail('page'), verified = false } = {}) {
-		const context = await browser.newContext();
-		const user = await api(context, 'POST', '', { userId: 'unique()', email, password: PASSWORD, name: 'Ada Lovelace' });
-		await api(context, 'POST', '/sessions/email', { email, password: PASSWORD });
-		if (verified) {
-			const link = await linkAfter(email, 'Account Verification', () => api(context, 'POST', '/verification', { url: `${env.origin}/verified` }));
-			await api(context, 'PUT', '/verification', { userId: link.searchParams.get('userId'), secret: link.searchParams.get('secret') });
-		}
-		return { context, user, email };
-	}
-
-	/** Opens a gated path; expects the upstream's echo and returns its identity headers. */
+	/** Opens a gated path; expects the upstream's echo and returns the identity it got. */
 	async function upstreamSees(page, route) {
 		const res = await page.goto(env.origin + route);
 		assert.equal(res.status(), 200, `${route}: ${res.status()} ${await res.text()}`);
-		const seen = await res.json();
-		assert.equal(seen.url, route, 'the upstream got the page asked for');
-		const one = (name) => headerValues(seen.headers, name)[0];
-		return { id: one('X-Account-Id'), email: one('X-Account-Email'), provider: one('X-Account-Session-Provider') };
+		return upstreamIdentity(page, route);
 	}
 
 	// ------------------------------------------------------------ magic URL
@@ -227,64 +162,5 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		assert.match(res.headers()['content-type'], /^text\/html/);
 		page.problems = page.problems.filter((p) => !/status of 400/.test(p));
 		await browser.check(page, 'oauth2-unknown-provider');
-	});
-
-	// ------------------------------------------------------------ policies
-
-	/**
-	 * A refusal by policy: the browser gets a 403 page with `message`; an API
-	 * client with the same session gets 403 general_resource_blocked JSON.
-	 * Neither names the accounts or domains the gate lets through.
-	 */
-	async function refused(context, route, message, name) {
-		const page = watch(await context.newPage());
-		const res = await page.goto(env.origin + route);
-		assert.equal(res.status(), 403, `${route}: ${await res.text()}`);
-		assert.match(res.headers()['content-type'], /^text\/html/);
-		await page.getByText(message).waitFor();
-		page.problems = page.problems.filter((p) => !/status of 403/.test(p));
-		await browser.check(page, name);
-		const text = await page.content();
-		for (const secret of [CHOSEN, STAFF_DOMAIN]) assert.ok(!text.includes(secret), `the page names ${secret}`);
-
-		const json = await context.request.get(env.origin + route, { headers: { Accept: 'application/json' } });
-		assert.equal(json.status(), 403);
-		const body = await json.json();
-		assert.equal(body.type, 'general_resource_blocked');
-		assert.equal(body.code, 403);
-		assert.equal(body.message, message);
-		for (const secret of [CHOSEN, STAFF_DOMAIN]) assert.ok(!body.message.includes(secret));
-		return page;
-	}
-
-	test('policy deny anonymous: an anonymous browser gets the page; a signed-up one passes', async () => {
-		const context = await browser.newContext();
-		await api(context, 'POST', '/sessions/anonymous');
-		await refused(context, '/members/home', 'This site does not accept anonymous accounts. Sign in with an email address, a phone number or a provider.', 'policy-anonymous');
-
-		const { context: person, email } = await signedUp();
-		const who = await upstreamSees(await person.newPage(), '/members/home');
-		assert.equal(who.email, email);
-	});
-
-	test('policy allow_email_domains: an unverified address is told to verify it, another domain is refused, a verified staff address passes', async () => {
-		const unverified = await signedUp({ email: uniqueEmail('unverified').replace('example.com', STAFF_DOMAIN) });
-		await refused(unverified.context, '/staff/board', 'This site needs a verified email address. Verify the email address of your account, then try again.', 'policy-verify-email');
-
-		const outsider = await signedUp({ verified: true });
-		await refused(outsider.context, '/staff/board', 'This site is not open to accounts with this email address.', 'policy-domain');
-
-		const staff = await signedUp({ email: uniqueEmail('staff').replace('example.com', STAFF_DOMAIN), verified: true });
-		const who = await upstreamSees(await staff.context.newPage(), '/staff/board');
-		assert.equal(who.email, staff.email);
-	});
-
-	test('policy allow_users: another account is refused without learning who may pass; the chosen one passes', async () => {
-		const other = await signedUp({ verified: true });
-		await refused(other.context, '/chosen/room', 'This account is not allowed on this site.', 'policy-not-allowed');
-
-		const chosen = await signedUp({ email: CHOSEN, verified: true });
-		const who = await upstreamSees(await chosen.context.newPage(), '/chosen/room');
-		assert.equal(who.email, CHOSEN);
 	});
 });
