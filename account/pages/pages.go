@@ -222,11 +222,12 @@ func setHeaders(h http.Header) {
 	h.Set("Referrer-Policy", "same-origin")
 }
 
-// Refuse answers a browser that a gate refused by policy: a page with
-// the reason, status 403, and a link to verify the email address when
-// that is the cause.
-func (p *Pages) Refuse(w http.ResponseWriter, r *http.Request, status int, message string, verifyEmail bool) {
+// Refuse answers a browser that a gate refused (a policy, a requirement,
+// a blocked account): a page with the reason in words, and a link to
+// verify the email address when that is the cause.
+func (p *Pages) Refuse(w http.ResponseWriter, r *http.Request, status int, errType, message string, verifyEmail bool) {
 	d := p.newData(r, "/")
-	d.Message, d.VerifyEmail = message, verifyEmail
+	d.Error, d.Form = &apiError{Type: errType, Message: message, Code: status}, "gate"
+	d.VerifyEmail = verifyEmail
 	p.render(w, status, "refused", d)
 }

@@ -124,8 +124,8 @@ type data struct {
 	Account  *accountInfo
 	Sessions []sessionInfo
 	Logs     []logInfo
-	// The refusal page.
-	Message     string
+	// VerifyEmail offers the account page on a refusal that a verified
+	// email address would lift.
 	VerifyEmail bool
 }
 
