@@ -87,16 +87,28 @@ export function useBrowser(prefix, { viewport = { width: 1024, height: 768 } } =
 }
 
 /**
- * Records what goes wrong in a page: console errors (a blocked script or
- * style shows up there as a CSP violation), uncaught exceptions. Also used
- * for pages a test opens itself (context.newPage()).
+ * Records what goes wrong in a page, in page.problems: console errors (a
+ * blocked script or style shows up there as a CSP violation), uncaught
+ * exceptions, and sub-resources (style sheet, script, logo) that failed.
+ * Documents are left out: a page answered 4xx on purpose (a refusal, a
+ * form shown again with its error) is checked by the test itself; so is
+ * /favicon.ico, which the site's gate may refuse. Also used for pages a
+ * test opens itself (context.newPage()).
  */
 export function watch(page) {
 	page.problems = [];
 	page.on('console', (m) => {
-		if (m.type() === 'error') page.problems.push(`console: ${m.text()}`);
+		// Chromium's own line for a failed load names no URL; the response
+		// listener below reports those that matter, with theirs.
+		if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(`console: ${m.text()}`);
 	});
 	page.on('pageerror', (err) => page.problems.push(`page error: ${err.message}`));
+	page.on('response', (res) => {
+		const req = res.request();
+		if (res.status() >= 400 && req.resourceType() !== 'document' && new URL(res.url()).pathname !== '/favicon.ico') {
+			page.problems.push(`${req.resourceType()} ${req.method()} ${res.url()}: ${res.status()}`);
+		}
+	});
 	return page;
 }
 
@@ -158,10 +170,9 @@ export async function checkPage(page, prefix, name) {
  * `button "Sign in"`, `a "Forgot password?"`.
  */
 export async function tabOrder(page, count) {
-	await page.evaluate(() => {
-		document.activeElement?.blur();
-		window.getSelection()?.removeAllRanges();
-	});
+	// A click where nothing can take the focus makes the page's top the
+	// starting point of sequential focus navigation again.
+	await page.mouse.click(1, 1);
 	const seen = [];
 	for (let i = 0; i < count; i++) {
 		await page.keyboard.press('Tab');
