@@ -193,16 +193,16 @@ func TestReturnPathStaysOnSite(t *testing.T) {
 func TestCleanReturn(t *testing.T) {
 	t.Parallel()
 	for in, out := range map[string]string{
-		"":                    "/",
-		"/":                   "/",
-		"/app?x=1#top":        "/app?x=1#top",
-		"//evil.example":      "/",
-		"/\\evil.example":     "/",
-		"/a\\b":               "/",
-		"/\t/evil":            "/",
-		"/a\nb":               "/",
-		"https://evil":        "/",
-		"relative":            "/",
+		"":                              "/",
+		"/":                             "/",
+		"/app?x=1#top":                  "/app?x=1#top",
+		"//evil.example":                "/",
+		"/\\evil.example":               "/",
+		"/a\\b":                         "/",
+		"/\t/evil":                      "/",
+		"/a\nb":                         "/",
+		"https://evil":                  "/",
+		"relative":                      "/",
 		"/" + strings.Repeat("a", 3000): "/",
 	} {
 		if got := pages.CleanReturn(in); got != out {
