@@ -132,6 +132,5 @@ func parsePages(d *caddyfile.Dispenser, args []string) (*PagesConfig, error) {
 	return c, nil
 }
 
-
 // pagesError wraps a pages loading error with the project.
 func pagesError(id string, err error) error { return fmt.Errorf("project %s: %w", id, err) }

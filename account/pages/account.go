@@ -75,6 +75,12 @@ func (c *call) showAccount(status int, d *data) {
 	c.show(status, "account", d)
 }
 
+// sessionMissing reports an error that signing in (or the second
+// factor) lifts.
+func sessionMissing(e *apiError) bool {
+	return e.Type == "general_unauthorized_scope" || e.Type == "user_more_factors_required"
+}
+
 // notSignedIn answers an account request the API refused: to sign-in or
 // to the second factor for 401s, else the error in words.
 func (c *call) notSignedIn(res *result) {
@@ -96,7 +102,7 @@ func (c *call) notSignedIn(res *result) {
 func (c *call) accountAction(method, route string, form url.Values, notice, formName string, visible ...string) {
 	res := c.callAPI(method, route, form)
 	if res.err != nil {
-		if res.status == http.StatusUnauthorized {
+		if sessionMissing(res.err) {
 			c.notSignedIn(res)
 			return
 		}
@@ -112,6 +118,10 @@ func (c *call) accountAction(method, route string, form url.Values, notice, form
 // errorInto puts e into d for formName, next to a visible field if it
 // names one.
 func (c *call) errorInto(d *data, formName string, e *apiError, visible ...string) {
+	// On the password form, invalid credentials mean the current one.
+	if formName == "password" && e.Type == "user_invalid_credentials" {
+		e.Field = "oldPassword"
+	}
 	found := false
 	for _, v := range visible {
 		found = found || v == e.Field
@@ -148,7 +158,7 @@ func (c *call) signOutSession() {
 
 func (c *call) signOutEverywhere() {
 	res := c.callAPI(http.MethodDelete, "/sessions", nil)
-	if res.err != nil && res.status != http.StatusUnauthorized {
+	if res.err != nil && !sessionMissing(res.err) {
 		d := c.data()
 		c.errorInto(d, "sessions", res.err)
 		c.showAccount(res.status, d)
@@ -159,7 +169,7 @@ func (c *call) signOutEverywhere() {
 
 func (c *call) signOut() {
 	res := c.callAPI(http.MethodDelete, "/sessions/current", nil)
-	if res.err != nil && res.status != http.StatusUnauthorized {
+	if res.err != nil && !sessionMissing(res.err) {
 		d := c.data()
 		c.errorInto(d, "sessions", res.err)
 		c.showAccount(res.status, d)

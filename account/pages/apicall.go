@@ -110,17 +110,24 @@ var errorFields = map[string]string{
 }
 
 // errorField is the field err is about: the one its type names, or the
-// parameter an "Invalid `name` param" message names.
+// parameter its message names, in any of the API's spellings:
+// "Invalid `name` param: …", "Invalid name: …", `Param "name" is not
+// optional.`.
 func errorField(err *apiError) string {
 	if f, ok := errorFields[err.Type]; ok {
 		return f
 	}
-	_, rest, ok := strings.Cut(err.Message, "`")
-	if !ok {
-		return ""
+	m := err.Message
+	var name string
+	switch {
+	case strings.HasPrefix(m, "Invalid `"):
+		name, _, _ = strings.Cut(m[len("Invalid `"):], "`")
+	case strings.HasPrefix(m, "Invalid "):
+		name, _, _ = strings.Cut(m[len("Invalid "):], ":")
+	case strings.HasPrefix(m, `Param "`):
+		name, _, _ = strings.Cut(m[len(`Param "`):], `"`)
 	}
-	name, _, ok := strings.Cut(rest, "`")
-	if !ok || len(name) > 64 {
+	if len(name) > 64 || strings.ContainsAny(name, " .") {
 		return ""
 	}
 	return name

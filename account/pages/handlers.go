@@ -86,10 +86,14 @@ func (c *call) failWith(d *data, page, form string, res *result, visible ...stri
 	c.show(res.status, page, d)
 }
 
+// form picks the named fields of the post for the API; an empty field
+// is left out, so the API says which required one is missing.
 func (c *call) form(names ...string) url.Values {
 	v := url.Values{}
 	for _, n := range names {
-		v.Set(n, c.r.PostForm.Get(n))
+		if value := c.r.PostForm.Get(n); value != "" {
+			v.Set(n, value)
+		}
 	}
 	return v
 }
