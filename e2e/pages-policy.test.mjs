@@ -6,7 +6,8 @@
 // site), screenshotted and checked with axe-core; an API client with the
 // same session gets 403 general_resource_blocked JSON. Neither names the
 // accounts or domains that may pass. Each policy also lets the right
-// person through to the upstream.
+// person through to the upstream. A second site, with rate limits on,
+// shows that a rate limit and a blocked account are explained in words.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -25,6 +26,8 @@ const MSG_ANONYMOUS = 'This site does not accept anonymous accounts. Sign in wit
 const MSG_VERIFY = 'This site needs a verified email address. Verify the email address of your account, then try again.';
 const MSG_DOMAIN = 'This site is not open to accounts with this email address.';
 const MSG_NOT_ALLOWED = 'This account is not allowed on this site.';
+const MSG_REQUIRE_EMAIL = 'The email address of this account is not verified.';
+const MSG_REQUIRE_PHONE = 'The phone number of this account is not verified.';
 
 const browser = useBrowser('policy');
 
@@ -71,6 +74,18 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		}
 		${up}
 	}
+	handle /verified/* {
+		account_gate ${PROJECT} {
+			require verified_email
+		}
+		${up}
+	}
+	handle /phone/* {
+		account_gate ${PROJECT} {
+			require verified_phone
+		}
+		${up}
+	}
 	handle /chosen/* {
 		account_gate ${PROJECT} {
 			allow_users ${CHOSEN}
@@ -113,27 +128,29 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 	}
 
 	/**
-	 * A refusal by policy: the browser gets a 403 page with `message`; an API
-	 * client with the same session gets 403 general_resource_blocked JSON
-	 * with the same message. Neither names who else may pass. Returns the page.
+	 * A refusal: the browser gets a page with `message` and the status; an
+	 * API client with the same session gets the Appwrite error as JSON (403
+	 * general_resource_blocked for a policy, 401 user_unauthorized for a
+	 * requirement) with the same message. Neither names who else may pass.
+	 * Returns the page.
 	 */
-	async function refused(context, route, message, name) {
+	async function refused(context, route, message, name, { status = 403, type = 'general_resource_blocked', verify = message === MSG_VERIFY } = {}) {
 		const page = watch(await context.newPage());
 		const res = await page.goto(env.origin + route);
-		assert.equal(res.status(), 403, `${route}: ${await res.text()}`);
+		assert.equal(res.status(), status, `${route}: ${await res.text()}`);
 		assert.match(res.headers()['content-type'], /^text\/html/);
 		await page.getByText(message).waitFor();
 		await browser.check(page, name);
 		const html = await page.content();
 		for (const s of NOT_SHOWN) assert.ok(!html.includes(s), `the page names ${s}`);
 		const offersVerify = await page.getByRole('link', { name: 'Verify your email address' }).count();
-		assert.equal(offersVerify, message === MSG_VERIFY ? 1 : 0, '"verify your email" only where that is the cause');
+		assert.equal(offersVerify, verify ? 1 : 0, '"verify your email" only where that is the cause');
 
-		const json = await context.request.get(env.origin + route, { headers: { Accept: 'application/json' } });
-		assert.equal(json.status(), 403);
+		const json = await context.request.get(env.origin + route, { headers: { Accept: 'application/json' }, maxRedirects: 0 });
+		assert.equal(json.status(), status);
 		assert.match(json.headers()['content-type'], /^application\/json/);
 		const body = await json.json();
-		assert.deepEqual({ type: body.type, code: body.code, message: body.message }, { type: 'general_resource_blocked', code: 403, message });
+		assert.deepEqual({ type: body.type, code: body.code, message: body.message }, { type, code: status, message });
 		return page;
 	}
 
@@ -174,5 +191,65 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 
 		const chosen = await signedUp({ email: CHOSEN, verified: true });
 		assert.equal((await passes(chosen.context, '/chosen/room')).email, CHOSEN);
+	});
+
+	test('require verified_email and verified_phone: the page says what is missing (401), "verify your email" for the email only; verified, the person passes', async () => {
+		const person = await signedUp();
+		const requirement = { status: 401, type: 'user_unauthorized' };
+		await refused(person.context, '/verified/docs', MSG_REQUIRE_EMAIL, 'require-email', { ...requirement, verify: true });
+		await refused(person.context, '/phone/docs', MSG_REQUIRE_PHONE, 'require-phone', { ...requirement, verify: false });
+
+		const verified = await signedUp({ verified: true });
+		assert.equal((await passes(verified.context, '/verified/docs')).email, verified.email);
+	});
+});
+
+// Rate limits on (the default): what a person reads when they hit one, or
+// when their account is blocked: words, not error codes.
+describe('refusals of the API explained in words on the pages', { skip: browser.skip }, () => {
+	const env = useCaddy();
+	const api = (context, method, route, data) => apiCall(context, env.origin, method, route, data);
+
+	async function signInPage(context) {
+		const page = watch(await context.newPage());
+		await page.goto(`${env.origin}/auth/signin?return=%2Fapp`);
+		return page;
+	}
+
+	async function submit(page, email, password) {
+		await page.getByLabel('Email address').first().fill(email);
+		await page.getByLabel('Password', { exact: true }).fill(password);
+		await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+		await page.waitForLoadState('load');
+	}
+
+	test('too many sign-in attempts: the page says to wait, not "429"', async () => {
+		const email = uniqueEmail('limited');
+		const page = await signInPage(await browser.newContext());
+		// The limit of POST /v1/account/sessions/email is 10 an hour per
+		// address; the 11th attempt is refused.
+		for (let i = 0; i < 10; i++) {
+			await submit(page, email, 'wrong password ' + i);
+			await page.getByText('Invalid credentials').first().waitFor();
+		}
+		await submit(page, email, 'wrong password 10');
+		await page.getByText('Too many attempts in a short time. Please wait a while (at most an hour), then try again.').waitFor();
+		const text = await page.locator('main').innerText();
+		assert.ok(!/429|general_rate_limit_exceeded/.test(text), `no codes on the page:\n${text}`);
+		await browser.check(page, 'rate-limited');
+	});
+
+	test('a blocked account: the page says so in words', async () => {
+		const email = uniqueEmail('blocked');
+		const context = await browser.newContext();
+		await api(context, 'POST', '', { userId: 'unique()', email, password: PASSWORD });
+		await api(context, 'POST', '/sessions/email', { email, password: PASSWORD });
+		await api(context, 'PATCH', '/status');
+		const page = await signInPage(await browser.newContext());
+		await submit(page, email, PASSWORD);
+		await page.getByText('This account has been blocked. Please contact the people who run this site.').waitFor();
+		const text = await page.locator('main').innerText();
+		assert.ok(!/user_blocked/.test(text), `no codes on the page:\n${text}`);
+		await browser.check(page, 'blocked');
 	});
 });
