@@ -442,3 +442,30 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		await browser.check(page, 'oauth2-unknown-provider');
 	});
 });
+
+// The check every page gets must be able to fail: a page with a field
+// without a label, and one whose inline script its CSP blocks.
+describe('the page check itself', { skip: browser.skip }, () => {
+	test('fails on a serious axe-core violation, with a readable list', async () => {
+		const page = await browser.newPage();
+		await page.setContent('<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>Form</h1><input type="text" name="who"></main></body></html>');
+		await assert.rejects(browser.check(page, 'selfcheck-axe'), (err) => {
+			assert.match(err.message, /serious or critical violations:\n {2}label \(critical\): Form elements must have labels\n {4}input/);
+			return true;
+		});
+	});
+
+	test('fails on a CSP violation in the page', async () => {
+		const page = await browser.newPage();
+		await page.route('http://csp.test/', (route) =>
+			route.fulfill({
+				status: 200,
+				headers: { 'Content-Type': 'text/html', 'Content-Security-Policy': "default-src 'none'" },
+				body: '<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>Hi</h1><script>1</script></main></body></html>',
+			}),
+		);
+		await page.goto('http://csp.test/');
+		await assert.rejects(browser.check(page, 'selfcheck-csp'), /errors in the page[\s\S]*Content Security Policy/);
+	});
+});
+
