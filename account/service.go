@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/sms"
 )
 
@@ -56,13 +57,13 @@ type Config struct {
 	// RateLimits adjusts the rate limits.
 	RateLimits RateLimitConfig
 	// RateLimiter counts requests; default LocalRateLimiter.
-	RateLimiter RateLimiter
+	RateLimiter ratelimit.Limiter
 	// LocalRateLimiter counts in this process: alone when RateLimiter is
 	// nil, and as the fallback while a shared RateLimiter is unreachable.
 	// It also guards OAuth2 states against replay. Handing the same one
 	// to the service of a new configuration keeps its counters across a
-	// reload. Default: a new NewMemoryRateLimiter(0).
-	LocalRateLimiter *MemoryRateLimiter
+	// reload. Default: a new ratelimit.NewMemory(0).
+	LocalRateLimiter *ratelimit.Memory
 	// ProjectName names the project in mails; default the project id.
 	ProjectName string
 	// Mailer delivers mail; nil means mail is off and the routes that send
@@ -119,7 +120,7 @@ type Config struct {
 type Service struct {
 	cfg       Config
 	store     Store
-	limiter   RateLimiter
+	limiter   ratelimit.Limiter
 	secret    []byte
 	publicURL *url.URL
 	hasher    *hasher
@@ -161,8 +162,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
 	}
-	if _, local := cfg.RateLimiter.(*MemoryRateLimiter); !local {
-		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: cfg.LocalRateLimiter, s: s}
+	if _, local := cfg.RateLimiter.(*ratelimit.Memory); !local {
+		s.limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, ErrUnavailable, s.log)
 	}
 	s.hasher.onWait = s.observeHashWait
 	// Only the keys' hashes stay in memory.
@@ -285,7 +286,7 @@ func (c *Config) setDefaults() {
 		c.CacheTTL = 10 * time.Second
 	}
 	if c.LocalRateLimiter == nil {
-		c.LocalRateLimiter = NewMemoryRateLimiter(0)
+		c.LocalRateLimiter = ratelimit.NewMemory(0)
 	}
 	if c.RateLimiter == nil {
 		c.RateLimiter = c.LocalRateLimiter
