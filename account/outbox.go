@@ -56,7 +56,7 @@ func (s *Service) enqueue(ctx context.Context, tx Store, channel string, p outbo
 	}
 	now := s.clock()
 	return tx.EnqueueMessage(ctx, &OutboxMessage{
-		ID: newID(now), Channel: channel, Payload: s.outboxSeal.seal(plain), CreatedAt: now, NextAttempt: now,
+		ID: newID(now), Channel: channel, Payload: s.outboxSeal.Seal(plain), CreatedAt: now, NextAttempt: now,
 	})
 }
 
@@ -174,7 +174,7 @@ type dropError struct{ reason string }
 func (e *dropError) Error() string { return e.reason }
 
 func (s *Service) send(ctx context.Context, m *OutboxMessage) error {
-	plain, err := s.outboxSeal.open(m.Payload)
+	plain, err := s.outboxSeal.Open(m.Payload)
 	if err != nil {
 		return &dropError{reason: err.Error()}
 	}

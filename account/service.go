@@ -16,6 +16,7 @@ import (
 
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/ratelimit"
+	"github.com/accountgate/accountgate/account/seal"
 	"github.com/accountgate/accountgate/account/sms"
 )
 
@@ -129,9 +130,9 @@ type Service struct {
 	// sharedAfter (unix ns) is when the shared cache may be trusted again
 	// after the revocation channel came back.
 	sharedAfter atomic.Int64
-	outboxSeal  *sealer
-	tokenSeal   *sealer
-	totpSeal    *sealer
+	outboxSeal  *seal.Sealer
+	tokenSeal   *seal.Sealer
+	totpSeal    *seal.Sealer
 	wake        chan struct{}
 	cookies     cookieWriter
 	log         *slog.Logger
@@ -180,9 +181,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
 	s.jwtKeys = newKeyring(secrets...)
-	s.outboxSeal = newSealer("outbox v1", secrets...)
-	s.tokenSeal = newSealer("provider tokens v1", secrets...)
-	s.totpSeal = newSealer("totp secrets v1", secrets...)
+	s.outboxSeal = seal.New("outbox v1", secrets...)
+	s.tokenSeal = seal.New("provider tokens v1", secrets...)
+	s.totpSeal = seal.New("totp secrets v1", secrets...)
 	s.wake = make(chan struct{}, 1)
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")
