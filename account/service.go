@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/outbox"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/seal"
 	"github.com/accountgate/accountgate/account/sms"
@@ -130,10 +131,9 @@ type Service struct {
 	// sharedAfter (unix ns) is when the shared cache may be trusted again
 	// after the revocation channel came back.
 	sharedAfter atomic.Int64
-	outboxSeal  *seal.Sealer
+	outbox      *outbox.Outbox
 	tokenSeal   *seal.Sealer
 	totpSeal    *seal.Sealer
-	wake        chan struct{}
 	cookies     cookieWriter
 	log         *slog.Logger
 	now         func() time.Time
@@ -181,10 +181,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
 	s.jwtKeys = newKeyring(secrets...)
-	s.outboxSeal = seal.New("outbox v1", secrets...)
 	s.tokenSeal = seal.New("provider tokens v1", secrets...)
 	s.totpSeal = seal.New("totp secrets v1", secrets...)
-	s.wake = make(chan struct{}, 1)
+	s.outbox = outbox.New(outbox.Config{
+		Store: s.store, Seal: seal.New("outbox v1", secrets...), Mailer: cfg.Mailer, SMS: cfg.SMS,
+		NotFound: ErrNotFound, Now: s.now, NewID: newID, Observe: s.observeDelivery, Log: s.log,
+	})
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")
 		if err != nil {
@@ -337,7 +339,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millise
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { s.deliverLoop(ctx) })
+	wg.Go(func() { s.outbox.Run(ctx) })
 	if rv := s.cfg.Revocations; rv != nil {
 		wg.Go(func() { rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync) })
 	}
