@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // ErrNotFound is returned by a store when the requested record does not exist.
@@ -134,24 +136,6 @@ type TokenKind struct {
 	Hash   []byte
 }
 
-// Outbox persists mail and SMS awaiting delivery, so none is lost to a
-// crash or a mail server that is down, and several instances can share
-// the work.
-type Outbox interface {
-	// EnqueueMessage inserts m.
-	EnqueueMessage(ctx context.Context, m *OutboxMessage) error
-	// ClaimMessages hands out up to limit messages due at now (NextAttempt
-	// <= now) and not claimed (ClaimedUntil <= now), oldest first, and
-	// marks them claimed until now+lease. Concurrent callers, also on
-	// other instances, never get the same message while its claim holds.
-	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*OutboxMessage, error)
-	// DeleteMessage removes a delivered message; ErrNotFound if gone.
-	DeleteMessage(ctx context.Context, id string) error
-	// RetryMessage records a failed attempt: it stores attempts, next and
-	// lastError and releases the claim. ErrNotFound if gone.
-	RetryMessage(ctx context.Context, id string, attempts int, next time.Time, lastError string) error
-}
-
 // Settings keeps small per-project values such as the generated secret.
 type Settings interface {
 	// SettingOrInit returns the value stored under key, storing value first
@@ -166,7 +150,7 @@ type Store interface {
 	Logs
 	Identities
 	Tokens
-	Outbox
+	outbox.Store
 	Settings
 	MFA
 	// WithTx runs fn in one transaction: it commits if fn returns nil and
