@@ -14,7 +14,8 @@
 //   * keyboard: Tab reaches the fields and the button in order, Enter
 //     signs in;
 //   * magic link, password recovery and email verification through the
-//     real SMTP sink;
+//     real SMTP sink; a phone code through the Twilio-shaped sink;
+//   * the account page: a new name reaches the app, a password change;
 //   * OAuth2 through the OIDC provider, and through the GitHub-shaped fake
 //     (e2e/oauth-support.mjs) when the person refuses;
 //   * MFA: the second-factor page after the password, a wrong code shown
@@ -28,7 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, mailedLink, tabOrder, upstreamIdentity, useBrowser } from './browser.mjs';
-import { PROJECT, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { PROJECT, startSmtpSink, startTwilioSink, uniqueEmail, useCaddy } from './harness.mjs';
 import { startGitHubFake, startOidcProvider } from './oauth-support.mjs';
 import { totp } from './totp.mjs';
 
@@ -36,6 +37,7 @@ const MAIL_FROM = 'no-reply@example.com';
 const PRODUCT = 'Acme Notes';
 const PASSWORD = 'correct horse 42';
 const GH = { clientId: 'gh-client-pages', clientSecret: 'gh-secret-pages' };
+const TWILIO = { sid: 'AC' + 'fedcba9876543210'.repeat(2), token: 'e2e-pages-twilio-token-0123456789' };
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const browser = useBrowser('pages');
@@ -44,8 +46,9 @@ describe('hosted pages in Chromium', { skip: browser.skip }, () => {
 	let smtp;
 	let oidc;
 	let github;
+	let sms;
 	before(async () => {
-		[smtp, oidc, github] = await Promise.all([startSmtpSink(), startOidcProvider(), startGitHubFake(GH)]);
+		[smtp, oidc, github, sms] = await Promise.all([startSmtpSink(), startOidcProvider(), startGitHubFake(GH), startTwilioSink(TWILIO)]);
 	});
 
 	// One site: the API and the pages, a gate for the rest.
@@ -67,6 +70,9 @@ describe('hosted pages in Chromium', { skip: browser.skip }, () => {
 			mailer smtp 127.0.0.1:${smtp.port} {
 				tls none
 				from ${MAIL_FROM}
+			}
+			sms twilio ${TWILIO.sid} ${TWILIO.token} +15005550006 {
+				base_url ${sms.baseURL}
 			}
 			oauth2 oidc ${JSON.stringify(oidc.clientId)} ${JSON.stringify(oidc.clientSecret)} {
 				issuer ${oidc.issuer}
@@ -93,6 +99,7 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		await smtp?.close();
 		await oidc?.stop();
 		await github?.close();
+		await sms?.close();
 	});
 
 	const caddyTail = () => `--- Caddy output ---\n${env.caddy.tail(40)}`;
@@ -366,6 +373,63 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		await page.getByRole('button', { name: 'Continue with a recovery code' }).click();
 		await page.waitForURL(`${env.origin}/app/vault`);
 		assert.equal((await upstreamIdentity(page, '/app/vault')).email, email);
+	});
+
+	test('phone: "Text me a code" on the sign-in page, the code from the Twilio-shaped sink, the page first asked for', async () => {
+		const phone = '+1555' + String(Date.now() % 10_000_000).padStart(7, '0');
+		const page = await browser.newPage();
+		await toSignIn(page, '/app/by-phone');
+		const seen = sms.to(phone).length;
+		await page.getByLabel('Phone number').fill(phone);
+		await page.getByRole('button', { name: 'Text me a code' }).click();
+		await page.getByRole('heading', { level: 1, name: 'Enter the code we texted you' }).waitFor();
+		await browser.check(page, 'phone-code');
+		const msg = await sms.waitFor(() => sms.to(phone)[seen], { what: `an SMS to ${phone}`, detail: caddyTail });
+
+		await page.getByLabel('Code').fill(msg.body === '000000' ? '111111' : '000000');
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.locator('#code-secret-error').waitFor();
+		await browser.check(page, 'phone-code-error');
+
+		await page.getByLabel('Code').fill(msg.body);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+		await page.waitForURL(`${env.origin}/app/by-phone`);
+		const who = await upstreamIdentity(page, '/app/by-phone');
+		assert.equal(who.provider, 'phone');
+	});
+
+	test('account page: a new name reaches the app; a wrong current password is refused at its field; the new password works', async () => {
+		const email = await existingPerson('edit');
+		const page = await browser.newPage();
+		await toSignIn(page, '/app/me');
+		await signInWithPassword(page, email);
+		await page.waitForURL(`${env.origin}/app/me`);
+
+		await page.goto(`${env.origin}/auth/account`);
+		await page.getByLabel('Your name').fill('Grace B. Hopper');
+		await page.getByRole('button', { name: 'Save name' }).click();
+		await page.getByText('Your name has been saved.').waitFor();
+		assert.equal((await upstreamSees(page, '/app/me')).name, 'Grace B. Hopper');
+
+		await page.goto(`${env.origin}/auth/account`);
+		const fresh = 'yet another password 9';
+		await page.getByLabel('Current password').fill('not my password');
+		await page.getByLabel('New password').fill(fresh);
+		await page.getByRole('button', { name: 'Change password' }).click();
+		const oldError = page.locator('#password-old-error');
+		await oldError.waitFor();
+		assert.match(await oldError.innerText(), /Invalid credentials/i);
+		await browser.check(page, 'account-password-error');
+
+		await page.getByLabel('Current password').fill(PASSWORD);
+		await page.getByLabel('New password').fill(fresh);
+		await page.getByRole('button', { name: 'Change password' }).click();
+		await page.getByText('Your password has been changed.').waitFor();
+
+		const other = await browser.newPage();
+		await toSignIn(other, '/app/me');
+		await signInWithPassword(other, email, fresh);
+		await other.waitForURL(`${env.origin}/app/me`);
 	});
 
 	test('README screenshot of the sign-in page (docs/signin.png when UPDATE_README_SCREENSHOT=1)', async (t) => {
