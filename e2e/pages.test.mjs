@@ -13,6 +13,8 @@
 //   * errors next to their field, in words; an API client still gets 401;
 //   * keyboard: Tab reaches the fields and the button in order, Enter
 //     signs in;
+//   * without JavaScript: the forms work, the mailed links' pages wait for
+//     their button;
 //   * magic link, password recovery and email verification through the
 //     real SMTP sink; a phone code through the Twilio-shaped sink;
 //   * the account page: a new name reaches the app, a password change;
@@ -279,6 +281,7 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 			await page.getByRole('button', { name: 'Send the link' }).click();
 			await page.getByRole('heading', { name: 'Check your email' }).waitFor();
 		});
+		await browser.check(page, 'forgot-sent');
 		assert.equal(link.origin + link.pathname, `${env.origin}/auth/reset`, 'the recovery mail links to the reset page');
 
 		await page.goto(link.toString());
@@ -430,6 +433,42 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		await toSignIn(other, '/app/me');
 		await signInWithPassword(other, email, fresh);
 		await other.waitForURL(`${env.origin}/app/me`);
+	});
+
+	test('without JavaScript: sign-up and sign-in forms work, and the mailed links wait for their button', async () => {
+		const email = uniqueEmail('nojs');
+		const page = await browser.newPage({ javaScriptEnabled: false });
+		await toSignIn(page, '/app/plain');
+		await page.getByRole('link', { name: 'Create an account' }).click();
+		await page.getByLabel('Email address').fill(email);
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Create account' }).click();
+		await page.waitForURL(`${env.origin}/app/plain`);
+		assert.equal((await upstreamIdentity(page, '/app/plain')).email, email);
+
+		// The verification link: the page shows its button, and the button verifies.
+		await page.goto(`${env.origin}/auth/account`);
+		const link = await linkAfter(email, 'Account Verification', () => page.getByRole('button', { name: 'Send me a verification email' }).click());
+		await page.goto(link.toString());
+		await page.getByRole('heading', { level: 1, name: 'Verify your email address' }).waitFor();
+		await browser.check(page, 'verify-no-script');
+		await page.getByRole('button', { name: 'Verify my email address' }).click();
+		await page.getByRole('heading', { name: 'Your email address is verified' }).waitFor();
+
+		// The magic link, in another browser without script.
+		const other = await browser.newPage({ javaScriptEnabled: false });
+		const magic = await linkAfter(email, 'Login', async () => {
+			await toSignIn(other, '/app/linked');
+			await other.locator('#magic-email').fill(email);
+			await other.getByRole('button', { name: 'Email me a sign-in link' }).click();
+			await other.getByRole('heading', { name: 'Check your email' }).waitFor();
+		});
+		await other.goto(magic.toString());
+		await other.getByRole('heading', { level: 1, name: `Sign in to ${PRODUCT}` }).waitFor();
+		await browser.check(other, 'magic-url-no-script');
+		await other.getByRole('button', { name: 'Sign in' }).click();
+		await other.waitForURL(`${env.origin}/app/linked`);
+		assert.equal((await upstreamIdentity(other, '/app/linked')).email, email);
 	});
 
 	test('README screenshot of the sign-in page (docs/signin.png when UPDATE_README_SCREENSHOT=1)', async (t) => {
