@@ -137,7 +137,7 @@ export async function axe(page) {
 	);
 	// page.evaluate has no time limit of its own: a run that never ends
 	// must fail the test, not hang it.
-	const result = await Promise.race([run, sleep(60_000).then(() => assert.fail(`axe-core did not finish within 60 s on ${page.url()}`))]);
+	const result = await Promise.race([run, sleep(60_000, undefined, { ref: false }).then(() => assert.fail(`axe-core did not finish within 60 s on ${page.url()}`))]);
 	return result.violations;
 }
 
