@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/accountgate/accountgate/account"
@@ -59,13 +60,23 @@ func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options
 		return Summary{}, err
 	}
 	var sum Summary
+	// failed holds the failures until their batch is stored, so that the
+	// report is in line order.
+	var failed []failure
 	fail := func(line int, id string, err error) {
 		sum.Failed++
+		msg := err.Error()
 		if id != "" {
-			fmt.Fprintf(o.Report, "line %d: user %s: %v\n", line, id, err)
-		} else {
-			fmt.Fprintf(o.Report, "line %d: %v\n", line, err)
+			msg = "user " + id + ": " + msg
 		}
+		failed = append(failed, failure{line, msg})
+	}
+	report := func() {
+		slices.SortStableFunc(failed, func(a, b failure) int { return a.line - b.line })
+		for _, f := range failed {
+			fmt.Fprintf(o.Report, "line %d: %s\n", f.line, f.msg)
+		}
+		failed = failed[:0]
 	}
 	batch := make([]pending, 0, o.BatchSize)
 	flush := func() error {
@@ -91,6 +102,7 @@ func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options
 			}
 		}
 		batch = batch[:0]
+		report()
 		return nil
 	}
 	err = read(o.Format, data, func(line int, rec *record, err error) error {
@@ -112,7 +124,14 @@ func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options
 	if err == nil {
 		err = flush()
 	}
+	report()
 	return sum, err
+}
+
+// failure is a reported row.
+type failure struct {
+	line int
+	msg  string
 }
 
 var errTaken = fmt.Errorf("its email or phone belongs to another user")

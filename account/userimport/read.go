@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -107,6 +108,8 @@ func readCSV(data []byte, fn rowFunc) error {
 	if err != nil {
 		return fmt.Errorf("line 1: reading the CSV header: %w", err)
 	}
+	// The reader reuses its slice.
+	header = slices.Clone(header)
 	setters := make([]func(*record, string) error, len(header))
 	seen := map[string]bool{}
 	for i, name := range header {
@@ -192,6 +195,7 @@ func readJSON(data []byte, appwrite bool, fn rowFunc) error {
 			line = ln.at(se.Offset)
 		}
 		if err == io.ErrUnexpectedEOF || err == io.EOF {
+			line = ln.at(int64(len(data)))
 			err = errors.New("unexpected end of the file")
 		}
 		if err := fn(line, nil, fmt.Errorf("malformed JSON, the rest of the file is not read: %v", err)); err != nil {
@@ -372,6 +376,9 @@ func decodeRow(raw json.RawMessage, appwrite bool) (*record, error) {
 // rowError words a row's decoding error without Go type names.
 func rowError(err error) error {
 	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field == "" {
+		return fmt.Errorf("not a JSON object but a %s", te.Value)
+	}
 	if errors.As(err, &te) {
 		return fmt.Errorf("field %q has the wrong type (%s)", te.Field, te.Value)
 	}
