@@ -24,7 +24,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "accountgate",
-		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] --config <path> [--adapter <name>] --project <id> [--json]",
+		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] | import [--format appwrite|csv|json] <file>  --config <path> [--adapter <name>] --project <id> [--json]",
 		Short: "Manages the users of an Accountgate project",
 		Long: `
 Manages the users of one project of the accountgate app, in the store the
@@ -38,6 +38,8 @@ without starting any server:
   users sign-out <user id>                       delete every session
   users delete <user id>                         delete the user and all of theirs
   users set-password <user id>                   set the password read from stdin
+  import [--format appwrite|csv|json] <file>     import users with their password hashes
+                                                 (see docs/operations.md); "-" reads stdin
 
 Changes go through the same code as the API: with a shared cache (Redis)
 every running instance refuses a blocked user or a deleted session at once;
@@ -51,6 +53,7 @@ with one instance and no cache, within its cache_ttl (10s by default).
 			fs.Bool("json", false, "Print JSON")
 			fs.Int("limit", 0, "users list: print at most this many users (default all)")
 			fs.String("after", "", "users list: start after this user id")
+			fs.String("format", "", "import: appwrite, csv or json (default: csv for a .csv file, else appwrite or json by the content)")
 			return fs
 		}(),
 		Func: cmdAccountgate,
@@ -60,6 +63,9 @@ with one instance and no cache, within its cache_ttl (10s by default).
 // cmdAccountgate is `caddy accountgate`.
 func cmdAccountgate(fl caddycmd.Flags) (int, error) {
 	args := fl.Args()
+	if len(args) > 0 && args[0] == "import" {
+		return cmdImport(fl)
+	}
 	if len(args) < 2 || args[0] != "users" {
 		return caddy.ExitCodeFailedStartup, fmt.Errorf("usage: caddy accountgate users <%s> [<user id>] --config <path> --project <id>",
 			strings.Join(admin.Actions, "|"))
@@ -135,24 +141,10 @@ func runAdmin(ctx context.Context, r adminRun) error {
 // starts no server and no background work other than receiving
 // revocations. The returned function stops and releases everything.
 func openProject(cfgJSON []byte, project string) (*account.Service, func(), error) {
-	raw, err := projectOnly(cfgJSON, project)
+	app, err := provisionProject(cfgJSON, project)
 	if err != nil {
 		return nil, nil, err
 	}
-	var logging caddy.Logging
-	// Warnings and errors only: the output is the command's.
-	_ = json.Unmarshal([]byte(`{"logs":{"default":{"level":"WARN"}}}`), &logging)
-	cfg := &caddy.Config{Admin: &caddy.AdminConfig{Disabled: true}, Logging: &logging,
-		AppsRaw: caddy.ModuleMap{"accountgate": raw}}
-	cctx, err := caddy.ProvisionContext(cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	v, err := cctx.App("accountgate")
-	if err != nil {
-		return nil, nil, err
-	}
-	app := v.(*App)
 	svc, err := app.startProject(project)
 	if err != nil {
 		app.Cleanup()
@@ -166,6 +158,29 @@ func openProject(cfgJSON []byte, project string) (*account.Service, func(), erro
 		wg.Wait()
 		app.Cleanup()
 	}, nil
+}
+
+// provisionProject provisions the accountgate app of the configuration
+// cfgJSON with the one project, starting nothing.
+func provisionProject(cfgJSON []byte, project string) (*App, error) {
+	raw, err := projectOnly(cfgJSON, project)
+	if err != nil {
+		return nil, err
+	}
+	var logging caddy.Logging
+	// Warnings and errors only: the output is the command's.
+	_ = json.Unmarshal([]byte(`{"logs":{"default":{"level":"WARN"}}}`), &logging)
+	cfg := &caddy.Config{Admin: &caddy.AdminConfig{Disabled: true}, Logging: &logging,
+		AppsRaw: caddy.ModuleMap{"accountgate": raw}}
+	cctx, err := caddy.ProvisionContext(cfg)
+	if err != nil {
+		return nil, err
+	}
+	v, err := cctx.App("accountgate")
+	if err != nil {
+		return nil, err
+	}
+	return v.(*App), nil
 }
 
 // projectOnly returns the accountgate app of the configuration with the

@@ -360,3 +360,19 @@ func TestImportMalformed(t *testing.T) {
 		})
 	}
 }
+
+func TestDetectFormat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, data, want string }{
+		{"users.CSV", `{"userId":"x"}`, "csv"},
+		{"export.json", `{"total":2,"users":[]}`, "appwrite"},
+		{"export.json", "[\n {\"$id\":\"u1\",\"email\":\"\"}]", "appwrite"},
+		{"users.json", `[{"userId":"u1"}]`, "json"},
+		{"users.jsonl", "{\"userId\":\"u1\"}\n{\"userId\":\"u2\"}\n", "json"},
+		{"users.txt", "userId,email\n", "csv"},
+	} {
+		if got := userimport.DetectFormat(tc.name, []byte(tc.data)); got != tc.want {
+			t.Errorf("%s %q: %s, want %s", tc.name, tc.data, got, tc.want)
+		}
+	}
+}

@@ -390,3 +390,28 @@ func rowError(err error) error {
 	}
 	return err
 }
+
+// DetectFormat guesses the format of a file from its name and first
+// bytes: csv for a .csv name; for JSON, appwrite when the first user is
+// an Appwrite model (its id is $id) or the file is a Users API page, json
+// otherwise.
+func DetectFormat(name string, data []byte) string {
+	if strings.HasSuffix(strings.ToLower(name), ".csv") {
+		return "csv"
+	}
+	first := bytes.TrimLeft(data, " \t\r\n\ufeff[")
+	if isPage(first) {
+		return "appwrite"
+	}
+	var probe map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(first))
+	if dec.Decode(&probe) == nil {
+		if _, ok := probe["$id"]; ok {
+			return "appwrite"
+		}
+	}
+	if len(first) > 0 && first[0] != '{' {
+		return "csv"
+	}
+	return "json"
+}
