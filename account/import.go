@@ -32,7 +32,7 @@ func CheckImportedUser(u *User) error {
 	if raw := bytes.TrimSpace(u.Prefs); len(raw) > 0 {
 		var compact bytes.Buffer
 		if raw[0] != '{' || json.Compact(&compact, raw) != nil || appwriteJSONLen(compact.Bytes()) > maxPrefsBytes {
-			return errors.New("invalid prefs: " + descPrefs)
+			return fmt.Errorf("invalid prefs: %s", descPrefs)
 		}
 		u.Prefs = compact.Bytes()
 	}
