@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -56,6 +57,22 @@ func checkArgon2Hash(hash string) bool {
 // a store (imports) check with it what they write.
 func ValidPasswordHash(encoded string) bool {
 	return checkArgon2Hash(encoded) || checkBcryptHash(encoded) || passhash.Valid(encoded)
+}
+
+// PasswordHashKind names the kind of a stored password hash as
+// Appwrite's hash field does: argon2, bcrypt, md5, sha, phpass, scrypt or
+// scryptMod; "" for no password. It tells operators which users still
+// have an imported hash, never the hash itself.
+func PasswordHashKind(encoded string) string {
+	switch {
+	case encoded == "":
+		return ""
+	case strings.HasPrefix(encoded, "$argon2"):
+		return "argon2"
+	case strings.HasPrefix(encoded, "$2"):
+		return "bcrypt"
+	}
+	return passhash.Kind(encoded)
 }
 
 // hashReader reads the hash of one kind from the request, with the
