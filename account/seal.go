@@ -66,3 +66,21 @@ func (s *sealer) open(sealed []byte) ([]byte, error) {
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 func base64StdDecode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// Sealer encrypts data at rest for a feature package, with a key of its
+// own purpose derived from the project secrets (the previous ones still
+// open what they sealed).
+type Sealer struct{ s *sealer }
+
+// Sealer returns the project's sealer for purpose, e.g. "assertion keys
+// v1"; each purpose has its own key.
+func (s *Service) Sealer(purpose string) Sealer {
+	return Sealer{newSealer(purpose, append([][]byte{s.secret}, s.cfg.PreviousSecrets...)...)}
+}
+
+// Seal returns nonce || ciphertext of plain.
+func (x Sealer) Seal(plain []byte) []byte { return x.s.seal(plain) }
+
+// Open decrypts what Seal returned, under the current or a previous
+// project secret.
+func (x Sealer) Open(sealed []byte) ([]byte, error) { return x.s.open(sealed) }

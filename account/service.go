@@ -138,6 +138,8 @@ type Service struct {
 	api         http.Handler
 	// identity lists the renamed identity headers of the gates.
 	identity identityRegistry
+	// listeners hear revocations too (feature packages' caches).
+	listeners revocationListeners
 	// apiKeys are the hashes and scopes of Config.APIKeys.
 	apiKeys []apiKey
 }
