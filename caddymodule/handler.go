@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 )
 
 func init() {
@@ -59,6 +60,10 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 		return nil
 	}
 	svc.StripIdentity(r, account.HeaderNames{})
+	if r.URL.Path == assertion.JWKSPath && h.slot.keys.Loaded() {
+		h.slot.keys.ServeJWKS(w, r)
+		return nil
+	}
 	if !account.Owns(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}

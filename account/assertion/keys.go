@@ -270,12 +270,18 @@ func (k *Keys) OnRevocation(r account.Revocation) {
 func (k *Keys) Resync() { go k.reloadLogged(context.Background()) }
 
 func (k *Keys) reloadLogged(ctx context.Context) {
+	if k.cfg.Store == nil { // not started
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := k.Reload(ctx); err != nil {
 		k.cfg.Logger.Warn("reloading the assertion keys", "error", err)
 	}
 }
+
+// Loaded reports whether a signing key is loaded.
+func (k *Keys) Loaded() bool { return k.state.Load() != nil }
 
 // KeyIDs lists the kids in the JWKS, newest (the signing key) first.
 func (k *Keys) KeyIDs() []string {
