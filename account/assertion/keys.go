@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -203,7 +204,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 	st := &keyState{}
 	var jwks []jwk
 	for _, key := range keys {
-		if !key.RetiredAt.IsZero() && !now.Before(key.RetiredAt.Add(Overlap)) {
+		if !key.RetiredAt.IsZero() && now.After(key.RetiredAt.Add(Overlap)) {
 			continue
 		}
 		pub, err := parsePublic(key.Public)
@@ -231,6 +232,11 @@ func (k *Keys) Reload(ctx context.Context) error {
 	if st.signer == nil {
 		k.state.Store(nil)
 		return nil
+	}
+	// The signing key first, whatever the clocks of the instances said.
+	if i := slices.Index(st.kids, st.kid); i > 0 {
+		st.kids = slices.Concat(st.kids[i:i+1], st.kids[:i], st.kids[i+1:])
+		jwks = slices.Concat(jwks[i:i+1], jwks[:i], jwks[i+1:])
 	}
 	st.jwks, _ = json.Marshal(struct {
 		Keys []jwk `json:"keys"`
