@@ -127,7 +127,9 @@ func (f *assertionFixture) verifyAssertion(t *testing.T, token, audience string)
 	if rec.Code != 200 {
 		t.Fatalf("JWKS: %d %s", rec.Code, rec.Body)
 	}
-	var set struct{ Keys []struct{ Kid, X, Y, Alg, Use string } }
+	var set struct {
+		Keys []struct{ Kid, X, Y, Alg, Use string }
+	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &set); err != nil {
 		t.Fatal(err)
 	}
