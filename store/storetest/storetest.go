@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Admin", func(t *testing.T) { RunAdmin(t, open) })
 	t.Run("MFA", func(t *testing.T) { RunMFA(t, open) })
 	t.Run("SessionFactors", func(t *testing.T) { RunSessionFactors(t, open) })
+	t.Run("AssertionKeys", func(t *testing.T) { RunAssertionKeys(t, open) })
 }
 
 // base is the fixed time the suite builds on: fixed so failures reproduce,
