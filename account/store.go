@@ -32,9 +32,15 @@ type Users interface {
 	// so that a read-modify-write through UpdateUser loses no concurrent
 	// change.
 	LockUser(ctx context.Context, id string) (*User, error)
-	// UpdateUser overwrites every field of the user u.ID; ErrNotFound if it
-	// is gone, ErrConflict if the new email or phone is taken.
+	// UpdateUser overwrites every field of the user u.ID (Labels too);
+	// ErrNotFound if it is gone, ErrConflict if the new email or phone is
+	// taken.
 	UpdateUser(ctx context.Context, u *User) error
+	// SetUserLabels replaces the labels of the user id (nil clears them)
+	// and nothing else; ErrNotFound if there is no such user. Tools that
+	// write users directly (the import) use it; the service changes labels
+	// through UpdateUser under the user's lock.
+	SetUserLabels(ctx context.Context, id string, labels []string) error
 	// TouchUser sets the user's AccessedAt to at unless it is already
 	// after at-every, so a busy user costs one write per period; it
 	// reports whether it wrote. CreateUser stores AccessedAt, UpdateUser

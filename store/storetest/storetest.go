@@ -147,6 +147,7 @@ func checkUser(t *testing.T, what string, got, want *account.User) {
 	d.json("Prefs", got.Prefs, want.Prefs)
 	d.strings("PasswordHistory", got.PasswordHistory, want.PasswordHistory)
 	d.time("AccessedAt", got.AccessedAt, want.AccessedAt)
+	d.strings("Labels", got.Labels, want.Labels)
 	d.report(t, what)
 }
 
