@@ -47,7 +47,8 @@ type Gate struct {
 	// session and without identity, for gated APIs that serve other
 	// origins: browsers never send credentials on a preflight.
 	PassPreflight bool `json:"pass_preflight,omitempty"`
-	// Policy: deny_anonymous, allow_email_domains, allow_users.
+	// Policy: deny_anonymous, allow_email_domains, allow_users,
+	// allow_labels.
 	Policy
 
 	slot    *projectSlot
@@ -236,6 +237,7 @@ func wantsHTML(r *http.Request) bool {
 //		deny anonymous
 //		allow_email_domains <domain> ...
 //		allow_users <user id or email> ...
+//		allow_labels <label> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
 //	}
@@ -295,6 +297,12 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.AllowUsers = append(g.AllowUsers, args...)
+		case "allow_labels":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowLabels = append(g.AllowLabels, args...)
 		case "csrf":
 			args := d.RemainingArgs()
 			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {
