@@ -24,7 +24,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "accountgate",
-		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] --config <path> [--adapter <name>] --project <id> [--json]",
+		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] [<labels>] --config <path> [--adapter <name>] --project <id> [--json]",
 		Short: "Manages the users of an Accountgate project",
 		Long: `
 Manages the users of one project of the accountgate app, in the store the
@@ -38,6 +38,7 @@ without starting any server:
   users sign-out <user id>                       delete every session
   users delete <user id>                         delete the user and all of theirs
   users set-password <user id>                   set the password read from stdin
+  users label <user id> [<label>,<label>…]       set the user's labels (none clears)
 
 Changes go through the same code as the API: with a shared cache (Redis)
 every running instance refuses a blocked user or a deleted session at once;
