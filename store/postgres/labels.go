@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+
+	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/store/internal/userquery"
 )
 
 // SetUserLabels replaces the labels of user id; account.ErrNotFound if
@@ -32,4 +36,34 @@ func decodeLabels(s string) ([]string, error) {
 		return nil, nil
 	}
 	return l, nil
+}
+
+// QueryUsers returns one page of users (see account.Users).
+func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*account.User, error) {
+	var cursor int64
+	if q.Cursor != "" {
+		var err error
+		cursor, err = queryRow(ctx, h, "query users: cursor", func(row scanner) (int64, error) {
+			var seq int64
+			return seq, row.Scan(&seq)
+		}, `SELECT seq FROM users WHERE id = $1`, q.Cursor)
+		if err != nil {
+			return nil, err
+		}
+	}
+	query, args, reverse := userquery.Page(userquery.Postgres, userColumns, q, cursor)
+	list, err := queryRows(ctx, h, "query users", scanUser, query, args...)
+	if reverse {
+		slices.Reverse(list)
+	}
+	return list, err
+}
+
+// CountUsers counts the users matching f, up to max.
+func (h handles) CountUsers(ctx context.Context, f account.UserFilter, max int) (int, error) {
+	query, args := userquery.Count(userquery.Postgres, f, max)
+	return queryRow(ctx, h, "count users", func(row scanner) (int, error) {
+		var n int
+		return n, row.Scan(&n)
+	}, query, args...)
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+
+	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/store/internal/userquery"
 )
 
 // SetUserLabels replaces the labels of user id; account.ErrNotFound if
@@ -36,4 +40,45 @@ func decodeLabels(s string) ([]string, error) {
 		return nil, nil
 	}
 	return l, nil
+}
+
+// QueryUsers returns one page of users (see account.Users).
+func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*account.User, error) {
+	var cursor int64
+	if q.Cursor != "" {
+		if err := h.r.QueryRowContext(ctx, `SELECT seq FROM users WHERE id = ?`, q.Cursor).Scan(&cursor); err != nil {
+			return nil, wrap("query users: cursor", err)
+		}
+	}
+	query, args, reverse := userquery.Page(userquery.SQLite, userColumns, q, cursor)
+	rows, err := h.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap("query users", err)
+	}
+	defer rows.Close()
+	var list []*account.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, wrap("query users", err)
+		}
+		list = append(list, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("query users", err)
+	}
+	if reverse {
+		slices.Reverse(list)
+	}
+	return list, nil
+}
+
+// CountUsers counts the users matching f, up to max.
+func (h handles) CountUsers(ctx context.Context, f account.UserFilter, max int) (int, error) {
+	query, args := userquery.Count(userquery.SQLite, f, max)
+	var n int
+	if err := h.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, wrap("count users", err)
+	}
+	return n, nil
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Locking", func(t *testing.T) { RunLocking(t, open) })
 	t.Run("Status", func(t *testing.T) { RunStatus(t, open) })
 	t.Run("Admin", func(t *testing.T) { RunAdmin(t, open) })
+	t.Run("UserQueries", func(t *testing.T) { RunUserQueries(t, open) })
 	t.Run("MFA", func(t *testing.T) { RunMFA(t, open) })
 	t.Run("SessionFactors", func(t *testing.T) { RunSessionFactors(t, open) })
 }
