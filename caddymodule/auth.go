@@ -52,7 +52,8 @@ type Gate struct {
 	// session and without identity, for gated APIs that serve other
 	// origins: browsers never send credentials on a preflight.
 	PassPreflight bool `json:"pass_preflight,omitempty"`
-	// Policy: deny_anonymous, allow_email_domains, allow_users.
+	// Policy: deny_anonymous, allow_email_domains, allow_users,
+	// allow_labels.
 	Policy
 	// Assertion, if set, sends the upstream a signed identity assertion
 	// (an ES256 JWT) in X-Account-Assertion. Default none. Client copies
@@ -299,6 +300,7 @@ func seeOther(w http.ResponseWriter, r *http.Request, target string) {
 //		deny anonymous
 //		allow_email_domains <domain> ...
 //		allow_users <user id or email> ...
+//		allow_labels <label> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
 //		assertion <audience> [{
@@ -361,6 +363,12 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.AllowUsers = append(g.AllowUsers, args...)
+		case "allow_labels":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowLabels = append(g.AllowLabels, args...)
 		case "csrf":
 			args := d.RemainingArgs()
 			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {

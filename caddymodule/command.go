@@ -25,7 +25,7 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "accountgate",
-		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] | assertion-keys <list|rotate>  --config <path> [--adapter <name>] --project <id> [--json]",
+		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] [<labels>] | assertion-keys <list|rotate>  --config <path> [--adapter <name>] --project <id> [--json]",
 		Short: "Manages the users and assertion keys of an Accountgate project",
 		Long: `
 Manages the users of one project of the accountgate app, in the store the
@@ -39,6 +39,7 @@ without starting any server:
   users sign-out <user id>                       delete every session
   users delete <user id>                         delete the user and all of theirs
   users set-password <user id>                   set the password read from stdin
+  users label <user id> [<label>,<label>…]       set the user's labels (none clears)
   assertion-keys list                            the key ids in the JWKS, signing key first
   assertion-keys rotate                          a new signing key; the previous one stays
                                                  in the JWKS for an hour, then goes
