@@ -77,12 +77,17 @@ function ok(run, what) {
 	assert.equal(run.code, 0, `${what}: exit ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`);
 }
 
-/** The kind of the user's stored hash, through `users show --json`. */
-async function hashKind(id) {
+/** The user as `users show --json` prints it. */
+async function show(id) {
 	const run = await accountgate(['users', 'show', id, '--json']);
 	ok(run, `users show ${id}`);
 	assert.ok(!run.stdout.includes('$argon2') && !run.stdout.includes('$P$'), 'no hash in the output');
-	return JSON.parse(run.stdout).hash;
+	return JSON.parse(run.stdout);
+}
+
+/** The kind of the user's stored hash, through `users show --json`. */
+async function hashKind(id) {
+	return (await show(id)).hash;
 }
 
 /** Signs in with the web SDK; resolves with the session, or rejects. */
@@ -162,7 +167,7 @@ describe('caddy accountgate import', () => {
 				name: `Imported ${kind}`, password: h.password, hash: kind,
 				hashOptions: { salt: h.salt ?? '', saltSeparator: h.separator ?? '', signerKey: h.signer ?? '', costCpu: h.cpu ?? 0,
 					costMemory: h.memory ?? 0, costParallel: h.parallel ?? 0, length: h.length ?? 0, version: h.version ?? '' },
-				registration: '2024-05-01T10:00:00.000+00:00', status: true, labels: [], passwordUpdate: '2024-05-01T10:00:00.000+00:00',
+				registration: '2024-05-01T10:00:00.000+00:00', status: true, labels: ['imported', kind], passwordUpdate: '2024-05-01T10:00:00.000+00:00',
 				email: `${id(kind)}@example.com`, phone: '', emailVerification: true, phoneVerification: false, prefs: { kind },
 			};
 		});
@@ -173,7 +178,13 @@ describe('caddy accountgate import', () => {
 		ok(first, 'import');
 		assert.equal(first.stdout, `${kinds.length} users imported, 0 unchanged (already there), 0 failed\n`);
 		for (const kind of kinds) {
-			assert.equal(await hashKind(id(kind)), kind === 'scryptMod' ? 'scryptMod' : kind);
+			const u = await show(id(kind));
+			assert.equal(u.hash, kind);
+			assert.equal(u.name, `Imported ${kind}`);
+			assert.equal(u.emailVerification, true);
+			assert.deepEqual(u.labels, ['imported', kind]);
+			assert.deepEqual(u.prefs, { kind });
+			assert.equal(u.$createdAt, '2024-05-01T10:00:00.000+00:00');
 		}
 		for (const [i, kind] of kinds.entries()) {
 			// Half through each web SDK.

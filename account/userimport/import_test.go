@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,10 +68,11 @@ var badRows = []badRow{
 	{map[string]any{"email": "noid@example.com"}, "userId is required"},
 	{map[string]any{"userId": "-bad-id"}, "invalid userId"},
 	{map[string]any{"userId": "bad-phone", "phone": "555"}, "invalid phone"},
+	{map[string]any{"userId": "bad-label", "labels": []string{"ok", "not ok"}}, "invalid labels"},
 }
 
 // csvHeader is every column, in the order rows are written.
-var csvHeader = []string{"userId", "email", "phone", "name", "emailVerification", "phoneVerification", "status", "prefs",
+var csvHeader = []string{"userId", "email", "phone", "name", "emailVerification", "phoneVerification", "status", "prefs", "labels",
 	"createdAt", "hash", "password", "passwordSalt", "passwordSaltSeparator", "passwordSignerKey", "passwordCpu",
 	"passwordMemory", "passwordParallel", "passwordLength", "passwordVersion"}
 
@@ -79,7 +81,7 @@ func (h hashRow) fields() map[string]any {
 	m := map[string]any{"userId": h.kind, "email": h.kind + "@example.com", "name": "User " + h.kind,
 		"emailVerification": true, "phoneVerification": h.kind == "md5", "status": h.kind != "phpass",
 		"prefs": map[string]any{"kind": h.kind}, "createdAt": "2024-05-01T10:00:00.000+00:00",
-		"hash": h.kind, "password": h.password}
+		"hash": h.kind, "password": h.password, "labels": []string{"imported", h.label()}}
 	if h.kind == "md5" {
 		m["phone"] = "+15550001001"
 	}
@@ -97,6 +99,9 @@ func (h hashRow) fields() map[string]any {
 	return m
 }
 
+// label is a label of the kind's user: letters and digits only.
+func (h hashRow) label() string { return strings.ReplaceAll(h.kind, "-", "") }
+
 // appwriteFields is a good row as an Appwrite user model.
 func (h hashRow) appwriteFields() map[string]any {
 	kind := h.kind
@@ -107,7 +112,7 @@ func (h hashRow) appwriteFields() map[string]any {
 		"name": "User " + h.kind, "password": h.password, "hash": kind,
 		"hashOptions": map[string]any{"salt": h.salt, "saltSeparator": h.separator, "signerKey": h.signer,
 			"costCpu": h.cpu, "costMemory": h.memory, "costParallel": h.parallel, "length": h.length, "version": h.version},
-		"registration": "2024-05-01T10:00:00.000+00:00", "status": h.kind != "phpass", "labels": []string{},
+		"registration": "2024-05-01T10:00:00.000+00:00", "status": h.kind != "phpass", "labels": []string{"imported", h.label()},
 		"passwordUpdate": "2024-05-01T10:00:00.000+00:00", "email": h.kind + "@example.com", "phone": "",
 		"emailVerification": true, "phoneVerification": h.kind == "md5", "prefs": map[string]any{"kind": h.kind},
 		"accessedAt": "", "mfa": false, "targets": []any{}}
@@ -154,6 +159,8 @@ func file(t testing.TB, format string, good []hashRow) ([]byte, []int) {
 			for i, c := range csvHeader {
 				switch v := m[c].(type) {
 				case nil:
+				case []string:
+					cells[i] = strings.Join(v, ";")
 				case map[string]any:
 					// Prefs over two lines: the line numbers must follow.
 					j, _ := json.MarshalIndent(v, "", "")
@@ -272,6 +279,9 @@ func TestImportFormats(t *testing.T) {
 					u.PhoneVerification != (h.kind == "md5") || u.Status != (h.kind != "phpass") ||
 					!u.CreatedAt.Equal(created) || !u.Registration.Equal(created) || !u.PasswordUpdate.Equal(created) {
 					t.Errorf("%s: fields %+v", h.kind, u)
+				}
+				if !slices.Equal(u.Labels, []string{"imported", h.label()}) {
+					t.Errorf("%s: labels %v", h.kind, u.Labels)
 				}
 				if string(u.Prefs) != `{"kind":"`+h.kind+`"}` {
 					t.Errorf("%s: prefs %s", h.kind, u.Prefs)

@@ -103,12 +103,9 @@ func (r *record) user(now time.Time) (*account.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.Labels) > 0 {
-		return nil, errors.New("labels are not supported by this store yet")
-	}
 	u := &account.User{ID: r.UserID, Email: r.Email, Phone: r.Phone, Name: r.Name,
 		EmailVerification: r.EmailVerification, PhoneVerification: r.PhoneVerification,
-		Status: r.Status == nil || *r.Status, Prefs: r.Prefs, PasswordHash: hash}
+		Status: r.Status == nil || *r.Status, Prefs: r.Prefs, PasswordHash: hash, Labels: r.Labels}
 	times := []struct {
 		name, value string
 		to          *time.Time
