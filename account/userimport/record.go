@@ -35,8 +35,10 @@ type record struct {
 	PasswordParallel      int             `json:"passwordParallel"`
 	PasswordLength        int             `json:"passwordLength"`
 	PasswordVersion       string          `json:"passwordVersion"`
-	// Not in the csv and json formats: the Appwrite format's other times.
+	// Not in the csv and json formats: the Appwrite format's other times,
+	// and the scrypt costs of a Firebase project (0 for Appwrite's).
 	updatedAt, passwordUpdate, accessedAt string
+	rounds, memCost                       int
 }
 
 // Kinds are the values of the hash field, Appwrite's route names; the
@@ -73,6 +75,11 @@ func (r *record) passwordHash() (string, error) {
 		enc, err = passhash.EncodeScrypt(r.Password, r.PasswordSalt, r.PasswordCPU, r.PasswordMemory,
 			r.PasswordParallel, r.PasswordLength)
 	case "scrypt-modified", "scryptmod":
+		if r.rounds != 0 {
+			enc, err = passhash.EncodeFirebaseScrypt(r.Password, r.PasswordSalt, r.PasswordSaltSeparator, r.PasswordSignerKey,
+				r.rounds, r.memCost)
+			break
+		}
 		enc, err = passhash.EncodeScryptModified(r.Password, r.PasswordSalt, r.PasswordSaltSeparator, r.PasswordSignerKey)
 	default:
 		return "", fmt.Errorf("unknown hash %q (one of: %s)", r.Hash, strings.Join(Kinds, ", "))
