@@ -376,6 +376,7 @@ func TestDetectFormat(t *testing.T) {
 	for _, tc := range []struct{ name, data, want string }{
 		{"users.CSV", `{"userId":"x"}`, "csv"},
 		{"export.json", `{"total":2,"users":[]}`, "appwrite"},
+		{"firebase.json", `{"users": [{"localId":"x","email":"a@example.com"}]}`, "firebase"},
 		{"export.json", "[\n {\"$id\":\"u1\",\"email\":\"\"}]", "appwrite"},
 		{"users.json", `[{"userId":"u1"}]`, "json"},
 		{"users.jsonl", "{\"userId\":\"u1\"}\n{\"userId\":\"u2\"}\n", "json"},

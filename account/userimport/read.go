@@ -400,7 +400,8 @@ func rowError(err error) error {
 }
 
 // DetectFormat guesses the format of a file from its name and first
-// bytes: csv for a .csv name; for JSON, appwrite when the first user is
+// bytes: csv for a .csv name; for JSON, firebase for a {"users":[…]}
+// document of Firebase users (localId), appwrite when the first user is
 // an Appwrite model (its id is $id) or the file is a Users API page, json
 // otherwise.
 func DetectFormat(name string, data []byte) string {
@@ -409,6 +410,9 @@ func DetectFormat(name string, data []byte) string {
 	}
 	first := bytes.TrimLeft(data, " \t\r\n\ufeff[")
 	if isPage(first) {
+		if bytes.Contains(first[:min(len(first), 4096)], []byte(`"localId"`)) {
+			return "firebase"
+		}
 		return "appwrite"
 	}
 	var probe map[string]json.RawMessage
