@@ -33,6 +33,9 @@ type User struct {
 	// AccessedAt is when the user last used the API, kept to the hour
 	// (accessedThrottle); zero means never recorded.
 	AccessedAt time.Time
+	// Labels are the operator's tags of the user (alphanumeric, distinct,
+	// in the order given); nil means none.
+	Labels []string
 }
 
 // Session is a signed-in device. The secret itself is never stored: only its

@@ -140,6 +140,8 @@ type Service struct {
 	api         http.Handler
 	// identity lists the renamed identity headers of the gates.
 	identity identityRegistry
+	// listeners hear revocations too (feature packages' caches).
+	listeners revocationListeners
 	// apiKeys are the hashes and scopes of Config.APIKeys.
 	apiKeys []apiKey
 }
@@ -390,4 +392,11 @@ func (s *Service) purge(ctx context.Context) {
 			s.log.Info("purged "+job.what, "count", n)
 		}
 	}
+}
+
+// Sealer returns the project's sealer for purpose, e.g. "assertion keys
+// v1": each purpose has its own key, and the previous project secrets
+// still open what they sealed.
+func (s *Service) Sealer(purpose string) *seal.Sealer {
+	return seal.New(purpose, append([][]byte{s.secret}, s.cfg.PreviousSecrets...)...)
 }

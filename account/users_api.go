@@ -37,6 +37,7 @@ func (s *Service) usersRoutes() []route {
 		u("PATCH", "{userId}/password", write, s.usersUpdatePassword),
 		u("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
 		u("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
+		u("PATCH", "{userId}/labels", write, s.usersUpdateLabels),
 		u("GET", "{userId}/prefs", read, s.usersGetPrefs),
 		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
 		u("GET", "{userId}/sessions", read, s.usersListSessions),
