@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -170,5 +171,40 @@ func TestGateRefusalPageOffersVerification(t *testing.T) {
 		if f.upstream != nil {
 			t.Fatal("a refused request reached the upstream")
 		}
+	}
+}
+
+// TestGateSendsPendingSecondFactorToMFAPage: a browser whose session
+// still needs its second factor goes to the hosted MFA page and back.
+func TestGateSendsPendingSecondFactorToMFAPage(t *testing.T) {
+	f := newGateFixture(t, Gate{})
+	p, err := pages.New(pages.Config{ProjectID: "p", PublicURL: "http://localhost", EmailPassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.gate.slot.pages = p
+	for _, step := range []struct{ method, path, body string }{
+		{"POST", "/v1/account/mfa/recovery-codes", ""}, {"PATCH", "/v1/account/mfa", `{"mfa":true}`},
+	} {
+		req := httptest.NewRequest(step.method, "http://localhost"+step.path, strings.NewReader(step.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Cookie", f.cookie)
+		req.Header.Set("X-Appwrite-Response-Format", "1.6.0")
+		rec := httptest.NewRecorder()
+		f.api.ServeHTTP(rec, req)
+		if rec.Code >= 300 {
+			t.Fatalf("%s %s: %d %s", step.method, step.path, rec.Code, rec.Body)
+		}
+	}
+	page := f.get(f.cookie, true)
+	if page.Code != http.StatusFound || page.Header().Get("Location") != "/auth/mfa?return=%2Fapp" {
+		t.Fatalf("browser: %d %q", page.Code, page.Header().Get("Location"))
+	}
+	if api := f.get(f.cookie, false); api.Code != http.StatusUnauthorized || !strings.Contains(api.Body.String(), "user_more_factors_required") {
+		t.Fatalf("API client: %d %s", api.Code, api.Body)
+	}
+	// Without any session the browser goes to sign-in instead.
+	if page := f.get("", true); page.Code != http.StatusFound || page.Header().Get("Location") != "/auth/signin?return=%2Fapp" {
+		t.Fatalf("no session: %d %q", page.Code, page.Header().Get("Location"))
 	}
 }
