@@ -42,13 +42,12 @@ type Config struct {
 // in-process, so the API's checks (Origin, rate limits, security log)
 // apply to the pages as they do to SDK clients.
 type Pages struct {
-	cfg       Config
-	public    string // PublicURL without a trailing slash
-	views     map[string]*view
-	css       []byte
-	logo      []byte
-	logoType  string
-	pageNames map[string]bool
+	cfg      Config
+	public   string // PublicURL without a trailing slash
+	views    map[string]*view
+	css      []byte
+	logo     []byte
+	logoType string
 }
 
 // New loads the templates and files of cfg. It reads files only: call it
