@@ -35,6 +35,8 @@ type App struct {
 	configs  map[string]account.Config // built by Provision, completed by Start
 	ctx      caddy.Context
 	services []*account.Service
+	// stores are the projects' stores as opened, by project id.
+	stores   map[string]account.Store
 	acquired []StoreConfig
 	caches   []string
 	limiters []string
@@ -266,6 +268,10 @@ func (a *App) startProject(id string) (*account.Service, error) {
 	}
 	a.acquired = append(a.acquired, p.Store)
 	cfg.Store = st
+	if a.stores == nil {
+		a.stores = map[string]account.Store{}
+	}
+	a.stores[id] = st
 	if p.Cache != nil {
 		rc, err := acquireCache(a.ctx, *p.Cache)
 		if err != nil {
@@ -499,6 +505,11 @@ func (a *App) Start() error {
 			return a.redact(fmt.Errorf("project %s: %w", id, err))
 		}
 		a.services = append(a.services, svc)
+		if slot := a.slots[id]; slot.wantsKeys() {
+			if err := startKeys(a.ctx, slot.keys, a.stores[id], svc); err != nil {
+				return a.redact(fmt.Errorf("project %s: assertion keys: %w", id, err))
+			}
+		}
 		a.slots[id].set(svc)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -506,6 +517,11 @@ func (a *App) Start() error {
 	a.running = new(sync.WaitGroup)
 	for _, svc := range a.services {
 		a.running.Go(func() { svc.Run(ctx) })
+	}
+	for _, id := range a.projectIDs() {
+		if slot := a.slots[id]; slot.wantsKeys() {
+			a.running.Go(func() { slot.keys.Run(ctx) })
+		}
 	}
 	return nil
 }
