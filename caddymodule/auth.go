@@ -251,8 +251,6 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 		http.Redirect(w, r, target.String(), http.StatusFound)
 		return
 	}
-	// A refused cross-site form post lands in the browser: a page reads
-	// better there than JSON.
 	// A browser refused for who it is (not for lack of a session) sees a
 	// page that says why.
 	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 && !needsSignIn(e) {
@@ -260,6 +258,8 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 		pg.Refuse(w, r, e.Status(), string(e.Type), e.Message, verify)
 		return
 	}
+	// Without the pages: a refused cross-site form post lands in the
+	// browser, where a page reads better than JSON.
 	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
