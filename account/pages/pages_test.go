@@ -533,3 +533,28 @@ func mustURL(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+// TestMagicLinkWithoutURLLandsOnThePage: a magic link an SDK asked for
+// without a url (mobile apps) lands on the hosted page, which signs in.
+func TestMagicLinkWithoutURLLandsOnThePage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil, nil)
+	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/account/sessions/magic-url", strings.NewReader(`{"userId":"unique()","email":"sdk@example.com"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("magic URL: %v %v", res, err)
+	}
+	res.Body.Close()
+	link := linkOf(t, s.box.mail(t, 1))
+	if link.Path != "/auth/magic-url" {
+		t.Fatalf("link: %s", link)
+	}
+	b := s.browser()
+	want(t, b.get(link.RequestURI()), http.StatusOK, "data-autosubmit")
+	r := b.post("/auth/magic-url", url.Values{"userId": {link.Query().Get("userId")}, "secret": {link.Query().Get("secret")}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
+	}
+	want(t, b.get("/auth/account"), http.StatusOK, "sdk@example.com")
+}
