@@ -99,6 +99,19 @@ func (c *call) form(names ...string) url.Values {
 }
 
 func (c *call) signInPage() {
+	// Someone already signed in goes straight on (or to the second
+	// factor): the gate sends only those without a valid session here.
+	if c.r.Header.Get("Cookie") != "" {
+		res := c.callAPI(http.MethodGet, "", nil)
+		switch {
+		case res.err == nil:
+			c.redirect(c.ret())
+			return
+		case res.err.Type == "user_more_factors_required":
+			c.redirect(c.p.MFAURL(c.ret()))
+			return
+		}
+	}
 	d := c.data()
 	if c.r.URL.Query().Get("signedout") != "" {
 		d.Notice = "signedout"

@@ -163,6 +163,10 @@ func TestSignUpSignInSignOut(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/deep/link" {
 		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
 	}
+	// The sign-in page sends someone signed in straight on.
+	if r := b.get("/auth/signin?return=/deep/link"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/deep/link" {
+		t.Fatalf("sign-in page while signed in: %d %q", r.status, r.header.Get("Location"))
+	}
 	// Signing in again while signed in goes on to the return path.
 	r = b.post("/auth/signin", url.Values{"email": {"ada@example.com"}, "password": {"password123"}, "return": {"/again"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/again" {
