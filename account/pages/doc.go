@@ -9,7 +9,7 @@
 // Pages, under the prefix (default /auth/), with their form fields
 // (named as the API's parameters) and button texts:
 //
-//	GET  signin[?return=<path>]        sign-in methods that are switched on
+//	GET  signin[?return=<path>]        the sign-in methods that are on (signed in already: 303 to return)
 //	POST signin      email, password, return            "Sign in"
 //	POST magic-link  email, return                      "Email me a sign-in link"
 //	POST phone       phone, return                      "Text me a code"
