@@ -41,7 +41,7 @@ type call struct {
 // ret is the request's return path (query or form), made safe.
 func (c *call) ret() string { return CleanReturn(c.r.FormValue("return")) }
 
-func (c *call) data() *data { return c.p.newData(c.r, c.ret()) }
+func (c *call) data() *data { return c.p.newData(c.ret()) }
 
 func (c *call) show(status int, page string, d *data) { c.p.render(c.w, status, page, d) }
 

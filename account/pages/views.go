@@ -156,7 +156,7 @@ func (d *data) Value(form, name string) string {
 }
 
 // newData fills what every page shows.
-func (p *Pages) newData(r *http.Request, ret string) *data {
+func (p *Pages) newData(ret string) *data {
 	d := &data{Product: p.cfg.Product, Logo: p.logo != nil, Prefix: p.cfg.Prefix, Return: ret,
 		EmailPassword: p.cfg.EmailPassword, MagicURL: p.cfg.MagicURL, Phone: p.cfg.Phone}
 	for _, name := range p.cfg.OAuth2 {
