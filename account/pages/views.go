@@ -120,6 +120,10 @@ type data struct {
 	// UserID and Secret are carried through the reset, verification,
 	// magic-URL and phone-code forms.
 	UserID, Secret string
+	// The second-factor page: the account's factors, and the challenge
+	// whose code the email or phone form asks for.
+	Factors     *factors
+	ChallengeID string
 	// The account page.
 	Account  *accountInfo
 	Sessions []sessionInfo
