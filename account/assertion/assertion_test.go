@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -103,7 +102,11 @@ func jwks(t *testing.T, doc []byte) map[string]*ecdsa.PublicKey {
 		if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
 			t.Fatalf("JWK coordinates %+v", k)
 		}
-		keys[k.Kid] = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+		if err != nil {
+			t.Fatalf("JWK %+v: %v", k, err)
+		}
+		keys[k.Kid] = pub
 	}
 	return keys
 }
