@@ -31,6 +31,9 @@ type User struct {
 	// AccessedAt is when the user last used the API, kept to the hour
 	// (accessedThrottle); zero means never recorded.
 	AccessedAt time.Time
+	// Labels are the operator's tags of the user (alphanumeric, distinct,
+	// in the order given); nil means none.
+	Labels []string
 }
 
 // Session is a signed-in device. The secret itself is never stored: only its
@@ -124,22 +127,6 @@ type Token struct {
 	Expire    time.Time
 	IP        string
 	UserAgent string
-}
-
-// OutboxMessage is a mail or SMS waiting for delivery. Payload is
-// encrypted: it holds the secret link or code.
-type OutboxMessage struct {
-	ID      string
-	Channel string // "email" or "sms"
-	Payload []byte
-	// Attempts counts failed deliveries so far.
-	Attempts    int
-	CreatedAt   time.Time
-	NextAttempt time.Time
-	// ClaimedUntil is when a worker's claim on the message lapses; a
-	// claimed message is not handed to another worker before then.
-	ClaimedUntil time.Time
-	LastError    string
 }
 
 // LinkedIdentity ties a provider account (provider, provider user id) to

@@ -78,14 +78,13 @@ func renderAccount(u *User) accountModel {
 		prefs = json.RawMessage("{}")
 	}
 	return accountModel{
-		ID:           u.ID,
-		CreatedAt:    formatTime(u.CreatedAt),
-		UpdatedAt:    formatTime(u.UpdatedAt),
-		Name:         u.Name,
-		Registration: formatTime(u.Registration),
-		Status:       u.Status,
-		// Labels are set by an admin API, which Accountgate does not have.
-		Labels:            []string{},
+		ID:                u.ID,
+		CreatedAt:         formatTime(u.CreatedAt),
+		UpdatedAt:         formatTime(u.UpdatedAt),
+		Name:              u.Name,
+		Registration:      formatTime(u.Registration),
+		Status:            u.Status,
+		Labels:            labelsOf(u),
 		PasswordUpdate:    formatTime(u.PasswordUpdate),
 		Email:             u.Email,
 		Phone:             u.Phone,
@@ -95,6 +94,14 @@ func renderAccount(u *User) accountModel {
 		Targets:           targetsOf(u),
 		AccessedAt:        formatTime(u.AccessedAt),
 	}
+}
+
+// labelsOf is the user's labels, [] when none.
+func labelsOf(u *User) []string {
+	if u.Labels == nil {
+		return []string{}
+	}
+	return u.Labels
 }
 
 // sessionModel is the Appwrite `session` model, fields in model order.

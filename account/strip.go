@@ -63,7 +63,7 @@ func (s *Service) StripIdentity(r *http.Request, extra HeaderNames) {
 // stripMatcher tells which names StripIdentity removes. A struct rather
 // than closures keeps the hot path free of allocations.
 type stripMatcher struct {
-	extra      [8]string
+	extra      [identityFieldCount]string
 	registered []string
 }
 

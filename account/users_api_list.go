@@ -26,7 +26,8 @@ type userQueries struct {
 }
 
 // parseUserQueries reads limit, offset, cursorAfter, cursorBefore,
-// orderAsc/orderDesc on $createdAt and equal on email, phone and status,
+// orderAsc/orderDesc on $createdAt and equal on email, phone, status and
+// labels (a user matches when one of their labels is one of the values),
 // in the 1.3 syntax or today's JSON one; the first limit, offset, cursor
 // and order win. Other queries are refused, not ignored: a filter that is
 // not applied would list users the caller did not ask for.
@@ -92,7 +93,7 @@ func (q *userQueries) apply(uq parsedQuery) error {
 		q.desc = uq.method == "orderDesc"
 	case "equal":
 		switch uq.attribute {
-		case "email", "phone", "status":
+		case "email", "phone", "status", "labels":
 		default:
 			return invalid("Attribute not found in schema: %s", uq.attribute)
 		}
@@ -185,6 +186,11 @@ func (q *userQueries) matches(u *User, words []string) bool {
 		}
 		found := false
 		for _, v := range vals {
+			if attr == "labels" {
+				l, ok := v.(string)
+				found = found || ok && slices.Contains(u.Labels, l)
+				continue
+			}
 			found = found || v == have
 		}
 		if !found {

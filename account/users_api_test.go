@@ -51,6 +51,7 @@ func usersRoutes(id, sessionID string) []usersRoute {
 		{"PATCH", "/v1/users/" + id + "/password", `{"password":"new-password-1"}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/verification", `{"emailVerification":true}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/verification/phone", `{"phoneVerification":true}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/labels", `{"labels":["vip"]}`, "users.write"},
 		{"GET", "/v1/users/" + id + "/prefs", "", "users.read"},
 		{"PATCH", "/v1/users/" + id + "/prefs", `{"prefs":{"a":1}}`, "users.write"},
 		{"GET", "/v1/users/" + id + "/sessions", "", "users.read"},
@@ -513,7 +514,6 @@ func TestUsersAPICreateWithHash(t *testing.T) {
 	}
 	checkError(t, e.do("POST", "/v1/users/bcrypt", `{"userId":"noemail","password":"`+string(bc)+`"}`, key(keyAll)),
 		400, "general_argument_invalid", `Param "email" is not optional.`)
-	checkError(t, e.do("POST", "/v1/users/md5", `{}`, key(keyAll)), 404, "general_route_not_found", "")
 }
 
 // TestUsersAPITotalCap: the total stops at 5000, as Appwrite's count

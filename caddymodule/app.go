@@ -120,6 +120,9 @@ type Project struct {
 	// APIKeys are the project's API keys for the Users API, by name.
 	// Default none: the Users API refuses every caller.
 	APIKeys map[string]*APIKeyConfig `json:"api_keys,omitempty"`
+	// Pages configures the hosted sign-in and account pages. Default: on,
+	// under /auth/.
+	Pages *PagesConfig `json:"pages,omitempty"`
 }
 
 // StoreConfig names a store: kind "sqlite" with a file path as DSN, or
@@ -248,6 +251,9 @@ func (a *App) provision(ctx caddy.Context) error {
 		}
 		a.configs[id] = cfg
 		a.slots[id] = newProjectSlot(id)
+		if a.slots[id].pages, err = p.hostedPages(id); err != nil {
+			return pagesError(id, err)
+		}
 	}
 	return nil
 }
@@ -461,6 +467,9 @@ func (p *Project) validate() error {
 		if len(s) < 32 {
 			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
 		}
+	}
+	if err := p.Pages.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := p.validateOAuth2(); err != nil {
 		errs = append(errs, err)

@@ -32,9 +32,11 @@ type Gate struct {
 	Headers account.HeaderNames `json:"headers,omitempty"`
 	// Require lists extra conditions: "verified_email", "verified_phone".
 	Require []string `json:"require,omitempty"`
-	// OnFailRedirect, if set, sends browsers (Accept: text/html) without a
-	// valid session there, with the page they asked for in the `return`
-	// query parameter. API clients always get the 401 JSON error.
+	// OnFailRedirect, if set, sends browsers (GET or HEAD with Accept:
+	// text/html) without a valid session there, with the page they asked
+	// for in the `return` query parameter. Default: the project's hosted
+	// sign-in page (<prefix>signin?return=…) when its pages are on. API
+	// clients always get the 401 JSON error.
 	OnFailRedirect string `json:"on_fail_redirect,omitempty"`
 	// KeepCredentials passes the session cookies and headers to the
 	// upstream. Default false: the upstream never sees them.
@@ -50,7 +52,8 @@ type Gate struct {
 	// session and without identity, for gated APIs that serve other
 	// origins: browsers never send credentials on a preflight.
 	PassPreflight bool `json:"pass_preflight,omitempty"`
-	// Policy: deny_anonymous, allow_email_domains, allow_users.
+	// Policy: deny_anonymous, allow_email_domains, allow_users,
+	// allow_labels.
 	Policy
 	// Assertion, if set, sends the upstream a signed identity assertion
 	// (an ES256 JWT) in X-Account-Assertion. Default none. Client copies
@@ -214,7 +217,7 @@ func (g *Gate) requirements(p *account.Principal) *account.Error {
 	for _, req := range g.Require {
 		switch {
 		case req == "verified_email" && !p.User.EmailVerification:
-			return account.Errorf(account.ErrUserUnauthorized, "The email address of this account is not verified.")
+			return account.Errorf(account.ErrUserUnauthorized, msgRequireEmail)
 		case req == "verified_phone" && !p.User.PhoneVerification:
 			return account.Errorf(account.ErrUserUnauthorized, "The phone number of this account is not verified.")
 		}
@@ -222,9 +225,23 @@ func (g *Gate) requirements(p *account.Principal) *account.Error {
 	return nil
 }
 
-// refuse answers a request the gate does not let through: a redirect to
-// the sign-in page for browsers when configured, else the JSON error.
+// msgRequireEmail is the refusal of `require verified_email`.
+const msgRequireEmail = "The email address of this account is not verified."
+
+// refuse answers a request the gate does not let through: browsers go to
+// the sign-in page (on_fail, else the hosted pages) or see a page saying
+// why; API clients get the JSON error.
 func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) {
+	if pg := g.slot.pages; pg != nil && g.OnFailRedirect == "" && wantsHTML(r) {
+		switch {
+		case e.Type == account.ErrUserMoreFactorsRequired:
+			seeOther(w, r, pg.MFAURL(account.ReturnPath(r)))
+			return
+		case needsSignIn(e):
+			seeOther(w, r, pg.SignInURL(account.ReturnPath(r)))
+			return
+		}
+	}
 	if g.OnFailRedirect != "" && e.Status() == http.StatusUnauthorized && wantsHTML(r) {
 		target, _ := url.Parse(g.OnFailRedirect)
 		q := target.Query()
@@ -236,6 +253,11 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	}
 	// A refused cross-site form post lands in the browser: a page reads
 	// better there than JSON.
+	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 {
+		verify := e.Message == msgVerifyEmail || e.Message == msgRequireEmail
+		pg.Refuse(w, r, e.Status(), string(e.Type), e.Message, verify)
+		return
+	}
 	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
@@ -249,8 +271,23 @@ func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
+// wantsHTML reports a browser navigating: GET or HEAD, accepting HTML.
 func wantsHTML(r *http.Request) bool {
-	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// needsSignIn reports a refusal that signing in lifts: no valid session.
+// A blocked account, an unmet requirement or a pending second factor are
+// not: sending those to sign-in would loop.
+func needsSignIn(e *account.Error) bool {
+	return e.Status() == http.StatusUnauthorized && e.Type != account.ErrUserBlocked &&
+		e.Type != account.ErrUserUnauthorized && e.Type != account.ErrUserMoreFactorsRequired
+}
+
+// seeOther sends a browser on to target, uncached.
+func seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusFound)
 }
 
 // UnmarshalCaddyfile sets up the gate from Caddyfile tokens:
@@ -263,6 +300,7 @@ func wantsHTML(r *http.Request) bool {
 //		deny anonymous
 //		allow_email_domains <domain> ...
 //		allow_users <user id or email> ...
+//		allow_labels <label> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
 //		assertion <audience> [{
@@ -325,6 +363,12 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.AllowUsers = append(g.AllowUsers, args...)
+		case "allow_labels":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowLabels = append(g.AllowLabels, args...)
 		case "csrf":
 			args := d.RemainingArgs()
 			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {

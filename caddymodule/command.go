@@ -25,8 +25,8 @@ import (
 func init() {
 	caddycmd.RegisterCommand(caddycmd.Command{
 		Name:  "accountgate",
-		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] | assertion-keys <list|rotate>  --config <path> [--adapter <name>] --project <id> [--json]",
-		Short: "Manages the users and assertion keys of an Accountgate project",
+		Usage: "users <" + strings.Join(admin.Actions, "|") + "> [<user id>] [<labels>] | import [--format appwrite|csv|json] <file> | assertion-keys <list|rotate>  --config <path> [--adapter <name>] --project <id> [--json]",
+		Short: "Manages the users and assertion keys of an Accountgate project, and imports users",
 		Long: `
 Manages the users of one project of the accountgate app, in the store the
 configuration names (the same Caddyfile or JSON the server runs with),
@@ -39,9 +39,12 @@ without starting any server:
   users sign-out <user id>                       delete every session
   users delete <user id>                         delete the user and all of theirs
   users set-password <user id>                   set the password read from stdin
+  users label <user id> [<label>,<label>…]       set the user's labels (none clears)
   assertion-keys list                            the key ids in the JWKS, signing key first
   assertion-keys rotate                          a new signing key; the previous one stays
                                                  in the JWKS for an hour, then goes
+  import [--format appwrite|csv|json] <file>     import users with their password hashes
+                                                 (see docs/operations.md); "-" reads stdin
 
 Changes go through the same code as the API: with a shared cache (Redis)
 every running instance refuses a blocked user or a deleted session at once;
@@ -57,6 +60,7 @@ else within a minute (the previous key verifies meanwhile).
 			fs.Bool("json", false, "Print JSON")
 			fs.Int("limit", 0, "users list: print at most this many users (default all)")
 			fs.String("after", "", "users list: start after this user id")
+			fs.String("format", "", "import: appwrite, csv or json (default: csv for a .csv file, else appwrite or json by the content)")
 			return fs
 		}(),
 		Func: cmdAccountgate,
@@ -75,6 +79,9 @@ func cmdAccountgate(fl caddycmd.Flags) (int, error) {
 			return caddy.ExitCodeFailedStartup, err
 		}
 		return caddy.ExitCodeSuccess, nil
+	}
+	if len(args) > 0 && args[0] == "import" {
+		return cmdImport(fl)
 	}
 	if len(args) < 2 || args[0] != "users" {
 		return caddy.ExitCodeFailedStartup, fmt.Errorf("usage: caddy accountgate users <%s> [<user id>] --config <path> --project <id>",
@@ -155,24 +162,10 @@ func openProject(cfgJSON []byte, project string) (*account.Service, func(), erro
 
 // openProjectStore is openProject that also returns the project's store.
 func openProjectStore(cfgJSON []byte, project string) (*account.Service, account.Store, func(), error) {
-	raw, err := projectOnly(cfgJSON, project)
+	app, err := provisionProject(cfgJSON, project)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var logging caddy.Logging
-	// Warnings and errors only: the output is the command's.
-	_ = json.Unmarshal([]byte(`{"logs":{"default":{"level":"WARN"}}}`), &logging)
-	cfg := &caddy.Config{Admin: &caddy.AdminConfig{Disabled: true}, Logging: &logging,
-		AppsRaw: caddy.ModuleMap{"accountgate": raw}}
-	cctx, err := caddy.ProvisionContext(cfg)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	v, err := cctx.App("accountgate")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	app := v.(*App)
 	svc, err := app.startProject(project)
 	if err != nil {
 		app.Cleanup()
@@ -242,6 +235,29 @@ func runAssertionKeys(ctx context.Context, config, adapter, project, action stri
 		fmt.Fprintf(stdout, "%s\t%s\n", kid, role)
 	}
 	return nil
+}
+
+// provisionProject provisions the accountgate app of the configuration
+// cfgJSON with the one project, starting nothing.
+func provisionProject(cfgJSON []byte, project string) (*App, error) {
+	raw, err := projectOnly(cfgJSON, project)
+	if err != nil {
+		return nil, err
+	}
+	var logging caddy.Logging
+	// Warnings and errors only: the output is the command's.
+	_ = json.Unmarshal([]byte(`{"logs":{"default":{"level":"WARN"}}}`), &logging)
+	cfg := &caddy.Config{Admin: &caddy.AdminConfig{Disabled: true}, Logging: &logging,
+		AppsRaw: caddy.ModuleMap{"accountgate": raw}}
+	cctx, err := caddy.ProvisionContext(cfg)
+	if err != nil {
+		return nil, err
+	}
+	v, err := cctx.App("accountgate")
+	if err != nil {
+		return nil, err
+	}
+	return v.(*App), nil
 }
 
 // projectOnly returns the accountgate app of the configuration with the

@@ -17,7 +17,8 @@ func init() {
 }
 
 // APIHandler serves the Appwrite Account API (/v1/account and below) for
-// one project and passes every other request to the next handler.
+// one project, and its hosted pages (see PagesConfig), and passes every
+// other request to the next handler.
 type APIHandler struct {
 	// Project is the id of a project of the accountgate app; required.
 	Project string `json:"project"`
@@ -62,6 +63,10 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 	svc.StripIdentity(r, account.HeaderNames{})
 	if r.URL.Path == assertion.JWKSPath && h.slot.keys.Loaded() {
 		h.slot.keys.ServeJWKS(w, r)
+		return nil
+	}
+	if pg := h.slot.pages; pg != nil && pg.Owns(r.URL.Path) {
+		pg.Serve(w, r, svc.APIHandler())
 		return nil
 	}
 	if !account.Owns(r.URL.Path) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/pages"
 )
 
 // startWait bounds how long a request waits for its project's service.
@@ -23,6 +24,8 @@ type projectSlot struct {
 	id    string
 	svc   atomic.Pointer[account.Service]
 	ready chan struct{}
+	// pages are the project's hosted pages; nil when they are off.
+	pages *pages.Pages
 
 	mu      sync.Mutex
 	headers []account.HeaderNames // the gates' header names, for the service

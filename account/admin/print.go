@@ -49,6 +49,7 @@ type userJSON struct {
 	PasswordUpdate    string          `json:"passwordUpdate"`
 	AccessedAt        string          `json:"accessedAt"`
 	Prefs             json.RawMessage `json:"prefs"`
+	Labels            []string        `json:"labels"`
 }
 
 func userOf(u *account.User) userJSON {
@@ -60,7 +61,15 @@ func userOf(u *account.User) userJSON {
 		Email: u.Email, Phone: u.Phone, Status: u.Status, EmailVerification: u.EmailVerification,
 		PhoneVerification: u.PhoneVerification, Registration: date(u.Registration),
 		PasswordSet: u.PasswordHash != "", PasswordUpdate: date(u.PasswordUpdate),
-		AccessedAt: date(u.AccessedAt), Prefs: prefs}
+		AccessedAt: date(u.AccessedAt), Prefs: prefs, Labels: labelsOf(u)}
+}
+
+// labelsOf is the user's labels, [] for none.
+func labelsOf(u *account.User) []string {
+	if u.Labels == nil {
+		return []string{}
+	}
+	return u.Labels
 }
 
 // sessionJSON is a session as show --json lists it; no secret is shown.
@@ -175,7 +184,7 @@ func (p *printer) details(u *account.User, sessions []*account.Session) error {
 	tw := tabwriter.NewWriter(p.out, 0, 4, 1, ' ', 0)
 	for _, row := range [][2]string{
 		{"id", u.ID}, {"email", u.Email}, {"phone", u.Phone}, {"name", u.Name},
-		{"status", statusWord(u)},
+		{"status", statusWord(u)}, {"labels", strings.Join(u.Labels, ",")},
 		{"email verified", strconv.FormatBool(u.EmailVerification)},
 		{"phone verified", strconv.FormatBool(u.PhoneVerification)},
 		{"password", map[bool]string{true: "set", false: "none"}[u.PasswordHash != ""]},
