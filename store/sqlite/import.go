@@ -8,15 +8,16 @@ import (
 	"github.com/accountgate/accountgate/account"
 )
 
-// importBatch is how many users one INSERT of ImportUsers carries: 15
-// parameters each stays under SQLite's 32766.
+// importBatch is how many users one INSERT of ImportUsers carries: one
+// parameter per column each stays under SQLite's 32766.
 const importBatch = 1000
 
 // importedKey is the columns of account.ImportKey of an inserted row.
 const importedKey = `id, coalesce(email, ''), coalesce(phone, '')`
 
-// userColumnCount is the number of columns of userColumns.
-const userColumnCount = 15
+// userColumnCount is the number of columns of userColumns, counted so
+// that a new column cannot leave the import behind.
+var userColumnCount = strings.Count(userColumns, ",") + 1
 
 var _ account.UserImporter = (*Store)(nil)
 
