@@ -316,10 +316,22 @@ func TestAssertionKeysCommand(t *testing.T) {
 		err := runAssertionKeys(context.Background(), path, "caddyfile", "test", action, jsonOut, &out, &errOut)
 		return out.String(), err
 	}
+	// No gate has made a key yet, and listing makes none.
 	out, err := run("list", true)
-	var first struct{ Keys []string }
-	if err != nil || json.Unmarshal([]byte(out), &first) != nil || len(first.Keys) != 1 {
-		t.Fatalf("list: %v %s", err, out)
+	if err != nil || strings.TrimSpace(out) != `{"keys":[]}` {
+		t.Fatalf("list without keys: %v %s", err, out)
+	}
+	if out, _ = run("list", false); !strings.Contains(out, "no assertion keys yet") {
+		t.Fatalf("list without keys: %s", out)
+	}
+	// The first rotation makes the first key.
+	out, err = run("rotate", true)
+	var first struct {
+		Rotated string
+		Keys    []string
+	}
+	if err != nil || json.Unmarshal([]byte(out), &first) != nil || len(first.Keys) != 1 || first.Keys[0] != first.Rotated {
+		t.Fatalf("first rotation: %v %s", err, out)
 	}
 	out, err = run("rotate", false)
 	if err != nil || !strings.Contains(out, "rotated: new signing key") || !strings.Contains(out, first.Keys[0]+"\tretired") {
