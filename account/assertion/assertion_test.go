@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -354,5 +355,42 @@ func TestServeJWKS(t *testing.T) {
 	f.keys.ServeJWKS(rec3, httptest.NewRequest("POST", assertion.JWKSPath, nil))
 	if rec3.Code != 404 || rec3.Header().Get("Allow") != "GET, HEAD" {
 		t.Fatalf("POST: %d %v", rec3.Code, rec3.Header())
+	}
+}
+
+// BenchmarkIssuerHit is what assertions add to a gated request on a
+// cache hit: the lookup of the session's assertion and the check that it
+// is fresh, of the signing key and still says what the principal says.
+// (BenchmarkGatePath in account compares the whole gate path with and
+// without; BenchmarkAssertionSign there is one signature.)
+func BenchmarkIssuerHit(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir()+"/keys.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc, err := account.New(ctx, account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := assertion.NewKeys()
+	if err := keys.Start(ctx, assertion.Config{Store: st, Sealer: svc.Sealer(assertion.SealPurpose)}); err != nil {
+		b.Fatal(err)
+	}
+	iss := assertion.NewIssuer(keys, "https://app.example.com", 0, 0)
+	// Other sessions in the cache, as on a busy instance.
+	now := time.Now()
+	for i := range 1000 {
+		iss.Header(principal("u", "s"+strconv.Itoa(i)), now)
+	}
+	p := principal("u1", "s1")
+	first, _ := iss.Header(p, now)
+	b.ReportAllocs()
+	for b.Loop() {
+		v, err := iss.Header(p, now)
+		if err != nil || &v[0] != &first[0] {
+			b.Fatal("not a cache hit")
+		}
 	}
 }
