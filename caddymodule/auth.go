@@ -157,13 +157,15 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	id := p.Identity()
 	g.headers.Set(r.Header, id)
 	if g.issuer != nil {
-		v, err := g.issuer.Header(p, time.Now())
+		tok, err := g.issuer.Assertion(p, time.Now())
 		if err != nil {
 			g.logger.Error("signing an identity assertion", zap.Error(err))
 			account.WriteError(w, account.NewError(account.ErrGeneralServiceDisabled))
 			return nil
 		}
-		r.Header[account.AssertionHeader] = v
+		// A slice of its own: later handlers (request_header replace)
+		// may change header values in place.
+		r.Header[account.AssertionHeader] = []string{tok}
 	}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		// One lazy provider instead of eight map writes per request.
