@@ -1,7 +1,6 @@
 package account
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -396,25 +395,4 @@ func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// scanUsers calls fn with every user in creation order until fn says
-// stop, a page of MaxListUsers at a time.
-func (s *Service) scanUsers(ctx context.Context, fn func(*User) bool) error {
-	after := ""
-	for {
-		page, err := s.store.ListUsers(ctx, after, MaxListUsers)
-		if err != nil {
-			return err
-		}
-		for _, u := range page {
-			if !fn(u) {
-				return nil
-			}
-		}
-		if len(page) < MaxListUsers {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
 }
