@@ -36,6 +36,9 @@ func (s *Service) usersRoutes() []route {
 		u("PATCH", "{userId}/password", write, s.usersUpdatePassword),
 		u("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
 		u("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
+		// PUT is Appwrite's method (the SDKs send it); PATCH is accepted
+		// as for the other changes.
+		u("PUT", "{userId}/labels", write, s.usersUpdateLabels),
 		u("PATCH", "{userId}/labels", write, s.usersUpdateLabels),
 		u("GET", "{userId}/prefs", read, s.usersGetPrefs),
 		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),

@@ -12,7 +12,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 )
 
-// TestUsersAPILabels: PATCH /v1/users/{userId}/labels replaces the
+// TestUsersAPILabels: PUT /v1/users/{userId}/labels replaces the
 // labels (repeats dropped, order kept), shows them in the formats that
 // have them, refuses what Appwrite refuses, and the other instance's
 // gate sees each change at once.
@@ -24,7 +24,7 @@ func TestUsersAPILabels(t *testing.T) {
 	today := map[string]string{"X-Appwrite-Key": keyAll, "X-Appwrite-Response-Format": "1.5.0"}
 	api := func(body string, headers map[string]string) response {
 		t.Helper()
-		return responseOf(p.admin, "PATCH", "/v1/users/"+id+"/labels", body, headers)
+		return responseOf(p.admin, "PUT", "/v1/users/"+id+"/labels", body, headers)
 	}
 	gateLabels := func() []string {
 		t.Helper()

@@ -226,7 +226,7 @@ describe('labels with node-appwrite 27.1.0: the model, equal("labels"), the gate
 		assert.equal(JSON.parse(refused.text).type, 'general_resource_blocked');
 		const page = await app('text/html');
 		assert.equal(page.status, 403);
-		assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+		assert.match(page.headers['content-type'] ?? '', /^text\/html/);
 
 		const updated = await admin.updateLabels(id, ['beta', 'staff', 'beta']);
 		assert.deepEqual(updated.labels, ['beta', 'staff'], 'repeats dropped, order kept');
