@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // magicURLPage is the instance's own completion page for magic links
@@ -68,7 +69,7 @@ func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to,
 	if err != nil {
 		return err
 	}
-	return s.enqueue(ctx, tx, channelEmail, outboxPayload{
+	return s.outbox.Enqueue(ctx, tx, outbox.ChannelEmail, outbox.Payload{
 		Mail:    &mail.Message{To: to, ToName: toName, Subject: subject, Text: text, HTML: html},
 		Expires: tok.Expire,
 	})

@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -429,7 +430,7 @@ func (s *Service) sealString(v string) string {
 	if v == "" {
 		return ""
 	}
-	return "sealed:" + base64Std(s.tokenSeal.seal([]byte(v)))
+	return "sealed:" + base64.StdEncoding.EncodeToString(s.tokenSeal.Seal([]byte(v)))
 }
 
 func (s *Service) openString(v string) string {
@@ -437,11 +438,11 @@ func (s *Service) openString(v string) string {
 	if !ok {
 		return v
 	}
-	raw, err := base64StdDecode(rest)
+	raw, err := base64.StdEncoding.DecodeString(rest)
 	if err != nil {
 		return ""
 	}
-	plain, err := s.tokenSeal.open(raw)
+	plain, err := s.tokenSeal.Open(raw)
 	if err != nil {
 		return ""
 	}

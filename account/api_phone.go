@@ -3,6 +3,8 @@ package account
 import (
 	"context"
 	"net/http"
+
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // readPhone reads and checks the phone parameter.
@@ -19,7 +21,7 @@ func readPhone(r *request) (string, error) {
 
 // enqueueSMS puts a code for phone in the outbox through tx.
 func (s *Service) enqueueSMS(ctx context.Context, tx Store, phone, code string, tok *Token) error {
-	return s.enqueue(ctx, tx, channelSMS, outboxPayload{SMS: &smsMessage{To: phone, Body: code}, Expires: tok.Expire})
+	return s.outbox.Enqueue(ctx, tx, outbox.ChannelSMS, outbox.Payload{SMS: &outbox.SMS{To: phone, Body: code}, Expires: tok.Expire})
 }
 
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a

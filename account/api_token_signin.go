@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // Token sign-in (today's SDKs): POST /tokens/magic-url, /tokens/email and
@@ -151,7 +152,7 @@ func (s *Service) enqueueMailData(ctx context.Context, tx Store, kind mail.Kind,
 	if err != nil {
 		return err
 	}
-	return s.enqueue(ctx, tx, channelEmail, outboxPayload{
+	return s.outbox.Enqueue(ctx, tx, outbox.ChannelEmail, outbox.Payload{
 		Mail:    &mail.Message{To: to, ToName: d.Name, Subject: subject, Text: text, HTML: html},
 		Expires: tok.Expire,
 	})
@@ -169,7 +170,7 @@ func (s *Service) issueSignInToken(w http.ResponseWriter, r *request, phrase str
 	if err != nil {
 		return err
 	}
-	s.wakeDelivery()
+	s.outbox.Wake()
 	s.audit(r, user, "session.create")
 	m := renderToken(tok)
 	m.Phrase = phrase

@@ -199,12 +199,22 @@ func foldHeaderByte(c byte) byte {
 
 var defaultHeaderList = DefaultHeaderNames().list()
 
+// AssertionHeader carries the signed identity assertion of a gate that
+// sends one. Client copies are removed in any spelling whether the gate
+// sends assertions or not: an upstream that verifies assertions must
+// never see one the client made up, nor an old one it replays.
+const AssertionHeader = "X-Account-Assertion"
+
 // Strip removes every client-sent copy of the identity headers, in any
 // spelling, including duplicates.
 func (h HeaderNames) Strip(hdr http.Header) {
 	names := h.list()
 	defaults := defaultHeaderList
 	for key := range hdr {
+		if sameHeader(key, AssertionHeader) {
+			delete(hdr, key)
+			continue
+		}
 		for i := range names {
 			if (names[i] != "" && sameHeader(key, names[i])) || sameHeader(key, defaults[i]) {
 				delete(hdr, key)

@@ -159,7 +159,7 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *request) error {
 		if err != nil {
 			return err
 		}
-		m.TOTPSecret, m.UpdatedAt = s.totpSeal.seal([]byte(key.Secret())), s.clock()
+		m.TOTPSecret, m.UpdatedAt = s.totpSeal.Seal([]byte(key.Secret())), s.clock()
 		return tx.SaveMFA(r.Context(), m)
 	})
 	if err != nil {
@@ -222,7 +222,7 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *request) error {
 // so the code works once across instances. 401 user_invalid_token
 // otherwise.
 func (s *Service) spendTOTP(ctx context.Context, tx Store, m *MFAState, code string) error {
-	secret, err := s.totpSeal.open(m.TOTPSecret)
+	secret, err := s.totpSeal.Open(m.TOTPSecret)
 	if err != nil {
 		return err
 	}

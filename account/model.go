@@ -129,22 +129,6 @@ type Token struct {
 	UserAgent string
 }
 
-// OutboxMessage is a mail or SMS waiting for delivery. Payload is
-// encrypted: it holds the secret link or code.
-type OutboxMessage struct {
-	ID      string
-	Channel string // "email" or "sms"
-	Payload []byte
-	// Attempts counts failed deliveries so far.
-	Attempts    int
-	CreatedAt   time.Time
-	NextAttempt time.Time
-	// ClaimedUntil is when a worker's claim on the message lapses; a
-	// claimed message is not handed to another worker before then.
-	ClaimedUntil time.Time
-	LastError    string
-}
-
 // LinkedIdentity ties a provider account (provider, provider user id) to
 // a user, so the next OAuth2 sign-in finds the same user.
 type LinkedIdentity struct {

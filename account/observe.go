@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // EventKind names what an Event reports.
@@ -204,7 +206,7 @@ func (s *Service) observeAudit(r *request, user *User, event string) {
 	case event == "user.update" && !user.Status:
 		e.Kind = EventBlock
 	case event == "recovery.create", event == "recovery.update":
-		e.Kind, e.Channel, e.Stage = EventRecovery, channelEmail, stageOf(event)
+		e.Kind, e.Channel, e.Stage = EventRecovery, outbox.ChannelEmail, stageOf(event)
 	case event == "verification.create", event == "verification.update":
 		e.Kind, e.Channel, e.Stage = EventVerification, channelOf(r), stageOf(event)
 	default:
@@ -223,9 +225,9 @@ func stageOf(event string) string {
 // channelOf tells a phone verification from an email one by its path.
 func channelOf(r *request) string {
 	if strings.HasSuffix(strings.TrimRight(r.URL.Path, "/"), "/phone") {
-		return channelSMS
+		return outbox.ChannelSMS
 	}
-	return channelEmail
+	return outbox.ChannelEmail
 }
 
 // observeFailure reports a failed sign-in, recovery or verification
@@ -247,11 +249,11 @@ func (s *Service) observeFailure(r *request, rt *route, err error) {
 		// A secret that matched nothing names no method.
 		e.Kind, e.Method = EventSignIn, "token"
 	case rt.method == http.MethodPut && path == "recovery":
-		e.Kind, e.Stage, e.Channel = EventRecovery, StageComplete, channelEmail
+		e.Kind, e.Stage, e.Channel = EventRecovery, StageComplete, outbox.ChannelEmail
 	case rt.method == http.MethodPut && path == "verification":
-		e.Kind, e.Stage, e.Channel = EventVerification, StageComplete, channelEmail
+		e.Kind, e.Stage, e.Channel = EventVerification, StageComplete, outbox.ChannelEmail
 	case rt.method == http.MethodPut && path == "verification/phone":
-		e.Kind, e.Stage, e.Channel = EventVerification, StageComplete, channelSMS
+		e.Kind, e.Stage, e.Channel = EventVerification, StageComplete, outbox.ChannelSMS
 	default:
 		return
 	}

@@ -1,30 +1,14 @@
 package account
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/accountgate/accountgate/account/ratelimit"
 )
-
-// RateLimiter counts requests per key in fixed windows aligned on
-// multiples of the window since the Unix epoch (as Appwrite's abuse
-// limits). Implementations must be exact under concurrency.
-type RateLimiter interface {
-	// Take counts one request against key in the window containing now if
-	// the count is below limit. It returns the count before the call and
-	// whether the request was counted (allowed).
-	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (before int, allowed bool, err error)
-	// Count returns the count of key in the window containing now.
-	Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
-}
-
-// windowStart is the start of the fixed window containing now.
-func windowStart(now time.Time, window time.Duration) time.Time {
-	return now.Truncate(window)
-}
 
 // RateLimitConfig adjusts a project's limits.
 type RateLimitConfig struct {
@@ -98,33 +82,22 @@ type rateRule struct {
 // rule with the fewest requests left, go out on every answer, and the
 // request N+1 of a window gets 429.
 func (s *Service) limitRate(w http.ResponseWriter, r *request, rules []rateRule) error {
-	now := s.now()
-	shown, fewest, refused := 0, -1, false
-	for _, rule := range rules {
-		limit := s.rateLimit(rule.name)
-		if limit <= 0 {
-			continue
-		}
-		before, allowed, err := s.limiter.Take(r.Context(), rule.name+"|"+rule.key(r), limit, rateWindow, now)
-		if err != nil {
-			return err
-		}
-		if left := max(0, limit-(before+1)); fewest < 0 || left < fewest {
-			shown, fewest = limit, left
-		}
-		if !allowed {
-			s.observeRateLimited(r, rule.name)
-		}
-		refused = refused || !allowed
+	keyed := make([]ratelimit.Rule, len(rules))
+	for i, rule := range rules {
+		keyed[i] = ratelimit.Rule{Name: rule.name, Key: rule.key(r)}
 	}
-	if fewest < 0 {
-		return nil
+	res, err := ratelimit.Apply(r.Context(), s.limiter, keyed, s.rateLimit, rateWindow, s.now())
+	if err != nil || !res.Limited {
+		return err
+	}
+	for _, name := range res.Refused {
+		s.observeRateLimited(r, name)
 	}
 	h := w.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(shown))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(fewest))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(windowStart(now, rateWindow).Add(rateWindow).Unix(), 10))
-	if refused {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(res.Reset.Unix(), 10))
+	if len(res.Refused) > 0 {
 		return NewError(ErrGeneralRateLimitExceeded)
 	}
 	return nil

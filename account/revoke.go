@@ -44,6 +44,7 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 // applyRevocation handles a revocation from any instance.
 func (s *Service) applyRevocation(r Revocation) {
 	s.observeRevocation(r)
+	s.listeners.deliver(r)
 	if r.SessionID != "" {
 		s.cache.dropSession(r.UserID, r.SessionID)
 		return
@@ -66,6 +67,7 @@ func (s *Service) localCacheTrusted() bool {
 func (s *Service) resync() {
 	s.log.Info("revocation channel (re)established: local cache cleared")
 	s.cache.clear()
+	s.listeners.resync()
 	s.sharedAfter.Store(s.now().Add(s.cfg.CacheTTL).UnixNano())
 }
 
@@ -121,42 +123,4 @@ func (s *Service) storeVerified(ctx context.Context, key cacheKey, sess *Session
 		}
 	}
 	return p
-}
-
-// fallbackLimiter counts in the shared limiter and, while it is
-// unreachable, in this instance's memory: limits then hold per instance.
-type fallbackLimiter struct {
-	shared RateLimiter
-	local  *MemoryRateLimiter
-	s      *Service
-}
-
-// sharedDown reports whether the shared limiter is known to be
-// unreachable, so as not to wait for its timeouts on every request.
-func (f *fallbackLimiter) sharedDown() bool {
-	h, ok := f.shared.(interface{ Healthy() bool })
-	return ok && !h.Healthy()
-}
-
-func (f *fallbackLimiter) Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
-	if f.sharedDown() {
-		return f.local.Take(ctx, key, limit, window, now)
-	}
-	before, ok, err := f.shared.Take(ctx, key, limit, window, now)
-	if err != nil && errors.Is(err, ErrUnavailable) {
-		f.s.log.Warn("shared rate limiter unavailable, counting on this instance", "error", err)
-		return f.local.Take(ctx, key, limit, window, now)
-	}
-	return before, ok, err
-}
-
-func (f *fallbackLimiter) Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	if f.sharedDown() {
-		return f.local.Count(ctx, key, window, now)
-	}
-	n, err := f.shared.Count(ctx, key, window, now)
-	if err != nil && errors.Is(err, ErrUnavailable) {
-		return f.local.Count(ctx, key, window, now)
-	}
-	return n, err
 }

@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/outbox"
+	"github.com/accountgate/accountgate/account/ratelimit"
+	"github.com/accountgate/accountgate/account/seal"
 	"github.com/accountgate/accountgate/account/sms"
 )
 
@@ -56,13 +59,13 @@ type Config struct {
 	// RateLimits adjusts the rate limits.
 	RateLimits RateLimitConfig
 	// RateLimiter counts requests; default LocalRateLimiter.
-	RateLimiter RateLimiter
+	RateLimiter ratelimit.Limiter
 	// LocalRateLimiter counts in this process: alone when RateLimiter is
 	// nil, and as the fallback while a shared RateLimiter is unreachable.
 	// It also guards OAuth2 states against replay. Handing the same one
 	// to the service of a new configuration keeps its counters across a
-	// reload. Default: a new NewMemoryRateLimiter(0).
-	LocalRateLimiter *MemoryRateLimiter
+	// reload. Default: a new ratelimit.NewMemory(0).
+	LocalRateLimiter *ratelimit.Memory
 	// ProjectName names the project in mails; default the project id.
 	ProjectName string
 	// Mailer delivers mail; nil means mail is off and the routes that send
@@ -119,7 +122,7 @@ type Config struct {
 type Service struct {
 	cfg       Config
 	store     Store
-	limiter   RateLimiter
+	limiter   ratelimit.Limiter
 	secret    []byte
 	publicURL *url.URL
 	hasher    *hasher
@@ -128,16 +131,17 @@ type Service struct {
 	// sharedAfter (unix ns) is when the shared cache may be trusted again
 	// after the revocation channel came back.
 	sharedAfter atomic.Int64
-	outboxSeal  *sealer
-	tokenSeal   *sealer
-	totpSeal    *sealer
-	wake        chan struct{}
+	outbox      *outbox.Outbox
+	tokenSeal   *seal.Sealer
+	totpSeal    *seal.Sealer
 	cookies     cookieWriter
 	log         *slog.Logger
 	now         func() time.Time
 	api         http.Handler
 	// identity lists the renamed identity headers of the gates.
 	identity identityRegistry
+	// listeners hear revocations too (feature packages' caches).
+	listeners revocationListeners
 	// apiKeys are the hashes and scopes of Config.APIKeys.
 	apiKeys []apiKey
 }
@@ -161,8 +165,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
 	}
-	if _, local := cfg.RateLimiter.(*MemoryRateLimiter); !local {
-		s.limiter = &fallbackLimiter{shared: cfg.RateLimiter, local: cfg.LocalRateLimiter, s: s}
+	if _, local := cfg.RateLimiter.(*ratelimit.Memory); !local {
+		s.limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, ErrUnavailable, s.log)
 	}
 	s.hasher.onWait = s.observeHashWait
 	// Only the keys' hashes stay in memory.
@@ -179,10 +183,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
 	s.jwtKeys = newKeyring(secrets...)
-	s.outboxSeal = newSealer("outbox v1", secrets...)
-	s.tokenSeal = newSealer("provider tokens v1", secrets...)
-	s.totpSeal = newSealer("totp secrets v1", secrets...)
-	s.wake = make(chan struct{}, 1)
+	s.tokenSeal = seal.New("provider tokens v1", secrets...)
+	s.totpSeal = seal.New("totp secrets v1", secrets...)
+	s.outbox = outbox.New(outbox.Config{
+		Store: s.store, Seal: seal.New("outbox v1", secrets...), Mailer: cfg.Mailer, SMS: cfg.SMS,
+		NotFound: ErrNotFound, Now: s.now, NewID: newID, Observe: s.observeDelivery, Log: s.log,
+	})
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")
 		if err != nil {
@@ -285,7 +291,7 @@ func (c *Config) setDefaults() {
 		c.CacheTTL = 10 * time.Second
 	}
 	if c.LocalRateLimiter == nil {
-		c.LocalRateLimiter = NewMemoryRateLimiter(0)
+		c.LocalRateLimiter = ratelimit.NewMemory(0)
 	}
 	if c.RateLimiter == nil {
 		c.RateLimiter = c.LocalRateLimiter
@@ -335,7 +341,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millise
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { s.deliverLoop(ctx) })
+	wg.Go(func() { s.outbox.Run(ctx) })
 	if rv := s.cfg.Revocations; rv != nil {
 		wg.Go(func() { rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync) })
 	}
@@ -372,4 +378,11 @@ func (s *Service) purge(ctx context.Context) {
 			s.log.Info("purged "+job.what, "count", n)
 		}
 	}
+}
+
+// Sealer returns the project's sealer for purpose, e.g. "assertion keys
+// v1": each purpose has its own key, and the previous project secrets
+// still open what they sealed.
+func (s *Service) Sealer(purpose string) *seal.Sealer {
+	return seal.New(purpose, append([][]byte{s.secret}, s.cfg.PreviousSecrets...)...)
 }

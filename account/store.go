@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // ErrNotFound is returned by a store when the requested record does not exist.
@@ -171,24 +173,6 @@ type TokenKind struct {
 	Hash   []byte
 }
 
-// Outbox persists mail and SMS awaiting delivery, so none is lost to a
-// crash or a mail server that is down, and several instances can share
-// the work.
-type Outbox interface {
-	// EnqueueMessage inserts m.
-	EnqueueMessage(ctx context.Context, m *OutboxMessage) error
-	// ClaimMessages hands out up to limit messages due at now (NextAttempt
-	// <= now) and not claimed (ClaimedUntil <= now), oldest first, and
-	// marks them claimed until now+lease. Concurrent callers, also on
-	// other instances, never get the same message while its claim holds.
-	ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*OutboxMessage, error)
-	// DeleteMessage removes a delivered message; ErrNotFound if gone.
-	DeleteMessage(ctx context.Context, id string) error
-	// RetryMessage records a failed attempt: it stores attempts, next and
-	// lastError and releases the claim. ErrNotFound if gone.
-	RetryMessage(ctx context.Context, id string, attempts int, next time.Time, lastError string) error
-}
-
 // Settings keeps small per-project values such as the generated secret.
 type Settings interface {
 	// SettingOrInit returns the value stored under key, storing value first
@@ -203,7 +187,7 @@ type Store interface {
 	Logs
 	Identities
 	Tokens
-	Outbox
+	outbox.Store
 	Settings
 	MFA
 	// WithTx runs fn in one transaction: it commits if fn returns nil and
@@ -211,3 +195,31 @@ type Store interface {
 	// call inside it.
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 }
+
+// ImportResult says what ImportUsers did with one user.
+type ImportResult int
+
+const (
+	// ImportCreated: the user was stored.
+	ImportCreated ImportResult = iota
+	// ImportExists: a user with this id is already stored (or came
+	// earlier in the same call); it was left as it is.
+	ImportExists
+	// ImportTaken: the email or phone belongs to another user, stored or
+	// earlier in the same call; nothing was stored.
+	ImportTaken
+)
+
+// UserImporter writes many users at once, for imports: far faster than
+// one CreateUser each, and safe to re-run.
+type UserImporter interface {
+	// ImportUsers stores the users whose id, email and phone are all
+	// free, in one transaction, and says for each user what became of it.
+	// Values are stored as CreateUser stores them. An error other than
+	// for one user's keys fails the call and stores nothing.
+	ImportUsers(ctx context.Context, users []*User) ([]ImportResult, error)
+}
+
+// ImportKey is what tells apart the users of one ImportUsers call that
+// share an id: the id, email and phone, NUL-separated.
+func ImportKey(u *User) string { return u.ID + "\x00" + u.Email + "\x00" + u.Phone }

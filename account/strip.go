@@ -69,6 +69,9 @@ type stripMatcher struct {
 
 // identity reports whether key is an identity header name.
 func (m *stripMatcher) identity(key string) bool {
+	if sameHeader(key, AssertionHeader) {
+		return true
+	}
 	for i := range m.extra {
 		if (m.extra[i] != "" && sameHeader(key, m.extra[i])) || sameHeader(key, defaultHeaderList[i]) {
 			return true

@@ -179,7 +179,7 @@ func (s *Service) issueToken(w http.ResponseWriter, r *request, event string, is
 	if err != nil {
 		return err
 	}
-	s.wakeDelivery()
+	s.outbox.Wake()
 	s.audit(r, user, event)
 	return writeToken(w, http.StatusCreated, tok)
 }

@@ -515,7 +515,6 @@ func TestUsersAPICreateWithHash(t *testing.T) {
 	}
 	checkError(t, e.do("POST", "/v1/users/bcrypt", `{"userId":"noemail","password":"`+string(bc)+`"}`, key(keyAll)),
 		400, "general_argument_invalid", `Param "email" is not optional.`)
-	checkError(t, e.do("POST", "/v1/users/md5", `{}`, key(keyAll)), 404, "general_route_not_found", "")
 }
 
 // TestUsersAPITotalCap: the total stops at 5000, as Appwrite's count

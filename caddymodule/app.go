@@ -35,6 +35,8 @@ type App struct {
 	configs  map[string]account.Config // built by Provision, completed by Start
 	ctx      caddy.Context
 	services []*account.Service
+	// stores are the projects' stores as opened, by project id.
+	stores   map[string]account.Store
 	acquired []StoreConfig
 	caches   []string
 	limiters []string
@@ -118,6 +120,9 @@ type Project struct {
 	// APIKeys are the project's API keys for the Users API, by name.
 	// Default none: the Users API refuses every caller.
 	APIKeys map[string]*APIKeyConfig `json:"api_keys,omitempty"`
+	// Pages configures the hosted sign-in and account pages. Default: on,
+	// under /auth/.
+	Pages *PagesConfig `json:"pages,omitempty"`
 }
 
 // StoreConfig names a store: kind "sqlite" with a file path as DSN, or
@@ -246,6 +251,9 @@ func (a *App) provision(ctx caddy.Context) error {
 		}
 		a.configs[id] = cfg
 		a.slots[id] = newProjectSlot(id)
+		if a.slots[id].pages, err = p.hostedPages(id); err != nil {
+			return pagesError(id, err)
+		}
 	}
 	return nil
 }
@@ -260,6 +268,10 @@ func (a *App) startProject(id string) (*account.Service, error) {
 	}
 	a.acquired = append(a.acquired, p.Store)
 	cfg.Store = st
+	if a.stores == nil {
+		a.stores = map[string]account.Store{}
+	}
+	a.stores[id] = st
 	if p.Cache != nil {
 		rc, err := acquireCache(a.ctx, *p.Cache)
 		if err != nil {
@@ -456,6 +468,9 @@ func (p *Project) validate() error {
 			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
 		}
 	}
+	if err := p.Pages.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := p.validateOAuth2(); err != nil {
 		errs = append(errs, err)
 	}
@@ -490,6 +505,11 @@ func (a *App) Start() error {
 			return a.redact(fmt.Errorf("project %s: %w", id, err))
 		}
 		a.services = append(a.services, svc)
+		if slot := a.slots[id]; slot.wantsKeys() {
+			if err := startKeys(a.ctx, slot.keys, a.stores[id], svc); err != nil {
+				return a.redact(fmt.Errorf("project %s: assertion keys: %w", id, err))
+			}
+		}
 		a.slots[id].set(svc)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -497,6 +517,11 @@ func (a *App) Start() error {
 	a.running = new(sync.WaitGroup)
 	for _, svc := range a.services {
 		a.running.Go(func() { svc.Run(ctx) })
+	}
+	for _, id := range a.projectIDs() {
+		if slot := a.slots[id]; slot.wantsKeys() {
+			a.running.Go(func() { slot.keys.Run(ctx) })
+		}
 	}
 	return nil
 }

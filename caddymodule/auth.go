@@ -7,12 +7,15 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 )
 
 func init() {
@@ -29,9 +32,11 @@ type Gate struct {
 	Headers account.HeaderNames `json:"headers,omitempty"`
 	// Require lists extra conditions: "verified_email", "verified_phone".
 	Require []string `json:"require,omitempty"`
-	// OnFailRedirect, if set, sends browsers (Accept: text/html) without a
-	// valid session there, with the page they asked for in the `return`
-	// query parameter. API clients always get the 401 JSON error.
+	// OnFailRedirect, if set, sends browsers (GET or HEAD with Accept:
+	// text/html) without a valid session there, with the page they asked
+	// for in the `return` query parameter. Default: the project's hosted
+	// sign-in page (<prefix>signin?return=…) when its pages are on. API
+	// clients always get the 401 JSON error.
 	OnFailRedirect string `json:"on_fail_redirect,omitempty"`
 	// KeepCredentials passes the session cookies and headers to the
 	// upstream. Default false: the upstream never sees them.
@@ -50,9 +55,15 @@ type Gate struct {
 	// Policy: deny_anonymous, allow_email_domains, allow_users,
 	// allow_labels.
 	Policy
+	// Assertion, if set, sends the upstream a signed identity assertion
+	// (an ES256 JWT) in X-Account-Assertion. Default none. Client copies
+	// of that header are removed either way.
+	Assertion *AssertionConfig `json:"assertion,omitempty"`
 
 	slot    *projectSlot
 	headers account.HeaderNames
+	issuer  *assertion.Issuer
+	logger  *zap.Logger
 }
 
 // CaddyModule returns the Caddy module information.
@@ -72,6 +83,10 @@ func (g *Gate) Provision(ctx caddy.Context) error {
 	g.headers = g.Headers.WithDefaults()
 	// account_api strips these names too, on the routes without a gate.
 	g.slot.registerHeaders(g.headers)
+	g.logger = ctx.Logger()
+	if g.Assertion != nil {
+		g.issuer = g.slot.issuer(g.Assertion)
+	}
 	if g.OnFailRedirect != "" {
 		p := app.Projects[g.Project]
 		publicHost := ""
@@ -98,6 +113,11 @@ func (g *Gate) Validate() error {
 	}
 	if err := g.Policy.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if g.Assertion != nil {
+		if err := g.Assertion.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if g.OnFailRedirect != "" {
 		u, err := url.Parse(g.OnFailRedirect)
@@ -136,6 +156,15 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	}
 	id := p.Identity()
 	g.headers.Set(r.Header, id)
+	if g.issuer != nil {
+		v, err := g.issuer.Header(p, time.Now())
+		if err != nil {
+			g.logger.Error("signing an identity assertion", zap.Error(err))
+			account.WriteError(w, account.NewError(account.ErrGeneralServiceDisabled))
+			return nil
+		}
+		r.Header[account.AssertionHeader] = v
+	}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		// One lazy provider instead of eight map writes per request.
 		repl.Map(func(key string) (any, bool) {
@@ -188,7 +217,7 @@ func (g *Gate) requirements(p *account.Principal) *account.Error {
 	for _, req := range g.Require {
 		switch {
 		case req == "verified_email" && !p.User.EmailVerification:
-			return account.Errorf(account.ErrUserUnauthorized, "The email address of this account is not verified.")
+			return account.Errorf(account.ErrUserUnauthorized, msgRequireEmail)
 		case req == "verified_phone" && !p.User.PhoneVerification:
 			return account.Errorf(account.ErrUserUnauthorized, "The phone number of this account is not verified.")
 		}
@@ -196,9 +225,23 @@ func (g *Gate) requirements(p *account.Principal) *account.Error {
 	return nil
 }
 
-// refuse answers a request the gate does not let through: a redirect to
-// the sign-in page for browsers when configured, else the JSON error.
+// msgRequireEmail is the refusal of `require verified_email`.
+const msgRequireEmail = "The email address of this account is not verified."
+
+// refuse answers a request the gate does not let through: browsers go to
+// the sign-in page (on_fail, else the hosted pages) or see a page saying
+// why; API clients get the JSON error.
 func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) {
+	if pg := g.slot.pages; pg != nil && g.OnFailRedirect == "" && wantsHTML(r) {
+		switch {
+		case e.Type == account.ErrUserMoreFactorsRequired:
+			seeOther(w, r, pg.MFAURL(account.ReturnPath(r)))
+			return
+		case needsSignIn(e):
+			seeOther(w, r, pg.SignInURL(account.ReturnPath(r)))
+			return
+		}
+	}
 	if g.OnFailRedirect != "" && e.Status() == http.StatusUnauthorized && wantsHTML(r) {
 		target, _ := url.Parse(g.OnFailRedirect)
 		q := target.Query()
@@ -210,6 +253,11 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	}
 	// A refused cross-site form post lands in the browser: a page reads
 	// better there than JSON.
+	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 {
+		verify := e.Message == msgVerifyEmail || e.Message == msgRequireEmail
+		pg.Refuse(w, r, e.Status(), string(e.Type), e.Message, verify)
+		return
+	}
 	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
@@ -223,8 +271,23 @@ func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
+// wantsHTML reports a browser navigating: GET or HEAD, accepting HTML.
 func wantsHTML(r *http.Request) bool {
-	return r.Method == http.MethodGet && strings.Contains(r.Header.Get("Accept"), "text/html")
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Contains(r.Header.Get("Accept"), "text/html")
+}
+
+// needsSignIn reports a refusal that signing in lifts: no valid session.
+// A blocked account, an unmet requirement or a pending second factor are
+// not: sending those to sign-in would loop.
+func needsSignIn(e *account.Error) bool {
+	return e.Status() == http.StatusUnauthorized && e.Type != account.ErrUserBlocked &&
+		e.Type != account.ErrUserUnauthorized && e.Type != account.ErrUserMoreFactorsRequired
+}
+
+// seeOther sends a browser on to target, uncached.
+func seeOther(w http.ResponseWriter, r *http.Request, target string) {
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusFound)
 }
 
 // UnmarshalCaddyfile sets up the gate from Caddyfile tokens:
@@ -240,6 +303,9 @@ func wantsHTML(r *http.Request) bool {
 //		allow_labels <label> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
+//		assertion <audience> [{
+//			lifetime <duration>
+//		}]
 //	}
 func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -309,6 +375,10 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.Err("usage: csrf off|on")
 			}
 			g.CSRFOff = args[0] == "off"
+		case "assertion":
+			if err := g.unmarshalAssertion(d); err != nil {
+				return err
+			}
 		case "header":
 			args := d.RemainingArgs()
 			if len(args) != 2 {
@@ -319,6 +389,34 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		default:
 			return d.Errf("unrecognized subdirective %q", d.Val())
+		}
+	}
+	return nil
+}
+
+// unmarshalAssertion reads `assertion <audience> [{ lifetime <d> }]`.
+func (g *Gate) unmarshalAssertion(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) != 1 {
+		return d.Err("usage: assertion <audience> [{ lifetime <duration> }]")
+	}
+	g.Assertion = &AssertionConfig{Audience: args[0]}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "lifetime":
+			if !d.NextArg() {
+				return d.ArgErr()
+			}
+			l, err := caddy.ParseDuration(d.Val())
+			if err != nil {
+				return d.Errf("assertion lifetime: %v", err)
+			}
+			g.Assertion.Lifetime = caddy.Duration(l)
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+		default:
+			return d.Errf("unrecognized assertion option %q", d.Val())
 		}
 	}
 	return nil

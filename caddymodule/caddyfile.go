@@ -62,6 +62,7 @@ func init() {
 //			sms console | sms twilio <SID> <token> <from> { base_url <url> }
 //			oauth2 <provider> <client id> [<client secret>] { … }
 //			api_key <name> <key> { scopes <scope> ... }
+//			pages off | pages { prefix <path>; templates <dir>; css <file>; logo <file>; name <product name> }
 //		}
 //	}
 //
@@ -246,6 +247,8 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 				}
 				p.APIKeys[name] = k
 			}
+		case "pages":
+			p.Pages, err = parsePages(d, args)
 		default:
 			return d.Errf("unrecognized subdirective %q", sub)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 )
 
 func init() {
@@ -16,7 +17,8 @@ func init() {
 }
 
 // APIHandler serves the Appwrite Account API (/v1/account and below) for
-// one project and passes every other request to the next handler.
+// one project, and its hosted pages (see PagesConfig), and passes every
+// other request to the next handler.
 type APIHandler struct {
 	// Project is the id of a project of the accountgate app; required.
 	Project string `json:"project"`
@@ -59,6 +61,14 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 		return nil
 	}
 	svc.StripIdentity(r, account.HeaderNames{})
+	if r.URL.Path == assertion.JWKSPath && h.slot.keys.Loaded() {
+		h.slot.keys.ServeJWKS(w, r)
+		return nil
+	}
+	if pg := h.slot.pages; pg != nil && pg.Owns(r.URL.Path) {
+		pg.Serve(w, r, svc.APIHandler())
+		return nil
+	}
 	if !account.Owns(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}

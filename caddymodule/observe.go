@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/outbox"
 	"github.com/accountgate/accountgate/store/redis"
 )
 
@@ -188,12 +189,12 @@ func (s *timedStore) CreateToken(ctx context.Context, t *account.Token) error {
 	return s.Store.CreateToken(ctx, t)
 }
 
-func (s *timedStore) EnqueueMessage(ctx context.Context, m *account.OutboxMessage) error {
+func (s *timedStore) EnqueueMessage(ctx context.Context, m *outbox.Message) error {
 	defer s.done("EnqueueMessage", time.Now())
 	return s.Store.EnqueueMessage(ctx, m)
 }
 
-func (s *timedStore) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*account.OutboxMessage, error) {
+func (s *timedStore) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*outbox.Message, error) {
 	defer s.done("ClaimMessages", time.Now())
 	return s.Store.ClaimMessages(ctx, now, lease, limit)
 }

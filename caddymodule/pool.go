@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/store/postgres"
 	"github.com/accountgate/accountgate/store/redis"
 	"github.com/accountgate/accountgate/store/sqlite"
@@ -107,7 +108,7 @@ func releaseStore(c StoreConfig) error {
 // OAuth2 replay guard it holds keeps its memory.
 var limiters = caddy.NewUsagePool()
 
-type pooledLimiter struct{ *account.MemoryRateLimiter }
+type pooledLimiter struct{ *ratelimit.Memory }
 
 func (pooledLimiter) Destruct() error { return nil }
 
@@ -118,7 +119,7 @@ func limiterKey(project string, maxKeys int) string {
 
 // acquireLimiter returns the project's limiter, creating it for the
 // first configuration that uses it. Release it with limiters.Delete.
-func acquireLimiter(project string, maxKeys int) *account.MemoryRateLimiter {
-	val, _ := limiters.LoadOrStore(limiterKey(project, maxKeys), pooledLimiter{account.NewMemoryRateLimiter(maxKeys)})
-	return val.(pooledLimiter).MemoryRateLimiter
+func acquireLimiter(project string, maxKeys int) *ratelimit.Memory {
+	val, _ := limiters.LoadOrStore(limiterKey(project, maxKeys), pooledLimiter{ratelimit.NewMemory(maxKeys)})
+	return val.(pooledLimiter).Memory
 }

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // outboxColumns is the column list of every outbox query, in scanMessage
@@ -16,7 +16,7 @@ const outboxColumns = `id, channel, payload, attempts, created_at, next_attempt,
 
 // EnqueueMessage inserts m with every field as given; a taken id gives
 // account.ErrConflict.
-func (h handles) EnqueueMessage(ctx context.Context, m *account.OutboxMessage) error {
+func (h handles) EnqueueMessage(ctx context.Context, m *outbox.Message) error {
 	_, err := h.exec(ctx, "enqueue message", `INSERT INTO outbox (`+outboxColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		m.ID, m.Channel, notNil(m.Payload), m.Attempts, millis(m.CreatedAt),
@@ -27,7 +27,7 @@ func (h handles) EnqueueMessage(ctx context.Context, m *account.OutboxMessage) e
 // claimed is a claimed message and its place in the queue.
 type claimed struct {
 	seq int64
-	m   *account.OutboxMessage
+	m   *outbox.Message
 }
 
 // ClaimMessages marks up to limit messages due at now and not claimed
@@ -37,7 +37,7 @@ type claimed struct {
 // another, skips the rows another holds, and one that waited for a row
 // finds its claim on re-checking it, so none gets a message twice while
 // its claim holds.
-func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*account.OutboxMessage, error) {
+func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*outbox.Message, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -52,7 +52,7 @@ func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Du
 	}
 	// RETURNING gives the rows in no specified order.
 	slices.SortFunc(list, func(a, b claimed) int { return cmp.Compare(a.seq, b.seq) })
-	out := make([]*account.OutboxMessage, len(list))
+	out := make([]*outbox.Message, len(list))
 	for i, c := range list {
 		out[i] = c.m
 	}
@@ -76,7 +76,7 @@ func (h handles) RetryMessage(ctx context.Context, id string, attempts int, next
 func scanMessage(row scanner) (claimed, error) {
 	var (
 		c                    claimed
-		m                    account.OutboxMessage
+		m                    outbox.Message
 		created, next, claim int64
 	)
 	err := row.Scan(&c.seq, &m.ID, &m.Channel, &m.Payload, &m.Attempts, &created, &next,

@@ -2,7 +2,7 @@
 // Redis, so several accountgate instances can run side by side behind one
 // PostgreSQL store:
 //
-//   - account.RateLimiter: exact fixed-window counters, one Lua script per
+//   - ratelimit.Limiter: exact fixed-window counters, one Lua script per
 //     Take so concurrent instances never overshoot a limit;
 //   - account.Revocations: revocations published on a pub/sub channel. A
 //     Client holds one subscription, which pings its connection and turns

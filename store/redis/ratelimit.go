@@ -29,9 +29,9 @@ return {n, 1}
 // instance whose clock lags slightly still finds it.
 const expirySlack = 10 * time.Second
 
-// Take implements account.RateLimiter. The window is the one containing now
+// Take implements ratelimit.Limiter. The window is the one containing now
 // (the caller's clock, never Redis's), aligned on multiples of window since
-// the Unix epoch, as account.MemoryRateLimiter.
+// the Unix epoch, as ratelimit.Memory.
 //
 // Take is exact while Redis answers. When go-redis retries a call whose
 // reply was lost (a read timeout, a dropped connection), the request may
@@ -54,7 +54,7 @@ func (c *Client) Take(ctx context.Context, key string, limit int, window time.Du
 	return int(res[0]), res[1] == 1, nil
 }
 
-// Count implements account.RateLimiter.
+// Count implements ratelimit.Limiter.
 func (c *Client) Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	if window <= 0 {
 		return 0, errors.New("redis: rate limit window must be positive")

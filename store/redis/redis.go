@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/store"
 )
 
@@ -35,7 +36,7 @@ type Options struct {
 	ClusterAddrs []string
 }
 
-// Client is a connection to Redis implementing account.RateLimiter,
+// Client is a connection to Redis implementing ratelimit.Limiter,
 // account.Revocations and account.SharedCache. It is safe for concurrent
 // use. It holds at most one pub/sub subscription, shared by all its
 // Subscriptions (see NewSubscription).
@@ -46,7 +47,7 @@ type Client struct {
 }
 
 var (
-	_ account.RateLimiter = (*Client)(nil)
+	_ ratelimit.Limiter   = (*Client)(nil)
 	_ account.Revocations = (*Client)(nil)
 	_ account.SharedCache = (*Client)(nil)
 )

@@ -17,6 +17,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/ratelimit"
 )
 
 // testURL is the Redis of the tests, or skips the test.
@@ -65,7 +66,7 @@ func TestRateLimiterMatchesMemory(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	r := openTest(t, url, newPrefix(t), Options{})
-	m := account.NewMemoryRateLimiter(0)
+	m := ratelimit.NewMemory(0)
 	t0 := time.Unix(1_700_000_000, 0) // 800 s into an hour
 	hourEnd := t0.Truncate(time.Hour).Add(time.Hour)
 	type step struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // TestPragmas checks that the DSNs took effect on both pools, since the
@@ -216,7 +217,7 @@ func TestTokensOutboxSchema(t *testing.T) {
 		t.Errorf("tokens left after deleting their user: %d, %v", n, err)
 	}
 
-	if err := s.EnqueueMessage(ctx, &account.OutboxMessage{ID: "m1", Channel: "sms"}); err != nil {
+	if err := s.EnqueueMessage(ctx, &outbox.Message{ID: "m1", Channel: "sms"}); err != nil {
 		t.Fatalf("EnqueueMessage with a nil payload: %v", err)
 	}
 	p := provider(t, s.writer)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // outboxColumns is the column list of every outbox query, in scanMessage
@@ -16,7 +16,7 @@ const outboxColumns = `id, channel, payload, attempts, created_at, next_attempt,
 
 // EnqueueMessage inserts m with every field as given; a taken id gives
 // account.ErrConflict.
-func (h handles) EnqueueMessage(ctx context.Context, m *account.OutboxMessage) error {
+func (h handles) EnqueueMessage(ctx context.Context, m *outbox.Message) error {
 	payload := m.Payload
 	if payload == nil {
 		// nil would bind as NULL, which the NOT NULL column refuses.
@@ -37,7 +37,7 @@ func (h handles) EnqueueMessage(ctx context.Context, m *account.OutboxMessage) e
 // insertion order. The choice and the marking are one statement, which
 // SQLite runs under its single write lock, so concurrent callers never get
 // the same message while its claim holds.
-func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*account.OutboxMessage, error) {
+func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]*outbox.Message, error) {
 	if limit <= 0 {
 		// SQLite reads a negative LIMIT as no limit at all.
 		return nil, nil
@@ -54,7 +54,7 @@ func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Du
 	defer rows.Close()
 	type claimed struct {
 		seq int64
-		m   *account.OutboxMessage
+		m   *outbox.Message
 	}
 	var list []claimed
 	for rows.Next() {
@@ -69,7 +69,7 @@ func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Du
 	}
 	// RETURNING gives the rows in no specified order.
 	slices.SortFunc(list, func(a, b claimed) int { return cmp.Compare(a.seq, b.seq) })
-	out := make([]*account.OutboxMessage, len(list))
+	out := make([]*outbox.Message, len(list))
 	for i, c := range list {
 		out[i] = c.m
 	}
@@ -98,9 +98,9 @@ func (h handles) RetryMessage(ctx context.Context, id string, attempts int, next
 }
 
 // scanMessage reads seq followed by one row of outboxColumns.
-func scanMessage(row scanner, seq *int64) (*account.OutboxMessage, error) {
+func scanMessage(row scanner, seq *int64) (*outbox.Message, error) {
 	var (
-		m                    account.OutboxMessage
+		m                    outbox.Message
 		created, next, claim int64
 	)
 	err := row.Scan(seq, &m.ID, &m.Channel, &m.Payload, &m.Attempts, &created, &next,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // lease is the claim duration the outbox tests use.
@@ -16,8 +17,8 @@ const lease = 30 * time.Second
 
 // fullMessage returns a message with every field set but ClaimedUntil, due
 // at base.
-func fullMessage(id string) *account.OutboxMessage {
-	return &account.OutboxMessage{
+func fullMessage(id string) *outbox.Message {
+	return &outbox.Message{
 		ID:      id,
 		Channel: "email",
 		// Binary, with zero bytes: the payload is encrypted.
@@ -30,18 +31,18 @@ func fullMessage(id string) *account.OutboxMessage {
 }
 
 // dueMessage returns a message with only the required fields, due at base.
-func dueMessage(id string) *account.OutboxMessage {
-	return &account.OutboxMessage{ID: id, Channel: "sms", Payload: []byte(id), NextAttempt: at(0)}
+func dueMessage(id string) *outbox.Message {
+	return &outbox.Message{ID: id, Channel: "sms", Payload: []byte(id), NextAttempt: at(0)}
 }
 
 // mustEnqueue enqueues m or fails the test.
-func mustEnqueue(t *testing.T, s account.Store, m *account.OutboxMessage) {
+func mustEnqueue(t *testing.T, s account.Store, m *outbox.Message) {
 	t.Helper()
 	errOf(t, "EnqueueMessage "+m.ID, s.EnqueueMessage(context.Background(), m), nil)
 }
 
 // claim calls ClaimMessages and checks the ids it returns, in order.
-func claim(t *testing.T, s account.Store, now time.Time, limit int, want ...string) []*account.OutboxMessage {
+func claim(t *testing.T, s account.Store, now time.Time, limit int, want ...string) []*outbox.Message {
 	t.Helper()
 	what := fmt.Sprintf("ClaimMessages(%v, limit %d)", now.Sub(base), limit)
 	list, err := s.ClaimMessages(context.Background(), now, lease, limit)
@@ -53,7 +54,7 @@ func claim(t *testing.T, s account.Store, now time.Time, limit int, want ...stri
 }
 
 // messageIDs lists the ids of ms in order; never nil.
-func messageIDs(ms []*account.OutboxMessage) []string {
+func messageIDs(ms []*outbox.Message) []string {
 	ids := []string{}
 	for _, m := range ms {
 		ids = append(ids, m.ID)
@@ -62,7 +63,7 @@ func messageIDs(ms []*account.OutboxMessage) []string {
 }
 
 // checkMessage compares every field of got with want.
-func checkMessage(t *testing.T, what string, got, want *account.OutboxMessage) {
+func checkMessage(t *testing.T, what string, got, want *outbox.Message) {
 	t.Helper()
 	var d diff
 	d.eq("ID", got.ID, want.ID)
@@ -76,7 +77,7 @@ func checkMessage(t *testing.T, what string, got, want *account.OutboxMessage) {
 	d.report(t, what)
 }
 
-// RunOutbox checks account.Outbox: claims and their leases, retries,
+// RunOutbox checks outbox.Store: claims and their leases, retries,
 // deletion, order and limits, and claimers running at once.
 func RunOutbox(t *testing.T, open Opener) {
 	ctx := context.Background()

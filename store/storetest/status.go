@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // RunStatus checks the store's own report: Ping answers and OutboxDepth
@@ -28,7 +29,7 @@ func RunStatus(t *testing.T, open Opener) {
 	}
 	depth(0)
 	for _, id := range []string{"m1", "m2", "m3"} {
-		errOf(t, "EnqueueMessage "+id, st.EnqueueMessage(ctx, &account.OutboxMessage{ID: id, Channel: "email",
+		errOf(t, "EnqueueMessage "+id, st.EnqueueMessage(ctx, &outbox.Message{ID: id, Channel: "email",
 			Payload: []byte("x"), CreatedAt: base, NextAttempt: base}), nil)
 	}
 	depth(3)

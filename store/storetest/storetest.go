@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("UserQueries", func(t *testing.T) { RunUserQueries(t, open) })
 	t.Run("MFA", func(t *testing.T) { RunMFA(t, open) })
 	t.Run("SessionFactors", func(t *testing.T) { RunSessionFactors(t, open) })
+	t.Run("AssertionKeys", func(t *testing.T) { RunAssertionKeys(t, open) })
+	t.Run("Import", func(t *testing.T) { RunImport(t, open) })
 }
 
 // base is the fixed time the suite builds on: fixed so failures reproduce,

@@ -1,4 +1,4 @@
-package account_test
+package ratelimit_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/ratelimit"
 )
 
 // TestMemoryRateLimiterCap: a flood of distinct keys never takes the
@@ -17,7 +17,7 @@ func TestMemoryRateLimiterCap(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const capacity, limit = 100, 5
-	m := account.NewMemoryRateLimiter(capacity)
+	m := ratelimit.NewMemory(capacity)
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	hot := "signin.failures|ip:192.0.2.1"
 	for i := 0; i < 10_000; i++ {
@@ -40,7 +40,7 @@ func TestMemoryRateLimiterCap(t *testing.T) {
 			t.Fatalf("recent key %d evicted before older ones", i)
 		}
 	}
-	if m.MaxKeys() != capacity || account.NewMemoryRateLimiter(0).MaxKeys() != account.DefaultMemoryRateLimitKeys {
+	if m.MaxKeys() != capacity || ratelimit.NewMemory(0).MaxKeys() != ratelimit.DefaultMemoryKeys {
 		t.Fatal("MaxKeys does not report the cap")
 	}
 }
@@ -51,7 +51,7 @@ func TestMemoryRateLimiterCap(t *testing.T) {
 func TestMemoryRateLimiterSweep(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	m := account.NewMemoryRateLimiter(0)
+	m := ratelimit.NewMemory(0)
 	now := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	m.Take(ctx, "old", 10, time.Hour, now)
 	later := now.Add(time.Hour)
@@ -81,7 +81,7 @@ func BenchmarkMemoryRateLimiter(b *testing.B) {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
-				m := account.NewMemoryRateLimiter(tc.cap)
+				m := ratelimit.NewMemory(tc.cap)
 				for i := 0; i < keys; i++ {
 					m.Take(ctx, "sessions.email|email:user"+strconv.Itoa(i)+"@example.com", 10, time.Hour, now)
 				}

@@ -1,4 +1,4 @@
-package account
+package ratelimit
 
 import (
 	"context"
@@ -6,13 +6,13 @@ import (
 	"time"
 )
 
-// DefaultMemoryRateLimitKeys is how many counters a MemoryRateLimiter
-// keeps by default: about 21 MiB at most, against 187 MiB for a million
-// (see BenchmarkMemoryRateLimiter).
-const DefaultMemoryRateLimitKeys = 100_000
+// DefaultMemoryKeys is how many counters a Memory limiter keeps by
+// default: about 21 MiB at most, against 187 MiB for a million (see
+// BenchmarkMemoryRateLimiter).
+const DefaultMemoryKeys = 100_000
 
-// MemoryRateLimiter is an exact, in-process RateLimiter: right for one
-// instance, or as the fallback when a shared limiter is unreachable.
+// Memory is an exact, in-process Limiter: right for one instance, or as
+// the fallback when a shared limiter is unreachable.
 //
 // It keeps at most a fixed number of counters, so that requests naming
 // millions of different emails cannot grow it without bound. Counters
@@ -20,7 +20,7 @@ const DefaultMemoryRateLimitKeys = 100_000
 // counted or read is evicted. A busy key (the failed sign-ins of an
 // attacking IP) is thus the last to go, while a flood of keys seen once
 // pushes out only each other. An evicted counter starts again from zero.
-type MemoryRateLimiter struct {
+type Memory struct {
 	mu     sync.Mutex
 	max    int
 	counts map[memoryKey]*memoryCount
@@ -45,20 +45,20 @@ type memoryCount struct {
 	prev, next *memoryCount
 }
 
-// NewMemoryRateLimiter returns an empty limiter keeping at most maxKeys
-// counters; 0 or less means DefaultMemoryRateLimitKeys.
-func NewMemoryRateLimiter(maxKeys int) *MemoryRateLimiter {
+// NewMemory returns an empty limiter keeping at most maxKeys counters;
+// 0 or less means DefaultMemoryKeys.
+func NewMemory(maxKeys int) *Memory {
 	if maxKeys <= 0 {
-		maxKeys = DefaultMemoryRateLimitKeys
+		maxKeys = DefaultMemoryKeys
 	}
-	m := &MemoryRateLimiter{max: maxKeys, counts: make(map[memoryKey]*memoryCount)}
+	m := &Memory{max: maxKeys, counts: make(map[memoryKey]*memoryCount)}
 	m.head.prev, m.head.next = &m.head, &m.head
 	return m
 }
 
-// Take implements RateLimiter.
-func (m *MemoryRateLimiter) Take(_ context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
-	start := windowStart(now, window)
+// Take implements Limiter.
+func (m *Memory) Take(_ context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
+	start := WindowStart(now, window)
 	k := memoryKey{key: key, start: start.UnixMilli()}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -84,11 +84,11 @@ func (m *MemoryRateLimiter) Take(_ context.Context, key string, limit int, windo
 	return n, true, nil
 }
 
-// Count implements RateLimiter.
-func (m *MemoryRateLimiter) Count(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
+// Count implements Limiter.
+func (m *Memory) Count(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := m.counts[memoryKey{key: key, start: windowStart(now, window).UnixMilli()}]
+	c := m.counts[memoryKey{key: key, start: WindowStart(now, window).UnixMilli()}]
 	if c == nil {
 		return 0, nil
 	}
@@ -98,28 +98,28 @@ func (m *MemoryRateLimiter) Count(_ context.Context, key string, window time.Dur
 }
 
 // Len is the number of counters kept.
-func (m *MemoryRateLimiter) Len() int {
+func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.counts)
 }
 
 // MaxKeys is the most counters m keeps.
-func (m *MemoryRateLimiter) MaxKeys() int { return m.max }
+func (m *Memory) MaxKeys() int { return m.max }
 
-func (m *MemoryRateLimiter) linkFront(c *memoryCount) {
+func (m *Memory) linkFront(c *memoryCount) {
 	c.prev, c.next = &m.head, m.head.next
 	m.head.next.prev = c
 	m.head.next = c
 }
 
-func (m *MemoryRateLimiter) unlink(c *memoryCount) {
+func (m *Memory) unlink(c *memoryCount) {
 	c.prev.next, c.next.prev = c.next, c.prev
 	c.prev, c.next = nil, nil
 }
 
 // evictLocked drops the least recently used counters beyond the cap.
-func (m *MemoryRateLimiter) evictLocked() {
+func (m *Memory) evictLocked() {
 	for len(m.counts) > m.max {
 		c := m.head.prev
 		m.unlink(c)
@@ -129,7 +129,7 @@ func (m *MemoryRateLimiter) evictLocked() {
 
 // sweepLocked drops the counters no window can read any more, at most
 // once a minute.
-func (m *MemoryRateLimiter) sweepLocked(now time.Time) {
+func (m *Memory) sweepLocked(now time.Time) {
 	if now.Sub(m.sweep) < time.Minute && !now.Before(m.sweep) {
 		return
 	}

@@ -1,7 +1,10 @@
-package account
+package outbox
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"sync"
@@ -9,18 +12,19 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/seal"
 )
 
-// memOutbox is the Outbox of a store shared by two instances, in memory
-// (an internal test cannot import a store backend). Every other Store
-// method panics.
+// memOutbox is the outbox of a store shared by two instances, in memory
+// (the domain cannot import a store backend).
 type memOutbox struct {
-	Store
 	mu   sync.Mutex
-	msgs map[string]*OutboxMessage
+	msgs map[string]*Message
 }
 
-func (o *memOutbox) EnqueueMessage(_ context.Context, m *OutboxMessage) error {
+var errNotFound = errors.New("not found")
+
+func (o *memOutbox) EnqueueMessage(_ context.Context, m *Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c := *m
@@ -28,17 +32,17 @@ func (o *memOutbox) EnqueueMessage(_ context.Context, m *OutboxMessage) error {
 	return nil
 }
 
-func (o *memOutbox) ClaimMessages(_ context.Context, now time.Time, lease time.Duration, limit int) ([]*OutboxMessage, error) {
+func (o *memOutbox) ClaimMessages(_ context.Context, now time.Time, lease time.Duration, limit int) ([]*Message, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	var due []*OutboxMessage
+	var due []*Message
 	for _, m := range o.msgs {
 		if !m.NextAttempt.After(now) && !m.ClaimedUntil.After(now) {
 			due = append(due, m)
 		}
 	}
 	sort.Slice(due, func(i, j int) bool { return due[i].ID < due[j].ID })
-	var out []*OutboxMessage
+	var out []*Message
 	for _, m := range due[:min(limit, len(due))] {
 		m.ClaimedUntil = now.Add(lease)
 		c := *m
@@ -54,7 +58,7 @@ func (o *memOutbox) DeleteMessage(ctx context.Context, id string) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.msgs[id] == nil {
-		return ErrNotFound
+		return errNotFound
 	}
 	delete(o.msgs, id)
 	return nil
@@ -68,7 +72,7 @@ func (o *memOutbox) RetryMessage(ctx context.Context, id string, attempts int, n
 	defer o.mu.Unlock()
 	m := o.msgs[id]
 	if m == nil {
-		return ErrNotFound
+		return errNotFound
 	}
 	m.Attempts, m.NextAttempt, m.LastError, m.ClaimedUntil = attempts, next, lastError, time.Time{}
 	return nil
@@ -110,25 +114,23 @@ func (c *testClock) advance(d time.Duration) {
 
 // outboxInstances are two instances over one outbox: a's mailer calls
 // afterA after each of its sends.
-func outboxInstances(t *testing.T, took time.Duration, afterA func(b *Service, n int)) (a, b *Service, st *memOutbox, sent *[]string) {
+func outboxInstances(t *testing.T, took time.Duration, afterA func(b *Outbox, n int)) (a, b *Outbox, st *memOutbox, sent *[]string) {
 	t.Helper()
-	st = &memOutbox{msgs: map[string]*OutboxMessage{}}
+	st = &memOutbox{msgs: map[string]*Message{}}
 	clock := &testClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
 	sent = new([]string)
 	var mu sync.Mutex
-	mk := func(m mail.Sender) *Service {
-		s, err := New(context.Background(), Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
-			Secret: []byte("0123456789abcdef0123456789abcdef"), Mailer: m, Now: clock.now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+	ids := 0
+	mk := func(m mail.Sender) *Outbox {
+		return New(Config{Store: st, Seal: seal.New("outbox v1", []byte("0123456789abcdef0123456789abcdef")), Mailer: m,
+			NotFound: errNotFound, Now: clock.now, NewID: func(time.Time) string { ids++; return fmt.Sprintf("%04d", ids) },
+			Observe: func(context.Context, string, string) {}, Log: slog.New(slog.DiscardHandler)})
 	}
 	b = mk(&slowMailer{clock: clock, took: took, sent: sent, mu: &mu})
 	a = mk(&slowMailer{clock: clock, took: took, sent: sent, mu: &mu, after: func(n int) { afterA(b, n) }})
 	for i := range deliveryBatch {
 		to := "user" + strconv.Itoa(i) + "@example.com"
-		if err := a.enqueue(context.Background(), st, channelEmail, outboxPayload{Mail: &mail.Message{To: to}, Expires: clock.now().Add(24 * time.Hour)}); err != nil {
+		if err := a.Enqueue(context.Background(), st, ChannelEmail, Payload{Mail: &mail.Message{To: to}, Expires: clock.now().Add(24 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -147,7 +149,7 @@ func TestOutboxSlowSenderNoSecondDelivery(t *testing.T) {
 	} {
 		t.Run(took.String(), func(t *testing.T) {
 			ctx := context.Background()
-			a, _, st, sent := outboxInstances(t, took, func(b *Service, _ int) { b.deliverDue(ctx) })
+			a, _, st, sent := outboxInstances(t, took, func(b *Outbox, _ int) { b.deliverDue(ctx) })
 			a.deliverDue(ctx)
 			// Whatever a left unsent, a later poll delivers.
 			for range 3 {
@@ -174,7 +176,7 @@ func TestOutboxSlowSenderNoSecondDelivery(t *testing.T) {
 // after the claim lapses.
 func TestOutboxStopReleasesClaims(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	a, b, st, sent := outboxInstances(t, time.Second, func(_ *Service, n int) {
+	a, b, st, sent := outboxInstances(t, time.Second, func(_ *Outbox, n int) {
 		if n == 3 {
 			cancel()
 		}

@@ -1,4 +1,4 @@
-package account
+package outbox
 
 import (
 	"context"
@@ -6,15 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
-
-	"github.com/accountgate/accountgate/account/mail"
-)
-
-// Outbox channels.
-const (
-	channelEmail = "email"
-	channelSMS   = "sms"
 )
 
 // Delivery tuning: how often the worker looks for due messages when
@@ -33,65 +26,29 @@ const (
 	retryMax      = 30 * time.Minute
 )
 
-// outboxPayload is a message as sealed into the outbox.
-type outboxPayload struct {
-	Mail *mail.Message `json:"mail,omitempty"`
-	SMS  *smsMessage   `json:"sms,omitempty"`
-	// Expires is when the message's token expires: after that the
-	// message is useless and is dropped instead of sent.
-	Expires time.Time `json:"expires"`
-}
-
-type smsMessage struct {
-	To   string `json:"to"`
-	Body string `json:"body"`
-}
-
-// enqueue seals a message into the outbox through tx, so that it commits
-// or rolls back with the token it carries.
-func (s *Service) enqueue(ctx context.Context, tx Store, channel string, p outboxPayload) error {
-	plain, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	now := s.clock()
-	return tx.EnqueueMessage(ctx, &OutboxMessage{
-		ID: newID(now), Channel: channel, Payload: s.outboxSeal.seal(plain), CreatedAt: now, NextAttempt: now,
-	})
-}
-
-// wakeDelivery nudges the worker after a commit, so a mail goes out at
-// once instead of at the next poll.
-func (s *Service) wakeDelivery() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// deliverLoop sends due outbox messages until ctx ends. Several instances
+// Run sends due messages until ctx ends. Several instances
 // may run it on one store: claims keep them from sending a message twice.
-func (s *Service) deliverLoop(ctx context.Context) {
+func (o *Outbox) Run(ctx context.Context) {
 	t := time.NewTicker(deliveryPoll)
 	defer t.Stop()
 	for {
-		s.deliverDue(ctx)
+		o.deliverDue(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-s.wake:
+		case <-o.wake:
 		}
 	}
 }
 
-func (s *Service) deliverDue(ctx context.Context) {
+func (o *Outbox) deliverDue(ctx context.Context) {
 	for ctx.Err() == nil {
-		claimed := s.clock()
-		msgs, err := s.store.ClaimMessages(ctx, claimed, deliveryLease, deliveryBatch)
+		claimed := o.clock()
+		msgs, err := o.cfg.Store.ClaimMessages(ctx, claimed, deliveryLease, deliveryBatch)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("outbox: claiming messages", "error", err)
+				o.cfg.Log.Warn("outbox: claiming messages", "error", err)
 			}
 			return
 		}
@@ -101,14 +58,14 @@ func (s *Service) deliverDue(ctx context.Context) {
 		// instance sending it too.
 		last := claimed.Add(deliveryLease - deliveryTimeout)
 		for i, m := range msgs {
-			if s.clock().After(last) {
+			if o.clock().After(last) {
 				return // the claims lapse soon; another worker may take them
 			}
 			if ctx.Err() != nil {
-				s.release(ctx, msgs[i:]) // still ours: the claims hold
+				o.release(ctx, msgs[i:]) // still ours: the claims hold
 				return
 			}
-			s.deliverOne(ctx, m)
+			o.deliverOne(ctx, m)
 		}
 		if len(msgs) < deliveryBatch {
 			return
@@ -119,12 +76,12 @@ func (s *Service) deliverDue(ctx context.Context) {
 // release hands claimed messages that were not sent back at once, with
 // their attempts and schedule unchanged, so that the next worker (after a
 // reload, the new configuration's) need not wait for the claim to lapse.
-func (s *Service) release(ctx context.Context, msgs []*OutboxMessage) {
+func (o *Outbox) release(ctx context.Context, msgs []*Message) {
 	ctx, cancel := afterSend(ctx)
 	defer cancel()
 	for _, m := range msgs {
-		if err := s.store.RetryMessage(ctx, m.ID, m.Attempts, m.NextAttempt, m.LastError); err != nil && !errors.Is(err, ErrNotFound) {
-			s.log.Warn("outbox: releasing an unsent message", "id", m.ID, "error", err)
+		if err := o.cfg.Store.RetryMessage(ctx, m.ID, m.Attempts, m.NextAttempt, m.LastError); err != nil && !errors.Is(err, o.cfg.NotFound) {
+			o.cfg.Log.Warn("outbox: releasing an unsent message", "id", m.ID, "error", err)
 		}
 	}
 }
@@ -138,33 +95,33 @@ func afterSend(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // deliverOne sends one claimed message, then deletes it, or schedules a
 // retry with exponential backoff. Logs never carry the body.
-func (s *Service) deliverOne(ctx context.Context, m *OutboxMessage) {
-	err := s.send(ctx, m)
+func (o *Outbox) deliverOne(ctx context.Context, m *Message) {
+	err := o.send(ctx, m)
 	ctx, cancel := afterSend(ctx)
 	defer cancel()
 	var drop *dropError
 	switch {
 	case err == nil:
-		s.observeDelivery(ctx, m.Channel, "sent")
-		err = s.store.DeleteMessage(ctx, m.ID)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			s.log.Error("outbox: deleting a delivered message", "id", m.ID, "error", err)
+		o.cfg.Observe(ctx, m.Channel, "sent")
+		err = o.cfg.Store.DeleteMessage(ctx, m.ID)
+		if err != nil && !errors.Is(err, o.cfg.NotFound) {
+			o.cfg.Log.Error("outbox: deleting a delivered message", "id", m.ID, "error", err)
 		}
 		return
 	case errors.As(err, &drop):
-		s.observeDelivery(ctx, m.Channel, "dropped")
-		s.log.Error("outbox: dropping message", "id", m.ID, "channel", m.Channel, "reason", drop.reason)
-		if err := s.store.DeleteMessage(ctx, m.ID); err != nil && !errors.Is(err, ErrNotFound) {
-			s.log.Error("outbox: deleting a dropped message", "id", m.ID, "error", err)
+		o.cfg.Observe(ctx, m.Channel, "dropped")
+		o.cfg.Log.Error("outbox: dropping message", "id", m.ID, "channel", m.Channel, "reason", drop.reason)
+		if err := o.cfg.Store.DeleteMessage(ctx, m.ID); err != nil && !errors.Is(err, o.cfg.NotFound) {
+			o.cfg.Log.Error("outbox: deleting a dropped message", "id", m.ID, "error", err)
 		}
 		return
 	}
-	s.observeDelivery(ctx, m.Channel, "failed")
+	o.cfg.Observe(ctx, m.Channel, "failed")
 	attempts := m.Attempts + 1
-	next := s.clock().Add(backoff(attempts))
-	s.log.Warn("outbox: delivery failed, will retry", "id", m.ID, "channel", m.Channel, "attempt", attempts, "retry_at", next, "error", err)
-	if err := s.store.RetryMessage(ctx, m.ID, attempts, next, truncate(err.Error(), 500)); err != nil && !errors.Is(err, ErrNotFound) {
-		s.log.Error("outbox: scheduling a retry", "id", m.ID, "error", err)
+	next := o.clock().Add(backoff(attempts))
+	o.cfg.Log.Warn("outbox: delivery failed, will retry", "id", m.ID, "channel", m.Channel, "attempt", attempts, "retry_at", next, "error", err)
+	if err := o.cfg.Store.RetryMessage(ctx, m.ID, attempts, next, truncate(err.Error(), 500)); err != nil && !errors.Is(err, o.cfg.NotFound) {
+		o.cfg.Log.Error("outbox: scheduling a retry", "id", m.ID, "error", err)
 	}
 }
 
@@ -173,31 +130,31 @@ type dropError struct{ reason string }
 
 func (e *dropError) Error() string { return e.reason }
 
-func (s *Service) send(ctx context.Context, m *OutboxMessage) error {
-	plain, err := s.outboxSeal.open(m.Payload)
+func (o *Outbox) send(ctx context.Context, m *Message) error {
+	plain, err := o.cfg.Seal.Open(m.Payload)
 	if err != nil {
 		return &dropError{reason: err.Error()}
 	}
-	var p outboxPayload
+	var p Payload
 	if err := json.Unmarshal(plain, &p); err != nil {
 		return &dropError{reason: "malformed payload"}
 	}
-	if !p.Expires.IsZero() && !s.now().Before(p.Expires) {
+	if !p.Expires.IsZero() && !o.cfg.Now().Before(p.Expires) {
 		return &dropError{reason: "its token expired before it could be delivered"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, deliveryTimeout)
 	defer cancel()
 	switch {
-	case m.Channel == channelEmail && p.Mail != nil:
-		if s.cfg.Mailer == nil {
+	case m.Channel == ChannelEmail && p.Mail != nil:
+		if o.cfg.Mailer == nil {
 			return errors.New("no mailer configured")
 		}
-		return s.cfg.Mailer.Send(ctx, *p.Mail)
-	case m.Channel == channelSMS && p.SMS != nil:
-		if s.cfg.SMS == nil {
+		return o.cfg.Mailer.Send(ctx, *p.Mail)
+	case m.Channel == ChannelSMS && p.SMS != nil:
+		if o.cfg.SMS == nil {
 			return errors.New("no SMS sender configured")
 		}
-		return s.cfg.SMS.Send(ctx, p.SMS.To, p.SMS.Body)
+		return o.cfg.SMS.Send(ctx, p.SMS.To, p.SMS.Body)
 	}
 	return &dropError{reason: fmt.Sprintf("unknown channel %q", m.Channel)}
 }
@@ -210,4 +167,12 @@ func backoff(attempts int) time.Duration {
 		d = min(retryBase<<(attempts-1), retryMax)
 	}
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// truncate cuts s to at most n bytes, on a character boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }

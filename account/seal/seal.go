@@ -1,4 +1,6 @@
-package account
+// Package seal encrypts data at rest (outbox bodies, provider tokens, TOTP
+// secrets) under keys derived from a project's secrets.
+package seal
 
 import (
 	"crypto/aes"
@@ -6,20 +8,19 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 )
 
-// sealer encrypts data at rest (outbox bodies, provider tokens) with
-// AES-256-GCM under keys derived from the project secrets: it seals with
-// the current one and opens with any, so a secret can be rotated.
-type sealer struct {
+// Sealer encrypts with AES-256-GCM under keys derived from the project
+// secrets: it seals with the current one and opens with any, so a secret
+// can be rotated.
+type Sealer struct {
 	aeads []cipher.AEAD
 }
 
-// newSealer derives one key per secret for purpose, current secret first.
-func newSealer(purpose string, secrets ...[]byte) *sealer {
-	s := &sealer{}
+// New derives one key per secret for purpose, current secret first.
+func New(purpose string, secrets ...[]byte) *Sealer {
+	s := &Sealer{}
 	for _, secret := range secrets {
 		if len(secret) == 0 {
 			continue
@@ -39,8 +40,8 @@ func newSealer(purpose string, secrets ...[]byte) *sealer {
 	return s
 }
 
-// seal returns nonce || ciphertext.
-func (s *sealer) seal(plain []byte) []byte {
+// Seal returns nonce || ciphertext.
+func (s *Sealer) Seal(plain []byte) []byte {
 	aead := s.aeads[0]
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	rand.Read(nonce)
@@ -49,8 +50,8 @@ func (s *sealer) seal(plain []byte) []byte {
 
 var errUnseal = errors.New("cannot decrypt: no key of this project opens it")
 
-// open decrypts what seal returned, with whichever key sealed it.
-func (s *sealer) open(sealed []byte) ([]byte, error) {
+// Open decrypts what Seal returned, with whichever key sealed it.
+func (s *Sealer) Open(sealed []byte) ([]byte, error) {
 	for _, aead := range s.aeads {
 		n := aead.NonceSize()
 		if len(sealed) < n {
@@ -62,7 +63,3 @@ func (s *sealer) open(sealed []byte) ([]byte, error) {
 	}
 	return nil, errUnseal
 }
-
-func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
-func base64StdDecode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
