@@ -135,9 +135,9 @@ func (p *Principal) Identity() Identity {
 		Phone:         headerSafe(p.User.Phone),
 		EmailVerified: strconv.FormatBool(p.User.EmailVerification),
 		PhoneVerified: strconv.FormatBool(p.User.PhoneVerification),
-		// Labels are alphanumeric (CheckLabels), so safe as they are;
-		// Join copies nothing for none or one.
-		Labels: strings.Join(p.User.Labels, ","),
+		// Join copies nothing for none or one label; headerSafe nothing
+		// for labels that passed CheckLabels.
+		Labels: headerSafe(strings.Join(p.User.Labels, ",")),
 	}
 	if p.Session != nil {
 		id.SessionID = headerSafe(p.Session.ID)

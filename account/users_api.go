@@ -1,7 +1,6 @@
 package account
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -42,6 +41,9 @@ func (s *Service) usersRoutes() []route {
 		u("PATCH", "{userId}/password", write, s.usersUpdatePassword),
 		u("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
 		u("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
+		// PUT is Appwrite's method (the SDKs send it); PATCH is accepted
+		// as for the other changes.
+		u("PUT", "{userId}/labels", write, s.usersUpdateLabels),
 		u("PATCH", "{userId}/labels", write, s.usersUpdateLabels),
 		u("GET", "{userId}/prefs", read, s.usersGetPrefs),
 		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
@@ -401,25 +403,4 @@ func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// scanUsers calls fn with every user in creation order until fn says
-// stop, a page of MaxListUsers at a time.
-func (s *Service) scanUsers(ctx context.Context, fn func(*User) bool) error {
-	after := ""
-	for {
-		page, err := s.store.ListUsers(ctx, after, MaxListUsers)
-		if err != nil {
-			return err
-		}
-		for _, u := range page {
-			if !fn(u) {
-				return nil
-			}
-		}
-		if len(page) < MaxListUsers {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
 }

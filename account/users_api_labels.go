@@ -70,8 +70,8 @@ func (s *Service) SetUserLabels(ctx context.Context, id string, labels []string)
 	return u, nil
 }
 
-// usersUpdateLabels is PATCH /v1/users/{userId}/labels: the labels
-// replace the old ones.
+// usersUpdateLabels is PUT (or PATCH) /v1/users/{userId}/labels: the
+// labels replace the old ones.
 func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *request) error {
 	labels, err := r.params.labels()
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 )
 
-// TestUsersAPILabels: PATCH /v1/users/{userId}/labels replaces the
+// TestUsersAPILabels: PUT /v1/users/{userId}/labels replaces the
 // labels (repeats dropped, order kept), shows them in the formats that
 // have them, refuses what Appwrite refuses, and the other instance's
 // gate sees each change at once.
@@ -24,7 +24,7 @@ func TestUsersAPILabels(t *testing.T) {
 	today := map[string]string{"X-Appwrite-Key": keyAll, "X-Appwrite-Response-Format": "1.5.0"}
 	api := func(body string, headers map[string]string) response {
 		t.Helper()
-		return responseOf(p.admin, "PATCH", "/v1/users/"+id+"/labels", body, headers)
+		return responseOf(p.admin, "PUT", "/v1/users/"+id+"/labels", body, headers)
 	}
 	gateLabels := func() []string {
 		t.Helper()
@@ -166,4 +166,55 @@ func responseOfForm(svc *account.Service, path string, form url.Values, headers 
 	rec := httptest.NewRecorder()
 	svc.APIHandler().ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
+}
+
+// FuzzUsersLabels: any body to PATCH /labels is a 200 with valid labels
+// or a 4xx, never a 5xx.
+func FuzzUsersLabels(f *testing.F) {
+	e := newEnv(f, withKeys)
+	if r := e.do("POST", "/v1/users", `{"userId":"fz"}`, key(keyAll)); r.status != 201 {
+		f.Fatal(r.body)
+	}
+	for _, s := range []string{`{"labels":["a","b"]}`, `{"labels":[]}`, `{"labels":"x"}`, `{"labels":[1,null]}`, `{"labels":["a\u0000"]}`, `[]`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		r := responseOf(e.svc, "PATCH", "/v1/users/fz/labels", body, map[string]string{"X-Appwrite-Key": keyAll, "X-Appwrite-Response-Format": "1.5.0"})
+		if r.status >= 500 {
+			t.Fatalf("status %d for %q: %s", r.status, body, r.body)
+		}
+		if r.status != 200 {
+			return
+		}
+		labels, _ := r.json(t)["labels"].([]any)
+		seen := map[string]bool{}
+		for _, l := range labels {
+			s, _ := l.(string)
+			if _, err := account.CheckLabels([]string{s}); err != nil || seen[s] {
+				t.Fatalf("stored label %q from %q", s, body)
+			}
+			seen[s] = true
+		}
+	})
+}
+
+// FuzzUsersListQueries: any queries and search to GET /v1/users, which
+// become store SQL, give a 200 or a 4xx, never a 5xx.
+func FuzzUsersListQueries(f *testing.F) {
+	e := newEnv(f, withKeys)
+	for _, id := range []string{"a", "b"} {
+		if r := e.do("POST", "/v1/users", `{"userId":"`+id+`","email":"`+id+`@example.com"}`, key(keyAll)); r.status != 201 {
+			f.Fatal(r.body)
+		}
+	}
+	f.Add(`equal("labels", ["x", "y"])`, `orderDesc("")`, "a b")
+	f.Add(`equal("status", [true, 1, "x"])`, `cursorBefore("b")`, "%_\\'")
+	f.Add(`{"method":"equal","attribute":"email","values":[{}]}`, `limit(0)`, "")
+	f.Fuzz(func(t *testing.T, q1, q2, search string) {
+		v := url.Values{"queries[]": {q1, q2}, "search": {search}}
+		r := responseOf(e.svc, "GET", "/v1/users?"+v.Encode(), "", key(keyRead))
+		if r.status >= 500 {
+			t.Fatalf("status %d for %q %q %q: %s", r.status, q1, q2, search, r.body)
+		}
+	})
 }

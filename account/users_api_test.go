@@ -51,6 +51,7 @@ func usersRoutes(id, sessionID string) []usersRoute {
 		{"PATCH", "/v1/users/" + id + "/password", `{"password":"new-password-1"}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/verification", `{"emailVerification":true}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/verification/phone", `{"phoneVerification":true}`, "users.write"},
+		{"PUT", "/v1/users/" + id + "/labels", `{"labels":["vip"]}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/labels", `{"labels":["vip"]}`, "users.write"},
 		{"GET", "/v1/users/" + id + "/prefs", "", "users.read"},
 		{"PATCH", "/v1/users/" + id + "/prefs", `{"prefs":{"a":1}}`, "users.write"},

@@ -205,8 +205,14 @@ func runAssertionKeys(ctx context.Context, config, adapter, project, action stri
 		return err
 	}
 	defer closeProject()
+	// Loaded as they are: listing makes no key; the first rotation of a
+	// project without keys makes its first.
+	cfg, err := keysConfig(st, svc)
+	if err != nil {
+		return err
+	}
 	keys := assertion.NewKeys()
-	if err := startKeys(ctx, keys, st, svc); err != nil {
+	if err := keys.Load(ctx, cfg); err != nil {
 		return err
 	}
 	out := struct {
@@ -223,11 +229,17 @@ func runAssertionKeys(ctx context.Context, config, adapter, project, action stri
 		svc.Broadcast(ctx, account.Revocation{AssertionKeys: true})
 	}
 	out.Keys = keys.KeyIDs()
+	if out.Keys == nil {
+		out.Keys = []string{}
+	}
 	if jsonOut {
 		return json.NewEncoder(stdout).Encode(out)
 	}
 	if out.Rotated != "" {
 		fmt.Fprintf(stdout, "rotated: new signing key %s\n", out.Rotated)
+	}
+	if len(out.Keys) == 0 {
+		fmt.Fprintln(stdout, "no assertion keys yet: the first start with a gate that sends assertions makes one")
 	}
 	for i, kid := range out.Keys {
 		role := "retired, in the JWKS until its overlap ends"

@@ -118,7 +118,9 @@ func RunUserQueries(t *testing.T, open Opener) {
 		errOf(t, "DeleteUser", s.DeleteUser(ctx, "q6"), nil)
 		users = slices.Delete(users, 5, 6)
 		ids = slices.Delete(ids, 5, 6)
-		for _, name := range []string{"label vip", "labels", "combined"} {
+		// A refused insert counts nobody.
+		errOf(t, "CreateUser of a taken id", s.CreateUser(ctx, &account.User{ID: "k9"}), account.ErrConflict)
+		for _, name := range []string{"none", "label vip", "labels", "combined"} {
 			check(t, name, filters[name])
 		}
 		// A user who gets a label back after losing it is listed once.

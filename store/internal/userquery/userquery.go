@@ -5,7 +5,8 @@
 // user_labels; pages follow the seq key in either direction from the
 // cursor, and counts stop at their cap. Search words have no index: they
 // are tested on the rows the other conditions and the seq order give,
-// and the read stops once the page (or the count's cap) is full.
+// and the read stops once the page (or the count's cap) is full. The
+// total of an unfiltered list is the sum of user_count's few rows.
 package userquery
 
 import (
@@ -60,7 +61,12 @@ func in[T any](b *builder, column string, values []T) {
 	b.conds = append(b.conds, column+" IN ("+strings.Join(ph, ", ")+")")
 }
 
-func (b *builder) filter(f account.UserFilter) {
+// filter adds f's conditions. seqBound, when not nil, gives the
+// cursor's condition on a seq (e.g. "> $3"), repeated inside the label
+// subquery: the planner does not carry it over from users.seq to
+// user_labels, and without it a label's page would be read from the
+// label's first user, not from the cursor.
+func (b *builder) filter(f account.UserFilter, seqBound func() string) {
 	if f.Emails != nil {
 		in(b, "email", f.Emails)
 	}
@@ -75,7 +81,11 @@ func (b *builder) filter(f account.UserFilter) {
 		for i, l := range f.Labels {
 			ph[i] = b.arg(l)
 		}
-		b.conds = append(b.conds, "seq IN (SELECT user_seq FROM user_labels WHERE label IN ("+strings.Join(ph, ", ")+"))")
+		sub := "seq IN (SELECT user_seq FROM user_labels WHERE label IN (" + strings.Join(ph, ", ") + ")"
+		if seqBound != nil {
+			sub += " AND user_seq " + seqBound()
+		}
+		b.conds = append(b.conds, sub+")")
 	}
 	for _, w := range f.Search {
 		b.conds = append(b.conds, b.d.Contains(searchText, b.arg(w)))
@@ -95,16 +105,20 @@ func (b *builder) where() string {
 // (a page before the cursor is read away from it).
 func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query string, args []any, reverse bool) {
 	b := &builder{d: d}
-	b.filter(q.Filter)
 	// Reading newest first: orderDesc after the cursor, or orderAsc
 	// before it.
 	backward := q.Desc != q.Before
+	var bound func() string
 	if q.Cursor != "" {
-		op := " > "
+		op := "> "
 		if backward {
-			op = " < "
+			op = "< "
 		}
-		b.conds = append(b.conds, "seq"+op+b.arg(cursor))
+		bound = func() string { return op + b.arg(cursor) }
+	}
+	b.filter(q.Filter, bound)
+	if bound != nil {
+		b.conds = append(b.conds, "seq "+bound())
 	}
 	order := " ORDER BY seq"
 	if backward {
@@ -115,9 +129,14 @@ func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query s
 	return query, b.args, q.Before
 }
 
-// Count is the query counting the users matching f, up to max.
+// Count is the query counting the users matching f, up to max (or
+// beyond: the caller caps it). Without a filter it sums user_count,
+// which triggers keep, instead of reading max rows.
 func Count(d Dialect, f account.UserFilter, max int) (string, []any) {
+	if f.Emails == nil && f.Phones == nil && f.Status == nil && f.Labels == nil && f.Search == nil {
+		return "SELECT coalesce(sum(n), 0) FROM user_count", nil
+	}
 	b := &builder{d: d}
-	b.filter(f)
+	b.filter(f, nil)
 	return "SELECT count(*) FROM (SELECT 1 FROM users" + b.where() + " LIMIT " + b.arg(max) + ") AS matching", b.args
 }

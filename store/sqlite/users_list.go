@@ -80,5 +80,5 @@ func (h handles) CountUsers(ctx context.Context, f account.UserFilter, max int) 
 	if err := h.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, wrap("count users", err)
 	}
-	return n, nil
+	return min(n, max), nil
 }

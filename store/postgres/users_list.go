@@ -62,8 +62,9 @@ func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*accoun
 // CountUsers counts the users matching f, up to max.
 func (h handles) CountUsers(ctx context.Context, f account.UserFilter, max int) (int, error) {
 	query, args := userquery.Count(userquery.Postgres, f, max)
-	return queryRow(ctx, h, "count users", func(row scanner) (int, error) {
+	n, err := queryRow(ctx, h, "count users", func(row scanner) (int, error) {
 		var n int
 		return n, row.Scan(&n)
 	}, query, args...)
+	return min(n, max), err
 }
