@@ -12,12 +12,14 @@ package account_test
 // has the figures.
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 )
 
 // benchEnv is a service with one signed-up user and one session; cookie is
@@ -173,7 +175,23 @@ func BenchmarkIdentityHeaders(b *testing.B) {
 // (caddymodule adds the placeholders): StripIdentity, GateCheck, Identity, Set,
 // StripCredentials, on a browser request with the session cookie.
 func BenchmarkGatePath(b *testing.B) {
+	b.Run("assertion=off", func(b *testing.B) { benchGatePath(b, false) })
+	// With a signed identity assertion: the session's assertion is
+	// reused, so on a cache hit this adds a lookup, not a signature.
+	b.Run("assertion=on", func(b *testing.B) { benchGatePath(b, true) })
+}
+
+func benchGatePath(b *testing.B, withAssertion bool) {
 	e, cookie, id := benchEnv(b, nil)
+	var issuer *assertion.Issuer
+	if withAssertion {
+		keys := assertion.NewKeys()
+		if err := keys.Start(context.Background(), assertion.Config{Store: e.store, Sealer: e.svc.Sealer(assertion.SealPurpose),
+			Now: e.clock.Now}); err != nil {
+			b.Fatal(err)
+		}
+		issuer = assertion.NewIssuer(keys, "https://app.example.com", 0, 0)
+	}
 	names := account.DefaultHeaderNames()
 	r := gateRequest(nil)
 	r.Header = browserHeaders()
@@ -187,9 +205,43 @@ func BenchmarkGatePath(b *testing.B) {
 		e.svc.StripIdentity(r, names)
 		p := mustGate(b, e, r, id)
 		names.Set(r.Header, p.Identity())
+		if issuer != nil {
+			tok, err := issuer.Assertion(p, e.clock.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.Header[account.AssertionHeader] = []string{tok}
+		}
 		e.svc.StripCredentials(r.Header, p)
 	}
 	if r.Header.Get("Cookie") != "_ga=GA1.1.123456789.1700000000; theme=dark" || r.Header.Get("X-Account-Id") != id {
 		b.Fatalf("headers: %v", r.Header)
+	}
+	if withAssertion && r.Header.Get(account.AssertionHeader) == "" {
+		b.Fatal("no assertion")
+	}
+}
+
+// BenchmarkAssertionSign is one ES256 signature of an assertion: what a
+// session costs once per half assertion lifetime, and what the gate
+// would cost per request without the reuse.
+func BenchmarkAssertionSign(b *testing.B) {
+	e, _, _ := benchEnv(b, nil)
+	keys := assertion.NewKeys()
+	if err := keys.Start(context.Background(), assertion.Config{Store: e.store, Sealer: e.svc.Sealer(assertion.SealPurpose)}); err != nil {
+		b.Fatal(err)
+	}
+	// A one-entry cache and a new session each time: every call signs.
+	issuer := assertion.NewIssuer(keys, "https://app.example.com", 0, 1)
+	p := &account.Principal{User: &account.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}, Session: &account.SessionRef{}}
+	ids := [2]string{"s1", "s2"}
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		p.Session.ID = ids[i%2]
+		if _, err := issuer.Assertion(p, time.Now()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

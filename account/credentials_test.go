@@ -161,10 +161,10 @@ func FuzzIdentityIsHeaderSafe(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, name, email string) {
-		p := &account.Principal{User: &account.User{ID: "u1", Name: name, Email: email, Phone: name},
+		p := &account.Principal{User: &account.User{ID: "u1", Name: name, Email: email, Phone: name, Labels: []string{name, email}},
 			Session: &account.SessionRef{ID: email, Provider: name}}
 		id := p.Identity()
-		for _, v := range []string{id.ID, id.Name, id.Email, id.Phone, id.SessionID, id.SessionProvider} {
+		for _, v := range []string{id.ID, id.Name, id.Email, id.Phone, id.SessionID, id.SessionProvider, id.Labels} {
 			if !httpguts.ValidHeaderFieldValue(v) {
 				t.Fatalf("%q is not a valid header value", v)
 			}

@@ -21,6 +21,7 @@ type HeaderNames struct {
 	PhoneVerified   string `json:"phone_verified,omitempty"`
 	SessionID       string `json:"session_id,omitempty"`
 	SessionProvider string `json:"session_provider,omitempty"`
+	Labels          string `json:"labels,omitempty"`
 }
 
 // IdentityField is one item of the identity the gate hands upstream.
@@ -44,14 +45,15 @@ var IdentityFields = [identityFieldCount]IdentityField{
 	{"phone_verified", "X-Account-Phone-Verified"},
 	{"session_id", "X-Account-Session-Id"},
 	{"session_provider", "X-Account-Session-Provider"},
+	{"labels", "X-Account-Labels"},
 }
 
-const identityFieldCount = 8
+const identityFieldCount = 9
 
 // fields points at h's names in IdentityFields' order.
 func (h *HeaderNames) fields() [identityFieldCount]*string {
 	return [identityFieldCount]*string{&h.ID, &h.Email, &h.Name, &h.Phone,
-		&h.EmailVerified, &h.PhoneVerified, &h.SessionID, &h.SessionProvider}
+		&h.EmailVerified, &h.PhoneVerified, &h.SessionID, &h.SessionProvider, &h.Labels}
 }
 
 // DefaultHeaderNames are the X-Account-* names of DESIGN.md.
@@ -104,11 +106,13 @@ type Identity struct {
 	PhoneVerified   string
 	SessionID       string
 	SessionProvider string
+	// Labels are the user's labels, comma-separated ("" for none).
+	Labels string
 }
 
 // values are the identity's items in IdentityFields' order.
 func (id Identity) values() [identityFieldCount]string {
-	return [identityFieldCount]string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider}
+	return [identityFieldCount]string{id.ID, id.Email, id.Name, id.Phone, id.EmailVerified, id.PhoneVerified, id.SessionID, id.SessionProvider, id.Labels}
 }
 
 // Value returns the item called field (see IdentityFields).
@@ -131,6 +135,9 @@ func (p *Principal) Identity() Identity {
 		Phone:         headerSafe(p.User.Phone),
 		EmailVerified: strconv.FormatBool(p.User.EmailVerification),
 		PhoneVerified: strconv.FormatBool(p.User.PhoneVerification),
+		// Join copies nothing for none or one label; headerSafe nothing
+		// for labels that passed CheckLabels.
+		Labels: headerSafe(strings.Join(p.User.Labels, ",")),
 	}
 	if p.Session != nil {
 		id.SessionID = headerSafe(p.Session.ID)
@@ -192,12 +199,22 @@ func foldHeaderByte(c byte) byte {
 
 var defaultHeaderList = DefaultHeaderNames().list()
 
+// AssertionHeader carries the signed identity assertion of a gate that
+// sends one. Client copies are removed in any spelling whether the gate
+// sends assertions or not: an upstream that verifies assertions must
+// never see one the client made up, nor an old one it replays.
+const AssertionHeader = "X-Account-Assertion"
+
 // Strip removes every client-sent copy of the identity headers, in any
 // spelling, including duplicates.
 func (h HeaderNames) Strip(hdr http.Header) {
 	names := h.list()
 	defaults := defaultHeaderList
 	for key := range hdr {
+		if sameHeader(key, AssertionHeader) {
+			delete(hdr, key)
+			continue
+		}
 		for i := range names {
 			if (names[i] != "" && sameHeader(key, names[i])) || sameHeader(key, defaults[i]) {
 				delete(hdr, key)
@@ -210,7 +227,7 @@ func (h HeaderNames) Strip(hdr http.Header) {
 // Set writes the identity into hdr. Call Strip first.
 func (h HeaderNames) Set(hdr http.Header, id Identity) {
 	names := h.list()
-	// One backing array for the eight one-value slices.
+	// One backing array for the one-value slices.
 	values := id.values()
 	for i, n := range names {
 		if n != "" {

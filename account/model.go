@@ -3,6 +3,8 @@ package account
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/accountgate/accountgate/account/useragent"
 )
 
 // User is an account as the store keeps it.
@@ -31,6 +33,9 @@ type User struct {
 	// AccessedAt is when the user last used the API, kept to the hour
 	// (accessedThrottle); zero means never recorded.
 	AccessedAt time.Time
+	// Labels are the operator's tags of the user (alphanumeric, distinct,
+	// in the order given); nil means none.
+	Labels []string
 }
 
 // Session is a signed-in device. The secret itself is never stored: only its
@@ -56,21 +61,8 @@ type Session struct {
 }
 
 // Device is what the user agent of a session or log entry says about the
-// client. Empty fields are sent as "".
-type Device struct {
-	OSCode              string
-	OSName              string
-	OSVersion           string
-	ClientType          string
-	ClientCode          string
-	ClientName          string
-	ClientVersion       string
-	ClientEngine        string
-	ClientEngineVersion string
-	DeviceName          string
-	DeviceBrand         string
-	DeviceModel         string
-}
+// client, as useragent.Parse reads it. Empty fields are sent as "".
+type Device = useragent.Device
 
 // LogEntry is one security-log event of a user.
 type LogEntry struct {

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/accountgate/accountgate/account/passhash"
 )
 
 // PasswordConfig sets the argon2id cost and how many hashes may run at once.
@@ -145,6 +147,12 @@ func (h *hasher) Verify(ctx context.Context, password, encoded string) (ok, reha
 		return false, false, nil
 	}
 	ok, params := verifyHash(password, encoded)
+	if !ok && params != h.currentParams() {
+		// An imported hash (md5, sha, a cheap bcrypt…) refuses a wrong
+		// password far sooner than argon2 does: pad it to the cost of an
+		// unknown user, so timing tells neither apart.
+		verifyHash(password, h.dummy)
+	}
 	return ok, ok && params != h.currentParams(), nil
 }
 
@@ -152,14 +160,18 @@ func (h *hasher) currentParams() string {
 	return fmt.Sprintf("argon2id:m=%d,t=%d,p=%d", h.cfg.Memory, h.cfg.Time, h.cfg.Threads)
 }
 
-// verifyHash checks password against an argon2id, argon2i or bcrypt hash.
-// params names the algorithm and cost, for the rehash decision.
+// verifyHash checks password against an argon2id, argon2i or bcrypt
+// hash, or one of the imported kinds of package passhash. params names
+// the algorithm and cost, for the rehash decision.
 func verifyHash(password, encoded string) (ok bool, params string) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2"):
 		return verifyArgon2(password, encoded)
 	case strings.HasPrefix(encoded, "$2a$"), strings.HasPrefix(encoded, "$2b$"), strings.HasPrefix(encoded, "$2y$"):
 		return bcrypt.CompareHashAndPassword([]byte(encoded), []byte(password)) == nil, "bcrypt"
+	}
+	if ok, known := passhash.Verify(password, encoded); known {
+		return ok, "imported"
 	}
 	return false, ""
 }

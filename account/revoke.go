@@ -44,6 +44,7 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 // applyRevocation handles a revocation from any instance.
 func (s *Service) applyRevocation(r Revocation) {
 	s.observeRevocation(r)
+	s.listeners.deliver(r)
 	if r.SessionID != "" {
 		s.cache.dropSession(r.UserID, r.SessionID)
 		return
@@ -66,6 +67,7 @@ func (s *Service) localCacheTrusted() bool {
 func (s *Service) resync() {
 	s.log.Info("revocation channel (re)established: local cache cleared")
 	s.cache.clear()
+	s.listeners.resync()
 	s.sharedAfter.Store(s.now().Add(s.cfg.CacheTTL).UnixNano())
 }
 

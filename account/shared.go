@@ -7,10 +7,12 @@ import (
 
 // Revocation tells every instance to forget cached credentials: one
 // session (SessionID, with its UserID) or, with UserID alone, every
-// session of a user.
+// session of a user; or, with AssertionKeys, the signing keys of identity
+// assertions (a rotation).
 type Revocation struct {
-	SessionID string `json:"sessionId,omitempty"`
-	UserID    string `json:"userId,omitempty"`
+	SessionID     string `json:"sessionId,omitempty"`
+	UserID        string `json:"userId,omitempty"`
+	AssertionKeys bool   `json:"assertionKeys,omitempty"`
 	// SentAt (unix ms) is when it was published, for the lag metric.
 	SentAt int64 `json:"sentAt,omitempty"`
 }

@@ -34,9 +34,15 @@ type Users interface {
 	// so that a read-modify-write through UpdateUser loses no concurrent
 	// change.
 	LockUser(ctx context.Context, id string) (*User, error)
-	// UpdateUser overwrites every field of the user u.ID; ErrNotFound if it
-	// is gone, ErrConflict if the new email or phone is taken.
+	// UpdateUser overwrites every field of the user u.ID (Labels too);
+	// ErrNotFound if it is gone, ErrConflict if the new email or phone is
+	// taken.
 	UpdateUser(ctx context.Context, u *User) error
+	// SetUserLabels replaces the labels of the user id (nil clears them)
+	// and nothing else; ErrNotFound if there is no such user. Tools that
+	// write users directly (the import) use it; the service changes labels
+	// through UpdateUser under the user's lock.
+	SetUserLabels(ctx context.Context, id string, labels []string) error
 	// TouchUser sets the user's AccessedAt to at unless it is already
 	// after at-every, so a busy user costs one write per period; it
 	// reports whether it wrote. CreateUser stores AccessedAt, UpdateUser
@@ -46,10 +52,41 @@ type Users interface {
 	// after the user afterID ("" starts at the first); ErrNotFound if
 	// there is no user afterID.
 	ListUsers(ctx context.Context, afterID string, limit int) ([]*User, error)
+	// QueryUsers returns the page q asks for, each step a bounded index
+	// read: the users matching q.Filter in creation order (newest first
+	// with q.Desc), after the user q.Cursor (before it with q.Before,
+	// the page nearest the cursor, still in that order), then q.Offset
+	// skipped and at most q.Limit kept. ErrNotFound if there is no user
+	// q.Cursor; the cursor need not match the filter.
+	QueryUsers(ctx context.Context, q UserQuery) ([]*User, error)
+	// CountUsers counts the users matching f, stopping at max.
+	CountUsers(ctx context.Context, f UserFilter, max int) (int, error)
 	// DeleteUser removes the user with their sessions, tokens, linked
 	// identities and security-log entries; ErrNotFound if there is no
 	// such user. Inside WithTx it is all or nothing.
 	DeleteUser(ctx context.Context, id string) error
+}
+
+// UserFilter selects users. Each list, when not nil, holds at least one
+// value and a user matches when one of them equals theirs (for Labels:
+// one of their labels); every word of Search must occur in the user's
+// id, email, phone or name, letter case aside (ASCII letters; words
+// are lowercased). A zero UserFilter matches everyone.
+type UserFilter struct {
+	Emails []string
+	Phones []string
+	Status []bool
+	Labels []string
+	Search []string
+}
+
+// UserQuery is one page of QueryUsers.
+type UserQuery struct {
+	Filter        UserFilter
+	Cursor        string
+	Before        bool
+	Desc          bool
+	Offset, Limit int
 }
 
 // Sessions persists sessions.
@@ -158,3 +195,31 @@ type Store interface {
 	// call inside it.
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 }
+
+// ImportResult says what ImportUsers did with one user.
+type ImportResult int
+
+const (
+	// ImportCreated: the user was stored.
+	ImportCreated ImportResult = iota
+	// ImportExists: a user with this id is already stored (or came
+	// earlier in the same call); it was left as it is.
+	ImportExists
+	// ImportTaken: the email or phone belongs to another user, stored or
+	// earlier in the same call; nothing was stored.
+	ImportTaken
+)
+
+// UserImporter writes many users at once, for imports: far faster than
+// one CreateUser each, and safe to re-run.
+type UserImporter interface {
+	// ImportUsers stores the users whose id, email and phone are all
+	// free, in one transaction, and says for each user what became of it.
+	// Values are stored as CreateUser stores them. An error other than
+	// for one user's keys fails the call and stores nothing.
+	ImportUsers(ctx context.Context, users []*User) ([]ImportResult, error)
+}
+
+// ImportKey is what tells apart the users of one ImportUsers call that
+// share an id: the id, email and phone, NUL-separated.
+func ImportKey(u *User) string { return u.ID + "\x00" + u.Email + "\x00" + u.Phone }

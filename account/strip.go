@@ -63,12 +63,15 @@ func (s *Service) StripIdentity(r *http.Request, extra HeaderNames) {
 // stripMatcher tells which names StripIdentity removes. A struct rather
 // than closures keeps the hot path free of allocations.
 type stripMatcher struct {
-	extra      [8]string
+	extra      [identityFieldCount]string
 	registered []string
 }
 
 // identity reports whether key is an identity header name.
 func (m *stripMatcher) identity(key string) bool {
+	if sameHeader(key, AssertionHeader) {
+		return true
+	}
 	for i := range m.extra {
 		if (m.extra[i] != "" && sameHeader(key, m.extra[i])) || sameHeader(key, defaultHeaderList[i]) {
 			return true

@@ -1,7 +1,6 @@
 package account
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -26,8 +25,13 @@ func (s *Service) usersRoutes() []route {
 	return []route{
 		u("GET", "", read, s.usersList),
 		u("POST", "", write, s.usersCreate),
-		u("POST", "bcrypt", write, s.usersCreateWithHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16")),
-		u("POST", "argon2", write, s.usersCreateWithHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash")),
+		u("POST", "bcrypt", write, s.usersCreateWithHash(keepHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16"))),
+		u("POST", "argon2", write, s.usersCreateWithHash(keepHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash"))),
+		u("POST", "md5", write, s.usersCreateWithHash(md5Reader)),
+		u("POST", "sha", write, s.usersCreateWithHash(shaReader)),
+		u("POST", "phpass", write, s.usersCreateWithHash(phpassReader)),
+		u("POST", "scrypt", write, s.usersCreateWithHash(scryptReader)),
+		u("POST", "scrypt-modified", write, s.usersCreateWithHash(scryptModifiedReader)),
 		u("GET", "{userId}", read, s.usersGet),
 		u("DELETE", "{userId}", write, s.usersDelete),
 		u("PATCH", "{userId}/status", write, s.usersUpdateStatus),
@@ -37,6 +41,10 @@ func (s *Service) usersRoutes() []route {
 		u("PATCH", "{userId}/password", write, s.usersUpdatePassword),
 		u("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
 		u("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
+		// PUT is Appwrite's method (the SDKs send it); PATCH is accepted
+		// as for the other changes.
+		u("PUT", "{userId}/labels", write, s.usersUpdateLabels),
+		u("PATCH", "{userId}/labels", write, s.usersUpdateLabels),
 		u("GET", "{userId}/prefs", read, s.usersGetPrefs),
 		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
 		u("GET", "{userId}/sessions", read, s.usersListSessions),
@@ -395,25 +403,4 @@ func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// scanUsers calls fn with every user in creation order until fn says
-// stop, a page of MaxListUsers at a time.
-func (s *Service) scanUsers(ctx context.Context, fn func(*User) bool) error {
-	after := ""
-	for {
-		page, err := s.store.ListUsers(ctx, after, MaxListUsers)
-		if err != nil {
-			return err
-		}
-		for _, u := range page {
-			if !fn(u) {
-				return nil
-			}
-		}
-		if len(page) < MaxListUsers {
-			return nil
-		}
-		after = page[len(page)-1].ID
-	}
 }

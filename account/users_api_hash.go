@@ -1,30 +1,47 @@
 package account
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strconv"
+	"strings"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/accountgate/accountgate/account/passhash"
 )
 
 // Creating users with a password hash from another system (Appwrite's
-// POST /v1/users/bcrypt and /v1/users/argon2). The hash is kept as it is;
-// the user's first sign-in verifies it and re-hashes the password at the
-// configured cost (upgradeHash). Other hash types are not offered: their
-// routes stay 404 general_route_not_found.
+// POST /v1/users/bcrypt, /argon2, /md5, /sha, /phpass, /scrypt and
+// /scrypt-modified). The hash is kept, in the self-describing encoding of
+// package passhash for the kinds that need their parameters; the user's
+// first sign-in verifies it and re-hashes the password at the configured
+// cost (upgradeHash).
 
 // maxImportedBcryptCost bounds bcrypt hashes taken in: each sign-in with
 // a cost-31 hash would hold a hashing slot for days.
 const maxImportedBcryptCost = 16
 
-// checkBcryptHash reports whether hash is a bcrypt hash sign-in can check.
+// checkBcryptHash reports whether hash is a bcrypt hash sign-in can check:
+// $2a$, $2b$ or $2y$, a cost of 4 to maxImportedBcryptCost, then 53
+// characters of bcrypt's alphabet (salt and digest). It reads the string
+// only, so that imports check a million hashes fast.
 func checkBcryptHash(hash string) bool {
 	cost, err := bcrypt.Cost([]byte(hash))
-	if err != nil || cost > maxImportedBcryptCost {
+	if err != nil || cost > maxImportedBcryptCost || len(hash) != 60 {
 		return false
 	}
-	_, params := verifyHash("", hash)
-	return params == "bcrypt"
+	if p := hash[:4]; p != "$2a$" && p != "$2b$" && p != "$2y$" || hash[6] != '$' {
+		return false
+	}
+	for _, c := range hash[7:] {
+		if !(c == '.' || c == '/' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // checkArgon2Hash reports whether hash is an argon2id or argon2i PHC
@@ -34,9 +51,136 @@ func checkArgon2Hash(hash string) bool {
 	return err == nil
 }
 
-// usersCreateWithHash answers POST /v1/users/<kind>: check tells whether
-// the password parameter is a hash of that kind.
-func (s *Service) usersCreateWithHash(check func(string) bool, desc string) func(http.ResponseWriter, *request) error {
+// ValidPasswordHash reports whether encoded is a stored password hash
+// that sign-in can check: argon2 or bcrypt within their bounds, or one of
+// the encodings of package passhash. Tools that write users straight into
+// a store (imports) check with it what they write.
+func ValidPasswordHash(encoded string) bool {
+	return checkArgon2Hash(encoded) || checkBcryptHash(encoded) || passhash.Valid(encoded)
+}
+
+// PasswordHashKind names the kind of a stored password hash as
+// Appwrite's hash field does: argon2, bcrypt, md5, sha, phpass, scrypt or
+// scryptMod; "" for no password. It tells operators which users still
+// have an imported hash, never the hash itself.
+func PasswordHashKind(encoded string) string {
+	switch {
+	case encoded == "":
+		return ""
+	case strings.HasPrefix(encoded, "$argon2"):
+		return "argon2"
+	case strings.HasPrefix(encoded, "$2"):
+		return "bcrypt"
+	}
+	return passhash.Kind(encoded)
+}
+
+// hashReader reads the hash of one kind from the request, with the
+// parameters of its kind, and returns what is stored.
+type hashReader func(p *params, hash string) (string, error)
+
+// keepHash is the reader of the kinds stored as they come, after check.
+func keepHash(check func(string) bool, desc string) hashReader {
+	return func(_ *params, hash string) (string, error) {
+		if !check(hash) {
+			return "", invalidParam("password", desc)
+		}
+		return hash, nil
+	}
+}
+
+// encoded turns an encoder's refusal into the password parameter's 400.
+func encoded(desc string) func(string, error) (string, error) {
+	return func(s string, err error) (string, error) {
+		if err != nil {
+			return "", invalidParam("password", desc)
+		}
+		return s, nil
+	}
+}
+
+const (
+	descMD5Hash    = "Value must be the hex MD5 digest of the password"
+	descSHAHash    = "Value must be the hex digest of the password in the passwordVersion"
+	descPHPassHash = "Value must be a phpass portable hash ($P$ or $H$) of 2^7 to 2^20 rounds"
+	descScryptHash = "Value must be the hex scrypt key of the password, of passwordLength (16 to 256) bytes, with a power of 2 passwordCpu and at most 64 MiB of memory"
+	descScryptMod  = "Value must be the base64 Firebase scrypt hash of the password, as long as the passwordSignerKey"
+	descShaVersion = "Value must be one of (sha1, sha224, sha256, sha384, sha512/224, sha512/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512)"
+	descInteger    = "Value must be a valid integer"
+)
+
+// requiredInt reads a required integer parameter.
+func (p *params) requiredInt(name string) (int, error) {
+	if !p.has(name) {
+		return 0, argumentError("Param \"%s\" is not optional.", name)
+	}
+	var n int
+	if p.json != nil {
+		if err := json.Unmarshal(p.json[name], &n); err != nil {
+			return 0, invalidParam(name, descInteger)
+		}
+		return n, nil
+	}
+	n, err := strconv.Atoi(p.form.Get(name))
+	if err != nil {
+		return 0, invalidParam(name, descInteger)
+	}
+	return n, nil
+}
+
+func md5Reader(_ *params, hash string) (string, error) {
+	return encoded(descMD5Hash)(passhash.EncodeMD5(hash))
+}
+
+func shaReader(p *params, hash string) (string, error) {
+	version, _, err := p.stringParam("passwordVersion", descShaVersion)
+	if err != nil {
+		return "", err
+	}
+	if version != "" && !slices.Contains(passhash.SHAVersions, version) {
+		return "", invalidParam("passwordVersion", descShaVersion)
+	}
+	return encoded(descSHAHash)(passhash.EncodeSHA(version, hash))
+}
+
+func phpassReader(_ *params, hash string) (string, error) {
+	return encoded(descPHPassHash)(passhash.EncodePHPass(hash))
+}
+
+func scryptReader(p *params, hash string) (string, error) {
+	salt, err := p.required("passwordSalt", descText(128))
+	if err != nil {
+		return "", err
+	}
+	if len([]rune(salt)) > 128 {
+		return "", invalidParam("passwordSalt", descText(128))
+	}
+	var costs [4]int
+	for i, name := range []string{"passwordCpu", "passwordMemory", "passwordParallel", "passwordLength"} {
+		if costs[i], err = p.requiredInt(name); err != nil {
+			return "", err
+		}
+	}
+	return encoded(descScryptHash)(passhash.EncodeScrypt(hash, salt, costs[0], costs[1], costs[2], costs[3]))
+}
+
+func scryptModifiedReader(p *params, hash string) (string, error) {
+	var v [3]string
+	for i, name := range []string{"passwordSalt", "passwordSaltSeparator", "passwordSignerKey"} {
+		var err error
+		if v[i], err = p.required(name, descText(128)); err != nil {
+			return "", err
+		}
+		if len([]rune(v[i])) > 128 {
+			return "", invalidParam(name, descText(128))
+		}
+	}
+	return encoded(descScryptMod)(passhash.EncodeScryptModified(hash, v[0], v[1], v[2]))
+}
+
+// usersCreateWithHash answers POST /v1/users/<kind>: read checks the
+// password parameter as a hash of that kind and encodes it.
+func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *request) error {
 	return func(w http.ResponseWriter, r *request) error {
 		now := s.clock()
 		id, err := r.params.required("userId", descCustomID)
@@ -55,12 +199,12 @@ func (s *Service) usersCreateWithHash(check func(string) bool, desc string) func
 		if email = normalizeEmail(email); !validEmail(email) {
 			return invalidParam("email", descEmail)
 		}
-		hash, err := r.params.required("password", desc)
+		hash, err := r.params.required("password", "Value must be a valid string")
 		if err != nil {
 			return err
 		}
-		if !check(hash) {
-			return invalidParam("password", desc)
+		if hash, err = read(r.params, hash); err != nil {
+			return err
 		}
 		name, ok, err := r.params.stringParam("name", descText(128))
 		if err != nil {

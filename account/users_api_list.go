@@ -2,11 +2,10 @@ package account
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,7 +25,8 @@ type userQueries struct {
 }
 
 // parseUserQueries reads limit, offset, cursorAfter, cursorBefore,
-// orderAsc/orderDesc on $createdAt and equal on email, phone and status,
+// orderAsc/orderDesc on $createdAt and equal on email, phone, status and
+// labels (a user matches when one of their labels is one of the values),
 // in the 1.3 syntax or today's JSON one; the first limit, offset, cursor
 // and order win. Other queries are refused, not ignored: a filter that is
 // not applied would list users the caller did not ask for.
@@ -92,7 +92,7 @@ func (q *userQueries) apply(uq parsedQuery) error {
 		q.desc = uq.method == "orderDesc"
 	case "equal":
 		switch uq.attribute {
-		case "email", "phone", "status":
+		case "email", "phone", "status", "labels":
 		default:
 			return invalid("Attribute not found in schema: %s", uq.attribute)
 		}
@@ -170,44 +170,49 @@ func userQuery(raw string) (parsedQuery, error) {
 	return pq, nil
 }
 
-// matches reports whether u passes the equal filters and every word of
-// the search (in its id, email, phone or name, letter case aside).
-func (q *userQueries) matches(u *User, words []string) bool {
+// filter is the store filter of q's equal queries and the search words.
+// none reports a filter nothing can match: a value of the wrong type
+// (a number for an email), as Appwrite finds no such user either.
+func (q *userQueries) filter(words []string) (f UserFilter, none bool) {
+	strs := func(vals []any) []string {
+		out := []string{}
+		for _, v := range vals {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
 	for attr, vals := range q.equal {
-		var have any
 		switch attr {
 		case "email":
-			have = u.Email
+			f.Emails = strs(vals)
+			none = none || len(f.Emails) == 0
 		case "phone":
-			have = u.Phone
+			f.Phones = strs(vals)
+			none = none || len(f.Phones) == 0
+		case "labels":
+			f.Labels = strs(vals)
+			none = none || len(f.Labels) == 0
 		case "status":
-			have = u.Status
-		}
-		found := false
-		for _, v := range vals {
-			found = found || v == have
-		}
-		if !found {
-			return false
-		}
-	}
-	if len(words) == 0 {
-		return true
-	}
-	hay := strings.ToLower(u.ID + " " + u.Email + " " + u.Phone + " " + u.Name)
-	for _, w := range words {
-		if !strings.Contains(hay, w) {
-			return false
+			f.Status = []bool{}
+			for _, v := range vals {
+				if b, ok := v.(bool); ok {
+					f.Status = append(f.Status, b)
+				}
+			}
+			none = none || len(f.Status) == 0
 		}
 	}
-	return true
+	if len(words) > 0 {
+		f.Search = words
+	}
+	return f, none
 }
 
-// usersList is GET /v1/users. Users are read in creation order; the page
-// is cut from that stream (forward) or from a window of its last
-// offset+limit matches (backward: orderDesc, cursorBefore), so memory
-// stays bounded by the page, not the user count. Every match is counted
-// for the total, unless the caller sends total=false.
+// usersList is GET /v1/users: one bounded store query for the page and
+// one for the total (capped at maxUserCount, skipped with total=false),
+// whatever the number of users.
 func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 	q, err := parseUserQueries(r.URL.Query())
 	if err != nil {
@@ -220,20 +225,29 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 	if len(search) > 256 {
 		return invalidParam("search", descText(256))
 	}
-	words := strings.Fields(strings.ToLower(search))
-	// The cursor must name a user, as Appwrite checks it.
-	if q.cursor != "" {
-		if _, err := s.User(r.Context(), q.cursor); err != nil {
-			return Errorf(ErrGeneralCursorNotFound, "User '%s' for the 'cursor' value not found.", q.cursor)
+	f, none := q.filter(strings.Fields(strings.ToLower(search)))
+	out := userListModel{Users: []accountModel{}}
+	var page []*User
+	if none {
+		// Nothing to list, but the cursor is still checked.
+		if q.cursor != "" {
+			_, err = s.store.UserByID(r.Context(), q.cursor)
 		}
+	} else {
+		page, err = s.store.QueryUsers(r.Context(), UserQuery{Filter: f, Cursor: q.cursor, Before: q.before,
+			Desc: q.desc, Offset: q.offset, Limit: q.limit})
 	}
-	page, total, err := s.userPage(r.Context(), q, words)
+	if errors.Is(err, ErrNotFound) {
+		// The cursor must name a user, as Appwrite checks it.
+		return Errorf(ErrGeneralCursorNotFound, "User '%s' for the 'cursor' value not found.", q.cursor)
+	}
 	if err != nil {
 		return err
 	}
-	out := userListModel{Total: total, Users: make([]accountModel, 0, len(page))}
-	if r.URL.Query().Get("total") == "false" {
-		out.Total = 0
+	if !none && r.URL.Query().Get("total") != "false" {
+		if out.Total, err = s.store.CountUsers(r.Context(), f, maxUserCount); err != nil {
+			return err
+		}
 	}
 	for _, u := range page {
 		out.Users = append(out.Users, renderAccount(u))
@@ -244,111 +258,6 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 // maxUserCount caps the total of a user list, as Appwrite's
 // APP_LIMIT_COUNT does: counting stops there.
 const maxUserCount = 5000
-
-// userPage cuts the page q asks for and counts the matches (up to
-// maxUserCount). Plain forward paging (creation order, after a cursor,
-// no filter) reads the page from the store's cursor and counts at most
-// maxUserCount users, whatever the number of users; everything else
-// reads the users in creation order.
-func (s *Service) userPage(ctx context.Context, q userQueries, words []string) ([]*User, int, error) {
-	if !q.desc && !q.before && len(q.equal) == 0 && len(words) == 0 {
-		if q.offset+q.limit > MaxListUsers {
-			return s.scanPage(ctx, q, words)
-		}
-		list, err := s.store.ListUsers(ctx, q.cursor, q.offset+q.limit)
-		if err != nil {
-			return nil, 0, err
-		}
-		page := list[min(q.offset, len(list)):]
-		head, err := s.store.ListUsers(ctx, "", maxUserCount)
-		if err != nil {
-			return nil, 0, err
-		}
-		return page, len(head), nil
-	}
-	return s.scanPage(ctx, q, words)
-}
-
-// scanPage is userPage over every user in creation order.
-func (s *Service) scanPage(ctx context.Context, q userQueries, words []string) ([]*User, int, error) {
-	// In creation order, the page comes after the cursor when listing
-	// forward (ascending after it, or descending before it); else it is
-	// the end of what precedes the cursor (or of everything).
-	forward := q.desc == q.before
-	total := 0
-	var page []*User
-	pastCursor := q.cursor == ""
-	skip := q.offset
-	window := newUserWindow(q.offset + q.limit)
-	err := s.scanUsers(ctx, func(u *User) bool {
-		// The cursor places the page whether or not it matches itself.
-		isCursor := q.cursor != "" && u.ID == q.cursor
-		match := q.matches(u, words)
-		if match {
-			total = min(total+1, maxUserCount)
-		}
-		if forward {
-			switch {
-			case !pastCursor:
-				pastCursor = isCursor
-			case !match:
-			case skip > 0:
-				skip--
-			case len(page) < q.limit:
-				page = append(page, u)
-			}
-			// Done once the page is full and the count capped.
-			return len(page) < q.limit || total < maxUserCount
-		}
-		pastCursor = pastCursor || isCursor
-		if match && (q.cursor == "" || !pastCursor) {
-			window.push(u)
-		}
-		return !(pastCursor && q.cursor != "" && total >= maxUserCount)
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	if !forward {
-		page = window.tail(q.offset, q.limit)
-	}
-	if q.desc {
-		slices.Reverse(page)
-	}
-	return page, total, nil
-}
-
-// userWindow keeps the last n users pushed.
-type userWindow struct {
-	n    int
-	buf  []*User
-	next int
-}
-
-func newUserWindow(n int) *userWindow { return &userWindow{n: n} }
-
-func (w *userWindow) push(u *User) {
-	if w.n == 0 {
-		return
-	}
-	if len(w.buf) < w.n {
-		w.buf = append(w.buf, u)
-		return
-	}
-	w.buf[w.next] = u
-	w.next = (w.next + 1) % w.n
-}
-
-// tail is what the window holds, oldest first, without its last offset
-// users, at most the last limit of the rest.
-func (w *userWindow) tail(offset, limit int) []*User {
-	all := make([]*User, 0, len(w.buf))
-	all = append(all, w.buf[w.next:]...)
-	all = append(all, w.buf[:w.next]...)
-	end := max(len(all)-offset, 0)
-	start := max(end-limit, 0)
-	return all[start:end]
-}
 
 // boolParam reads a required boolean parameter: JSON true or false, or
 // in a form "true", "false", "1" or "0", as Appwrite's loose validator

@@ -51,6 +51,8 @@ func usersRoutes(id, sessionID string) []usersRoute {
 		{"PATCH", "/v1/users/" + id + "/password", `{"password":"new-password-1"}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/verification", `{"emailVerification":true}`, "users.write"},
 		{"PATCH", "/v1/users/" + id + "/verification/phone", `{"phoneVerification":true}`, "users.write"},
+		{"PUT", "/v1/users/" + id + "/labels", `{"labels":["vip"]}`, "users.write"},
+		{"PATCH", "/v1/users/" + id + "/labels", `{"labels":["vip"]}`, "users.write"},
 		{"GET", "/v1/users/" + id + "/prefs", "", "users.read"},
 		{"PATCH", "/v1/users/" + id + "/prefs", `{"prefs":{"a":1}}`, "users.write"},
 		{"GET", "/v1/users/" + id + "/sessions", "", "users.read"},
@@ -315,7 +317,8 @@ func TestUsersAPIRoutes(t *testing.T) {
 	p.wantGate("deleted user", cookieHeader(c3), account.ErrGeneralUnauthorizedScope)
 	checkError(t, api("GET", "/v1/users/alice", ""), 404, "user_not_found", "")
 	checkError(t, api("DELETE", "/v1/users/alice", ""), 404, "user_not_found", "")
-	checkError(t, api("POST", "/v1/users/scrypt", `{}`), 404, "general_route_not_found", "")
+	checkError(t, api("POST", "/v1/users/scrypt", `{}`), 400, "general_argument_invalid", `Param "userId" is not optional.`)
+	checkError(t, api("POST", "/v1/users/pbkdf2", `{}`), 404, "general_route_not_found", "")
 }
 
 // TestAPIKeyConfig: keys are checked at start, and no message carries a
@@ -513,7 +516,6 @@ func TestUsersAPICreateWithHash(t *testing.T) {
 	}
 	checkError(t, e.do("POST", "/v1/users/bcrypt", `{"userId":"noemail","password":"`+string(bc)+`"}`, key(keyAll)),
 		400, "general_argument_invalid", `Param "email" is not optional.`)
-	checkError(t, e.do("POST", "/v1/users/md5", `{}`, key(keyAll)), 404, "general_route_not_found", "")
 }
 
 // TestUsersAPITotalCap: the total stops at 5000, as Appwrite's count

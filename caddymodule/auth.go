@@ -7,12 +7,15 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 )
 
 func init() {
@@ -49,11 +52,18 @@ type Gate struct {
 	// session and without identity, for gated APIs that serve other
 	// origins: browsers never send credentials on a preflight.
 	PassPreflight bool `json:"pass_preflight,omitempty"`
-	// Policy: deny_anonymous, allow_email_domains, allow_users.
+	// Policy: deny_anonymous, allow_email_domains, allow_users,
+	// allow_labels.
 	Policy
+	// Assertion, if set, sends the upstream a signed identity assertion
+	// (an ES256 JWT) in X-Account-Assertion. Default none. Client copies
+	// of that header are removed either way.
+	Assertion *AssertionConfig `json:"assertion,omitempty"`
 
 	slot    *projectSlot
 	headers account.HeaderNames
+	issuer  *assertion.Issuer
+	logger  *zap.Logger
 }
 
 // CaddyModule returns the Caddy module information.
@@ -73,6 +83,10 @@ func (g *Gate) Provision(ctx caddy.Context) error {
 	g.headers = g.Headers.WithDefaults()
 	// account_api strips these names too, on the routes without a gate.
 	g.slot.registerHeaders(g.headers)
+	g.logger = ctx.Logger()
+	if g.Assertion != nil {
+		g.issuer = g.slot.issuer(g.Assertion)
+	}
 	if g.OnFailRedirect != "" {
 		p := app.Projects[g.Project]
 		publicHost := ""
@@ -99,6 +113,11 @@ func (g *Gate) Validate() error {
 	}
 	if err := g.Policy.validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if g.Assertion != nil {
+		if err := g.Assertion.validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if g.OnFailRedirect != "" {
 		u, err := url.Parse(g.OnFailRedirect)
@@ -137,6 +156,17 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	}
 	id := p.Identity()
 	g.headers.Set(r.Header, id)
+	if g.issuer != nil {
+		tok, err := g.issuer.Assertion(p, time.Now())
+		if err != nil {
+			g.logger.Error("signing an identity assertion", zap.Error(err))
+			account.WriteError(w, account.NewError(account.ErrGeneralServiceDisabled))
+			return nil
+		}
+		// A slice of its own: later handlers (request_header replace)
+		// may change header values in place.
+		r.Header[account.AssertionHeader] = []string{tok}
+	}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		// One lazy provider instead of eight map writes per request.
 		repl.Map(func(key string) (any, bool) {
@@ -223,13 +253,15 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 		http.Redirect(w, r, target.String(), http.StatusFound)
 		return
 	}
-	// A refused cross-site form post lands in the browser: a page reads
-	// better there than JSON.
-	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 {
+	// A browser refused for who it is (not for lack of a session) sees a
+	// page that says why.
+	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 && !needsSignIn(e) {
 		verify := e.Message == msgVerifyEmail || e.Message == msgRequireEmail
 		pg.Refuse(w, r, e.Status(), string(e.Type), e.Message, verify)
 		return
 	}
+	// Without the pages: a refused cross-site form post lands in the
+	// browser, where a page reads better than JSON.
 	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
@@ -272,8 +304,12 @@ func seeOther(w http.ResponseWriter, r *http.Request, target string) {
 //		deny anonymous
 //		allow_email_domains <domain> ...
 //		allow_users <user id or email> ...
+//		allow_labels <label> ...
 //		csrf off|on
 //		header id|email|name|phone|email_verified|phone_verified|session_id|session_provider <Header-Name>
+//		assertion <audience> [{
+//			lifetime <duration>
+//		}]
 //	}
 func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	d.Next() // directive name
@@ -331,12 +367,22 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			g.AllowUsers = append(g.AllowUsers, args...)
+		case "allow_labels":
+			args := d.RemainingArgs()
+			if len(args) == 0 {
+				return d.ArgErr()
+			}
+			g.AllowLabels = append(g.AllowLabels, args...)
 		case "csrf":
 			args := d.RemainingArgs()
 			if len(args) != 1 || (args[0] != "off" && args[0] != "on") {
 				return d.Err("usage: csrf off|on")
 			}
 			g.CSRFOff = args[0] == "off"
+		case "assertion":
+			if err := g.unmarshalAssertion(d); err != nil {
+				return err
+			}
 		case "header":
 			args := d.RemainingArgs()
 			if len(args) != 2 {
@@ -347,6 +393,34 @@ func (g *Gate) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			}
 		default:
 			return d.Errf("unrecognized subdirective %q", d.Val())
+		}
+	}
+	return nil
+}
+
+// unmarshalAssertion reads `assertion <audience> [{ lifetime <d> }]`.
+func (g *Gate) unmarshalAssertion(d *caddyfile.Dispenser) error {
+	args := d.RemainingArgs()
+	if len(args) != 1 {
+		return d.Err("usage: assertion <audience> [{ lifetime <duration> }]")
+	}
+	g.Assertion = &AssertionConfig{Audience: args[0]}
+	for nesting := d.Nesting(); d.NextBlock(nesting); {
+		switch d.Val() {
+		case "lifetime":
+			if !d.NextArg() {
+				return d.ArgErr()
+			}
+			l, err := caddy.ParseDuration(d.Val())
+			if err != nil {
+				return d.Errf("assertion lifetime: %v", err)
+			}
+			g.Assertion.Lifetime = caddy.Duration(l)
+			if d.NextArg() {
+				return d.ArgErr()
+			}
+		default:
+			return d.Errf("unrecognized assertion option %q", d.Val())
 		}
 	}
 	return nil

@@ -125,6 +125,9 @@ func TestAdminCommand(t *testing.T) {
 	if _, _, err = runUsers(t, config, "another password\n", false, "set-password", "ops-user"); err != nil {
 		t.Fatal(err)
 	}
+	if out, _, err = runUsers(t, config, "", false, "label", "ops-user", "staff,beta"); err != nil || out != "user ops-user is labelled staff,beta\n" {
+		t.Fatalf("label: %v %q", err, out)
+	}
 
 	// The change is in the store the server uses.
 	svc, closeProject, err = openProject(adapted, "test")
@@ -133,7 +136,7 @@ func TestAdminCommand(t *testing.T) {
 	}
 	u, err := svc.User(context.Background(), "ops-user")
 	closeProject()
-	if err != nil || !u.Status || u.PasswordUpdate.IsZero() {
+	if err != nil || !u.Status || u.PasswordUpdate.IsZero() || strings.Join(u.Labels, ",") != "staff,beta" {
 		t.Fatalf("after the commands: %v %+v", err, u)
 	}
 
@@ -146,7 +149,7 @@ func TestAdminCommand(t *testing.T) {
 		"unknown project": {config, "nope", "list", nil, `unknown project "nope" (configured: other, test)`},
 		"no project":      {config, "", "list", nil, "--project is required"},
 		// Checked before the configuration is read.
-		"unknown action": {"/nonexistent/Caddyfile", "test", "label", []string{"x"}, `unknown action "label"`},
+		"unknown action": {"/nonexistent/Caddyfile", "test", "promote", []string{"x"}, `unknown action "promote"`},
 		"missing id":     {"/nonexistent/Caddyfile", "test", "block", nil, "needs exactly one user id"},
 		"no config file": {filepath.Join(t.TempDir(), "missing"), "test", "list", nil, "missing"},
 	} {

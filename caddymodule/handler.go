@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 )
 
 func init() {
@@ -60,6 +61,10 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 		return nil
 	}
 	svc.StripIdentity(r, account.HeaderNames{})
+	if r.URL.Path == assertion.JWKSPath && h.slot.keys.Loaded() {
+		h.slot.keys.ServeJWKS(w, r)
+		return nil
+	}
 	if pg := h.slot.pages; pg != nil && pg.Owns(r.URL.Path) {
 		pg.Serve(w, r, svc.APIHandler())
 		return nil

@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/accountgate/accountgate/account"
@@ -19,6 +20,10 @@ type Policy struct {
 	// AllowUsers, when set, lets through only these accounts, by user id
 	// or by verified email.
 	AllowUsers []string `json:"allow_users,omitempty"`
+	// AllowLabels, when set, lets through only accounts that carry one
+	// of these labels (exact, letter case included, as Appwrite's label
+	// roles). A label change reaches every gate at once.
+	AllowLabels []string `json:"allow_labels,omitempty"`
 }
 
 // Messages of the policy refusals: they speak of the caller's own
@@ -50,7 +55,19 @@ func (pol Policy) check(p *account.Principal) *account.Error {
 	if len(pol.AllowUsers) > 0 && !pol.userAllowed(u) {
 		return account.Errorf(account.ErrGeneralResourceBlocked, msgNotAllowed)
 	}
+	if len(pol.AllowLabels) > 0 && !pol.labelAllowed(u) {
+		return account.Errorf(account.ErrGeneralResourceBlocked, msgNotAllowed)
+	}
 	return nil
+}
+
+func (pol Policy) labelAllowed(u *account.User) bool {
+	for _, l := range u.Labels {
+		if slices.Contains(pol.AllowLabels, l) {
+			return true
+		}
+	}
+	return false
 }
 
 func (pol Policy) domainAllowed(email string) bool {
@@ -84,6 +101,10 @@ func (pol Policy) validate() error {
 		if who == "" {
 			return fmt.Errorf("account_gate: allow_users: an empty entry")
 		}
+	}
+	// A label no user can carry would silently shut everyone out.
+	if _, err := account.CheckLabels(pol.AllowLabels); err != nil {
+		return fmt.Errorf("account_gate: allow_labels %q: labels are 1 to 36 letters and digits", pol.AllowLabels)
 	}
 	return nil
 }

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 )
 
 // setEmail sets the fixture user's email and its verification straight
@@ -185,5 +187,73 @@ func TestPassPreflight(t *testing.T) {
 	g := new(Gate)
 	if err := g.UnmarshalCaddyfile(caddyfile.NewTestDispenser("account_gate p {\n pass_preflight\n}")); err != nil || !g.PassPreflight {
 		t.Fatalf("caddyfile: %v %+v", err, g)
+	}
+}
+
+// TestPolicyAllowLabels: allow_labels admits an account carrying one of
+// the labels, refuses the others (JSON for API clients, a page for
+// browsers), and a label change through the service is seen by the very
+// next request. The labels reach the upstream and the placeholder.
+func TestPolicyAllowLabels(t *testing.T) {
+	f := newGateFixture(t, Gate{Policy: Policy{AllowLabels: []string{"staff", "admin"}}})
+	svc := f.gate.slot.svc.Load()
+	ctx := context.Background()
+	wantBlocked(t, f.get(f.cookie, false), msgNotAllowed)
+	if f.upstream != nil {
+		t.Fatal("a refused request reached the upstream")
+	}
+	page := f.get(f.cookie, true)
+	if page.Code != 403 || !strings.HasPrefix(page.Header().Get("Content-Type"), "text/html") {
+		t.Fatalf("browser: %d %s", page.Code, page.Header().Get("Content-Type"))
+	}
+	// Letter case counts, as in Appwrite's label roles.
+	if _, err := svc.SetUserLabels(ctx, f.userID, []string{"beta", "Admin"}); err != nil {
+		t.Fatal(err)
+	}
+	wantBlocked(t, f.get(f.cookie, false), msgNotAllowed)
+	if _, err := svc.SetUserLabels(ctx, f.userID, []string{"beta", "admin"}); err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "http://localhost/app", nil)
+	req.Header.Set("Cookie", f.cookie)
+	req.Header.Set("X-Account-Labels", "forged")
+	repl := caddy.NewReplacer()
+	req = req.WithContext(context.WithValue(req.Context(), caddy.ReplacerCtxKey, repl))
+	var placeholder string
+	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		f.upstream = r
+		placeholder, _ = repl.GetString("http.auth.user.labels")
+		return nil
+	})
+	rec := httptest.NewRecorder()
+	if err := f.gate.ServeHTTP(rec, req, next); err != nil || f.upstream == nil {
+		t.Fatalf("labelled account refused: %v %d %s", err, rec.Code, rec.Body)
+	}
+	if got := f.upstream.Header.Values("X-Account-Labels"); len(got) != 1 || got[0] != "beta,admin" || placeholder != "beta,admin" {
+		t.Fatalf("X-Account-Labels = %q, placeholder %q; want beta,admin", got, placeholder)
+	}
+	// Cleared: refused again at once.
+	if _, err := svc.SetUserLabels(ctx, f.userID, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantBlocked(t, f.get(f.cookie, false), msgNotAllowed)
+}
+
+func TestPolicyAllowLabelsCaddyfile(t *testing.T) {
+	g := new(Gate)
+	if err := g.UnmarshalCaddyfile(caddyfile.NewTestDispenser("account_gate p {\n allow_labels staff admin\n allow_labels beta\n}")); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(g.AllowLabels, " ") != "staff admin beta" {
+		t.Fatalf("allow_labels = %q", g.AllowLabels)
+	}
+	if err := new(Gate).UnmarshalCaddyfile(caddyfile.NewTestDispenser("account_gate p {\n allow_labels\n}")); err == nil || !strings.Contains(err.Error(), "wrong argument count") {
+		t.Fatalf("empty allow_labels: %v", err)
+	}
+	for _, bad := range []string{"two words", "dash-ed", strings.Repeat("a", 37), ""} {
+		g := Gate{Project: "p", Policy: Policy{AllowLabels: []string{"ok", bad}}}
+		if err := g.Validate(); err == nil || !strings.Contains(err.Error(), "allow_labels") {
+			t.Errorf("validate %q: %v", bad, err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/pages"
 )
 
@@ -28,10 +29,30 @@ type projectSlot struct {
 
 	mu      sync.Mutex
 	headers []account.HeaderNames // the gates' header names, for the service
+	// keys are the project's assertion keys, loaded at start when a gate
+	// sends assertions (issuers); account_api serves their JWKS.
+	keys    *assertion.Keys
+	issuers []*assertion.Issuer
 }
 
 func newProjectSlot(id string) *projectSlot {
-	return &projectSlot{id: id, ready: make(chan struct{})}
+	return &projectSlot{id: id, ready: make(chan struct{}), keys: assertion.NewKeys()}
+}
+
+// issuer returns a new assertion issuer for a gate of the project.
+func (s *projectSlot) issuer(c *AssertionConfig) *assertion.Issuer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := assertion.NewIssuer(s.keys, c.Audience, time.Duration(c.Lifetime), 0)
+	s.issuers = append(s.issuers, i)
+	return i
+}
+
+// wantsKeys reports whether a gate of the project sends assertions.
+func (s *projectSlot) wantsKeys() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.issuers) > 0
 }
 
 // registerHeaders records the identity header names of a gate, so that
@@ -49,7 +70,22 @@ func (s *projectSlot) set(svc *account.Service) {
 	for _, h := range s.headers {
 		svc.RegisterIdentityHeaders(h)
 	}
+	issuers := s.issuers
 	s.mu.Unlock()
+	if len(issuers) > 0 {
+		// A revoked session's assertions go; a rotation is loaded.
+		svc.OnRevocation(func(r account.Revocation) {
+			s.keys.OnRevocation(r)
+			for _, i := range issuers {
+				i.Forget(r)
+			}
+		}, func() {
+			s.keys.Resync()
+			for _, i := range issuers {
+				i.Clear()
+			}
+		})
+	}
 	s.svc.Store(svc)
 	close(s.ready)
 }

@@ -12,6 +12,9 @@
 //     delete the user;
 //   * a key without users.write cannot block (401 naming the scope); a
 //     key sent with a session is refused (403);
+//   * labels (27.1.0 only: 9.0.0 has none): updateLabels, equal("labels"),
+//     X-Account-Labels upstream, allow_labels refusing then admitting at
+//     once;
 //   * with two instances on PostgreSQL and Redis (when
 //     ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS are set): a
 //     block through A's Users API is refused at B's gate within a second,
@@ -189,6 +192,65 @@ for (const [label, sdk] of [
 	});
 }
 
+// Labels (PATCH /v1/users/{userId}/labels) came with the 1.4 format:
+// node-appwrite 9.0.0 has no updateLabels and its models no labels, so
+// only today's SDK drives them.
+describe('labels with node-appwrite 27.1.0: the model, equal("labels"), the gate header and allow_labels', () => {
+	const labelled = useCaddy({
+		projectLines: ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {\nscopes users.read users.write\n}'],
+		gateLines: ['allow_labels staff admin'],
+	});
+	const { Client, Users, Query, AppwriteException } = sdkNow;
+
+	test('updateLabels, list by label, and the gate admits by label at once', async () => {
+		assert.equal(typeof sdk9.Users.prototype.updateLabels, 'undefined', 'node-appwrite 9.0.0 has no labels');
+		const admin = new Users(new Client().setEndpoint(labelled.endpoint).setProject(PROJECT).setKey(KEY_ALL));
+		const email = uniqueEmail('usersapi-labels');
+		const { $id: id, labels: none } = await admin.create('unique()', email, undefined, PASSWORD);
+		assert.deepEqual(none, []);
+		const r = await rawRequest(`${labelled.endpoint}/account/sessions/email`, {
+			method: 'POST',
+			headers: [['Content-Type', 'application/json'], ['X-Appwrite-Project', PROJECT]],
+			body: JSON.stringify({ email, password: PASSWORD }),
+		});
+		assert.equal(r.status, 201, r.text);
+		const cookie = r.setCookie.map(parseSetCookie).find((c) => c.name === `a_session_${PROJECT}`).value;
+		const app = (accept) =>
+			rawRequest(`${labelled.origin}/app`, {
+				headers: [['Cookie', `a_session_${PROJECT}=${cookie}`], ['Accept', accept], ['X-Account-Labels', 'admin']],
+			});
+
+		// Without a listed label: 403 JSON for API clients, a page for browsers.
+		const refused = await app('application/json');
+		assert.equal(refused.status, 403, refused.text);
+		assert.equal(JSON.parse(refused.text).type, 'general_resource_blocked');
+		const page = await app('text/html');
+		assert.equal(page.status, 403);
+		assert.match(page.headers['content-type'] ?? '', /^text\/html/);
+
+		const updated = await admin.updateLabels(id, ['beta', 'staff', 'beta']);
+		assert.deepEqual(updated.labels, ['beta', 'staff'], 'repeats dropped, order kept');
+		assert.deepEqual((await admin.get(id)).labels, ['beta', 'staff']);
+		const byLabel = await admin.list([Query.equal('labels', ['staff'])]);
+		assert.deepEqual(byLabel.users.map((u) => u.$id), [id]);
+		assert.equal(byLabel.total, 1);
+
+		// Admitted on the very next request; the upstream gets the labels,
+		// never the client's copy.
+		const passed = await app('application/json');
+		assert.equal(passed.status, 200, passed.text);
+		const seen = JSON.parse(passed.text).headers.filter(([k]) => k.toLowerCase() === 'x-account-labels');
+		assert.deepEqual(seen, [['X-Account-Labels', 'beta,staff']]);
+
+		await assert.rejects(admin.updateLabels(id, ['not-alnum']), (e) => e instanceof AppwriteException && e.code === 400 && e.type === 'general_argument_invalid');
+		await assert.rejects(admin.updateLabels(id, ['a'.repeat(37)]), (e) => e.code === 400);
+
+		assert.deepEqual((await admin.updateLabels(id, [])).labels, []);
+		assert.equal((await app('application/json')).status, 403, 'cleared labels are refused at once');
+		await admin.delete(id);
+	});
+});
+
 test("the keys never reach Caddy's output", () => {
 	const out = env.caddy.output();
 	assert.ok(out.length > 0);
@@ -198,7 +260,7 @@ test("the keys never reach Caddy's output", () => {
 const POSTGRES = process.env.ACCOUNTGATE_TEST_POSTGRES;
 const REDIS = process.env.ACCOUNTGATE_TEST_REDIS;
 
-describe('two instances: a block through A is refused at B', { skip: !POSTGRES || !REDIS ? 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS (scripts/test sets both)' : false }, () => {
+describe('two instances: a block (and a label change) through A is seen at B', { skip: !POSTGRES || !REDIS ? 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS (scripts/test sets both)' : false }, () => {
 	const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
 	const projectLines = ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {', 'scopes users.read users.write', '}'];
 	const nodes = [];
@@ -221,7 +283,7 @@ describe('two instances: a block through A is refused at B', { skip: !POSTGRES |
 		await dropRedisKeys(cluster);
 	});
 
-	test('block and unblock with node-appwrite', async () => {
+	test('labels, block and unblock with node-appwrite', async () => {
 		const [A, B] = nodes;
 		const { Client, Users } = sdkNow;
 		const admin = new Users(new Client().setEndpoint(`${A.origin}/v1`).setProject(PROJECT).setKey(KEY_ALL));
@@ -238,6 +300,14 @@ describe('two instances: a block through A is refused at B', { skip: !POSTGRES |
 			const r = await pollFor(async () => (last = await nodeGate(B, upstream, [['X-Fallback-Cookies', fb]])).status === status, { timeout: 1000 });
 			assert.ok(r.ms !== null, `${what}: B's gate still answers ${brief(last)} ${(performance.now() - since).toFixed(0)} ms later`);
 		};
+		// A label change through A reaches B's upstream header at once.
+		await admin.updateLabels(id, ['vip']);
+		let seen = null;
+		const labelled = await pollFor(async () => {
+			seen = await nodeGate(B, upstream, [['X-Fallback-Cookies', fb]]);
+			return seen.status === 200 && JSON.parse(seen.text).headers.some(([k, v]) => k.toLowerCase() === 'x-account-labels' && v === 'vip');
+		}, { timeout: 1000 });
+		assert.ok(labelled.ms !== null, `B still sends other labels: ${brief(seen)}`);
 		await admin.updateStatus(id, false);
 		await within(401, 'after the block');
 		await admin.updateStatus(id, true);

@@ -20,6 +20,7 @@ type Service interface {
 	SignOutUser(ctx context.Context, id string) (int, error)
 	DeleteUser(ctx context.Context, id string) error
 	SetUserPassword(ctx context.Context, id, password string) (*account.User, error)
+	SetUserLabels(ctx context.Context, id string, labels []string) (*account.User, error)
 }
 
 var _ Service = (*account.Service)(nil)
@@ -43,24 +44,32 @@ type Options struct {
 }
 
 // Actions are the actions of the users command, in the order of its help.
-var Actions = []string{"list", "show", "block", "unblock", "delete", "sign-out", "set-password"}
+var Actions = []string{"list", "show", "block", "unblock", "delete", "sign-out", "set-password", "label"}
 
 // Mutates reports whether action changes a user (and so has revocations
 // to send); an unknown action does not.
 func Mutates(action string) bool {
 	switch action {
-	case "block", "unblock", "delete", "sign-out", "set-password":
+	case "block", "unblock", "delete", "sign-out", "set-password", "label":
 		return true
 	}
 	return false
 }
 
 // Check reports what is wrong with an action and its arguments, before
-// anything is opened: list takes no argument, the others one user id.
+// anything is opened: list takes no argument, label a user id and a
+// comma-separated list of labels ("" or none clears them), the others
+// one user id.
 func Check(action string, args []string) error {
 	if action == "list" {
 		if len(args) != 0 {
 			return fmt.Errorf("users list takes no argument, got %q", args)
+		}
+		return nil
+	}
+	if action == "label" {
+		if len(args) < 1 || len(args) > 2 || args[0] == "" {
+			return errors.New("users label needs a user id and a comma-separated list of labels")
 		}
 		return nil
 	}
@@ -80,6 +89,9 @@ func Users(ctx context.Context, svc Service, action string, args []string, o Opt
 	}
 	if action == "list" {
 		return list(ctx, svc, o)
+	}
+	if action == "label" {
+		return explain(label(ctx, svc, args[0], args[1:], o), args[0])
 	}
 	return explain(actions[action](ctx, svc, args[0], o), args[0])
 }
@@ -196,6 +208,27 @@ func setPassword(ctx context.Context, svc Service, id string, o Options) error {
 		return err
 	}
 	return newPrinter(o).changed(u, "user %s has a new password", u.ID)
+}
+
+// label sets the labels of user id from the comma-separated list in
+// args (none or "" clears them), through the service's own rules.
+func label(ctx context.Context, svc Service, id string, args []string, o Options) error {
+	var labels []string
+	if len(args) == 1 {
+		for _, l := range strings.Split(args[0], ",") {
+			if l = strings.TrimSpace(l); l != "" {
+				labels = append(labels, l)
+			}
+		}
+	}
+	u, err := svc.SetUserLabels(ctx, id, labels)
+	if err != nil {
+		return err
+	}
+	if len(u.Labels) == 0 {
+		return newPrinter(o).changed(u, "user %s has no labels", u.ID)
+	}
+	return newPrinter(o).changed(u, "user %s is labelled %s", u.ID, strings.Join(u.Labels, ","))
 }
 
 // readPassword reads the first line of r, without its line ending.

@@ -19,7 +19,8 @@ import (
 // fails the whole call with account.ErrConflict, a session of a user that
 // is neither in users nor already stored fails it with ErrForeignKey, and
 // the values are stored exactly as CreateUser and CreateSession store
-// them. Options.QueryTimeout does not apply; ctx bounds the call.
+// them. It ends with ANALYZE of the tables it filled. Options.QueryTimeout
+// does not apply; ctx bounds the call.
 func (s *Store) SeedUsersAndSessions(ctx context.Context, users []*account.User, sessions []*account.Session) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -40,6 +41,11 @@ func (s *Store) SeedUsersAndSessions(ctx context.Context, users []*account.User,
 		}); err != nil {
 			return err
 		}
+	}
+	// The planner's statistics of a bulk load would otherwise wait for
+	// autovacuum, and plans made on an empty table's meanwhile.
+	if _, err := tx.Exec(ctx, `ANALYZE users, user_labels, sessions`); err != nil {
+		return wrap("seed: analyze", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return wrap("seed: commit", err)

@@ -14,12 +14,12 @@ import (
 // scanUser order.
 const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
 	password_update, registration, status, email_verification, phone_verification, prefs,
-	password_history, accessed_at`
+	password_history, labels, accessed_at`
 
 // CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
 func (h handles) CreateUser(ctx context.Context, u *account.User) error {
 	_, err := h.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		append(userArgs(u), millis(u.AccessedAt))...)
 	return err
 }
@@ -63,7 +63,7 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 	return h.execOne(ctx, "update user", `UPDATE users SET
 		created_at = $2, updated_at = $3, name = $4, email = $5, phone = $6, password_hash = $7,
 		password_update = $8, registration = $9, status = $10, email_verification = $11,
-		phone_verification = $12, prefs = $13, password_history = $14
+		phone_verification = $12, prefs = $13, password_history = $14, labels = $15
 		WHERE id = $1`, userArgs(u)...)
 }
 
@@ -75,7 +75,7 @@ func userArgs(u *account.User) []any {
 		nullIfEmpty(u.Email), nullIfEmpty(u.Phone), u.PasswordHash,
 		millis(u.PasswordUpdate), millis(u.Registration),
 		u.Status, u.EmailVerification, u.PhoneVerification,
-		encodePrefs(u.Prefs), encodeHistory(u.PasswordHistory),
+		encodePrefs(u.Prefs), encodeHistory(u.PasswordHistory), encodeLabels(u.Labels),
 	}
 }
 
@@ -86,12 +86,12 @@ func scanUser(row scanner) (*account.User, error) {
 		email, phone           *string
 		created, updated       int64
 		passwordUpdate, regist int64
-		prefs, history         string
+		prefs, history, labels string
 		accessed               int64
 	)
 	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
 		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs,
-		&history, &accessed)
+		&history, &labels, &accessed)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,9 @@ func scanUser(row scanner) (*account.User, error) {
 	u.Prefs = json.RawMessage(prefs)
 	u.AccessedAt = fromMillis(accessed)
 	if u.PasswordHistory, err = decodeHistory(history); err != nil {
+		return nil, err
+	}
+	if u.Labels, err = decodeLabels(labels); err != nil {
 		return nil, err
 	}
 	return &u, nil

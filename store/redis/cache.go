@@ -140,6 +140,7 @@ type userJSON struct {
 	Prefs           *string  `json:"prefs"`
 	PasswordHistory []string `json:"passwordHistory"`
 	AccessedAt      int64    `json:"accessedAt,omitempty"`
+	Labels          []string `json:"labels,omitempty"`
 }
 
 func sessionJSONOf(s *account.Session) sessionJSON {
@@ -170,7 +171,7 @@ func userJSONOf(u *account.User) userJSON {
 		Name: u.Name, Email: u.Email, Phone: u.Phone, PasswordHash: u.PasswordHash,
 		PasswordUpdate: millis(u.PasswordUpdate), Registration: millis(u.Registration),
 		Status: u.Status, EmailVerification: u.EmailVerification, PhoneVerification: u.PhoneVerification,
-		PasswordHistory: u.PasswordHistory, AccessedAt: millis(u.AccessedAt),
+		PasswordHistory: u.PasswordHistory, AccessedAt: millis(u.AccessedAt), Labels: u.Labels,
 	}
 	if u.Prefs != nil {
 		p := string(u.Prefs)
@@ -185,7 +186,7 @@ func (j *userJSON) user() *account.User {
 		Name: j.Name, Email: j.Email, Phone: j.Phone, PasswordHash: j.PasswordHash,
 		PasswordUpdate: fromMillis(j.PasswordUpdate), Registration: fromMillis(j.Registration),
 		Status: j.Status, EmailVerification: j.EmailVerification, PhoneVerification: j.PhoneVerification,
-		PasswordHistory: j.PasswordHistory, AccessedAt: fromMillis(j.AccessedAt),
+		PasswordHistory: j.PasswordHistory, AccessedAt: fromMillis(j.AccessedAt), Labels: j.Labels,
 	}
 	if j.Prefs != nil {
 		u.Prefs = json.RawMessage(*j.Prefs)

@@ -187,6 +187,8 @@ func testPair(sessionID, userID string) (*account.Session, *account.User) {
 		Status: true, EmailVerification: true, PhoneVerification: false,
 		Prefs:           json.RawMessage(`{ "theme": "dark", "html": "<b>&</b>" }`),
 		PasswordHistory: []string{"old1", "old2"},
+		// The gate reads labels from a cached user too.
+		Labels: []string{"vip", "beta"},
 	}
 	return s, u
 }

@@ -300,7 +300,7 @@ func (c *Client) listen(ctx context.Context) (confirmed bool) {
 			}
 		case *goredis.Message:
 			var r account.Revocation
-			if err := json.Unmarshal([]byte(m.Payload), &r); err != nil || (r.SessionID == "" && r.UserID == "") {
+			if err := json.Unmarshal([]byte(m.Payload), &r); err != nil || (r.SessionID == "" && r.UserID == "" && !r.AssertionKeys) {
 				continue
 			}
 			c.hub.broadcast(r)

@@ -14,12 +14,12 @@ import (
 // userColumns is the column list of every user query, in scanUser order.
 const userColumns = `id, created_at, updated_at, name, email, phone, password_hash,
 	password_update, registration, status, email_verification, phone_verification, prefs,
-	password_history, accessed_at`
+	password_history, labels, accessed_at`
 
 // CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
 func (h handles) CreateUser(ctx context.Context, u *account.User) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(userArgs(u), millis(u.AccessedAt))...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(userArgs(u), millis(u.AccessedAt))...)
 	if err != nil {
 		return wrap("create user", err)
 	}
@@ -81,7 +81,7 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 	res, err := h.w.ExecContext(ctx, `UPDATE users SET
 		created_at = ?, updated_at = ?, name = ?, email = ?, phone = ?, password_hash = ?,
 		password_update = ?, registration = ?, status = ?, email_verification = ?,
-		phone_verification = ?, prefs = ?, password_history = ?
+		phone_verification = ?, prefs = ?, password_history = ?, labels = ?
 		WHERE id = ?`, args...)
 	if err != nil {
 		return wrap("update user", err)
@@ -102,7 +102,7 @@ func userArgs(u *account.User) []any {
 		millis(u.PasswordUpdate), millis(u.Registration),
 		u.Status, u.EmailVerification, u.PhoneVerification,
 		// A string, as the column is TEXT and STRICT refuses a BLOB.
-		string(prefs), encodeHistory(u.PasswordHistory),
+		string(prefs), encodeHistory(u.PasswordHistory), encodeLabels(u.Labels),
 	}
 }
 
@@ -113,12 +113,12 @@ func scanUser(row scanner) (*account.User, error) {
 		email, phone           sql.NullString
 		created, updated       int64
 		passwordUpdate, regist int64
-		prefs, history         string
+		prefs, history, labels string
 		accessed               int64
 	)
 	err := row.Scan(&u.ID, &created, &updated, &u.Name, &email, &phone, &u.PasswordHash,
 		&passwordUpdate, &regist, &u.Status, &u.EmailVerification, &u.PhoneVerification, &prefs,
-		&history, &accessed)
+		&history, &labels, &accessed)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +131,9 @@ func scanUser(row scanner) (*account.User, error) {
 	u.Prefs = json.RawMessage(prefs)
 	u.AccessedAt = fromMillis(accessed)
 	if u.PasswordHistory, err = decodeHistory(history); err != nil {
+		return nil, err
+	}
+	if u.Labels, err = decodeLabels(labels); err != nil {
 		return nil, err
 	}
 	return &u, nil

@@ -33,8 +33,11 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Locking", func(t *testing.T) { RunLocking(t, open) })
 	t.Run("Status", func(t *testing.T) { RunStatus(t, open) })
 	t.Run("Admin", func(t *testing.T) { RunAdmin(t, open) })
+	t.Run("UserQueries", func(t *testing.T) { RunUserQueries(t, open) })
 	t.Run("MFA", func(t *testing.T) { RunMFA(t, open) })
 	t.Run("SessionFactors", func(t *testing.T) { RunSessionFactors(t, open) })
+	t.Run("AssertionKeys", func(t *testing.T) { RunAssertionKeys(t, open) })
+	t.Run("Import", func(t *testing.T) { RunImport(t, open) })
 }
 
 // base is the fixed time the suite builds on: fixed so failures reproduce,
@@ -147,6 +150,7 @@ func checkUser(t *testing.T, what string, got, want *account.User) {
 	d.json("Prefs", got.Prefs, want.Prefs)
 	d.strings("PasswordHistory", got.PasswordHistory, want.PasswordHistory)
 	d.time("AccessedAt", got.AccessedAt, want.AccessedAt)
+	d.strings("Labels", got.Labels, want.Labels)
 	d.report(t, what)
 }
 

@@ -35,6 +35,8 @@ func fullUser(id, email, phone string) *account.User {
 			"$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaC8rPQ",
 		},
 		AccessedAt: at(3*time.Hour + 3*time.Millisecond),
+		// Not in alphabetical order: the order given must survive.
+		Labels: []string{"vip", "Admin", "beta2"},
 	}
 }
 
@@ -122,6 +124,26 @@ func RunUsers(t *testing.T, open Opener) {
 			errOf(t, "UserByEmail", err, nil)
 			checkUser(t, fmt.Sprintf("history %q by email", history), got, u)
 		}
+	})
+
+	t.Run("Labels", func(t *testing.T) {
+		s := open(t)
+		u := fullUser("u1", "u1@example.com", "")
+		mustCreateUser(t, s, u)
+		for _, labels := range [][]string{{"b", "a"}, nil, {"x"}, {"Z", "z", "y1"}} {
+			errOf(t, "SetUserLabels", s.SetUserLabels(ctx, "u1", labels), nil)
+			u.Labels = labels
+			got, err := s.UserByID(ctx, "u1")
+			errOf(t, "UserByID", err, nil)
+			checkUser(t, fmt.Sprintf("labels %q", labels), got, u)
+		}
+		// UpdateUser writes them too.
+		u.Labels = []string{"admin"}
+		errOf(t, "UpdateUser", s.UpdateUser(ctx, u), nil)
+		got, err := s.UserByEmail(ctx, "u1@example.com")
+		errOf(t, "UserByEmail", err, nil)
+		checkUser(t, "labels by UpdateUser", got, u)
+		errOf(t, "SetUserLabels of nobody", s.SetUserLabels(ctx, "nobody", []string{"a"}), account.ErrNotFound)
 	})
 
 	t.Run("ManyUsersWithoutEmailOrPhone", func(t *testing.T) {

@@ -1,0 +1,49 @@
+package account
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// CheckImportedUser applies the API's rules to a user read from an import
+// file, for tools that write users straight into a store: the id follows
+// the custom-id rules, the email is lowercased and valid, the phone is
+// E.164, the name is a valid name, prefs are a JSON object within
+// Appwrite's size (compacted), labels follow Appwrite's rules (repeats
+// dropped), and the password hash is one sign-in can
+// check (ValidPasswordHash). The error says what is wrong, in the API's
+// words.
+func CheckImportedUser(u *User) error {
+	if !validKey(u.ID) {
+		return fmt.Errorf("invalid userId %q: %s", u.ID, descCustomID)
+	}
+	if u.Email != "" {
+		if u.Email = normalizeEmail(u.Email); !validEmail(u.Email) {
+			return fmt.Errorf("invalid email %q: %s", u.Email, descEmail)
+		}
+	}
+	if u.Phone != "" && !phonePattern.MatchString(u.Phone) {
+		return fmt.Errorf("invalid phone %q: %s", u.Phone, descPhone)
+	}
+	if u.Name != "" && !validName(u.Name) {
+		return fmt.Errorf("invalid name: %s", descText(128))
+	}
+	if raw := bytes.TrimSpace(u.Prefs); len(raw) > 0 {
+		var compact bytes.Buffer
+		if raw[0] != '{' || json.Compact(&compact, raw) != nil || appwriteJSONLen(compact.Bytes()) > maxPrefsBytes {
+			return fmt.Errorf("invalid prefs: %s", descPrefs)
+		}
+		u.Prefs = compact.Bytes()
+	}
+	labels, err := CheckLabels(u.Labels)
+	if err != nil {
+		return fmt.Errorf("invalid labels: %s", descLabels)
+	}
+	u.Labels = labels
+	if u.PasswordHash != "" && !ValidPasswordHash(u.PasswordHash) {
+		return errors.New("invalid password hash: not a hash of its kind, or beyond the work bounds")
+	}
+	return nil
+}
