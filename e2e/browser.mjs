@@ -183,14 +183,26 @@ export async function screenshot(page, prefix, name) {
 
 /**
  * What every page gets: a screenshot (artefact), axe-core with no serious
- * or critical violation (the list is the failure message), and no CSP
- * violation or script error so far.
+ * or critical violation (the list is the failure message), every control
+ * reached by Tab in the order of the page, and no CSP violation or script
+ * error so far.
  */
 export async function checkPage(page, prefix, name) {
 	await page.waitForLoadState('load');
 	await screenshot(page, prefix, name);
 	const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
 	assert.equal(violations.length, 0, `axe-core on ${name} (${page.url()}): serious or critical violations:\n${formatViolations(violations)}`);
+	const controls = await page.evaluate(() =>
+		[...document.querySelectorAll('a[href], button, input, select, textarea')]
+			.filter((el) => el.type !== 'hidden' && !el.disabled && el.getClientRects().length > 0)
+			.map((el) => {
+				const tag = el.tagName.toLowerCase();
+				if (tag === 'input' || tag === 'select' || tag === 'textarea') return `${tag}[name=${el.getAttribute('name') ?? ''}]`;
+				return `${tag} ${JSON.stringify((el.innerText || el.getAttribute('aria-label') || '').trim())}`;
+			}),
+	);
+	const order = await tabOrder(page, controls.length);
+	assert.deepEqual(order, controls, `${name} (${page.url()}): Tab reaches every control, in the page's order`);
 	assert.deepEqual(page.problems ?? [], [], `${name} (${page.url()}): errors in the page`);
 }
 

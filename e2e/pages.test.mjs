@@ -547,7 +547,8 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 });
 
 // The check every page gets must be able to fail: a page with a field
-// without a label, and one whose inline script its CSP blocks.
+// without a label, one whose tab order is not the page's, and one whose
+// inline script its CSP blocks.
 describe('the page check itself', { skip: browser.skip }, () => {
 	test('fails on a serious axe-core violation, with a readable list', async () => {
 		const page = await browser.newPage();
@@ -556,6 +557,15 @@ describe('the page check itself', { skip: browser.skip }, () => {
 			assert.match(err.message, /serious or critical violations:\n {2}label \(critical\): Form elements must have labels\n {4}input/);
 			return true;
 		});
+	});
+
+	test('fails when Tab skips a control or takes them out of order', async () => {
+		const page = await browser.newPage();
+		await page.setContent(
+			'<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>Form</h1>' +
+				'<label for="a">A</label><input id="a" name="a"><label for="b">B</label><input id="b" name="b" tabindex="-1"><button>Go</button></main></body></html>',
+		);
+		await assert.rejects(browser.check(page, 'selfcheck-tab'), /Tab reaches every control/);
 	});
 
 	test('fails on a CSP violation in the page', async () => {
