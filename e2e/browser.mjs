@@ -11,7 +11,7 @@
 //     test('…', async () => {
 //       const page = await browser.newPage();      // a fresh context (no cookies) per call
 //       await page.goto(url);
-//       await checkPage(page, 'sign-in');          // screenshot + axe-core + no CSP violation
+//       await browser.check(page, 'sign-in');      // screenshot, axe-core, Tab order, no CSP violation
 //     });
 //   });
 
@@ -54,9 +54,9 @@ const ARGS = [
  *
  *   skip            false, or why the browser tests skip (no Chromium)
  *   newContext(o)   a fresh browser context (own cookies), o as Playwright's
- *   newPage(o)      a page in a fresh context; page.problems lists console
- *                   errors, CSP violations and uncaught page errors
- *   check(page, n)  checkPage(page, prefix, n): screenshot, axe-core, no errors
+ *   newPage(o)      a page in a fresh context (see watch: page.problems)
+ *   check(page, n)  checkPage(page, prefix, n): screenshot, axe-core, tab
+ *                   order, no errors in the page
  */
 export function useBrowser(prefix, { viewport = { width: 1024, height: 768 } } = {}) {
 	const state = {
@@ -113,11 +113,6 @@ export function watch(page) {
 		}
 	});
 	return page;
-}
-
-/** The console errors of page that are Content-Security-Policy violations. */
-export function cspViolations(page) {
-	return (page.problems ?? []).filter((p) => /Content Security Policy/i.test(p));
 }
 
 let axeSource;
