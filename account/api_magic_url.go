@@ -110,5 +110,5 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ To
 		s.audit(r, user, event)
 	}
 	s.setSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return writeJSON(w, http.StatusOK, s.renderSession(ns.sess, true))
+	return writeJSON(w, http.StatusOK, s.newSessionModel(r, ns.sess, ns.secret))
 }

@@ -60,7 +60,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 	}
 	s.audit(r, user, "session.create")
 	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
-	return writeJSON(w, http.StatusCreated, s.renderSession(sess, true))
+	return writeJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
 
 // upgradeHash re-hashes an imported or older-cost password at the
@@ -224,7 +224,7 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) erro
 	}
 	s.audit(r, user, "session.create")
 	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
-	return writeJSON(w, http.StatusCreated, s.renderSession(sess, true))
+	return writeJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
 
 // updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3

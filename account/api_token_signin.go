@@ -258,7 +258,7 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
 	s.revokePruned(ctx, ns)
 	s.audit(r, user, "session.create")
 	s.setSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return writeJSON(w, http.StatusCreated, s.renderSession(ns.sess, true))
+	return writeJSON(w, http.StatusCreated, s.newSessionModel(r, ns.sess, ns.secret))
 }
 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do

@@ -1,0 +1,26 @@
+package account
+
+// Server-side rendering (Appwrite 1.5 on): a back end holding an API key
+// with the sessions.write scope signs users in through the Account API
+// and gets each new session's secret back, to keep in its own cookie and
+// send as X-Appwrite-Session (or as the a_session_<project> cookie the
+// gate reads). Browsers and keys without the scope get "" as before.
+
+// newSessionModel is the model of a session just created for the caller:
+// current, with its secret when the caller is a server holding
+// sessions.write. The secret is the cookie value, as Appwrite's
+// Auth::encodeSession makes it.
+func (s *Service) newSessionModel(r *request, sess *Session, secret string) sessionModel {
+	m := s.renderSession(sess, true)
+	if s.sessionSecretShown(r) {
+		m.Secret = encodeSessionToken(sess.UserID, secret)
+	}
+	return m
+}
+
+// sessionSecretShown reports whether the caller is a server that may see
+// new session secrets: an API key holding sessions.write and no session
+// (a key with a session is refused before any handler runs).
+func (s *Service) sessionSecretShown(r *request) bool {
+	return r.principal == nil && s.apiKeyOf(r.Request).has(ScopeSessionsWrite)
+}
