@@ -157,7 +157,7 @@ func methodOfProvider(provider string) (method, oauthProvider string) {
 	switch provider {
 	case "email":
 		return string(MethodEmailPassword), ""
-	case "anonymous", "magic-url", "phone":
+	case "anonymous", "magic-url", "phone", providerServer:
 		return provider, ""
 	case "token": // an email code spent at POST /sessions/token
 		return string(MethodEmailOTP), ""

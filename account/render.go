@@ -193,6 +193,8 @@ func sessionFactors(provider string) []string {
 		return []string{"phone"}
 	case "anonymous":
 		return []string{"anonymous"}
+	case providerServer:
+		return []string{"server"}
 	case "":
 		return []string{}
 	}
