@@ -194,6 +194,9 @@ func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret str
 	add(MethodMagicURL, TokenMagicURL, u.Email)
 	add(MethodEmailOTP, TokenEmailCode, u.Email)
 	add(MethodPhone, TokenPhoneSession, u.Phone)
+	// A server's token belongs to no sign-in method: the key that made
+	// it holds users.write.
+	kinds = append(kinds, TokenKind{Type: TokenGeneric, Target: genericTokenTarget(u.ID), Hash: tokenHash(u.ID, TokenGeneric, secret)})
 	if s.cfg.Disabled[MethodOAuth2] {
 		return kinds, nil
 	}
@@ -273,6 +276,9 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 		in.provider, u.EmailVerification = "token", true
 	case TokenPhoneSession:
 		in.provider, u.PhoneVerification = "phone", true
+	case TokenGeneric:
+		// A server vouched for the user: the session proves no address.
+		in.provider = providerServer
 	case TokenOAuth2:
 		idents, err := tx.UserIdentities(ctx, u.ID)
 		if err != nil {

@@ -100,6 +100,10 @@ const (
 	// target is the linked identity it signs in with. Appwrite's number
 	// for it (7) is phone verification's here.
 	TokenOAuth2 TokenType = 10
+	// TokenGeneric is a secret a server made for a user (POST
+	// /v1/users/{userId}/tokens), Appwrite's TOKEN_TYPE_GENERIC; its
+	// target is the user itself.
+	TokenGeneric TokenType = 11
 )
 
 // Token is a single-use secret sent to a user by mail or SMS. Only the

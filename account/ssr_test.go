@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -125,7 +126,7 @@ func TestSSRAnonymousAndTokenSessions(t *testing.T) {
 	id := e.signUp("token@example.com", "password123")
 	tok := e.do("POST", "/v1/users/"+id+"/tokens", `{"length":12}`, today(key(keyAll)))
 	if tok.status != 201 {
-		t.Skipf("no POST /v1/users/{userId}/tokens: %d", tok.status)
+		t.Fatalf("users token: %d %s", tok.status, tok.body)
 	}
 	code := tok.json(t)["secret"].(string)
 	s := e.do("POST", "/v1/account/sessions/token", `{"userId":"`+id+`","secret":"`+code+`"}`, today(key(keySessions)))
@@ -176,4 +177,42 @@ func TestUsersCreateSession(t *testing.T) {
 	if _, ok := gateAllows(t, e, h); ok {
 		t.Fatal("the gate let a blocked user's server-made session in")
 	}
+}
+
+// TestUsersCreateToken: POST /v1/users/{userId}/tokens needs users.write,
+// checks Appwrite's bounds, and makes a secret of the asked length that
+// signs its user in once, until it expires, and no other user.
+func TestUsersCreateToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withSessionKeys)
+	id := e.signUp("tok@example.com", "password123")
+	other := e.signUp("other@example.com", "password123")
+	path := "/v1/users/" + id + "/tokens"
+	checkError(t, e.do("POST", path, "", today(key(keySessions))), 401, "general_unauthorized_scope",
+		"app.test@service.localhost (role: applications) missing scope (users.write)")
+	checkError(t, e.do("POST", path, `{"length":3}`, today(key(keyWrite))), 400, "general_argument_invalid",
+		"Invalid length: Value must be a valid range between 4 and 128")
+	checkError(t, e.do("POST", path, `{"expire":59}`, today(key(keyWrite))), 400, "general_argument_invalid", "")
+	checkError(t, e.do("POST", "/v1/users/nobody/tokens", "", today(key(keyWrite))), 404, "user_not_found", "")
+
+	r := e.do("POST", path, "", today(key(keyWrite)))
+	m := r.json(t)
+	code, _ := m["secret"].(string)
+	if r.status != 201 || len(code) != 6 || m["userId"] != id || m["expire"] != "2026-03-04T05:21:07.000+00:00" {
+		t.Fatalf("default token: %d %s", r.status, r.body)
+	}
+	long := e.do("POST", path, `{"length":128,"expire":60}`, today(key(keyWrite))).json(t)
+	if s, _ := long["secret"].(string); len(s) != 128 {
+		t.Fatalf("length 128 gave %q", s)
+	}
+	spend := func(user, secret string) response {
+		return e.do("POST", "/v1/account/sessions/token", `{"userId":"`+user+`","secret":"`+secret+`"}`, today(nil))
+	}
+	checkError(t, spend(other, code), 401, "user_invalid_token", "")
+	if s := spend(id, code); s.status != 201 || s.json(t)["provider"] != "server" {
+		t.Fatalf("spending the token: %d %s", s.status, s.body)
+	}
+	checkError(t, spend(id, code), 401, "user_invalid_token", "")
+	e.clock.Advance(61 * time.Second)
+	checkError(t, spend(id, long["secret"].(string)), 401, "user_invalid_token", "")
 }

@@ -28,9 +28,10 @@ func TargetHash(value string) []byte {
 	return h[:]
 }
 
-// isCode reports whether tokens of typ carry a six-digit code.
+// isCode reports whether tokens of typ carry a short code (six digits,
+// or a server-made token of as few as 4 characters).
 func isCode(typ TokenType) bool {
-	return typ == TokenPhoneSession || typ == TokenPhoneVerification || typ == TokenEmailCode
+	return typ == TokenPhoneSession || typ == TokenPhoneVerification || typ == TokenEmailCode || typ == TokenGeneric
 }
 
 // tokenHash is how the secret of a token of typ for userID is stored.

@@ -49,6 +49,7 @@ func (s *Service) usersRoutes() []route {
 		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
 		u("GET", "{userId}/sessions", read, s.usersListSessions),
 		u("POST", "{userId}/sessions", write, s.usersCreateSession),
+		u("POST", "{userId}/tokens", write, s.usersCreateToken),
 		u("DELETE", "{userId}/sessions", write, s.usersDeleteSessions),
 		u("DELETE", "{userId}/sessions/{sessionId}", write, s.usersDeleteSession),
 		u("GET", "{userId}/logs", read, s.usersListLogs),

@@ -1,6 +1,11 @@
 package account
 
-import "net/http"
+import (
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"time"
+)
 
 // providerServer names a session a server created for a user through the
 // Users API (Appwrite's SESSION_PROVIDER_SERVER).
@@ -25,4 +30,72 @@ func (s *Service) usersCreateSession(w http.ResponseWriter, r *request) error {
 	m := s.renderSession(sess, false)
 	m.Secret = encodeSessionToken(u.ID, secret)
 	return writeJSON(w, http.StatusCreated, m)
+}
+
+// Appwrite's bounds for POST /v1/users/{userId}/tokens: length in
+// characters, expire in seconds (default 15 minutes, at most a year).
+const (
+	genericTokenMinLength, genericTokenMaxLength, genericTokenLength = 4, 128, 6
+	genericTokenMinExpire, genericTokenMaxExpire, genericTokenExpire = 60, 31536000, 900
+)
+
+// genericTokenTarget is the target of a server-made token: its user.
+func genericTokenTarget(userID string) []byte { return TargetHash("user:" + userID) }
+
+// usersCreateToken is POST /v1/users/{userId}/tokens (Appwrite 1.5 on):
+// a single-use secret the server hands to the user, who spends it at
+// POST /v1/account/sessions/token. The secret is in the response, and
+// stored only hashed.
+func (s *Service) usersCreateToken(w http.ResponseWriter, r *request) error {
+	length, err := r.params.intParam("length", genericTokenLength, genericTokenMinLength, genericTokenMaxLength)
+	if err != nil {
+		return err
+	}
+	expire, err := r.params.intParam("expire", genericTokenExpire, genericTokenMinExpire, genericTokenMaxExpire)
+	if err != nil {
+		return err
+	}
+	u, err := s.pathUser(r)
+	if err != nil {
+		return err
+	}
+	var tok *Token
+	secret := ""
+	// A short secret may repeat one of the user's outstanding tokens
+	// (their hashes are unique): draw again.
+	for range 3 {
+		secret = newTokenText(length)
+		tok = s.newToken(r, u.ID, "", TokenGeneric, time.Duration(expire)*time.Second, secret)
+		tok.Target = genericTokenTarget(u.ID)
+		if err = s.store.CreateToken(r.Context(), tok); !errors.Is(err, ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return err
+	}
+	s.adminAudit(r.Context(), u, "tokens.create")
+	m := renderToken(tok)
+	m.Secret = secret
+	return writeJSON(w, http.StatusCreated, m)
+}
+
+// tokenAlphabet is what server-made token secrets are drawn from.
+const tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// newTokenText returns n characters drawn uniformly from tokenAlphabet
+// with crypto/rand (bytes beyond the last whole multiple are dropped).
+func newTokenText(n int) string {
+	const limit = 256 - 256%len(tokenAlphabet)
+	out := make([]byte, 0, n)
+	var buf [64]byte
+	for len(out) < n {
+		rand.Read(buf[:])
+		for _, b := range buf {
+			if int(b) < limit && len(out) < n {
+				out = append(out, tokenAlphabet[int(b)%len(tokenAlphabet)])
+			}
+		}
+	}
+	return string(out)
 }
