@@ -56,6 +56,8 @@ func usersRoutes(id, sessionID string) []usersRoute {
 		{"GET", "/v1/users/" + id + "/prefs", "", "users.read"},
 		{"PATCH", "/v1/users/" + id + "/prefs", `{"prefs":{"a":1}}`, "users.write"},
 		{"GET", "/v1/users/" + id + "/sessions", "", "users.read"},
+		{"POST", "/v1/users/" + id + "/sessions", "", "users.write"},
+		{"POST", "/v1/users/" + id + "/tokens", `{"length":8}`, "users.write"},
 		{"DELETE", "/v1/users/" + id + "/sessions/" + sessionID, "", "users.write"},
 		{"DELETE", "/v1/users/" + id + "/sessions", "", "users.write"},
 		{"GET", "/v1/users/" + id + "/logs", "", "users.read"},
