@@ -16,27 +16,16 @@ const (
 
 // logModel is the Appwrite `log` model.
 type logModel struct {
-	Event               string `json:"event"`
-	UserID              string `json:"userId"`
-	UserEmail           string `json:"userEmail"`
-	UserName            string `json:"userName"`
-	Mode                string `json:"mode"`
-	IP                  string `json:"ip"`
-	Time                string `json:"time"`
-	OSCode              string `json:"osCode"`
-	OSName              string `json:"osName"`
-	OSVersion           string `json:"osVersion"`
-	ClientType          string `json:"clientType"`
-	ClientCode          string `json:"clientCode"`
-	ClientName          string `json:"clientName"`
-	ClientVersion       string `json:"clientVersion"`
-	ClientEngine        string `json:"clientEngine"`
-	ClientEngineVersion string `json:"clientEngineVersion"`
-	DeviceName          string `json:"deviceName"`
-	DeviceBrand         string `json:"deviceBrand"`
-	DeviceModel         string `json:"deviceModel"`
-	CountryCode         string `json:"countryCode"`
-	CountryName         string `json:"countryName"`
+	Event     string `json:"event"`
+	UserID    string `json:"userId"`
+	UserEmail string `json:"userEmail"`
+	UserName  string `json:"userName"`
+	Mode      string `json:"mode"`
+	IP        string `json:"ip"`
+	Time      string `json:"time"`
+	deviceModel
+	CountryCode string `json:"countryCode"`
+	CountryName string `json:"countryName"`
 }
 
 type logListModel struct {
@@ -45,7 +34,6 @@ type logListModel struct {
 }
 
 func renderLog(e *LogEntry) logModel {
-	d := e.Device
 	country := e.CountryCode
 	if country == "" {
 		country = "--"
@@ -53,10 +41,7 @@ func renderLog(e *LogEntry) logModel {
 	return logModel{
 		Event: e.Event, UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, Mode: e.Mode,
 		IP: e.IP, Time: formatTime(e.Time),
-		OSCode: d.OSCode, OSName: d.OSName, OSVersion: d.OSVersion,
-		ClientType: d.ClientType, ClientCode: d.ClientCode, ClientName: d.ClientName, ClientVersion: d.ClientVersion,
-		ClientEngine: d.ClientEngine, ClientEngineVersion: d.ClientEngineVersion,
-		DeviceName: d.DeviceName, DeviceBrand: d.DeviceBrand, DeviceModel: d.DeviceModel,
+		deviceModel: deviceModel(e.Device),
 		CountryCode: country, CountryName: countryName(country),
 	}
 }

@@ -26,18 +26,7 @@ func (s *Service) clientInfo(ip, ua string) clientInfo {
 	if s.cfg.Countries != nil {
 		country = s.cfg.Countries.Country(ip)
 	}
-	return clientInfo{ip: ip, userAgent: ua, country: country, device: deviceOf(ua)}
-}
-
-// deviceOf parses a user agent into the Appwrite device fields.
-func deviceOf(ua string) Device {
-	d := useragent.Parse(ua)
-	return Device{
-		OSCode: d.OSCode, OSName: d.OSName, OSVersion: d.OSVersion,
-		ClientType: d.ClientType, ClientCode: d.ClientCode, ClientName: d.ClientName, ClientVersion: d.ClientVersion,
-		ClientEngine: d.ClientEngine, ClientEngineVersion: d.ClientEngineVersion,
-		DeviceName: d.DeviceName, DeviceBrand: d.DeviceBrand, DeviceModel: d.DeviceModel,
-	}
+	return clientInfo{ip: ip, userAgent: ua, country: country, device: useragent.Parse(ua)}
 }
 
 // audit records a security-log event for user. A failure is logged, not

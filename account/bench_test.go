@@ -206,11 +206,11 @@ func benchGatePath(b *testing.B, withAssertion bool) {
 		p := mustGate(b, e, r, id)
 		names.Set(r.Header, p.Identity())
 		if issuer != nil {
-			v, err := issuer.Header(p, e.clock.Now())
+			tok, err := issuer.Assertion(p, e.clock.Now())
 			if err != nil {
 				b.Fatal(err)
 			}
-			r.Header[account.AssertionHeader] = v
+			r.Header[account.AssertionHeader] = []string{tok}
 		}
 		e.svc.StripCredentials(r.Header, p)
 	}

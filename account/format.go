@@ -153,7 +153,7 @@ func holdsModel(t reflect.Type, seen map[reflect.Type]bool) bool {
 			return true
 		}
 		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).IsExported() && holdsModel(t.Field(i).Type, seen) {
+			if sf := t.Field(i); (sf.IsExported() || sf.Anonymous) && holdsModel(sf.Type, seen) {
 				return true
 			}
 		}
@@ -164,10 +164,11 @@ func holdsModel(t reflect.Type, seen map[reflect.Type]bool) bool {
 }
 
 // encodeShaped writes v as JSON: structs field by field in declaration
-// order under their json names, models without their dropped fields,
+// order under their json names (the fields of an embedded struct in its
+// place, as json.Marshal does), models without their dropped fields,
 // everything that holds no model by json.Marshal. Types holding models
-// use plain json tags (no omitempty, no embedding): what json.Marshal
-// would do with those is not repeated here.
+// use plain json tags (no omitempty, no two fields of one name): what
+// json.Marshal would do with those is not repeated here.
 func encodeShaped(buf *bytes.Buffer, v reflect.Value, f responseFormat) error {
 	t := v.Type()
 	if !shaped(t) {
@@ -205,19 +206,46 @@ func encodeShaped(buf *bytes.Buffer, v reflect.Value, f responseFormat) error {
 	}
 	buf.WriteByte('{')
 	first := true
+	if err := encodeFields(buf, v, model, f, &first); err != nil {
+		return err
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// encodeFields writes the fields of struct v, inlining embedded structs;
+// first says whether no field was written yet.
+func encodeFields(buf *bytes.Buffer, v reflect.Value, model string, f responseFormat, first *bool) error {
+	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" && sf.Anonymous {
+			// Untagged embedded structs are inlined, exported or not.
+			fv := v.Field(i)
+			if fv.Kind() == reflect.Pointer {
+				if fv.IsNil() || !sf.IsExported() {
+					continue // json.Marshal cannot reach through either
+				}
+				fv = fv.Elem()
+			}
+			if fv.Kind() == reflect.Struct {
+				if err := encodeFields(buf, fv, model, f, first); err != nil {
+					return err
+				}
+				continue
+			}
+		}
 		if !sf.IsExported() || name == "-" || (model != "" && dropped(f, model, name)) {
 			continue
 		}
 		if name == "" {
 			name = sf.Name
 		}
-		if !first {
+		if !*first {
 			buf.WriteByte(',')
 		}
-		first = false
+		*first = false
 		key, _ := json.Marshal(name)
 		buf.Write(key)
 		buf.WriteByte(':')
@@ -225,6 +253,5 @@ func encodeShaped(buf *bytes.Buffer, v reflect.Value, f responseFormat) error {
 			return err
 		}
 	}
-	buf.WriteByte('}')
 	return nil
 }

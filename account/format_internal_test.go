@@ -84,3 +84,81 @@ func TestShapedSelfReference(t *testing.T) {
 		t.Fatal("self-referential types misjudged")
 	}
 }
+
+// Types for TestShapedEmbedding: embedded structs, exported or not, by
+// value or pointer, tagged or not.
+type (
+	embeddedInner struct {
+		A string `json:"a"`
+		b string
+	}
+	EmbeddedExported struct {
+		C string `json:"c"`
+	}
+	EmbeddedPointer struct {
+		D int `json:"d"`
+	}
+	embeddedOuter struct {
+		ID string `json:"$id"`
+		embeddedInner
+		*EmbeddedExported
+		*EmbeddedPointer
+		Tagged  embeddedInner `json:"tagged"`
+		Session sessionModel  `json:"session"`
+		Last    string        `json:"last"`
+	}
+)
+
+// TestShapedEmbedding: the shaped encoder inlines embedded structs where
+// they stand, as json.Marshal does, so that models can share a struct
+// of fields (the device fields of sessions and logs); what a format
+// predates is still dropped from an embedded struct's fields.
+func TestShapedEmbedding(t *testing.T) {
+	sess := sessionModel{ID: "s", Factors: []string{"password"}}
+	sess.deviceModel = deviceModel{OSCode: "WIN", ClientName: "Chrome", DeviceModel: "<x>"}
+	for _, v := range []embeddedOuter{
+		{ID: "1", embeddedInner: embeddedInner{A: "a", b: "hidden"}, Session: sess, Last: "z"},
+		{ID: "2", EmbeddedExported: &EmbeddedExported{C: "c"}, EmbeddedPointer: &EmbeddedPointer{D: 4},
+			Tagged: embeddedInner{A: "t"}, Session: sess},
+	} {
+		want, _ := json.Marshal(v)
+		got, err := marshalFor(v, 2_003_000)
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	}
+	if !strings.Contains(string(mustMarshal(t, sess, 2_003_000)), `"ip":"","osCode":"WIN","osName":""`) {
+		t.Fatal("device fields not in their place after ip")
+	}
+	// An embedded struct's field is dropped like any other: the 1.3
+	// session has no $updatedAt, wherever the field is declared.
+	es := embeddedSession{ID: "s", embeddedDates: embeddedDates{UpdatedAt: "u", Expire: "e"}}
+	if got := string(mustMarshal(t, es, 0)); got != `{"$id":"s","expire":"e"}` {
+		t.Fatalf("1.3 session with embedded dates: %s", got)
+	}
+	if got, want := string(mustMarshal(t, es, 2_003_000)), `{"$id":"s","$updatedAt":"u","expire":"e"}`; got != want {
+		t.Fatalf("got %s, want %s", got, want)
+	}
+}
+
+type embeddedDates struct {
+	UpdatedAt string `json:"$updatedAt"`
+	Expire    string `json:"expire"`
+}
+
+// embeddedSession is shaped as the session model.
+type embeddedSession struct {
+	ID string `json:"$id"`
+	embeddedDates
+}
+
+func (embeddedSession) modelName() string { return "session" }
+
+func mustMarshal(t *testing.T, v any, f responseFormat) []byte {
+	t.Helper()
+	b, err := marshalFor(v, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

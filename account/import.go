@@ -11,7 +11,8 @@ import (
 // file, for tools that write users straight into a store: the id follows
 // the custom-id rules, the email is lowercased and valid, the phone is
 // E.164, the name is a valid name, prefs are a JSON object within
-// Appwrite's size (compacted), and the password hash is one sign-in can
+// Appwrite's size (compacted), labels follow Appwrite's rules (repeats
+// dropped), and the password hash is one sign-in can
 // check (ValidPasswordHash). The error says what is wrong, in the API's
 // words.
 func CheckImportedUser(u *User) error {
@@ -32,10 +33,15 @@ func CheckImportedUser(u *User) error {
 	if raw := bytes.TrimSpace(u.Prefs); len(raw) > 0 {
 		var compact bytes.Buffer
 		if raw[0] != '{' || json.Compact(&compact, raw) != nil || appwriteJSONLen(compact.Bytes()) > maxPrefsBytes {
-			return errors.New("invalid prefs: " + descPrefs)
+			return fmt.Errorf("invalid prefs: %s", descPrefs)
 		}
 		u.Prefs = compact.Bytes()
 	}
+	labels, err := CheckLabels(u.Labels)
+	if err != nil {
+		return fmt.Errorf("invalid labels: %s", descLabels)
+	}
+	u.Labels = labels
 	if u.PasswordHash != "" && !ValidPasswordHash(u.PasswordHash) {
 		return errors.New("invalid password hash: not a hash of its kind, or beyond the work bounds")
 	}

@@ -3,6 +3,8 @@ package account
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/accountgate/accountgate/account/useragent"
 )
 
 // User is an account as the store keeps it.
@@ -59,21 +61,8 @@ type Session struct {
 }
 
 // Device is what the user agent of a session or log entry says about the
-// client. Empty fields are sent as "".
-type Device struct {
-	OSCode              string
-	OSName              string
-	OSVersion           string
-	ClientType          string
-	ClientCode          string
-	ClientName          string
-	ClientVersion       string
-	ClientEngine        string
-	ClientEngineVersion string
-	DeviceName          string
-	DeviceBrand         string
-	DeviceModel         string
-}
+// client, as useragent.Parse reads it. Empty fields are sent as "".
+type Device = useragent.Device
 
 // LogEntry is one security-log event of a user.
 type LogEntry struct {

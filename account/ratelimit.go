@@ -87,11 +87,11 @@ func (s *Service) limitRate(w http.ResponseWriter, r *request, rules []rateRule)
 		keyed[i] = ratelimit.Rule{Name: rule.name, Key: rule.key(r)}
 	}
 	res, err := ratelimit.Apply(r.Context(), s.limiter, keyed, s.rateLimit, rateWindow, s.now())
-	if err != nil || !res.Limited {
-		return err
-	}
 	for _, name := range res.Refused {
 		s.observeRateLimited(r, name)
+	}
+	if err != nil || !res.Limited {
+		return err
 	}
 	h := w.Header()
 	h.Set("X-RateLimit-Limit", strconv.Itoa(res.Limit))

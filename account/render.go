@@ -96,6 +96,23 @@ func renderAccount(u *User) accountModel {
 	}
 }
 
+// deviceModel is the device fields of the session and log models, in
+// model order: a Device with the models' field names.
+type deviceModel struct {
+	OSCode              string `json:"osCode"`
+	OSName              string `json:"osName"`
+	OSVersion           string `json:"osVersion"`
+	ClientType          string `json:"clientType"`
+	ClientCode          string `json:"clientCode"`
+	ClientName          string `json:"clientName"`
+	ClientVersion       string `json:"clientVersion"`
+	ClientEngine        string `json:"clientEngine"`
+	ClientEngineVersion string `json:"clientEngineVersion"`
+	DeviceName          string `json:"deviceName"`
+	DeviceBrand         string `json:"deviceBrand"`
+	DeviceModel         string `json:"deviceModel"`
+}
+
 // labelsOf is the user's labels, [] when none.
 func labelsOf(u *User) []string {
 	if u.Labels == nil {
@@ -106,33 +123,22 @@ func labelsOf(u *User) []string {
 
 // sessionModel is the Appwrite `session` model, fields in model order.
 type sessionModel struct {
-	ID                        string   `json:"$id"`
-	CreatedAt                 string   `json:"$createdAt"`
-	UpdatedAt                 string   `json:"$updatedAt"`
-	UserID                    string   `json:"userId"`
-	Expire                    string   `json:"expire"`
-	Provider                  string   `json:"provider"`
-	ProviderUID               string   `json:"providerUid"`
-	ProviderAccessToken       string   `json:"providerAccessToken"`
-	ProviderAccessTokenExpiry string   `json:"providerAccessTokenExpiry"`
-	ProviderRefreshToken      string   `json:"providerRefreshToken"`
-	IP                        string   `json:"ip"`
-	OSCode                    string   `json:"osCode"`
-	OSName                    string   `json:"osName"`
-	OSVersion                 string   `json:"osVersion"`
-	ClientType                string   `json:"clientType"`
-	ClientCode                string   `json:"clientCode"`
-	ClientName                string   `json:"clientName"`
-	ClientVersion             string   `json:"clientVersion"`
-	ClientEngine              string   `json:"clientEngine"`
-	ClientEngineVersion       string   `json:"clientEngineVersion"`
-	DeviceName                string   `json:"deviceName"`
-	DeviceBrand               string   `json:"deviceBrand"`
-	DeviceModel               string   `json:"deviceModel"`
-	CountryCode               string   `json:"countryCode"`
-	CountryName               string   `json:"countryName"`
-	Current                   bool     `json:"current"`
-	Factors                   []string `json:"factors"`
+	ID                        string `json:"$id"`
+	CreatedAt                 string `json:"$createdAt"`
+	UpdatedAt                 string `json:"$updatedAt"`
+	UserID                    string `json:"userId"`
+	Expire                    string `json:"expire"`
+	Provider                  string `json:"provider"`
+	ProviderUID               string `json:"providerUid"`
+	ProviderAccessToken       string `json:"providerAccessToken"`
+	ProviderAccessTokenExpiry string `json:"providerAccessTokenExpiry"`
+	ProviderRefreshToken      string `json:"providerRefreshToken"`
+	IP                        string `json:"ip"`
+	deviceModel
+	CountryCode string   `json:"countryCode"`
+	CountryName string   `json:"countryName"`
+	Current     bool     `json:"current"`
+	Factors     []string `json:"factors"`
 	// Secret is only ever sent by Appwrite to server (API key) callers.
 	Secret       string `json:"secret"`
 	MFAUpdatedAt string `json:"mfaUpdatedAt"`
@@ -141,7 +147,6 @@ type sessionModel struct {
 // renderSession is the session model of s, with its provider tokens
 // opened (they are sealed at rest).
 func (s *Service) renderSession(sess *Session, current bool) sessionModel {
-	d := sess.Device
 	country := sess.CountryCode
 	if country == "" {
 		country = "--"
@@ -158,18 +163,7 @@ func (s *Service) renderSession(sess *Session, current bool) sessionModel {
 		ProviderAccessTokenExpiry: formatTime(sess.ProviderAccessTokenExpiry),
 		ProviderRefreshToken:      s.openString(sess.ProviderRefreshToken),
 		IP:                        sess.IP,
-		OSCode:                    d.OSCode,
-		OSName:                    d.OSName,
-		OSVersion:                 d.OSVersion,
-		ClientType:                d.ClientType,
-		ClientCode:                d.ClientCode,
-		ClientName:                d.ClientName,
-		ClientVersion:             d.ClientVersion,
-		ClientEngine:              d.ClientEngine,
-		ClientEngineVersion:       d.ClientEngineVersion,
-		DeviceName:                d.DeviceName,
-		DeviceBrand:               d.DeviceBrand,
-		DeviceModel:               d.DeviceModel,
+		deviceModel:               deviceModel(sess.Device),
 		CountryCode:               country,
 		CountryName:               countryName(country),
 		Current:                   current,

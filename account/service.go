@@ -149,7 +149,10 @@ type Service struct {
 // New checks cfg, applies defaults and returns a ready service. It reads
 // (or creates) the persisted project secret, so it needs the store.
 func New(ctx context.Context, cfg Config) (*Service, error) {
-	if err := cfg.validate(); err != nil {
+	if cfg.Store == nil {
+		return nil, errors.Join(errors.New("no store configured"), cfg.Validate())
+	}
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	cfg.setDefaults()
@@ -200,16 +203,27 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	return s, nil
 }
 
-func (c *Config) validate() error {
+// Validate reports every problem of c's values at once, naming each
+// option as configuration files spell it (public_url, max_sessions, …),
+// so that an adapter can show the messages as they are. It does no I/O
+// and needs no Store; New runs it and also requires the Store.
+func (c *Config) Validate() error {
 	var errs []error
 	if !validKey(c.ProjectID) {
 		errs = append(errs, fmt.Errorf("project id %q: %s", c.ProjectID, descUID))
 	}
-	if c.Store == nil {
-		errs = append(errs, errors.New("no store configured"))
-	}
-	if err := CheckPublicURL(c.PublicURL); err != nil {
+	if c.PublicURL == "" {
+		errs = append(errs, errors.New("public_url is required (the base of links sent to users)"))
+	} else if err := CheckPublicURL(c.PublicURL); err != nil {
 		errs = append(errs, err)
+	}
+	if len(c.Secret) > 0 && len(c.Secret) < 32 {
+		errs = append(errs, errors.New("secret must be at least 32 characters"))
+	}
+	for _, s := range c.PreviousSecrets {
+		if len(s) < 32 {
+			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
+		}
 	}
 	errs = append(errs, checkAPIKeys(c.APIKeys)...)
 	for _, p := range c.Platforms {
@@ -217,27 +231,27 @@ func (c *Config) validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if c.SessionDuration < 0 {
-		errs = append(errs, errors.New("session duration must not be negative"))
-	}
-	if c.PasswordHistory < 0 || c.PasswordHistory > 20 {
-		errs = append(errs, errors.New("password history must be between 0 and 20"))
-	}
 	for m := range c.Disabled {
 		if !m.valid() {
-			errs = append(errs, fmt.Errorf("unknown sign-in method %q (%s)", m, AuthMethodNameNames()))
+			errs = append(errs, fmt.Errorf("disable: unknown sign-in method %q (%s)", m, AuthMethodNameNames()))
 		}
 	}
-	for name := range c.RateLimits.Limits {
-		if _, ok := DefaultRateLimits()[name]; !ok {
-			errs = append(errs, fmt.Errorf("unknown rate limit %q", name))
+	for name, n := range c.RateLimits.Limits {
+		if _, ok := DefaultRateLimits()[name]; !ok || n < 0 {
+			errs = append(errs, fmt.Errorf("rate_limit: unknown limit %q or negative value", name))
 		}
+	}
+	if c.SessionDuration < 0 {
+		errs = append(errs, errors.New("session_duration must not be negative"))
 	}
 	if c.MaxSessions < 0 || c.MaxSessions > 1000 {
-		errs = append(errs, errors.New("max sessions must be between 1 and 1000"))
+		errs = append(errs, errors.New("max_sessions must be between 1 and 1000"))
 	}
-	if len(c.Secret) > 0 && len(c.Secret) < 32 {
-		errs = append(errs, errors.New("secret must be at least 32 bytes"))
+	if c.PasswordHistory < 0 || c.PasswordHistory > 20 {
+		errs = append(errs, errors.New("password_history must be between 0 and 20"))
+	}
+	if c.Password.Memory != 0 && c.Password.Memory < 8*uint32(max(c.Password.Threads, 1)) {
+		errs = append(errs, errors.New("password memory must be at least 8 KiB per thread"))
 	}
 	return errors.Join(errs...)
 }

@@ -317,7 +317,8 @@ func TestUsersAPIRoutes(t *testing.T) {
 	p.wantGate("deleted user", cookieHeader(c3), account.ErrGeneralUnauthorizedScope)
 	checkError(t, api("GET", "/v1/users/alice", ""), 404, "user_not_found", "")
 	checkError(t, api("DELETE", "/v1/users/alice", ""), 404, "user_not_found", "")
-	checkError(t, api("POST", "/v1/users/scrypt", `{}`), 404, "general_route_not_found", "")
+	checkError(t, api("POST", "/v1/users/scrypt", `{}`), 400, "general_argument_invalid", `Param "userId" is not optional.`)
+	checkError(t, api("POST", "/v1/users/pbkdf2", `{}`), 404, "general_route_not_found", "")
 }
 
 // TestAPIKeyConfig: keys are checked at start, and no message carries a

@@ -229,7 +229,8 @@ func (a *App) provision(ctx caddy.Context) error {
 	a.configs = make(map[string]account.Config, len(a.Projects))
 	for _, id := range a.projectIDs() {
 		p := a.Projects[id]
-		cfg := p.serviceConfig(id, ctx)
+		cfg := p.serviceConfig(id)
+		cfg.Logger = ctx.Slogger()
 		// The in-process limiter (and OAuth2 replay guard) outlives
 		// reloads; acquiring it does no I/O.
 		cfg.LocalRateLimiter = acquireLimiter(id, p.RateLimitKeys)
@@ -293,7 +294,9 @@ func (a *App) startProject(id string) (*account.Service, error) {
 	return account.New(a.ctx, cfg)
 }
 
-func (p *Project) serviceConfig(id string, ctx caddy.Context) account.Config {
+// serviceConfig is the project's account.Config as far as it is known
+// before Start: without store, logger, senders or OAuth2 clients.
+func (p *Project) serviceConfig(id string) account.Config {
 	cfg := account.Config{
 		ProjectID:       id,
 		Secret:          []byte(p.Secret),
@@ -304,7 +307,6 @@ func (p *Project) serviceConfig(id string, ctx caddy.Context) account.Config {
 		CookieDomain:    p.CookieDomain,
 		CacheSize:       p.CacheSize,
 		CacheTTL:        time.Duration(p.CacheTTL),
-		Logger:          ctx.Slogger(),
 		ClientIP:        clientIP,
 		IsHTTPS:         isHTTPS,
 
@@ -400,7 +402,7 @@ func (a *App) validate() error {
 			errs = append(errs, fmt.Errorf("project %s: empty configuration", id))
 			continue
 		}
-		if err := p.validate(); err != nil {
+		if err := p.validate(id); err != nil {
 			errs = append(errs, fmt.Errorf("project %s: %w", id, err))
 		}
 		// Tables carry no project id, so two projects in one database
@@ -414,7 +416,10 @@ func (a *App) validate() error {
 	return errors.Join(errs...)
 }
 
-func (p *Project) validate() error {
+// validate checks what only the adapter knows (store, cache, delivery,
+// OAuth2 settings, the limiter's cap) and leaves the service's own
+// settings to account.Config.Validate.
+func (p *Project) validate(id string) error {
 	var errs []error
 	switch p.Store.Kind {
 	case "sqlite", "postgres":
@@ -429,44 +434,17 @@ func (p *Project) validate() error {
 	if p.Cache != nil && (p.Cache.Kind != "redis" || (p.Cache.URL == "" && len(p.Cache.SentinelAddrs) == 0 && len(p.Cache.ClusterAddrs) == 0)) {
 		errs = append(errs, errors.New("cache: only redis is supported, with a URL (cache redis redis://host:6379/0)"))
 	}
-	if p.PublicURL == "" {
-		errs = append(errs, errors.New("public_url is required (the base of links sent to users)"))
-	} else if err := account.CheckPublicURL(p.PublicURL); err != nil {
+	cfg := p.serviceConfig(id)
+	if err := cfg.Validate(); err != nil {
 		errs = append(errs, err)
-	}
-	if p.Secret != "" && len(p.Secret) < 32 {
-		errs = append(errs, errors.New("secret must be at least 32 characters"))
 	}
 	if p.Secret == "" && p.Cache != nil {
 		// Instances sharing a cache are several instances: each must sign
 		// and seal with the one secret the operator keeps.
 		errs = append(errs, errors.New("secret is required with a shared cache (several instances must share it; at least 32 characters)"))
 	}
-	for _, pl := range p.Platforms {
-		if err := account.CheckPlatform(pl); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	for _, m := range p.Disable {
-		if _, ok := account.AuthMethod(m); !ok {
-			errs = append(errs, fmt.Errorf("disable: unknown sign-in method %q", m))
-		}
-	}
-	for name, n := range p.RateLimits {
-		if _, ok := account.DefaultRateLimits()[name]; !ok || n < 0 {
-			errs = append(errs, fmt.Errorf("rate_limit: unknown limit %q or negative value", name))
-		}
-	}
 	if p.RateLimitKeys < 0 {
 		errs = append(errs, errors.New("rate_limit_keys must not be negative"))
-	}
-	if p.PasswordHistory < 0 || p.PasswordHistory > 20 {
-		errs = append(errs, errors.New("password_history must be between 0 and 20"))
-	}
-	for _, s := range p.PreviousSecrets {
-		if len(s) < 32 {
-			errs = append(errs, errors.New("previous_secret must be at least 32 characters"))
-		}
 	}
 	if err := p.Pages.validate(); err != nil {
 		errs = append(errs, err)
@@ -483,15 +461,6 @@ func (p *Project) validate() error {
 		if err := p.SMS.validate(); err != nil {
 			errs = append(errs, err)
 		}
-	}
-	if p.SessionDuration < 0 {
-		errs = append(errs, errors.New("session_duration must not be negative"))
-	}
-	if p.MaxSessions < 0 || p.MaxSessions > 1000 {
-		errs = append(errs, errors.New("max_sessions must be between 1 and 1000"))
-	}
-	if p.Password != nil && p.Password.MemoryKiB != 0 && p.Password.MemoryKiB < 8*uint32(max(p.Password.Parallelism, 1)) {
-		errs = append(errs, errors.New("password memory must be at least 8 KiB per thread"))
 	}
 	return errors.Join(errs...)
 }

@@ -48,9 +48,17 @@ func storeOf(st account.Store) account.Store {
 // startKeys loads (creating the first, if need be) the assertion keys of
 // a project's service on its store.
 func startKeys(ctx context.Context, keys *assertion.Keys, st account.Store, svc *account.Service) error {
+	cfg, err := keysConfig(st, svc)
+	if err != nil {
+		return err
+	}
+	return keys.Start(ctx, cfg)
+}
+
+func keysConfig(st account.Store, svc *account.Service) (assertion.Config, error) {
 	ks, ok := storeOf(st).(assertion.Store)
 	if !ok {
-		return errors.New("the store cannot keep assertion keys")
+		return assertion.Config{}, errors.New("the store cannot keep assertion keys")
 	}
-	return keys.Start(ctx, assertion.Config{Store: ks, Sealer: svc.Sealer(assertion.SealPurpose)})
+	return assertion.Config{Store: ks, Sealer: svc.Sealer(assertion.SealPurpose)}, nil
 }

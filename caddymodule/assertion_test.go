@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -141,7 +140,7 @@ func (f *assertionFixture) verifyAssertion(t *testing.T, token, audience string)
 			if k.Kid == kid && k.Alg == "ES256" && k.Use == "sig" {
 				x, _ := base64.RawURLEncoding.DecodeString(k.X)
 				y, _ := base64.RawURLEncoding.DecodeString(k.Y)
-				return &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+				return ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
 			}
 		}
 		return nil, errors.New("kid not in the JWKS")
@@ -170,9 +169,12 @@ func TestGateSendsAssertion(t *testing.T) {
 	if exp.Sub(iat.Time) != assertion.DefaultLifetime {
 		t.Errorf("lifetime %s", exp.Sub(iat.Time))
 	}
-	// Reused by the next request of the session.
+	// Reused by the next request of the session, even when a handler
+	// after the gate rewrote the header in place (request_header replace
+	// does).
+	up.Header[account.AssertionHeader][0] = "rewritten"
 	if _, up2 := f.get(f.app, f.cookie); up2.Header.Get(account.AssertionHeader) != tok {
-		t.Error("a second request got a new assertion")
+		t.Error("a second request did not get the session's assertion")
 	}
 	// The admin site's gate names its own audience; the app's assertion
 	// is not valid there.
@@ -317,10 +319,22 @@ func TestAssertionKeysCommand(t *testing.T) {
 		err := runAssertionKeys(context.Background(), path, "caddyfile", "test", action, jsonOut, &out, &errOut)
 		return out.String(), err
 	}
+	// No gate has made a key yet, and listing makes none.
 	out, err := run("list", true)
-	var first struct{ Keys []string }
-	if err != nil || json.Unmarshal([]byte(out), &first) != nil || len(first.Keys) != 1 {
-		t.Fatalf("list: %v %s", err, out)
+	if err != nil || strings.TrimSpace(out) != `{"keys":[]}` {
+		t.Fatalf("list without keys: %v %s", err, out)
+	}
+	if out, _ = run("list", false); !strings.Contains(out, "no assertion keys yet") {
+		t.Fatalf("list without keys: %s", out)
+	}
+	// The first rotation makes the first key.
+	out, err = run("rotate", true)
+	var first struct {
+		Rotated string
+		Keys    []string
+	}
+	if err != nil || json.Unmarshal([]byte(out), &first) != nil || len(first.Keys) != 1 || first.Keys[0] != first.Rotated {
+		t.Fatalf("first rotation: %v %s", err, out)
 	}
 	out, err = run("rotate", false)
 	if err != nil || !strings.Contains(out, "rotated: new signing key") || !strings.Contains(out, first.Keys[0]+"\tretired") {

@@ -157,13 +157,15 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	id := p.Identity()
 	g.headers.Set(r.Header, id)
 	if g.issuer != nil {
-		v, err := g.issuer.Header(p, time.Now())
+		tok, err := g.issuer.Assertion(p, time.Now())
 		if err != nil {
 			g.logger.Error("signing an identity assertion", zap.Error(err))
 			account.WriteError(w, account.NewError(account.ErrGeneralServiceDisabled))
 			return nil
 		}
-		r.Header[account.AssertionHeader] = v
+		// A slice of its own: later handlers (request_header replace)
+		// may change header values in place.
+		r.Header[account.AssertionHeader] = []string{tok}
 	}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		// One lazy provider instead of eight map writes per request.
@@ -251,13 +253,15 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 		http.Redirect(w, r, target.String(), http.StatusFound)
 		return
 	}
-	// A refused cross-site form post lands in the browser: a page reads
-	// better there than JSON.
-	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 {
+	// A browser refused for who it is (not for lack of a session) sees a
+	// page that says why.
+	if pg := g.slot.pages; pg != nil && strings.Contains(r.Header.Get("Accept"), "text/html") && e.Status() < 500 && !needsSignIn(e) {
 		verify := e.Message == msgVerifyEmail || e.Message == msgRequireEmail
 		pg.Refuse(w, r, e.Status(), string(e.Type), e.Message, verify)
 		return
 	}
+	// Without the pages: a refused cross-site form post lands in the
+	// browser, where a page reads better than JSON.
 	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return

@@ -79,6 +79,33 @@ func TestGateUnmarshalErrors(t *testing.T) {
 	}
 }
 
+// TestAppValidateUsesTheDomainChecks: the service's own settings are
+// checked by account.Config.Validate at load, with the project named,
+// including the ones that once failed only at Start (API keys, the
+// project id).
+func TestAppValidateUsesTheDomainChecks(t *testing.T) {
+	a := &App{Projects: map[string]*Project{"bad id": {
+		Store: StoreConfig{Kind: "sqlite", DSN: "a.db"}, PublicURL: "https://app.example.com",
+		PasswordHistory: 21, Disable: []string{"carrier-pigeon"}, RateLimits: map[string]int{"nope": 1},
+		APIKeys: map[string]*APIKeyConfig{"backend": {Key: "too-short-a-key"}},
+	}}}
+	err := a.Validate()
+	for _, w := range []string{
+		`project bad id: project id "bad id"`,
+		"password_history must be between 0 and 20",
+		`disable: unknown sign-in method "carrier-pigeon"`,
+		`rate_limit: unknown limit "nope"`,
+		`API key "backend": the key must be at least 32 characters`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error %v, want it to mention %q", err, w)
+		}
+	}
+	if strings.Contains(err.Error(), "too-short-a-key") {
+		t.Errorf("error carries the key: %v", err)
+	}
+}
+
 func TestAppValidate(t *testing.T) {
 	ok := func() *Project {
 		return &Project{Store: StoreConfig{Kind: "sqlite", DSN: "a.db"}, PublicURL: "https://app.example.com"}

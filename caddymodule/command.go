@@ -43,7 +43,8 @@ without starting any server:
   assertion-keys list                            the key ids in the JWKS, signing key first
   assertion-keys rotate                          a new signing key; the previous one stays
                                                  in the JWKS for an hour, then goes
-  import [--format appwrite|csv|json] <file>     import users with their password hashes
+  import [--format appwrite|csv|json|firebase] [--hash-config <file>] <file>
+                                                 import users with their password hashes
                                                  (see docs/operations.md); "-" reads stdin
 
 Changes go through the same code as the API: with a shared cache (Redis)
@@ -60,7 +61,8 @@ else within a minute (the previous key verifies meanwhile).
 			fs.Bool("json", false, "Print JSON")
 			fs.Int("limit", 0, "users list: print at most this many users (default all)")
 			fs.String("after", "", "users list: start after this user id")
-			fs.String("format", "", "import: appwrite, csv or json (default: csv for a .csv file, else appwrite or json by the content)")
+			fs.String("format", "", "import: appwrite, csv, json or firebase (default: csv for a .csv file, else by the content)")
+			fs.String("hash-config", "", "import: file with the Firebase project's password hash parameters (hash_config { … } as the console shows it)")
 			return fs
 		}(),
 		Func: cmdAccountgate,
@@ -203,8 +205,14 @@ func runAssertionKeys(ctx context.Context, config, adapter, project, action stri
 		return err
 	}
 	defer closeProject()
+	// Loaded as they are: listing makes no key; the first rotation of a
+	// project without keys makes its first.
+	cfg, err := keysConfig(st, svc)
+	if err != nil {
+		return err
+	}
 	keys := assertion.NewKeys()
-	if err := startKeys(ctx, keys, st, svc); err != nil {
+	if err := keys.Load(ctx, cfg); err != nil {
 		return err
 	}
 	out := struct {
@@ -221,11 +229,17 @@ func runAssertionKeys(ctx context.Context, config, adapter, project, action stri
 		svc.Broadcast(ctx, account.Revocation{AssertionKeys: true})
 	}
 	out.Keys = keys.KeyIDs()
+	if out.Keys == nil {
+		out.Keys = []string{}
+	}
 	if jsonOut {
 		return json.NewEncoder(stdout).Encode(out)
 	}
 	if out.Rotated != "" {
 		fmt.Fprintf(stdout, "rotated: new signing key %s\n", out.Rotated)
+	}
+	if len(out.Keys) == 0 {
+		fmt.Fprintln(stdout, "no assertion keys yet: the first start with a gate that sends assertions makes one")
 	}
 	for i, kid := range out.Keys {
 		role := "retired, in the JWKS until its overlap ends"

@@ -22,13 +22,13 @@ import (
 func cmdImport(fl caddycmd.Flags) (int, error) {
 	args := fl.Args()
 	if len(args) != 2 || args[1] == "" {
-		return caddy.ExitCodeFailedStartup, errors.New("usage: caddy accountgate import [--format appwrite|csv|json] <file> --config <path> --project <id>")
+		return caddy.ExitCodeFailedStartup, errors.New("usage: caddy accountgate import [--format appwrite|csv|json|firebase] [--hash-config <file>] <file> --config <path> --project <id>")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	err := runImport(ctx, importRun{
 		config: fl.String("config"), adapter: fl.String("adapter"), project: fl.String("project"),
-		file: args[1], format: fl.String("format"), json: fl.Bool("json"),
+		file: args[1], format: fl.String("format"), hashConfig: fl.String("hash-config"), json: fl.Bool("json"),
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 	})
 	if err != nil {
@@ -41,9 +41,11 @@ func cmdImport(fl caddycmd.Flags) (int, error) {
 type importRun struct {
 	config, adapter, project string
 	file, format             string
-	json                     bool
-	stdin                    io.Reader
-	stdout, stderr           io.Writer
+	// hashConfig names the file of a Firebase project's hash parameters.
+	hashConfig     string
+	json           bool
+	stdin          io.Reader
+	stdout, stderr io.Writer
 }
 
 // errRowsFailed is the error of an import some rows of which failed.
@@ -74,6 +76,16 @@ func runImport(ctx context.Context, r importRun) error {
 	if format == "" {
 		format = userimport.DetectFormat(r.file, data)
 	}
+	var fb *userimport.FirebaseHashConfig
+	if r.hashConfig != "" {
+		text, err := os.ReadFile(r.hashConfig)
+		if err != nil {
+			return err
+		}
+		if fb, err = userimport.ParseFirebaseHashConfig(text); err != nil {
+			return fmt.Errorf("%s: %w", r.hashConfig, err)
+		}
+	}
 	cfgJSON, _, _, err := caddycmd.LoadConfig(r.config, r.adapter)
 	if err != nil {
 		return err
@@ -86,7 +98,7 @@ func runImport(ctx context.Context, r importRun) error {
 		return err
 	}
 	defer closeStore()
-	sum, err := userimport.Import(ctx, im, bytes.NewReader(data), userimport.Options{Format: format, Report: r.stderr})
+	sum, err := userimport.Import(ctx, im, bytes.NewReader(data), userimport.Options{Format: format, Firebase: fb, Report: r.stderr})
 	if err != nil {
 		return err
 	}

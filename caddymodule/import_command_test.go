@@ -57,7 +57,23 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("bad row: %v %q %q", err, out, errOut)
 	}
 
+	// A Firebase export, with the project's hash parameters from a file.
+	fbExport := filepath.Join(dir, "firebase.json")
+	os.WriteFile(fbExport, []byte(`{"users":[{"localId":"fbUser1","email":"user1@example.com",`+
+		`"passwordHash":"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==",`+
+		`"salt":"42xEC+ixf3L2lw==","createdAt":"1486324451000"}]}`), 0o600)
+	fbConfig := filepath.Join(dir, "hash_config.txt")
+	os.WriteFile(fbConfig, []byte("hash_config {\n  algorithm: SCRYPT,\n  base64_signer_key: jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==,\n"+
+		"  base64_salt_separator: Bw==,\n  rounds: 8,\n  mem_cost: 14,\n}\n"), 0o600)
+	var fbOut bytes.Buffer
+	err = runImport(context.Background(), importRun{config: config, adapter: "caddyfile", project: "test",
+		file: fbExport, hashConfig: fbConfig, stdout: &fbOut, stderr: &bytes.Buffer{}})
+	if err != nil || fbOut.String() != "1 users imported, 0 unchanged (already there), 0 failed\n" {
+		t.Fatalf("firebase: %v %q", err, fbOut.String())
+	}
+
 	for _, tc := range []struct{ name, file, format, project, want string }{
+		{"firebase without its hash config", fbExport, "", "test", "needs the project's password hash parameters"},
 		{"missing file", filepath.Join(dir, "none.csv"), "", "test", "no such file"},
 		{"unknown format", good, "xml", "test", `unknown format "xml"`},
 		{"unknown project", good, "", "nope", `unknown project "nope"`},

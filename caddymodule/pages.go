@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 
@@ -54,7 +55,7 @@ func (p *Project) hostedPages(id string) (*pages.Pages, error) {
 	disabled := func(m account.AuthMethodName) bool { return slices.Contains(p.Disable, string(m)) }
 	cfg := pages.Config{
 		Prefix: p.pagesPrefix(), ProjectID: id, PublicURL: p.PublicURL,
-		Product:       firstOf(c.Name, p.ProjectName, id),
+		Product:       cmp.Or(c.Name, p.ProjectName, id),
 		EmailPassword: !disabled(account.MethodEmailPassword),
 		MagicURL:      !disabled(account.MethodMagicURL) && p.Mailer != nil,
 		Phone:         !disabled(account.MethodPhone) && p.SMS != nil,
@@ -69,16 +70,7 @@ func (p *Project) hostedPages(id string) (*pages.Pages, error) {
 	return pages.New(cfg)
 }
 
-func firstOf(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// validatePages checks the pages' options without I/O.
+// validate checks the pages' options without I/O.
 func (c *PagesConfig) validate() error {
 	if c == nil || c.Off {
 		return nil

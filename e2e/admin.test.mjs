@@ -172,7 +172,8 @@ function adminCommand() {
 			assert.equal(listed.email, email);
 			assert.equal(listed.name, 'Admin Target');
 			assert.equal(listed.status, true);
-			assert.ok(!run.stdout.includes('argon2'), 'no password hash in the output');
+			assert.ok(!run.stdout.includes('$argon2'), 'no password hash in the output');
+			assert.equal(listed.hash, 'argon2', 'the kind of the hash is shown');
 
 			const shown = await users(A, ['show', userId, '--json']);
 			ok(shown, 'users show --json');

@@ -35,21 +35,24 @@ func newPrinter(o Options) *printer {
 // userJSON is a user as the JSON output shows it, with the Users API's
 // field names. The password hash is never shown, only whether there is one.
 type userJSON struct {
-	ID                string          `json:"$id"`
-	CreatedAt         string          `json:"$createdAt"`
-	UpdatedAt         string          `json:"$updatedAt"`
-	Name              string          `json:"name"`
-	Email             string          `json:"email"`
-	Phone             string          `json:"phone"`
-	Status            bool            `json:"status"`
-	EmailVerification bool            `json:"emailVerification"`
-	PhoneVerification bool            `json:"phoneVerification"`
-	Registration      string          `json:"registration"`
-	PasswordSet       bool            `json:"passwordSet"`
-	PasswordUpdate    string          `json:"passwordUpdate"`
-	AccessedAt        string          `json:"accessedAt"`
-	Prefs             json.RawMessage `json:"prefs"`
-	Labels            []string        `json:"labels"`
+	ID                string `json:"$id"`
+	CreatedAt         string `json:"$createdAt"`
+	UpdatedAt         string `json:"$updatedAt"`
+	Name              string `json:"name"`
+	Email             string `json:"email"`
+	Phone             string `json:"phone"`
+	Status            bool   `json:"status"`
+	EmailVerification bool   `json:"emailVerification"`
+	PhoneVerification bool   `json:"phoneVerification"`
+	Registration      string `json:"registration"`
+	PasswordSet       bool   `json:"passwordSet"`
+	// Hash is the kind of the password hash (argon2, or an imported kind
+	// until the user's next sign-in), as Appwrite's hash field names it.
+	Hash           string          `json:"hash"`
+	PasswordUpdate string          `json:"passwordUpdate"`
+	AccessedAt     string          `json:"accessedAt"`
+	Prefs          json.RawMessage `json:"prefs"`
+	Labels         []string        `json:"labels"`
 }
 
 func userOf(u *account.User) userJSON {
@@ -60,7 +63,7 @@ func userOf(u *account.User) userJSON {
 	return userJSON{ID: u.ID, CreatedAt: date(u.CreatedAt), UpdatedAt: date(u.UpdatedAt), Name: u.Name,
 		Email: u.Email, Phone: u.Phone, Status: u.Status, EmailVerification: u.EmailVerification,
 		PhoneVerification: u.PhoneVerification, Registration: date(u.Registration),
-		PasswordSet: u.PasswordHash != "", PasswordUpdate: date(u.PasswordUpdate),
+		PasswordSet: u.PasswordHash != "", Hash: account.PasswordHashKind(u.PasswordHash), PasswordUpdate: date(u.PasswordUpdate),
 		AccessedAt: date(u.AccessedAt), Prefs: prefs, Labels: labelsOf(u)}
 }
 
@@ -187,7 +190,7 @@ func (p *printer) details(u *account.User, sessions []*account.Session) error {
 		{"status", statusWord(u)}, {"labels", strings.Join(u.Labels, ",")},
 		{"email verified", strconv.FormatBool(u.EmailVerification)},
 		{"phone verified", strconv.FormatBool(u.PhoneVerification)},
-		{"password", map[bool]string{true: "set", false: "none"}[u.PasswordHash != ""]},
+		{"password", map[bool]string{true: "set (" + account.PasswordHashKind(u.PasswordHash) + ")", false: "none"}[u.PasswordHash != ""]},
 		{"created", shortDate(u.CreatedAt)}, {"updated", shortDate(u.UpdatedAt)},
 		{"password updated", shortDate(u.PasswordUpdate)}, {"accessed", shortDate(u.AccessedAt)},
 		{"sessions", strconv.Itoa(len(sessions))},

@@ -8,10 +8,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -103,7 +103,11 @@ func jwks(t *testing.T, doc []byte) map[string]*ecdsa.PublicKey {
 		if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
 			t.Fatalf("JWK coordinates %+v", k)
 		}
-		keys[k.Kid] = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}
+		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+		if err != nil {
+			t.Fatalf("JWK %+v: %v", k, err)
+		}
+		keys[k.Kid] = pub
 	}
 	return keys
 }
@@ -351,5 +355,42 @@ func TestServeJWKS(t *testing.T) {
 	f.keys.ServeJWKS(rec3, httptest.NewRequest("POST", assertion.JWKSPath, nil))
 	if rec3.Code != 404 || rec3.Header().Get("Allow") != "GET, HEAD" {
 		t.Fatalf("POST: %d %v", rec3.Code, rec3.Header())
+	}
+}
+
+// BenchmarkIssuerHit is what assertions add to a gated request on a
+// cache hit: the lookup of the session's assertion and the check that it
+// is fresh, of the signing key and still says what the principal says.
+// (BenchmarkGatePath in account compares the whole gate path with and
+// without; BenchmarkAssertionSign there is one signature.)
+func BenchmarkIssuerHit(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, b.TempDir()+"/keys.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	svc, err := account.New(ctx, account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := assertion.NewKeys()
+	if err := keys.Start(ctx, assertion.Config{Store: st, Sealer: svc.Sealer(assertion.SealPurpose)}); err != nil {
+		b.Fatal(err)
+	}
+	iss := assertion.NewIssuer(keys, "https://app.example.com", 0, 0)
+	// Other sessions in the cache, as on a busy instance.
+	now := time.Now()
+	for i := range 1000 {
+		iss.Assertion(principal("u", "s"+strconv.Itoa(i)), now)
+	}
+	p := principal("u1", "s1")
+	// A new signature would differ: ECDSA signatures are randomised.
+	first, _ := iss.Assertion(p, now)
+	b.ReportAllocs()
+	for b.Loop() {
+		if tok, err := iss.Assertion(p, now); err != nil || tok != first {
+			b.Fatal("not a cache hit")
+		}
 	}
 }

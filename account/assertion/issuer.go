@@ -42,7 +42,7 @@ type entryKey struct{ userID, sessionID string }
 // entry is a signed assertion and what it says, to tell whether it is
 // still the principal's.
 type entry struct {
-	value  []string // the token, as a header's values
+	token  string
 	kid    string
 	renew  time.Time // half its lifetime
 	email  string
@@ -67,33 +67,22 @@ var errNoKey = errors.New("no assertion signing key loaded")
 
 // Assertion returns the assertion for p at now: the cached one while it
 // is fresh, signed by the current key and says what p says; else a new
-// one.
+// one. It allocates nothing on a cache hit.
 func (i *Issuer) Assertion(p *account.Principal, now time.Time) (string, error) {
-	v, err := i.Header(p, now)
-	if err != nil {
-		return "", err
-	}
-	return v[0], nil
-}
-
-// Header is Assertion as the one-value slice of a header, shared by
-// every request of the session: callers must not modify it. It
-// allocates nothing on a cache hit.
-func (i *Issuer) Header(p *account.Principal, now time.Time) ([]string, error) {
 	st := i.keys.state.Load()
 	if st == nil {
-		return nil, errNoKey
+		return "", errNoKey
 	}
 	k := keyOf(p)
 	i.mu.RLock()
 	e := i.entries[k]
 	i.mu.RUnlock()
 	if e != nil && now.Before(e.renew) && e.kid == st.kid && e.says(p.User) {
-		return e.value, nil
+		return e.token, nil
 	}
 	e, err := i.sign(st, p, now)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	i.mu.Lock()
 	if _, ok := i.entries[k]; !ok && len(i.entries) >= i.max {
@@ -106,7 +95,7 @@ func (i *Issuer) Header(p *account.Principal, now time.Time) ([]string, error) {
 	}
 	i.entries[k] = e
 	i.mu.Unlock()
-	return e.value, nil
+	return e.token, nil
 }
 
 func keyOf(p *account.Principal) entryKey {
@@ -160,7 +149,7 @@ func (i *Issuer) sign(st *keyState, p *account.Principal, now time.Time) (*entry
 	if err != nil {
 		return nil, err
 	}
-	return &entry{value: []string{token}, kid: st.kid, renew: now.Add(i.lifetime / 2),
+	return &entry{token: token, kid: st.kid, renew: now.Add(i.lifetime / 2),
 		email: u.Email, name: u.Name, emailV: u.EmailVerification, phoneV: u.PhoneVerification}, nil
 }
 

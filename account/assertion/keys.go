@@ -121,8 +121,8 @@ type keyState struct {
 // NewKeys returns an empty key set; Start loads it.
 func NewKeys() *Keys { return &Keys{} }
 
-// Start loads the keys, creating the first one if the project has none.
-func (k *Keys) Start(ctx context.Context, cfg Config) error {
+// Load loads the keys as they are: none if the project has none yet.
+func (k *Keys) Load(ctx context.Context, cfg Config) error {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -130,7 +130,12 @@ func (k *Keys) Start(ctx context.Context, cfg Config) error {
 		cfg.Logger = slog.Default()
 	}
 	k.cfg = cfg
-	if err := k.Reload(ctx); err != nil {
+	return k.Reload(ctx)
+}
+
+// Start loads the keys, creating the first one if the project has none.
+func (k *Keys) Start(ctx context.Context, cfg Config) error {
+	if err := k.Load(ctx, cfg); err != nil {
 		return err
 	}
 	if k.state.Load() != nil {
@@ -154,8 +159,9 @@ func (k *Keys) Start(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// Rotate makes a new key the signing key here and in the store, and
-// deletes the keys whose overlap has ended. Other instances pick it up
+// Rotate makes a new key the signing key here and in the store (the
+// first one, if there was none), and deletes the keys whose overlap has
+// ended. Other instances pick it up
 // when told (account.Revocation.AssertionKeys) or within ReloadEvery.
 func (k *Keys) Rotate(ctx context.Context) (kid string, err error) {
 	key, err := k.newKey()

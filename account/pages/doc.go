@@ -9,7 +9,7 @@
 // Pages, under the prefix (default /auth/), with their form fields
 // (named as the API's parameters) and button texts:
 //
-//	GET  signin[?return=<path>]        sign-in methods that are switched on
+//	GET  signin[?return=<path>]        the sign-in methods that are on (signed in already: 303 to return)
 //	POST signin      email, password, return            "Sign in"
 //	POST magic-link  email, return                      "Email me a sign-in link"
 //	POST phone       phone, return                      "Text me a code"
@@ -20,7 +20,10 @@
 //	GET  reset?userId&secret   POST reset: userId, secret, password, passwordAgain   "Save the new password"
 //	GET  verify?userId&secret  POST verify: userId, secret   "Verify my email address" (sent by script)
 //	GET  magic-url?userId&secret&return  POST magic-url: userId, secret, return   "Sign in" (sent by script)
-//	GET  mfa         POST mfa: factor=totp|recoverycode, otp, return   "Continue", "Continue with a recovery code"
+//	GET  mfa         the account's second factors (no session: 303 to signin)
+//	POST mfa         factor=totp|recoverycode, otp, return   "Continue", "Continue with a recovery code"
+//	POST mfa/send    factor=email|phone, return   "Email me a code", "Text me a code"; then
+//	POST mfa         factor=email|phone, challengeId, otp, return   "Continue with the emailed code" / "… texted code"
 //	GET  account     signed in; else 303 to signin (or mfa) and back
 //	POST account/name          name                 "Save name"
 //	POST account/password      oldPassword, password "Change password"
@@ -33,7 +36,8 @@
 // Input ids are <form>-<field> (signin-email, signin-password,
 // magic-email, phone-phone, code-secret, signup-name, signup-email,
 // signup-password, forgot-email, reset-password, reset-again, totp-otp,
-// recovery-otp, name-name, password-old, password-new); an error of a
+// email-otp, sms-otp, recovery-otp, name-name, password-old,
+// password-new); an error of a
 // field is the element <id>-error, named by the input's
 // aria-describedby. Every visible string lives in the templates, which
 // an operator may replace file by file.

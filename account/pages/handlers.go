@@ -21,6 +21,7 @@ var handlers = map[string]handler{
 	"verify":               {get: linkPage("verify"), post: (*call).verify},
 	"magic-url":            {get: linkPage("magic-url"), post: (*call).magicURL},
 	"mfa":                  {get: (*call).mfaPage, post: (*call).mfa},
+	"mfa/send":             {post: (*call).mfaSend},
 	"account":              {get: (*call).accountPage},
 	"account/name":         {post: (*call).updateName},
 	"account/password":     {post: (*call).updatePassword},
@@ -41,7 +42,7 @@ type call struct {
 // ret is the request's return path (query or form), made safe.
 func (c *call) ret() string { return CleanReturn(c.r.FormValue("return")) }
 
-func (c *call) data() *data { return c.p.newData(c.r, c.ret()) }
+func (c *call) data() *data { return c.p.newData(c.ret()) }
 
 func (c *call) show(status int, page string, d *data) { c.p.render(c.w, status, page, d) }
 
@@ -99,6 +100,19 @@ func (c *call) form(names ...string) url.Values {
 }
 
 func (c *call) signInPage() {
+	// Someone already signed in goes straight on (or to the second
+	// factor): the gate sends only those without a valid session here.
+	if c.r.Header.Get("Cookie") != "" {
+		res := c.callAPI(http.MethodGet, "", nil)
+		switch {
+		case res.err == nil:
+			c.redirect(c.ret())
+			return
+		case res.err.Type == "user_more_factors_required":
+			c.redirect(c.p.MFAURL(c.ret()))
+			return
+		}
+	}
 	d := c.data()
 	if c.r.URL.Query().Get("signedout") != "" {
 		d.Notice = "signedout"
@@ -252,28 +266,98 @@ func (c *call) magicURL() {
 	c.redirect(c.ret())
 }
 
-func (c *call) mfaPage() { c.show(http.StatusOK, "mfa", c.data()) }
+// factors are the second factors an account can use (GET /mfa/factors).
+type factors struct {
+	TOTP         bool `json:"totp"`
+	Phone        bool `json:"phone"`
+	Email        bool `json:"email"`
+	RecoveryCode bool `json:"recoveryCode"`
+}
 
-// mfa completes a second factor in one post: it opens a challenge for
-// the factor and answers it with the code.
-func (c *call) mfa() {
+// mfaData is the second-factor page's data: the account's factors, or
+// nil after sending the browser elsewhere (no session at all).
+func (c *call) mfaData() *data {
+	d := c.data()
+	res := c.callAPI(http.MethodGet, "/mfa/factors", nil)
+	if res.err != nil && res.err.Type == "general_unauthorized_scope" {
+		c.redirect(c.p.SignInURL(c.ret()))
+		return nil
+	}
+	d.Factors = &factors{TOTP: true, RecoveryCode: true}
+	if res.err == nil {
+		res.decode(d.Factors)
+	}
+	return d
+}
+
+func (c *call) mfaPage() {
+	if d := c.mfaData(); d != nil {
+		c.show(http.StatusOK, "mfa", d)
+	}
+}
+
+// mfaSend opens an email or phone challenge, which sends a code, and
+// shows the page again with a field for it.
+func (c *call) mfaSend() {
 	factor := c.r.PostForm.Get("factor")
-	if factor != "totp" && factor != "recoverycode" {
-		factor = "totp"
+	if factor != "email" && factor != "phone" {
+		factor = "email"
 	}
 	res := c.callAPI(http.MethodPost, "/mfa/challenge", url.Values{"factor": {factor}})
-	if res.err == nil {
-		var ch struct {
-			ID string `json:"$id"`
-		}
-		res.decode(&ch)
-		res = c.callAPI(http.MethodPut, "/mfa/challenge", url.Values{"challengeId": {ch.ID}, "otp": {c.r.PostForm.Get("otp")}})
+	d := c.mfaData()
+	if d == nil {
+		return
 	}
 	if res.err != nil {
+		e := *res.err
+		e.Field = ""
+		d.Error, d.Form = &e, factor
+		c.show(res.status, "mfa", d)
+		return
+	}
+	var ch struct {
+		ID string `json:"$id"`
+	}
+	res.decode(&ch)
+	d.ChallengeID, d.Form = ch.ID, factor
+	c.show(http.StatusOK, "mfa", d)
+}
+
+// mfa completes a second factor: with a challengeId (email, phone) it
+// answers that challenge; with a TOTP or recovery code it opens a
+// challenge for the factor and answers it in the same post.
+func (c *call) mfa() {
+	factor := c.r.PostForm.Get("factor")
+	challenge := c.r.PostForm.Get("challengeId")
+	var res *result
+	switch {
+	case challenge != "" && (factor == "email" || factor == "phone"):
+		res = c.callAPI(http.MethodPut, "/mfa/challenge", url.Values{"challengeId": {challenge}, "otp": {c.r.PostForm.Get("otp")}})
+	default:
+		if factor != "recoverycode" {
+			factor = "totp"
+		}
+		res = c.callAPI(http.MethodPost, "/mfa/challenge", url.Values{"factor": {factor}})
+		if res.err == nil {
+			var ch struct {
+				ID string `json:"$id"`
+			}
+			res.decode(&ch)
+			res = c.callAPI(http.MethodPut, "/mfa/challenge", url.Values{"challengeId": {ch.ID}, "otp": {c.r.PostForm.Get("otp")}})
+		}
+	}
+	if res.err != nil {
+		d := c.mfaData()
+		if d == nil {
+			return
+		}
+		if factor == "email" || factor == "phone" {
+			d.ChallengeID = challenge
+		}
 		if res.err.Type == "user_invalid_token" {
 			res.err.Field = "otp"
 		}
-		c.fail("mfa", factor, res, "otp")
+		c.failWith(d, "mfa", factor, res, "otp")
 		return
 	}
 	c.redirect(c.ret())

@@ -42,13 +42,12 @@ type Config struct {
 // in-process, so the API's checks (Origin, rate limits, security log)
 // apply to the pages as they do to SDK clients.
 type Pages struct {
-	cfg       Config
-	public    string // PublicURL without a trailing slash
-	views     map[string]*view
-	css       []byte
-	logo      []byte
-	logoType  string
-	pageNames map[string]bool
+	cfg      Config
+	public   string // PublicURL without a trailing slash
+	views    map[string]*view
+	css      []byte
+	logo     []byte
+	logoType string
 }
 
 // New loads the templates and files of cfg. It reads files only: call it
@@ -153,7 +152,7 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, api http.Handler) 
 	}
 	h, ok := handlers[name]
 	if !ok {
-		p.render(w, http.StatusNotFound, "notfound", p.newData(r, "/"))
+		p.render(w, http.StatusNotFound, "notfound", p.newData("/"))
 		return
 	}
 	c := &call{p: p, w: w, r: r, api: api}
@@ -171,7 +170,7 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, api http.Handler) 
 		// A body larger than any form of ours is refused unread.
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		if err := r.ParseForm(); err != nil {
-			p.render(w, http.StatusBadRequest, "notfound", p.newData(r, "/"))
+			p.render(w, http.StatusBadRequest, "notfound", p.newData("/"))
 			return
 		}
 		h.post(c)
@@ -182,7 +181,7 @@ func (p *Pages) Serve(w http.ResponseWriter, r *http.Request, api http.Handler) 
 		allow += ", POST"
 	}
 	w.Header().Set("Allow", allow)
-	p.render(w, http.StatusMethodNotAllowed, "notfound", p.newData(r, "/"))
+	p.render(w, http.StatusMethodNotAllowed, "notfound", p.newData("/"))
 }
 
 // maxFormBytes bounds a form post; the largest form holds two passwords.
@@ -226,7 +225,7 @@ func setHeaders(h http.Header) {
 // a blocked account): a page with the reason in words, and a link to
 // verify the email address when that is the cause.
 func (p *Pages) Refuse(w http.ResponseWriter, r *http.Request, status int, errType, message string, verifyEmail bool) {
-	d := p.newData(r, "/")
+	d := p.newData("/")
 	d.Error, d.Form = &apiError{Type: errType, Message: message, Code: status}, "gate"
 	d.VerifyEmail = verifyEmail
 	p.render(w, status, "refused", d)

@@ -80,7 +80,6 @@ func TestEveryPageRenders(t *testing.T) {
 		{"/auth/reset", []string{"This link is incomplete"}},
 		{"/auth/verify?userId=u&secret=s", []string{"Verify my email address", `src="/auth/pages.js"`, "data-autosubmit"}},
 		{"/auth/magic-url?userId=u&secret=s&return=/x", []string{`name="userId" value="u"`, `name="return" value="/x"`, "data-autosubmit"}},
-		{"/auth/mfa", []string{"One more step", `value="totp"`, `value="recoverycode"`}},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
 			r := b.get(tc.path)
@@ -91,7 +90,11 @@ func TestEveryPageRenders(t *testing.T) {
 			}
 		})
 	}
-	// Without a session the account page sends the browser to sign in.
+	// Without a session the account and second-factor pages send the
+	// browser to sign in.
+	if r := b.get("/auth/mfa?return=/x"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/auth/signin?return=%2Fx" {
+		t.Errorf("mfa without a session: %d %q", r.status, r.header.Get("Location"))
+	}
 	r := b.get("/auth/account")
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/auth/signin?return=%2Fauth%2Faccount" {
 		t.Errorf("account without a session: %d %q", r.status, r.header.Get("Location"))
@@ -162,6 +165,10 @@ func TestSignUpSignInSignOut(t *testing.T) {
 	r = b.post("/auth/signin", url.Values{"email": {"ada@example.com"}, "password": {"password123"}, "return": {"/deep/link"}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/deep/link" {
 		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
+	}
+	// The sign-in page sends someone signed in straight on.
+	if r := b.get("/auth/signin?return=/deep/link"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/deep/link" {
+		t.Fatalf("sign-in page while signed in: %d %q", r.status, r.header.Get("Location"))
 	}
 	// Signing in again while signed in goes on to the return path.
 	r = b.post("/auth/signin", url.Values{"email": {"ada@example.com"}, "password": {"password123"}, "return": {"/again"}})
@@ -441,6 +448,12 @@ func TestMFAChallengePage(t *testing.T) {
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/auth/mfa?") {
 		t.Fatalf("account with a pending factor: %d %q", r.status, r.header.Get("Location"))
 	}
+	page := p.get("/auth/mfa?return=/secret")
+	want(t, page, http.StatusOK, `value="totp"`)
+	checkPage(t, page)
+	if strings.Contains(page.body, `value="recoverycode"`) || strings.Contains(page.body, "Email me a code") {
+		t.Error("the page offers factors the account does not have")
+	}
 	r = p.post("/auth/mfa", url.Values{"factor": {"totp"}, "otp": {"000000"}, "return": {"/secret"}})
 	want(t, r, http.StatusUnauthorized, `id="totp-otp-error"`)
 	checkPage(t, r)
@@ -532,4 +545,66 @@ func mustURL(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestMagicLinkWithoutURLLandsOnThePage: a magic link an SDK asked for
+// without a url (mobile apps) lands on the hosted page, which signs in.
+func TestMagicLinkWithoutURLLandsOnThePage(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil, nil)
+	req, _ := http.NewRequest("POST", s.srv.URL+"/v1/account/sessions/magic-url", strings.NewReader(`{"userId":"unique()","email":"sdk@example.com"}`))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("magic URL: %v %v", res, err)
+	}
+	res.Body.Close()
+	link := linkOf(t, s.box.mail(t, 1))
+	if link.Path != "/auth/magic-url" {
+		t.Fatalf("link: %s", link)
+	}
+	b := s.browser()
+	want(t, b.get(link.RequestURI()), http.StatusOK, "data-autosubmit")
+	r := b.post("/auth/magic-url", url.Values{"userId": {link.Query().Get("userId")}, "secret": {link.Query().Get("secret")}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/" {
+		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
+	}
+	want(t, b.get("/auth/account"), http.StatusOK, "sdk@example.com")
+}
+
+// TestMFAEmailCode: with a verified email as second factor, the page
+// sends a code and takes it.
+func TestMFAEmailCode(t *testing.T) {
+	t.Parallel()
+	s := newSite(t, nil, nil)
+	b := s.browser()
+	b.signUp("mfa-mail@example.com", "password123")
+	b.post("/auth/account/verification", url.Values{})
+	link := linkOf(t, s.box.mail(t, 1))
+	want(t, b.post("/auth/verify", url.Values{"userId": {link.Query().Get("userId")}, "secret": {link.Query().Get("secret")}}), http.StatusOK)
+	req, _ := http.NewRequest("PATCH", s.srv.URL+"/v1/account/mfa", strings.NewReader(`{"mfa":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	for _, c := range b.client.Jar.Cookies(mustURL(t, s.srv.URL)) {
+		req.AddCookie(c)
+	}
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("mfa on: %v %v", res, err)
+	}
+
+	p := s.browser()
+	p.post("/auth/signin", url.Values{"email": {"mfa-mail@example.com"}, "password": {"password123"}})
+	page := p.get("/auth/mfa?return=/mailed")
+	want(t, page, http.StatusOK, "Email me a code")
+	r := p.post("/auth/mfa/send", url.Values{"factor": {"email"}, "return": {"/mailed"}})
+	want(t, r, http.StatusOK, `name="challengeId"`, `<label for="email-otp">`)
+	checkPage(t, r)
+	challenge := regexp.MustCompile(`name="challengeId" value="([^"]+)"`).FindStringSubmatch(r.body)[1]
+	code := regexp.MustCompile(`\b\d{6}\b`).FindString(s.box.mail(t, 2))
+	r = p.post("/auth/mfa", url.Values{"factor": {"email"}, "challengeId": {challenge}, "otp": {"000000"}, "return": {"/mailed"}})
+	want(t, r, http.StatusUnauthorized, `id="email-otp-error"`, `value="`+challenge+`"`)
+	r = p.post("/auth/mfa", url.Values{"factor": {"email"}, "challengeId": {challenge}, "otp": {code}, "return": {"/mailed"}})
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/mailed" {
+		t.Fatalf("email code: %d %q %s", r.status, r.header.Get("Location"), r.body)
+	}
+	want(t, p.get("/auth/account"), http.StatusOK, "mfa-mail@example.com")
 }

@@ -120,6 +120,10 @@ type data struct {
 	// UserID and Secret are carried through the reset, verification,
 	// magic-URL and phone-code forms.
 	UserID, Secret string
+	// The second-factor page: the account's factors, and the challenge
+	// whose code the email or phone form asks for.
+	Factors     *factors
+	ChallengeID string
 	// The account page.
 	Account  *accountInfo
 	Sessions []sessionInfo
@@ -156,7 +160,7 @@ func (d *data) Value(form, name string) string {
 }
 
 // newData fills what every page shows.
-func (p *Pages) newData(r *http.Request, ret string) *data {
+func (p *Pages) newData(ret string) *data {
 	d := &data{Product: p.cfg.Product, Logo: p.logo != nil, Prefix: p.cfg.Prefix, Return: ret,
 		EmailPassword: p.cfg.EmailPassword, MagicURL: p.cfg.MagicURL, Phone: p.cfg.Phone}
 	for _, name := range p.cfg.OAuth2 {

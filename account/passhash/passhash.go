@@ -144,3 +144,22 @@ var b64 = base64.RawStdEncoding
 func decodeB64(s string) ([]byte, error) {
 	return b64.DecodeString(strings.TrimRight(s, "="))
 }
+
+// Kind names the kind of an encoded hash of this package as Appwrite's
+// hash field does (md5, sha, phpass, scrypt, scryptMod), or "" if it is
+// none of them.
+func Kind(encoded string) string {
+	switch {
+	case strings.HasPrefix(encoded, "$plain-md5$"):
+		return "md5"
+	case strings.HasPrefix(encoded, plainPrefix):
+		return "sha"
+	case isPHPass(encoded):
+		return "phpass"
+	case strings.HasPrefix(encoded, scryptPrefix):
+		return "scrypt"
+	case strings.HasPrefix(encoded, firebasePrefix):
+		return "scryptMod"
+	}
+	return ""
+}

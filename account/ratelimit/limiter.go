@@ -42,7 +42,9 @@ type Result struct {
 }
 
 // Apply counts one request against each rule whose limit (from limitOf;
-// 0 or less means off) is on, in the window containing now.
+// 0 or less means off) is on, in the window containing now. On an error
+// of the limiter, the Result names only the limits that refused before
+// it.
 func Apply(ctx context.Context, l Limiter, rules []Rule, limitOf func(name string) int, window time.Duration, now time.Time) (Result, error) {
 	var res Result
 	fewest := -1
@@ -53,7 +55,8 @@ func Apply(ctx context.Context, l Limiter, rules []Rule, limitOf func(name strin
 		}
 		before, allowed, err := l.Take(ctx, rule.Name+"|"+rule.Key, limit, window, now)
 		if err != nil {
-			return Result{}, err
+			// The limits that refused before the failure still did.
+			return Result{Refused: res.Refused}, err
 		}
 		if left := max(0, limit-(before+1)); fewest < 0 || left < fewest {
 			res.Limit, fewest = limit, left

@@ -131,4 +131,17 @@ func TestApply(t *testing.T) {
 	if res, err := ratelimit.Apply(ctx, m, rules[2:], limitOf, time.Hour, now); err != nil || res.Limited {
 		t.Fatalf("every limit off: %+v %v", res, err)
 	}
+	// A limiter failing on the second rule: the first one's refusal is
+	// still reported with the error.
+	calls := 0
+	failSecond := limiterFunc(func() error {
+		if calls++; calls == 2 {
+			return errDown
+		}
+		return nil
+	})
+	res, err := ratelimit.Apply(ctx, failSecond, rules, limitOf, time.Hour, now)
+	if !errors.Is(err, errDown) || !slices.Equal(res.Refused, []string{"per.email"}) || res.Limited {
+		t.Fatalf("failing limiter: %+v %v", res, err)
+	}
 }

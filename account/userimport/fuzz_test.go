@@ -12,7 +12,9 @@ import (
 func fuzzRows(t *testing.T, format string, data []byte) {
 	total := bytes.Count(data, []byte{'\n'}) + 1
 	last := 0
-	err := read(format, data, func(line int, rec *record, err error) error {
+	fb := &FirebaseHashConfig{SignerKey: "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
+		SaltSeparator: "Bw==", Rounds: 8, MemCost: 14}
+	err := read(format, data, fb, func(line int, rec *record, err error) error {
 		if line < 1 || line > total {
 			t.Fatalf("line %d of a %d-line file", line, total)
 		}
@@ -42,9 +44,11 @@ func FuzzReadCSV(f *testing.F) {
 func FuzzReadJSON(f *testing.F) {
 	f.Add([]byte(`[{"userId":"u1","email":"a@example.com","hash":"sha","password":"00","passwordVersion":"sha1"}]`))
 	f.Add([]byte("{\"userId\":\"u1\"}\n{\"userId\":2}\n{"))
+	f.Add([]byte(`{"users":[{"localId":"u1","email":"a@example.com","passwordHash":"AA==","salt":"AA==","createdAt":"1486324451000","disabled":true}]}`))
 	f.Add([]byte(`{"total":1,"users":[{"$id":"u","hash":"scryptMod","password":"AA","hashOptions":{"salt":"AA"}}]}{"users":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRows(t, "json", data)
 		fuzzRows(t, "appwrite", data)
+		fuzzRows(t, "firebase", data)
 	})
 }

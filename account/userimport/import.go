@@ -19,6 +19,8 @@ type Options struct {
 	Now time.Time
 	// BatchSize is how many users go to the store at once; default 5000.
 	BatchSize int
+	// Firebase is the hash configuration of the firebase format.
+	Firebase *FirebaseHashConfig
 	// Report receives one line per failed row: its line number and what
 	// is wrong with it.
 	Report io.Writer
@@ -105,7 +107,7 @@ func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options
 		report()
 		return nil
 	}
-	err = read(o.Format, data, func(line int, rec *record, err error) error {
+	err = read(o.Format, data, o.Firebase, func(line int, rec *record, err error) error {
 		if err != nil {
 			fail(line, "", err)
 			return nil

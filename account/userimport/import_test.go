@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,10 +68,11 @@ var badRows = []badRow{
 	{map[string]any{"email": "noid@example.com"}, "userId is required"},
 	{map[string]any{"userId": "-bad-id"}, "invalid userId"},
 	{map[string]any{"userId": "bad-phone", "phone": "555"}, "invalid phone"},
+	{map[string]any{"userId": "bad-label", "labels": []string{"ok", "not ok"}}, "invalid labels"},
 }
 
 // csvHeader is every column, in the order rows are written.
-var csvHeader = []string{"userId", "email", "phone", "name", "emailVerification", "phoneVerification", "status", "prefs",
+var csvHeader = []string{"userId", "email", "phone", "name", "emailVerification", "phoneVerification", "status", "prefs", "labels",
 	"createdAt", "hash", "password", "passwordSalt", "passwordSaltSeparator", "passwordSignerKey", "passwordCpu",
 	"passwordMemory", "passwordParallel", "passwordLength", "passwordVersion"}
 
@@ -79,7 +81,7 @@ func (h hashRow) fields() map[string]any {
 	m := map[string]any{"userId": h.kind, "email": h.kind + "@example.com", "name": "User " + h.kind,
 		"emailVerification": true, "phoneVerification": h.kind == "md5", "status": h.kind != "phpass",
 		"prefs": map[string]any{"kind": h.kind}, "createdAt": "2024-05-01T10:00:00.000+00:00",
-		"hash": h.kind, "password": h.password}
+		"hash": h.kind, "password": h.password, "labels": []string{"imported", h.label()}}
 	if h.kind == "md5" {
 		m["phone"] = "+15550001001"
 	}
@@ -97,6 +99,9 @@ func (h hashRow) fields() map[string]any {
 	return m
 }
 
+// label is a label of the kind's user: letters and digits only.
+func (h hashRow) label() string { return strings.ReplaceAll(h.kind, "-", "") }
+
 // appwriteFields is a good row as an Appwrite user model.
 func (h hashRow) appwriteFields() map[string]any {
 	kind := h.kind
@@ -107,7 +112,7 @@ func (h hashRow) appwriteFields() map[string]any {
 		"name": "User " + h.kind, "password": h.password, "hash": kind,
 		"hashOptions": map[string]any{"salt": h.salt, "saltSeparator": h.separator, "signerKey": h.signer,
 			"costCpu": h.cpu, "costMemory": h.memory, "costParallel": h.parallel, "length": h.length, "version": h.version},
-		"registration": "2024-05-01T10:00:00.000+00:00", "status": h.kind != "phpass", "labels": []string{},
+		"registration": "2024-05-01T10:00:00.000+00:00", "status": h.kind != "phpass", "labels": []string{"imported", h.label()},
 		"passwordUpdate": "2024-05-01T10:00:00.000+00:00", "email": h.kind + "@example.com", "phone": "",
 		"emailVerification": true, "phoneVerification": h.kind == "md5", "prefs": map[string]any{"kind": h.kind},
 		"accessedAt": "", "mfa": false, "targets": []any{}}
@@ -154,6 +159,8 @@ func file(t testing.TB, format string, good []hashRow) ([]byte, []int) {
 			for i, c := range csvHeader {
 				switch v := m[c].(type) {
 				case nil:
+				case []string:
+					cells[i] = strings.Join(v, ";")
 				case map[string]any:
 					// Prefs over two lines: the line numbers must follow.
 					j, _ := json.MarshalIndent(v, "", "")
@@ -238,7 +245,7 @@ func openStore(t *testing.T) *sqlite.Store {
 func TestImportFormats(t *testing.T) {
 	t.Parallel()
 	rows := hashRows(t)
-	for _, format := range userimport.Formats {
+	for _, format := range []string{"appwrite", "csv", "json"} {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
@@ -272,6 +279,9 @@ func TestImportFormats(t *testing.T) {
 					u.PhoneVerification != (h.kind == "md5") || u.Status != (h.kind != "phpass") ||
 					!u.CreatedAt.Equal(created) || !u.Registration.Equal(created) || !u.PasswordUpdate.Equal(created) {
 					t.Errorf("%s: fields %+v", h.kind, u)
+				}
+				if !slices.Equal(u.Labels, []string{"imported", h.label()}) {
+					t.Errorf("%s: labels %v", h.kind, u.Labels)
 				}
 				if string(u.Prefs) != `{"kind":"`+h.kind+`"}` {
 					t.Errorf("%s: prefs %s", h.kind, u.Prefs)
@@ -366,6 +376,7 @@ func TestDetectFormat(t *testing.T) {
 	for _, tc := range []struct{ name, data, want string }{
 		{"users.CSV", `{"userId":"x"}`, "csv"},
 		{"export.json", `{"total":2,"users":[]}`, "appwrite"},
+		{"firebase.json", `{"users": [{"localId":"x","email":"a@example.com"}]}`, "firebase"},
 		{"export.json", "[\n {\"$id\":\"u1\",\"email\":\"\"}]", "appwrite"},
 		{"users.json", `[{"userId":"u1"}]`, "json"},
 		{"users.jsonl", "{\"userId\":\"u1\"}\n{\"userId\":\"u2\"}\n", "json"},
@@ -374,5 +385,69 @@ func TestDetectFormat(t *testing.T) {
 		if got := userimport.DetectFormat(tc.name, []byte(tc.data)); got != tc.want {
 			t.Errorf("%s %q: %s, want %s", tc.name, tc.data, got, tc.want)
 		}
+	}
+}
+
+// firebaseConfig is the hash configuration of the firebase/scrypt
+// README's example (github.com/firebase/scrypt), as the console shows it.
+const firebaseConfig = `hash_config {
+  algorithm: SCRYPT,
+  base64_signer_key: jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==,
+  base64_salt_separator: Bw==,
+  rounds: 8,
+  mem_cost: 14,
+}
+`
+
+// TestImportFirebase: a Firebase users export with the project's hash
+// configuration: the README's user signs in with its password (checked
+// here against the stored hash), a disabled user is blocked, a user
+// without a password has none, and a bad row is reported by line.
+func TestImportFirebase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg, err := userimport.ParseFirebaseHashConfig([]byte(firebaseConfig))
+	if err != nil || *cfg != (userimport.FirebaseHashConfig{SignerKey: "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
+		SaltSeparator: "Bw==", Rounds: 8, MemCost: 14}) {
+		t.Fatalf("config %+v %v", cfg, err)
+	}
+	export := `{"users": [
+{"localId":"fbUser1","email":"user1@example.com","emailVerified":true,"passwordHash":"lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==","salt":"42xEC+ixf3L2lw==","displayName":"User One","createdAt":"1486324451000","lastSignedInAt":"1486324451000","providerUserInfo":[]},
+{"localId":"fbUser2","phoneNumber":"+15550002002","disabled":true,"createdAt":"1486324452000","providerUserInfo":[{"providerId":"google.com"}]},
+{"localId":"fbUser3","email":"user3@example.com","createdAt":"yesterday"}
+]}
+`
+	s := openStore(t)
+	var report bytes.Buffer
+	sum, err := userimport.Import(ctx, s, strings.NewReader(export), userimport.Options{Format: "firebase", Firebase: cfg, Report: &report})
+	if err != nil || sum != (userimport.Summary{Created: 2, Failed: 1}) {
+		t.Fatalf("%+v %v\n%s", sum, err, report.String())
+	}
+	if !strings.HasPrefix(report.String(), `line 4: invalid createdAt "yesterday"`) {
+		t.Fatalf("report: %s", report.String())
+	}
+	u, err := s.UserByID(ctx, "fbUser1")
+	if err != nil || u.Email != "user1@example.com" || !u.EmailVerification || u.Name != "User One" || !u.Status ||
+		!u.CreatedAt.Equal(time.UnixMilli(1486324451000)) || !strings.HasPrefix(u.PasswordHash, "$firebase-scrypt$ln=14,r=8,p=1,") {
+		t.Fatalf("fbUser1: %v %+v", err, u)
+	}
+	if ok, known := passhash.Verify("user1password", u.PasswordHash); !ok || !known {
+		t.Fatal("the imported Firebase hash refuses the password")
+	}
+	if ok, _ := passhash.Verify("user2password", u.PasswordHash); ok {
+		t.Fatal("the imported Firebase hash takes another password")
+	}
+	u, err = s.UserByID(ctx, "fbUser2")
+	if err != nil || u.Status || u.Phone != "+15550002002" || u.PasswordHash != "" {
+		t.Fatalf("fbUser2: %v %+v", err, u)
+	}
+
+	for _, bad := range []string{"", "hash_config {\n  algorithm: HMAC_SHA256,\n}", "base64_signer_key: abc,\nrounds: x,\nmem_cost: 14,"} {
+		if _, err := userimport.ParseFirebaseHashConfig([]byte(bad)); err == nil {
+			t.Errorf("config %q accepted", bad)
+		}
+	}
+	if _, err := userimport.Import(ctx, s, strings.NewReader(export), userimport.Options{Format: "firebase"}); err == nil {
+		t.Error("the firebase format ran without a hash configuration")
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Formats are the file formats Import reads.
-var Formats = []string{"appwrite", "csv", "json"}
+var Formats = []string{"appwrite", "csv", "json", "firebase"}
 
 // rowFunc receives each row: its record, or why it cannot be read, and the
 // line it starts on. An error it returns stops the reading.
@@ -23,16 +23,22 @@ type rowFunc func(line int, rec *record, err error) error
 // error); the row itself has been reported.
 var errStop = errors.New("reading stopped")
 
-// read calls fn for each row of data in format.
-func read(format string, data []byte, fn rowFunc) error {
+// read calls fn for each row of data in format; fb is the hash
+// configuration of the firebase format.
+func read(format string, data []byte, fb *FirebaseHashConfig, fn rowFunc) error {
 	var err error
 	switch format {
 	case "csv":
 		err = readCSV(data, fn)
 	case "json":
-		err = readJSON(data, false, fn)
+		err = readJSON(data, decodeJSONRow, false, fn)
 	case "appwrite":
-		err = readJSON(data, true, fn)
+		err = readJSON(data, decodeAppwriteRow, true, fn)
+	case "firebase":
+		if fb == nil {
+			return errors.New("the firebase format needs the project's password hash parameters (--hash-config)")
+		}
+		err = readJSON(data, fb.decodeRow, true, fn)
 	default:
 		return fmt.Errorf("unknown format %q (one of: %s)", format, strings.Join(Formats, ", "))
 	}
@@ -180,10 +186,10 @@ func (l *lines) at(off int64) int {
 }
 
 // readJSON reads users as a JSON array of objects or a sequence of objects
-// (JSON lines); appwrite objects are Appwrite user models, and the
-// Appwrite format also takes Users API pages, {"total":…,"users":[…]},
-// one or several in a row.
-func readJSON(data []byte, appwrite bool, fn rowFunc) error {
+// (JSON lines), each made a record by decode; with pages, it also takes
+// {"users":[…]} documents (Appwrite's Users API pages, with a total too,
+// or Firebase's export), one or several in a row.
+func readJSON(data []byte, decode func(json.RawMessage) (*record, error), pages bool, fn rowFunc) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	ln := &lines{data: data}
 	// syntax reports a malformed document at its line and stops: a JSON
@@ -205,7 +211,7 @@ func readJSON(data []byte, appwrite bool, fn rowFunc) error {
 	}
 	row := func(raw json.RawMessage) error {
 		line := ln.at(dec.InputOffset() - int64(len(raw)))
-		rec, err := decodeRow(raw, appwrite)
+		rec, err := decode(raw)
 		return fn(line, rec, err)
 	}
 	array := func() error {
@@ -235,7 +241,7 @@ func readJSON(data []byte, appwrite bool, fn rowFunc) error {
 			return syntax(errors.New("more after the array"))
 		}
 		return nil
-	case appwrite && isPage(first):
+	case pages && isPage(first):
 		for {
 			err := readPage(dec, array)
 			if err == io.EOF {
@@ -341,19 +347,21 @@ type hashOptions struct {
 	Version       string `json:"version"`
 }
 
-// decodeRow reads one JSON row. The json format refuses unknown keys, so
-// that a misspelt column is not silently dropped; Appwrite's models have
-// many fields an import has no use for.
-func decodeRow(raw json.RawMessage, appwrite bool) (*record, error) {
-	if !appwrite {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		var rec record
-		if err := dec.Decode(&rec); err != nil {
-			return nil, rowError(err)
-		}
-		return &rec, nil
+// decodeJSONRow reads one row of the json format. Unknown keys are
+// refused, so that a misspelt column is not silently dropped.
+func decodeJSONRow(raw json.RawMessage) (*record, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var rec record
+	if err := dec.Decode(&rec); err != nil {
+		return nil, rowError(err)
 	}
+	return &rec, nil
+}
+
+// decodeAppwriteRow reads one Appwrite user model; its many fields an
+// import has no use for are ignored.
+func decodeAppwriteRow(raw json.RawMessage) (*record, error) {
 	var u appwriteUser
 	if err := json.Unmarshal(raw, &u); err != nil {
 		return nil, rowError(err)
@@ -392,7 +400,8 @@ func rowError(err error) error {
 }
 
 // DetectFormat guesses the format of a file from its name and first
-// bytes: csv for a .csv name; for JSON, appwrite when the first user is
+// bytes: csv for a .csv name; for JSON, firebase for a {"users":[…]}
+// document of Firebase users (localId), appwrite when the first user is
 // an Appwrite model (its id is $id) or the file is a Users API page, json
 // otherwise.
 func DetectFormat(name string, data []byte) string {
@@ -401,6 +410,9 @@ func DetectFormat(name string, data []byte) string {
 	}
 	first := bytes.TrimLeft(data, " \t\r\n\ufeff[")
 	if isPage(first) {
+		if bytes.Contains(first[:min(len(first), 4096)], []byte(`"localId"`)) {
+			return "firebase"
+		}
 		return "appwrite"
 	}
 	var probe map[string]json.RawMessage

@@ -35,8 +35,10 @@ type record struct {
 	PasswordParallel      int             `json:"passwordParallel"`
 	PasswordLength        int             `json:"passwordLength"`
 	PasswordVersion       string          `json:"passwordVersion"`
-	// Not in the csv and json formats: the Appwrite format's other times.
+	// Not in the csv and json formats: the Appwrite format's other times,
+	// and the scrypt costs of a Firebase project (0 for Appwrite's).
 	updatedAt, passwordUpdate, accessedAt string
+	rounds, memCost                       int
 }
 
 // Kinds are the values of the hash field, Appwrite's route names; the
@@ -73,11 +75,17 @@ func (r *record) passwordHash() (string, error) {
 		enc, err = passhash.EncodeScrypt(r.Password, r.PasswordSalt, r.PasswordCPU, r.PasswordMemory,
 			r.PasswordParallel, r.PasswordLength)
 	case "scrypt-modified", "scryptmod":
+		if r.rounds != 0 {
+			enc, err = passhash.EncodeFirebaseScrypt(r.Password, r.PasswordSalt, r.PasswordSaltSeparator, r.PasswordSignerKey,
+				r.rounds, r.memCost)
+			break
+		}
 		enc, err = passhash.EncodeScryptModified(r.Password, r.PasswordSalt, r.PasswordSaltSeparator, r.PasswordSignerKey)
 	default:
 		return "", fmt.Errorf("unknown hash %q (one of: %s)", r.Hash, strings.Join(Kinds, ", "))
 	}
-	if err != nil || !account.ValidPasswordHash(enc) {
+	// CheckImportedUser checks the hash as sign-in reads it.
+	if err != nil {
 		return "", fmt.Errorf("password is not a valid %s hash with these parameters, or is beyond the work bounds", r.Hash)
 	}
 	return enc, nil
@@ -102,12 +110,9 @@ func (r *record) user(now time.Time) (*account.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.Labels) > 0 {
-		return nil, errors.New("labels are not supported by this store yet")
-	}
 	u := &account.User{ID: r.UserID, Email: r.Email, Phone: r.Phone, Name: r.Name,
 		EmailVerification: r.EmailVerification, PhoneVerification: r.PhoneVerification,
-		Status: r.Status == nil || *r.Status, Prefs: r.Prefs, PasswordHash: hash}
+		Status: r.Status == nil || *r.Status, Prefs: r.Prefs, PasswordHash: hash, Labels: r.Labels}
 	times := []struct {
 		name, value string
 		to          *time.Time

@@ -77,9 +77,12 @@ func TestRevocations(t *testing.T) {
 			t.Fatalf("%d resyncs on first subscribe, want 1", n)
 		}
 	}
-	// Garbage on the channel is skipped.
+	// Garbage on the channel is skipped, and so is a message that names
+	// nothing to forget.
 	a.rdb.Publish(ctx, a.channel(), "not json")
-	for _, r := range []account.Revocation{{SessionID: "s1"}, {UserID: "u1"}} {
+	a.rdb.Publish(ctx, a.channel(), "{}")
+	// An assertion key rotation names no session or user.
+	for _, r := range []account.Revocation{{SessionID: "s1"}, {UserID: "u1"}, {AssertionKeys: true}} {
 		if err := a.PublishRevocation(ctx, r); err != nil {
 			t.Fatal(err)
 		}
