@@ -128,6 +128,23 @@ func RunUserQueries(t *testing.T, open Opener) {
 		errOf(t, "SetUserLabels", s.SetUserLabels(ctx, "m4", []string{"beta", "vip"}), nil)
 		users[3].Labels = []string{"beta", "vip"}
 		check(t, "labels again", account.UserFilter{Labels: []string{"vip", "beta"}})
+
+		// Imported users are counted and labelled like created ones; a
+		// skipped one is not counted.
+		im, ok := s.(account.UserImporter)
+		if !ok {
+			return
+		}
+		imported := &account.User{ID: "imp1", Status: true, Labels: []string{"vip"}}
+		res, err := im.ImportUsers(ctx, []*account.User{imported, {ID: "k9"}})
+		errOf(t, "ImportUsers", err, nil)
+		if !slices.Equal(res, []account.ImportResult{account.ImportCreated, account.ImportExists}) {
+			t.Fatalf("ImportUsers = %v", res)
+		}
+		users, ids = append(users, imported), append(ids, "imp1")
+		for _, name := range []string{"none", "label vip", "active"} {
+			check(t, name+" after import", filters[name])
+		}
 	})
 }
 
