@@ -153,3 +153,26 @@ func BenchmarkPrincipalIdentity(b *testing.B) {
 		_ = p.Identity()
 	}
 }
+
+// BenchmarkVerifyRefused measures a refused sign-in's password check at
+// the default cost: for an unknown user (the dummy hash), a user with an
+// argon2id hash, and users with imported hashes, whose refusal is padded
+// to the dummy's cost so that timing tells none of them apart.
+func BenchmarkVerifyRefused(b *testing.B) {
+	h := newHasher(PasswordConfig{})
+	ctx := context.Background()
+	for _, tc := range []struct{ name, encoded string }{
+		{"unknown_user", ""},
+		{"argon2id", h.hashNow("appwrite")},
+		{"md5", "$plain-md5$144fa7eaa4904e8ee120651997f70dcc"},
+		{"phpass", "$P$Br387rwferoKN7uwHZqNMu98q3U8RO."},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if ok, _, err := h.Verify(ctx, "wrong-password", tc.encoded); ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
