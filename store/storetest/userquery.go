@@ -43,18 +43,19 @@ func RunUserQueries(t *testing.T, open Opener) {
 		ids[i] = u.ID
 	}
 	filters := map[string]account.UserFilter{
-		"none":          {},
-		"emails":        {Emails: []string{"dan@example.com", "ann@example.com", "nobody@example.com"}},
-		"phones":        {Phones: []string{"+15550000003"}},
-		"active":        {Status: []bool{true}},
-		"both statuses": {Status: []bool{false, true}},
-		"label vip":     {Labels: []string{"vip"}},
-		"labels":        {Labels: []string{"staff", "beta"}},
-		"search":        {Search: []string{"smith"}},
-		"search words":  {Search: []string{"smith", "example.com"}},
-		"search id":     {Search: []string{"z3"}},
-		"combined":      {Status: []bool{true}, Labels: []string{"vip", "staff"}, Search: []string{"example"}},
-		"nothing":       {Labels: []string{"absent"}},
+		"none":           {},
+		"emails":         {Emails: []string{"dan@example.com", "ann@example.com", "nobody@example.com"}},
+		"phones":         {Phones: []string{"+15550000003"}},
+		"active":         {Status: []bool{true}},
+		"both statuses":  {Status: []bool{false, true}},
+		"label vip":      {Labels: []string{"vip"}},
+		"labels":         {Labels: []string{"staff", "beta"}},
+		"vip and active": {Status: []bool{true}, Labels: []string{"vip"}, Search: []string{"example"}},
+		"search":         {Search: []string{"smith"}},
+		"search words":   {Search: []string{"smith", "example.com"}},
+		"search id":      {Search: []string{"z3"}},
+		"combined":       {Status: []bool{true}, Labels: []string{"vip", "staff"}, Search: []string{"example"}},
+		"nothing":        {Labels: []string{"absent"}},
 	}
 	check := func(t *testing.T, name string, f account.UserFilter) {
 		t.Helper()

@@ -116,15 +116,30 @@ func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query s
 		}
 		bound = func() string { return op + b.arg(cursor) }
 	}
-	b.filter(q.Filter, bound)
-	if bound != nil {
-		b.conds = append(b.conds, "seq "+bound())
+	from, key := "users", "seq"
+	if f := q.Filter; len(f.Labels) == 1 {
+		// One label: read its users in the order of its user_labels key
+		// range and join each, so that a page costs its own rows whether
+		// the label is common or rare (an IN list would be built from
+		// all the label's users first on SQLite).
+		from, key = "user_labels JOIN users ON seq = user_seq", "user_seq"
+		b.conds = append(b.conds, "label = "+b.arg(f.Labels[0]))
+		f.Labels = nil
+		if bound != nil {
+			b.conds = append(b.conds, "user_seq "+bound())
+		}
+		b.filter(f, nil)
+	} else {
+		b.filter(q.Filter, bound)
+		if bound != nil {
+			b.conds = append(b.conds, "seq "+bound())
+		}
 	}
-	order := " ORDER BY seq"
+	order := " ORDER BY " + key
 	if backward {
 		order += " DESC"
 	}
-	query = "SELECT " + columns + " FROM users" + b.where() + order +
+	query = "SELECT " + columns + " FROM " + from + b.where() + order +
 		" LIMIT " + b.arg(q.Limit) + " OFFSET " + b.arg(q.Offset)
 	return query, b.args, q.Before
 }
