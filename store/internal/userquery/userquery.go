@@ -126,7 +126,9 @@ func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query s
 		b.conds = append(b.conds, "label = "+b.arg(f.Labels[0]))
 		f.Labels = nil
 		if bound != nil {
-			b.conds = append(b.conds, "user_seq "+bound())
+			// On both sides: PostgreSQL does not carry a bound across
+			// the join, and would merge from the first user.
+			b.conds = append(b.conds, "user_seq "+bound(), "seq "+bound())
 		}
 		b.filter(f, nil)
 	} else {
