@@ -43,18 +43,19 @@ func RunUserQueries(t *testing.T, open Opener) {
 		ids[i] = u.ID
 	}
 	filters := map[string]account.UserFilter{
-		"none":          {},
-		"emails":        {Emails: []string{"dan@example.com", "ann@example.com", "nobody@example.com"}},
-		"phones":        {Phones: []string{"+15550000003"}},
-		"active":        {Status: []bool{true}},
-		"both statuses": {Status: []bool{false, true}},
-		"label vip":     {Labels: []string{"vip"}},
-		"labels":        {Labels: []string{"staff", "beta"}},
-		"search":        {Search: []string{"smith"}},
-		"search words":  {Search: []string{"smith", "example.com"}},
-		"search id":     {Search: []string{"z3"}},
-		"combined":      {Status: []bool{true}, Labels: []string{"vip", "staff"}, Search: []string{"example"}},
-		"nothing":       {Labels: []string{"absent"}},
+		"none":           {},
+		"emails":         {Emails: []string{"dan@example.com", "ann@example.com", "nobody@example.com"}},
+		"phones":         {Phones: []string{"+15550000003"}},
+		"active":         {Status: []bool{true}},
+		"both statuses":  {Status: []bool{false, true}},
+		"label vip":      {Labels: []string{"vip"}},
+		"labels":         {Labels: []string{"staff", "beta"}},
+		"vip and active": {Status: []bool{true}, Labels: []string{"vip"}, Search: []string{"example"}},
+		"search":         {Search: []string{"smith"}},
+		"search words":   {Search: []string{"smith", "example.com"}},
+		"search id":      {Search: []string{"z3"}},
+		"combined":       {Status: []bool{true}, Labels: []string{"vip", "staff"}, Search: []string{"example"}},
+		"nothing":        {Labels: []string{"absent"}},
 	}
 	check := func(t *testing.T, name string, f account.UserFilter) {
 		t.Helper()
@@ -128,6 +129,23 @@ func RunUserQueries(t *testing.T, open Opener) {
 		errOf(t, "SetUserLabels", s.SetUserLabels(ctx, "m4", []string{"beta", "vip"}), nil)
 		users[3].Labels = []string{"beta", "vip"}
 		check(t, "labels again", account.UserFilter{Labels: []string{"vip", "beta"}})
+
+		// Imported users are counted and labelled like created ones; a
+		// skipped one is not counted.
+		im, ok := s.(account.UserImporter)
+		if !ok {
+			return
+		}
+		imported := &account.User{ID: "imp1", Status: true, Labels: []string{"vip"}}
+		res, err := im.ImportUsers(ctx, []*account.User{imported, {ID: "k9"}})
+		errOf(t, "ImportUsers", err, nil)
+		if !slices.Equal(res, []account.ImportResult{account.ImportCreated, account.ImportExists}) {
+			t.Fatalf("ImportUsers = %v", res)
+		}
+		users, ids = append(users, imported), append(ids, "imp1")
+		for _, name := range []string{"none", "label vip", "active"} {
+			check(t, name+" after import", filters[name])
+		}
 	})
 }
 

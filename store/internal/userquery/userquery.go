@@ -116,15 +116,32 @@ func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query s
 		}
 		bound = func() string { return op + b.arg(cursor) }
 	}
-	b.filter(q.Filter, bound)
-	if bound != nil {
-		b.conds = append(b.conds, "seq "+bound())
+	from, key := "users", "seq"
+	if f := q.Filter; len(f.Labels) == 1 {
+		// One label: read its users in the order of its user_labels key
+		// range and join each, so that a page costs its own rows whether
+		// the label is common or rare (an IN list would be built from
+		// all the label's users first on SQLite).
+		from, key = "user_labels JOIN users ON seq = user_seq", "user_seq"
+		b.conds = append(b.conds, "label = "+b.arg(f.Labels[0]))
+		f.Labels = nil
+		if bound != nil {
+			// On both sides: PostgreSQL does not carry a bound across
+			// the join, and would merge from the first user.
+			b.conds = append(b.conds, "user_seq "+bound(), "seq "+bound())
+		}
+		b.filter(f, nil)
+	} else {
+		b.filter(q.Filter, bound)
+		if bound != nil {
+			b.conds = append(b.conds, "seq "+bound())
+		}
 	}
-	order := " ORDER BY seq"
+	order := " ORDER BY " + key
 	if backward {
 		order += " DESC"
 	}
-	query = "SELECT " + columns + " FROM users" + b.where() + order +
+	query = "SELECT " + columns + " FROM " + from + b.where() + order +
 		" LIMIT " + b.arg(q.Limit) + " OFFSET " + b.arg(q.Offset)
 	return query, b.args, q.Before
 }
@@ -137,6 +154,12 @@ func Count(d Dialect, f account.UserFilter, max int) (string, []any) {
 		return "SELECT coalesce(sum(n), 0) FROM user_count", nil
 	}
 	b := &builder{d: d}
+	// One label alone is counted in its own key range of user_labels,
+	// without a join that the planner would drive from users.
+	if f.Emails == nil && f.Phones == nil && f.Status == nil && f.Search == nil && len(f.Labels) == 1 {
+		return "SELECT count(*) FROM (SELECT 1 FROM user_labels WHERE label = " + b.arg(f.Labels[0]) +
+			" LIMIT " + b.arg(max) + ") AS matching", b.args
+	}
 	b.filter(f, nil)
 	return "SELECT count(*) FROM (SELECT 1 FROM users" + b.where() + " LIMIT " + b.arg(max) + ") AS matching", b.args
 }
