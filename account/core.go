@@ -24,6 +24,7 @@ type (
 	Settings       = core.Settings
 	SharedCache    = core.SharedCache
 	Store          = core.Store
+	StoreStatus    = core.StoreStatus
 	Token          = core.Token
 	TokenKind      = core.TokenKind
 	TokenType      = core.TokenType
@@ -43,6 +44,7 @@ var (
 	Errorf         = core.Errorf
 	ImportKey      = core.ImportKey
 	NewError       = core.NewError
+	TargetHash     = core.TargetHash
 )
 
 const (

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"time"
 
@@ -116,6 +117,13 @@ type Token struct {
 	Expire    time.Time
 	IP        string
 	UserAgent string
+}
+
+// TargetHash is the Token.Target of a token sent to value, an email
+// address (lowercased, as stored) or an E.164 phone number.
+func TargetHash(value string) []byte {
+	h := sha256.Sum256([]byte(value))
+	return h[:]
 }
 
 // LinkedIdentity ties a provider account (provider, provider user id) to
