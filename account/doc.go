@@ -4,7 +4,10 @@
 //
 // It never imports Caddy or a concrete store. The domain core (models, the
 // error catalogue, the store interfaces the store/... packages implement)
-// is account/core; core.go re-exports its names.
+// is account/core; the verifier (credentials to a Principal, the
+// verification cache, the JWT keyring, revocations, the gate's identity
+// headers) is account/verify. core.go and verify_names.go re-export the
+// names account's callers use.
 //
 // Parts with one job of their own live in packages below it, which know
 // nothing of the Service: ratelimit (the limiter interface, the memory

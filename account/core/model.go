@@ -3,6 +3,7 @@ package core
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/accountgate/accountgate/account/useragent"
@@ -135,4 +136,30 @@ type LinkedIdentity struct {
 	ProviderUID   string
 	ProviderEmail string
 	CreatedAt     time.Time
+}
+
+// ProviderFactors are the factors a sign-in proved, as Appwrite names
+// them: a password, a mailbox (magic URL, email code; OAuth2 providers
+// vouch for the email and add their own marker), a phone, or nothing
+// but the device (anonymous).
+func ProviderFactors(provider string) []string {
+	switch provider {
+	case "email":
+		return []string{"password"}
+	case "magic-url", "token":
+		return []string{"email"}
+	case "phone":
+		return []string{"phone"}
+	case "anonymous":
+		return []string{"anonymous"}
+	case "":
+		return []string{}
+	}
+	return []string{"email", "oauth2"}
+}
+
+// SignInFactors are the factors a sign-in with provider proved, without
+// the markers that prove nothing more (oauth2, anonymous).
+func SignInFactors(provider string) []string {
+	return slices.DeleteFunc(ProviderFactors(provider), func(f string) bool { return f == "oauth2" || f == "anonymous" })
 }
