@@ -9,10 +9,10 @@ import (
 
 // A session of an account with MFA on is half signed in until it has
 // proved a second factor: it reaches only the routes that complete or
-// end the sign-in (mfaOpenRoutes), and the gate refuses it. Such a
-// session is never cached (verified), so the store decides on every
-// request; completing a challenge publishes a revocation so that no
-// instance keeps serving it from a cache filled before MFA was turned on.
+// end the sign-in (mfaOpenRoutes), and the gate refuses it. The verifier
+// never caches such a session, so the store decides on every request;
+// completing a challenge publishes a revocation so that no instance keeps
+// serving it from a cache filled before MFA was turned on.
 
 // mfaOpenRoutes are the account routes a half-signed-in session reaches.
 var mfaOpenRoutes = []string{
