@@ -3,8 +3,8 @@ package account
 import "github.com/accountgate/accountgate/account/core"
 
 // The domain core (models, the error catalogue, the store interfaces)
-// lives in account/core; these re-exports keep account's callers, the
-// stores and the Caddy adapter among them, compiling unchanged.
+// lives in account/core; these re-exports keep account's callers (the
+// Caddy adapter, the feature packages, the tests) compiling unchanged.
 
 type (
 	Device         = core.Device
@@ -40,12 +40,22 @@ var (
 	ErrConflict    = core.ErrConflict
 	ErrNotFound    = core.ErrNotFound
 	ErrUnavailable = core.ErrUnavailable
-	AsError        = core.AsError
-	Errorf         = core.Errorf
-	ImportKey      = core.ImportKey
-	NewError       = core.NewError
-	TargetHash     = core.TargetHash
 )
+
+// NewError returns an error of type t with t's default message.
+func NewError(t ErrorType) *Error { return core.NewError(t) }
+
+// Errorf returns an error of type t with a formatted message.
+func Errorf(t ErrorType, format string, args ...any) *Error { return core.Errorf(t, format, args...) }
+
+// AsError maps any error to the *Error that is sent (see core.AsError).
+func AsError(err error) *Error { return core.AsError(err) }
+
+// ImportKey tells apart the users of one ImportUsers call (see core).
+func ImportKey(u *User) string { return core.ImportKey(u) }
+
+// TargetHash is the Token.Target of a token sent to value (see core).
+func TargetHash(value string) []byte { return core.TargetHash(value) }
 
 const (
 	ErrGeneralArgumentInvalid           = core.ErrGeneralArgumentInvalid
