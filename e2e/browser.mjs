@@ -11,7 +11,7 @@
 //     test('…', async () => {
 //       const page = await browser.newPage();      // a fresh context (no cookies) per call
 //       await page.goto(url);
-//       await checkPage(page, 'sign-in');          // screenshot + axe-core + no CSP violation
+//       await browser.check(page, 'sign-in');      // screenshot, axe-core, Tab order, no CSP violation
 //     });
 //   });
 
@@ -19,6 +19,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
@@ -53,9 +54,9 @@ const ARGS = [
  *
  *   skip            false, or why the browser tests skip (no Chromium)
  *   newContext(o)   a fresh browser context (own cookies), o as Playwright's
- *   newPage(o)      a page in a fresh context; page.problems lists console
- *                   errors, CSP violations and uncaught page errors
- *   check(page, n)  checkPage(page, prefix, n): screenshot, axe-core, no errors
+ *   newPage(o)      a page in a fresh context (see watch: page.problems)
+ *   check(page, n)  checkPage(page, prefix, n): screenshot, axe-core, tab
+ *                   order, no errors in the page
  */
 export function useBrowser(prefix, { viewport = { width: 1024, height: 768 } } = {}) {
 	const state = {
@@ -68,7 +69,9 @@ export function useBrowser(prefix, { viewport = { width: 1024, height: 768 } } =
 		},
 		async newPage(options = {}) {
 			const context = await state.newContext(options);
-			return watch(await context.newPage());
+			const page = watch(await context.newPage());
+			page.scriptsOff = options.javaScriptEnabled === false;
+			return page;
 		},
 		check: (page, name) => checkPage(page, prefix, name),
 	};
@@ -112,11 +115,6 @@ export function watch(page) {
 	return page;
 }
 
-/** The console errors of page that are Content-Security-Policy violations. */
-export function cspViolations(page) {
-	return (page.problems ?? []).filter((p) => /Content Security Policy/i.test(p));
-}
-
 let axeSource;
 
 /**
@@ -126,12 +124,39 @@ let axeSource;
  * no bypassCSP.
  */
 export async function axe(page) {
+	if (page.scriptsOff) return axeCopy(page);
 	axeSource ??= await readFile(path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 	if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
-	const result = await page.evaluate(() =>
+	const run = page.evaluate(() =>
 		window.axe.run(document, { resultTypes: ['violations'], runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } }),
 	);
+	// page.evaluate has no time limit of its own: a run that never ends
+	// must fail the test, not hang it.
+	const result = await Promise.race([run, sleep(60_000, undefined, { ref: false }).then(() => assert.fail(`axe-core did not finish within 60 s on ${page.url()}`))]);
 	return result.violations;
+}
+
+/**
+ * axe-core needs timers, which a page without JavaScript does not run: the
+ * page's markup is loaded again at its own URL in a context with script
+ * on, under a CSP that stops the page's own scripts (the style sheet still
+ * comes from the site), and checked there.
+ */
+async function axeCopy(page) {
+	const url = page.url();
+	const html = await page.content();
+	const context = await page.context().browser().newContext({ viewport: page.viewportSize() });
+	try {
+		const copy = await context.newPage();
+		await copy.route(
+			(u) => u.href === url,
+			(route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': "script-src 'none'" }, body: html }),
+		);
+		await copy.goto(url);
+		return await axe(copy);
+	} finally {
+		await context.close();
+	}
 }
 
 /** A readable list of axe violations: one line per rule, then its elements. */
@@ -153,14 +178,26 @@ export async function screenshot(page, prefix, name) {
 
 /**
  * What every page gets: a screenshot (artefact), axe-core with no serious
- * or critical violation (the list is the failure message), and no CSP
- * violation or script error so far.
+ * or critical violation (the list is the failure message), every control
+ * reached by Tab in the order of the page, and no CSP violation or script
+ * error so far.
  */
 export async function checkPage(page, prefix, name) {
 	await page.waitForLoadState('load');
 	await screenshot(page, prefix, name);
 	const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
 	assert.equal(violations.length, 0, `axe-core on ${name} (${page.url()}): serious or critical violations:\n${formatViolations(violations)}`);
+	const controls = await page.evaluate(() =>
+		[...document.querySelectorAll('a[href], button, input, select, textarea')]
+			.filter((el) => el.type !== 'hidden' && !el.disabled && el.getClientRects().length > 0)
+			.map((el) => {
+				const tag = el.tagName.toLowerCase();
+				if (tag === 'input' || tag === 'select' || tag === 'textarea') return `${tag}[name=${el.getAttribute('name') ?? ''}]`;
+				return `${tag} ${JSON.stringify((el.innerText || el.getAttribute('aria-label') || '').trim())}`;
+			}),
+	);
+	const order = await tabOrder(page, controls.length);
+	assert.deepEqual(order, controls, `${name} (${page.url()}): Tab reaches every control, in the page's order`);
 	assert.deepEqual(page.problems ?? [], [], `${name} (${page.url()}): errors in the page`);
 }
 

@@ -7,7 +7,8 @@
 //     signs in with the old password; `caddy accountgate users show
 //     --json` shows the imported kind before and argon2 after that sign-in;
 //   * `caddy accountgate import`, run as a process beside the server, on a
-//     file with every hash kind (Appwrite's export format and CSV): the
+//     file with every hash kind (Appwrite's export format and CSV), and on
+//     a Firebase export with the console's hash parameters: the
 //     users sign in through the web SDK; a second run changes nothing and
 //     says so; a bad row is reported with its line, the rest imported,
 //     and the exit status is 1.
@@ -197,6 +198,30 @@ describe('caddy accountgate import', () => {
 		assert.deepEqual(JSON.parse(second.stdout), { created: 0, unchanged: kinds.length, failed: 0 });
 		// The re-hash of the first sign-in stands.
 		assert.equal(await hashKind(id('md5')), 'argon2');
+	});
+
+	test('a Firebase export with the console\'s hash parameters: the user signs in with the password of the firebase/scrypt README', async () => {
+		// The example of github.com/firebase/scrypt's README.
+		const fbID = `fb${run}`;
+		const exportFile = path.join(env.caddy.dir, 'firebase-users.json');
+		await writeFile(exportFile, JSON.stringify({ users: [{
+			localId: fbID, email: `${fbID}@example.com`, emailVerified: true, displayName: 'Firebase User',
+			passwordHash: 'lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZilo78198JAdRuid5lQ==',
+			salt: '42xEC+ixf3L2lw==', createdAt: '1486324451000', lastSignedInAt: '1486324451000', providerUserInfo: [],
+		}] }, null, 2));
+		const configFile = path.join(env.caddy.dir, 'hash_config.txt');
+		await writeFile(configFile, 'hash_config {\n  algorithm: SCRYPT,\n  base64_signer_key: jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==,\n  base64_salt_separator: Bw==,\n  rounds: 8,\n  mem_cost: 14,\n}\n');
+		const r = await accountgate(['import', exportFile, '--hash-config', configFile]);
+		ok(r, 'firebase import');
+		assert.equal(r.stdout, '1 users imported, 0 unchanged (already there), 0 failed\n');
+		const u = await show(fbID);
+		assert.equal(u.hash, 'scryptMod');
+		assert.equal(u.name, 'Firebase User');
+		assert.equal(u.$createdAt, '2017-02-05T19:54:11.000+00:00');
+		await assert.rejects(webSignIn(web28, `${fbID}@example.com`, 'user2password'), (e) => e.code === 401);
+		const session = await webSignIn(web28, `${fbID}@example.com`, 'user1password');
+		assert.equal(session.userId, fbID);
+		assert.equal(await hashKind(fbID), 'argon2');
 	});
 
 	test('a CSV file with a bad row: the row is reported by line, the rest imported, exit status 1', async () => {

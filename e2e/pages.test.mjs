@@ -13,6 +13,8 @@
 //   * errors next to their field, in words; an API client still gets 401;
 //   * keyboard: Tab reaches the fields and the button in order, Enter
 //     signs in;
+//   * without JavaScript: the forms work, the mailed links' pages wait for
+//     their button;
 //   * magic link, password recovery and email verification through the
 //     real SMTP sink; a phone code through the Twilio-shaped sink;
 //   * the account page: a new name reaches the app, a password change;
@@ -279,6 +281,7 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 			await page.getByRole('button', { name: 'Send the link' }).click();
 			await page.getByRole('heading', { name: 'Check your email' }).waitFor();
 		});
+		await browser.check(page, 'forgot-sent');
 		assert.equal(link.origin + link.pathname, `${env.origin}/auth/reset`, 'the recovery mail links to the reset page');
 
 		await page.goto(link.toString());
@@ -432,11 +435,49 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 		await other.waitForURL(`${env.origin}/app/me`);
 	});
 
-	test('README screenshot of the sign-in page (docs/signin.png when UPDATE_README_SCREENSHOT=1)', async (t) => {
+	test('without JavaScript: sign-up and sign-in forms work, and the mailed links wait for their button', async () => {
+		const email = uniqueEmail('nojs');
+		const page = await browser.newPage({ javaScriptEnabled: false });
+		await toSignIn(page, '/app/plain');
+		await page.getByRole('link', { name: 'Create an account' }).click();
+		await page.getByLabel('Email address').fill(email);
+		await page.getByLabel('Password').fill(PASSWORD);
+		await page.getByRole('button', { name: 'Create account' }).click();
+		await page.waitForURL(`${env.origin}/app/plain`);
+		assert.equal((await upstreamIdentity(page, '/app/plain')).email, email);
+
+		// The verification link: the page shows its button, and the button verifies.
+		await page.goto(`${env.origin}/auth/account`);
+		const link = await linkAfter(email, 'Account Verification', () => page.getByRole('button', { name: 'Send me a verification email' }).click());
+		await page.goto(link.toString());
+		await page.getByRole('heading', { level: 1, name: 'Verify your email address' }).waitFor();
+		await browser.check(page, 'verify-no-script');
+		await page.getByRole('button', { name: 'Verify my email address' }).click();
+		await page.getByRole('heading', { name: 'Your email address is verified' }).waitFor();
+
+		// The magic link, in another browser without script.
+		const other = await browser.newPage({ javaScriptEnabled: false });
+		const magic = await linkAfter(email, 'Login', async () => {
+			await toSignIn(other, '/app/linked');
+			await other.locator('#magic-email').fill(email);
+			await other.getByRole('button', { name: 'Email me a sign-in link' }).click();
+			await other.getByRole('heading', { name: 'Check your email' }).waitFor();
+		});
+		await other.goto(magic.toString());
+		await other.getByRole('heading', { level: 1, name: `Sign in to ${PRODUCT}` }).waitFor();
+		await browser.check(other, 'magic-url-no-script');
+		await other.getByRole('button', { name: 'Sign in' }).click();
+		await other.waitForURL(`${env.origin}/app/linked`);
+		assert.equal((await upstreamIdentity(other, '/app/linked')).email, email);
+	});
+
+	test('README screenshot of the sign-in page (an artefact; docs/signin.png when UPDATE_README_SCREENSHOT=1)', async () => {
 		const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
 		await toSignIn(page, '/');
-		if (process.env.UPDATE_README_SCREENSHOT !== '1') return t.skip('UPDATE_README_SCREENSHOT is not 1');
-		await page.screenshot({ path: path.join(REPO, 'docs', 'signin.png') });
+		const file = process.env.UPDATE_README_SCREENSHOT === '1'
+			? path.join(REPO, 'docs', 'signin.png')
+			: path.join(REPO, 'e2e', 'artifacts', 'readme-signin.png');
+		await page.screenshot({ path: file });
 	});
 
 	// ------------------------------------------------------------ magic URL
@@ -508,7 +549,8 @@ http://localhost:${port}, http://127.0.0.1:${port} {
 });
 
 // The check every page gets must be able to fail: a page with a field
-// without a label, and one whose inline script its CSP blocks.
+// without a label, one whose tab order is not the page's, and one whose
+// inline script its CSP blocks.
 describe('the page check itself', { skip: browser.skip }, () => {
 	test('fails on a serious axe-core violation, with a readable list', async () => {
 		const page = await browser.newPage();
@@ -517,6 +559,15 @@ describe('the page check itself', { skip: browser.skip }, () => {
 			assert.match(err.message, /serious or critical violations:\n {2}label \(critical\): Form elements must have labels\n {4}input/);
 			return true;
 		});
+	});
+
+	test('fails when Tab skips a control or takes them out of order', async () => {
+		const page = await browser.newPage();
+		await page.setContent(
+			'<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>Form</h1>' +
+				'<label for="a">A</label><input id="a" name="a"><label for="b">B</label><input id="b" name="b" tabindex="-1"><button>Go</button></main></body></html>',
+		);
+		await assert.rejects(browser.check(page, 'selfcheck-tab'), /Tab reaches every control/);
 	});
 
 	test('fails on a CSP violation in the page', async () => {
