@@ -1,7 +1,9 @@
 package account
 
 import (
+	"context"
 	"net/url"
+	"testing"
 
 	"github.com/accountgate/accountgate/account/verify"
 )
