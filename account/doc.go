@@ -1,6 +1,7 @@
 // Package account is the Accountgate domain service: users, sessions,
 // passwords, the Appwrite JSON models, the net/http handler that serves the
-// /v1/account API, and the gate's identity resolution and header rules.
+// /v1/account API, and the gate's entry points (GateCheck and friends,
+// which hand over to the verifier).
 //
 // It never imports Caddy or a concrete store. The domain core (models, the
 // error catalogue, the store interfaces the store/... packages implement)
