@@ -12,7 +12,6 @@ func (s *Service) revoke(ctx context.Context, r Revocation) {
 // applyRevocation handles a revocation from any instance.
 func (s *Service) applyRevocation(r Revocation) {
 	s.observeRevocation(r)
-	s.listeners.deliver(r)
 	s.verifier.Drop(r)
 }
 
@@ -22,5 +21,4 @@ func (s *Service) applyRevocation(r Revocation) {
 func (s *Service) resync() {
 	s.log.Info("revocation channel (re)established: local cache cleared")
 	s.verifier.Resync()
-	s.listeners.resync()
 }

@@ -138,8 +138,6 @@ type Service struct {
 	api       http.Handler
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
-	// listeners hear revocations too (feature packages' caches).
-	listeners revocationListeners
 	// apiKeys are the hashes and scopes of Config.APIKeys.
 	apiKeys []apiKey
 }

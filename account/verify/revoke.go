@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
@@ -13,8 +14,10 @@ import (
 // revocations forgets what it cached (Resync).
 
 // Drop forgets the cached credentials r names: one session (with every
-// JWT issued for it) or every session of a user.
+// JWT issued for it) or every session of a user; the listeners hear r
+// first.
 func (v *Verifier) Drop(r core.Revocation) {
+	v.listeners.deliver(r)
 	if r.SessionID != "" {
 		v.cache.dropSession(r.UserID, r.SessionID)
 		return
@@ -66,9 +69,53 @@ func (v *Verifier) Trusted() bool {
 
 // Resync runs when the revocation channel is (re)established: messages
 // sent while it was down are lost, so it forgets everything cached here
-// and ignores the shared cache until every entry written before the
+// (the listeners too) and ignores the shared cache until every entry written before the
 // outage has expired (entries live at most CacheTTL).
 func (v *Verifier) Resync() {
 	v.cache.clear()
+	v.listeners.resync()
 	v.sharedAfter.Store(v.cfg.Now().Add(v.cfg.CacheTTL).UnixNano())
+}
+
+// OnRevocation registers deliver, called for every revocation Drop
+// applies (this instance's and other instances'), and resync, called by
+// Resync. Either may be nil. They run on the revocation path and must be
+// quick.
+func (v *Verifier) OnRevocation(deliver func(core.Revocation), resync func()) {
+	v.listeners.mu.Lock()
+	defer v.listeners.mu.Unlock()
+	v.listeners.list = append(v.listeners.list, revocationListener{deliver, resync})
+}
+
+// revocationListeners are the feature packages that keep caches of their
+// own derived from sessions or keys, and must forget them with the
+// verification cache.
+type revocationListeners struct {
+	mu   sync.RWMutex
+	list []revocationListener
+}
+
+type revocationListener struct {
+	deliver func(core.Revocation)
+	resync  func()
+}
+
+func (l *revocationListeners) deliver(r core.Revocation) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for _, f := range l.list {
+		if f.deliver != nil {
+			f.deliver(r)
+		}
+	}
+}
+
+func (l *revocationListeners) resync() {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	for _, f := range l.list {
+		if f.resync != nil {
+			f.resync()
+		}
+	}
 }

@@ -72,6 +72,8 @@ type Verifier struct {
 	cfg   Config
 	keys  keyring
 	cache *sessionCache
+	// listeners hear revocations too (feature packages' caches).
+	listeners revocationListeners
 	// sharedAfter (unix ns) is when the shared cache may be trusted again
 	// after the revocation channel came back.
 	sharedAfter atomic.Int64

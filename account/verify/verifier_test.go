@@ -155,3 +155,19 @@ func TestVerifierJWT(t *testing.T) {
 		t.Errorf("foreign Bearer token: %v, want a guest", e)
 	}
 }
+
+// TestVerifierListeners: the listeners hear every revocation Drop
+// applies and every Resync.
+func TestVerifierListeners(t *testing.T) {
+	v, _, _ := testVerifier(t)
+	var got []core.Revocation
+	resyncs := 0
+	v.OnRevocation(func(r core.Revocation) { got = append(got, r) }, func() { resyncs++ })
+	v.OnRevocation(nil, nil)
+	v.Drop(core.Revocation{SessionID: "s1", UserID: "u1"})
+	v.Drop(core.Revocation{AssertionKeys: true})
+	v.Resync()
+	if len(got) != 2 || got[0].SessionID != "s1" || !got[1].AssertionKeys || resyncs != 1 {
+		t.Errorf("heard %+v and %d resyncs", got, resyncs)
+	}
+}
