@@ -2,6 +2,7 @@ package accountgate
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -61,4 +62,41 @@ func matches(dep, bad string) bool {
 		return strings.HasPrefix(dep, bad)
 	}
 	return dep == bad || strings.HasPrefix(dep, bad+"/")
+}
+
+// leaves are the project packages with no project imports of their own
+// (outbox aside, which only sends through mail and sms and seals with
+// seal): anything may build on them.
+var leaves = []string{"account/outbox", "account/mail", "account/seal", "account/sms", "account/useragent", "account/oauth"}
+
+// inner: the project packages the domain's inner layers may depend on.
+// The core is the bottom (models, errors, store interfaces); the verifier
+// sits on it; the Service and the feature packages sit on both, never
+// under them.
+var inner = []struct {
+	pkg     string
+	allowed []string
+}{
+	{"account/core", append([]string{"account/core"}, leaves...)},
+	{"account/verify", append([]string{"account/verify", "account/core"}, leaves...)},
+}
+
+// TestInnerLayers fails when the core or the verifier depends, directly
+// or not, on a project package above it (the Service above all).
+func TestInnerLayers(t *testing.T) {
+	for _, l := range inner {
+		out, err := exec.Command("go", "list", "-deps", "./"+l.pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", l.pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			rel, ours := strings.CutPrefix(dep, modulePath+"/")
+			if !ours {
+				continue
+			}
+			if !slices.Contains(l.allowed, rel) {
+				t.Errorf("%s depends on %s (allowed: %v)", l.pkg, dep, l.allowed)
+			}
+		}
+	}
 }

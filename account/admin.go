@@ -165,7 +165,7 @@ func (s *Service) ReceiveRevocations(ctx context.Context) {
 // instances at once: always without a revocation channel (one instance,
 // where a running server notices within its CacheTTL), else while the
 // channel is healthy.
-func (s *Service) BroadcastReady() bool { return s.localCacheTrusted() }
+func (s *Service) BroadcastReady() bool { return s.verifier.Trusted() }
 
 // WaitBroadcastReady waits until BroadcastReady, for at most d.
 func (s *Service) WaitBroadcastReady(ctx context.Context, d time.Duration) error {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // maxJWTDuration bounds the duration parameter of POST /jwts (seconds).
@@ -22,7 +24,7 @@ func (s *Service) createJWT(w http.ResponseWriter, r *request) error {
 	if r.principal.ViaJWT {
 		return NewError(ErrUserSessionNotFound)
 	}
-	token, err := s.jwtKeys.sign(r.principal.User.ID, r.principal.Session.ID, s.now())
+	token, err := s.verifier.SignJWT(r.principal.User.ID, r.principal.Session.ID, s.now(), verify.JWTLifetime)
 	if err != nil {
 		return err
 	}
@@ -33,14 +35,14 @@ func (s *Service) createJWT(w http.ResponseWriter, r *request) error {
 // createJWTs is POST /v1/account/jwts, today's name of /jwt: the token
 // lives `duration` seconds (0 to 3600, default 900).
 func (s *Service) createJWTs(w http.ResponseWriter, r *request) error {
-	seconds, err := r.params.intParam("duration", int(jwtLifetime/time.Second), 0, maxJWTDuration)
+	seconds, err := r.params.intParam("duration", int(verify.JWTLifetime/time.Second), 0, maxJWTDuration)
 	if err != nil {
 		return err
 	}
 	if r.principal.ViaJWT {
 		return NewError(ErrUserSessionNotFound)
 	}
-	token, err := s.jwtKeys.signFor(r.principal.User.ID, r.principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
+	token, err := s.verifier.SignJWT(r.principal.User.ID, r.principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/accountgate/accountgate/account/oauth"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // OAuthProvider is a provider configured for the project (account/oauth
@@ -213,7 +214,7 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
 		q := target.Query()
 		q.Set("project", s.cfg.ProjectID)
 		q.Set("key", s.cookies.name)
-		q.Set("secret", encodeSessionToken(user.ID, secret))
+		q.Set("secret", verify.EncodeToken(user.ID, secret))
 		if s.cfg.CookieDomain != "" {
 			q.Set("domain", s.cfg.CookieDomain)
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/accountgate/accountgate/account/oauth"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // createEmailSession is POST /v1/account/sessions/email (and its alias
@@ -98,7 +99,7 @@ func (s *Service) upgradeHash(r *request, user *User, password string) {
 // when cookies may be blocked as third-party, X-Fallback-Cookies.
 func (s *Service) setSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
 	s.observeSignIn(r, sess)
-	value := encodeSessionToken(userID, secret)
+	value := verify.EncodeToken(userID, secret)
 	s.cookies.set(w, value, sess.Expire, s.cfg.IsHTTPS(r))
 	if s.sendFallback(r) {
 		w.Header().Set("X-Fallback-Cookies", fallbackCookiesHeader(s.cookies.name, value))
@@ -269,7 +270,7 @@ func (s *Service) extendSession(w http.ResponseWriter, r *request, sess *Session
 	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	s.audit(r, r.principal.User, "session.update")
 	current := r.isCurrent(sess)
-	if tok, ok := s.credential(r.Request); ok && current {
+	if tok, ok := s.verifier.Credential(r.Request); ok && current {
 		s.setSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
 	}
 	return writeJSON(w, http.StatusOK, s.renderSession(&updated, current))

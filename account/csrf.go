@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // The session cookie is SameSite=None (the SDK needs it cross-site), so a
@@ -26,12 +28,12 @@ func unsafeMethod(method string) bool {
 // from the session cookie: credential takes the cookie (or its legacy
 // twin) first whenever it decodes, and a JWT header replaces it.
 func (s *Service) sessionFromCookie(r *http.Request) bool {
-	if r.Header.Get(headerJWT) != "" {
+	if r.Header.Get("X-Appwrite-Jwt") != "" {
 		return false
 	}
 	for _, legacy := range [2]bool{false, true} {
-		if v, found := cookieValue(r.Header["Cookie"], s.cookies.name, legacy); found {
-			if _, ok := decodeSessionToken(v); ok {
+		if v, found := verify.CookieValue(r.Header["Cookie"], s.cookies.name, legacy); found {
+			if _, ok := verify.DecodeToken(v); ok {
 				return true
 			}
 		}

@@ -122,15 +122,6 @@ type Observer interface {
 	Observe(ctx context.Context, e Event)
 }
 
-// StoreStatus is implemented by stores that can report on themselves, for
-// readiness checks and metrics.
-type StoreStatus interface {
-	// Ping checks that the backend answers.
-	Ping(ctx context.Context) error
-	// OutboxDepth counts the messages waiting in the outbox.
-	OutboxDepth(ctx context.Context) (int, error)
-}
-
 type nopObserver struct{}
 
 func (nopObserver) Observe(context.Context, Event) {}

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -10,13 +11,24 @@ import (
 	"time"
 )
 
-// limitStore knows one user and nothing else; any other call panics
-// (benchStore). The requests of these tests are refused from their
-// parameters, before anything is read.
+// limitStore knows one user and their session and nothing else; any
+// other call panics (benchStore). The requests of these tests are refused
+// from their parameters, before anything else is read.
 type limitStore struct {
 	benchStore
 	user *User
+	sess *Session
 }
+
+func (l limitStore) SessionBySecretHash(_ context.Context, hash []byte) (*Session, error) {
+	if !bytes.Equal(hash, l.sess.SecretHash) {
+		return nil, ErrNotFound
+	}
+	s := *l.sess
+	return &s, nil
+}
+
+func (l limitStore) MFAOf(context.Context, string) (*MFAState, error) { return nil, ErrNotFound }
 
 func (l limitStore) UserByID(_ context.Context, id string) (*User, error) {
 	if id != l.user.ID {
@@ -30,15 +42,17 @@ func (l limitStore) UserByEmail(context.Context, string) (*User, error) { return
 
 // limitService is a service over limitStore with one hashing slot, held
 // by the test (a request that asks for it gets 503 after 50 ms), and one
-// signed-in session in its cache.
+// signed-in session.
 func limitService(t *testing.T) (*Service, string) {
 	t.Helper()
 	now := time.Now()
 	// Seen just now: the API records no access (TouchUser) for the user.
 	user := &User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x", AccessedAt: now}
+	h := hashSecret(benchSecret)
+	sess := &Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour), SecretHash: h[:]}
 	s, err := New(context.Background(), Config{
 		ProjectID:  "limits",
-		Store:      limitStore{user: user},
+		Store:      limitStore{user: user, sess: sess},
 		Secret:     []byte("0123456789abcdef0123456789abcdef"),
 		PublicURL:  "http://localhost:8080",
 		Password:   PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: 1, Wait: 50 * time.Millisecond},
@@ -49,9 +63,6 @@ func limitService(t *testing.T) (*Service, string) {
 	}
 	s.hasher.slots <- struct{}{}
 	t.Cleanup(s.hasher.release)
-	sess := &Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour)}
-	h := hashSecret(benchSecret)
-	s.cache.put(h, sess, user, now, sess.Expire, false)
 	return s, s.cookies.name + "=" + benchCookieValue()
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // datetimeLayout is ISO 8601 with milliseconds and a numeric offset, the
@@ -167,7 +169,7 @@ func (s *Service) renderSession(sess *Session, current bool) sessionModel {
 		CountryCode:               country,
 		CountryName:               countryName(country),
 		Current:                   current,
-		Factors:                   sessionFactors(sess.Provider),
+		Factors:                   core.ProviderFactors(sess.Provider),
 	}
 }
 
@@ -177,28 +179,6 @@ func sessionUpdated(s *Session) time.Time {
 		return s.CreatedAt
 	}
 	return s.UpdatedAt
-}
-
-// sessionFactors are the factors a sign-in proved, as Appwrite names
-// them: a password, a mailbox (magic URL, email code; OAuth2 providers
-// vouch for the email and add their own marker), a phone, or nothing
-// but the device (anonymous).
-func sessionFactors(provider string) []string {
-	switch provider {
-	case "email":
-		return []string{"password"}
-	case "magic-url", "token":
-		return []string{"email"}
-	case "phone":
-		return []string{"phone"}
-	case "anonymous":
-		return []string{"anonymous"}
-	case providerServer:
-		return []string{"server"}
-	case "":
-		return []string{}
-	}
-	return []string{"email", "oauth2"}
 }
 
 // sessionListModel is the Appwrite `sessionList` model.

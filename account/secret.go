@@ -2,10 +2,11 @@ package account
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"time"
+
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // newID returns an Appwrite-style generated id: 20 lowercase hex
@@ -41,14 +42,5 @@ func newSecret() string {
 	return hex.EncodeToString(b[:])
 }
 
-// hashSecret is how every secret is stored: its SHA-256. Secrets carry 256
-// random bits, so a fast hash is enough; what matters is that a leaked
-// table gives nothing usable.
-func hashSecret(secret string) [32]byte {
-	// A stack copy spares the hot path the []byte conversion's allocation.
-	var buf [128]byte
-	if len(secret) <= len(buf) {
-		return sha256.Sum256(buf[:copy(buf[:], secret)])
-	}
-	return sha256.Sum256([]byte(secret))
-}
+// hashSecret is how every secret is stored (see verify.HashSecret).
+func hashSecret(secret string) [32]byte { return verify.HashSecret(secret) }

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -19,6 +18,7 @@ import (
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/seal"
 	"github.com/accountgate/accountgate/account/sms"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // Version is sent as the `version` field of every error (part A item 34).
@@ -126,22 +126,18 @@ type Service struct {
 	secret    []byte
 	publicURL *url.URL
 	hasher    *hasher
-	cache     *sessionCache
-	jwtKeys   keyring
-	// sharedAfter (unix ns) is when the shared cache may be trusted again
-	// after the revocation channel came back.
-	sharedAfter atomic.Int64
-	outbox      *outbox.Outbox
-	tokenSeal   *seal.Sealer
-	totpSeal    *seal.Sealer
-	cookies     cookieWriter
-	log         *slog.Logger
-	now         func() time.Time
-	api         http.Handler
+	// verifier resolves credentials to principals, for the API and the
+	// gate, and owns the verification cache.
+	verifier  *verify.Verifier
+	outbox    *outbox.Outbox
+	tokenSeal *seal.Sealer
+	totpSeal  *seal.Sealer
+	cookies   cookieWriter
+	log       *slog.Logger
+	now       func() time.Time
+	api       http.Handler
 	// identity lists the renamed identity headers of the gates.
-	identity identityRegistry
-	// listeners hear revocations too (feature packages' caches).
-	listeners revocationListeners
+	identity verify.IdentityHeaders
 	// apiKeys are the hashes and scopes of Config.APIKeys.
 	apiKeys []apiKey
 }
@@ -163,7 +159,6 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		limiter:   cfg.RateLimiter,
 		publicURL: pub,
 		hasher:    newHasher(cfg.Password),
-		cache:     newSessionCache(cfg.CacheSize, cfg.CacheTTL),
 		cookies:   cookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
@@ -185,7 +180,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		s.secret = stored
 	}
 	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
-	s.jwtKeys = newKeyring(secrets...)
+	s.verifier = verify.New(verify.Config{
+		Store: s.store, Secrets: secrets, CookieName: s.cookies.name,
+		CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL,
+		SharedCache: cfg.SharedCache, Revocations: cfg.Revocations,
+		Now: s.now, Log: s.log, OnCache: s.observeCache,
+	})
 	s.tokenSeal = seal.New("provider tokens v1", secrets...)
 	s.totpSeal = seal.New("totp secrets v1", secrets...)
 	s.outbox = outbox.New(outbox.Config{

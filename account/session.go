@@ -2,138 +2,16 @@ package account
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
-// Principal is a verified caller: the session it presented and its user.
-// Both are read-only snapshots shared with the cache.
-type Principal struct {
-	User    *User
-	Session *SessionRef
-	// ViaJWT says the caller presented a JWT, not the session secret: it
-	// has no "current" session (facts §2.7).
-	ViaJWT bool
-	// BearerJWT says the JWT came in Authorization: Bearer (at the gate),
-	// so that header is a credential to strip too.
-	BearerJWT bool
-	// MFAPending says the account has MFA on and the session has not
-	// proved its second factor yet (mfa_enforce.go).
-	MFAPending bool
-}
-
-// credential finds the session token of a request, in Appwrite's order:
-// the cookie, its legacy twin, X-Appwrite-Session, then X-Fallback-Cookies.
-func (s *Service) credential(r *http.Request) (tok sessionToken, ok bool) {
-	for _, legacy := range [2]bool{false, true} {
-		if v, found := cookieValue(r.Header["Cookie"], s.cookies.name, legacy); found {
-			if tok, ok = decodeSessionToken(v); ok {
-				return tok, true
-			}
-		}
-	}
-	if v := r.Header.Get(headerSession); v != "" {
-		if tok, ok = decodeSessionToken(v); ok {
-			return tok, true
-		}
-	}
-	if v, found := decodeFallbackCookies(r.Header.Get(headerFallback), s.cookies.name); found {
-		return decodeSessionToken(v)
-	}
-	return tok, false
-}
-
-// Request headers in canonical form: http.Header.Get canonicalises its
-// argument, which costs an allocation for any other spelling.
-const (
-	headerJWT      = "X-Appwrite-Jwt"
-	headerSession  = "X-Appwrite-Session"
-	headerFallback = "X-Fallback-Cookies"
-)
-
-// cookieValue finds the cookie name (or name_legacy) in the Cookie header
-// lines without the allocations of http.Request.Cookie.
-func cookieValue(lines []string, name string, legacy bool) (string, bool) {
-	for _, line := range lines {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if !ok || !strings.HasPrefix(k, name) {
-				continue
-			}
-			if rest := k[len(name):]; (legacy && rest == "_legacy") || (!legacy && rest == "") {
-				if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-					v = v[1 : len(v)-1]
-				}
-				return v, true
-			}
-		}
-	}
-	return "", false
-}
-
-// Authenticate resolves the caller of r as the API does: the session
-// token, which a non-empty X-Appwrite-JWT replaces. No credentials, an
-// unknown or expired session, or a token whose user id does not match all
-// give (nil, nil): a guest. A JWT that does not verify is a
-// user_jwt_invalid error; other errors are technical failures. Blocked
-// users are returned as they are; callers decide (Principal.User.Status).
+// Authenticate resolves the caller of r as the API does (see
+// verify.Verifier.Authenticate).
 func (s *Service) Authenticate(r *http.Request) (*Principal, error) {
-	var p *Principal
-	if tok, ok := s.credential(r); ok {
-		var err error
-		if p, err = s.verify(r.Context(), tok); err != nil {
-			return nil, err
-		}
-	}
-	if token := r.Header.Get(headerJWT); token != "" {
-		return s.verifyJWT(r.Context(), token)
-	}
-	return p, nil
-}
-
-// verify checks a session token: on the hot path a cache hit, which
-// allocates nothing; else the store.
-func (s *Service) verify(ctx context.Context, tok sessionToken) (*Principal, error) {
-	hash := hashSecret(tok.Secret)
-	now := s.now()
-	if p := s.lookupVerified(ctx, hash, now, false); p != nil {
-		if p.Session.UserID != tok.ID {
-			return nil, nil
-		}
-		return p, nil
-	}
-	return s.verifyInStore(ctx, tok, hash, now)
-}
-
-// verifyInStore is verify's cache miss. It takes the hash by value so that
-// verify's copy stays on the stack.
-func (s *Service) verifyInStore(ctx context.Context, tok sessionToken, hash [32]byte, now time.Time) (*Principal, error) {
-	sess, err := s.store.SessionBySecretHash(ctx, hash[:])
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loading session: %w", err)
-	}
-	// The lookup was by hash; compare again in constant time so that no
-	// store-specific comparison decides alone.
-	if subtle.ConstantTimeCompare(sess.SecretHash, hash[:]) != 1 || sess.UserID != tok.ID || !now.Before(sess.Expire) {
-		return nil, nil
-	}
-	user, err := s.store.UserByID(ctx, sess.UserID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loading user: %w", err)
-	}
-	return s.verified(ctx, hash, sess, user, now, sess.Expire, false)
+	return s.verifier.Authenticate(r)
 }
 
 // newSessionInput describes a sign-in.

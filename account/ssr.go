@@ -1,5 +1,7 @@
 package account
 
+import "github.com/accountgate/accountgate/account/verify"
+
 // Server-side rendering (Appwrite 1.5 on): a back end holding an API key
 // with the sessions.write scope signs users in through the Account API
 // and gets each new session's secret back, to keep in its own cookie and
@@ -13,7 +15,7 @@ package account
 func (s *Service) newSessionModel(r *request, sess *Session, secret string) sessionModel {
 	m := s.renderSession(sess, true)
 	if s.sessionSecretShown(r) {
-		m.Secret = encodeSessionToken(sess.UserID, secret)
+		m.Secret = verify.EncodeToken(sess.UserID, secret)
 	}
 	return m
 }

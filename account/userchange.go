@@ -21,13 +21,6 @@ var (
 	passwordTokens = []TokenType{TokenRecovery}
 )
 
-// TargetHash is the Token.Target of a token sent to value, an email
-// address (lowercased, as stored) or an E.164 phone number.
-func TargetHash(value string) []byte {
-	h := sha256.Sum256([]byte(value))
-	return h[:]
-}
-
 // isCode reports whether tokens of typ carry a short code (six digits,
 // or a server-made token of as few as 4 characters).
 func isCode(typ TokenType) bool {

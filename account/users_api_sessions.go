@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // providerServer names a session a server created for a user through the
@@ -28,7 +30,7 @@ func (s *Service) usersCreateSession(w http.ResponseWriter, r *request) error {
 	s.observeSignIn(r.Request, sess)
 	s.adminAudit(r.Context(), u, "session.create")
 	m := s.renderSession(sess, false)
-	m.Secret = encodeSessionToken(u.ID, secret)
+	m.Secret = verify.EncodeToken(u.ID, secret)
 	return writeJSON(w, http.StatusCreated, m)
 }
 

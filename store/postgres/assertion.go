@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 var (
@@ -46,7 +46,7 @@ func (h handles) AssertionKeys(ctx context.Context) ([]*assertion.Key, error) {
 // AddAssertionKey implements assertion.Store in one transaction. Of two
 // concurrent rotations, the second's UPDATE waits for the first and then
 // finds no signing key to retire; its INSERT then breaks the unique index
-// on the signing key: account.ErrConflict.
+// on the signing key: core.ErrConflict.
 func (s *Store) AddAssertionKey(ctx context.Context, k *assertion.Key, rotate bool, dropBefore time.Time) error {
 	return addAssertionKey(ctx, s, k, rotate, dropBefore)
 }
@@ -56,8 +56,8 @@ func (s *txStore) AddAssertionKey(ctx context.Context, k *assertion.Key, rotate 
 	return addAssertionKey(ctx, s, k, rotate, dropBefore)
 }
 
-func addAssertionKey(ctx context.Context, st account.Store, k *assertion.Key, rotate bool, dropBefore time.Time) error {
-	return st.WithTx(ctx, func(tx account.Store) error {
+func addAssertionKey(ctx context.Context, st core.Store, k *assertion.Key, rotate bool, dropBefore time.Time) error {
+	return st.WithTx(ctx, func(tx core.Store) error {
 		h := tx.(*txStore).handles
 		if rotate {
 			if _, err := h.exec(ctx, "retire assertion key",

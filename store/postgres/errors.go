@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/puddle/v2"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // ErrForeignKey is wrapped by the error of a write that refers to a row
@@ -32,16 +32,16 @@ const (
 // original for the log.
 func wrap(op string, err error) error {
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("postgres: %s: %w", op, account.ErrNotFound)
+		return fmt.Errorf("postgres: %s: %w", op, core.ErrNotFound)
 	}
 	if unavailable(err) {
-		return fmt.Errorf("postgres: %s: %w: %w", op, account.ErrUnavailable, err)
+		return fmt.Errorf("postgres: %s: %w: %w", op, core.ErrUnavailable, err)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case codeUniqueViolation:
-			return fmt.Errorf("postgres: %s: %w: %w", op, account.ErrConflict, err)
+			return fmt.Errorf("postgres: %s: %w: %w", op, core.ErrConflict, err)
 		case codeForeignKeyViolation:
 			return fmt.Errorf("postgres: %s: %w (%s): %w", op, ErrForeignKey, pe.ConstraintName, err)
 		}

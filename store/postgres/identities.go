@@ -4,13 +4,13 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // CreateIdentity links a provider account to a user; a (provider, provider
-// user id) pair already linked, or a taken id, gives account.ErrConflict,
+// user id) pair already linked, or a taken id, gives core.ErrConflict,
 // an unknown user ErrForeignKey.
-func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) error {
+func (h handles) CreateIdentity(ctx context.Context, i *core.LinkedIdentity) error {
 	_, err := h.exec(ctx, "create identity", `INSERT INTO identities
 		(id, user_id, provider, provider_uid, provider_email, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -19,8 +19,8 @@ func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) 
 }
 
 // IdentityByProvider returns the identity of (provider, uid) or
-// account.ErrNotFound.
-func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*account.LinkedIdentity, error) {
+// core.ErrNotFound.
+func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*core.LinkedIdentity, error) {
 	return queryRow(ctx, h, "identity by provider", scanIdentity,
 		`SELECT `+identityColumns+` FROM identities WHERE provider = $1 AND provider_uid = $2`, provider, uid)
 }
@@ -29,9 +29,9 @@ func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (
 // order.
 const identityColumns = `id, user_id, provider, provider_uid, provider_email, created_at`
 
-func scanIdentity(row scanner) (*account.LinkedIdentity, error) {
+func scanIdentity(row scanner) (*core.LinkedIdentity, error) {
 	var (
-		i       account.LinkedIdentity
+		i       core.LinkedIdentity
 		created int64
 	)
 	err := row.Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created)
@@ -43,19 +43,19 @@ func scanIdentity(row scanner) (*account.LinkedIdentity, error) {
 }
 
 // UserIdentities lists a user's identities, oldest first.
-func (h handles) UserIdentities(ctx context.Context, userID string) ([]*account.LinkedIdentity, error) {
+func (h handles) UserIdentities(ctx context.Context, userID string) ([]*core.LinkedIdentity, error) {
 	return queryRows(ctx, h, "user identities", scanIdentity,
 		`SELECT `+identityColumns+` FROM identities WHERE user_id = $1 ORDER BY seq`, userID)
 }
 
-// DeleteIdentity removes the identity id of userID; account.ErrNotFound if
+// DeleteIdentity removes the identity id of userID; core.ErrNotFound if
 // there is none.
 func (h handles) DeleteIdentity(ctx context.Context, userID, id string) error {
 	return h.execOne(ctx, "delete identity", `DELETE FROM identities WHERE id = $1 AND user_id = $2`, id, userID)
 }
 
 // UpdateSessionTokens replaces a session's provider tokens and their
-// expiry; account.ErrNotFound if the session is gone.
+// expiry; core.ErrNotFound if the session is gone.
 func (h handles) UpdateSessionTokens(ctx context.Context, id, access, refresh string, expiry time.Time) error {
 	return h.execOne(ctx, "update session tokens", `UPDATE sessions
 		SET provider_access_token = $1, provider_refresh_token = $2, provider_access_token_expiry = $3

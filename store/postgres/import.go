@@ -5,28 +5,28 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // importBatch is how many users one INSERT of ImportUsers carries: one
 // parameter per column each stays well under PostgreSQL's 65535.
 const importBatch = 1000
 
-// importedKey is the columns of account.ImportKey of an inserted row.
+// importedKey is the columns of core.ImportKey of an inserted row.
 const importedKey = `id, coalesce(email, ''), coalesce(phone, '')`
 
 // userColumnCount is the number of columns of userColumns, counted so
 // that a new column cannot leave the import behind.
 var userColumnCount = strings.Count(userColumns, ",") + 1
 
-var _ account.UserImporter = (*Store)(nil)
+var _ core.UserImporter = (*Store)(nil)
 
 // ImportUsers stores the users whose id, email and phone are all free, in
 // one transaction of multi-row inserts that skip conflicting rows, and
 // says for each user what became of it.
-func (s *Store) ImportUsers(ctx context.Context, users []*account.User) ([]account.ImportResult, error) {
-	results := make([]account.ImportResult, len(users))
-	err := s.WithTx(ctx, func(tx account.Store) error {
+func (s *Store) ImportUsers(ctx context.Context, users []*core.User) ([]core.ImportResult, error) {
+	results := make([]core.ImportResult, len(users))
+	err := s.WithTx(ctx, func(tx core.Store) error {
 		h := tx.(*txStore).handles
 		// created maps the ids created by this call to the index of the
 		// user created.
@@ -47,7 +47,7 @@ func (s *Store) ImportUsers(ctx context.Context, users []*account.User) ([]accou
 
 // importBatch inserts one batch, users[offset:] of the call, fills in its
 // results and adds what it created to created.
-func (h handles) importBatch(ctx context.Context, users []*account.User, results []account.ImportResult,
+func (h handles) importBatch(ctx context.Context, users []*core.User, results []core.ImportResult,
 	offset int, created map[string]int) error {
 	var sql strings.Builder
 	sql.WriteString(`INSERT INTO users (` + userColumns + `) VALUES `)
@@ -81,8 +81,8 @@ func (h handles) importBatch(ctx context.Context, users []*account.User, results
 	for i, u := range users {
 		// Of rows alike in id, email and phone, the first takes the
 		// created row.
-		if key := account.ImportKey(u); in[key] {
-			results[i], in[key] = account.ImportCreated, false
+		if key := core.ImportKey(u); in[key] {
+			results[i], in[key] = core.ImportCreated, false
 			created[u.ID] = offset + i
 			continue
 		}
@@ -107,19 +107,19 @@ func (h handles) importBatch(ctx context.Context, users []*account.User, results
 		}
 		// A user skipped for an id created later in the call was
 		// skipped for its email or phone.
-		results[i] = account.ImportTaken
+		results[i] = core.ImportTaken
 		if at, ok := created[u.ID]; exists[u.ID] && (!ok || at < offset+i) {
-			results[i] = account.ImportExists
+			results[i] = core.ImportExists
 		}
 	}
 	return nil
 }
 
-// scanKey reads the importedKey columns as an account.ImportKey.
+// scanKey reads the importedKey columns as an core.ImportKey.
 func scanKey(row scanner) (string, error) {
-	var u account.User
+	var u core.User
 	err := row.Scan(&u.ID, &u.Email, &u.Phone)
-	return account.ImportKey(&u), err
+	return core.ImportKey(&u), err
 }
 
 func scanString(row scanner) (string, error) {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // logColumns is the column list of every log query, in scanLog order.
@@ -14,8 +14,8 @@ const logColumns = `id, user_id, event, user_email, user_name, mode, ip, time,
 	client_version, client_engine, client_engine_version,
 	device_name, device_brand, device_model`
 
-// CreateLog inserts one entry; a taken id gives account.ErrConflict.
-func (h handles) CreateLog(ctx context.Context, e *account.LogEntry) error {
+// CreateLog inserts one entry; a taken id gives core.ErrConflict.
+func (h handles) CreateLog(ctx context.Context, e *core.LogEntry) error {
 	d := &e.Device
 	_, err := h.exec(ctx, "create log", `INSERT INTO logs (`+logColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
@@ -30,14 +30,14 @@ func (h handles) CreateLog(ctx context.Context, e *account.LogEntry) error {
 
 // loggedEntry is an entry with the count of the window it came with.
 type loggedEntry struct {
-	e     *account.LogEntry
+	e     *core.LogEntry
 	total int
 }
 
 // UserLogs returns a user's entries newest first, entries of the same
 // millisecond in reverse insertion order, skipping offset and returning at
 // most limit (none if limit <= 0), plus the number of the user's entries.
-func (h handles) UserLogs(ctx context.Context, userID string, limit, offset int) ([]*account.LogEntry, int, error) {
+func (h handles) UserLogs(ctx context.Context, userID string, limit, offset int) ([]*core.LogEntry, int, error) {
 	offset = max(offset, 0)
 	if limit <= 0 {
 		total, err := h.countLogs(ctx, userID)
@@ -56,7 +56,7 @@ func (h handles) UserLogs(ctx context.Context, userID string, limit, offset int)
 		total, err := h.countLogs(ctx, userID)
 		return nil, total, err
 	}
-	list := make([]*account.LogEntry, len(rows))
+	list := make([]*core.LogEntry, len(rows))
 	for i, r := range rows {
 		list[i] = r.e
 	}
@@ -81,7 +81,7 @@ func (h handles) DeleteLogsBefore(ctx context.Context, t time.Time) (int64, erro
 // scanLog reads one row of logColumns followed by the count of the window.
 func scanLog(row scanner) (loggedEntry, error) {
 	var (
-		e     account.LogEntry
+		e     core.LogEntry
 		ms    int64
 		total int
 	)

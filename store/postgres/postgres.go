@@ -17,7 +17,7 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 //go:embed migrations/*.sql
@@ -38,7 +38,7 @@ type Options struct {
 	// QueryTimeout bounds each statement, including BEGIN and COMMIT, on
 	// top of the caller's context; 0 means no bound of its own. It does
 	// not apply to migrations or SeedUsersAndSessions. A statement that
-	// runs out of time fails with an error wrapping account.ErrUnavailable.
+	// runs out of time fails with an error wrapping core.ErrUnavailable.
 	QueryTimeout time.Duration
 	// Schema, when set, is the schema every connection uses (search_path)
 	// and that holds the tables; Open creates it if missing. Any name is
@@ -46,7 +46,7 @@ type Options struct {
 	Schema string
 }
 
-// Store is an account.Store backed by a PostgreSQL connection pool. It is
+// Store is an core.Store backed by a PostgreSQL connection pool. It is
 // safe for concurrent use.
 type Store struct {
 	handles
@@ -54,15 +54,15 @@ type Store struct {
 }
 
 var (
-	_ account.Store = (*Store)(nil)
-	_ account.Store = (*txStore)(nil)
+	_ core.Store = (*Store)(nil)
+	_ core.Store = (*txStore)(nil)
 )
 
 // Open connects to the database dsn names (a postgres:// URL or key=value
 // string, as pgx accepts), creates opts.Schema if it is set and missing,
 // brings the schema up to date and returns a Store on a fresh pool. An
 // unreachable server makes Open fail with an error wrapping
-// account.ErrUnavailable, as soon as the connection is refused or
+// core.ErrUnavailable, as soon as the connection is refused or
 // opts.ConnectTimeout (or ctx) runs out.
 func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	cfg, err := poolConfig(dsn, opts)
@@ -195,7 +195,7 @@ func lockID(schema string) int64 {
 }
 
 // Close closes the pool, waiting for the connections in use to be
-// returned. Calls made afterwards fail with account.ErrUnavailable. The
+// returned. Calls made afterwards fail with core.ErrUnavailable. The
 // error is always nil; it is there for io.Closer.
 func (s *Store) Close() error {
 	s.pool.Close()
@@ -206,7 +206,7 @@ func (s *Store) Close() error {
 // fn returns nil and rolls back otherwise (or if fn panics). The Store
 // passed to fn must be used for every call inside it, from one goroutine
 // at a time.
-func (s *Store) WithTx(ctx context.Context, fn func(tx account.Store) error) error {
+func (s *Store) WithTx(ctx context.Context, fn func(tx core.Store) error) error {
 	bctx, cancel := s.ctx(ctx)
 	tx, err := s.pool.Begin(bctx)
 	cancel()
@@ -216,7 +216,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx account.Store) error) err
 	return s.run(ctx, tx, fn)
 }
 
-// txStore is the account.Store handed to a WithTx callback.
+// txStore is the core.Store handed to a WithTx callback.
 type txStore struct {
 	handles
 	tx pgx.Tx
@@ -224,8 +224,8 @@ type txStore struct {
 
 // WithTx nests fn in a savepoint of the enclosing transaction (pgx's
 // nested Tx), so that a failing fn undoes its own writes only, as
-// account.Store promises, and leaves the outer transaction usable.
-func (s *txStore) WithTx(ctx context.Context, fn func(tx account.Store) error) error {
+// core.Store promises, and leaves the outer transaction usable.
+func (s *txStore) WithTx(ctx context.Context, fn func(tx core.Store) error) error {
 	bctx, cancel := s.ctx(ctx)
 	sp, err := s.tx.Begin(bctx)
 	cancel()
@@ -237,7 +237,7 @@ func (s *txStore) WithTx(ctx context.Context, fn func(tx account.Store) error) e
 
 // run calls fn with a Store on tx, then commits tx (releases it, for a
 // savepoint) if fn returned nil and rolls it back otherwise.
-func (h handles) run(ctx context.Context, tx pgx.Tx, fn func(tx account.Store) error) (err error) {
+func (h handles) run(ctx context.Context, tx pgx.Tx, fn func(tx core.Store) error) (err error) {
 	done := false
 	defer func() {
 		if done {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/postgres"
 	"github.com/accountgate/accountgate/store/storetest"
 )
@@ -85,7 +85,7 @@ func openFresh(t *testing.T) *postgres.Store {
 }
 
 // open is the storetest.Opener.
-func open(t *testing.T) account.Store { return openFresh(t) }
+func open(t *testing.T) core.Store { return openFresh(t) }
 
 func TestConformance(t *testing.T) {
 	testDSN(t)
@@ -141,7 +141,7 @@ func TestConcurrentOpen(t *testing.T) {
 		return
 	}
 	ctx := context.Background()
-	if err := stores[0].CreateUser(ctx, &account.User{ID: "u1", Email: "u1@example.com"}); err != nil {
+	if err := stores[0].CreateUser(ctx, &core.User{ID: "u1", Email: "u1@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	for i, s := range stores {
@@ -172,7 +172,7 @@ func TestReopen(t *testing.T) {
 	schema := newSchema(t, dsn)
 	ctx := context.Background()
 	first := openStore(t, dsn, postgres.Options{Schema: schema})
-	if err := first.CreateUser(ctx, &account.User{ID: "u1", Email: "u1@example.com"}); err != nil {
+	if err := first.CreateUser(ctx, &core.User{ID: "u1", Email: "u1@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	second := openStore(t, dsn, postgres.Options{Schema: schema})
@@ -181,7 +181,7 @@ func TestReopen(t *testing.T) {
 	}
 	// A store in another schema sees none of it.
 	other := openStore(t, dsn, postgres.Options{Schema: newSchema(t, dsn)})
-	if _, err := other.UserByID(ctx, "u1"); !errors.Is(err, account.ErrNotFound) {
+	if _, err := other.UserByID(ctx, "u1"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("UserByID in another schema: %v, want ErrNotFound", err)
 	}
 }
@@ -192,12 +192,12 @@ func TestNestedTx(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
 	errInner := errors.New("inner")
-	err := s.WithTx(ctx, func(tx account.Store) error {
-		if err := tx.CreateUser(ctx, &account.User{ID: "outer"}); err != nil {
+	err := s.WithTx(ctx, func(tx core.Store) error {
+		if err := tx.CreateUser(ctx, &core.User{ID: "outer"}); err != nil {
 			return err
 		}
-		err := tx.WithTx(ctx, func(tx account.Store) error {
-			if err := tx.CreateUser(ctx, &account.User{ID: "inner"}); err != nil {
+		err := tx.WithTx(ctx, func(tx core.Store) error {
+			if err := tx.CreateUser(ctx, &core.User{ID: "inner"}); err != nil {
 				return err
 			}
 			return errInner
@@ -207,20 +207,20 @@ func TestNestedTx(t *testing.T) {
 		}
 		// A failed statement in a savepoint does not doom the outer
 		// transaction either.
-		err = tx.WithTx(ctx, func(tx account.Store) error {
-			return tx.CreateUser(ctx, &account.User{ID: "outer"})
+		err = tx.WithTx(ctx, func(tx core.Store) error {
+			return tx.CreateUser(ctx, &core.User{ID: "outer"})
 		})
-		if !errors.Is(err, account.ErrConflict) {
+		if !errors.Is(err, core.ErrConflict) {
 			return fmt.Errorf("conflicting inner WithTx = %v, want ErrConflict", err)
 		}
-		return tx.WithTx(ctx, func(tx account.Store) error {
-			return tx.CreateUser(ctx, &account.User{ID: "committed-inner"})
+		return tx.WithTx(ctx, func(tx core.Store) error {
+			return tx.CreateUser(ctx, &core.User{ID: "committed-inner"})
 		})
 	})
 	if err != nil {
 		t.Fatalf("WithTx: %v", err)
 	}
-	for id, want := range map[string]error{"outer": nil, "committed-inner": nil, "inner": account.ErrNotFound} {
+	for id, want := range map[string]error{"outer": nil, "committed-inner": nil, "inner": core.ErrNotFound} {
 		if _, err := s.UserByID(ctx, id); !errors.Is(err, want) {
 			t.Errorf("UserByID(%s) = %v, want %v", id, err, want)
 		}
@@ -234,12 +234,12 @@ func TestPanicInTx(t *testing.T) {
 	ctx := context.Background()
 	func() {
 		defer func() { recover() }()
-		s.WithTx(ctx, func(tx account.Store) error {
-			tx.CreateUser(ctx, &account.User{ID: "u1"})
+		s.WithTx(ctx, func(tx core.Store) error {
+			tx.CreateUser(ctx, &core.User{ID: "u1"})
 			panic("boom")
 		})
 	}()
-	if _, err := s.UserByID(ctx, "u1"); !errors.Is(err, account.ErrNotFound) {
+	if _, err := s.UserByID(ctx, "u1"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("UserByID after panic = %v, want ErrNotFound", err)
 	}
 }
@@ -248,11 +248,11 @@ func TestPanicInTx(t *testing.T) {
 func TestForeignKey(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
-	err := s.CreateSession(ctx, &account.Session{ID: "s1", UserID: "nobody", SecretHash: []byte("h")})
+	err := s.CreateSession(ctx, &core.Session{ID: "s1", UserID: "nobody", SecretHash: []byte("h")})
 	if !errors.Is(err, postgres.ErrForeignKey) {
 		t.Errorf("CreateSession of unknown user = %v, want ErrForeignKey", err)
 	}
-	err = s.CreateToken(ctx, &account.Token{ID: "t1", UserID: "nobody", SecretHash: []byte("h")})
+	err = s.CreateToken(ctx, &core.Token{ID: "t1", UserID: "nobody", SecretHash: []byte("h")})
 	if !errors.Is(err, postgres.ErrForeignKey) {
 		t.Errorf("CreateToken of unknown user = %v, want ErrForeignKey", err)
 	}
@@ -264,7 +264,7 @@ func TestPrefsKeptVerbatim(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
 	prefs := `{"z":1.50,"a":{"y":[true,null]},"a2":"\u00e9"}`
-	if err := s.CreateUser(ctx, &account.User{ID: "u1", Prefs: []byte(prefs)}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "u1", Prefs: []byte(prefs)}); err != nil {
 		t.Fatal(err)
 	}
 	u, err := s.UserByID(ctx, "u1")
@@ -288,7 +288,7 @@ func TestBadOptions(t *testing.T) {
 		if s, err := postgres.Open(ctx, "postgres://127.0.0.1:1/x", opts); err == nil {
 			s.Close()
 			t.Errorf("Open with %+v succeeded", opts)
-		} else if errors.Is(err, account.ErrUnavailable) {
+		} else if errors.Is(err, core.ErrUnavailable) {
 			t.Errorf("Open with %+v = %v, want an options error", opts, err)
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // querier is what *pgxpool.Pool and pgx.Tx have in common.
@@ -19,7 +19,7 @@ type querier interface {
 }
 
 // handles holds where the queries go (the pool, or the transaction inside
-// WithTx) and the per-statement timeout. The account.Store methods but
+// WithTx) and the per-statement timeout. The core.Store methods but
 // WithTx are defined on it once for both cases.
 type handles struct {
 	q       querier
@@ -47,7 +47,7 @@ func (h handles) exec(ctx context.Context, op, sql string, args ...any) (int64, 
 	return tag.RowsAffected(), nil
 }
 
-// execOne runs one statement that must change a row: account.ErrNotFound
+// execOne runs one statement that must change a row: core.ErrNotFound
 // if it changed none.
 func (h handles) execOne(ctx context.Context, op, sql string, args ...any) error {
 	n, err := h.exec(ctx, op, sql, args...)
@@ -55,7 +55,7 @@ func (h handles) execOne(ctx context.Context, op, sql string, args ...any) error
 		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("postgres: %s: %w", op, account.ErrNotFound)
+		return fmt.Errorf("postgres: %s: %w", op, core.ErrNotFound)
 	}
 	return nil
 }
@@ -66,7 +66,7 @@ type scanner interface {
 }
 
 // queryRow runs a statement returning at most one row and hands it to
-// scan; no row is account.ErrNotFound.
+// scan; no row is core.ErrNotFound.
 func queryRow[T any](ctx context.Context, h handles, op string, scan func(scanner) (T, error), sql string, args ...any) (T, error) {
 	ctx, cancel := h.ctx(ctx)
 	defer cancel()

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // SeedUsersAndSessions bulk-inserts users, then sessions, with COPY, in one
@@ -16,12 +16,12 @@ import (
 // service, which goes through CreateUser and CreateSession.
 //
 // COPY bypasses no constraint: a taken id, email, phone or secret hash
-// fails the whole call with account.ErrConflict, a session of a user that
+// fails the whole call with core.ErrConflict, a session of a user that
 // is neither in users nor already stored fails it with ErrForeignKey, and
 // the values are stored exactly as CreateUser and CreateSession store
 // them. It ends with ANALYZE of the tables it filled. Options.QueryTimeout
 // does not apply; ctx bounds the call.
-func (s *Store) SeedUsersAndSessions(ctx context.Context, users []*account.User, sessions []*account.Session) error {
+func (s *Store) SeedUsersAndSessions(ctx context.Context, users []*core.User, sessions []*core.Session) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return wrap("seed: begin", err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/postgres"
 )
 
@@ -19,10 +19,10 @@ func TestSeedUsersAndSessions(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 678e6, time.UTC)
 	const n = 1000
-	users := make([]*account.User, n)
-	sessions := make([]*account.Session, n)
+	users := make([]*core.User, n)
+	sessions := make([]*core.Session, n)
 	for i := range n {
-		users[i] = &account.User{
+		users[i] = &core.User{
 			ID: fmt.Sprintf("u%04d", i), CreatedAt: now, UpdatedAt: now, Registration: now,
 			Name: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("u%d@example.com", i),
 			PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", Status: true,
@@ -33,10 +33,10 @@ func TestSeedUsersAndSessions(t *testing.T) {
 			users[i].Phone = fmt.Sprintf("+1555%07d", i)
 		}
 		h := sha256.Sum256(fmt.Appendf(nil, "secret-%d", i))
-		sessions[i] = &account.Session{
+		sessions[i] = &core.Session{
 			ID: fmt.Sprintf("s%04d", i), UserID: fmt.Sprintf("u%04d", (i*7)%n), CreatedAt: now,
 			Expire: now.Add(time.Hour), Provider: "email", SecretHash: h[:], IP: "203.0.113.1",
-			Device: account.Device{ClientName: "Firefox"},
+			Device: core.Device{ClientName: "Firefox"},
 		}
 	}
 	start := time.Now()
@@ -75,10 +75,10 @@ func TestSeedUsersAndSessions(t *testing.T) {
 		}
 	}
 	// The seeded rows are ordinary: the sequences go on after them.
-	if err := s.CreateUser(ctx, &account.User{ID: "after", Email: "after@example.com"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "after", Email: "after@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateSession(ctx, &account.Session{ID: "s-after", UserID: "u0000", SecretHash: []byte("after")}); err != nil {
+	if err := s.CreateSession(ctx, &core.Session{ID: "s-after", UserID: "u0000", SecretHash: []byte("after")}); err != nil {
 		t.Fatal(err)
 	}
 	// The seeded sessions and s-after, which never expires (zero time).
@@ -92,21 +92,21 @@ func TestSeedUsersAndSessions(t *testing.T) {
 func TestSeedConstraints(t *testing.T) {
 	s := openFresh(t)
 	ctx := context.Background()
-	if err := s.CreateUser(ctx, &account.User{ID: "taken", Email: "taken@example.com"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "taken", Email: "taken@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	err := s.SeedUsersAndSessions(ctx, []*account.User{
+	err := s.SeedUsersAndSessions(ctx, []*core.User{
 		{ID: "new"}, {ID: "dup", Email: "taken@example.com"},
 	}, nil)
-	if !errors.Is(err, account.ErrConflict) {
+	if !errors.Is(err, core.ErrConflict) {
 		t.Errorf("seeding a taken email = %v, want ErrConflict", err)
 	}
-	err = s.SeedUsersAndSessions(ctx, []*account.User{{ID: "new"}},
-		[]*account.Session{{ID: "s1", UserID: "nobody", SecretHash: []byte("h")}})
+	err = s.SeedUsersAndSessions(ctx, []*core.User{{ID: "new"}},
+		[]*core.Session{{ID: "s1", UserID: "nobody", SecretHash: []byte("h")}})
 	if !errors.Is(err, postgres.ErrForeignKey) {
 		t.Errorf("seeding a session of an unknown user = %v, want ErrForeignKey", err)
 	}
-	if _, err := s.UserByID(ctx, "new"); !errors.Is(err, account.ErrNotFound) {
+	if _, err := s.UserByID(ctx, "new"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("user of a failed seed: %v, want ErrNotFound", err)
 	}
 	if err := s.SeedUsersAndSessions(ctx, nil, nil); err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // sessionColumns is the column list of every session query, in
@@ -17,8 +17,8 @@ const sessionColumns = `id, user_id, created_at, expire, provider, provider_uid,
 	device_name, device_brand, device_model, updated_at`
 
 // CreateSession inserts s; a taken id or secret hash gives
-// account.ErrConflict, an unknown user ErrForeignKey.
-func (h handles) CreateSession(ctx context.Context, s *account.Session) error {
+// core.ErrConflict, an unknown user ErrForeignKey.
+func (h handles) CreateSession(ctx context.Context, s *core.Session) error {
 	_, err := h.exec(ctx, "create session", `INSERT INTO sessions (`+sessionColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
 			$18, $19, $20, $21, $22, $23, $24, $25, $26)`, sessionArgs(s)...)
@@ -26,7 +26,7 @@ func (h handles) CreateSession(ctx context.Context, s *account.Session) error {
 }
 
 // sessionArgs returns s's values in sessionColumns order.
-func sessionArgs(s *account.Session) []any {
+func sessionArgs(s *core.Session) []any {
 	d := &s.Device
 	return []any{
 		s.ID, s.UserID, millis(s.CreatedAt), millis(s.Expire), s.Provider, s.ProviderUID,
@@ -38,26 +38,26 @@ func sessionArgs(s *account.Session) []any {
 	}
 }
 
-// SessionByID returns the session or account.ErrNotFound.
-func (h handles) SessionByID(ctx context.Context, id string) (*account.Session, error) {
+// SessionByID returns the session or core.ErrNotFound.
+func (h handles) SessionByID(ctx context.Context, id string) (*core.Session, error) {
 	return queryRow(ctx, h, "session by id", scanSession,
 		`SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id)
 }
 
 // SessionBySecretHash returns the session whose secret hash is hash, or
-// account.ErrNotFound.
-func (h handles) SessionBySecretHash(ctx context.Context, hash []byte) (*account.Session, error) {
+// core.ErrNotFound.
+func (h handles) SessionBySecretHash(ctx context.Context, hash []byte) (*core.Session, error) {
 	return queryRow(ctx, h, "session by secret hash", scanSession,
 		`SELECT `+sessionColumns+` FROM sessions WHERE secret_hash = $1`, notNil(hash))
 }
 
 // UserSessions lists a user's sessions in creation order, expired ones too.
-func (h handles) UserSessions(ctx context.Context, userID string) ([]*account.Session, error) {
+func (h handles) UserSessions(ctx context.Context, userID string) ([]*core.Session, error) {
 	return queryRows(ctx, h, "user sessions", scanSession,
 		`SELECT `+sessionColumns+` FROM sessions WHERE user_id = $1 ORDER BY seq`, userID)
 }
 
-// DeleteSession removes one session; account.ErrNotFound if there was none.
+// DeleteSession removes one session; core.ErrNotFound if there was none.
 func (h handles) DeleteSession(ctx context.Context, id string) error {
 	return h.execOne(ctx, "delete session", `DELETE FROM sessions WHERE id = $1`, id)
 }
@@ -69,9 +69,9 @@ func (h handles) DeleteExpiredSessions(ctx context.Context, now time.Time) (int6
 }
 
 // scanSession reads one row of sessionColumns.
-func scanSession(row scanner) (*account.Session, error) {
+func scanSession(row scanner) (*core.Session, error) {
 	var (
-		s                          account.Session
+		s                          core.Session
 		created, expire, tokenExpy int64
 		updated                    int64
 	)
@@ -93,14 +93,14 @@ func scanSession(row scanner) (*account.Session, error) {
 }
 
 // sessionUpdatedAt is s.UpdatedAt, or its creation time when unset.
-func sessionUpdatedAt(s *account.Session) time.Time {
+func sessionUpdatedAt(s *core.Session) time.Time {
 	if s.UpdatedAt.IsZero() {
 		return s.CreatedAt
 	}
 	return s.UpdatedAt
 }
 
-// ExtendSession sets a session's expiry and updated_at; account.ErrNotFound
+// ExtendSession sets a session's expiry and updated_at; core.ErrNotFound
 // if the session is gone.
 func (h handles) ExtendSession(ctx context.Context, id string, expire, updatedAt time.Time) error {
 	return h.execOne(ctx, "extend session", `UPDATE sessions SET expire = $1, updated_at = $2 WHERE id = $3`,

@@ -3,13 +3,13 @@ package postgres
 import (
 	"context"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-var _ account.StoreStatus = (*Store)(nil)
+var _ core.StoreStatus = (*Store)(nil)
 
 // Ping checks that the server answers a query on a pooled connection;
-// errors wrap account.ErrUnavailable when it cannot be reached.
+// errors wrap core.ErrUnavailable when it cannot be reached.
 func (s *Store) Ping(ctx context.Context) error {
 	_, err := queryRow(ctx, s.handles, "ping", scanInt, `SELECT 1`)
 	return err

@@ -6,15 +6,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // tokenColumns is the column list of every token query, in scanToken order.
 const tokenColumns = `id, user_id, type, secret_hash, target, created_at, expire, ip, user_agent`
 
 // CreateToken inserts t; a taken id or secret hash gives
-// account.ErrConflict, an unknown user ErrForeignKey.
-func (h handles) CreateToken(ctx context.Context, t *account.Token) error {
+// core.ErrConflict, an unknown user ErrForeignKey.
+func (h handles) CreateToken(ctx context.Context, t *core.Token) error {
 	_, err := h.exec(ctx, "create token", `INSERT INTO tokens (`+tokenColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		t.ID, t.UserID, int64(t.Type), t.SecretHash, notNil(t.Target), millis(t.CreatedAt), millis(t.Expire),
@@ -24,11 +24,11 @@ func (h handles) CreateToken(ctx context.Context, t *account.Token) error {
 
 // ConsumeToken deletes and returns the token of userID with this type,
 // secret hash and target whose expiry is after now, or returns
-// account.ErrNotFound and deletes nothing. The match and the delete are one
+// core.ErrNotFound and deletes nothing. The match and the delete are one
 // statement: of two concurrent calls, the second waits for the first's row
 // lock, then finds the row gone, so only one gets the token. An empty
 // target matches nothing: tokens from before targets were kept have none.
-func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.TokenType, hash, target []byte, now time.Time) (*account.Token, error) {
+func (h handles) ConsumeToken(ctx context.Context, userID string, typ core.TokenType, hash, target []byte, now time.Time) (*core.Token, error) {
 	return queryRow(ctx, h, "consume token", scanToken, `DELETE FROM tokens
 		WHERE user_id = $1 AND type = $2 AND secret_hash = $3 AND target = $4 AND target <> ''::bytea
 		AND expire > $5
@@ -38,9 +38,9 @@ func (h handles) ConsumeToken(ctx context.Context, userID string, typ account.To
 
 // ConsumeAnyToken is ConsumeToken over several (type, target, hash)
 // kinds, in one statement as well; it spends the oldest match.
-func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []account.TokenKind, now time.Time) (*account.Token, error) {
+func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []core.TokenKind, now time.Time) (*core.Token, error) {
 	if len(kinds) == 0 {
-		return nil, account.ErrNotFound
+		return nil, core.ErrNotFound
 	}
 	args := []any{userID, millis(now)}
 	alts := make([]string, len(kinds))
@@ -60,7 +60,7 @@ func (h handles) ConsumeAnyToken(ctx context.Context, userID string, kinds []acc
 
 // DeleteUserTokens removes every token of userID of the given types and
 // says how many went.
-func (h handles) DeleteUserTokens(ctx context.Context, userID string, types ...account.TokenType) (int64, error) {
+func (h handles) DeleteUserTokens(ctx context.Context, userID string, types ...core.TokenType) (int64, error) {
 	if len(types) == 0 {
 		return 0, nil
 	}
@@ -78,9 +78,9 @@ func (h handles) DeleteExpiredTokens(ctx context.Context, now time.Time) (int64,
 }
 
 // scanToken reads one row of tokenColumns.
-func scanToken(row scanner) (*account.Token, error) {
+func scanToken(row scanner) (*core.Token, error) {
 	var (
-		t               account.Token
+		t               core.Token
 		typ             int64
 		created, expire int64
 	)
@@ -88,7 +88,7 @@ func scanToken(row scanner) (*account.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.Type = account.TokenType(typ)
+	t.Type = core.TokenType(typ)
 	t.CreatedAt = fromMillis(created)
 	t.Expire = fromMillis(expire)
 	return &t, nil

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/postgres"
 )
 
@@ -27,7 +27,7 @@ func TestOpenUnreachable(t *testing.T) {
 	if err == nil {
 		t.Fatal("Open succeeded")
 	}
-	if !errors.Is(err, account.ErrUnavailable) {
+	if !errors.Is(err, core.ErrUnavailable) {
 		t.Errorf("Open = %v, want ErrUnavailable", err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
@@ -49,7 +49,7 @@ func TestServerStops(t *testing.T) {
 		Schema: schema, MaxConns: 4, ConnectTimeout: 2 * time.Second, QueryTimeout: 5 * time.Second,
 	})
 	ctx := context.Background()
-	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "u1"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -57,10 +57,10 @@ func TestServerStops(t *testing.T) {
 	calls := map[string]func() error{
 		"UserByID": func() error { _, err := s.UserByID(ctx, "u1"); return err },
 		"CreateUser": func() error {
-			return s.CreateUser(ctx, &account.User{ID: "u2"})
+			return s.CreateUser(ctx, &core.User{ID: "u2"})
 		},
 		"WithTx": func() error {
-			return s.WithTx(ctx, func(tx account.Store) error { _, err := tx.UserByID(ctx, "u1"); return err })
+			return s.WithTx(ctx, func(tx core.Store) error { _, err := tx.UserByID(ctx, "u1"); return err })
 		},
 		"ClaimMessages": func() error { _, err := s.ClaimMessages(ctx, time.Now(), time.Minute, 10); return err },
 	}
@@ -70,7 +70,7 @@ func TestServerStops(t *testing.T) {
 		for name, call := range calls {
 			start := time.Now()
 			err := call()
-			if !errors.Is(err, account.ErrUnavailable) {
+			if !errors.Is(err, core.ErrUnavailable) {
 				t.Errorf("%s with the server gone = %v, want ErrUnavailable", name, err)
 			}
 			if d := time.Since(start); d > 5*time.Second {
@@ -85,7 +85,7 @@ func TestServerStops(t *testing.T) {
 	}
 
 	s.Close()
-	if _, err := s.UserByID(ctx, "u1"); !errors.Is(err, account.ErrUnavailable) {
+	if _, err := s.UserByID(ctx, "u1"); !errors.Is(err, core.ErrUnavailable) {
 		t.Errorf("UserByID after Close = %v, want ErrUnavailable", err)
 	}
 }
@@ -98,7 +98,7 @@ func TestQueryTimeout(t *testing.T) {
 	schema := newSchema(t, dsn)
 	s := openStore(t, dsn, postgres.Options{Schema: schema, QueryTimeout: 200 * time.Millisecond})
 	ctx := context.Background()
-	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "u1"}); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := pgx.Connect(ctx, dsn)
@@ -116,8 +116,8 @@ func TestQueryTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	err = s.UpdateUser(ctx, &account.User{ID: "u1", Name: "blocked"})
-	if !errors.Is(err, account.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+	err = s.UpdateUser(ctx, &core.User{ID: "u1", Name: "blocked"})
+	if !errors.Is(err, core.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("UpdateUser on a locked row = %v, want ErrUnavailable from a deadline", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -126,13 +126,13 @@ func TestQueryTimeout(t *testing.T) {
 	if err := tx.Rollback(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateUser(ctx, &account.User{ID: "u1", Name: "free"}); err != nil {
+	if err := s.UpdateUser(ctx, &core.User{ID: "u1", Name: "free"}); err != nil {
 		t.Errorf("UpdateUser after the lock is gone: %v", err)
 	}
 	// A caller that gives up is not an unavailable database.
 	canceled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := s.UserByID(canceled, "u1"); !errors.Is(err, context.Canceled) || errors.Is(err, account.ErrUnavailable) {
+	if _, err := s.UserByID(canceled, "u1"); !errors.Is(err, context.Canceled) || errors.Is(err, core.ErrUnavailable) {
 		t.Errorf("UserByID with a canceled context = %v, want context.Canceled only", err)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // userColumns is the column list of every user query, in userArgs and
@@ -16,49 +16,49 @@ const userColumns = `id, created_at, updated_at, name, email, phone, password_ha
 	password_update, registration, status, email_verification, phone_verification, prefs,
 	password_history, labels, accessed_at`
 
-// CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
-func (h handles) CreateUser(ctx context.Context, u *account.User) error {
+// CreateUser inserts u; a taken id, email or phone gives core.ErrConflict.
+func (h handles) CreateUser(ctx context.Context, u *core.User) error {
 	_, err := h.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		append(userArgs(u), millis(u.AccessedAt))...)
 	return err
 }
 
-// UserByID returns the user or account.ErrNotFound.
-func (h handles) UserByID(ctx context.Context, id string) (*account.User, error) {
+// UserByID returns the user or core.ErrNotFound.
+func (h handles) UserByID(ctx context.Context, id string) (*core.User, error) {
 	return queryRow(ctx, h, "user by id", scanUser,
 		`SELECT `+userColumns+` FROM users WHERE id = $1`, id)
 }
 
-// LockUser returns the user or account.ErrNotFound. Inside WithTx the row
+// LockUser returns the user or core.ErrNotFound. Inside WithTx the row
 // stays locked until the transaction ends: a concurrent LockUser or
 // UpdateUser of the same user waits for it. NO KEY UPDATE is the lock an
 // UPDATE that keeps the id takes; unlike FOR UPDATE it lets other
 // transactions insert sessions, tokens and logs of the user meanwhile.
-func (h handles) LockUser(ctx context.Context, id string) (*account.User, error) {
+func (h handles) LockUser(ctx context.Context, id string) (*core.User, error) {
 	return queryRow(ctx, h, "lock user", scanUser,
 		`SELECT `+userColumns+` FROM users WHERE id = $1 FOR NO KEY UPDATE`, id)
 }
 
-// UserByEmail returns the user with this email or account.ErrNotFound. ""
+// UserByEmail returns the user with this email or core.ErrNotFound. ""
 // matches nobody, since a missing email is stored as NULL.
-func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+func (h handles) UserByEmail(ctx context.Context, email string) (*core.User, error) {
 	return queryRow(ctx, h, "user by email", scanUser,
 		`SELECT `+userColumns+` FROM users WHERE email = $1`, email)
 }
 
 // UserByPhone returns the user with this phone number or
-// account.ErrNotFound. "" matches nobody, since a missing phone is stored as
+// core.ErrNotFound. "" matches nobody, since a missing phone is stored as
 // NULL.
-func (h handles) UserByPhone(ctx context.Context, phone string) (*account.User, error) {
+func (h handles) UserByPhone(ctx context.Context, phone string) (*core.User, error) {
 	return queryRow(ctx, h, "user by phone", scanUser,
 		`SELECT `+userColumns+` FROM users WHERE phone = $1`, phone)
 }
 
 // UpdateUser overwrites every field of user u.ID but the id itself;
-// account.ErrNotFound if it is gone, account.ErrConflict if the new email or
+// core.ErrNotFound if it is gone, core.ErrConflict if the new email or
 // phone is taken.
-func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
+func (h handles) UpdateUser(ctx context.Context, u *core.User) error {
 	// userArgs puts the id in $1, which WHERE uses.
 	return h.execOne(ctx, "update user", `UPDATE users SET
 		created_at = $2, updated_at = $3, name = $4, email = $5, phone = $6, password_hash = $7,
@@ -69,7 +69,7 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 
 // userArgs returns u's values in userColumns order, but for accessed_at:
 // only CreateUser and TouchUser write that.
-func userArgs(u *account.User) []any {
+func userArgs(u *core.User) []any {
 	return []any{
 		u.ID, millis(u.CreatedAt), millis(u.UpdatedAt), u.Name,
 		nullIfEmpty(u.Email), nullIfEmpty(u.Phone), u.PasswordHash,
@@ -80,9 +80,9 @@ func userArgs(u *account.User) []any {
 }
 
 // scanUser reads one row of userColumns.
-func scanUser(row scanner) (*account.User, error) {
+func scanUser(row scanner) (*core.User, error) {
 	var (
-		u                      account.User
+		u                      core.User
 		email, phone           *string
 		created, updated       int64
 		passwordUpdate, regist int64
@@ -156,8 +156,8 @@ func (h handles) TouchUser(ctx context.Context, id string, at time.Time, every t
 }
 
 // ListUsers returns at most limit users in creation order (seq) after the
-// user afterID; account.ErrNotFound if there is no user afterID.
-func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*account.User, error) {
+// user afterID; core.ErrNotFound if there is no user afterID.
+func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
 	var after int64
 	if afterID != "" {
 		var err error

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/internal/userquery"
 )
 
-// SetUserLabels replaces the labels of user id; account.ErrNotFound if
+// SetUserLabels replaces the labels of user id; core.ErrNotFound if
 // there is no such user. The user_labels mirror follows by trigger.
 func (h handles) SetUserLabels(ctx context.Context, id string, labels []string) error {
 	return h.execOne(ctx, "set user labels", `UPDATE users SET labels = $1 WHERE id = $2`, encodeLabels(labels), id)
@@ -38,8 +38,8 @@ func decodeLabels(s string) ([]string, error) {
 	return l, nil
 }
 
-// QueryUsers returns one page of users (see account.Users).
-func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*account.User, error) {
+// QueryUsers returns one page of users (see core.Users).
+func (h handles) QueryUsers(ctx context.Context, q core.UserQuery) ([]*core.User, error) {
 	var cursor int64
 	if q.Cursor != "" {
 		var err error
@@ -60,7 +60,7 @@ func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*accoun
 }
 
 // CountUsers counts the users matching f, up to max.
-func (h handles) CountUsers(ctx context.Context, f account.UserFilter, max int) (int, error) {
+func (h handles) CountUsers(ctx context.Context, f core.UserFilter, max int) (int, error) {
 	query, args := userquery.Count(userquery.Postgres, f, max)
 	n, err := queryRow(ctx, h, "count users", func(row scanner) (int, error) {
 		var n int

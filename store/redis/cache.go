@@ -10,14 +10,14 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-// GetVerified implements account.SharedCache; a miss is account.ErrNotFound.
-func (c *Client) GetVerified(ctx context.Context, key [32]byte) (*account.Session, *account.User, error) {
+// GetVerified implements core.SharedCache; a miss is core.ErrNotFound.
+func (c *Client) GetVerified(ctx context.Context, key [32]byte) (*core.Session, *core.User, error) {
 	b, err := c.rdb.Get(ctx, c.entryKey(hex.EncodeToString(key[:]))).Bytes()
 	if errors.Is(err, goredis.Nil) {
-		return nil, nil, fmt.Errorf("redis: get verified: %w", account.ErrNotFound)
+		return nil, nil, fmt.Errorf("redis: get verified: %w", core.ErrNotFound)
 	}
 	if err != nil {
 		return nil, nil, wrap("get verified", err)
@@ -29,11 +29,11 @@ func (c *Client) GetVerified(ctx context.Context, key [32]byte) (*account.Sessio
 	return e.Session.session(), e.User.user(), nil
 }
 
-// PutVerified implements account.SharedCache. It stores the pair under
+// PutVerified implements core.SharedCache. It stores the pair under
 // <prefix>v:<hex key> for ttl and adds the key to the sets of its session
 // and user, whose expiry it extends to at least ttl, in one transaction. A
 // ttl under a millisecond caches nothing.
-func (c *Client) PutVerified(ctx context.Context, key [32]byte, s *account.Session, u *account.User, ttl time.Duration) error {
+func (c *Client) PutVerified(ctx context.Context, key [32]byte, s *core.Session, u *core.User, ttl time.Duration) error {
 	if ttl < time.Millisecond {
 		return nil
 	}
@@ -57,12 +57,12 @@ func (c *Client) PutVerified(ctx context.Context, key [32]byte, s *account.Sessi
 	return wrap("put verified", err)
 }
 
-// DropSession implements account.SharedCache.
+// DropSession implements core.SharedCache.
 func (c *Client) DropSession(ctx context.Context, sessionID string) error {
 	return c.drop(ctx, "drop session", c.sessionSetKey(sessionID))
 }
 
-// DropUser implements account.SharedCache.
+// DropUser implements core.SharedCache.
 func (c *Client) DropUser(ctx context.Context, userID string) error {
 	return c.drop(ctx, "drop user", c.userSetKey(userID))
 }
@@ -105,21 +105,21 @@ type cacheEntry struct {
 }
 
 type sessionJSON struct {
-	ID                        string         `json:"id"`
-	UserID                    string         `json:"userId"`
-	CreatedAt                 int64          `json:"createdAt"`
-	UpdatedAt                 int64          `json:"updatedAt,omitempty"`
-	Expire                    int64          `json:"expire"`
-	Provider                  string         `json:"provider"`
-	ProviderUID               string         `json:"providerUid"`
-	ProviderAccessToken       string         `json:"providerAccessToken"`
-	ProviderRefreshToken      string         `json:"providerRefreshToken"`
-	ProviderAccessTokenExpiry int64          `json:"providerAccessTokenExpiry"`
-	SecretHash                []byte         `json:"secretHash"`
-	IP                        string         `json:"ip"`
-	UserAgent                 string         `json:"userAgent"`
-	CountryCode               string         `json:"countryCode"`
-	Device                    account.Device `json:"device"`
+	ID                        string      `json:"id"`
+	UserID                    string      `json:"userId"`
+	CreatedAt                 int64       `json:"createdAt"`
+	UpdatedAt                 int64       `json:"updatedAt,omitempty"`
+	Expire                    int64       `json:"expire"`
+	Provider                  string      `json:"provider"`
+	ProviderUID               string      `json:"providerUid"`
+	ProviderAccessToken       string      `json:"providerAccessToken"`
+	ProviderRefreshToken      string      `json:"providerRefreshToken"`
+	ProviderAccessTokenExpiry int64       `json:"providerAccessTokenExpiry"`
+	SecretHash                []byte      `json:"secretHash"`
+	IP                        string      `json:"ip"`
+	UserAgent                 string      `json:"userAgent"`
+	CountryCode               string      `json:"countryCode"`
+	Device                    core.Device `json:"device"`
 }
 
 type userJSON struct {
@@ -143,7 +143,7 @@ type userJSON struct {
 	Labels          []string `json:"labels,omitempty"`
 }
 
-func sessionJSONOf(s *account.Session) sessionJSON {
+func sessionJSONOf(s *core.Session) sessionJSON {
 	return sessionJSON{
 		ID: s.ID, UserID: s.UserID, CreatedAt: millis(s.CreatedAt), UpdatedAt: millis(s.UpdatedAt), Expire: millis(s.Expire),
 		Provider: s.Provider, ProviderUID: s.ProviderUID,
@@ -154,8 +154,8 @@ func sessionJSONOf(s *account.Session) sessionJSON {
 	}
 }
 
-func (j *sessionJSON) session() *account.Session {
-	return &account.Session{
+func (j *sessionJSON) session() *core.Session {
+	return &core.Session{
 		ID: j.ID, UserID: j.UserID, CreatedAt: fromMillis(j.CreatedAt), UpdatedAt: fromMillis(j.UpdatedAt), Expire: fromMillis(j.Expire),
 		Provider: j.Provider, ProviderUID: j.ProviderUID,
 		ProviderAccessToken: j.ProviderAccessToken, ProviderRefreshToken: j.ProviderRefreshToken,
@@ -165,7 +165,7 @@ func (j *sessionJSON) session() *account.Session {
 	}
 }
 
-func userJSONOf(u *account.User) userJSON {
+func userJSONOf(u *core.User) userJSON {
 	j := userJSON{
 		ID: u.ID, CreatedAt: millis(u.CreatedAt), UpdatedAt: millis(u.UpdatedAt),
 		Name: u.Name, Email: u.Email, Phone: u.Phone, PasswordHash: u.PasswordHash,
@@ -180,8 +180,8 @@ func userJSONOf(u *account.User) userJSON {
 	return j
 }
 
-func (j *userJSON) user() *account.User {
-	u := &account.User{
+func (j *userJSON) user() *core.User {
+	u := &core.User{
 		ID: j.ID, CreatedAt: fromMillis(j.CreatedAt), UpdatedAt: fromMillis(j.UpdatedAt),
 		Name: j.Name, Email: j.Email, Phone: j.Phone, PasswordHash: j.PasswordHash,
 		PasswordUpdate: fromMillis(j.PasswordUpdate), Registration: fromMillis(j.Registration),

@@ -9,7 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/store"
 )
@@ -37,7 +37,7 @@ type Options struct {
 }
 
 // Client is a connection to Redis implementing ratelimit.Limiter,
-// account.Revocations and account.SharedCache. It is safe for concurrent
+// core.Revocations and core.SharedCache. It is safe for concurrent
 // use. It holds at most one pub/sub subscription, shared by all its
 // Subscriptions (see NewSubscription).
 type Client struct {
@@ -47,9 +47,9 @@ type Client struct {
 }
 
 var (
-	_ ratelimit.Limiter   = (*Client)(nil)
-	_ account.Revocations = (*Client)(nil)
-	_ account.SharedCache = (*Client)(nil)
+	_ ratelimit.Limiter = (*Client)(nil)
+	_ core.Revocations  = (*Client)(nil)
+	_ core.SharedCache  = (*Client)(nil)
 )
 
 // pingTimeout bounds the ping of Open.
@@ -68,7 +68,7 @@ const pingTimeout = 2 * time.Second
 // sentinel URL.
 //
 // Open pings Redis once, but an unreachable Redis is not an error: Redis
-// may come back later, and every call reports account.ErrUnavailable
+// may come back later, and every call reports core.ErrUnavailable
 // meanwhile. Open logs nothing; call Ping to check the connection. Only a
 // malformed URL or contradictory options make Open fail.
 func Open(ctx context.Context, rawURL string, opts Options) (*Client, error) {
@@ -187,7 +187,7 @@ func (c *Client) Close() error {
 	return c.rdb.Close()
 }
 
-// Ping checks that Redis answers; errors wrap account.ErrUnavailable.
+// Ping checks that Redis answers; errors wrap core.ErrUnavailable.
 func (c *Client) Ping(ctx context.Context) error {
 	return wrap("ping", c.rdb.Ping(ctx).Err())
 }
@@ -197,7 +197,7 @@ func (c *Client) key(name string) string { return c.prefix + name }
 
 // wrap annotates err; everything but a permanent error reply of Redis (a
 // bad command, a wrong type) means Redis cannot serve us right now and
-// wraps account.ErrUnavailable.
+// wraps core.ErrUnavailable.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -206,7 +206,7 @@ func wrap(op string, err error) error {
 	if errors.As(err, &re) && !transientReply(re.Error()) {
 		return fmt.Errorf("redis: %s: %w", op, err)
 	}
-	return fmt.Errorf("redis: %s: %w: %w", op, account.ErrUnavailable, err)
+	return fmt.Errorf("redis: %s: %w: %w", op, core.ErrUnavailable, err)
 }
 
 // transientReply reports whether an error reply of Redis means the server

@@ -16,7 +16,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/ratelimit"
 )
 
@@ -169,18 +169,18 @@ func TestRateLimiterConcurrent(t *testing.T) {
 	}
 }
 
-func testPair(sessionID, userID string) (*account.Session, *account.User) {
+func testPair(sessionID, userID string) (*core.Session, *core.User) {
 	ms := func(v int64) time.Time { return time.UnixMilli(v).UTC() }
-	s := &account.Session{
+	s := &core.Session{
 		ID: sessionID, UserID: userID, CreatedAt: ms(1_700_000_000_123), Expire: ms(1_800_000_000_456),
 		Provider: "github", ProviderUID: "gh-1", ProviderAccessToken: "at", ProviderRefreshToken: "rt",
 		ProviderAccessTokenExpiry: ms(1_700_000_360_789), SecretHash: []byte{0, 1, 2, 254, 255},
 		IP: "203.0.113.9", UserAgent: "Mozilla/5.0", CountryCode: "fr",
-		Device: account.Device{OSCode: "MAC", OSName: "Mac", OSVersion: "14", ClientType: "browser",
+		Device: core.Device{OSCode: "MAC", OSName: "Mac", OSVersion: "14", ClientType: "browser",
 			ClientCode: "CH", ClientName: "Chrome", ClientVersion: "120", ClientEngine: "Blink",
 			ClientEngineVersion: "120.0", DeviceName: "desktop", DeviceBrand: "Apple", DeviceModel: "MacBook"},
 	}
-	u := &account.User{
+	u := &core.User{
 		ID: userID, CreatedAt: ms(1_600_000_000_001), UpdatedAt: ms(1_650_000_000_002), Name: "Ada <Admin>",
 		Email: "ada@example.com", Phone: "+33612345678", PasswordHash: "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA",
 		PasswordUpdate: ms(1_610_000_000_003), Registration: ms(1_600_000_000_004),
@@ -216,7 +216,7 @@ func TestSharedCacheRoundTrip(t *testing.T) {
 		t.Fatalf("round trip:\n got %+v\n     %+v\nwant %+v\n     %+v", gs, gu, s, u)
 	}
 	// Zero values survive too: zero times, nil slices, empty non-nil ones.
-	zs, zu := &account.Session{ID: "s0", UserID: "u0", SecretHash: []byte{}}, &account.User{ID: "u0", PasswordHistory: []string{}}
+	zs, zu := &core.Session{ID: "s0", UserID: "u0", SecretHash: []byte{}}, &core.User{ID: "u0", PasswordHistory: []string{}}
 	if err := c.PutVerified(ctx, cacheKey("zero"), zs, zu, time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -225,8 +225,8 @@ func TestSharedCacheRoundTrip(t *testing.T) {
 		t.Fatalf("zero round trip: %+v %+v %v", gs, gu, err)
 	}
 	_, _, err = c.GetVerified(ctx, cacheKey("missing"))
-	if !errors.Is(err, account.ErrNotFound) || errors.Is(err, goredis.Nil) {
-		t.Fatalf("miss: %v, want account.ErrNotFound", err)
+	if !errors.Is(err, core.ErrNotFound) || errors.Is(err, goredis.Nil) {
+		t.Fatalf("miss: %v, want core.ErrNotFound", err)
 	}
 }
 
@@ -250,8 +250,8 @@ func TestSharedCacheTTL(t *testing.T) {
 		}
 	}
 	time.Sleep(300 * time.Millisecond)
-	if _, _, err := c.GetVerified(ctx, cacheKey("b")); !errors.Is(err, account.ErrNotFound) {
-		t.Fatalf("expired entry: %v, want account.ErrNotFound", err)
+	if _, _, err := c.GetVerified(ctx, cacheKey("b")); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("expired entry: %v, want core.ErrNotFound", err)
 	}
 	if _, _, err := c.GetVerified(ctx, k); err != nil {
 		t.Fatalf("live entry: %v", err)
@@ -277,7 +277,7 @@ func TestSharedCacheDrop(t *testing.T) {
 		t.Helper()
 		for k, live := range want {
 			_, _, err := c.GetVerified(ctx, cacheKey(k))
-			if live && err != nil || !live && !errors.Is(err, account.ErrNotFound) {
+			if live && err != nil || !live && !errors.Is(err, core.ErrNotFound) {
 				t.Errorf("%s: %v, want live=%v", k, err, live)
 			}
 		}
@@ -307,23 +307,23 @@ func TestDeadRedis(t *testing.T) {
 		t.Fatalf("Open must not fail on a dead Redis: %v", err)
 	}
 	defer c.Close()
-	if _, _, err := c.Take(ctx, "k", 1, time.Minute, time.Now()); !errors.Is(err, account.ErrUnavailable) {
-		t.Errorf("Take: %v, want account.ErrUnavailable", err)
+	if _, _, err := c.Take(ctx, "k", 1, time.Minute, time.Now()); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("Take: %v, want core.ErrUnavailable", err)
 	}
-	if _, err := c.Count(ctx, "k", time.Minute, time.Now()); !errors.Is(err, account.ErrUnavailable) {
-		t.Errorf("Count: %v, want account.ErrUnavailable", err)
+	if _, err := c.Count(ctx, "k", time.Minute, time.Now()); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("Count: %v, want core.ErrUnavailable", err)
 	}
-	if _, _, err := c.GetVerified(ctx, cacheKey("k")); !errors.Is(err, account.ErrUnavailable) {
-		t.Errorf("GetVerified: %v, want account.ErrUnavailable", err)
+	if _, _, err := c.GetVerified(ctx, cacheKey("k")); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("GetVerified: %v, want core.ErrUnavailable", err)
 	}
-	if err := c.PublishRevocation(ctx, account.Revocation{UserID: "u"}); !errors.Is(err, account.ErrUnavailable) {
-		t.Errorf("PublishRevocation: %v, want account.ErrUnavailable", err)
+	if err := c.PublishRevocation(ctx, core.Revocation{UserID: "u"}); !errors.Is(err, core.ErrUnavailable) {
+		t.Errorf("PublishRevocation: %v, want core.ErrUnavailable", err)
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.SubscribeRevocations(sctx, func(account.Revocation) {}, func() { t.Error("resync without a subscription") })
+		c.SubscribeRevocations(sctx, func(core.Revocation) {}, func() { t.Error("resync without a subscription") })
 	}()
 	for range 15 {
 		if c.Healthy() {

@@ -9,7 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // The subscriber's timing: it pings its connection every pingInterval
@@ -33,9 +33,9 @@ const linger = 5 * time.Second
 // channel is the pub/sub channel of revocations.
 func (c *Client) channel() string { return c.key("revocations") }
 
-// PublishRevocation implements account.Revocations: it publishes r as JSON
+// PublishRevocation implements core.Revocations: it publishes r as JSON
 // to every instance subscribed with the same KeyPrefix.
-func (c *Client) PublishRevocation(ctx context.Context, r account.Revocation) error {
+func (c *Client) PublishRevocation(ctx context.Context, r core.Revocation) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -48,9 +48,9 @@ func (c *Client) PublishRevocation(ctx context.Context, r account.Revocation) er
 // one subscriber: see Subscription.Healthy.
 func (c *Client) Healthy() bool { return c.hub.gen.Load() != 0 }
 
-// SubscribeRevocations implements account.Revocations for callers that
+// SubscribeRevocations implements core.Revocations for callers that
 // use the Client alone; it is NewSubscription().SubscribeRevocations.
-func (c *Client) SubscribeRevocations(ctx context.Context, deliver func(account.Revocation), resync func()) {
+func (c *Client) SubscribeRevocations(ctx context.Context, deliver func(core.Revocation), resync func()) {
 	c.NewSubscription().SubscribeRevocations(ctx, deliver, resync)
 }
 
@@ -62,24 +62,24 @@ func (c *Client) SubscribeRevocations(ctx context.Context, deliver func(account.
 func (c *Client) NewSubscription() *Subscription { return &Subscription{c: c} }
 
 // Subscription is one subscriber of a Client's revocations; it
-// implements account.Revocations.
+// implements core.Revocations.
 type Subscription struct {
 	c *Client
 	// gen is the hub generation this subscriber resynced for; 0 while it
 	// is not subscribed.
 	gen     atomic.Uint64
-	deliver func(account.Revocation)
+	deliver func(core.Revocation)
 	resync  func()
 }
 
-var _ account.Revocations = (*Subscription)(nil)
+var _ core.Revocations = (*Subscription)(nil)
 
-// PublishRevocation implements account.Revocations.
-func (s *Subscription) PublishRevocation(ctx context.Context, r account.Revocation) error {
+// PublishRevocation implements core.Revocations.
+func (s *Subscription) PublishRevocation(ctx context.Context, r core.Revocation) error {
 	return s.c.PublishRevocation(ctx, r)
 }
 
-// Healthy implements account.Revocations: true while the Client's
+// Healthy implements core.Revocations: true while the Client's
 // subscription is confirmed and this subscriber resynced since it was
 // last (re)established.
 func (s *Subscription) Healthy() bool {
@@ -87,7 +87,7 @@ func (s *Subscription) Healthy() bool {
 	return g != 0 && s.gen.Load() == g
 }
 
-// SubscribeRevocations implements account.Revocations. It joins the
+// SubscribeRevocations implements core.Revocations. It joins the
 // Client's subscription (starting it for the first subscriber) and
 // returns when ctx ends, leaving it (it stops a while after the last
 // subscriber left, or when the Client closes).
@@ -97,7 +97,7 @@ func (s *Subscription) Healthy() bool {
 // deliver and resync of all subscribers run one at a time and should be
 // quick, as pings are not read while they run. Malformed messages are
 // ignored. A Subscription subscribes once at a time.
-func (s *Subscription) SubscribeRevocations(ctx context.Context, deliver func(account.Revocation), resync func()) {
+func (s *Subscription) SubscribeRevocations(ctx context.Context, deliver func(core.Revocation), resync func()) {
 	s.deliver, s.resync = deliver, resync
 	h := &s.c.hub
 	h.join(s.c, s)
@@ -227,7 +227,7 @@ func (h *hub) established() {
 }
 
 // broadcast delivers r to every subscriber.
-func (h *hub) broadcast(r account.Revocation) {
+func (h *hub) broadcast(r core.Revocation) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
@@ -299,7 +299,7 @@ func (c *Client) listen(ctx context.Context) (confirmed bool) {
 				}
 			}
 		case *goredis.Message:
-			var r account.Revocation
+			var r core.Revocation
 			if err := json.Unmarshal([]byte(m.Payload), &r); err != nil || (r.SessionID == "" && r.UserID == "" && !r.AssertionKeys) {
 				continue
 			}

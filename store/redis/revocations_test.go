@@ -9,25 +9,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // subscriber runs SubscribeRevocations on c until the test ends and
 // records what it gets.
 type subscriber struct {
-	got     chan account.Revocation
+	got     chan core.Revocation
 	resyncs atomic.Int32
 }
 
 func subscribe(t *testing.T, c *Client) *subscriber {
 	t.Helper()
-	s := &subscriber{got: make(chan account.Revocation, 16)}
+	s := &subscriber{got: make(chan core.Revocation, 16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	sub := c.NewSubscription()
 	go func() {
 		defer close(done)
-		sub.SubscribeRevocations(ctx, func(r account.Revocation) { s.got <- r }, func() { s.resyncs.Add(1) })
+		sub.SubscribeRevocations(ctx, func(r core.Revocation) { s.got <- r }, func() { s.resyncs.Add(1) })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -49,7 +49,7 @@ func waitHealthy(t *testing.T, c *Client, want bool, d time.Duration) {
 	}
 }
 
-func (s *subscriber) expect(t *testing.T, want account.Revocation) {
+func (s *subscriber) expect(t *testing.T, want core.Revocation) {
 	t.Helper()
 	select {
 	case r := <-s.got:
@@ -82,7 +82,7 @@ func TestRevocations(t *testing.T) {
 	a.rdb.Publish(ctx, a.channel(), "not json")
 	a.rdb.Publish(ctx, a.channel(), "{}")
 	// An assertion key rotation names no session or user.
-	for _, r := range []account.Revocation{{SessionID: "s1"}, {UserID: "u1"}, {AssertionKeys: true}} {
+	for _, r := range []core.Revocation{{SessionID: "s1"}, {UserID: "u1"}, {AssertionKeys: true}} {
 		if err := a.PublishRevocation(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +206,7 @@ func TestRevocationsReconnect(t *testing.T) {
 	if n := s.resyncs.Load(); n != 2 {
 		t.Fatalf("%d resyncs after a reconnection, want 2", n)
 	}
-	r := account.Revocation{SessionID: "after-reconnect"}
+	r := core.Revocation{SessionID: "after-reconnect"}
 	if err := direct.PublishRevocation(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRevocationsReconnect(t *testing.T) {
 	if n := s.resyncs.Load(); n != 3 {
 		t.Fatalf("%d resyncs after a partition, want 3", n)
 	}
-	r = account.Revocation{UserID: "after-partition"}
+	r = core.Revocation{UserID: "after-partition"}
 	if err := direct.PublishRevocation(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -230,12 +230,12 @@ func TestRevocationsReconnect(t *testing.T) {
 // subscribeWith runs s.SubscribeRevocations until stop is called.
 func subscribeWith(t *testing.T, s *Subscription) (*subscriber, func()) {
 	t.Helper()
-	rec := &subscriber{got: make(chan account.Revocation, 16)}
+	rec := &subscriber{got: make(chan core.Revocation, 16)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.SubscribeRevocations(ctx, func(r account.Revocation) { rec.got <- r }, func() { rec.resyncs.Add(1) })
+		s.SubscribeRevocations(ctx, func(r core.Revocation) { rec.got <- r }, func() { rec.resyncs.Add(1) })
 	}()
 	var once sync.Once
 	stop := func() {
@@ -279,7 +279,7 @@ func TestSubscriptionsShareOneClient(t *testing.T) {
 	if n := newRec.resyncs.Load(); n != 1 {
 		t.Fatalf("joining a live subscription: %d resyncs, want 1", n)
 	}
-	r := account.Revocation{SessionID: "both"}
+	r := core.Revocation{SessionID: "both"}
 	if err := other.PublishRevocation(ctx, r); err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestSubscriptionsShareOneClient(t *testing.T) {
 	if !newSub.Healthy() || !c.Healthy() {
 		t.Fatal("the remaining subscription turned unhealthy when the other one stopped")
 	}
-	r = account.Revocation{UserID: "after-reload"}
+	r = core.Revocation{UserID: "after-reload"}
 	if err := other.PublishRevocation(ctx, r); err != nil {
 		t.Fatal(err)
 	}

@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 var (
@@ -47,8 +47,8 @@ func (s *txStore) AddAssertionKey(ctx context.Context, k *assertion.Key, rotate 
 	return addAssertionKey(ctx, s, k, rotate, dropBefore)
 }
 
-func addAssertionKey(ctx context.Context, st account.Store, k *assertion.Key, rotate bool, dropBefore time.Time) error {
-	return st.WithTx(ctx, func(tx account.Store) error {
+func addAssertionKey(ctx context.Context, st core.Store, k *assertion.Key, rotate bool, dropBefore time.Time) error {
+	return st.WithTx(ctx, func(tx core.Store) error {
 		h := tx.(*txStore).handles
 		if rotate {
 			if _, err := h.w.ExecContext(ctx, `UPDATE assertion_keys SET retired_at = ? WHERE retired_at IS NULL`,

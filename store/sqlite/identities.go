@@ -4,12 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // CreateIdentity links a provider account to a user; a pair already
-// linked gives account.ErrConflict.
-func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) error {
+// linked gives core.ErrConflict.
+func (h handles) CreateIdentity(ctx context.Context, i *core.LinkedIdentity) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO identities (id, user_id, provider, provider_uid, provider_email, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, i.ID, i.UserID, i.Provider, i.ProviderUID, i.ProviderEmail, millis(i.CreatedAt))
 	if err != nil {
@@ -19,9 +19,9 @@ func (h handles) CreateIdentity(ctx context.Context, i *account.LinkedIdentity) 
 }
 
 // IdentityByProvider returns the identity of (provider, uid) or
-// account.ErrNotFound.
-func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*account.LinkedIdentity, error) {
-	var i account.LinkedIdentity
+// core.ErrNotFound.
+func (h handles) IdentityByProvider(ctx context.Context, provider, uid string) (*core.LinkedIdentity, error) {
+	var i core.LinkedIdentity
 	var created int64
 	err := h.r.QueryRowContext(ctx, `SELECT id, user_id, provider, provider_uid, provider_email, created_at
 		FROM identities WHERE provider = ? AND provider_uid = ?`, provider, uid).
@@ -44,16 +44,16 @@ func (h handles) UpdateSessionTokens(ctx context.Context, id, access, refresh st
 }
 
 // UserIdentities lists a user's identities, oldest first.
-func (h handles) UserIdentities(ctx context.Context, userID string) ([]*account.LinkedIdentity, error) {
+func (h handles) UserIdentities(ctx context.Context, userID string) ([]*core.LinkedIdentity, error) {
 	rows, err := h.r.QueryContext(ctx, `SELECT id, user_id, provider, provider_uid, provider_email, created_at
 		FROM identities WHERE user_id = ? ORDER BY seq`, userID)
 	if err != nil {
 		return nil, wrap("user identities", err)
 	}
 	defer rows.Close()
-	var list []*account.LinkedIdentity
+	var list []*core.LinkedIdentity
 	for rows.Next() {
-		var i account.LinkedIdentity
+		var i core.LinkedIdentity
 		var created int64
 		if err := rows.Scan(&i.ID, &i.UserID, &i.Provider, &i.ProviderUID, &i.ProviderEmail, &created); err != nil {
 			return nil, wrap("user identities", err)
@@ -67,7 +67,7 @@ func (h handles) UserIdentities(ctx context.Context, userID string) ([]*account.
 	return list, nil
 }
 
-// DeleteIdentity removes the identity id of userID; account.ErrNotFound if
+// DeleteIdentity removes the identity id of userID; core.ErrNotFound if
 // there is none.
 func (h handles) DeleteIdentity(ctx context.Context, userID, id string) error {
 	res, err := h.w.ExecContext(ctx, `DELETE FROM identities WHERE id = ? AND user_id = ?`, id, userID)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/pressly/goose/v3"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
@@ -85,7 +85,7 @@ func TestWrapBusy(t *testing.T) {
 	}
 	defer tx.Rollback()
 	_, err = other.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('k', x'00')")
-	if err = wrap("test", err); !errors.Is(err, account.ErrUnavailable) {
+	if err = wrap("test", err); !errors.Is(err, core.ErrUnavailable) {
 		t.Errorf("busy error = %v, want ErrUnavailable", err)
 	}
 }
@@ -100,7 +100,7 @@ func TestStoredForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "u1"}); err != nil {
 		t.Fatal(err)
 	}
 	var (
@@ -118,7 +118,7 @@ func TestStoredForm(t *testing.T) {
 		t.Errorf("stored %d %d %v %v %q %q, want 0 0 NULL NULL {} []",
 			created, registration, email, phone, prefs, history)
 	}
-	u := &account.User{ID: "u1", PasswordHistory: []string{"a", "b"}}
+	u := &core.User{ID: "u1", PasswordHistory: []string{"a", "b"}}
 	if err := s.UpdateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestUpgradeFromV1(t *testing.T) {
 	if u.PasswordHistory != nil {
 		t.Errorf("PasswordHistory of an old user = %q, want nil", u.PasswordHistory)
 	}
-	if err := s.CreateLog(ctx, &account.LogEntry{ID: "l1", UserID: "old"}); err != nil {
+	if err := s.CreateLog(ctx, &core.LogEntry{ID: "l1", UserID: "old"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -202,10 +202,10 @@ func TestTokensOutboxSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "u1"}); err != nil {
 		t.Fatal(err)
 	}
-	tk := &account.Token{ID: "t1", UserID: "u1", SecretHash: []byte("h"), Expire: time.UnixMilli(2)}
+	tk := &core.Token{ID: "t1", UserID: "u1", SecretHash: []byte("h"), Expire: time.UnixMilli(2)}
 	if err := s.CreateToken(ctx, tk); err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestTokensOutboxSchema(t *testing.T) {
 	if list, err := s.ClaimMessages(ctx, time.UnixMilli(1), time.Second, 10); err != nil || len(list) != 0 {
 		t.Errorf("ClaimMessages after down and up = %d, %v; want none", len(list), err)
 	}
-	if err := s.CreateUser(ctx, &account.User{ID: "u1"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "u1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CreateToken(ctx, tk); err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // logColumns is the column list of every log query, in scanLog order.
@@ -14,8 +14,8 @@ const logColumns = `id, user_id, event, user_email, user_name, mode, ip, time,
 	client_version, client_engine, client_engine_version,
 	device_name, device_brand, device_model`
 
-// CreateLog inserts one entry; a taken id gives account.ErrConflict.
-func (h handles) CreateLog(ctx context.Context, e *account.LogEntry) error {
+// CreateLog inserts one entry; a taken id gives core.ErrConflict.
+func (h handles) CreateLog(ctx context.Context, e *core.LogEntry) error {
 	d := &e.Device
 	_, err := h.w.ExecContext(ctx, `INSERT INTO logs (`+logColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -33,7 +33,7 @@ func (h handles) CreateLog(ctx context.Context, e *account.LogEntry) error {
 // UserLogs returns a user's entries newest first, entries of the same
 // millisecond in reverse insertion order, skipping offset and returning at
 // most limit (none if limit <= 0), plus the number of the user's entries.
-func (h handles) UserLogs(ctx context.Context, userID string, limit, offset int) ([]*account.LogEntry, int, error) {
+func (h handles) UserLogs(ctx context.Context, userID string, limit, offset int) ([]*core.LogEntry, int, error) {
 	offset = max(offset, 0)
 	if limit <= 0 {
 		total, err := h.countLogs(ctx, userID)
@@ -49,7 +49,7 @@ func (h handles) UserLogs(ctx context.Context, userID string, limit, offset int)
 	}
 	defer rows.Close()
 	var (
-		list  []*account.LogEntry
+		list  []*core.LogEntry
 		total int
 	)
 	for rows.Next() {
@@ -94,9 +94,9 @@ func (h handles) DeleteLogsBefore(ctx context.Context, t time.Time) (int64, erro
 }
 
 // scanLog reads one row of logColumns followed by the count of the window.
-func scanLog(row scanner, total *int) (*account.LogEntry, error) {
+func scanLog(row scanner, total *int) (*core.LogEntry, error) {
 	var (
-		e  account.LogEntry
+		e  core.LogEntry
 		ms int64
 	)
 	d := &e.Device

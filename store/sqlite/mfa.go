@@ -4,12 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-// MFAOf returns the user's MFA state or account.ErrNotFound.
-func (h handles) MFAOf(ctx context.Context, userID string) (*account.MFAState, error) {
-	m := &account.MFAState{UserID: userID}
+// MFAOf returns the user's MFA state or core.ErrNotFound.
+func (h handles) MFAOf(ctx context.Context, userID string) (*core.MFAState, error) {
+	m := &core.MFAState{UserID: userID}
 	var updated int64
 	err := h.w.QueryRowContext(ctx, `SELECT enabled, totp_secret, totp_verified, updated_at
 		FROM user_mfa WHERE user_id = ?`, userID).Scan(&m.Enabled, &m.TOTPSecret, &m.TOTPVerified, &updated)
@@ -21,7 +21,7 @@ func (h handles) MFAOf(ctx context.Context, userID string) (*account.MFAState, e
 }
 
 // SaveMFA upserts the state; the last TOTP step is UseTOTPStep's alone.
-func (h handles) SaveMFA(ctx context.Context, m *account.MFAState) error {
+func (h handles) SaveMFA(ctx context.Context, m *core.MFAState) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO user_mfa (user_id, enabled, totp_secret, totp_verified, updated_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET enabled = excluded.enabled,
 		totp_secret = excluded.totp_secret, totp_verified = excluded.totp_verified, updated_at = excluded.updated_at`,

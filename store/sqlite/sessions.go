@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // sessionColumns is the column list of every session query, in scanSession
@@ -17,8 +17,8 @@ const sessionColumns = `id, user_id, created_at, expire, provider, provider_uid,
 	device_name, device_brand, device_model, updated_at`
 
 // CreateSession inserts s; a taken id or secret hash gives
-// account.ErrConflict.
-func (h handles) CreateSession(ctx context.Context, s *account.Session) error {
+// core.ErrConflict.
+func (h handles) CreateSession(ctx context.Context, s *core.Session) error {
 	d := &s.Device
 	_, err := h.w.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -34,8 +34,8 @@ func (h handles) CreateSession(ctx context.Context, s *account.Session) error {
 	return nil
 }
 
-// SessionByID returns the session or account.ErrNotFound.
-func (h handles) SessionByID(ctx context.Context, id string) (*account.Session, error) {
+// SessionByID returns the session or core.ErrNotFound.
+func (h handles) SessionByID(ctx context.Context, id string) (*core.Session, error) {
 	s, err := scanSession(h.r.QueryRowContext(ctx,
 		`SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, id))
 	if err != nil {
@@ -45,8 +45,8 @@ func (h handles) SessionByID(ctx context.Context, id string) (*account.Session, 
 }
 
 // SessionBySecretHash returns the session whose secret hash is hash, or
-// account.ErrNotFound.
-func (h handles) SessionBySecretHash(ctx context.Context, hash []byte) (*account.Session, error) {
+// core.ErrNotFound.
+func (h handles) SessionBySecretHash(ctx context.Context, hash []byte) (*core.Session, error) {
 	s, err := scanSession(h.r.QueryRowContext(ctx,
 		`SELECT `+sessionColumns+` FROM sessions WHERE secret_hash = ?`, hash))
 	if err != nil {
@@ -56,14 +56,14 @@ func (h handles) SessionBySecretHash(ctx context.Context, hash []byte) (*account
 }
 
 // UserSessions lists a user's sessions in creation order, expired ones too.
-func (h handles) UserSessions(ctx context.Context, userID string) ([]*account.Session, error) {
+func (h handles) UserSessions(ctx context.Context, userID string) ([]*core.Session, error) {
 	rows, err := h.r.QueryContext(ctx,
 		`SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? ORDER BY seq`, userID)
 	if err != nil {
 		return nil, wrap("user sessions", err)
 	}
 	defer rows.Close()
-	var list []*account.Session
+	var list []*core.Session
 	for rows.Next() {
 		s, err := scanSession(rows)
 		if err != nil {
@@ -77,7 +77,7 @@ func (h handles) UserSessions(ctx context.Context, userID string) ([]*account.Se
 	return list, nil
 }
 
-// DeleteSession removes one session; account.ErrNotFound if there was none.
+// DeleteSession removes one session; core.ErrNotFound if there was none.
 func (h handles) DeleteSession(ctx context.Context, id string) error {
 	res, err := h.w.ExecContext(ctx, `DELETE FROM sessions WHERE id = ?`, id)
 	if err != nil {
@@ -106,9 +106,9 @@ type scanner interface {
 }
 
 // scanSession reads one row of sessionColumns.
-func scanSession(row scanner) (*account.Session, error) {
+func scanSession(row scanner) (*core.Session, error) {
 	var (
-		s                          account.Session
+		s                          core.Session
 		created, expire, tokenExpy int64
 		updated                    int64
 	)
@@ -130,7 +130,7 @@ func scanSession(row scanner) (*account.Session, error) {
 }
 
 // sessionUpdatedAt is s.UpdatedAt, or its creation time when unset.
-func sessionUpdatedAt(s *account.Session) time.Time {
+func sessionUpdatedAt(s *core.Session) time.Time {
 	if s.UpdatedAt.IsZero() {
 		return s.CreatedAt
 	}

@@ -16,7 +16,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 //go:embed migrations/*.sql
@@ -47,7 +47,7 @@ const (
 // both try to create the tables.
 var migrateMu sync.Mutex
 
-// Store is an account.Store backed by one SQLite file. It is safe for
+// Store is an core.Store backed by one SQLite file. It is safe for
 // concurrent use.
 type Store struct {
 	handles
@@ -56,8 +56,8 @@ type Store struct {
 }
 
 var (
-	_ account.Store = (*Store)(nil)
-	_ account.Store = (*txStore)(nil)
+	_ core.Store = (*Store)(nil)
+	_ core.Store = (*txStore)(nil)
 )
 
 // Open opens (creating it and its directory if needed) the SQLite database
@@ -124,7 +124,7 @@ func (s *Store) Close() error {
 // WithTx runs fn in one transaction on the writer connection. The Store
 // passed to fn reads and writes through that transaction; fn must not use s
 // to write, since s would wait for the connection fn holds.
-func (s *Store) WithTx(ctx context.Context, fn func(tx account.Store) error) error {
+func (s *Store) WithTx(ctx context.Context, fn func(tx core.Store) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("begin", err)
@@ -140,7 +140,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx account.Store) error) err
 	return nil
 }
 
-// txStore is the account.Store handed to a WithTx callback.
+// txStore is the core.Store handed to a WithTx callback.
 type txStore struct {
 	handles
 	tx *sql.Tx
@@ -149,9 +149,9 @@ type txStore struct {
 }
 
 // WithTx nests fn in a savepoint of the enclosing transaction, so that a
-// failing fn undoes its own writes only, as account.Store promises, and the
+// failing fn undoes its own writes only, as core.Store promises, and the
 // outer fn decides about the rest.
-func (s *txStore) WithTx(ctx context.Context, fn func(tx account.Store) error) error {
+func (s *txStore) WithTx(ctx context.Context, fn func(tx core.Store) error) error {
 	name := fmt.Sprintf("sp%d", s.depth+1)
 	if _, err := s.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return wrap("savepoint", err)
@@ -181,7 +181,7 @@ type querier interface {
 }
 
 // handles holds where the queries go: the reader pool and the writer outside
-// a transaction, the transaction for both inside one. The account.Store
+// a transaction, the transaction for both inside one. The core.Store
 // methods but WithTx are defined on it once for both cases.
 type handles struct {
 	r querier
@@ -192,16 +192,16 @@ type handles struct {
 // original for the log.
 func wrap(op string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: %s: %w", op, account.ErrNotFound)
+		return fmt.Errorf("sqlite: %s: %w", op, core.ErrNotFound)
 	}
 	if errors.Is(err, sql.ErrConnDone) {
-		return fmt.Errorf("sqlite: %s: %w: %w", op, account.ErrUnavailable, err)
+		return fmt.Errorf("sqlite: %s: %w: %w", op, core.ErrUnavailable, err)
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("sqlite: %s: %w: %w", op, account.ErrConflict, err)
+			return fmt.Errorf("sqlite: %s: %w: %w", op, core.ErrConflict, err)
 		}
 		// Extended codes keep the primary code in the low byte. These are
 		// conditions of the host (locks held too long, disk, permissions),
@@ -209,7 +209,7 @@ func wrap(op string, err error) error {
 		switch se.Code() & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
 			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL:
-			return fmt.Errorf("sqlite: %s: %w: %w", op, account.ErrUnavailable, err)
+			return fmt.Errorf("sqlite: %s: %w: %w", op, core.ErrUnavailable, err)
 		}
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
@@ -245,7 +245,7 @@ func rowsAffected(op string, res sql.Result) error {
 		return wrap(op, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("sqlite: %s: %w", op, account.ErrNotFound)
+		return fmt.Errorf("sqlite: %s: %w", op, core.ErrNotFound)
 	}
 	return nil
 }

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 	"github.com/accountgate/accountgate/store/storetest"
 )
 
 // open returns a store on a new file, in a directory Open must create.
-func open(t *testing.T) account.Store {
+func open(t *testing.T) core.Store {
 	t.Helper()
 	return openPath(t, filepath.Join(t.TempDir(), "sub", "dir", "accountgate.db"))
 }
@@ -59,7 +59,7 @@ func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "accountgate.db")
 	first := openPath(t, path)
-	if err := first.CreateUser(ctx, &account.User{ID: "u1", Email: "u1@example.com"}); err != nil {
+	if err := first.CreateUser(ctx, &core.User{ID: "u1", Email: "u1@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	// A second store on the same file, while the first is open: the
@@ -68,7 +68,7 @@ func TestReopen(t *testing.T) {
 	if _, err := second.UserByEmail(ctx, "u1@example.com"); err != nil {
 		t.Fatalf("second store: %v", err)
 	}
-	if err := second.CreateUser(ctx, &account.User{ID: "u2"}); err != nil {
+	if err := second.CreateUser(ctx, &core.User{ID: "u2"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := first.Close(); err != nil {
@@ -93,11 +93,11 @@ func TestSharedStoreParallel(t *testing.T) {
 				t.Parallel()
 				for i := range 20 {
 					id := fmt.Sprintf("u-%d-%d", w, i)
-					err := s.WithTx(ctx, func(tx account.Store) error {
-						if err := tx.CreateUser(ctx, &account.User{ID: id, Email: id + "@example.com"}); err != nil {
+					err := s.WithTx(ctx, func(tx core.Store) error {
+						if err := tx.CreateUser(ctx, &core.User{ID: id, Email: id + "@example.com"}); err != nil {
 							return err
 						}
-						return tx.CreateSession(ctx, &account.Session{
+						return tx.CreateSession(ctx, &core.Session{
 							ID: "s-" + id, UserID: id, SecretHash: []byte(id),
 							Expire: time.UnixMilli(int64(i + 1)),
 						})
@@ -148,12 +148,12 @@ func TestNestedTx(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
 	errInner := errors.New("inner")
-	err := s.WithTx(ctx, func(tx account.Store) error {
-		if err := tx.CreateUser(ctx, &account.User{ID: "outer"}); err != nil {
+	err := s.WithTx(ctx, func(tx core.Store) error {
+		if err := tx.CreateUser(ctx, &core.User{ID: "outer"}); err != nil {
 			return err
 		}
-		err := tx.WithTx(ctx, func(tx account.Store) error {
-			if err := tx.CreateUser(ctx, &account.User{ID: "inner"}); err != nil {
+		err := tx.WithTx(ctx, func(tx core.Store) error {
+			if err := tx.CreateUser(ctx, &core.User{ID: "inner"}); err != nil {
 				return err
 			}
 			return errInner
@@ -162,17 +162,17 @@ func TestNestedTx(t *testing.T) {
 			t.Errorf("inner WithTx = %v, want %v", err, errInner)
 		}
 		// The failed inner transaction undid its write only.
-		if _, err := tx.UserByID(ctx, "inner"); !errors.Is(err, account.ErrNotFound) {
+		if _, err := tx.UserByID(ctx, "inner"); !errors.Is(err, core.ErrNotFound) {
 			t.Errorf("inner user after inner rollback: %v", err)
 		}
-		return tx.WithTx(ctx, func(tx account.Store) error {
-			return tx.CreateUser(ctx, &account.User{ID: "inner2"})
+		return tx.WithTx(ctx, func(tx core.Store) error {
+			return tx.CreateUser(ctx, &core.User{ID: "inner2"})
 		})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for id, want := range map[string]error{"outer": nil, "inner": account.ErrNotFound, "inner2": nil} {
+	for id, want := range map[string]error{"outer": nil, "inner": core.ErrNotFound, "inner2": nil} {
 		if _, err := s.UserByID(ctx, id); !errors.Is(err, want) {
 			t.Errorf("UserByID(%s) = %v, want %v", id, err, want)
 		}
@@ -190,8 +190,8 @@ func TestPanicInTx(t *testing.T) {
 				t.Error("panic was swallowed")
 			}
 		}()
-		_ = s.WithTx(ctx, func(tx account.Store) error {
-			if err := tx.CreateUser(ctx, &account.User{ID: "ghost"}); err != nil {
+		_ = s.WithTx(ctx, func(tx core.Store) error {
+			if err := tx.CreateUser(ctx, &core.User{ID: "ghost"}); err != nil {
 				return err
 			}
 			panic("boom")
@@ -199,10 +199,10 @@ func TestPanicInTx(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := s.CreateUser(ctx, &account.User{ID: "after"}); err != nil {
+	if err := s.CreateUser(ctx, &core.User{ID: "after"}); err != nil {
 		t.Fatalf("write after panic: %v", err)
 	}
-	if _, err := s.UserByID(ctx, "ghost"); !errors.Is(err, account.ErrNotFound) {
+	if _, err := s.UserByID(ctx, "ghost"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("user of the panicked tx: %v", err)
 	}
 }
@@ -212,8 +212,8 @@ func TestErrors(t *testing.T) {
 	s := open(t)
 	// A session of an unknown user breaks the foreign key: an error, but
 	// neither a conflict nor a miss.
-	err := s.CreateSession(ctx, &account.Session{ID: "s", UserID: "nobody", SecretHash: []byte("h")})
-	if err == nil || errors.Is(err, account.ErrConflict) || errors.Is(err, account.ErrNotFound) {
+	err := s.CreateSession(ctx, &core.Session{ID: "s", UserID: "nobody", SecretHash: []byte("h")})
+	if err == nil || errors.Is(err, core.ErrConflict) || errors.Is(err, core.ErrNotFound) {
 		t.Errorf("CreateSession for unknown user = %v", err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)

@@ -3,10 +3,10 @@ package sqlite
 import (
 	"context"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-var _ account.StoreStatus = (*Store)(nil)
+var _ core.StoreStatus = (*Store)(nil)
 
 // Ping checks that the database answers a query on the reader pool, as
 // the API's reads do.

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // userColumns is the column list of every user query, in scanUser order.
@@ -16,8 +16,8 @@ const userColumns = `id, created_at, updated_at, name, email, phone, password_ha
 	password_update, registration, status, email_verification, phone_verification, prefs,
 	password_history, labels, accessed_at`
 
-// CreateUser inserts u; a taken id, email or phone gives account.ErrConflict.
-func (h handles) CreateUser(ctx context.Context, u *account.User) error {
+// CreateUser inserts u; a taken id, email or phone gives core.ErrConflict.
+func (h handles) CreateUser(ctx context.Context, u *core.User) error {
 	_, err := h.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(userArgs(u), millis(u.AccessedAt))...)
 	if err != nil {
@@ -26,8 +26,8 @@ func (h handles) CreateUser(ctx context.Context, u *account.User) error {
 	return nil
 }
 
-// UserByID returns the user or account.ErrNotFound.
-func (h handles) UserByID(ctx context.Context, id string) (*account.User, error) {
+// UserByID returns the user or core.ErrNotFound.
+func (h handles) UserByID(ctx context.Context, id string) (*core.User, error) {
 	u, err := scanUser(h.r.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if err != nil {
@@ -36,11 +36,11 @@ func (h handles) UserByID(ctx context.Context, id string) (*account.User, error)
 	return u, nil
 }
 
-// LockUser returns the user or account.ErrNotFound. Every transaction
+// LockUser returns the user or core.ErrNotFound. Every transaction
 // holds the database's write lock from BEGIN (the writer's _txlock is
 // immediate), so inside WithTx this read is already exclusive: no other
 // transaction can change the user before this one ends.
-func (h handles) LockUser(ctx context.Context, id string) (*account.User, error) {
+func (h handles) LockUser(ctx context.Context, id string) (*core.User, error) {
 	u, err := scanUser(h.r.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if err != nil {
@@ -49,9 +49,9 @@ func (h handles) LockUser(ctx context.Context, id string) (*account.User, error)
 	return u, nil
 }
 
-// UserByEmail returns the user with this email or account.ErrNotFound. ""
+// UserByEmail returns the user with this email or core.ErrNotFound. ""
 // matches nobody, since a missing email is stored as NULL.
-func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+func (h handles) UserByEmail(ctx context.Context, email string) (*core.User, error) {
 	u, err := scanUser(h.r.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 	if err != nil {
@@ -61,9 +61,9 @@ func (h handles) UserByEmail(ctx context.Context, email string) (*account.User, 
 }
 
 // UserByPhone returns the user with this phone number or
-// account.ErrNotFound. "" matches nobody, since a missing phone is stored as
+// core.ErrNotFound. "" matches nobody, since a missing phone is stored as
 // NULL.
-func (h handles) UserByPhone(ctx context.Context, phone string) (*account.User, error) {
+func (h handles) UserByPhone(ctx context.Context, phone string) (*core.User, error) {
 	u, err := scanUser(h.r.QueryRowContext(ctx,
 		`SELECT `+userColumns+` FROM users WHERE phone = ?`, phone))
 	if err != nil {
@@ -73,9 +73,9 @@ func (h handles) UserByPhone(ctx context.Context, phone string) (*account.User, 
 }
 
 // UpdateUser overwrites every field of user u.ID but the id itself;
-// account.ErrNotFound if it is gone, account.ErrConflict if the new email or
+// core.ErrNotFound if it is gone, core.ErrConflict if the new email or
 // phone is taken.
-func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
+func (h handles) UpdateUser(ctx context.Context, u *core.User) error {
 	// The SET list is userColumns without id, which goes last, to WHERE.
 	args := append(userArgs(u)[1:], u.ID)
 	res, err := h.w.ExecContext(ctx, `UPDATE users SET
@@ -91,7 +91,7 @@ func (h handles) UpdateUser(ctx context.Context, u *account.User) error {
 
 // userArgs returns u's values in userColumns order, but for accessed_at:
 // only CreateUser and TouchUser write that.
-func userArgs(u *account.User) []any {
+func userArgs(u *core.User) []any {
 	prefs := bytes.TrimSpace(u.Prefs)
 	if len(prefs) == 0 {
 		prefs = []byte("{}")
@@ -107,9 +107,9 @@ func userArgs(u *account.User) []any {
 }
 
 // scanUser reads one row of userColumns.
-func scanUser(row scanner) (*account.User, error) {
+func scanUser(row scanner) (*core.User, error) {
 	var (
-		u                      account.User
+		u                      core.User
 		email, phone           sql.NullString
 		created, updated       int64
 		passwordUpdate, regist int64
@@ -176,8 +176,8 @@ func (h handles) TouchUser(ctx context.Context, id string, at time.Time, every t
 }
 
 // ListUsers returns at most limit users in creation order (seq) after the
-// user afterID; account.ErrNotFound if there is no user afterID.
-func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*account.User, error) {
+// user afterID; core.ErrNotFound if there is no user afterID.
+func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
 	var after int64
 	if afterID != "" {
 		err := h.r.QueryRowContext(ctx, `SELECT seq FROM users WHERE id = ?`, afterID).Scan(&after)
@@ -191,7 +191,7 @@ func (h handles) ListUsers(ctx context.Context, afterID string, limit int) ([]*a
 		return nil, wrap("list users", err)
 	}
 	defer rows.Close()
-	var list []*account.User
+	var list []*core.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {

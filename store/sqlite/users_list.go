@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/internal/userquery"
 )
 
-// SetUserLabels replaces the labels of user id; account.ErrNotFound if
+// SetUserLabels replaces the labels of user id; core.ErrNotFound if
 // there is no such user. The user_labels mirror follows by trigger.
 func (h handles) SetUserLabels(ctx context.Context, id string, labels []string) error {
 	res, err := h.w.ExecContext(ctx, `UPDATE users SET labels = ? WHERE id = ?`, encodeLabels(labels), id)
@@ -42,8 +42,8 @@ func decodeLabels(s string) ([]string, error) {
 	return l, nil
 }
 
-// QueryUsers returns one page of users (see account.Users).
-func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*account.User, error) {
+// QueryUsers returns one page of users (see core.Users).
+func (h handles) QueryUsers(ctx context.Context, q core.UserQuery) ([]*core.User, error) {
 	var cursor int64
 	if q.Cursor != "" {
 		if err := h.r.QueryRowContext(ctx, `SELECT seq FROM users WHERE id = ?`, q.Cursor).Scan(&cursor); err != nil {
@@ -56,7 +56,7 @@ func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*accoun
 		return nil, wrap("query users", err)
 	}
 	defer rows.Close()
-	var list []*account.User
+	var list []*core.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -74,7 +74,7 @@ func (h handles) QueryUsers(ctx context.Context, q account.UserQuery) ([]*accoun
 }
 
 // CountUsers counts the users matching f, up to max.
-func (h handles) CountUsers(ctx context.Context, f account.UserFilter, max int) (int, error) {
+func (h handles) CountUsers(ctx context.Context, f core.UserFilter, max int) (int, error) {
 	query, args := userquery.Count(userquery.SQLite, f, max)
 	var n int
 	if err := h.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {

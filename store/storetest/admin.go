@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // userIDs lists the ids of us in order.
-func userIDs(us []*account.User) []string {
+func userIDs(us []*core.User) []string {
 	ids := make([]string, 0, len(us))
 	for _, u := range us {
 		ids = append(ids, u.ID)
@@ -21,7 +21,7 @@ func userIDs(us []*account.User) []string {
 }
 
 // listUsers calls ListUsers and checks the ids it returns.
-func listUsers(t *testing.T, s account.Store, after string, limit int, want ...string) []*account.User {
+func listUsers(t *testing.T, s core.Store, after string, limit int, want ...string) []*core.User {
 	t.Helper()
 	what := fmt.Sprintf("ListUsers(after %q, limit %d)", after, limit)
 	list, err := s.ListUsers(context.Background(), after, limit)
@@ -73,7 +73,7 @@ func RunAdmin(t *testing.T, open Opener) {
 		listUsers(t, s, "Amy", 2, "a-b", "bob")
 		listUsers(t, s, "_x", 10)
 		_, err := s.ListUsers(ctx, "nobody", 10)
-		errOf(t, "ListUsers after an unknown user", err, account.ErrNotFound)
+		errOf(t, "ListUsers after an unknown user", err, core.ErrNotFound)
 
 		// A deleted user leaves no gap in the order of the others.
 		errOf(t, "DeleteUser a-b", s.DeleteUser(ctx, "a-b"), nil)
@@ -89,8 +89,8 @@ func RunAdmin(t *testing.T, open Opener) {
 		s := withUsers(t, open)
 		for _, u := range []string{"u1", "u2"} {
 			mustCreateSession(t, s, fullSession("s-"+u, u))
-			mustCreateToken(t, s, fullToken("t-"+u, u, account.TokenRecovery))
-			errOf(t, "CreateIdentity", s.CreateIdentity(ctx, &account.LinkedIdentity{ID: "i-" + u, UserID: u,
+			mustCreateToken(t, s, fullToken("t-"+u, u, core.TokenRecovery))
+			errOf(t, "CreateIdentity", s.CreateIdentity(ctx, &core.LinkedIdentity{ID: "i-" + u, UserID: u,
 				Provider: "github", ProviderUID: "gh-" + u, CreatedAt: at(0)}), nil)
 			mustCreateLog(t, s, fullLog("l-"+u, u, at(time.Minute)))
 		}
@@ -98,16 +98,16 @@ func RunAdmin(t *testing.T, open Opener) {
 		errOf(t, "DeleteUser u1", s.DeleteUser(ctx, "u1"), nil)
 
 		_, err := s.UserByID(ctx, "u1")
-		errOf(t, "UserByID u1", err, account.ErrNotFound)
+		errOf(t, "UserByID u1", err, core.ErrNotFound)
 		_, err = s.SessionByID(ctx, "s-u1")
-		errOf(t, "SessionByID s-u1", err, account.ErrNotFound)
+		errOf(t, "SessionByID s-u1", err, core.ErrNotFound)
 		_, err = s.SessionBySecretHash(ctx, fullSession("s-u1", "u1").SecretHash)
-		errOf(t, "SessionBySecretHash s-u1", err, account.ErrNotFound)
-		tk := fullToken("t-u1", "u1", account.TokenRecovery)
+		errOf(t, "SessionBySecretHash s-u1", err, core.ErrNotFound)
+		tk := fullToken("t-u1", "u1", core.TokenRecovery)
 		_, err = s.ConsumeToken(ctx, "u1", tk.Type, tk.SecretHash, tk.Target, at(0))
-		errOf(t, "ConsumeToken t-u1", err, account.ErrNotFound)
+		errOf(t, "ConsumeToken t-u1", err, core.ErrNotFound)
 		_, err = s.IdentityByProvider(ctx, "github", "gh-u1")
-		errOf(t, "IdentityByProvider gh-u1", err, account.ErrNotFound)
+		errOf(t, "IdentityByProvider gh-u1", err, core.ErrNotFound)
 		if ids, err := s.UserIdentities(ctx, "u1"); err != nil || len(ids) != 0 {
 			t.Errorf("UserIdentities u1 = %v, %v; want none", ids, err)
 		}
@@ -118,17 +118,17 @@ func RunAdmin(t *testing.T, open Opener) {
 		errOf(t, "UserByID u2", err, nil)
 		_, err = s.SessionByID(ctx, "s-u2")
 		errOf(t, "SessionByID s-u2", err, nil)
-		tk = fullToken("t-u2", "u2", account.TokenRecovery)
+		tk = fullToken("t-u2", "u2", core.TokenRecovery)
 		_, err = s.ConsumeToken(ctx, "u2", tk.Type, tk.SecretHash, tk.Target, at(0))
 		errOf(t, "ConsumeToken t-u2", err, nil)
 		_, err = s.IdentityByProvider(ctx, "github", "gh-u2")
 		errOf(t, "IdentityByProvider gh-u2", err, nil)
 		userLogs(t, s, "u2", 10, 0, []string{"l-u2"}, 1)
 
-		errOf(t, "DeleteUser u1 again", s.DeleteUser(ctx, "u1"), account.ErrNotFound)
-		errOf(t, "DeleteUser unknown", s.DeleteUser(ctx, "nobody"), account.ErrNotFound)
+		errOf(t, "DeleteUser u1 again", s.DeleteUser(ctx, "u1"), core.ErrNotFound)
+		errOf(t, "DeleteUser unknown", s.DeleteUser(ctx, "nobody"), core.ErrNotFound)
 		// The id and the email are free again.
-		mustCreateUser(t, s, &account.User{ID: "u1", Email: "u1@example.com"})
+		mustCreateUser(t, s, &core.User{ID: "u1", Email: "u1@example.com"})
 		if list, err := s.UserSessions(ctx, "u1"); err != nil || len(list) != 0 {
 			t.Errorf("UserSessions of the new u1 = %v, %v; want none", sessionIDs(list), err)
 		}
@@ -139,7 +139,7 @@ func RunAdmin(t *testing.T, open Opener) {
 		mustCreateSession(t, s, fullSession("s1", "u1"))
 		mustCreateLog(t, s, fullLog("l1", "u1", at(0)))
 		boom := errors.New("boom")
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			if err := tx.DeleteUser(ctx, "u1"); err != nil {
 				return err
 			}

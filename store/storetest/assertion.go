@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // RunAssertionKeys checks assertion.Store, which every backend's Store
@@ -38,7 +38,7 @@ func RunAssertionKeys(t *testing.T, open Opener) {
 		}
 		k1 := key("k1", at(0))
 		errOf(t, "first key", s.AddAssertionKey(ctx, k1, false, time.Time{}), nil)
-		errOf(t, "a second first key", s.AddAssertionKey(ctx, key("k1b", at(time.Second)), false, time.Time{}), account.ErrConflict)
+		errOf(t, "a second first key", s.AddAssertionKey(ctx, key("k1b", at(time.Second)), false, time.Time{}), core.ErrConflict)
 		keys := list(t, s)
 		if len(keys) != 1 {
 			t.Fatalf("keys = %d, want 1", len(keys))
@@ -74,7 +74,7 @@ func RunAssertionKeys(t *testing.T, open Opener) {
 		s := keysOf(t)
 		errOf(t, "first key", s.AddAssertionKey(ctx, key("k1", at(0)), false, time.Time{}), nil)
 		// A taken id: the insert fails, so k1 must still sign.
-		errOf(t, "rotate to a taken id", s.AddAssertionKey(ctx, key("k1", at(time.Hour)), true, at(time.Hour)), account.ErrConflict)
+		errOf(t, "rotate to a taken id", s.AddAssertionKey(ctx, key("k1", at(time.Hour)), true, at(time.Hour)), core.ErrConflict)
 		keys := list(t, s)
 		if len(keys) != 1 || !keys[0].RetiredAt.IsZero() {
 			t.Fatalf("keys = %v, retired %v; want k1 still signing", ids(keys), keys[0].RetiredAt)
@@ -96,7 +96,7 @@ func RunAssertionKeys(t *testing.T, open Opener) {
 			if err == nil {
 				ok++
 			} else {
-				errOf(t, "a losing first key", err, account.ErrConflict)
+				errOf(t, "a losing first key", err, core.ErrConflict)
 			}
 		}
 		if keys := list(t, s); ok != 1 || len(keys) != 1 {
@@ -112,7 +112,7 @@ func RunAssertionKeys(t *testing.T, open Opener) {
 			wg.Go(func() {
 				err := s.AddAssertionKey(ctx, key(string(rune('a'+i)), at(time.Minute+time.Duration(i))), true, at(0))
 				if err != nil {
-					errOf(t, "a losing rotation", err, account.ErrConflict)
+					errOf(t, "a losing rotation", err, core.ErrConflict)
 				}
 			})
 		}

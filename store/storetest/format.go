@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // RunAccess checks what today's response formats need of a store:
@@ -17,7 +17,7 @@ func RunAccess(t *testing.T, open Opener) {
 
 	t.Run("TouchUserThrottled", func(t *testing.T) {
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "u1", Email: "u1@example.com", AccessedAt: at(0)})
+		mustCreateUser(t, s, &core.User{ID: "u1", Email: "u1@example.com", AccessedAt: at(0)})
 		touch := func(when time.Time, want bool) {
 			t.Helper()
 			wrote, err := s.TouchUser(ctx, "u1", when, time.Hour)
@@ -49,7 +49,7 @@ func RunAccess(t *testing.T, open Opener) {
 		errOf(t, "UpdateUser", s.UpdateUser(ctx, u), nil)
 		check(at(time.Hour + 7*time.Millisecond))
 		// A user never seen is written at once; an unknown one is not.
-		mustCreateUser(t, s, &account.User{ID: "u2", Email: "u2@example.com"})
+		mustCreateUser(t, s, &core.User{ID: "u2", Email: "u2@example.com"})
 		wrote, err := s.TouchUser(ctx, "u2", at(0), time.Hour)
 		errOf(t, "TouchUser u2", err, nil)
 		if !wrote {
@@ -77,12 +77,12 @@ func RunAccess(t *testing.T, open Opener) {
 		got, err = s.SessionByID(ctx, "s2")
 		errOf(t, "SessionByID s2", err, nil)
 		checkSession(t, "other session", got, fullSession("s2", "u1"))
-		errOf(t, "ExtendSession missing", s.ExtendSession(ctx, "nope", expire, updated), account.ErrNotFound)
+		errOf(t, "ExtendSession missing", s.ExtendSession(ctx, "nope", expire, updated), core.ErrNotFound)
 	})
 
 	t.Run("UserIdentitiesAndDelete", func(t *testing.T) {
 		s := withUsers(t, open)
-		ids := []*account.LinkedIdentity{
+		ids := []*core.LinkedIdentity{
 			{ID: "i2", UserID: "u1", Provider: "github", ProviderUID: "g1", ProviderEmail: "u1@example.com", CreatedAt: at(time.Minute)},
 			{ID: "i1", UserID: "u1", Provider: "google", ProviderUID: "sub-1", CreatedAt: at(2 * time.Minute)},
 			{ID: "i3", UserID: "u2", Provider: "github", ProviderUID: "g2", CreatedAt: at(0)},
@@ -112,9 +112,9 @@ func RunAccess(t *testing.T, open Opener) {
 			t.Fatalf("UserIdentities(nobody) = %v, want none", got)
 		}
 		// Another user's identity is not found, and stays.
-		errOf(t, "DeleteIdentity other user's", s.DeleteIdentity(ctx, "u1", "i3"), account.ErrNotFound)
+		errOf(t, "DeleteIdentity other user's", s.DeleteIdentity(ctx, "u1", "i3"), core.ErrNotFound)
 		errOf(t, "DeleteIdentity", s.DeleteIdentity(ctx, "u1", "i2"), nil)
-		errOf(t, "DeleteIdentity again", s.DeleteIdentity(ctx, "u1", "i2"), account.ErrNotFound)
+		errOf(t, "DeleteIdentity again", s.DeleteIdentity(ctx, "u1", "i2"), core.ErrNotFound)
 		if got := list("u1"); !slices.Equal(got, []string{"i1"}) {
 			t.Fatalf("after delete UserIdentities(u1) = %v, want [i1]", got)
 		}
@@ -123,6 +123,6 @@ func RunAccess(t *testing.T, open Opener) {
 		}
 		// The pair is free again: the provider account can be linked anew.
 		_, err := s.IdentityByProvider(ctx, "github", "g1")
-		errOf(t, "IdentityByProvider deleted", err, account.ErrNotFound)
+		errOf(t, "IdentityByProvider deleted", err, core.ErrNotFound)
 	})
 }

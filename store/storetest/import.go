@@ -6,20 +6,20 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-// RunImport tests account.UserImporter, which every backend implements:
+// RunImport tests core.UserImporter, which every backend implements:
 // new users are stored field for field, a user whose id is stored is
 // left alone, one whose email or phone is taken is not stored, and a
 // second run of the same users stores nothing.
 func RunImport(t *testing.T, open Opener) {
 	ctx := context.Background()
-	importer := func(t *testing.T) (account.Store, account.UserImporter) {
+	importer := func(t *testing.T) (core.Store, core.UserImporter) {
 		s := open(t)
-		im, ok := s.(account.UserImporter)
+		im, ok := s.(core.UserImporter)
 		if !ok {
-			t.Fatalf("%T does not implement account.UserImporter", s)
+			t.Fatalf("%T does not implement core.UserImporter", s)
 		}
 		return s, im
 	}
@@ -28,7 +28,7 @@ func RunImport(t *testing.T, open Opener) {
 		s, im := importer(t)
 		stored := fullUser("stored", "stored@example.com", "+15550000001")
 		mustCreateUser(t, s, stored)
-		users := []*account.User{
+		users := []*core.User{
 			fullUser("new1", "new1@example.com", "+15550000002"),
 			// No email, no phone: several of those fit.
 			{ID: "bare1", CreatedAt: at(0), Status: true},
@@ -53,9 +53,9 @@ func RunImport(t *testing.T, open Opener) {
 		users[6].Email = "new1@example.com"
 		got, err := im.ImportUsers(ctx, users)
 		errOf(t, "ImportUsers", err, nil)
-		want := []account.ImportResult{account.ImportCreated, account.ImportCreated, account.ImportCreated,
-			account.ImportExists, account.ImportTaken, account.ImportTaken, account.ImportTaken, account.ImportTaken,
-			account.ImportCreated, account.ImportExists, account.ImportTaken, account.ImportCreated}
+		want := []core.ImportResult{core.ImportCreated, core.ImportCreated, core.ImportCreated,
+			core.ImportExists, core.ImportTaken, core.ImportTaken, core.ImportTaken, core.ImportTaken,
+			core.ImportCreated, core.ImportExists, core.ImportTaken, core.ImportCreated}
 		if !slices.Equal(got, want) {
 			t.Fatalf("results %v, want %v", got, want)
 		}
@@ -69,14 +69,14 @@ func RunImport(t *testing.T, open Opener) {
 		checkUser(t, "stored user after import", u, stored)
 		for _, id := range []string{"taken1", "taken2", "taken3", "taken4"} {
 			_, err := s.UserByID(ctx, id)
-			errOf(t, "UserByID "+id, err, account.ErrNotFound)
+			errOf(t, "UserByID "+id, err, core.ErrNotFound)
 		}
 
 		// A second run stores nothing and says so.
 		again, err := im.ImportUsers(ctx, users)
 		errOf(t, "ImportUsers again", err, nil)
 		for i, r := range again {
-			if r == account.ImportCreated {
+			if r == core.ImportCreated {
 				t.Fatalf("second run created user %d (%s)", i, users[i].ID)
 			}
 		}
@@ -90,9 +90,9 @@ func RunImport(t *testing.T, open Opener) {
 	t.Run("many, across batches", func(t *testing.T) {
 		s, im := importer(t)
 		const n = 2500
-		users := make([]*account.User, n)
+		users := make([]*core.User, n)
 		for i := range users {
-			users[i] = &account.User{ID: fmt.Sprintf("u%05d", i), Email: fmt.Sprintf("u%05d@example.com", i),
+			users[i] = &core.User{ID: fmt.Sprintf("u%05d", i), Email: fmt.Sprintf("u%05d@example.com", i),
 				CreatedAt: at(0), PasswordHash: "$plain-md5$144fa7eaa4904e8ee120651997f70dcc", Status: true}
 		}
 		// The last one's email is the first one's: taken, in another batch.
@@ -100,9 +100,9 @@ func RunImport(t *testing.T, open Opener) {
 		got, err := im.ImportUsers(ctx, users)
 		errOf(t, "ImportUsers", err, nil)
 		for i, r := range got {
-			want := account.ImportCreated
+			want := core.ImportCreated
 			if i == n-1 {
-				want = account.ImportTaken
+				want = core.ImportTaken
 			}
 			if r != want {
 				t.Fatalf("user %d: %v, want %v", i, r, want)

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-// RunLocking checks account.Users.LockUser: inside WithTx, a read-modify-
+// RunLocking checks core.Users.LockUser: inside WithTx, a read-modify-
 // write of a user through it loses no concurrent change, and a token spent
 // in the transaction of the change it authorises is spent only if the
 // change commits.
@@ -23,12 +23,12 @@ func RunLocking(t *testing.T, open Opener) {
 		s := open(t)
 		want := fullUser("u1", "u1@example.com", "+15550000001")
 		mustCreateUser(t, s, want)
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			got, err := tx.LockUser(ctx, "u1")
 			errOf(t, "LockUser", err, nil)
 			checkUser(t, "LockUser", got, want)
 			_, err = tx.LockUser(ctx, "nobody")
-			errOf(t, "LockUser of unknown user", err, account.ErrNotFound)
+			errOf(t, "LockUser of unknown user", err, core.ErrNotFound)
 			return nil
 		})
 		errOf(t, "WithTx", err, nil)
@@ -41,13 +41,13 @@ func RunLocking(t *testing.T, open Opener) {
 		// Each transaction reads a counter and writes it back one higher:
 		// any two that read the same value would lose an increment.
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "u1", Name: "0"})
+		mustCreateUser(t, s, &core.User{ID: "u1", Name: "0"})
 		const n = 12
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		for i := range n {
 			wg.Go(func() {
-				errs[i] = s.WithTx(ctx, func(tx account.Store) error {
+				errs[i] = s.WithTx(ctx, func(tx core.Store) error {
 					u, err := tx.LockUser(ctx, "u1")
 					if err != nil {
 						return err
@@ -79,12 +79,12 @@ func RunLocking(t *testing.T, open Opener) {
 		// A hash upgrade holds the user while a block comes in: the block
 		// must see the new hash and the upgrade must not undo the block.
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "u1", Email: "u1@example.com", PasswordHash: "old", Status: true})
+		mustCreateUser(t, s, &core.User{ID: "u1", Email: "u1@example.com", PasswordHash: "old", Status: true})
 		locked := make(chan struct{})
 		var wg sync.WaitGroup
 		var upgradeErr, blockErr error
 		wg.Go(func() {
-			upgradeErr = s.WithTx(ctx, func(tx account.Store) error {
+			upgradeErr = s.WithTx(ctx, func(tx core.Store) error {
 				u, err := tx.LockUser(ctx, "u1")
 				if err != nil {
 					close(locked)
@@ -99,7 +99,7 @@ func RunLocking(t *testing.T, open Opener) {
 		})
 		wg.Go(func() {
 			<-locked
-			blockErr = s.WithTx(ctx, func(tx account.Store) error {
+			blockErr = s.WithTx(ctx, func(tx core.Store) error {
 				u, err := tx.LockUser(ctx, "u1")
 				if err != nil {
 					return err
@@ -122,7 +122,7 @@ func RunLocking(t *testing.T, open Opener) {
 		// Two recoveries with the same token: exactly one spends it and
 		// changes the user, the other changes nothing.
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenRecovery)
+		tk := fullToken("t1", "u1", core.TokenRecovery)
 		mustCreateToken(t, s, tk)
 		const n = 8
 		errs := make([]error, n)
@@ -131,7 +131,7 @@ func RunLocking(t *testing.T, open Opener) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				errs[i] = s.WithTx(ctx, func(tx account.Store) error {
+				errs[i] = s.WithTx(ctx, func(tx core.Store) error {
 					u, err := tx.LockUser(ctx, "u1")
 					if err != nil {
 						return err
@@ -155,7 +155,7 @@ func RunLocking(t *testing.T, open Opener) {
 				winner = i
 				continue
 			}
-			errOf(t, fmt.Sprintf("transaction %d", i), err, account.ErrNotFound)
+			errOf(t, fmt.Sprintf("transaction %d", i), err, core.ErrNotFound)
 		}
 		if winner < 0 {
 			t.Fatal("no transaction spent the token")
@@ -169,9 +169,9 @@ func RunLocking(t *testing.T, open Opener) {
 
 	t.Run("FailedChangeKeepsToken", func(t *testing.T) {
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenVerification)
+		tk := fullToken("t1", "u1", core.TokenVerification)
 		mustCreateToken(t, s, tk)
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			u, err := tx.LockUser(ctx, "u1")
 			if err != nil {
 				return err
@@ -200,21 +200,21 @@ func RunLocking(t *testing.T, open Opener) {
 		// token gone (and the address changed) and changes nothing.
 		for round := range 5 {
 			s := open(t)
-			mustCreateUser(t, s, &account.User{ID: "u1", Email: "old@example.com", PasswordHash: "before"})
-			tk := fullToken("t1", "u1", account.TokenRecovery)
-			tk.Target = account.TargetHash("old@example.com")
+			mustCreateUser(t, s, &core.User{ID: "u1", Email: "old@example.com", PasswordHash: "before"})
+			tk := fullToken("t1", "u1", core.TokenRecovery)
+			tk.Target = core.TargetHash("old@example.com")
 			mustCreateToken(t, s, tk)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
 			var recoveryErr, changeErr error
 			wg.Go(func() {
 				<-start
-				recoveryErr = s.WithTx(ctx, func(tx account.Store) error {
+				recoveryErr = s.WithTx(ctx, func(tx core.Store) error {
 					u, err := tx.LockUser(ctx, "u1")
 					if err != nil {
 						return err
 					}
-					if _, err := tx.ConsumeToken(ctx, "u1", tk.Type, tk.SecretHash, account.TargetHash(u.Email), now); err != nil {
+					if _, err := tx.ConsumeToken(ctx, "u1", tk.Type, tk.SecretHash, core.TargetHash(u.Email), now); err != nil {
 						return err
 					}
 					u.PasswordHash = "recovered"
@@ -223,7 +223,7 @@ func RunLocking(t *testing.T, open Opener) {
 			})
 			wg.Go(func() {
 				<-start
-				changeErr = s.WithTx(ctx, func(tx account.Store) error {
+				changeErr = s.WithTx(ctx, func(tx core.Store) error {
 					u, err := tx.LockUser(ctx, "u1")
 					if err != nil {
 						return err
@@ -232,7 +232,7 @@ func RunLocking(t *testing.T, open Opener) {
 					if err := tx.UpdateUser(ctx, u); err != nil {
 						return err
 					}
-					_, err = tx.DeleteUserTokens(ctx, "u1", account.TokenVerification, account.TokenRecovery, account.TokenMagicURL)
+					_, err = tx.DeleteUserTokens(ctx, "u1", core.TokenVerification, core.TokenRecovery, core.TokenMagicURL)
 					return err
 				})
 			})
@@ -248,13 +248,13 @@ func RunLocking(t *testing.T, open Opener) {
 			case recoveryErr == nil && got.PasswordHash != "recovered":
 				t.Errorf("round %d: recovery succeeded but hash is %q", round, got.PasswordHash)
 			case recoveryErr != nil:
-				errOf(t, fmt.Sprintf("round %d recovery", round), recoveryErr, account.ErrNotFound)
+				errOf(t, fmt.Sprintf("round %d recovery", round), recoveryErr, core.ErrNotFound)
 				if got.PasswordHash != "before" {
 					t.Errorf("round %d: failed recovery left hash %q", round, got.PasswordHash)
 				}
 			}
 			// Whoever won, the token cannot be spent any more.
-			consume(t, s, "ConsumeToken after both", tk, now, account.ErrNotFound)
+			consume(t, s, "ConsumeToken after both", tk, now, core.ErrNotFound)
 		}
 	})
 }

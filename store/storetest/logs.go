@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // fullLog returns an entry of userID at time tm with every field set.
-func fullLog(id, userID string, tm time.Time) *account.LogEntry {
-	return &account.LogEntry{
+func fullLog(id, userID string, tm time.Time) *core.LogEntry {
+	return &core.LogEntry{
 		ID:          id,
 		UserID:      userID,
 		Event:       "session.create",
@@ -23,7 +23,7 @@ func fullLog(id, userID string, tm time.Time) *account.LogEntry {
 		Time:        tm,
 		UserAgent:   "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1",
 		CountryCode: "jp",
-		Device: account.Device{
+		Device: core.Device{
 			OSCode: "IOS", OSName: "iOS", OSVersion: "18.0",
 			ClientType: "browser", ClientCode: "MF", ClientName: "Mobile Safari",
 			ClientVersion: "18.0", ClientEngine: "WebKit", ClientEngineVersion: "605.1.15",
@@ -33,13 +33,13 @@ func fullLog(id, userID string, tm time.Time) *account.LogEntry {
 }
 
 // mustCreateLog creates e or fails the test.
-func mustCreateLog(t *testing.T, s account.Store, e *account.LogEntry) {
+func mustCreateLog(t *testing.T, s core.Store, e *core.LogEntry) {
 	t.Helper()
 	errOf(t, "CreateLog "+e.ID, s.CreateLog(context.Background(), e), nil)
 }
 
 // checkLog compares every field of got with want.
-func checkLog(t *testing.T, what string, got, want *account.LogEntry) {
+func checkLog(t *testing.T, what string, got, want *core.LogEntry) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("%s: nil log entry", what)
@@ -60,7 +60,7 @@ func checkLog(t *testing.T, what string, got, want *account.LogEntry) {
 }
 
 // logIDs lists the ids of es in order.
-func logIDs(es []*account.LogEntry) []string {
+func logIDs(es []*core.LogEntry) []string {
 	ids := make([]string, 0, len(es))
 	for _, e := range es {
 		ids = append(ids, e.ID)
@@ -69,7 +69,7 @@ func logIDs(es []*account.LogEntry) []string {
 }
 
 // userLogs calls UserLogs and checks the ids and the total it returns.
-func userLogs(t *testing.T, s account.Store, userID string, limit, offset int, want []string, total int) []*account.LogEntry {
+func userLogs(t *testing.T, s core.Store, userID string, limit, offset int, want []string, total int) []*core.LogEntry {
 	t.Helper()
 	what := fmt.Sprintf("UserLogs(%s, limit %d, offset %d)", userID, limit, offset)
 	list, n, err := s.UserLogs(context.Background(), userID, limit, offset)
@@ -83,7 +83,7 @@ func userLogs(t *testing.T, s account.Store, userID string, limit, offset int, w
 	return list
 }
 
-// RunLogs checks account.Logs: round-trips, order, paging and purging.
+// RunLogs checks core.Logs: round-trips, order, paging and purging.
 func RunLogs(t *testing.T, open Opener) {
 	ctx := context.Background()
 
@@ -91,8 +91,8 @@ func RunLogs(t *testing.T, open Opener) {
 		// No users: the log does not depend on the users table.
 		s := open(t)
 		full := fullLog("l-full", "u1", at(time.Hour+7*time.Millisecond).In(time.FixedZone("UTC-3", -3*3600)))
-		minimal := &account.LogEntry{ID: "l-min", UserID: "u2"}
-		for _, want := range []*account.LogEntry{full, minimal} {
+		minimal := &core.LogEntry{ID: "l-min", UserID: "u2"}
+		for _, want := range []*core.LogEntry{full, minimal} {
 			mustCreateLog(t, s, want)
 			list := userLogs(t, s, want.UserID, 10, 0, []string{want.ID}, 1)
 			if len(list) == 1 {
@@ -106,7 +106,7 @@ func RunLogs(t *testing.T, open Opener) {
 
 	t.Run("SurvivesUserChanges", func(t *testing.T) {
 		s := open(t)
-		u := &account.User{ID: "u1", Email: "old@example.com", Name: "Old"}
+		u := &core.User{ID: "u1", Email: "old@example.com", Name: "Old"}
 		mustCreateUser(t, s, u)
 		e := fullLog("l1", "u1", at(0))
 		e.UserEmail, e.UserName = u.Email, u.Name
@@ -136,7 +136,7 @@ func RunLogs(t *testing.T, open Opener) {
 			{"z2", "u2", at(0)},
 			{"f", "u1", at(0)},
 		} {
-			mustCreateLog(t, s, &account.LogEntry{ID: e.id, UserID: e.user, Time: e.time})
+			mustCreateLog(t, s, &core.LogEntry{ID: e.id, UserID: e.user, Time: e.time})
 		}
 		userLogs(t, s, "u1", 100, 0, []string{"e", "b", "f", "c", "a", "d"}, 6)
 		userLogs(t, s, "u2", 100, 0, []string{"z1", "z2"}, 2)
@@ -179,7 +179,7 @@ func RunLogs(t *testing.T, open Opener) {
 	t.Run("DeleteBefore", func(t *testing.T) {
 		s := open(t)
 		now := at(0)
-		for _, e := range []*account.LogEntry{
+		for _, e := range []*core.LogEntry{
 			{ID: "long-ago", UserID: "u1", Time: now.Add(-90 * 24 * time.Hour)},
 			{ID: "just-before", UserID: "u2", Time: now.Add(-time.Millisecond)},
 			{ID: "at-now", UserID: "u1", Time: now},
@@ -207,7 +207,7 @@ func RunLogs(t *testing.T, open Opener) {
 		}
 		userLogs(t, s, "u1", 10, 0, nil, 0)
 		// The store takes new entries after a purge.
-		mustCreateLog(t, s, &account.LogEntry{ID: "new", UserID: "u1", Time: now})
+		mustCreateLog(t, s, &core.LogEntry{ID: "new", UserID: "u1", Time: now})
 		userLogs(t, s, "u1", 10, 0, []string{"new"}, 1)
 	})
 }

@@ -8,18 +8,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
-// RunMFA checks account.MFA.
+// RunMFA checks core.MFA.
 func RunMFA(t *testing.T, open Opener) {
 	ctx := context.Background()
 
 	t.Run("SaveAndRead", func(t *testing.T) {
 		s := withUsers(t, open)
 		_, err := s.MFAOf(ctx, "u1")
-		errOf(t, "MFAOf none", err, account.ErrNotFound)
-		want := &account.MFAState{UserID: "u1", Enabled: true, TOTPSecret: []byte{1, 2, 0, 3}, UpdatedAt: at(time.Second)}
+		errOf(t, "MFAOf none", err, core.ErrNotFound)
+		want := &core.MFAState{UserID: "u1", Enabled: true, TOTPSecret: []byte{1, 2, 0, 3}, UpdatedAt: at(time.Second)}
 		errOf(t, "SaveMFA", s.SaveMFA(ctx, want), nil)
 		got, err := s.MFAOf(ctx, "u1")
 		errOf(t, "MFAOf", err, nil)
@@ -28,7 +28,7 @@ func RunMFA(t *testing.T, open Opener) {
 			t.Errorf("state = %+v, want %+v", got, want)
 		}
 		// Overwrite: the authenticator removed, MFA off.
-		errOf(t, "SaveMFA again", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", UpdatedAt: at(time.Minute)}), nil)
+		errOf(t, "SaveMFA again", s.SaveMFA(ctx, &core.MFAState{UserID: "u1", UpdatedAt: at(time.Minute)}), nil)
 		got, _ = s.MFAOf(ctx, "u1")
 		if got.Enabled || got.TOTPSecret != nil || got.TOTPVerified || !got.UpdatedAt.Equal(at(time.Minute)) {
 			t.Errorf("overwritten state = %+v", got)
@@ -36,21 +36,21 @@ func RunMFA(t *testing.T, open Opener) {
 		if _, err := s.MFAOf(ctx, "u2"); err == nil {
 			t.Error("u2 got u1's state")
 		}
-		if err := s.SaveMFA(ctx, &account.MFAState{UserID: "nobody", UpdatedAt: at(0)}); err == nil {
+		if err := s.SaveMFA(ctx, &core.MFAState{UserID: "nobody", UpdatedAt: at(0)}); err == nil {
 			t.Error("SaveMFA for a missing user succeeded")
 		}
 	})
 
 	t.Run("TOTPStepOnce", func(t *testing.T) {
 		s := withUsers(t, open)
-		errOf(t, "UseTOTPStep no state", s.UseTOTPStep(ctx, "u1", 10), account.ErrNotFound)
-		errOf(t, "SaveMFA", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", TOTPVerified: true, UpdatedAt: at(0)}), nil)
+		errOf(t, "UseTOTPStep no state", s.UseTOTPStep(ctx, "u1", 10), core.ErrNotFound)
+		errOf(t, "SaveMFA", s.SaveMFA(ctx, &core.MFAState{UserID: "u1", TOTPVerified: true, UpdatedAt: at(0)}), nil)
 		errOf(t, "UseTOTPStep", s.UseTOTPStep(ctx, "u1", 10), nil)
-		errOf(t, "UseTOTPStep replay", s.UseTOTPStep(ctx, "u1", 10), account.ErrNotFound)
-		errOf(t, "UseTOTPStep older", s.UseTOTPStep(ctx, "u1", 9), account.ErrNotFound)
+		errOf(t, "UseTOTPStep replay", s.UseTOTPStep(ctx, "u1", 10), core.ErrNotFound)
+		errOf(t, "UseTOTPStep older", s.UseTOTPStep(ctx, "u1", 9), core.ErrNotFound)
 		// Saving the state again keeps the step: no replay after a save.
-		errOf(t, "SaveMFA again", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", Enabled: true, UpdatedAt: at(0)}), nil)
-		errOf(t, "UseTOTPStep after save", s.UseTOTPStep(ctx, "u1", 10), account.ErrNotFound)
+		errOf(t, "SaveMFA again", s.SaveMFA(ctx, &core.MFAState{UserID: "u1", Enabled: true, UpdatedAt: at(0)}), nil)
+		errOf(t, "UseTOTPStep after save", s.UseTOTPStep(ctx, "u1", 10), core.ErrNotFound)
 		errOf(t, "UseTOTPStep next", s.UseTOTPStep(ctx, "u1", 11), nil)
 
 		// Of many concurrent spenders of one step, exactly one wins.
@@ -89,20 +89,20 @@ func RunMFA(t *testing.T, open Opener) {
 		errOf(t, "Replace", s.ReplaceRecoveryCodes(ctx, "u1", [][]byte{h("a"), h("b")}), nil)
 		errOf(t, "Replace u2", s.ReplaceRecoveryCodes(ctx, "u2", [][]byte{h("c")}), nil)
 		count("u1", 2)
-		errOf(t, "Use other user's", s.UseRecoveryCode(ctx, "u1", h("c")), account.ErrNotFound)
+		errOf(t, "Use other user's", s.UseRecoveryCode(ctx, "u1", h("c")), core.ErrNotFound)
 		errOf(t, "Use", s.UseRecoveryCode(ctx, "u1", h("a")), nil)
-		errOf(t, "Use again", s.UseRecoveryCode(ctx, "u1", h("a")), account.ErrNotFound)
+		errOf(t, "Use again", s.UseRecoveryCode(ctx, "u1", h("a")), core.ErrNotFound)
 		count("u1", 1)
 		errOf(t, "Replace new", s.ReplaceRecoveryCodes(ctx, "u1", [][]byte{h("x")}), nil)
-		errOf(t, "Use replaced", s.UseRecoveryCode(ctx, "u1", h("b")), account.ErrNotFound)
+		errOf(t, "Use replaced", s.UseRecoveryCode(ctx, "u1", h("b")), core.ErrNotFound)
 		count("u1", 1)
 		count("u2", 1)
 		// Deleting the user takes state and codes along.
-		errOf(t, "SaveMFA", s.SaveMFA(ctx, &account.MFAState{UserID: "u1", Enabled: true, UpdatedAt: at(0)}), nil)
+		errOf(t, "SaveMFA", s.SaveMFA(ctx, &core.MFAState{UserID: "u1", Enabled: true, UpdatedAt: at(0)}), nil)
 		errOf(t, "DeleteUser", s.DeleteUser(ctx, "u1"), nil)
 		count("u1", 0)
 		_, err := s.MFAOf(ctx, "u1")
-		errOf(t, "MFAOf deleted", err, account.ErrNotFound)
+		errOf(t, "MFAOf deleted", err, core.ErrNotFound)
 	})
 }
 
@@ -111,7 +111,7 @@ func RunSessionFactors(t *testing.T, open Opener) {
 	ctx := context.Background()
 	s := withUsers(t, open)
 	for _, id := range []string{"s1", "s2"} {
-		errOf(t, "CreateSession", s.CreateSession(ctx, &account.Session{ID: id, UserID: "u1", SecretHash: []byte(id),
+		errOf(t, "CreateSession", s.CreateSession(ctx, &core.Session{ID: id, UserID: "u1", SecretHash: []byte(id),
 			CreatedAt: at(0), Expire: at(time.Hour)}), nil)
 	}
 	f, last, err := s.SessionFactors(ctx, "s1")

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
@@ -36,13 +36,13 @@ func dueMessage(id string) *outbox.Message {
 }
 
 // mustEnqueue enqueues m or fails the test.
-func mustEnqueue(t *testing.T, s account.Store, m *outbox.Message) {
+func mustEnqueue(t *testing.T, s core.Store, m *outbox.Message) {
 	t.Helper()
 	errOf(t, "EnqueueMessage "+m.ID, s.EnqueueMessage(context.Background(), m), nil)
 }
 
 // claim calls ClaimMessages and checks the ids it returns, in order.
-func claim(t *testing.T, s account.Store, now time.Time, limit int, want ...string) []*outbox.Message {
+func claim(t *testing.T, s core.Store, now time.Time, limit int, want ...string) []*outbox.Message {
 	t.Helper()
 	what := fmt.Sprintf("ClaimMessages(%v, limit %d)", now.Sub(base), limit)
 	list, err := s.ClaimMessages(context.Background(), now, lease, limit)
@@ -112,8 +112,8 @@ func RunOutbox(t *testing.T, open Opener) {
 		checkMessage(t, "claimed after the retry", got[0], &want)
 
 		errOf(t, "DeleteMessage", s.DeleteMessage(ctx, "m1"), nil)
-		errOf(t, "DeleteMessage again", s.DeleteMessage(ctx, "m1"), account.ErrNotFound)
-		errOf(t, "RetryMessage deleted", s.RetryMessage(ctx, "m1", 4, next, "x"), account.ErrNotFound)
+		errOf(t, "DeleteMessage again", s.DeleteMessage(ctx, "m1"), core.ErrNotFound)
+		errOf(t, "RetryMessage deleted", s.RetryMessage(ctx, "m1", 4, next, "x"), core.ErrNotFound)
 		claim(t, s, next.Add(24*time.Hour), 10)
 	})
 
@@ -126,14 +126,14 @@ func RunOutbox(t *testing.T, open Opener) {
 		want := dueMessage("m1")
 		want.Attempts, want.ClaimedUntil = 1, now.Add(lease)
 		checkMessage(t, "claimed", got[0], want)
-		errOf(t, "RetryMessage missing", s.RetryMessage(ctx, "nope", 1, now, ""), account.ErrNotFound)
-		errOf(t, "DeleteMessage missing", s.DeleteMessage(ctx, "nope"), account.ErrNotFound)
+		errOf(t, "RetryMessage missing", s.RetryMessage(ctx, "nope", 1, now, ""), core.ErrNotFound)
+		errOf(t, "DeleteMessage missing", s.DeleteMessage(ctx, "nope"), core.ErrNotFound)
 	})
 
 	t.Run("DuplicateID", func(t *testing.T) {
 		s := open(t)
 		mustEnqueue(t, s, fullMessage("m1"))
-		errOf(t, "EnqueueMessage", s.EnqueueMessage(ctx, dueMessage("m1")), account.ErrConflict)
+		errOf(t, "EnqueueMessage", s.EnqueueMessage(ctx, dueMessage("m1")), core.ErrConflict)
 		got := claim(t, s, now, 10, "m1")
 		want := fullMessage("m1")
 		want.ClaimedUntil = now.Add(lease)
@@ -217,7 +217,7 @@ func RunOutbox(t *testing.T, open Opener) {
 	t.Run("InTx", func(t *testing.T) {
 		s := open(t)
 		mustEnqueue(t, s, dueMessage("kept"))
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			mustEnqueue(t, tx, dueMessage("created"))
 			claim(t, tx, now, 10, "kept", "created")
 			return errAbort

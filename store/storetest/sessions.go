@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // hash returns the SHA-256 of secret, as the service stores it.
@@ -17,8 +17,8 @@ func hash(secret string) []byte {
 }
 
 // fullSession returns a session of userID with every field set.
-func fullSession(id, userID string) *account.Session {
-	return &account.Session{
+func fullSession(id, userID string) *core.Session {
+	return &core.Session{
 		ID:                        id,
 		UserID:                    userID,
 		CreatedAt:                 at(0),
@@ -33,7 +33,7 @@ func fullSession(id, userID string) *account.Session {
 		IP:                        "2001:db8::1",
 		UserAgent:                 "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
 		CountryCode:               "fr",
-		Device: account.Device{
+		Device: core.Device{
 			OSCode: "LIN", OSName: "GNU/Linux", OSVersion: "6.1",
 			ClientType: "browser", ClientCode: "FF", ClientName: "Firefox",
 			ClientVersion: "140.0", ClientEngine: "Gecko", ClientEngineVersion: "140.0",
@@ -43,20 +43,20 @@ func fullSession(id, userID string) *account.Session {
 }
 
 // minimalSession returns a session with only the required fields.
-func minimalSession(id, userID string, expire time.Time) *account.Session {
-	return &account.Session{ID: id, UserID: userID, Expire: expire, SecretHash: hash(id)}
+func minimalSession(id, userID string, expire time.Time) *core.Session {
+	return &core.Session{ID: id, UserID: userID, Expire: expire, SecretHash: hash(id)}
 }
 
 // withUsers returns a fresh store holding users u1 and u2.
-func withUsers(t *testing.T, open Opener) account.Store {
+func withUsers(t *testing.T, open Opener) core.Store {
 	t.Helper()
 	s := open(t)
-	mustCreateUser(t, s, &account.User{ID: "u1", Email: "u1@example.com"})
-	mustCreateUser(t, s, &account.User{ID: "u2", Email: "u2@example.com"})
+	mustCreateUser(t, s, &core.User{ID: "u1", Email: "u1@example.com"})
+	mustCreateUser(t, s, &core.User{ID: "u2", Email: "u2@example.com"})
 	return s
 }
 
-// RunSessions checks account.Sessions: round-trips, lookups, listing order,
+// RunSessions checks core.Sessions: round-trips, lookups, listing order,
 // deletion and conflicts.
 func RunSessions(t *testing.T, open Opener) {
 	ctx := context.Background()
@@ -66,7 +66,7 @@ func RunSessions(t *testing.T, open Opener) {
 		// A hash with zero bytes and high bits set must survive as binary.
 		odd := minimalSession("s-min", "u1", time.Time{})
 		odd.SecretHash = []byte{0, 0xff, 0, 0x80, 'a', 0}
-		for _, want := range []*account.Session{fullSession("s-full", "u1"), odd} {
+		for _, want := range []*core.Session{fullSession("s-full", "u1"), odd} {
 			mustCreateSession(t, s, want)
 			got, err := s.SessionByID(ctx, want.ID)
 			errOf(t, "SessionByID "+want.ID, err, nil)
@@ -81,27 +81,27 @@ func RunSessions(t *testing.T, open Opener) {
 		s := withUsers(t, open)
 		mustCreateSession(t, s, fullSession("s1", "u1"))
 		_, err := s.SessionByID(ctx, "missing")
-		errOf(t, "SessionByID", err, account.ErrNotFound)
+		errOf(t, "SessionByID", err, core.ErrNotFound)
 		_, err = s.SessionBySecretHash(ctx, hash("other"))
-		errOf(t, "SessionBySecretHash", err, account.ErrNotFound)
+		errOf(t, "SessionBySecretHash", err, core.ErrNotFound)
 		// A prefix of a stored hash is not a match.
 		_, err = s.SessionBySecretHash(ctx, fullSession("s1", "u1").SecretHash[:16])
-		errOf(t, "SessionBySecretHash prefix", err, account.ErrNotFound)
+		errOf(t, "SessionBySecretHash prefix", err, core.ErrNotFound)
 	})
 
 	t.Run("Conflicts", func(t *testing.T) {
 		for _, tc := range []struct {
 			name    string
-			session *account.Session
+			session *core.Session
 		}{
 			{"DuplicateID", minimalSession("s1", "u2", at(time.Hour))},
-			{"DuplicateSecretHash", &account.Session{ID: "s2", UserID: "u2", SecretHash: hash("secret-s1")}},
+			{"DuplicateSecretHash", &core.Session{ID: "s2", UserID: "u2", SecretHash: hash("secret-s1")}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := withUsers(t, open)
 				first := fullSession("s1", "u1")
 				mustCreateSession(t, s, first)
-				errOf(t, "CreateSession", s.CreateSession(ctx, tc.session), account.ErrConflict)
+				errOf(t, "CreateSession", s.CreateSession(ctx, tc.session), core.ErrConflict)
 				got, err := s.SessionByID(ctx, "s1")
 				errOf(t, "SessionByID", err, nil)
 				checkSession(t, "after conflict", got, first)
@@ -152,11 +152,11 @@ func RunSessions(t *testing.T, open Opener) {
 		mustCreateSession(t, s, fullSession("s2", "u1"))
 		errOf(t, "DeleteSession", s.DeleteSession(ctx, "s1"), nil)
 		_, err := s.SessionByID(ctx, "s1")
-		errOf(t, "SessionByID deleted", err, account.ErrNotFound)
+		errOf(t, "SessionByID deleted", err, core.ErrNotFound)
 		_, err = s.SessionBySecretHash(ctx, hash("secret-s1"))
-		errOf(t, "SessionBySecretHash deleted", err, account.ErrNotFound)
-		errOf(t, "DeleteSession again", s.DeleteSession(ctx, "s1"), account.ErrNotFound)
-		errOf(t, "DeleteSession missing", s.DeleteSession(ctx, "missing"), account.ErrNotFound)
+		errOf(t, "SessionBySecretHash deleted", err, core.ErrNotFound)
+		errOf(t, "DeleteSession again", s.DeleteSession(ctx, "s1"), core.ErrNotFound)
+		errOf(t, "DeleteSession missing", s.DeleteSession(ctx, "missing"), core.ErrNotFound)
 		list, err := s.UserSessions(ctx, "u1")
 		errOf(t, "UserSessions", err, nil)
 		if got := sessionIDs(list); !slices.Equal(got, []string{"s2"}) {
@@ -169,7 +169,7 @@ func RunSessions(t *testing.T, open Opener) {
 	t.Run("DeleteExpired", func(t *testing.T) {
 		s := withUsers(t, open)
 		now := at(0)
-		for _, ss := range []*account.Session{
+		for _, ss := range []*core.Session{
 			minimalSession("long-gone", "u1", now.Add(-30*24*time.Hour)),
 			minimalSession("just-gone", "u2", now.Add(-time.Millisecond)),
 			minimalSession("at-now", "u1", now),
@@ -184,7 +184,7 @@ func RunSessions(t *testing.T, open Opener) {
 			t.Errorf("DeleteExpiredSessions = %d, want 2", n)
 		}
 		for id, want := range map[string]error{
-			"long-gone": account.ErrNotFound, "just-gone": account.ErrNotFound,
+			"long-gone": core.ErrNotFound, "just-gone": core.ErrNotFound,
 			"at-now": nil, "soon": nil, "later": nil,
 		} {
 			_, err := s.SessionByID(ctx, id)

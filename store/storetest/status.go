@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
@@ -14,9 +14,9 @@ import (
 func RunStatus(t *testing.T, open Opener) {
 	ctx := context.Background()
 	st := open(t)
-	status, ok := st.(account.StoreStatus)
+	status, ok := st.(core.StoreStatus)
 	if !ok {
-		t.Fatalf("%T does not implement account.StoreStatus", st)
+		t.Fatalf("%T does not implement core.StoreStatus", st)
 	}
 	errOf(t, "Ping", status.Ping(ctx), nil)
 	depth := func(want int) {

@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Opener returns a fresh, migrated, empty store for one test. The backend's
 // test registers the cleanup (t.Cleanup) that closes and removes it.
-type Opener func(t *testing.T) account.Store
+type Opener func(t *testing.T) core.Store
 
 // Run runs the whole conformance suite against the stores open returns.
 func Run(t *testing.T, open Opener) {
@@ -59,13 +59,13 @@ func errOf(t *testing.T, what string, err, want error) {
 }
 
 // mustCreateUser creates u or fails the test.
-func mustCreateUser(t *testing.T, s account.Store, u *account.User) {
+func mustCreateUser(t *testing.T, s core.Store, u *core.User) {
 	t.Helper()
 	errOf(t, "CreateUser "+u.ID, s.CreateUser(context.Background(), u), nil)
 }
 
 // mustCreateSession creates s or fails the test.
-func mustCreateSession(t *testing.T, st account.Store, s *account.Session) {
+func mustCreateSession(t *testing.T, st core.Store, s *core.Session) {
 	t.Helper()
 	errOf(t, "CreateSession "+s.ID, st.CreateSession(context.Background(), s), nil)
 }
@@ -129,7 +129,7 @@ func (d diff) report(t *testing.T, what string) {
 }
 
 // checkUser compares every field of got with want.
-func checkUser(t *testing.T, what string, got, want *account.User) {
+func checkUser(t *testing.T, what string, got, want *core.User) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("%s: nil user", what)
@@ -155,7 +155,7 @@ func checkUser(t *testing.T, what string, got, want *account.User) {
 }
 
 // checkSession compares every field of got with want.
-func checkSession(t *testing.T, what string, got, want *account.Session) {
+func checkSession(t *testing.T, what string, got, want *core.Session) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("%s: nil session", what)
@@ -186,7 +186,7 @@ func checkSession(t *testing.T, what string, got, want *account.Session) {
 }
 
 // sessionIDs lists the ids of ss in order.
-func sessionIDs(ss []*account.Session) []string {
+func sessionIDs(ss []*core.Session) []string {
 	ids := make([]string, 0, len(ss))
 	for _, s := range ss {
 		ids = append(ids, s.ID)

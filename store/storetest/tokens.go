@@ -7,13 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // fullToken returns a token of userID with every field set, expiring an
 // hour after base.
-func fullToken(id, userID string, typ account.TokenType) *account.Token {
-	return &account.Token{
+func fullToken(id, userID string, typ core.TokenType) *core.Token {
+	return &core.Token{
 		ID:         id,
 		UserID:     userID,
 		Type:       typ,
@@ -27,14 +27,14 @@ func fullToken(id, userID string, typ account.TokenType) *account.Token {
 }
 
 // mustCreateToken creates tk or fails the test.
-func mustCreateToken(t *testing.T, s account.Store, tk *account.Token) {
+func mustCreateToken(t *testing.T, s core.Store, tk *core.Token) {
 	t.Helper()
 	errOf(t, "CreateToken "+tk.ID, s.CreateToken(context.Background(), tk), nil)
 }
 
 // consume calls ConsumeToken with tk's user, type, hash and target at now, checks
 // the error against want and, on success, every field of the result.
-func consume(t *testing.T, s account.Store, what string, tk *account.Token, now time.Time, want error) {
+func consume(t *testing.T, s core.Store, what string, tk *core.Token, now time.Time, want error) {
 	t.Helper()
 	got, err := s.ConsumeToken(context.Background(), tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
 	errOf(t, what, err, want)
@@ -44,7 +44,7 @@ func consume(t *testing.T, s account.Store, what string, tk *account.Token, now 
 }
 
 // checkToken compares every field of got with want.
-func checkToken(t *testing.T, what string, got, want *account.Token) {
+func checkToken(t *testing.T, what string, got, want *core.Token) {
 	t.Helper()
 	if got == nil {
 		t.Fatalf("%s: nil token", what)
@@ -62,7 +62,7 @@ func checkToken(t *testing.T, what string, got, want *account.Token) {
 	d.report(t, what)
 }
 
-// RunTokens checks account.Tokens: round-trips through ConsumeToken, single
+// RunTokens checks core.Tokens: round-trips through ConsumeToken, single
 // use also under concurrency, misses that delete nothing, conflicts and
 // purging.
 func RunTokens(t *testing.T, open Opener) {
@@ -71,33 +71,33 @@ func RunTokens(t *testing.T, open Opener) {
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		s := withUsers(t, open)
-		full := fullToken("t-full", "u1", account.TokenRecovery)
+		full := fullToken("t-full", "u1", core.TokenRecovery)
 		full.CreatedAt = full.CreatedAt.In(time.FixedZone("UTC+9", 9*3600))
 		// A hash with zero bytes and high bits set must survive as binary.
-		minimal := &account.Token{ID: "t-min", UserID: "u2", Type: account.TokenPhoneSession,
+		minimal := &core.Token{ID: "t-min", UserID: "u2", Type: core.TokenPhoneSession,
 			SecretHash: []byte{0, 0xff, 0, 0x80, 'a', 0}, Target: []byte{0, 0x80, 0}, Expire: at(time.Millisecond)}
-		for _, tk := range []*account.Token{full, minimal} {
+		for _, tk := range []*core.Token{full, minimal} {
 			mustCreateToken(t, s, tk)
 			consume(t, s, "ConsumeToken "+tk.ID, tk, now, nil)
-			consume(t, s, "ConsumeToken again "+tk.ID, tk, now, account.ErrNotFound)
+			consume(t, s, "ConsumeToken again "+tk.ID, tk, now, core.ErrNotFound)
 		}
 	})
 
 	t.Run("MissesDeleteNothing", func(t *testing.T) {
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenVerification)
+		tk := fullToken("t1", "u1", core.TokenVerification)
 		mustCreateToken(t, s, tk)
 		for _, tc := range []struct {
 			name   string
 			userID string
-			typ    account.TokenType
+			typ    core.TokenType
 			hash   []byte
 			target []byte
 			now    time.Time
 		}{
 			{"WrongUser", "u2", tk.Type, tk.SecretHash, tk.Target, now},
 			{"UnknownUser", "nobody", tk.Type, tk.SecretHash, tk.Target, now},
-			{"WrongType", "u1", account.TokenMagicURL, tk.SecretHash, tk.Target, now},
+			{"WrongType", "u1", core.TokenMagicURL, tk.SecretHash, tk.Target, now},
 			{"WrongHash", "u1", tk.Type, hash("other"), tk.Target, now},
 			{"HashPrefix", "u1", tk.Type, tk.SecretHash[:16], tk.Target, now},
 			// A token proves only the address it was sent to.
@@ -108,7 +108,7 @@ func RunTokens(t *testing.T, open Opener) {
 			{"ExpiredLater", "u1", tk.Type, tk.SecretHash, tk.Target, tk.Expire.Add(time.Hour)},
 		} {
 			_, err := s.ConsumeToken(ctx, tc.userID, tc.typ, tc.hash, tc.target, tc.now)
-			errOf(t, "ConsumeToken "+tc.name, err, account.ErrNotFound)
+			errOf(t, "ConsumeToken "+tc.name, err, core.ErrNotFound)
 		}
 		// One millisecond before expiry the token still works, so none of
 		// the misses deleted it.
@@ -117,9 +117,9 @@ func RunTokens(t *testing.T, open Opener) {
 
 	t.Run("ManyTokens", func(t *testing.T) {
 		s := withUsers(t, open)
-		types := []account.TokenType{account.TokenVerification, account.TokenRecovery,
-			account.TokenMagicURL, account.TokenPhoneSession, account.TokenPhoneVerification}
-		var tokens []*account.Token
+		types := []core.TokenType{core.TokenVerification, core.TokenRecovery,
+			core.TokenMagicURL, core.TokenPhoneSession, core.TokenPhoneVerification}
+		var tokens []*core.Token
 		for _, user := range []string{"u1", "u2"} {
 			for _, typ := range types {
 				tk := fullToken(fmt.Sprintf("%s-%d", user, typ), user, typ)
@@ -135,15 +135,15 @@ func RunTokens(t *testing.T, open Opener) {
 
 	t.Run("Conflicts", func(t *testing.T) {
 		s := withUsers(t, open)
-		first := fullToken("t1", "u1", account.TokenRecovery)
+		first := fullToken("t1", "u1", core.TokenRecovery)
 		mustCreateToken(t, s, first)
-		dupID := fullToken("t1", "u2", account.TokenMagicURL)
+		dupID := fullToken("t1", "u2", core.TokenMagicURL)
 		dupID.SecretHash = hash("another secret")
-		errOf(t, "CreateToken duplicate id", s.CreateToken(ctx, dupID), account.ErrConflict)
-		dupHash := fullToken("t2", "u2", account.TokenMagicURL)
+		errOf(t, "CreateToken duplicate id", s.CreateToken(ctx, dupID), core.ErrConflict)
+		dupHash := fullToken("t2", "u2", core.TokenMagicURL)
 		dupHash.SecretHash = first.SecretHash
-		errOf(t, "CreateToken duplicate hash", s.CreateToken(ctx, dupHash), account.ErrConflict)
-		consume(t, s, "ConsumeToken rejected", dupID, now, account.ErrNotFound)
+		errOf(t, "CreateToken duplicate hash", s.CreateToken(ctx, dupHash), core.ErrConflict)
+		consume(t, s, "ConsumeToken rejected", dupID, now, core.ErrNotFound)
 		consume(t, s, "ConsumeToken first", first, now, nil)
 		// The id and hash of a consumed token can be used again.
 		mustCreateToken(t, s, first)
@@ -153,20 +153,20 @@ func RunTokens(t *testing.T, open Opener) {
 		// Tokens stored before targets were kept have none: no target
 		// given, empty or not, spends them.
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenRecovery)
+		tk := fullToken("t1", "u1", core.TokenRecovery)
 		tk.Target = nil
 		mustCreateToken(t, s, tk)
 		for _, target := range [][]byte{nil, {}} {
 			_, err := s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, target, now)
-			errOf(t, "ConsumeToken without target", err, account.ErrNotFound)
+			errOf(t, "ConsumeToken without target", err, core.ErrNotFound)
 		}
 	})
 
 	t.Run("DeleteUserTokens", func(t *testing.T) {
 		s := withUsers(t, open)
-		types := []account.TokenType{account.TokenVerification, account.TokenRecovery,
-			account.TokenMagicURL, account.TokenPhoneSession, account.TokenPhoneVerification}
-		tokens := map[string]*account.Token{}
+		types := []core.TokenType{core.TokenVerification, core.TokenRecovery,
+			core.TokenMagicURL, core.TokenPhoneSession, core.TokenPhoneVerification}
+		tokens := map[string]*core.Token{}
 		for _, user := range []string{"u1", "u2"} {
 			for _, typ := range types {
 				tk := fullToken(fmt.Sprintf("%s-%d", user, typ), user, typ)
@@ -175,7 +175,7 @@ func RunTokens(t *testing.T, open Opener) {
 			}
 		}
 		// An expired token goes too.
-		old := fullToken("u1-old", "u1", account.TokenRecovery)
+		old := fullToken("u1-old", "u1", core.TokenRecovery)
 		old.Expire = at(-time.Hour)
 		mustCreateToken(t, s, old)
 		n, err := s.DeleteUserTokens(ctx, "u1")
@@ -184,7 +184,7 @@ func RunTokens(t *testing.T, open Opener) {
 			t.Errorf("DeleteUserTokens of no type = %d, want 0", n)
 		}
 		// Rolled back, the delete leaves every token.
-		err = s.WithTx(ctx, func(tx account.Store) error {
+		err = s.WithTx(ctx, func(tx core.Store) error {
 			n, err := tx.DeleteUserTokens(ctx, "u1", types...)
 			if err != nil || n != 6 {
 				t.Errorf("DeleteUserTokens in tx = %d, %v; want 6", n, err)
@@ -192,15 +192,15 @@ func RunTokens(t *testing.T, open Opener) {
 			return errAbort
 		})
 		errOf(t, "WithTx", err, errAbort)
-		n, err = s.DeleteUserTokens(ctx, "u1", account.TokenVerification, account.TokenRecovery, account.TokenMagicURL)
+		n, err = s.DeleteUserTokens(ctx, "u1", core.TokenVerification, core.TokenRecovery, core.TokenMagicURL)
 		errOf(t, "DeleteUserTokens", err, nil)
 		if n != 4 {
 			t.Errorf("DeleteUserTokens = %d, want 4", n)
 		}
 		for id, tk := range tokens {
 			want := error(nil)
-			if tk.UserID == "u1" && (tk.Type == account.TokenVerification || tk.Type == account.TokenRecovery || tk.Type == account.TokenMagicURL) {
-				want = account.ErrNotFound
+			if tk.UserID == "u1" && (tk.Type == core.TokenVerification || tk.Type == core.TokenRecovery || tk.Type == core.TokenMagicURL) {
+				want = core.ErrNotFound
 			}
 			consume(t, s, "ConsumeToken "+id, tk, now, want)
 		}
@@ -213,10 +213,10 @@ func RunTokens(t *testing.T, open Opener) {
 
 	t.Run("ConcurrentConsume", func(t *testing.T) {
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenMagicURL)
+		tk := fullToken("t1", "u1", core.TokenMagicURL)
 		mustCreateToken(t, s, tk)
 		const n = 20
-		got := make([]*account.Token, n)
+		got := make([]*core.Token, n)
 		errs := make([]error, n)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
@@ -235,7 +235,7 @@ func RunTokens(t *testing.T, open Opener) {
 				checkToken(t, fmt.Sprintf("goroutine %d", i), got[i], tk)
 				continue
 			}
-			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], account.ErrNotFound)
+			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], core.ErrNotFound)
 		}
 		if wins != 1 {
 			t.Errorf("%d of %d concurrent consumers got the token, want 1", wins, n)
@@ -248,9 +248,9 @@ func RunTokens(t *testing.T, open Opener) {
 			"long-gone": -30 * 24 * time.Hour, "just-gone": -time.Millisecond,
 			"at-now": 0, "soon": time.Millisecond, "later": 24 * time.Hour,
 		}
-		tokens := map[string]*account.Token{}
+		tokens := map[string]*core.Token{}
 		for id, d := range expiries {
-			tk := fullToken(id, "u1", account.TokenRecovery)
+			tk := fullToken(id, "u1", core.TokenRecovery)
 			tk.Expire = now.Add(d)
 			mustCreateToken(t, s, tk)
 			tokens[id] = tk
@@ -269,7 +269,7 @@ func RunTokens(t *testing.T, open Opener) {
 		// a miss.
 		early := now.Add(-60 * 24 * time.Hour)
 		for id, want := range map[string]error{
-			"long-gone": account.ErrNotFound, "just-gone": account.ErrNotFound,
+			"long-gone": core.ErrNotFound, "just-gone": core.ErrNotFound,
 			"at-now": nil, "soon": nil,
 		} {
 			consume(t, s, "ConsumeToken "+id, tokens[id], early, want)
@@ -279,31 +279,31 @@ func RunTokens(t *testing.T, open Opener) {
 		if n != 1 {
 			t.Errorf("DeleteExpiredTokens two days on = %d, want 1", n)
 		}
-		consume(t, s, "ConsumeToken later", tokens["later"], early, account.ErrNotFound)
+		consume(t, s, "ConsumeToken later", tokens["later"], early, core.ErrNotFound)
 	})
 
 	t.Run("InTx", func(t *testing.T) {
 		s := withUsers(t, open)
-		kept := fullToken("kept", "u1", account.TokenRecovery)
+		kept := fullToken("kept", "u1", core.TokenRecovery)
 		mustCreateToken(t, s, kept)
-		created := fullToken("created", "u2", account.TokenVerification)
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		created := fullToken("created", "u2", core.TokenVerification)
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			consume(t, tx, "ConsumeToken in tx", kept, now, nil)
-			consume(t, tx, "ConsumeToken again in tx", kept, now, account.ErrNotFound)
+			consume(t, tx, "ConsumeToken again in tx", kept, now, core.ErrNotFound)
 			mustCreateToken(t, tx, created)
 			return errAbort
 		})
 		errOf(t, "WithTx", err, errAbort)
-		consume(t, s, "ConsumeToken of rolled back create", created, now, account.ErrNotFound)
+		consume(t, s, "ConsumeToken of rolled back create", created, now, core.ErrNotFound)
 		consume(t, s, "ConsumeToken after rolled back consume", kept, now, nil)
 		// A committed create and consume.
-		err = s.WithTx(ctx, func(tx account.Store) error {
+		err = s.WithTx(ctx, func(tx core.Store) error {
 			mustCreateToken(t, tx, created)
 			consume(t, tx, "ConsumeToken of own create", created, now, nil)
 			return tx.CreateToken(ctx, kept)
 		})
 		errOf(t, "WithTx", err, nil)
-		consume(t, s, "ConsumeToken after commit", created, now, account.ErrNotFound)
+		consume(t, s, "ConsumeToken after commit", created, now, core.ErrNotFound)
 		consume(t, s, "ConsumeToken of committed create", kept, now, nil)
 	})
 }

@@ -7,17 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // kindOf is the (type, target, hash) kind that matches tk.
-func kindOf(tk *account.Token) account.TokenKind {
-	return account.TokenKind{Type: tk.Type, Target: tk.Target, Hash: tk.SecretHash}
+func kindOf(tk *core.Token) core.TokenKind {
+	return core.TokenKind{Type: tk.Type, Target: tk.Target, Hash: tk.SecretHash}
 }
 
 // consumeAny calls ConsumeAnyToken with tk's user over kinds at now,
 // checks the error against want and, on success, every field.
-func consumeAny(t *testing.T, s account.Store, what string, tk *account.Token, kinds []account.TokenKind, now time.Time, want error) {
+func consumeAny(t *testing.T, s core.Store, what string, tk *core.Token, kinds []core.TokenKind, now time.Time, want error) {
 	t.Helper()
 	got, err := s.ConsumeAnyToken(context.Background(), tk.UserID, kinds, now)
 	errOf(t, what, err, want)
@@ -26,7 +26,7 @@ func consumeAny(t *testing.T, s account.Store, what string, tk *account.Token, k
 	}
 }
 
-// RunConsumeAny checks account.Tokens.ConsumeAnyToken: a token is spent
+// RunConsumeAny checks core.Tokens.ConsumeAnyToken: a token is spent
 // through any kind list that names its type with its target, never
 // through one that does not, and exactly once however many consumers of
 // whichever kinds race for it.
@@ -35,56 +35,56 @@ func RunConsumeAny(t *testing.T, open Opener) {
 	now := at(0)
 	// Other kinds in every list, so the matching alternative is not the
 	// only one.
-	decoys := []account.TokenKind{
-		{Type: account.TokenRecovery, Target: hash("elsewhere"), Hash: hash("guess")},
-		{Type: account.TokenVerification, Target: hash("elsewhere"), Hash: hash("guess")},
+	decoys := []core.TokenKind{
+		{Type: core.TokenRecovery, Target: hash("elsewhere"), Hash: hash("guess")},
+		{Type: core.TokenVerification, Target: hash("elsewhere"), Hash: hash("guess")},
 	}
-	with := func(ks ...account.TokenKind) []account.TokenKind {
-		return append(append([]account.TokenKind{}, decoys...), ks...)
+	with := func(ks ...core.TokenKind) []core.TokenKind {
+		return append(append([]core.TokenKind{}, decoys...), ks...)
 	}
 
 	t.Run("MatchesOneOfKinds", func(t *testing.T) {
 		s := withUsers(t, open)
-		magic := fullToken("magic", "u1", account.TokenMagicURL)
-		phone := fullToken("phone", "u1", account.TokenPhoneSession)
-		for _, tk := range []*account.Token{magic, phone} {
+		magic := fullToken("magic", "u1", core.TokenMagicURL)
+		phone := fullToken("phone", "u1", core.TokenPhoneSession)
+		for _, tk := range []*core.Token{magic, phone} {
 			mustCreateToken(t, s, tk)
 		}
 		// What a request with one secret sends: every kind, each with
 		// its own target and the secret's hash.
-		secretOf := func(tk *account.Token) []account.TokenKind {
+		secretOf := func(tk *core.Token) []core.TokenKind {
 			return with(
-				account.TokenKind{Type: magic.Type, Target: magic.Target, Hash: tk.SecretHash},
-				account.TokenKind{Type: phone.Type, Target: phone.Target, Hash: tk.SecretHash})
+				core.TokenKind{Type: magic.Type, Target: magic.Target, Hash: tk.SecretHash},
+				core.TokenKind{Type: phone.Type, Target: phone.Target, Hash: tk.SecretHash})
 		}
 		consumeAny(t, s, "ConsumeAnyToken phone", phone, secretOf(phone), now, nil)
-		consumeAny(t, s, "ConsumeAnyToken phone again", phone, secretOf(phone), now, account.ErrNotFound)
-		consume(t, s, "ConsumeToken of the spent phone token", phone, now, account.ErrNotFound)
+		consumeAny(t, s, "ConsumeAnyToken phone again", phone, secretOf(phone), now, core.ErrNotFound)
+		consume(t, s, "ConsumeToken of the spent phone token", phone, now, core.ErrNotFound)
 		consumeAny(t, s, "ConsumeAnyToken magic", magic, secretOf(magic), now, nil)
-		consume(t, s, "ConsumeToken of the spent magic token", magic, now, account.ErrNotFound)
+		consume(t, s, "ConsumeToken of the spent magic token", magic, now, core.ErrNotFound)
 	})
 
 	t.Run("TwoMatchesSpendOne", func(t *testing.T) {
 		// Kinds that match two tokens (one secret, as two kinds store
 		// it) spend one per call, the older first.
 		s := withUsers(t, open)
-		older := fullToken("older", "u1", account.TokenEmailCode)
-		newer := fullToken("newer", "u1", account.TokenPhoneSession)
-		for _, tk := range []*account.Token{older, newer} {
+		older := fullToken("older", "u1", core.TokenEmailCode)
+		newer := fullToken("newer", "u1", core.TokenPhoneSession)
+		for _, tk := range []*core.Token{older, newer} {
 			mustCreateToken(t, s, tk)
 		}
 		both := with(kindOf(newer), kindOf(older))
 		consumeAny(t, s, "ConsumeAnyToken first", older, both, now, nil)
 		consumeAny(t, s, "ConsumeAnyToken second", newer, both, now, nil)
-		consumeAny(t, s, "ConsumeAnyToken third", newer, both, now, account.ErrNotFound)
+		consumeAny(t, s, "ConsumeAnyToken third", newer, both, now, core.ErrNotFound)
 	})
 
 	t.Run("MissesDeleteNothing", func(t *testing.T) {
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenMagicURL)
+		tk := fullToken("t1", "u1", core.TokenMagicURL)
 		mustCreateToken(t, s, tk)
 		k := kindOf(tk)
-		with1 := func(edit func(*account.TokenKind)) []account.TokenKind {
+		with1 := func(edit func(*core.TokenKind)) []core.TokenKind {
 			c := k
 			edit(&c)
 			return with(c)
@@ -92,40 +92,40 @@ func RunConsumeAny(t *testing.T, open Opener) {
 		cases := []struct {
 			name   string
 			userID string
-			kinds  []account.TokenKind
+			kinds  []core.TokenKind
 			now    time.Time
 		}{
 			{"no kinds", "u1", nil, now},
-			{"type not listed", "u1", with1(func(c *account.TokenKind) { c.Type = account.TokenPhoneSession }), now},
-			{"listed type, other target", "u1", with1(func(c *account.TokenKind) { c.Target = hash("other") }), now},
-			{"listed type, other secret", "u1", with1(func(c *account.TokenKind) { c.Hash = hash("guess") }), now},
+			{"type not listed", "u1", with1(func(c *core.TokenKind) { c.Type = core.TokenPhoneSession }), now},
+			{"listed type, other target", "u1", with1(func(c *core.TokenKind) { c.Target = hash("other") }), now},
+			{"listed type, other secret", "u1", with1(func(c *core.TokenKind) { c.Hash = hash("guess") }), now},
 			{"type, target and secret in different kinds", "u1", with(
-				account.TokenKind{Type: tk.Type, Target: hash("other"), Hash: tk.SecretHash},
-				account.TokenKind{Type: account.TokenPhoneSession, Target: tk.Target, Hash: tk.SecretHash},
-				account.TokenKind{Type: tk.Type, Target: tk.Target, Hash: hash("guess")}), now},
-			{"empty target", "u1", with1(func(c *account.TokenKind) { c.Target = nil }), now},
+				core.TokenKind{Type: tk.Type, Target: hash("other"), Hash: tk.SecretHash},
+				core.TokenKind{Type: core.TokenPhoneSession, Target: tk.Target, Hash: tk.SecretHash},
+				core.TokenKind{Type: tk.Type, Target: tk.Target, Hash: hash("guess")}), now},
+			{"empty target", "u1", with1(func(c *core.TokenKind) { c.Target = nil }), now},
 			{"other user", "u2", with(k), now},
 			{"expired", "u1", with(k), tk.Expire},
 		}
 		for _, tc := range cases {
 			_, err := s.ConsumeAnyToken(ctx, tc.userID, tc.kinds, tc.now)
-			errOf(t, "ConsumeAnyToken "+tc.name, err, account.ErrNotFound)
+			errOf(t, "ConsumeAnyToken "+tc.name, err, core.ErrNotFound)
 		}
 		consumeAny(t, s, "ConsumeAnyToken after the misses", tk, with(kindOf(tk)), tk.Expire.Add(-time.Millisecond), nil)
 	})
 
 	t.Run("ConcurrentAcrossKinds", func(t *testing.T) {
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenPhoneSession)
+		tk := fullToken("t1", "u1", core.TokenPhoneSession)
 		mustCreateToken(t, s, tk)
 		// Half race through the multi-kind consume (with differing
 		// lists), half through the single-kind one.
-		lists := [][]account.TokenKind{
+		lists := [][]core.TokenKind{
 			with(kindOf(tk)),
-			{kindOf(tk), {Type: account.TokenMagicURL, Target: hash("target-t1"), Hash: tk.SecretHash}},
+			{kindOf(tk), {Type: core.TokenMagicURL, Target: hash("target-t1"), Hash: tk.SecretHash}},
 		}
 		const n = 20
-		got := make([]*account.Token, n)
+		got := make([]*core.Token, n)
 		errs := make([]error, n)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
@@ -148,7 +148,7 @@ func RunConsumeAny(t *testing.T, open Opener) {
 				checkToken(t, fmt.Sprintf("goroutine %d", i), got[i], tk)
 				continue
 			}
-			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], account.ErrNotFound)
+			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], core.ErrNotFound)
 		}
 		if wins != 1 {
 			t.Errorf("%d of %d concurrent consumers got the token, want 1", wins, n)
@@ -157,9 +157,9 @@ func RunConsumeAny(t *testing.T, open Opener) {
 
 	t.Run("InTx", func(t *testing.T) {
 		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", account.TokenMagicURL)
+		tk := fullToken("t1", "u1", core.TokenMagicURL)
 		mustCreateToken(t, s, tk)
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			consumeAny(t, tx, "ConsumeAnyToken in tx", tk, with(kindOf(tk)), now, nil)
 			return errAbort
 		})

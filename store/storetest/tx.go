@@ -6,20 +6,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // errAbort is what the callbacks below return to force a rollback.
 var errAbort = errors.New("storetest: abort")
 
-// RunTx checks account.Store.WithTx: commit on nil, rollback of every kind
+// RunTx checks core.Store.WithTx: commit on nil, rollback of every kind
 // of write on error, and reads inside the transaction seeing its writes.
 func RunTx(t *testing.T, open Opener) {
 	ctx := context.Background()
 
 	t.Run("Commit", func(t *testing.T) {
 		s := open(t)
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			if err := tx.CreateUser(ctx, fullUser("u1", "u1@example.com", "")); err != nil {
 				return err
 			}
@@ -60,13 +60,13 @@ func RunTx(t *testing.T, open Opener) {
 
 	t.Run("RollbackOnError", func(t *testing.T) {
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "existing", Name: "before"})
+		mustCreateUser(t, s, &core.User{ID: "existing", Name: "before"})
 		mustCreateSession(t, s, minimalSession("old", "existing", at(-time.Hour)))
 		mustCreateLog(t, s, fullLog("old-log", "existing", at(-time.Hour)))
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			steps := []error{
 				tx.CreateUser(ctx, fullUser("u1", "u1@example.com", "+15550000001")),
-				tx.UpdateUser(ctx, &account.User{ID: "existing", Name: "after"}),
+				tx.UpdateUser(ctx, &core.User{ID: "existing", Name: "after"}),
 				tx.CreateSession(ctx, fullSession("s1", "u1")),
 				tx.DeleteSession(ctx, "old"),
 				tx.CreateLog(ctx, fullLog("l1", "existing", at(0))),
@@ -87,16 +87,16 @@ func RunTx(t *testing.T, open Opener) {
 		})
 		errOf(t, "WithTx", err, errAbort)
 		_, err = s.UserByID(ctx, "u1")
-		errOf(t, "UserByID of rolled back user", err, account.ErrNotFound)
+		errOf(t, "UserByID of rolled back user", err, core.ErrNotFound)
 		_, err = s.UserByEmail(ctx, "u1@example.com")
-		errOf(t, "UserByEmail of rolled back user", err, account.ErrNotFound)
+		errOf(t, "UserByEmail of rolled back user", err, core.ErrNotFound)
 		_, err = s.UserByPhone(ctx, "+15550000001")
-		errOf(t, "UserByPhone of rolled back user", err, account.ErrNotFound)
+		errOf(t, "UserByPhone of rolled back user", err, core.ErrNotFound)
 		got, err := s.UserByID(ctx, "existing")
 		errOf(t, "UserByID existing", err, nil)
-		checkUser(t, "update rolled back", got, &account.User{ID: "existing", Name: "before"})
+		checkUser(t, "update rolled back", got, &core.User{ID: "existing", Name: "before"})
 		_, err = s.SessionByID(ctx, "s1")
-		errOf(t, "SessionByID of rolled back session", err, account.ErrNotFound)
+		errOf(t, "SessionByID of rolled back session", err, core.ErrNotFound)
 		_, err = s.SessionByID(ctx, "old")
 		errOf(t, "SessionByID of undeleted session", err, nil)
 		// The created entry is gone and the deleted one is back.
@@ -112,15 +112,15 @@ func RunTx(t *testing.T, open Opener) {
 
 	t.Run("ConflictInTx", func(t *testing.T) {
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "u1", Email: "taken@example.com"})
-		err := s.WithTx(ctx, func(tx account.Store) error {
-			if err := tx.CreateUser(ctx, &account.User{ID: "u2"}); err != nil {
+		mustCreateUser(t, s, &core.User{ID: "u1", Email: "taken@example.com"})
+		err := s.WithTx(ctx, func(tx core.Store) error {
+			if err := tx.CreateUser(ctx, &core.User{ID: "u2"}); err != nil {
 				return err
 			}
-			return tx.CreateUser(ctx, &account.User{ID: "u3", Email: "taken@example.com"})
+			return tx.CreateUser(ctx, &core.User{ID: "u3", Email: "taken@example.com"})
 		})
-		errOf(t, "WithTx", err, account.ErrConflict)
+		errOf(t, "WithTx", err, core.ErrConflict)
 		_, err = s.UserByID(ctx, "u2")
-		errOf(t, "UserByID u2", err, account.ErrNotFound)
+		errOf(t, "UserByID u2", err, core.ErrNotFound)
 	})
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // RunUserQueries checks QueryUsers and CountUsers against a reference
@@ -32,9 +32,9 @@ func RunUserQueries(t *testing.T, open Opener) {
 		{"q6", "fay@example.com", "", "", false, []string{"staff", "vip"}},
 		{"c7", "", "", "Gus", false, []string{"staff"}},
 	}
-	var users []*account.User
+	var users []*core.User
 	for _, u := range seed {
-		nu := &account.User{ID: u.id, Email: u.email, Phone: u.phone, Name: u.name, Status: !u.blocked, Labels: u.labels}
+		nu := &core.User{ID: u.id, Email: u.email, Phone: u.phone, Name: u.name, Status: !u.blocked, Labels: u.labels}
 		mustCreateUser(t, s, nu)
 		users = append(users, nu)
 	}
@@ -42,7 +42,7 @@ func RunUserQueries(t *testing.T, open Opener) {
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	filters := map[string]account.UserFilter{
+	filters := map[string]core.UserFilter{
 		"none":           {},
 		"emails":         {Emails: []string{"dan@example.com", "ann@example.com", "nobody@example.com"}},
 		"phones":         {Phones: []string{"+15550000003"}},
@@ -57,7 +57,7 @@ func RunUserQueries(t *testing.T, open Opener) {
 		"combined":       {Status: []bool{true}, Labels: []string{"vip", "staff"}, Search: []string{"example"}},
 		"nothing":        {Labels: []string{"absent"}},
 	}
-	check := func(t *testing.T, name string, f account.UserFilter) {
+	check := func(t *testing.T, name string, f core.UserFilter) {
 		t.Helper()
 		match := refFilter(users, f)
 		n, err := s.CountUsers(ctx, f, 100)
@@ -80,7 +80,7 @@ func RunUserQueries(t *testing.T, open Opener) {
 					}
 					for offset := range 3 {
 						for _, limit := range []int{0, 1, 2, 10} {
-							q := account.UserQuery{Filter: f, Cursor: cursor, Before: before, Desc: desc, Offset: offset, Limit: limit}
+							q := core.UserQuery{Filter: f, Cursor: cursor, Before: before, Desc: desc, Offset: offset, Limit: limit}
 							got, err := s.QueryUsers(ctx, q)
 							errOf(t, "QueryUsers", err, nil)
 							if want := refPage(ids, match, q); !slices.Equal(userIDs(got), want) {
@@ -97,7 +97,7 @@ func RunUserQueries(t *testing.T, open Opener) {
 	}
 
 	t.Run("RowsComplete", func(t *testing.T) {
-		got, err := s.QueryUsers(ctx, account.UserQuery{Filter: account.UserFilter{Labels: []string{"vip"}}, Limit: 1})
+		got, err := s.QueryUsers(ctx, core.UserQuery{Filter: core.UserFilter{Labels: []string{"vip"}}, Limit: 1})
 		errOf(t, "QueryUsers", err, nil)
 		if len(got) != 1 {
 			t.Fatalf("got %d users", len(got))
@@ -106,8 +106,8 @@ func RunUserQueries(t *testing.T, open Opener) {
 	})
 
 	t.Run("UnknownCursor", func(t *testing.T) {
-		_, err := s.QueryUsers(ctx, account.UserQuery{Cursor: "nobody", Limit: 5})
-		errOf(t, "QueryUsers from an unknown cursor", err, account.ErrNotFound)
+		_, err := s.QueryUsers(ctx, core.UserQuery{Cursor: "nobody", Limit: 5})
+		errOf(t, "QueryUsers from an unknown cursor", err, core.ErrNotFound)
 	})
 
 	t.Run("LabelChanges", func(t *testing.T) {
@@ -120,7 +120,7 @@ func RunUserQueries(t *testing.T, open Opener) {
 		users = slices.Delete(users, 5, 6)
 		ids = slices.Delete(ids, 5, 6)
 		// A refused insert counts nobody.
-		errOf(t, "CreateUser of a taken id", s.CreateUser(ctx, &account.User{ID: "k9"}), account.ErrConflict)
+		errOf(t, "CreateUser of a taken id", s.CreateUser(ctx, &core.User{ID: "k9"}), core.ErrConflict)
 		for _, name := range []string{"none", "label vip", "labels", "combined"} {
 			check(t, name, filters[name])
 		}
@@ -128,18 +128,18 @@ func RunUserQueries(t *testing.T, open Opener) {
 		errOf(t, "SetUserLabels", s.SetUserLabels(ctx, "m4", []string{"vip", "beta"}), nil)
 		errOf(t, "SetUserLabels", s.SetUserLabels(ctx, "m4", []string{"beta", "vip"}), nil)
 		users[3].Labels = []string{"beta", "vip"}
-		check(t, "labels again", account.UserFilter{Labels: []string{"vip", "beta"}})
+		check(t, "labels again", core.UserFilter{Labels: []string{"vip", "beta"}})
 
 		// Imported users are counted and labelled like created ones; a
 		// skipped one is not counted.
-		im, ok := s.(account.UserImporter)
+		im, ok := s.(core.UserImporter)
 		if !ok {
 			return
 		}
-		imported := &account.User{ID: "imp1", Status: true, Labels: []string{"vip"}}
-		res, err := im.ImportUsers(ctx, []*account.User{imported, {ID: "k9"}})
+		imported := &core.User{ID: "imp1", Status: true, Labels: []string{"vip"}}
+		res, err := im.ImportUsers(ctx, []*core.User{imported, {ID: "k9"}})
 		errOf(t, "ImportUsers", err, nil)
-		if !slices.Equal(res, []account.ImportResult{account.ImportCreated, account.ImportExists}) {
+		if !slices.Equal(res, []core.ImportResult{core.ImportCreated, core.ImportExists}) {
 			t.Fatalf("ImportUsers = %v", res)
 		}
 		users, ids = append(users, imported), append(ids, "imp1")
@@ -151,7 +151,7 @@ func RunUserQueries(t *testing.T, open Opener) {
 
 // refFilter is the model of UserFilter: the users of all (in creation
 // order) that match f.
-func refFilter(all []*account.User, f account.UserFilter) []string {
+func refFilter(all []*core.User, f core.UserFilter) []string {
 	var out []string
 	for _, u := range all {
 		ok := (f.Emails == nil || slices.Contains(f.Emails, u.Email)) &&
@@ -171,7 +171,7 @@ func refFilter(all []*account.User, f account.UserFilter) []string {
 
 // refPage is the model of QueryUsers: ids is every user in creation
 // order, match those matching the filter.
-func refPage(ids, match []string, q account.UserQuery) []string {
+func refPage(ids, match []string, q core.UserQuery) []string {
 	view := slices.Clone(ids)
 	if q.Desc {
 		slices.Reverse(view)

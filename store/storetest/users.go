@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // fullUser returns a user with every field set, each to a distinct value.
-func fullUser(id, email, phone string) *account.User {
-	return &account.User{
+func fullUser(id, email, phone string) *core.User {
+	return &core.User{
 		ID:        id,
 		CreatedAt: at(0),
 		UpdatedAt: at(time.Hour + 1*time.Millisecond),
@@ -40,18 +40,18 @@ func fullUser(id, email, phone string) *account.User {
 	}
 }
 
-// RunUsers checks account.Users: round-trips, conflicts, misses and updates.
+// RunUsers checks core.Users: round-trips, conflicts, misses and updates.
 func RunUsers(t *testing.T, open Opener) {
 	ctx := context.Background()
 
 	t.Run("RoundTrip", func(t *testing.T) {
 		s := open(t)
-		minimal := &account.User{ID: "u-min"}
+		minimal := &core.User{ID: "u-min"}
 		unicode := fullUser("u-uni", "zoë@example.org", "+33612345678")
 		unicode.Name = "Zoë 山田 🙂"
 		unicode.Status, unicode.EmailVerification = false, false
 		unicode.Prefs = nil
-		for _, u := range []*account.User{fullUser("u-full", "ada@example.com", "+15551234567"), minimal, unicode} {
+		for _, u := range []*core.User{fullUser("u-full", "ada@example.com", "+15551234567"), minimal, unicode} {
 			mustCreateUser(t, s, u)
 			got, err := s.UserByID(ctx, u.ID)
 			errOf(t, "UserByID "+u.ID, err, nil)
@@ -71,7 +71,7 @@ func RunUsers(t *testing.T, open Opener) {
 
 	t.Run("ZeroTimesAndEmptyFields", func(t *testing.T) {
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "u1"})
+		mustCreateUser(t, s, &core.User{ID: "u1"})
 		got, err := s.UserByID(ctx, "u1")
 		errOf(t, "UserByID", err, nil)
 		for name, tm := range map[string]time.Time{
@@ -96,7 +96,7 @@ func RunUsers(t *testing.T, open Opener) {
 
 	t.Run("PasswordHistory", func(t *testing.T) {
 		s := open(t)
-		empty := &account.User{ID: "u-empty", PasswordHistory: []string{}}
+		empty := &core.User{ID: "u-empty", PasswordHistory: []string{}}
 		mustCreateUser(t, s, empty)
 		got, err := s.UserByID(ctx, "u-empty")
 		errOf(t, "UserByID u-empty", err, nil)
@@ -104,7 +104,7 @@ func RunUsers(t *testing.T, open Opener) {
 			t.Errorf("empty PasswordHistory came back as %q", got.PasswordHistory)
 		}
 
-		u := &account.User{ID: "u1", Email: "u1@example.com"}
+		u := &core.User{ID: "u1", Email: "u1@example.com"}
 		mustCreateUser(t, s, u)
 		for _, history := range [][]string{
 			{"h1"},
@@ -143,46 +143,46 @@ func RunUsers(t *testing.T, open Opener) {
 		got, err := s.UserByEmail(ctx, "u1@example.com")
 		errOf(t, "UserByEmail", err, nil)
 		checkUser(t, "labels by UpdateUser", got, u)
-		errOf(t, "SetUserLabels of nobody", s.SetUserLabels(ctx, "nobody", []string{"a"}), account.ErrNotFound)
+		errOf(t, "SetUserLabels of nobody", s.SetUserLabels(ctx, "nobody", []string{"a"}), core.ErrNotFound)
 	})
 
 	t.Run("ManyUsersWithoutEmailOrPhone", func(t *testing.T) {
 		s := open(t)
 		for _, id := range []string{"a", "b", "c"} {
-			mustCreateUser(t, s, &account.User{ID: id, Name: id})
+			mustCreateUser(t, s, &core.User{ID: id, Name: id})
 		}
 		for _, id := range []string{"a", "b", "c"} {
 			got, err := s.UserByID(ctx, id)
 			errOf(t, "UserByID "+id, err, nil)
-			checkUser(t, "UserByID "+id, got, &account.User{ID: id, Name: id})
+			checkUser(t, "UserByID "+id, got, &core.User{ID: id, Name: id})
 		}
 		_, err := s.UserByEmail(ctx, "")
-		errOf(t, `UserByEmail("")`, err, account.ErrNotFound)
+		errOf(t, `UserByEmail("")`, err, core.ErrNotFound)
 		_, err = s.UserByPhone(ctx, "")
-		errOf(t, `UserByPhone("")`, err, account.ErrNotFound)
+		errOf(t, `UserByPhone("")`, err, core.ErrNotFound)
 	})
 
 	t.Run("CreateConflicts", func(t *testing.T) {
 		for _, tc := range []struct {
 			name string
-			user *account.User
+			user *core.User
 		}{
-			{"DuplicateID", &account.User{ID: "taken", Email: "other@example.com"}},
-			{"DuplicateEmail", &account.User{ID: "new", Email: "taken@example.com"}},
-			{"DuplicatePhone", &account.User{ID: "new", Phone: "+15550000000"}},
+			{"DuplicateID", &core.User{ID: "taken", Email: "other@example.com"}},
+			{"DuplicateEmail", &core.User{ID: "new", Email: "taken@example.com"}},
+			{"DuplicatePhone", &core.User{ID: "new", Phone: "+15550000000"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := open(t)
 				first := fullUser("taken", "taken@example.com", "+15550000000")
 				mustCreateUser(t, s, first)
-				errOf(t, "CreateUser", s.CreateUser(ctx, tc.user), account.ErrConflict)
+				errOf(t, "CreateUser", s.CreateUser(ctx, tc.user), core.ErrConflict)
 				// The failed insert changed nothing.
 				got, err := s.UserByID(ctx, "taken")
 				errOf(t, "UserByID", err, nil)
 				checkUser(t, "UserByID after conflict", got, first)
 				if tc.user.ID != "taken" {
 					_, err := s.UserByID(ctx, tc.user.ID)
-					errOf(t, "UserByID of rejected user", err, account.ErrNotFound)
+					errOf(t, "UserByID of rejected user", err, core.ErrNotFound)
 				}
 			})
 		}
@@ -192,22 +192,22 @@ func RunUsers(t *testing.T, open Opener) {
 		s := open(t)
 		mustCreateUser(t, s, fullUser("u1", "a@example.com", "+15550001111"))
 		_, err := s.UserByID(ctx, "missing")
-		errOf(t, "UserByID", err, account.ErrNotFound)
+		errOf(t, "UserByID", err, core.ErrNotFound)
 		_, err = s.UserByEmail(ctx, "missing@example.com")
-		errOf(t, "UserByEmail", err, account.ErrNotFound)
+		errOf(t, "UserByEmail", err, core.ErrNotFound)
 		// The lookup is exact: callers lowercase emails before storing them.
 		_, err = s.UserByEmail(ctx, "A@example.com")
-		errOf(t, "UserByEmail in another case", err, account.ErrNotFound)
+		errOf(t, "UserByEmail in another case", err, core.ErrNotFound)
 		_, err = s.UserByPhone(ctx, "+15550002222")
-		errOf(t, "UserByPhone", err, account.ErrNotFound)
+		errOf(t, "UserByPhone", err, core.ErrNotFound)
 		// Nor is a phone found by a prefix of it.
 		_, err = s.UserByPhone(ctx, "+1555000111")
-		errOf(t, "UserByPhone prefix", err, account.ErrNotFound)
+		errOf(t, "UserByPhone prefix", err, core.ErrNotFound)
 	})
 
 	t.Run("Update", func(t *testing.T) {
 		s := open(t)
-		mustCreateUser(t, s, &account.User{ID: "u1", Email: "old@example.com", CreatedAt: at(0)})
+		mustCreateUser(t, s, &core.User{ID: "u1", Email: "old@example.com", CreatedAt: at(0)})
 		want := fullUser("u1", "new@example.com", "+15559999999")
 		want.UpdatedAt = at(48 * time.Hour)
 		errOf(t, "UpdateUser", s.UpdateUser(ctx, want), nil)
@@ -220,32 +220,32 @@ func RunUsers(t *testing.T, open Opener) {
 		errOf(t, "UserByEmail new", err, nil)
 		checkUser(t, "by new email", got, want)
 		_, err = s.UserByEmail(ctx, "old@example.com")
-		errOf(t, "UserByEmail old", err, account.ErrNotFound)
+		errOf(t, "UserByEmail old", err, core.ErrNotFound)
 		got, err = s.UserByPhone(ctx, "+15559999999")
 		errOf(t, "UserByPhone new", err, nil)
 		checkUser(t, "by new phone", got, want)
 
 		// Back to all-empty: times to zero, email and phone to none.
-		cleared := &account.User{ID: "u1"}
+		cleared := &core.User{ID: "u1"}
 		errOf(t, "UpdateUser to empty", s.UpdateUser(ctx, cleared), nil)
 		got, err = s.UserByID(ctx, "u1")
 		errOf(t, "UserByID", err, nil)
 		checkUser(t, "after clearing", got, cleared)
 		_, err = s.UserByPhone(ctx, "+15559999999")
-		errOf(t, "UserByPhone after clearing", err, account.ErrNotFound)
+		errOf(t, "UserByPhone after clearing", err, core.ErrNotFound)
 		// The email and phone it gave up are free again.
-		mustCreateUser(t, s, &account.User{ID: "u2", Email: "new@example.com", Phone: "+15559999999"})
+		mustCreateUser(t, s, &core.User{ID: "u2", Email: "new@example.com", Phone: "+15559999999"})
 	})
 
 	t.Run("UpdateErrors", func(t *testing.T) {
 		for _, tc := range []struct {
 			name   string
-			update *account.User
+			update *core.User
 			want   error
 		}{
-			{"TakenEmail", &account.User{ID: "u2", Email: "one@example.com"}, account.ErrConflict},
-			{"TakenPhone", &account.User{ID: "u2", Phone: "+15551111111"}, account.ErrConflict},
-			{"UnknownID", &account.User{ID: "nobody", Email: "nobody@example.com"}, account.ErrNotFound},
+			{"TakenEmail", &core.User{ID: "u2", Email: "one@example.com"}, core.ErrConflict},
+			{"TakenPhone", &core.User{ID: "u2", Phone: "+15551111111"}, core.ErrConflict},
+			{"UnknownID", &core.User{ID: "nobody", Email: "nobody@example.com"}, core.ErrNotFound},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				s := open(t)
@@ -254,7 +254,7 @@ func RunUsers(t *testing.T, open Opener) {
 				mustCreateUser(t, s, one)
 				mustCreateUser(t, s, two)
 				errOf(t, "UpdateUser", s.UpdateUser(ctx, tc.update), tc.want)
-				for _, u := range []*account.User{one, two} {
+				for _, u := range []*core.User{one, two} {
 					got, err := s.UserByID(ctx, u.ID)
 					errOf(t, "UserByID "+u.ID, err, nil)
 					checkUser(t, "unchanged "+u.ID, got, u)
@@ -262,9 +262,9 @@ func RunUsers(t *testing.T, open Opener) {
 					errOf(t, "UserByPhone "+u.Phone, err, nil)
 					checkUser(t, "unchanged by phone "+u.ID, got, u)
 				}
-				if tc.want == account.ErrNotFound {
+				if tc.want == core.ErrNotFound {
 					_, err := s.UserByID(ctx, tc.update.ID)
-					errOf(t, "UserByID of unknown user", err, account.ErrNotFound)
+					errOf(t, "UserByID of unknown user", err, core.ErrNotFound)
 				}
 			})
 		}

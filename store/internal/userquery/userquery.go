@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Dialect is how a backend spells what differs.
@@ -66,7 +66,7 @@ func in[T any](b *builder, column string, values []T) {
 // subquery: the planner does not carry it over from users.seq to
 // user_labels, and without it a label's page would be read from the
 // label's first user, not from the cursor.
-func (b *builder) filter(f account.UserFilter, seqBound func() string) {
+func (b *builder) filter(f core.UserFilter, seqBound func() string) {
 	if f.Emails != nil {
 		in(b, "email", f.Emails)
 	}
@@ -103,7 +103,7 @@ func (b *builder) where() string {
 // seq of q.Cursor (ignored when q.Cursor is ""). The rows come in the
 // order they are read; when reverse, the page is that order reversed
 // (a page before the cursor is read away from it).
-func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query string, args []any, reverse bool) {
+func Page(d Dialect, columns string, q core.UserQuery, cursor int64) (query string, args []any, reverse bool) {
 	b := &builder{d: d}
 	// Reading newest first: orderDesc after the cursor, or orderAsc
 	// before it.
@@ -149,7 +149,7 @@ func Page(d Dialect, columns string, q account.UserQuery, cursor int64) (query s
 // Count is the query counting the users matching f, up to max (or
 // beyond: the caller caps it). Without a filter it sums user_count,
 // which triggers keep, instead of reading max rows.
-func Count(d Dialect, f account.UserFilter, max int) (string, []any) {
+func Count(d Dialect, f core.UserFilter, max int) (string, []any) {
 	if f.Emails == nil && f.Phones == nil && f.Status == nil && f.Labels == nil && f.Search == nil {
 		return "SELECT coalesce(sum(n), 0) FROM user_count", nil
 	}

@@ -1,4 +1,4 @@
-package account
+package verify
 
 import (
 	"io"
@@ -8,18 +8,17 @@ import (
 	"sync/atomic"
 )
 
-// identityRegistry holds the renamed identity headers of the gates of a
+// IdentityHeaders holds the renamed identity headers of the gates of a
 // service, so that account_api removes client copies of those names on
-// every route, not only where a gate runs.
-type identityRegistry struct {
+// every route, not only where a gate runs. The zero value is ready.
+type IdentityHeaders struct {
 	mu    sync.Mutex // serialises writers; readers load names
 	names atomic.Pointer[[]string]
 }
 
-// RegisterIdentityHeaders adds the names a gate sends the identity under
-// to the names StripIdentity removes. Gates call it when they are set up.
-func (s *Service) RegisterIdentityHeaders(h HeaderNames) {
-	reg := &s.identity
+// Register adds the names a gate sends the identity under to the names
+// Strip removes. Gates call it when they are set up.
+func (reg *IdentityHeaders) Register(h HeaderNames) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	var names []string
@@ -38,15 +37,15 @@ func (s *Service) RegisterIdentityHeaders(h HeaderNames) {
 // client sends them as trailers for a good reason.
 var credentialNames = [...]string{"Cookie", "Authorization", "X-Appwrite-JWT", "X-Appwrite-Session", "X-Fallback-Cookies"}
 
-// StripIdentity removes, in any spelling, every client copy of an
+// Strip removes, in any spelling, every client copy of an
 // identity header (the defaults, the names gates registered, and extra)
 // from r's headers, and those names and the credential headers from its
 // trailers. Trailers arrive only once the body has been read, long after
 // the handlers ran, so the body is wrapped to remove them then, before the
 // proxy that reads it copies them upstream.
-func (s *Service) StripIdentity(r *http.Request, extra HeaderNames) {
+func (reg *IdentityHeaders) Strip(r *http.Request, extra HeaderNames) {
 	m := stripMatcher{extra: extra.list()}
-	if p := s.identity.names.Load(); p != nil {
+	if p := reg.names.Load(); p != nil {
 		m.registered = *p
 	}
 	for key := range r.Header {

@@ -1,8 +1,10 @@
-package account
+package verify
 
 import (
 	"sync"
 	"time"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // SessionRef is what a verified caller carries of its session: enough for
@@ -16,7 +18,7 @@ type SessionRef struct {
 	Expire   time.Time
 }
 
-func refOf(s *Session) SessionRef {
+func refOf(s *core.Session) SessionRef {
 	return SessionRef{ID: s.ID, UserID: s.UserID, Provider: s.Provider, Expire: s.Expire}
 }
 
@@ -37,7 +39,7 @@ func internProvider(p string) string {
 
 // trimUser drops the password hash and history: no cached copy carries
 // them, and routes that change a user read it from the store.
-func trimUser(u *User) *User {
+func trimUser(u *core.User) *core.User {
 	t := *u
 	t.PasswordHash, t.PasswordHistory = "", nil
 	return &t
@@ -89,7 +91,7 @@ func (c *sessionCache) get(key cacheKey, now time.Time) *verified {
 
 // put caches a verified credential until min(now+TTL, expiry) and returns
 // its Principal (viaJWT for a JWT).
-func (c *sessionCache) put(key cacheKey, s *Session, u *User, now, expiry time.Time, viaJWT bool) *Principal {
+func (c *sessionCache) put(key cacheKey, s *core.Session, u *core.User, now, expiry time.Time, viaJWT bool) *Principal {
 	u = trimUser(u)
 	v := &verified{ref: refOf(s)}
 	if c.max <= 0 {

@@ -1,7 +1,6 @@
-package account
+package verify
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// jwtLifetime and jwtLeeway are Appwrite's: tokens live 15 minutes and are
+// JWTLifetime and jwtLeeway are Appwrite's: tokens live 15 minutes and are
 // accepted 10 seconds past their expiry.
 const (
-	jwtLifetime = 15 * time.Minute
+	JWTLifetime = 15 * time.Minute
 	jwtLeeway   = 10 * time.Second
 )
 
@@ -53,10 +53,6 @@ type jwtClaims struct {
 	UserID    string `json:"userId"`
 	SessionID string `json:"sessionId"`
 	jwt.RegisteredClaims
-}
-
-func (k keyring) sign(userID, sessionID string, now time.Time) (string, error) {
-	return k.signFor(userID, sessionID, now, jwtLifetime)
 }
 
 // signFor signs a token that expires lifetime after now.
@@ -116,9 +112,9 @@ func (k keyring) verify(token string, now time.Time) (*jwtClaims, error) {
 
 // jwtError is the API's answer to a JWT that does not verify; the reason
 // stays reachable with errors.Is.
-func jwtError(reason error) *Error {
+func jwtError(reason error) *core.Error {
 	msg := strings.TrimSuffix(reason.Error(), errJWTNotOurs.Error())
-	return &Error{Type: ErrUserJWTInvalid, Message: "Failed to verify JWT. " + msg, Err: reason}
+	return &core.Error{Type: core.ErrUserJWTInvalid, Message: "Failed to verify JWT. " + msg, Err: reason}
 }
 
 // jwtCacheKey is the cache key of a JWT: a hash of the token under a
@@ -137,39 +133,8 @@ func jwtCacheKey(token string) cacheKey {
 	return sha256.Sum256([]byte(prefix + token))
 }
 
-// verifyJWT resolves a JWT to its session and user. A token that does not
-// verify is an error (user_jwt_invalid); a valid token whose session is
-// gone or expired is a guest (nil, nil), as Appwrite does.
-func (s *Service) verifyJWT(ctx context.Context, token string) (*Principal, error) {
-	key := jwtCacheKey(token)
-	now := s.now()
-	if p := s.lookupVerified(ctx, key, now, true); p != nil {
-		return p, nil
-	}
-	claims, err := s.jwtKeys.verify(token, now)
-	if err != nil {
-		return nil, jwtError(err)
-	}
-	sess, err := s.store.SessionByID(ctx, claims.SessionID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loading session: %w", err)
-	}
-	if sess.UserID != claims.UserID || !now.Before(sess.Expire) {
-		return nil, nil
-	}
-	user, err := s.store.UserByID(ctx, sess.UserID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loading user: %w", err)
-	}
-	expiry := claims.ExpiresAt.Add(jwtLeeway)
-	if sess.Expire.Before(expiry) {
-		expiry = sess.Expire
-	}
-	return s.verified(ctx, key, sess, user, now, expiry, true)
+// SignJWT signs a token for the session sessionID of userID that expires
+// lifetime after now (Appwrite's is JWTLifetime).
+func (v *Verifier) SignJWT(userID, sessionID string, now time.Time, lifetime time.Duration) (string, error) {
+	return v.keys.signFor(userID, sessionID, now, lifetime)
 }

@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"errors"
@@ -163,8 +163,4 @@ func AsError(err error) *Error {
 	default:
 		return &Error{Type: ErrGeneralUnknown, Message: "Server Error", Err: err}
 	}
-}
-
-func argumentError(format string, args ...any) *Error {
-	return Errorf(ErrGeneralArgumentInvalid, format, args...)
 }

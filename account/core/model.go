@@ -1,7 +1,9 @@
-package account
+package core
 
 import (
+	"crypto/sha256"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/accountgate/accountgate/account/useragent"
@@ -122,6 +124,13 @@ type Token struct {
 	UserAgent string
 }
 
+// TargetHash is the Token.Target of a token sent to value, an email
+// address (lowercased, as stored) or an E.164 phone number.
+func TargetHash(value string) []byte {
+	h := sha256.Sum256([]byte(value))
+	return h[:]
+}
+
 // LinkedIdentity ties a provider account (provider, provider user id) to
 // a user, so the next OAuth2 sign-in finds the same user.
 type LinkedIdentity struct {
@@ -131,4 +140,32 @@ type LinkedIdentity struct {
 	ProviderUID   string
 	ProviderEmail string
 	CreatedAt     time.Time
+}
+
+// ProviderFactors are the factors a sign-in proved, as Appwrite names
+// them: a password, a mailbox (magic URL, email code; OAuth2 providers
+// vouch for the email and add their own marker), a phone, or nothing
+// but the device (anonymous).
+func ProviderFactors(provider string) []string {
+	switch provider {
+	case "email":
+		return []string{"password"}
+	case "magic-url", "token":
+		return []string{"email"}
+	case "phone":
+		return []string{"phone"}
+	case "anonymous":
+		return []string{"anonymous"}
+	case "server": // a session a server made with the Users API
+		return []string{"server"}
+	case "":
+		return []string{}
+	}
+	return []string{"email", "oauth2"}
+}
+
+// SignInFactors are the factors a sign-in with provider proved, without
+// the markers that prove nothing more (oauth2, anonymous).
+func SignInFactors(provider string) []string {
+	return slices.DeleteFunc(ProviderFactors(provider), func(f string) bool { return f == "oauth2" || f == "anonymous" })
 }

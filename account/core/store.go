@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"context"
@@ -223,3 +223,12 @@ type UserImporter interface {
 // ImportKey is what tells apart the users of one ImportUsers call that
 // share an id: the id, email and phone, NUL-separated.
 func ImportKey(u *User) string { return u.ID + "\x00" + u.Email + "\x00" + u.Phone }
+
+// StoreStatus is implemented by stores that can report on themselves, for
+// readiness checks and metrics.
+type StoreStatus interface {
+	// Ping checks that the backend answers.
+	Ping(ctx context.Context) error
+	// OutboxDepth counts the messages waiting in the outbox.
+	OutboxDepth(ctx context.Context) (int, error)
+}
