@@ -48,8 +48,12 @@ func readPhrase(r *request) (string, error) {
 	return newPhrase(), nil
 }
 
-// readSignInEmail reads the userId and email of an email sign-in route.
-func readSignInEmail(r *request) (userID, email string, err error) {
+// readSignInEmail reads the userId and email of an email sign-in route,
+// which needs a mailer.
+func (s *Service) readSignInEmail(r *request) (userID, email string, err error) {
+	if s.cfg.Mailer == nil {
+		return "", "", Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+	}
 	if userID, err = readCustomID(r); err != nil {
 		return "", "", err
 	}
@@ -72,10 +76,7 @@ func (s *Service) createMagicURLToken(w http.ResponseWriter, r *request) error {
 // sendMagicURL mails a magic link, creating the account first if the
 // email is new; withPhrase reads the phrase parameter.
 func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase bool) error {
-	if s.cfg.Mailer == nil {
-		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
-	}
-	userID, email, err := readSignInEmail(r)
+	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
 	}
@@ -91,33 +92,19 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase boo
 			return err
 		}
 	}
-	ctx := r.Context()
-	var created *User // the new account, if the email was new
-	err = s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
-		if err != nil {
-			return nil, nil, err
-		}
-		secret := newSecret()
-		tok := s.newToken(r, user.ID, user.Email, TokenMagicURL, magicURLLifetime, secret)
-		if err := tx.CreateToken(ctx, tok); err != nil {
-			return nil, nil, err
-		}
-		link := tokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
-			"expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})
-		return user, tok, s.enqueueMailData(ctx, tx, mail.KindMagicURL, user.Email, mail.TemplateData{Link: link, Phrase: phrase}, tok)
+	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
+		method: MethodMagicURL, typ: TokenMagicURL, lifetime: magicURLLifetime, secret: newSecret, kind: mail.KindMagicURL,
+		data: func(user *User, tok *Token, secret string) mail.TemplateData {
+			return mail.TemplateData{Link: tokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
+				"expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})}
+		},
 	})
-	s.observeCreated(r, created, MethodMagicURL, "", err)
-	return err
 }
 
 // createEmailToken is POST /v1/account/tokens/email: a six-digit code by
 // mail (the otp template), creating the account first if the email is new.
 func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
-	if s.cfg.Mailer == nil {
-		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
-	}
-	userID, email, err := readSignInEmail(r)
+	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
 	}
@@ -125,21 +112,43 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
+	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
+		method: MethodEmailOTP, typ: TokenEmailCode, lifetime: emailCodeLifetime, secret: newCode, kind: mail.KindOTP,
+		data: func(_ *User, _ *Token, code string) mail.TemplateData { return mail.TemplateData{Code: code} },
+	})
+}
+
+// signInMail is what an email sign-in route sends.
+type signInMail struct {
+	method   AuthMethodName
+	typ      TokenType
+	lifetime time.Duration
+	secret   func() string
+	kind     mail.Kind
+	// data is the mail's template data for the token and its secret.
+	data func(user *User, tok *Token, secret string) mail.TemplateData
+}
+
+// mailSignInToken stores a sign-in token of m for email, creating the
+// account first if the email is new, and mails its secret.
+func (s *Service) mailSignInToken(w http.ResponseWriter, r *request, userID, email, phrase string, m signInMail) error {
 	ctx := r.Context()
 	var created *User // the new account, if the email was new
-	err = s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
+	err := s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
 		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
 		if err != nil {
 			return nil, nil, err
 		}
-		code := newCode()
-		tok := s.newToken(r, user.ID, user.Email, TokenEmailCode, emailCodeLifetime, code)
+		secret := m.secret()
+		tok := s.newToken(r, user.ID, user.Email, m.typ, m.lifetime, secret)
 		if err := tx.CreateToken(ctx, tok); err != nil {
 			return nil, nil, err
 		}
-		return user, tok, s.enqueueMailData(ctx, tx, mail.KindOTP, user.Email, mail.TemplateData{Code: code, Phrase: phrase}, tok)
+		d := m.data(user, tok, secret)
+		d.Phrase = phrase
+		return user, tok, s.enqueueMailData(ctx, tx, m.kind, user.Email, d, tok)
 	})
-	s.observeCreated(r, created, MethodEmailOTP, "", err)
+	s.observeCreated(r, created, m.method, "", err)
 	return err
 }
 
