@@ -26,6 +26,16 @@ func fullToken(id, userID string, typ core.TokenType) *core.Token {
 	}
 }
 
+// withToken is a store with the users of withUsers and the token t1 of
+// u1, of type typ.
+func withToken(t *testing.T, open Opener, typ core.TokenType) (core.Store, *core.Token) {
+	t.Helper()
+	s := withUsers(t, open)
+	tk := fullToken("t1", "u1", typ)
+	mustCreateToken(t, s, tk)
+	return s, tk
+}
+
 // mustCreateToken creates tk or fails the test.
 func mustCreateToken(t *testing.T, s core.Store, tk *core.Token) {
 	t.Helper()
@@ -40,6 +50,38 @@ func consume(t *testing.T, s core.Store, what string, tk *core.Token, now time.T
 	errOf(t, what, err, want)
 	if want == nil {
 		checkToken(t, what, got, tk)
+	}
+}
+
+// raceConsume runs 20 consumers of tk at once, consumer i calling
+// consume(i), and checks that exactly one gets tk and the others
+// core.ErrNotFound.
+func raceConsume(t *testing.T, tk *core.Token, consume func(i int) (*core.Token, error)) {
+	t.Helper()
+	const n = 20
+	got := make([]*core.Token, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			got[i], errs[i] = consume(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	wins := 0
+	for i := range n {
+		if errs[i] == nil {
+			wins++
+			checkToken(t, fmt.Sprintf("goroutine %d", i), got[i], tk)
+			continue
+		}
+		errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], core.ErrNotFound)
+	}
+	if wins != 1 {
+		t.Errorf("%d of %d concurrent consumers got the token, want 1", wins, n)
 	}
 }
 
@@ -84,9 +126,7 @@ func RunTokens(t *testing.T, open Opener) {
 	})
 
 	t.Run("MissesDeleteNothing", func(t *testing.T) {
-		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", core.TokenVerification)
-		mustCreateToken(t, s, tk)
+		s, tk := withToken(t, open, core.TokenVerification)
 		for _, tc := range []struct {
 			name   string
 			userID string
@@ -134,9 +174,7 @@ func RunTokens(t *testing.T, open Opener) {
 	})
 
 	t.Run("Conflicts", func(t *testing.T) {
-		s := withUsers(t, open)
-		first := fullToken("t1", "u1", core.TokenRecovery)
-		mustCreateToken(t, s, first)
+		s, first := withToken(t, open, core.TokenRecovery)
 		dupID := fullToken("t1", "u2", core.TokenMagicURL)
 		dupID.SecretHash = hash("another secret")
 		errOf(t, "CreateToken duplicate id", s.CreateToken(ctx, dupID), core.ErrConflict)
@@ -212,34 +250,10 @@ func RunTokens(t *testing.T, open Opener) {
 	})
 
 	t.Run("ConcurrentConsume", func(t *testing.T) {
-		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", core.TokenMagicURL)
-		mustCreateToken(t, s, tk)
-		const n = 20
-		got := make([]*core.Token, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				got[i], errs[i] = s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
-			})
-		}
-		close(start)
-		wg.Wait()
-		wins := 0
-		for i := range n {
-			if errs[i] == nil {
-				wins++
-				checkToken(t, fmt.Sprintf("goroutine %d", i), got[i], tk)
-				continue
-			}
-			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], core.ErrNotFound)
-		}
-		if wins != 1 {
-			t.Errorf("%d of %d concurrent consumers got the token, want 1", wins, n)
-		}
+		s, tk := withToken(t, open, core.TokenMagicURL)
+		raceConsume(t, tk, func(int) (*core.Token, error) {
+			return s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
+		})
 	})
 
 	t.Run("DeleteExpired", func(t *testing.T) {

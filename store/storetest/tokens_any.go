@@ -2,8 +2,6 @@ package storetest
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -80,9 +78,7 @@ func RunConsumeAny(t *testing.T, open Opener) {
 	})
 
 	t.Run("MissesDeleteNothing", func(t *testing.T) {
-		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", core.TokenMagicURL)
-		mustCreateToken(t, s, tk)
+		s, tk := withToken(t, open, core.TokenMagicURL)
 		k := kindOf(tk)
 		with1 := func(edit func(*core.TokenKind)) []core.TokenKind {
 			c := k
@@ -115,50 +111,23 @@ func RunConsumeAny(t *testing.T, open Opener) {
 	})
 
 	t.Run("ConcurrentAcrossKinds", func(t *testing.T) {
-		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", core.TokenPhoneSession)
-		mustCreateToken(t, s, tk)
+		s, tk := withToken(t, open, core.TokenPhoneSession)
 		// Half race through the multi-kind consume (with differing
 		// lists), half through the single-kind one.
 		lists := [][]core.TokenKind{
 			with(kindOf(tk)),
 			{kindOf(tk), {Type: core.TokenMagicURL, Target: hash("target-t1"), Hash: tk.SecretHash}},
 		}
-		const n = 20
-		got := make([]*core.Token, n)
-		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				if i%3 == 0 {
-					got[i], errs[i] = s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
-					return
-				}
-				got[i], errs[i] = s.ConsumeAnyToken(ctx, tk.UserID, lists[i%2], now)
-			})
-		}
-		close(start)
-		wg.Wait()
-		wins := 0
-		for i := range n {
-			if errs[i] == nil {
-				wins++
-				checkToken(t, fmt.Sprintf("goroutine %d", i), got[i], tk)
-				continue
+		raceConsume(t, tk, func(i int) (*core.Token, error) {
+			if i%3 == 0 {
+				return s.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now)
 			}
-			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], core.ErrNotFound)
-		}
-		if wins != 1 {
-			t.Errorf("%d of %d concurrent consumers got the token, want 1", wins, n)
-		}
+			return s.ConsumeAnyToken(ctx, tk.UserID, lists[i%2], now)
+		})
 	})
 
 	t.Run("InTx", func(t *testing.T) {
-		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", core.TokenMagicURL)
-		mustCreateToken(t, s, tk)
+		s, tk := withToken(t, open, core.TokenMagicURL)
 		err := s.WithTx(ctx, func(tx core.Store) error {
 			consumeAny(t, tx, "ConsumeAnyToken in tx", tk, with(kindOf(tk)), now, nil)
 			return errAbort
