@@ -32,7 +32,7 @@ func (h handles) importTx() userimport.Tx {
 		Columns: userColumns,
 		Args:    func(u *core.User) []any { return append(userArgs(u), millis(u.AccessedAt)) },
 		Inserted: func(ctx context.Context, query string, args []any) ([]string, error) {
-			return queryRows(ctx, h, "import users", userimport.ScanKey[scanner], query, args...)
+			return queryRows(ctx, h, "import users", userimport.ScanKey, query, args...)
 		},
 		Existing: func(ctx context.Context, ids []string) ([]string, error) {
 			return queryRows(ctx, h, "import users: existing", func(row scanner) (string, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/store/internal/sqlrows"
 )
 
 // querier is what *pgxpool.Pool and pgx.Tx have in common.
@@ -61,9 +62,7 @@ func (h handles) execOne(ctx context.Context, op, sql string, args ...any) error
 }
 
 // scanner is a pgx.Row or pgx.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = sqlrows.Scanner
 
 // queryRow runs a statement returning at most one row and hands it to
 // scan; no row is core.ErrNotFound.
@@ -87,15 +86,8 @@ func queryRows[T any](ctx context.Context, h handles, op string, scan func(scann
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	var list []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		list = append(list, v)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := sqlrows.Collect(rows, scan)
+	if err != nil {
 		return nil, wrap(op, err)
 	}
 	return list, nil

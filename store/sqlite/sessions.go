@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/store/internal/sqlrows"
 )
 
 // sessionColumns is the column list of every session query, in scanSession
@@ -101,9 +102,7 @@ func (h handles) DeleteExpiredSessions(ctx context.Context, now time.Time) (int6
 }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = sqlrows.Scanner
 
 // scanSession reads one row of sessionColumns.
 func scanSession(row scanner) (*core.Session, error) {

@@ -17,6 +17,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/store/internal/sqlrows"
 )
 
 //go:embed migrations/*.sql
@@ -178,6 +179,20 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queryRows runs a query on q and hands each row to scan, in order.
+func queryRows[T any](ctx context.Context, q querier, op string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	list, err := sqlrows.Collect(rows, scan)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return list, nil
 }
 
 // handles holds where the queries go: the reader pool and the writer outside

@@ -51,26 +51,11 @@ func (h handles) QueryUsers(ctx context.Context, q core.UserQuery) ([]*core.User
 		}
 	}
 	query, args, reverse := userquery.Page(userquery.SQLite, userColumns, q, cursor)
-	rows, err := h.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrap("query users", err)
-	}
-	defer rows.Close()
-	var list []*core.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, wrap("query users", err)
-		}
-		list = append(list, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap("query users", err)
-	}
+	list, err := queryRows(ctx, h.r, "query users", scanUser, query, args...)
 	if reverse {
 		slices.Reverse(list)
 	}
-	return list, nil
+	return list, err
 }
 
 // CountUsers counts the users matching f, up to max.

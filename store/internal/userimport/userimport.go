@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/store/internal/sqlrows"
 	"github.com/accountgate/accountgate/store/internal/userquery"
 )
 
@@ -120,9 +121,8 @@ func (tx Tx) batch(ctx context.Context, columns int, users []*core.User, results
 	return nil
 }
 
-// ScanKey reads the Returning columns of a row as a core.ImportKey; R
-// is the store's row type.
-func ScanKey[R interface{ Scan(...any) error }](row R) (string, error) {
+// ScanKey reads the Returning columns of a row as a core.ImportKey.
+func ScanKey(row sqlrows.Scanner) (string, error) {
 	var u core.User
 	err := row.Scan(&u.ID, &u.Email, &u.Phone)
 	return core.ImportKey(&u), err
