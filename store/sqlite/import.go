@@ -15,16 +15,7 @@ var _ core.UserImporter = (*Store)(nil)
 // one transaction of multi-row inserts (on the writer connection) that
 // skip conflicting rows, and says for each user what became of it.
 func (s *Store) ImportUsers(ctx context.Context, users []*core.User) ([]core.ImportResult, error) {
-	var results []core.ImportResult
-	err := s.WithTx(ctx, func(tx core.Store) error {
-		var err error
-		results, err = userimport.Users(ctx, tx.(*txStore).handles.importTx(), users)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return results, nil
+	return userimport.InTx(ctx, s, func(tx core.Store) userimport.Tx { return tx.(*txStore).handles.importTx() }, users)
 }
 
 func (h handles) importTx() userimport.Tx {

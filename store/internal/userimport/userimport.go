@@ -35,6 +35,21 @@ type Tx struct {
 	Existing func(ctx context.Context, ids []string) ([]string, error)
 }
 
+// InTx runs Users in one transaction of s, txOf giving the store's Tx of
+// the transaction.
+func InTx(ctx context.Context, s core.Store, txOf func(core.Store) Tx, users []*core.User) ([]core.ImportResult, error) {
+	var results []core.ImportResult
+	err := s.WithTx(ctx, func(tx core.Store) error {
+		var err error
+		results, err = Users(ctx, txOf(tx), users)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
 // Users stores the users whose id, email and phone are all free, in
 // tx, and says for each user what became of it.
 func Users(ctx context.Context, tx Tx, users []*core.User) ([]core.ImportResult, error) {
