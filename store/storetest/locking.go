@@ -121,31 +121,22 @@ func RunLocking(t *testing.T, open Opener) {
 	t.Run("OneTokenOneChange", func(t *testing.T) {
 		// Two recoveries with the same token: exactly one spends it and
 		// changes the user, the other changes nothing.
-		s := withUsers(t, open)
-		tk := fullToken("t1", "u1", core.TokenRecovery)
-		mustCreateToken(t, s, tk)
+		s, tk := withToken(t, open, core.TokenRecovery)
 		const n = 8
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				errs[i] = s.WithTx(ctx, func(tx core.Store) error {
-					u, err := tx.LockUser(ctx, "u1")
-					if err != nil {
-						return err
-					}
-					if _, err := tx.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now); err != nil {
-						return err
-					}
-					u.PasswordHash = fmt.Sprintf("hash-%d", i)
-					return tx.UpdateUser(ctx, u)
-				})
+		atOnce(n, func(i int) {
+			errs[i] = s.WithTx(ctx, func(tx core.Store) error {
+				u, err := tx.LockUser(ctx, "u1")
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ConsumeToken(ctx, tk.UserID, tk.Type, tk.SecretHash, tk.Target, now); err != nil {
+					return err
+				}
+				u.PasswordHash = fmt.Sprintf("hash-%d", i)
+				return tx.UpdateUser(ctx, u)
 			})
-		}
-		close(start)
-		wg.Wait()
+		})
 		winner := -1
 		for i, err := range errs {
 			if err == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -173,32 +172,25 @@ func RunOutbox(t *testing.T, open Opener) {
 		}
 		got := make([][]string, workers)
 		errs := make([]error, workers)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				<-start
-				// A bound, so that a backend that hands messages out twice
-				// fails instead of looping.
-				for range messages + 1 {
-					list, err := s.ClaimMessages(ctx, now, lease, limit)
-					if err != nil {
-						errs[w] = err
-						return
-					}
-					if len(list) > limit {
-						errs[w] = fmt.Errorf("claimed %d messages, limit %d", len(list), limit)
-						return
-					}
-					if len(list) == 0 {
-						return
-					}
-					got[w] = append(got[w], messageIDs(list)...)
+		atOnce(workers, func(w int) {
+			// A bound, so that a backend that hands messages out twice
+			// fails instead of looping.
+			for range messages + 1 {
+				list, err := s.ClaimMessages(ctx, now, lease, limit)
+				if err != nil {
+					errs[w] = err
+					return
 				}
-			})
-		}
-		close(start)
-		wg.Wait()
+				if len(list) > limit {
+					errs[w] = fmt.Errorf("claimed %d messages, limit %d", len(list), limit)
+					return
+				}
+				if len(list) == 0 {
+					return
+				}
+				got[w] = append(got[w], messageIDs(list)...)
+			}
+		})
 		seen := map[string]int{}
 		for w := range workers {
 			errOf(t, fmt.Sprintf("worker %d", w), errs[w], nil)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 )
 
@@ -36,16 +35,9 @@ func RunSettings(t *testing.T, open Opener) {
 		const n = 16
 		results := make([][]byte, n)
 		errs := make([]error, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				results[i], errs[i] = s.SettingOrInit(ctx, "key", fmt.Appendf(nil, "value-%d", i))
-			})
-		}
-		close(start)
-		wg.Wait()
+		atOnce(n, func(i int) {
+			results[i], errs[i] = s.SettingOrInit(ctx, "key", fmt.Appendf(nil, "value-%d", i))
+		})
 		for i := range n {
 			errOf(t, fmt.Sprintf("goroutine %d", i), errs[i], nil)
 		}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,4 +193,19 @@ func sessionIDs(ss []*core.Session) []string {
 		ids = append(ids, s.ID)
 	}
 	return ids
+}
+
+// atOnce runs fn(0) to fn(n-1) in goroutines released together, so that
+// they race, and waits for all of them.
+func atOnce(n int, fn func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
 }

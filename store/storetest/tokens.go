@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,16 +60,9 @@ func raceConsume(t *testing.T, tk *core.Token, consume func(i int) (*core.Token,
 	const n = 20
 	got := make([]*core.Token, n)
 	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			got[i], errs[i] = consume(i)
-		})
-	}
-	close(start)
-	wg.Wait()
+	atOnce(n, func(i int) {
+		got[i], errs[i] = consume(i)
+	})
 	wins := 0
 	for i := range n {
 		if errs[i] == nil {
