@@ -94,9 +94,17 @@ function token(s) {
 }
 
 /**
- * The Caddyfile used by the tests: admin off (several Caddy processes never
- * fight over :2019), the Account API and the gate on one site, in front of
- * the demo upstream. projectLines go into the `project` block, gateLines into
+ * The global options every test Caddy starts with (one tab in): admin off
+ * (several Caddy processes never fight over :2019), no saved config, no
+ * certificates, Caddy's storage under `dir`.
+ */
+export function globalOptions(dir) {
+	return `\tadmin off\n\tpersist_config off\n\tauto_https off\n\tstorage file_system ${token(path.join(dir, 'caddy'))}`;
+}
+
+/**
+ * The Caddyfile used by the tests: globalOptions, the Account API and the
+ * gate on one site, in front of the demo upstream. projectLines go into the `project` block, gateLines into
  * an `account_gate` block.
  */
 export function caddyfile({ dir, port, upstreamPort, project = PROJECT, projectLines = [], gateLines = [] }) {
@@ -105,10 +113,7 @@ export function caddyfile({ dir, port, upstreamPort, project = PROJECT, projectL
 		: `\taccount_gate ${project}`;
 	const extra = projectLines.length ? '\n' + indent(projectLines, 3) : '';
 	return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${token(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	accountgate {
 		project ${project} {
 			store sqlite ${token(path.join(dir, project + '.db'))}

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { PROJECT, randomSuffix, rawRequest, startCaddy } from './harness.mjs';
+import { globalOptions, PROJECT, randomSuffix, rawRequest, startCaddy } from './harness.mjs';
 
 
 function token(s) {
@@ -33,10 +33,7 @@ function token(s) {
 export function nodeCaddyfile({ dir, port, upstreamPort, cluster, redisURL, projectLines = [] }) {
 	const extra = projectLines.map((l) => `\t\t\t${l}\n`).join('');
 	return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${token(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	servers {
 		trusted_proxies static 127.0.0.1/32 ::1/128
 	}
