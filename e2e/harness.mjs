@@ -360,6 +360,18 @@ export function randomSuffix() {
 	return randomBytes(6).toString('hex');
 }
 
+/**
+ * An API key with a fresh random secret for a test Caddy: the secret goes into
+ * the environment and `line` (a project line) names it as {env.…}, so the
+ * Caddyfile never holds it. `scopes` as in the Caddyfile, space-separated.
+ */
+export function apiKey(name, scopes) {
+	const variable = `E2E_API_KEY_${name.toUpperCase()}`;
+	const secret = randomBytes(32).toString('hex');
+	process.env[variable] = secret;
+	return { secret, line: `api_key ${name} {env.${variable}} {\nscopes ${scopes}\n}` };
+}
+
 /** A fresh address for one test: `<prefix>-<random>@example.com`. */
 export function uniqueEmail(prefix = 'user') {
 	return `${prefix}-${randomSuffix()}@example.com`;

@@ -21,27 +21,20 @@
 //     though B had the session cached, and an unblock lets it through.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, describe, test } from 'node:test';
 
-import { PROJECT, parseSetCookie, rawRequest, startUpstream, uniqueEmail, useCaddy } from './harness.mjs';
+import { apiKey, PROJECT, parseSetCookie, rawRequest, startUpstream, uniqueEmail, useCaddy } from './harness.mjs';
 import { api, brief, dropRedisKeys, dropSchema, gate as nodeGate, newCluster, performance, pollFor, startNode } from './multinode-support.mjs';
 
 const sdk9 = await import('node-appwrite-9');
 const sdkNow = await import('node-appwrite');
 
-const KEY_ALL = randomBytes(32).toString('hex');
-const KEY_READ = randomBytes(32).toString('hex');
-process.env.E2E_USERS_KEY_ALL = KEY_ALL;
-process.env.E2E_USERS_KEY_READ = KEY_READ;
+const backendKey = apiKey('backend', 'users.read users.write');
+const reportsKey = apiKey('reports', 'users.read');
+const KEY_ALL = backendKey.secret;
+const KEY_READ = reportsKey.secret;
 
-const env = useCaddy({
-	projectLines: [
-		'rate_limit off',
-		'api_key backend {env.E2E_USERS_KEY_ALL} {\nscopes users.read users.write\n}',
-		'api_key reports {env.E2E_USERS_KEY_READ} {\nscopes users.read\n}',
-	],
-});
+const env = useCaddy({ projectLines: ['rate_limit off', backendKey.line, reportsKey.line] });
 
 const PASSWORD = 'password123';
 
@@ -197,7 +190,7 @@ for (const [label, sdk] of [
 // only today's SDK drives them.
 describe('labels with node-appwrite 27.1.0: the model, equal("labels"), the gate header and allow_labels', () => {
 	const labelled = useCaddy({
-		projectLines: ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {\nscopes users.read users.write\n}'],
+		projectLines: ['rate_limit off', backendKey.line],
 		gateLines: ['allow_labels staff admin'],
 	});
 	const { Client, Users, Query, AppwriteException } = sdkNow;
@@ -262,7 +255,7 @@ const REDIS = process.env.ACCOUNTGATE_TEST_REDIS;
 
 describe('two instances: a block (and a label change) through A is seen at B', { skip: !POSTGRES || !REDIS ? 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS (scripts/test sets both)' : false }, () => {
 	const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
-	const projectLines = ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {', 'scopes users.read users.write', '}'];
+	const projectLines = ['rate_limit off', backendKey.line];
 	const nodes = [];
 	let upstream = null;
 	let failed = false;
