@@ -21,10 +21,10 @@
 //     though B had the session cached, and an unblock lets it through.
 
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { apiKey, PROJECT, parseSetCookie, rawRequest, startUpstream, uniqueEmail, useCaddy } from './harness.mjs';
-import { api, brief, dropRedisKeys, dropSchema, gate as nodeGate, newCluster, performance, pollFor, startNode } from './multinode-support.mjs';
+import { apiKey, PROJECT, parseSetCookie, rawRequest, uniqueEmail, useCaddy } from './harness.mjs';
+import { api, brief, gate as nodeGate, newCluster, performance, pollFor, startNode, useNodes } from './multinode-support.mjs';
 
 const sdk9 = await import('node-appwrite-9');
 const sdkNow = await import('node-appwrite');
@@ -256,28 +256,14 @@ const REDIS = process.env.ACCOUNTGATE_TEST_REDIS;
 describe('two instances: a block (and a label change) through A is seen at B', { skip: !POSTGRES || !REDIS ? 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS (scripts/test sets both)' : false }, () => {
 	const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
 	const projectLines = ['rate_limit off', backendKey.line];
-	const nodes = [];
+	const instances = useNodes(cluster, (upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines })));
 	let upstream = null;
-	let failed = false;
-
-	before(async () => {
-		upstream = await startUpstream();
-		for (const name of ['A', 'B']) nodes.push(await startNode({ name, upstreamPort: upstream.port, cluster, projectLines }));
-	});
-	afterEach((t) => {
-		if (t.passed === false) failed = true;
-	});
-	after(async () => {
-		await Promise.all(nodes.map((n) => n.stop()));
-		if (failed) for (const n of nodes) process.stderr.write(`\n--- Caddy ${n.name} output ---\n${n.tail(100)}\n--- end ---\n`);
-		if (!failed) await Promise.all(nodes.map((n) => n.remove()));
-		if (upstream) await upstream.close();
-		await dropSchema(cluster);
-		await dropRedisKeys(cluster);
+	before(() => {
+		({ upstream } = instances);
 	});
 
 	test('labels, block and unblock with node-appwrite', async () => {
-		const [A, B] = nodes;
+		const [A, B] = instances.nodes;
 		const { Client, Users } = sdkNow;
 		const admin = new Users(new Client().setEndpoint(`${A.origin}/v1`).setProject(PROJECT).setKey(KEY_ALL));
 		const email = uniqueEmail('usersapi-multi');
