@@ -103,6 +103,14 @@ export function globalOptions(dir) {
 }
 
 /**
+ * A project's first lines (three tabs in): its SQLite store in `dir`, the
+ * platform localhost and its public_url on `port`.
+ */
+export function sqliteProject(dir, port, project = PROJECT) {
+	return `\t\t\tstore sqlite ${token(path.join(dir, project + '.db'))}\n\t\t\tplatform localhost\n\t\t\tpublic_url http://localhost:${port}`;
+}
+
+/**
  * The Caddyfile used by the tests: globalOptions, the Account API and the
  * gate on one site, in front of the demo upstream. projectLines go into the `project` block, gateLines into
  * an `account_gate` block.
@@ -116,9 +124,7 @@ export function caddyfile({ dir, port, upstreamPort, project = PROJECT, projectL
 ${globalOptions(dir)}
 	accountgate {
 		project ${project} {
-			store sqlite ${token(path.join(dir, project + '.db'))}
-			platform localhost
-			public_url http://localhost:${port}${extra}
+${sqliteProject(dir, port, project)}${extra}
 		}
 	}
 }

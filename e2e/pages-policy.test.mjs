@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, mailedLink, upstreamIdentity, useBrowser, watch } from './browser.mjs';
-import { globalOptions, PROJECT, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { globalOptions, PROJECT, sqliteProject, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
 
 const PASSWORD = 'password123';
 // The one account let through /chosen/ (allow_users), by its email.
@@ -45,9 +45,7 @@ describe('gate policies in Chromium and for API clients', { skip: browser.skip }
 ${globalOptions(dir)}
 	accountgate {
 		project ${PROJECT} {
-			store sqlite ${JSON.stringify(path.join(dir, PROJECT + '.db'))}
-			platform localhost
-			public_url http://localhost:${port}
+${sqliteProject(dir, port)}
 			rate_limit off
 			mailer smtp 127.0.0.1:${smtp.port} {
 				tls none
