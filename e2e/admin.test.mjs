@@ -60,13 +60,8 @@ function adminCommand() {
 	describe('caddy accountgate users, with two instances', () => {
 		const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
 		const instances = useNodes(cluster, (upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster })));
-		let upstream = null;
-		let A = null;
-		let B = null;
-		before(() => {
-			({ upstream } = instances);
-			[A, B] = instances.nodes;
-		});
+		let upstream, A, B;
+		before(() => ({ upstream, nodes: [A, B] } = instances));
 		const email = uniqueEmail('admin');
 		let userId = '';
 		let fallback = '';

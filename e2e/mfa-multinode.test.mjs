@@ -32,13 +32,8 @@ describe('MFA on two instances', { skip: missing && 'needs ACCOUNTGATE_TEST_POST
 	const instances = useNodes(cluster, (upstream) =>
 		['mfa-a', 'mfa-b'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines: ['rate_limit off'] })),
 	);
-	let upstream;
-	let a;
-	let b;
-	before(() => {
-		({ upstream } = instances);
-		[a, b] = instances.nodes;
-	});
+	let upstream, a, b;
+	before(() => ({ upstream, nodes: [a, b] } = instances));
 
 	test('a half-signed-in session is refused on B until the challenge is completed on A', async () => {
 		const email = uniqueEmail('mfa-nodes');

@@ -124,14 +124,8 @@ function multiNode() {
 			(upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES })),
 			{ counts: (t) => !KNOWN_BUGS.has(t.name) },
 		);
-		const nodes = instances.nodes;
-		let upstream = null;
-		let A = null;
-		let B = null;
-		before(() => {
-			({ upstream } = instances);
-			[A, B] = nodes;
-		});
+		let upstream, A, B;
+		before(() => ({ upstream, nodes: [A, B] } = instances));
 
 		// ------------------------------------------------------------ kit
 
@@ -401,7 +395,7 @@ function multiNode() {
 			before(async () => {
 				proxy = await startRedisProxy(REDIS);
 				C = await startNode({ name: 'C', upstreamPort: upstream.port, cluster, redisURL: proxy.url, projectLines: PROJECT_LINES });
-				nodes.push(C);
+				instances.nodes.push(C);
 			});
 
 			after(async () => {

@@ -83,12 +83,9 @@ function reloadTests() {
 			}).then((a) => ({ ...a, name: 'A', adminPort, remove: () => rm(a.dir, { recursive: true, force: true }) }));
 			return [a, startNode({ name: 'B', upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES })];
 		});
-		let upstream = null;
-		let A = null;
-		let B = null;
+		let upstream, A, B;
 		before(() => {
-			({ upstream } = instances);
-			[A, B] = instances.nodes;
+			({ upstream, nodes: [A, B] } = instances);
 			assert.match(A.config, new RegExp(`admin 127\\.0\\.0\\.1:${adminPort}`), 'A has its admin endpoint');
 		});
 

@@ -257,10 +257,8 @@ describe('two instances: a block (and a label change) through A is seen at B', {
 	const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
 	const projectLines = ['rate_limit off', backendKey.line];
 	const instances = useNodes(cluster, (upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines })));
-	let upstream = null;
-	before(() => {
-		({ upstream } = instances);
-	});
+	let upstream;
+	before(() => ({ upstream } = instances));
 
 	test('labels, block and unblock with node-appwrite', async () => {
 		const [A, B] = instances.nodes;
