@@ -22,22 +22,14 @@ func newAdminPair(t *testing.T, edit func(*account.Config)) adminPair {
 	t.Helper()
 	b := &bus{}
 	b.healthy.Store(true)
-	e := newEnv(t, func(c *account.Config) {
+	conf := func(c *account.Config) {
 		c.Revocations = b
 		if edit != nil {
 			edit(c)
 		}
-	})
-	cfg := account.Config{ProjectID: "test", Store: e.store, PublicURL: "http://localhost:8080",
-		Revocations: b, Now: e.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}}
-	if edit != nil {
-		edit(&cfg)
 	}
-	admin, err := account.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEnv(t, conf)
+	admin := another(t, e, conf).svc
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { e.svc.Run(ctx); done <- struct{}{} }()

@@ -107,10 +107,5 @@ func (e *env) doType(method, path, body, contentType string, headers map[string]
 	e.t.Helper()
 	req := httptest.NewRequest(method, "http://localhost:8080"+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	e.svc.APIHandler().ServeHTTP(rec, req)
-	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
+	return serve(e.svc, req, headers)
 }

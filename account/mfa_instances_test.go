@@ -1,10 +1,8 @@
 package account_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/accountgate/accountgate/account"
 )
@@ -14,29 +12,11 @@ import (
 // completed on A lets it through on B at once.
 func TestMFAAcrossInstances(t *testing.T) {
 	t.Parallel()
-	b := &bus{}
-	b.healthy.Store(true)
-	a := newEnv(t, func(c *account.Config) { c.Revocations = b })
-	other, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
-		Revocations: b, Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go a.svc.Run(ctx)
-	go other.Run(ctx)
-	for deadline := time.Now().Add(5 * time.Second); b.ready.Load() != 2; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("services did not subscribe")
-		}
-	}
-	b2 := &env{t: t, svc: other, store: a.store, clock: a.clock}
+	a, b2 := twoInstances(t)
 	gateOnB := func(cookie string) *account.Error {
 		req := httptest.NewRequest("GET", "http://localhost:8080/app", nil)
 		req.Header.Set("Cookie", cookie)
-		_, e := other.GateCheck(req)
+		_, e := b2.svc.GateCheck(req)
 		return e
 	}
 

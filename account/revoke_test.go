@@ -42,32 +42,54 @@ func (b *bus) SubscribeRevocations(ctx context.Context, deliver func(account.Rev
 
 func (b *bus) Healthy() bool { return b.healthy.Load() }
 
-// TestRevocationAcrossInstances: two services on one store; a sign-out on
-// one is refused on the other at once, though it had the session cached.
-func TestRevocationAcrossInstances(t *testing.T) {
-	t.Parallel()
+// twoInstances returns two running services on one store and one bus,
+// both subscribed: a is a newEnv, b2 another one on its store and clock.
+func twoInstances(t *testing.T) (a, b2 *env) {
+	t.Helper()
 	b := &bus{}
 	b.healthy.Store(true)
-	a := newEnv(t, func(c *account.Config) { c.Revocations = b })
-	other, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
-		Revocations: b, Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
+	a = newEnv(t, func(c *account.Config) { c.Revocations = b })
+	b2 = another(t, a, func(c *account.Config) { c.Revocations = b })
+	runSubscribed(t, b, a, b2)
+	return a, b2
+}
+
+// another is a second service on a's store and clock (a second instance
+// of the same project), its config changed by opt.
+func another(t *testing.T, a *env, opt func(*account.Config)) *env {
+	t.Helper()
+	cfg := account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
+		Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
+		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}}
+	opt(&cfg)
+	svc, err := account.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return &env{t: t, svc: svc, store: a.store, clock: a.clock}
+}
+
+// runSubscribed runs the services until the test ends and waits until each
+// has subscribed to b and resynced.
+func runSubscribed(t *testing.T, b *bus, envs ...*env) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go a.svc.Run(ctx)
-	go other.Run(ctx)
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		if b.ready.Load() == 2 {
-			break
-		}
+	t.Cleanup(cancel)
+	for _, e := range envs {
+		go e.svc.Run(ctx)
+	}
+	for deadline := time.Now().Add(5 * time.Second); b.ready.Load() != int32(len(envs)); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("services did not subscribe")
 		}
 	}
-	b2 := &env{t: t, svc: other, store: a.store, clock: a.clock}
+}
+
+// TestRevocationAcrossInstances: two services on one store; a sign-out on
+// one is refused on the other at once, though it had the session cached.
+func TestRevocationAcrossInstances(t *testing.T) {
+	t.Parallel()
+	a, b2 := twoInstances(t)
 
 	a.signUp("x@example.com", "password123")
 	c, _ := a.signIn("x@example.com", "password123")
@@ -149,23 +171,7 @@ func TestSharedCacheDistrustedAfterResync(t *testing.T) {
 	// Revoked while the channel was down: the shared entry stayed.
 	a.store.DeleteSession(context.Background(), s["$id"].(string))
 
-	fresh, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
-		Revocations: b, SharedCache: shared, Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go fresh.Run(ctx)
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		if b.ready.Load() == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no subscription")
-		}
-	}
-	other := &env{t: t, svc: fresh, store: a.store, clock: a.clock}
+	other := another(t, a, func(c *account.Config) { c.Revocations, c.SharedCache = b, shared })
+	runSubscribed(t, b, other)
 	checkError(t, other.do("GET", "/v1/account", "", cookieHeader(c)), 401, "general_unauthorized_scope", "")
 }

@@ -90,6 +90,12 @@ func (r response) json(t testing.TB) map[string]any {
 // do sends a request to the API handler. headers may include "Cookie".
 func (e *env) do(method, path, body string, headers map[string]string) response {
 	e.t.Helper()
+	return responseOf(e.svc, method, path, body, headers)
+}
+
+// responseOf sends a request to svc's API handler, with a JSON body when
+// body is not empty.
+func responseOf(svc *account.Service, method, path, body string, headers map[string]string) response {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -98,11 +104,16 @@ func (e *env) do(method, path, body string, headers map[string]string) response 
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return serve(svc, req, headers)
+}
+
+// serve sends req, with headers set, to svc's API handler.
+func serve(svc *account.Service, req *http.Request, headers map[string]string) response {
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}
 	rec := httptest.NewRecorder()
-	e.svc.APIHandler().ServeHTTP(rec, req)
+	svc.APIHandler().ServeHTTP(rec, req)
 	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
 }
 

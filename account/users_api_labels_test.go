@@ -160,12 +160,7 @@ func TestUsersAPIEqualLabels(t *testing.T) {
 func responseOfForm(svc *account.Service, path string, form url.Values, headers map[string]string) response {
 	req := httptest.NewRequest("PATCH", "http://localhost:8080"+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	svc.APIHandler().ServeHTTP(rec, req)
-	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
+	return serve(svc, req, headers)
 }
 
 // FuzzUsersLabels: any body to PATCH /labels is a 200 with valid labels

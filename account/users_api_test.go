@@ -3,7 +3,6 @@ package account_test
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -367,23 +366,6 @@ func TestUsersAPIWithoutKeys(t *testing.T) {
 	if !account.Owns("/v1/users/x") {
 		t.Fatal("the API handler does not own /v1/users")
 	}
-}
-
-// responseOf sends a request to svc's API handler, as env.do does.
-func responseOf(svc *account.Service, method, path, body string, headers map[string]string) response {
-	var rd *strings.Reader
-	req := httptest.NewRequest(method, "http://localhost:8080"+path, nil)
-	if body != "" {
-		rd = strings.NewReader(body)
-		req = httptest.NewRequest(method, "http://localhost:8080"+path, rd)
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	rec := httptest.NewRecorder()
-	svc.APIHandler().ServeHTTP(rec, req)
-	return response{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
 }
 
 // TestUsersAPIPaging checks every combination of order, cursor, offset

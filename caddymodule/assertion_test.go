@@ -10,8 +10,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -299,21 +297,7 @@ func TestAssertionRotationBroadcast(t *testing.T) {
 }
 
 func TestAssertionKeysCommand(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "Caddyfile")
-	cf := `{
-	admin off
-	accountgate {
-		project test {
-			store sqlite ` + filepath.Join(dir, "test.db") + `
-			public_url http://localhost
-		}
-	}
-}
-`
-	if err := os.WriteFile(path, []byte(cf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path, _ := writeCaddyfile(t)
 	run := func(action string, jsonOut bool) (string, error) {
 		var out, errOut bytes.Buffer
 		err := runAssertionKeys(context.Background(), path, "caddyfile", "test", action, jsonOut, &out, &errOut)

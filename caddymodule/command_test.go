@@ -173,27 +173,40 @@ func adaptCaddyfile(t *testing.T, body []byte) []byte {
 	return cfg
 }
 
-// TestAdminCommandWithoutRedis: with the shared cache unreachable the
-// change is still made, and the operator is warned that it was not
-// broadcast.
-func TestAdminCommandWithoutRedis(t *testing.T) {
+// writeCaddyfile writes a Caddyfile for a command into a temp dir: admin
+// off, project "test" on a SQLite store in that dir, projectLines in its
+// block. It returns the file's path and its text.
+func writeCaddyfile(t *testing.T, projectLines ...string) (path, text string) {
+	t.Helper()
 	dir := t.TempDir()
-	config := filepath.Join(dir, "Caddyfile")
-	cf := `{
+	path = filepath.Join(dir, "Caddyfile")
+	var extra strings.Builder
+	for _, l := range projectLines {
+		extra.WriteString("\t\t\t" + l + "\n")
+	}
+	text = `{
 	admin off
 	accountgate {
 		project test {
 			store sqlite ` + filepath.Join(dir, "test.db") + `
-			cache redis redis://127.0.0.1:` + strconv.Itoa(freePort(t)) + `
-			secret 0123456789abcdef0123456789abcdef
-			public_url http://localhost
+` + extra.String() + `			public_url http://localhost
 		}
 	}
 }
 `
-	if err := os.WriteFile(config, []byte(cf), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return path, text
+}
+
+// TestAdminCommandWithoutRedis: with the shared cache unreachable the
+// change is still made, and the operator is warned that it was not
+// broadcast.
+func TestAdminCommandWithoutRedis(t *testing.T) {
+	config, cf := writeCaddyfile(t,
+		"cache redis redis://127.0.0.1:"+strconv.Itoa(freePort(t)),
+		"secret 0123456789abcdef0123456789abcdef")
 	svc, closeProject, err := openProject(adaptCaddyfile(t, []byte(cf)), "test")
 	if err != nil {
 		t.Fatal(err)

@@ -16,10 +16,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { PROJECT, startUpstream, uniqueEmail } from './harness.mjs';
-import { api, brief, deleteSessionRow, dropRedisKeys, dropSchema, gate, newCluster, performance, pollFor, startNode } from './multinode-support.mjs';
+import { PROJECT, uniqueEmail } from './harness.mjs';
+import { api, brief, deleteSessionRow, gate, newCluster, performance, pollFor, startNode, useNodes } from './multinode-support.mjs';
 
 const PASSWORD = 'password123';
 const REVOCATION_DEADLINE = 1000; // ms
@@ -59,43 +59,12 @@ function ok(run, what) {
 function adminCommand() {
 	describe('caddy accountgate users, with two instances', () => {
 		const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
-		const nodes = [];
-		let upstream = null;
-		let A = null;
-		let B = null;
-		let failed = false;
+		const instances = useNodes(cluster, (upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster })));
+		let upstream, A, B;
+		before(() => ({ upstream, nodes: [A, B] } = instances));
 		const email = uniqueEmail('admin');
 		let userId = '';
 		let fallback = '';
-
-		before(async () => {
-			upstream = await startUpstream();
-			const started = await Promise.allSettled([
-				startNode({ name: 'A', upstreamPort: upstream.port, cluster }),
-				startNode({ name: 'B', upstreamPort: upstream.port, cluster }),
-			]);
-			for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-			const err = started.find((s) => s.status === 'rejected');
-			if (err) throw err.reason;
-			[A, B] = nodes;
-		});
-
-		afterEach((t) => {
-			if (t.passed === false) failed = true;
-		});
-
-		after(async () => {
-			await Promise.all(nodes.map((n) => n.stop()));
-			if (failed || process.env.E2E_VERBOSE === '1') {
-				for (const n of nodes) process.stderr.write(`\n--- Caddy ${n.name} output ---\n${n.tail(100)}\n--- end ---\n`);
-			}
-			if (!failed && process.env.E2E_KEEP_TMP !== '1') await Promise.all(nodes.map((n) => n.remove()));
-			if (upstream) await upstream.close();
-			if (process.env.E2E_KEEP_TMP !== '1') {
-				await dropSchema(cluster);
-				await dropRedisKeys(cluster);
-			}
-		});
 
 		/** Signs in on `node` with password; resolves with the response. */
 		function signIn(node, password = PASSWORD) {

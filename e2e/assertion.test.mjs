@@ -26,7 +26,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { freePort, PROJECT, rawRequest, startCaddy, startUpstream, uniqueEmail } from './harness.mjs';
+import { freePort, globalOptions, PROJECT, rawRequest, startCaddy, startUpstream, uniqueEmail } from './harness.mjs';
 import { dropRedisKeys, dropSchema, newCluster, pollFor } from './multinode-support.mjs';
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -180,10 +180,7 @@ if (!POSTGRES || !REDIS) {
 /** A node's Caddyfile: the multi-node one with a gate that sends assertions. */
 function nodeConfig({ dir, port, upstreamPort, cluster }) {
 	return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${JSON.stringify(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	accountgate {
 		project ${PROJECT} {
 			store postgres ${JSON.stringify(cluster.postgres)} {

@@ -94,9 +94,25 @@ function token(s) {
 }
 
 /**
- * The Caddyfile used by the tests: admin off (several Caddy processes never
- * fight over :2019), the Account API and the gate on one site, in front of
- * the demo upstream. projectLines go into the `project` block, gateLines into
+ * The global options every test Caddy starts with (one tab in): admin off
+ * (several Caddy processes never fight over :2019), no saved config, no
+ * certificates, Caddy's storage under `dir`.
+ */
+export function globalOptions(dir) {
+	return `\tadmin off\n\tpersist_config off\n\tauto_https off\n\tstorage file_system ${token(path.join(dir, 'caddy'))}`;
+}
+
+/**
+ * A project's first lines (three tabs in): its SQLite store in `dir`, the
+ * platform localhost and its public_url on `port`.
+ */
+export function sqliteProject(dir, port, project = PROJECT) {
+	return `\t\t\tstore sqlite ${token(path.join(dir, project + '.db'))}\n\t\t\tplatform localhost\n\t\t\tpublic_url http://localhost:${port}`;
+}
+
+/**
+ * The Caddyfile used by the tests: globalOptions, the Account API and the
+ * gate on one site, in front of the demo upstream. projectLines go into the `project` block, gateLines into
  * an `account_gate` block.
  */
 export function caddyfile({ dir, port, upstreamPort, project = PROJECT, projectLines = [], gateLines = [] }) {
@@ -105,15 +121,10 @@ export function caddyfile({ dir, port, upstreamPort, project = PROJECT, projectL
 		: `\taccount_gate ${project}`;
 	const extra = projectLines.length ? '\n' + indent(projectLines, 3) : '';
 	return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${token(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	accountgate {
 		project ${project} {
-			store sqlite ${token(path.join(dir, project + '.db'))}
-			platform localhost
-			public_url http://localhost:${port}${extra}
+${sqliteProject(dir, port, project)}${extra}
 		}
 	}
 }
@@ -353,6 +364,18 @@ export function headerValues(pairs, name) {
 
 export function randomSuffix() {
 	return randomBytes(6).toString('hex');
+}
+
+/**
+ * An API key with a fresh random secret for a test Caddy: the secret goes into
+ * the environment and `line` (a project line) names it as {env.…}, so the
+ * Caddyfile never holds it. `scopes` as in the Caddyfile, space-separated.
+ */
+export function apiKey(name, scopes) {
+	const variable = `E2E_API_KEY_${name.toUpperCase()}`;
+	const secret = randomBytes(32).toString('hex');
+	process.env[variable] = secret;
+	return { secret, line: `api_key ${name} {env.${variable}} {\nscopes ${scopes}\n}` };
 }
 
 /** A fresh address for one test: `<prefix>-<random>@example.com`. */

@@ -4,10 +4,10 @@
 // A the same session passes B's gate within a second.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { startUpstream, uniqueEmail } from './harness.mjs';
-import { api, dropRedisKeys, dropSchema, gate, newCluster, pollFor, startNode } from './multinode-support.mjs';
+import { uniqueEmail } from './harness.mjs';
+import { api, gate, newCluster, pollFor, startNode, useNodes } from './multinode-support.mjs';
 import { totp } from './totp.mjs';
 
 const POSTGRES = process.env.ACCOUNTGATE_TEST_POSTGRES;
@@ -29,27 +29,11 @@ function sessionCookie(res) {
 
 describe('MFA on two instances', { skip: missing && 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS' }, () => {
 	const cluster = missing ? null : newCluster({ postgres: POSTGRES, redis: REDIS });
-	let upstream;
-	let a;
-	let b;
-	before(async () => {
-		upstream = await startUpstream();
-		a = await startNode({ name: 'mfa-a', upstreamPort: upstream.port, cluster, projectLines: ['rate_limit off'] });
-		b = await startNode({ name: 'mfa-b', upstreamPort: upstream.port, cluster, projectLines: ['rate_limit off'] });
-	});
-	after(async () => {
-		for (const n of [a, b]) {
-			if (n) {
-				await n.stop();
-				await n.remove();
-			}
-		}
-		await upstream?.close();
-		if (cluster) {
-			await dropSchema(cluster);
-			await dropRedisKeys(cluster);
-		}
-	});
+	const instances = useNodes(cluster, (upstream) =>
+		['mfa-a', 'mfa-b'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines: ['rate_limit off'] })),
+	);
+	let upstream, a, b;
+	before(() => ({ upstream, nodes: [a, b] } = instances));
 
 	test('a half-signed-in session is refused on B until the challenge is completed on A', async () => {
 		const email = uniqueEmail('mfa-nodes');

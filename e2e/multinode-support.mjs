@@ -14,9 +14,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { after, afterEach, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { PROJECT, randomSuffix, rawRequest, startCaddy } from './harness.mjs';
+import { globalOptions, PROJECT, randomSuffix, rawRequest, startCaddy, startUpstream } from './harness.mjs';
 
 
 function token(s) {
@@ -33,10 +34,7 @@ function token(s) {
 export function nodeCaddyfile({ dir, port, upstreamPort, cluster, redisURL, projectLines = [] }) {
 	const extra = projectLines.map((l) => `\t\t\t${l}\n`).join('');
 	return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${token(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	servers {
 		trusted_proxies static 127.0.0.1/32 ::1/128
 	}
@@ -104,6 +102,53 @@ export async function startNode({ name, upstreamPort, cluster, redisURL, project
 			await rm(dir, { recursive: true, force: true });
 		},
 	};
+}
+
+/**
+ * Registers the hooks of a describe block whose nodes share `cluster`. The
+ * before hook starts the demo upstream, then, together, the nodes that
+ * `start(upstream)` returns (or resolves with) promises of: startNode's, or
+ * anything with stop, remove, name and tail. The after hook stops every node
+ * in `nodes` (a test may push more), prints their output when a test failed
+ * (`counts(t)` says whether a failure counts), deletes their dirs unless one
+ * did, and drops the schema and Redis keys; E2E_KEEP_TMP=1 keeps all of it.
+ * The returned object holds upstream and nodes once the before hook ran.
+ */
+export function useNodes(cluster, start, { counts = () => true } = {}) {
+	const run = { upstream: null, nodes: [] };
+	const keep = process.env.E2E_KEEP_TMP === '1';
+	const verbose = process.env.E2E_VERBOSE === '1';
+	let failed = false;
+	before(async () => {
+		run.upstream = await startUpstream();
+		// Started together: the schema and its migrations are created by
+		// whichever comes first (under an advisory lock).
+		const started = await Promise.allSettled(await start(run.upstream));
+		for (const s of started) if (s.status === 'fulfilled') run.nodes.push(s.value);
+		const err = started.find((s) => s.status === 'rejected');
+		if (err) throw err.reason;
+	});
+	afterEach((t) => {
+		if (t.passed === false && counts(t)) failed = true;
+	});
+	after(async () => {
+		await Promise.all(run.nodes.map((n) => n.stop()));
+		if (failed || verbose) {
+			for (const n of run.nodes) {
+				process.stderr.write(`\n--- Caddy ${n.name} output (${n.origin}, dir ${n.dir}) ---\n${n.tail(200)}\n--- end of Caddy ${n.name} output ---\n`);
+			}
+		}
+		if (!failed && !keep) await Promise.all(run.nodes.map((n) => n.remove()));
+		if (run.upstream) await run.upstream.close();
+		if (keep) {
+			process.stderr.write(`# kept schema ${cluster.schema} and Redis keys ${cluster.keyPrefix}* (E2E_KEEP_TMP=1)\n`);
+		} else {
+			await dropSchema(cluster);
+			const note = await dropRedisKeys(cluster);
+			if (verbose) process.stderr.write(`# dropped schema ${cluster.schema}; ${note}\n`);
+		}
+	});
+	return run;
 }
 
 // ---------------------------------------------------------------- Redis proxy

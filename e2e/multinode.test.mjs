@@ -29,15 +29,13 @@
 // its cache, which it may only do while it receives revocations.
 
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import { bindStorage, headerValues, installBrowserShim, PROJECT, startUpstream, uniqueEmail } from './harness.mjs';
+import { bindStorage, headerValues, installBrowserShim, PROJECT, uniqueEmail } from './harness.mjs';
 import {
 	api,
 	brief,
 	deleteSessionRow,
-	dropRedisKeys,
-	dropSchema,
 	gate,
 	newCluster,
 	performance,
@@ -45,6 +43,7 @@ import {
 	sleep,
 	startNode,
 	startRedisProxy,
+	useNodes,
 } from './multinode-support.mjs';
 
 const shim = installBrowserShim();
@@ -120,47 +119,13 @@ const ms = (v) => (v === null ? 'never' : `${v.toFixed(1)} ms`);
 function multiNode() {
 	describe('several instances sharing PostgreSQL and Redis', () => {
 		const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
-		const nodes = [];
-		let upstream = null;
-		let A = null;
-		let B = null;
-		let failed = false;
-
-		before(async () => {
-			upstream = await startUpstream();
-			// Started together: the schema and its migrations are created by
-			// whichever comes first (under an advisory lock).
-			const started = await Promise.allSettled([
-				startNode({ name: 'A', upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES }),
-				startNode({ name: 'B', upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES }),
-			]);
-			for (const s of started) if (s.status === 'fulfilled') nodes.push(s.value);
-			const err = started.find((s) => s.status === 'rejected');
-			if (err) throw err.reason;
-			[A, B] = nodes;
-		});
-
-		afterEach((t) => {
-			if (t.passed === false && !KNOWN_BUGS.has(t.name)) failed = true;
-		});
-
-		after(async () => {
-			await Promise.all(nodes.map((n) => n.stop()));
-			if (failed || process.env.E2E_VERBOSE === '1') {
-				for (const n of nodes) {
-					process.stderr.write(`\n--- Caddy ${n.name} output (${n.origin}, dir ${n.dir}) ---\n${n.tail(200)}\n--- end of Caddy ${n.name} output ---\n`);
-				}
-			}
-			if (!failed && process.env.E2E_KEEP_TMP !== '1') await Promise.all(nodes.map((n) => n.remove()));
-			if (upstream) await upstream.close();
-			if (process.env.E2E_KEEP_TMP === '1') {
-				process.stderr.write(`# kept schema ${cluster.schema} and Redis keys ${cluster.keyPrefix}* (E2E_KEEP_TMP=1)\n`);
-			} else {
-				await dropSchema(cluster);
-				const note = await dropRedisKeys(cluster);
-				if (process.env.E2E_VERBOSE === '1') process.stderr.write(`# dropped schema ${cluster.schema}; ${note}\n`);
-			}
-		});
+		const instances = useNodes(
+			cluster,
+			(upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES })),
+			{ counts: (t) => !KNOWN_BUGS.has(t.name) },
+		);
+		let upstream, A, B;
+		before(() => ({ upstream, nodes: [A, B] } = instances));
 
 		// ------------------------------------------------------------ kit
 
@@ -430,7 +395,7 @@ function multiNode() {
 			before(async () => {
 				proxy = await startRedisProxy(REDIS);
 				C = await startNode({ name: 'C', upstreamPort: upstream.port, cluster, redisURL: proxy.url, projectLines: PROJECT_LINES });
-				nodes.push(C);
+				instances.nodes.push(C);
 			});
 
 			after(async () => {

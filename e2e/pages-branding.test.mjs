@@ -15,7 +15,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 
 import { apiCall, upstreamIdentity, useBrowser } from './browser.mjs';
-import { PROJECT, uniqueEmail, useCaddy } from './harness.mjs';
+import { globalOptions, PROJECT, sqliteProject, uniqueEmail, useCaddy } from './harness.mjs';
 
 const PASSWORD = 'password123';
 const LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40"><circle cx="20" cy="20" r="18" fill="#0a5c36"/></svg>`;
@@ -43,17 +43,11 @@ describe('operator options of the hosted pages', { skip: browser.skip }, () => {
 			writeFileSync(path.join(dir, 'logo.svg'), LOGO);
 			writeFileSync(path.join(dir, 'brand.css'), CSS);
 			const up = `reverse_proxy 127.0.0.1:${env.upstream.port}`;
-			const store = (name) => JSON.stringify(path.join(dir, name + '.db'));
 			return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${JSON.stringify(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	accountgate {
 		project ${PROJECT} {
-			store sqlite ${store(PROJECT)}
-			platform localhost
-			public_url http://localhost:${port}
+${sqliteProject(dir, port)}
 			rate_limit off
 			pages {
 				prefix /login/
@@ -63,7 +57,7 @@ describe('operator options of the hosted pages', { skip: browser.skip }, () => {
 			}
 		}
 		project plain {
-			store sqlite ${store('plain')}
+			store sqlite ${JSON.stringify(path.join(dir, 'plain.db'))}
 			platform 127.0.0.1
 			public_url http://127.0.0.1:${port}
 			rate_limit off

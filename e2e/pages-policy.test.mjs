@@ -14,7 +14,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, mailedLink, upstreamIdentity, useBrowser, watch } from './browser.mjs';
-import { PROJECT, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { globalOptions, PROJECT, sqliteProject, startSmtpSink, uniqueEmail, useCaddy } from './harness.mjs';
 
 const PASSWORD = 'password123';
 // The one account let through /chosen/ (allow_users), by its email.
@@ -42,15 +42,10 @@ describe('gate policies in Chromium and for API clients', { skip: browser.skip }
 		makeConfig: ({ dir, port }) => {
 			const up = `reverse_proxy 127.0.0.1:${env.upstream.port}`;
 			return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${JSON.stringify(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	accountgate {
 		project ${PROJECT} {
-			store sqlite ${JSON.stringify(path.join(dir, PROJECT + '.db'))}
-			platform localhost
-			public_url http://localhost:${port}
+${sqliteProject(dir, port)}
 			rate_limit off
 			mailer smtp 127.0.0.1:${smtp.port} {
 				tls none

@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 import { apiCall, mailedLink, tabOrder, upstreamIdentity, useBrowser } from './browser.mjs';
-import { PROJECT, startSmtpSink, startTwilioSink, uniqueEmail, useCaddy } from './harness.mjs';
+import { globalOptions, PROJECT, sqliteProject, startSmtpSink, startTwilioSink, uniqueEmail, useCaddy } from './harness.mjs';
 import { startGitHubFake, startOidcProvider } from './oauth-support.mjs';
 import { totp } from './totp.mjs';
 
@@ -58,15 +58,10 @@ describe('hosted pages in Chromium', { skip: browser.skip }, () => {
 		makeConfig: ({ dir, port }) => {
 			const up = `reverse_proxy 127.0.0.1:${env.upstream.port}`;
 			return `{
-	admin off
-	persist_config off
-	auto_https off
-	storage file_system ${JSON.stringify(path.join(dir, 'caddy'))}
+${globalOptions(dir)}
 	accountgate {
 		project ${PROJECT} {
-			store sqlite ${JSON.stringify(path.join(dir, PROJECT + '.db'))}
-			platform localhost
-			public_url http://localhost:${port}
+${sqliteProject(dir, port)}
 			rate_limit off
 			project_name ${JSON.stringify(PRODUCT)}
 			mailer smtp 127.0.0.1:${smtp.port} {

@@ -16,20 +16,19 @@
 
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { freePort, PROJECT, startCaddy, startUpstream, uniqueEmail } from './harness.mjs';
+import { freePort, PROJECT, startCaddy, uniqueEmail } from './harness.mjs';
 import {
 	api,
 	brief,
 	deleteSessionRow,
-	dropRedisKeys,
-	dropSchema,
 	gate,
 	newCluster,
 	nodeCaddyfile,
 	pollFor,
 	startNode,
+	useNodes,
 } from './multinode-support.mjs';
 
 const POSTGRES = process.env.ACCOUNTGATE_TEST_POSTGRES;
@@ -71,48 +70,23 @@ function signUp(node, ip, email = uniqueEmail('reload')) {
 function reloadTests() {
 	describe('shared state survives caddy reload', () => {
 		const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
-		const nodes = [];
-		let upstream = null;
-		let A = null;
-		let B = null;
-		let failed = false;
-
-		before(async () => {
-			upstream = await startUpstream();
-			const adminPort = await freePort();
+		let adminPort = 0;
+		const instances = useNodes(cluster, async (upstream) => {
+			adminPort = await freePort();
 			// A: the nodes' Caddyfile with the admin endpoint on.
-			const a = await startCaddy({
+			const a = startCaddy({
 				makeConfig: ({ dir, port }) =>
 					nodeCaddyfile({ dir, port, upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES }).replace(
 						'\tadmin off\n',
 						`\tadmin 127.0.0.1:${adminPort}\n`,
 					),
-			});
-			A = { ...a, name: 'A', adminPort };
+			}).then((a) => ({ ...a, name: 'A', adminPort, remove: () => rm(a.dir, { recursive: true, force: true }) }));
+			return [a, startNode({ name: 'B', upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES })];
+		});
+		let upstream, A, B;
+		before(() => {
+			({ upstream, nodes: [A, B] } = instances);
 			assert.match(A.config, new RegExp(`admin 127\\.0\\.0\\.1:${adminPort}`), 'A has its admin endpoint');
-			nodes.push(A);
-			B = await startNode({ name: 'B', upstreamPort: upstream.port, cluster, projectLines: PROJECT_LINES });
-			nodes.push(B);
-		});
-
-		afterEach((t) => {
-			if (t.passed === false) failed = true;
-		});
-
-		after(async () => {
-			await Promise.all(nodes.map((n) => n.stop()));
-			if (failed || process.env.E2E_VERBOSE === '1') {
-				for (const n of nodes) process.stderr.write(`\n--- Caddy ${n.name} output ---\n${n.tail(200)}\n--- end ---\n`);
-			}
-			if (!failed && process.env.E2E_KEEP_TMP !== '1') {
-				if (A) await rm(A.dir, { recursive: true, force: true });
-				if (B) await B.remove();
-			}
-			if (upstream) await upstream.close();
-			if (process.env.E2E_KEEP_TMP !== '1') {
-				await dropSchema(cluster);
-				await dropRedisKeys(cluster);
-			}
 		});
 
 		/**

@@ -11,25 +11,18 @@
 //     is spent by account.createSession, the session works at the gate.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 
 import { Account, AppwriteException, Client, ID, Users } from 'node-appwrite';
 
-import { PROJECT, rawRequest, uniqueEmail, useCaddy } from './harness.mjs';
+import { apiKey, PROJECT, rawRequest, uniqueEmail, useCaddy } from './harness.mjs';
 
-const KEY_SSR = randomBytes(32).toString('hex');
-const KEY_USERS = randomBytes(32).toString('hex');
-process.env.E2E_SSR_KEY = KEY_SSR;
-process.env.E2E_SSR_USERS_KEY = KEY_USERS;
+const ssrKey = apiKey('ssr', 'sessions.write');
+const usersKey = apiKey('admin', 'users.read users.write');
+const KEY_SSR = ssrKey.secret;
+const KEY_USERS = usersKey.secret;
 
-const env = useCaddy({
-	projectLines: [
-		'rate_limit off',
-		'api_key ssr {env.E2E_SSR_KEY} {\nscopes sessions.write\n}',
-		'api_key admin {env.E2E_SSR_USERS_KEY} {\nscopes users.read users.write\n}',
-	],
-});
+const env = useCaddy({ projectLines: ['rate_limit off', ssrKey.line, usersKey.line] });
 
 const PASSWORD = 'password123';
 

@@ -21,27 +21,20 @@
 //     though B had the session cached, and an unblock lets it through.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { PROJECT, parseSetCookie, rawRequest, startUpstream, uniqueEmail, useCaddy } from './harness.mjs';
-import { api, brief, dropRedisKeys, dropSchema, gate as nodeGate, newCluster, performance, pollFor, startNode } from './multinode-support.mjs';
+import { apiKey, PROJECT, parseSetCookie, rawRequest, uniqueEmail, useCaddy } from './harness.mjs';
+import { api, brief, gate as nodeGate, newCluster, performance, pollFor, startNode, useNodes } from './multinode-support.mjs';
 
 const sdk9 = await import('node-appwrite-9');
 const sdkNow = await import('node-appwrite');
 
-const KEY_ALL = randomBytes(32).toString('hex');
-const KEY_READ = randomBytes(32).toString('hex');
-process.env.E2E_USERS_KEY_ALL = KEY_ALL;
-process.env.E2E_USERS_KEY_READ = KEY_READ;
+const backendKey = apiKey('backend', 'users.read users.write');
+const reportsKey = apiKey('reports', 'users.read');
+const KEY_ALL = backendKey.secret;
+const KEY_READ = reportsKey.secret;
 
-const env = useCaddy({
-	projectLines: [
-		'rate_limit off',
-		'api_key backend {env.E2E_USERS_KEY_ALL} {\nscopes users.read users.write\n}',
-		'api_key reports {env.E2E_USERS_KEY_READ} {\nscopes users.read\n}',
-	],
-});
+const env = useCaddy({ projectLines: ['rate_limit off', backendKey.line, reportsKey.line] });
 
 const PASSWORD = 'password123';
 
@@ -197,7 +190,7 @@ for (const [label, sdk] of [
 // only today's SDK drives them.
 describe('labels with node-appwrite 27.1.0: the model, equal("labels"), the gate header and allow_labels', () => {
 	const labelled = useCaddy({
-		projectLines: ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {\nscopes users.read users.write\n}'],
+		projectLines: ['rate_limit off', backendKey.line],
 		gateLines: ['allow_labels staff admin'],
 	});
 	const { Client, Users, Query, AppwriteException } = sdkNow;
@@ -262,29 +255,13 @@ const REDIS = process.env.ACCOUNTGATE_TEST_REDIS;
 
 describe('two instances: a block (and a label change) through A is seen at B', { skip: !POSTGRES || !REDIS ? 'needs ACCOUNTGATE_TEST_POSTGRES and ACCOUNTGATE_TEST_REDIS (scripts/test sets both)' : false }, () => {
 	const cluster = newCluster({ postgres: POSTGRES, redis: REDIS });
-	const projectLines = ['rate_limit off', 'api_key backend {env.E2E_USERS_KEY_ALL} {', 'scopes users.read users.write', '}'];
-	const nodes = [];
-	let upstream = null;
-	let failed = false;
-
-	before(async () => {
-		upstream = await startUpstream();
-		for (const name of ['A', 'B']) nodes.push(await startNode({ name, upstreamPort: upstream.port, cluster, projectLines }));
-	});
-	afterEach((t) => {
-		if (t.passed === false) failed = true;
-	});
-	after(async () => {
-		await Promise.all(nodes.map((n) => n.stop()));
-		if (failed) for (const n of nodes) process.stderr.write(`\n--- Caddy ${n.name} output ---\n${n.tail(100)}\n--- end ---\n`);
-		if (!failed) await Promise.all(nodes.map((n) => n.remove()));
-		if (upstream) await upstream.close();
-		await dropSchema(cluster);
-		await dropRedisKeys(cluster);
-	});
+	const projectLines = ['rate_limit off', backendKey.line];
+	const instances = useNodes(cluster, (upstream) => ['A', 'B'].map((name) => startNode({ name, upstreamPort: upstream.port, cluster, projectLines })));
+	let upstream;
+	before(() => ({ upstream } = instances));
 
 	test('labels, block and unblock with node-appwrite', async () => {
-		const [A, B] = nodes;
+		const [A, B] = instances.nodes;
 		const { Client, Users } = sdkNow;
 		const admin = new Users(new Client().setEndpoint(`${A.origin}/v1`).setProject(PROJECT).setKey(KEY_ALL));
 		const email = uniqueEmail('usersapi-multi');
