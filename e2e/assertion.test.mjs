@@ -98,16 +98,12 @@ describe('examples/assertion-verifier', () => {
 	let verifier;
 	let tmp;
 	let verifierOutput = '';
-	let goMissing = false;
 	before(async () => {
 		tmp = await mkdtemp(path.join(os.tmpdir(), 'accountgate-e2e-verifier-'));
 		const bin = path.join(tmp, 'assertion-verifier');
 		const built = await run('go', ['build', '-o', bin, './examples/assertion-verifier'], { cwd: ROOT });
-		if (built.code === 'ENOENT') {
-			goMissing = true;
-			return;
-		}
-		assert.equal(built.code, 0, `go build: ${built.stderr}`);
+		// Go builds the Caddy binary too: a missing go is a broken set-up, not a skip.
+		assert.equal(built.code, 0, `go build: ${built.code} ${built.stderr}`);
 		const vport = await freePort();
 		const example = await readFile(path.join(ROOT, 'examples', 'assertion-verifier', 'Caddyfile'), 'utf8');
 		caddy = await startCaddy({
@@ -149,8 +145,7 @@ describe('examples/assertion-verifier', () => {
 		if (tmp) await rm(tmp, { recursive: true, force: true });
 	});
 
-	test('the Go verifier accepts the gate\'s assertion and nothing else', async (t) => {
-		if (goMissing) return t.skip('go is not on PATH');
+	test('the Go verifier accepts the gate\'s assertion and nothing else', async () => {
 		const { cookie, user, session } = await signUpAndIn(caddy.origin, 'demo');
 		const res = await rawRequest(`${caddy.origin}/orders/7`, { headers: [['Cookie', cookie], ...SPOOFS] });
 		assert.equal(res.status, 200, `${res.status} ${res.text}\n${verifierOutput}`);

@@ -247,7 +247,7 @@ describe('oauth2', () => {
 		});
 
 		test('the browser’s own session cookies open the gate on the success page', async (t) => {
-			if (!state.jar) return t.skip('needs the sign-in test');
+			assert.ok(state.jar, 'the sign-in test above must pass first');
 			// Secure cookies, sent here over http://localhost as browsers do.
 			const page = await state.jar.fetch(state.success);
 			assert.equal(page.status, 200, describeResponse(page));
@@ -262,7 +262,7 @@ describe('oauth2', () => {
 		});
 
 		test('PATCH /v1/account/sessions/current refreshes the provider tokens', async (t) => {
-			if (!state.client) return t.skip('needs the sign-in test');
+			assert.ok(state.client, 'the sign-in test above must pass first');
 			const { client, session: before } = state;
 			// mockoidc's access tokens are JWTs whose only varying claim is iat
 			// (seconds): let a second pass so that the new token differs.
@@ -289,7 +289,7 @@ describe('oauth2', () => {
 		});
 
 		test('a second sign-in with the same identity (another browser) reaches the same user', async (t) => {
-			if (!state.user) return t.skip('needs the sign-in test');
+			assert.ok(state.user, 'the sign-in test above must pass first');
 			const flow = await signIn('oidc');
 			const c = sessionFromCallback(flow.callback);
 			const user = await c.account.get();
@@ -349,7 +349,7 @@ describe('oauth2', () => {
 		});
 
 		test('a second sign-in with the same GitHub identity reaches the same user', async (t) => {
-			if (!state.user) return t.skip('needs the sign-in test');
+			assert.ok(state.user, 'the sign-in test above must pass first');
 			const flow = await signIn('github');
 			const c = sessionFromCallback(flow.callback);
 			const user = await c.account.get();
@@ -360,7 +360,7 @@ describe('oauth2', () => {
 		});
 
 		test('PATCH /v1/account/sessions/current without a provider refresh token → 400', async (t) => {
-			if (!state.client) return t.skip('needs the sign-in test');
+			assert.ok(state.client, 'the sign-in test above must pass first');
 			await assert.rejects(state.client.account.updateSession('current'), (err) => {
 				assert.ok(err instanceof AppwriteException, String(err));
 				assert.equal(err.code, 400);

@@ -156,19 +156,14 @@ func (c *call) signOutSession() {
 	c.accountAction(http.MethodDelete, "/sessions/"+id, nil, "session", "sessions")
 }
 
-func (c *call) signOutEverywhere() {
-	res := c.callAPI(http.MethodDelete, "/sessions", nil)
-	if res.err != nil && !sessionMissing(res.err) {
-		d := c.data()
-		c.errorInto(d, "sessions", res.err)
-		c.showAccount(res.status, d)
-		return
-	}
-	c.redirect(c.page("signin") + "?signedout=1")
-}
+func (c *call) signOutEverywhere() { c.endSessions("/sessions") }
 
-func (c *call) signOut() {
-	res := c.callAPI(http.MethodDelete, "/sessions/current", nil)
+func (c *call) signOut() { c.endSessions("/sessions/current") }
+
+// endSessions deletes the API's sessions at route and sends the browser
+// to sign-in; an already missing session counts as signed out.
+func (c *call) endSessions(route string) {
+	res := c.callAPI(http.MethodDelete, route, nil)
 	if res.err != nil && !sessionMissing(res.err) {
 		d := c.data()
 		c.errorInto(d, "sessions", res.err)
