@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // The operators' actions on any user, for tools that run with the
@@ -113,7 +115,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 // links stop working, and with RevokeSessionsOnPasswordChange their
 // sessions end.
 func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*User, error) {
-	if err := checkPasswordLength("password", descPassword, password); err != nil {
+	if err := checkPasswordLength("password", core.DescPassword, password); err != nil {
 		return nil, err
 	}
 	// Hashed before the lock is taken, as the API does.
@@ -142,7 +144,7 @@ func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*Us
 // the action itself already happened.
 func (s *Service) adminAudit(ctx context.Context, u *User, event string) {
 	now := s.clock()
-	e := &LogEntry{ID: newID(now), UserID: u.ID, Event: event, UserEmail: u.Email, UserName: u.Name,
+	e := &LogEntry{ID: core.NewID(now), UserID: u.ID, Event: event, UserEmail: u.Email, UserName: u.Name,
 		Mode: "admin", Time: now, CountryCode: "--"}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // adminPair is a serving instance and an operator's tool on one store,
@@ -48,7 +49,7 @@ func newAdminPair(t *testing.T, edit func(*account.Config)) adminPair {
 
 // gate is the serving instance's gate decision for a request with these
 // headers; nil means let through.
-func (e *env) gate(headers map[string]string) *account.Error {
+func (e *env) gate(headers map[string]string) *core.Error {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", "http://localhost:8080/app", nil)
 	for k, v := range headers {
@@ -59,7 +60,7 @@ func (e *env) gate(headers map[string]string) *account.Error {
 }
 
 // wantGate fails unless the gate answers with typ ("" for let through).
-func (e *env) wantGate(what string, headers map[string]string, typ account.ErrorType) {
+func (e *env) wantGate(what string, headers map[string]string, typ core.ErrorType) {
 	e.t.Helper()
 	gerr := e.gate(headers)
 	switch {
@@ -71,9 +72,9 @@ func (e *env) wantGate(what string, headers map[string]string, typ account.Error
 }
 
 // wantType fails unless err is an account error of type typ.
-func wantType(t *testing.T, what string, err error, typ account.ErrorType) {
+func wantType(t *testing.T, what string, err error, typ core.ErrorType) {
 	t.Helper()
-	var ae *account.Error
+	var ae *core.Error
 	if !errors.As(err, &ae) || ae.Type != typ {
 		t.Fatalf("%s: error %v, want %s", what, err, typ)
 	}
@@ -94,7 +95,7 @@ func TestAdminBlockAndUnblock(t *testing.T) {
 	if err != nil || u.Status {
 		t.Fatalf("block: %v %+v", err, u)
 	}
-	p.wantGate("after the block", cookieHeader(c), account.ErrUserBlocked)
+	p.wantGate("after the block", cookieHeader(c), core.ErrUserBlocked)
 	checkError(t, p.do("POST", "/v1/account/sessions/email", `{"email":"blocked@example.com","password":"password123"}`, nil),
 		401, "user_blocked", "")
 
@@ -119,7 +120,7 @@ func TestAdminBlockAndUnblock(t *testing.T) {
 	}
 
 	_, err = p.admin.SetUserStatus(ctx, "nobody", false)
-	wantType(t, "block an unknown user", err, account.ErrUserNotFound)
+	wantType(t, "block an unknown user", err, core.ErrUserNotFound)
 }
 
 // TestAdminSignOut: every session of the user ends, and the JWTs made
@@ -142,7 +143,7 @@ func TestAdminSignOut(t *testing.T) {
 		t.Fatalf("sign-out: %d sessions, %v", n, err)
 	}
 	for _, h := range []map[string]string{cookieHeader(c1), cookieHeader(c2), jh} {
-		p.wantGate("after the sign-out", h, account.ErrGeneralUnauthorizedScope)
+		p.wantGate("after the sign-out", h, core.ErrGeneralUnauthorizedScope)
 	}
 	if list, err := p.admin.UserSessions(ctx, id); err != nil || len(list) != 0 {
 		t.Fatalf("sessions left: %d %v", len(list), err)
@@ -152,7 +153,7 @@ func TestAdminSignOut(t *testing.T) {
 	p.wantGate("a new session", cookieHeader(c3), "")
 
 	_, err = p.admin.SignOutUser(ctx, "nobody")
-	wantType(t, "sign out an unknown user", err, account.ErrUserNotFound)
+	wantType(t, "sign out an unknown user", err, core.ErrUserNotFound)
 }
 
 // TestAdminDelete: the user and everything of theirs goes, and their
@@ -166,7 +167,7 @@ func TestAdminDelete(t *testing.T) {
 	c, _ := p.signIn("gone@example.com", "password123")
 	ck, _ := p.signIn("kept@example.com", "password123")
 	p.wantGate("before the delete (now cached)", cookieHeader(c), "")
-	if err := p.store.CreateIdentity(ctx, &account.LinkedIdentity{ID: "i1", UserID: id, Provider: "github",
+	if err := p.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: "i1", UserID: id, Provider: "github",
 		ProviderUID: "42", CreatedAt: p.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +175,11 @@ func TestAdminDelete(t *testing.T) {
 	if err := p.admin.DeleteUser(ctx, id); err != nil {
 		t.Fatal(err)
 	}
-	p.wantGate("after the delete", cookieHeader(c), account.ErrGeneralUnauthorizedScope)
+	p.wantGate("after the delete", cookieHeader(c), core.ErrGeneralUnauthorizedScope)
 	p.wantGate("another user", cookieHeader(ck), "")
 	_, err := p.admin.User(ctx, id)
-	wantType(t, "the deleted user", err, account.ErrUserNotFound)
-	if _, err := p.store.IdentityByProvider(ctx, "github", "42"); !errors.Is(err, account.ErrNotFound) {
+	wantType(t, "the deleted user", err, core.ErrUserNotFound)
+	if _, err := p.store.IdentityByProvider(ctx, "github", "42"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("identity left: %v", err)
 	}
 	if _, n, err := p.store.UserLogs(ctx, id, 10, 0); err != nil || n != 0 {
@@ -190,7 +191,7 @@ func TestAdminDelete(t *testing.T) {
 	// The email is free for a new account.
 	p.signUp("gone@example.com", "password456")
 
-	wantType(t, "delete again", p.admin.DeleteUser(ctx, id), account.ErrUserNotFound)
+	wantType(t, "delete again", p.admin.DeleteUser(ctx, id), core.ErrUserNotFound)
 }
 
 // TestAdminSetPassword: the new password signs in, the old one no more;
@@ -212,15 +213,15 @@ func TestAdminSetPassword(t *testing.T) {
 		c2, _ := p.signIn("pw@example.com", "new-password")
 		p.wantGate("signed in with the new password", cookieHeader(c2), "")
 		if revoke {
-			p.wantGate("the old session, sessions revoked", cookieHeader(c), account.ErrGeneralUnauthorizedScope)
+			p.wantGate("the old session, sessions revoked", cookieHeader(c), core.ErrGeneralUnauthorizedScope)
 		} else {
 			p.wantGate("the old session, sessions kept", cookieHeader(c), "")
 		}
 
 		_, err := p.admin.SetUserPassword(ctx, id, "short")
-		wantType(t, "a short password", err, account.ErrGeneralArgumentInvalid)
+		wantType(t, "a short password", err, core.ErrGeneralArgumentInvalid)
 		_, err = p.admin.SetUserPassword(ctx, "nobody", "long-enough")
-		wantType(t, "an unknown user", err, account.ErrUserNotFound)
+		wantType(t, "an unknown user", err, core.ErrUserNotFound)
 	}
 }
 
@@ -244,10 +245,10 @@ func TestAdminListUsers(t *testing.T) {
 	}
 	for _, limit := range []int{0, -1, account.MaxListUsers + 1} {
 		_, err := e.svc.ListUsers(ctx, "", limit)
-		wantType(t, "limit", err, account.ErrGeneralArgumentInvalid)
+		wantType(t, "limit", err, core.ErrGeneralArgumentInvalid)
 	}
 	_, err = e.svc.ListUsers(ctx, "nobody", 10)
-	wantType(t, "unknown cursor", err, account.ErrUserNotFound)
+	wantType(t, "unknown cursor", err, core.ErrUserNotFound)
 }
 
 // TestAdminWaitsForTheChannel: while the revocation channel is down, a

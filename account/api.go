@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -26,7 +28,7 @@ type route struct {
 	// limits are the route's rate limits, if any.
 	limits []rateRule
 	// signIn is the sign-in method the route belongs to ("" for none).
-	signIn AuthMethodName
+	signIn core.AuthMethodName
 	// browser routes are navigated to: their errors are pages, not JSON.
 	browser bool
 	// anyOrigin skips the Origin check: providers post back from their
@@ -87,7 +89,7 @@ func (s *Service) routes() http.Handler {
 		rt.limits = append(rt.limits, rateRule{name: name, key: key})
 		return rt
 	}
-	method := func(rt route, m AuthMethodName) route {
+	method := func(rt route, m core.AuthMethodName) route {
 		rt.signIn = m
 		return rt
 	}
@@ -96,7 +98,7 @@ func (s *Service) routes() http.Handler {
 		return rt
 	}
 	routes := []route{
-		method(limited(r("POST", "", scopePublic, s.createAccount), "account.create", byIP), MethodEmailPassword),
+		method(limited(r("POST", "", scopePublic, s.createAccount), "account.create", byIP), core.MethodEmailPassword),
 		r("GET", "", scopeAccount, s.getAccount),
 		r("GET", "prefs", scopeAccount, s.getPrefs),
 		r("PATCH", "prefs", scopeAccount, s.updatePrefs),
@@ -106,20 +108,20 @@ func (s *Service) routes() http.Handler {
 		r("PATCH", "phone", scopeAccount, s.updatePhone),
 		r("PATCH", "status", scopeAccount, s.updateStatus),
 		r("GET", "logs", scopeAccount, s.listLogs),
-		method(limited(r("POST", "jwt", scopeAccount, s.createJWT), "jwt.create", byUser), MethodJWT),
-		method(limited(r("POST", "sessions/email", scopePublic, s.createEmailSession), "sessions.email", byEmail), MethodEmailPassword),
-		method(limited(r("POST", "sessions", scopePublic, s.createEmailSession), "sessions.email", byEmail), MethodEmailPassword),
-		method(limited(r("POST", "sessions/anonymous", scopePublic, s.createAnonymousSession), "sessions.anonymous", byIP), MethodAnonymous),
+		method(limited(r("POST", "jwt", scopeAccount, s.createJWT), "jwt.create", byUser), core.MethodJWT),
+		method(limited(r("POST", "sessions/email", scopePublic, s.createEmailSession), "sessions.email", byEmail), core.MethodEmailPassword),
+		method(limited(r("POST", "sessions", scopePublic, s.createEmailSession), "sessions.email", byEmail), core.MethodEmailPassword),
+		method(limited(r("POST", "sessions/anonymous", scopePublic, s.createAnonymousSession), "sessions.anonymous", byIP), core.MethodAnonymous),
 		r("GET", "sessions", scopeAccount, s.listSessions),
 		limited(r("DELETE", "sessions", scopeAccount, s.deleteAllSessions), "sessions.delete_all", byIP),
 		r("GET", "sessions/{sessionId}", scopeAccount, s.getSession),
 		limited(r("PATCH", "sessions/{sessionId}", scopeAccount, s.updateSession), "sessions.update", byIP),
 		limited(r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession), "sessions.delete", byIP),
 
-		method(limited(limited(r("POST", "sessions/magic-url", scopePublic, s.createMagicURLSession), "magic_url.create", byEmail), "magic_url.create_ip", byIP), MethodMagicURL),
-		method(limited(r("PUT", "sessions/magic-url", scopePublic, s.updateMagicURLSession), "magic_url.update", byParam("userId")), MethodMagicURL),
-		method(limited(limited(r("POST", "sessions/phone", scopePublic, s.createPhoneSession), "phone.create", byParam("phone")), "phone.create_ip", byIP), MethodPhone),
-		method(limited(r("PUT", "sessions/phone", scopePublic, s.updatePhoneSession), "phone.update", byParam("userId")), MethodPhone),
+		method(limited(limited(r("POST", "sessions/magic-url", scopePublic, s.createMagicURLSession), "magic_url.create", byEmail), "magic_url.create_ip", byIP), core.MethodMagicURL),
+		method(limited(r("PUT", "sessions/magic-url", scopePublic, s.updateMagicURLSession), "magic_url.update", byParam("userId")), core.MethodMagicURL),
+		method(limited(limited(r("POST", "sessions/phone", scopePublic, s.createPhoneSession), "phone.create", byParam("phone")), "phone.create_ip", byIP), core.MethodPhone),
+		method(limited(r("PUT", "sessions/phone", scopePublic, s.updatePhoneSession), "phone.update", byParam("userId")), core.MethodPhone),
 		limited(limited(r("POST", "recovery", scopePublic, s.createRecovery), "recovery.create", byEmail), "recovery.create_ip", byIP),
 		limited(r("PUT", "recovery", scopePublic, s.updateRecovery), "recovery.update", byParam("userId")),
 		limited(r("POST", "verification", scopeAccount, s.createVerification), "verification.create", byUser),
@@ -127,13 +129,13 @@ func (s *Service) routes() http.Handler {
 		limited(r("POST", "verification/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
 		limited(r("PUT", "verification/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
 
-		browser(method(limited(r("GET", "sessions/oauth2/{provider}", scopePublic, s.createOAuth2Session), "oauth2.create", byIP), MethodOAuth2), false),
-		browser(method(limited(r("GET", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), MethodOAuth2), false),
-		browser(method(limited(r("POST", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), MethodOAuth2), true),
+		browser(method(limited(r("GET", "sessions/oauth2/{provider}", scopePublic, s.createOAuth2Session), "oauth2.create", byIP), core.MethodOAuth2), false),
+		browser(method(limited(r("GET", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), core.MethodOAuth2), false),
+		browser(method(limited(r("POST", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), core.MethodOAuth2), true),
 
 		// Today's names (format 1.5 on) of the routes above, with the
 		// same rules and the same rate-limit counters.
-		method(limited(r("POST", "jwts", scopeAccount, s.createJWTs), "jwt.create", byUser), MethodJWT),
+		method(limited(r("POST", "jwts", scopeAccount, s.createJWTs), "jwt.create", byUser), core.MethodJWT),
 		limited(r("POST", "verifications/email", scopeAccount, s.createVerification), "verification.create", byUser),
 		limited(r("PUT", "verifications/email", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
 		limited(r("POST", "verifications/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
@@ -142,11 +144,11 @@ func (s *Service) routes() http.Handler {
 
 		// Token sign-in (today's SDKs): the secret goes to POST
 		// sessions/token, which checks each kind's method itself.
-		method(limited(limited(r("POST", "tokens/magic-url", scopePublic, s.createMagicURLToken), "magic_url_token.create", byEmail), "magic_url_token.create_ip", byIP), MethodMagicURL),
-		method(limited(limited(r("POST", "tokens/email", scopePublic, s.createEmailToken), "email_token.create", byEmail), "email_token.create_ip", byIP), MethodEmailOTP),
-		method(limited(limited(r("POST", "tokens/phone", scopePublic, s.createPhoneSession), "phone_token.create", byParam("phone")), "phone_token.create_ip", byIP), MethodPhone),
+		method(limited(limited(r("POST", "tokens/magic-url", scopePublic, s.createMagicURLToken), "magic_url_token.create", byEmail), "magic_url_token.create_ip", byIP), core.MethodMagicURL),
+		method(limited(limited(r("POST", "tokens/email", scopePublic, s.createEmailToken), "email_token.create", byEmail), "email_token.create_ip", byIP), core.MethodEmailOTP),
+		method(limited(limited(r("POST", "tokens/phone", scopePublic, s.createPhoneSession), "phone_token.create", byParam("phone")), "phone_token.create_ip", byIP), core.MethodPhone),
 		limited(r("POST", "sessions/token", scopePublic, s.createTokenSession), "sessions.token", byParam("userId")),
-		browser(method(limited(r("GET", "tokens/oauth2/{provider}", scopePublic, s.createOAuth2Token), "oauth2.create", byIP), MethodOAuth2), false),
+		browser(method(limited(r("GET", "tokens/oauth2/{provider}", scopePublic, s.createOAuth2Token), "oauth2.create", byIP), core.MethodOAuth2), false),
 		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
 	}
 	// Multi-factor authentication (issue 14), in mfa*.go.
@@ -277,7 +279,7 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 		}
 	}
 	if rt.signIn != "" && s.cfg.Disabled[rt.signIn] {
-		return Errorf(ErrUserAuthMethodUnsupported, "%s authentication is disabled for this project", rt.signIn.title())
+		return Errorf(ErrUserAuthMethodUnsupported, "%s authentication is disabled for this project", rt.signIn.Title())
 	}
 	if paramErr != nil {
 		return paramErr

@@ -3,6 +3,8 @@ package account
 import (
 	"errors"
 	"net/http"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // createAccountForm is the body of POST /v1/account.
@@ -11,29 +13,29 @@ type createAccountForm struct {
 }
 
 func readCreateAccount(p *params, now func() string) (f createAccountForm, err error) {
-	if f.userID, err = p.required("userId", descCustomID); err != nil {
+	if f.userID, err = p.required("userId", core.DescCustomID); err != nil {
 		return f, err
 	}
 	if f.userID == "unique()" || f.userID == "" {
 		f.userID = now()
-	} else if !validKey(f.userID) {
-		return f, invalidParam("userId", descCustomID)
+	} else if !core.ValidKey(f.userID) {
+		return f, invalidParam("userId", core.DescCustomID)
 	}
-	if f.email, err = p.required("email", descEmail); err != nil {
+	if f.email, err = p.required("email", core.DescEmail); err != nil {
 		return f, err
 	}
-	if f.email = normalizeEmail(f.email); !validEmail(f.email) {
-		return f, invalidParam("email", descEmail)
+	if f.email = core.NormalizeEmail(f.email); !core.ValidEmail(f.email) {
+		return f, invalidParam("email", core.DescEmail)
 	}
-	if f.password, err = p.password("password", descPasswordDictionary); err != nil {
+	if f.password, err = p.password("password", core.DescPasswordDictionary); err != nil {
 		return f, err
 	}
-	name, ok, err := p.stringParam("name", descText(128))
+	name, ok, err := p.stringParam("name", core.DescText(128))
 	if err != nil {
 		return f, err
 	}
-	if ok && !validName(name) {
-		return f, invalidParam("name", descText(128))
+	if ok && !core.ValidName(name) {
+		return f, invalidParam("name", core.DescText(128))
 	}
 	f.name = name
 	return f, nil
@@ -43,7 +45,7 @@ func readCreateAccount(p *params, now func() string) (f createAccountForm, err e
 // session.
 func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 	now := s.clock()
-	f, err := readCreateAccount(r.params, func() string { return newID(now) })
+	f, err := readCreateAccount(r.params, func() string { return core.NewID(now) })
 	if err != nil {
 		return err
 	}

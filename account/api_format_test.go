@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // keysOf returns the keys of a JSON object in the order they were sent.
@@ -387,7 +388,7 @@ func TestIdentities(t *testing.T) {
 	id := e.signUp("ident@example.com", "password123")
 	c, _ := e.signIn("ident@example.com", "password123")
 	for i, p := range []string{"github", "google", "gitlab"} {
-		if err := e.store.CreateIdentity(ctx, &account.LinkedIdentity{ID: "ident" + p, UserID: id, Provider: p,
+		if err := e.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: "ident" + p, UserID: id, Provider: p,
 			ProviderUID: "uid-" + p, ProviderEmail: "ident@example.com", CreatedAt: e.clock.Now().Add(time.Duration(i) * time.Second)}); err != nil {
 			t.Fatal(err)
 		}
@@ -442,7 +443,7 @@ func TestIdentities(t *testing.T) {
 
 	// Deleting: another user's identity is not found; one's own goes.
 	other := e.signUp("other-ident@example.com", "password123")
-	e.store.CreateIdentity(ctx, &account.LinkedIdentity{ID: "theirs", UserID: other, Provider: "github", ProviderUID: "x"})
+	e.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: "theirs", UserID: other, Provider: "github", ProviderUID: "x"})
 	checkError(t, e.do("DELETE", "/v1/account/identities/theirs", "", h), 404, "user_identity_not_found", "")
 	checkError(t, e.do("DELETE", "/v1/account/identities/nope", "", h), 404, "user_identity_not_found", "")
 	if r := e.do("DELETE", "/v1/account/identities/identgithub", "", h); r.status != 204 {
@@ -475,10 +476,10 @@ func TestDeleteLastIdentityRefused(t *testing.T) {
 	checkError(t, e.do("DELETE", "/v1/account/identities/"+first, "", h), 401, "user_unauthorized",
 		"This identity is the last way to sign in to this account. Set a password, or link another provider, before removing it.")
 	// An identity of a provider no longer configured is no way in either.
-	e.store.CreateIdentity(ctx, &account.LinkedIdentity{ID: "gone", UserID: userID, Provider: "bitbucket", ProviderUID: "b1", CreatedAt: e.clock.Now()})
+	e.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: "gone", UserID: userID, Provider: "bitbucket", ProviderUID: "b1", CreatedAt: e.clock.Now()})
 	checkError(t, e.do("DELETE", "/v1/account/identities/"+first, "", h), 401, "user_unauthorized", "")
 	// A second identity of a configured provider is.
-	e.store.CreateIdentity(ctx, &account.LinkedIdentity{ID: "second", UserID: userID, Provider: "github", ProviderUID: "gh-other", CreatedAt: e.clock.Now()})
+	e.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: "second", UserID: userID, Provider: "github", ProviderUID: "gh-other", CreatedAt: e.clock.Now()})
 	if r := e.do("DELETE", "/v1/account/identities/"+first, "", h); r.status != 204 {
 		t.Fatalf("delete with another identity left: %d %s", r.status, r.body)
 	}

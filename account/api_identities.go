@@ -3,6 +3,8 @@ package account
 import (
 	"errors"
 	"net/http"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Paging of GET /v1/account/identities, as Appwrite's list routes.
@@ -62,8 +64,8 @@ func (s *Service) listIdentities(w http.ResponseWriter, r *request) error {
 // user's last way to sign in is never removed: that would lock them out.
 func (s *Service) deleteIdentity(w http.ResponseWriter, r *request) error {
 	id := r.pathVars["identityId"]
-	if !validKey(id) {
-		return invalidParam("identityId", descUID)
+	if !core.ValidKey(id) {
+		return invalidParam("identityId", core.DescUID)
 	}
 	ctx := r.Context()
 	// The cached user carries no password hash: read the whole record.
@@ -107,16 +109,16 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *request) error {
 // phone for SMS codes (each method enabled and its channel configured),
 // or another identity of a provider still configured.
 func (s *Service) canSignInWithout(user *User, left []*LinkedIdentity) bool {
-	on := func(m AuthMethodName) bool { return !s.cfg.Disabled[m] }
+	on := func(m core.AuthMethodName) bool { return !s.cfg.Disabled[m] }
 	switch {
-	case user.Email != "" && user.PasswordHash != "" && on(MethodEmailPassword):
+	case user.Email != "" && user.PasswordHash != "" && on(core.MethodEmailPassword):
 		return true
-	case user.Email != "" && s.cfg.Mailer != nil && on(MethodMagicURL):
+	case user.Email != "" && s.cfg.Mailer != nil && on(core.MethodMagicURL):
 		return true
-	case user.Phone != "" && s.cfg.SMS != nil && on(MethodPhone):
+	case user.Phone != "" && s.cfg.SMS != nil && on(core.MethodPhone):
 		return true
 	}
-	if !on(MethodOAuth2) {
+	if !on(core.MethodOAuth2) {
 		return false
 	}
 	for _, i := range left {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 func TestJWT(t *testing.T) {
@@ -55,7 +56,7 @@ func TestJWT(t *testing.T) {
 	// A foreign Bearer token is not ours: the gate leaves it alone (and,
 	// without a session, refuses with the guest error, not a JWT error).
 	req.Header.Set("Authorization", "Bearer some-opaque-upstream-token")
-	if _, gerr := e.svc.GateCheck(req); gerr == nil || gerr.Type != account.ErrGeneralUnauthorizedScope {
+	if _, gerr := e.svc.GateCheck(req); gerr == nil || gerr.Type != core.ErrGeneralUnauthorizedScope {
 		t.Fatalf("foreign bearer: %v", gerr)
 	}
 	req.Header.Set("Cookie", c)
@@ -82,7 +83,7 @@ func TestJWTExpiresAndRotates(t *testing.T) {
 	// accepts the token; one without the old secret refuses it.
 	rotated, err := account.New(t.Context(), account.Config{ProjectID: "test", Store: e.store, PublicURL: "http://localhost:8080",
 		Secret: []byte(strings.Repeat("n", 32)), PreviousSecrets: [][]byte{old}, Now: e.clock.Now,
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
+		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

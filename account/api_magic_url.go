@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
 )
@@ -32,7 +34,7 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx Store, id string, fil
 	}
 	now := s.clock()
 	if id == "" {
-		id = newID(now)
+		id = core.NewID(now)
 	}
 	u = &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	fill(u)
@@ -48,15 +50,15 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx Store, id string, fil
 // readCustomID reads userId on the routes that may create a user:
 // "unique()" (or "") means a generated id, returned as "".
 func readCustomID(r *request) (string, error) {
-	id, err := r.params.required("userId", descCustomID)
+	id, err := r.params.required("userId", core.DescCustomID)
 	if err != nil {
 		return "", err
 	}
 	if id == "unique()" || id == "" {
 		return "", nil
 	}
-	if !validKey(id) {
-		return "", invalidParam("userId", descCustomID)
+	if !core.ValidKey(id) {
+		return "", invalidParam("userId", core.DescCustomID)
 	}
 	return id, nil
 }
@@ -85,7 +87,7 @@ func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *request) error
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
 func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ TokenType, provider string, proved func(*User), event string) error {
-	user, secret, err := s.readConfirmation(r, descCustomID)
+	user, secret, err := s.readConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}

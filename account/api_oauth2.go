@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"golang.org/x/oauth2"
 
 	"github.com/accountgate/accountgate/account/oauth"
@@ -144,7 +146,7 @@ func readScopes(q url.Values) ([]string, error) {
 		return nil, invalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
 	}
 	for _, sc := range scopes {
-		if !validText(sc, 4096) {
+		if !core.ValidText(sc, 4096) {
 			return nil, invalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
 		}
 	}
@@ -289,16 +291,16 @@ func (s *Service) oauthUser(r *request, name string, p OAuthProvider, nonce stri
 	ctx := r.Context()
 	fail := func(err error) (*User, oauth.Identity, *oauth2.Token, error) { return nil, oauth.Identity{}, nil, err }
 	if e, _, _ := r.params.stringParam("error", ""); e != "" {
-		return fail(Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", truncate(e, 200)))
+		return fail(Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", core.Truncate(e, 200)))
 	}
 	code, _, _ := r.params.stringParam("code", "")
-	if !validText(code, 2048) {
-		return fail(invalidParam("code", descText(2048)))
+	if !core.ValidText(code, 2048) {
+		return fail(invalidParam("code", core.DescText(2048)))
 	}
 	var opts []oauth.ExchangeOption
 	if user, _, _ := r.params.stringParam("user", ""); user != "" {
 		// Apple sends the user's name only in the first form post.
-		opts = append(opts, oauth.WithAppleUser(truncate(user, 4096)))
+		opts = append(opts, oauth.WithAppleUser(core.Truncate(user, 4096)))
 	}
 	tok, ident, err := p.Exchange(ctx, code, s.derive("pkce", nonce), s.derive("oidc", nonce), opts...)
 	if err != nil {
@@ -328,8 +330,8 @@ func (s *Service) oauthUser(r *request, name string, p OAuthProvider, nonce stri
 // pre-registered the address would capture the account); else a new one.
 func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identity) (*User, error) {
 	ctx := r.Context()
-	email := normalizeEmail(ident.Email)
-	if email != "" && !validEmail(email) {
+	email := core.NormalizeEmail(ident.Email)
+	if email != "" && !core.ValidEmail(email) {
 		email = ""
 	}
 	linked, err := s.store.IdentityByProvider(ctx, provider, ident.ID)
@@ -340,7 +342,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 	current := r.principal
 	now := s.clock()
 	link := func(u *User) error {
-		err := s.store.CreateIdentity(ctx, &LinkedIdentity{ID: newID(now), UserID: u.ID, Provider: provider,
+		err := s.store.CreateIdentity(ctx, &LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
 			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
 		if errors.Is(err, ErrConflict) {
 			return Errorf(ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
@@ -371,7 +373,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 				}
 				u.Email, u.EmailVerification = email, ident.EmailVerified
 				if u.Name == "" {
-					u.Name = cleanName(ident.Name)
+					u.Name = core.CleanName(ident.Name)
 				}
 				return nil
 			})
@@ -395,8 +397,8 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 	case !errors.Is(err, ErrNotFound):
 		return nil, err
 	}
-	u := &User{ID: newID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
-		Email: email, EmailVerification: ident.EmailVerified, Name: cleanName(ident.Name)}
+	u := &User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
+		Email: email, EmailVerification: ident.EmailVerified, Name: core.CleanName(ident.Name)}
 	err = s.store.WithTx(ctx, func(tx Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, ErrConflict) {
@@ -404,13 +406,13 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 			}
 			return err
 		}
-		return tx.CreateIdentity(ctx, &LinkedIdentity{ID: newID(now), UserID: u.ID, Provider: provider,
+		return tx.CreateIdentity(ctx, &LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
 			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.observeCreated(r, u, MethodOAuth2, provider, nil)
+	s.observeCreated(r, u, core.MethodOAuth2, provider, nil)
 	return u, nil
 }
 

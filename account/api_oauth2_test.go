@@ -15,6 +15,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
 
@@ -188,7 +189,7 @@ func TestOAuth2Linking(t *testing.T) {
 	}
 	// A verified local account is linked when the provider verified too.
 	now := e.clock.Now()
-	e.store.CreateUser(context.Background(), &account.User{ID: "vlocal", Email: "vlocal@example.com", EmailVerification: true, Status: true,
+	e.store.CreateUser(context.Background(), &core.User{ID: "vlocal", Email: "vlocal@example.com", EmailVerification: true, Status: true,
 		CreatedAt: now, UpdatedAt: now, Registration: now})
 	f, _ := e.startOAuth(t, oauthQuery)
 	_, cookie, errType := outcome(t, f.callback("vlocal"))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
@@ -48,7 +50,7 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
 		tok, err := s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
 		return user, tok, err
 	})
-	s.observeCreated(r, created, MethodPhone, "", err)
+	s.observeCreated(r, created, core.MethodPhone, "", err)
 	return err
 }
 

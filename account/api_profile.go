@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 const (
@@ -82,12 +84,12 @@ func appwriteJSONLen(b []byte) int {
 
 // updateName is PATCH /v1/account/name.
 func (s *Service) updateName(w http.ResponseWriter, r *request) error {
-	name, err := r.params.required("name", descText(128))
+	name, err := r.params.required("name", core.DescText(128))
 	if err != nil {
 		return err
 	}
-	if !validName(name) {
-		return invalidParam("name", descText(128))
+	if !core.ValidName(name) {
+		return invalidParam("name", core.DescText(128))
 	}
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
 		u.Name = name
@@ -102,16 +104,16 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 
 // updatePassword is PATCH /v1/account/password.
 func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
-	password, err := r.params.password("password", descPasswordDictionary)
+	password, err := r.params.password("password", core.DescPasswordDictionary)
 	if err != nil {
 		return err
 	}
-	oldPassword, sent, err := r.params.stringParam("oldPassword", descPassword)
+	oldPassword, sent, err := r.params.stringParam("oldPassword", core.DescPassword)
 	if err != nil {
 		return err
 	}
 	if sent {
-		if err := checkPasswordLength("oldPassword", descPassword, oldPassword); err != nil {
+		if err := checkPasswordLength("oldPassword", core.DescPassword, oldPassword); err != nil {
 			return err
 		}
 	}
@@ -241,7 +243,7 @@ func (s *Service) revokeSessions(ctx context.Context, ended []*Session) {
 // password is proven for users who have one (part A item 24). The change
 // must then check, under the lock, that the hash is still the one proven.
 func (s *Service) userForContactChange(r *request) (*User, string, error) {
-	password, err := r.params.password("password", descPassword)
+	password, err := r.params.password("password", core.DescPassword)
 	if err != nil {
 		return nil, "", err
 	}
@@ -264,12 +266,12 @@ func (s *Service) userForContactChange(r *request) (*User, string, error) {
 // account's password: the account is converted, keeping its id, sessions
 // and prefs.
 func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
-	email, err := r.params.required("email", descEmail)
+	email, err := r.params.required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
-	if email = normalizeEmail(email); !validEmail(email) {
-		return invalidParam("email", descEmail)
+	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
+		return invalidParam("email", core.DescEmail)
 	}
 	return retryStale(func() error {
 		seen, password, err := s.userForContactChange(r)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 func TestPrefs(t *testing.T) {
@@ -175,7 +176,7 @@ func TestUpdateStatusBlocks(t *testing.T) {
 func TestDisabledMethods(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *account.Config) {
-		c.Disabled = map[account.AuthMethodName]bool{account.MethodEmailPassword: true, account.MethodAnonymous: true, account.MethodJWT: true}
+		c.Disabled = map[core.AuthMethodName]bool{core.MethodEmailPassword: true, core.MethodAnonymous: true, core.MethodJWT: true}
 	})
 	checkError(t, e.do("POST", "/v1/account", `{"userId":"unique()","email":"d@example.com","password":"password123"}`, nil), 501, "user_auth_method_unsupported",
 		"Email / Password authentication is disabled for this project")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/mail"
 )
 
@@ -13,12 +15,12 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
 	if s.cfg.Mailer == nil {
 		return NewError(ErrGeneralSMTPDisabled)
 	}
-	email, err := r.params.required("email", descEmail)
+	email, err := r.params.required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
-	if email = normalizeEmail(email); !validEmail(email) {
-		return invalidParam("email", descEmail)
+	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
+		return invalidParam("email", core.DescEmail)
 	}
 	raw, err := r.params.required("url", "")
 	if err != nil {
@@ -49,7 +51,7 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
 // new password, proves the email, and ends every session of the user
 // (part A item 18), since whoever held them may be why the user is here.
 func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
-	userID, err := readUserID(r, descUID)
+	userID, err := readUserID(r, core.DescUID)
 	if err != nil {
 		return err
 	}
@@ -57,13 +59,13 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	password, err := r.params.password("password", descPassword)
+	password, err := r.params.password("password", core.DescPassword)
 	if err != nil {
 		return err
 	}
 	// Format 1.5 dropped passwordAgain; when sent, it must still match.
 	if r.format < format15 || r.params.has("passwordAgain") {
-		again, err := r.params.password("passwordAgain", descPassword)
+		again, err := r.params.password("passwordAgain", core.DescPassword)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/oauth"
 	"github.com/accountgate/accountgate/account/verify"
 )
@@ -12,14 +14,14 @@ import (
 // createEmailSession is POST /v1/account/sessions/email (and its alias
 // POST /v1/account/sessions).
 func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
-	email, err := r.params.required("email", descEmail)
+	email, err := r.params.required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
-	if email = normalizeEmail(email); !validEmail(email) {
-		return invalidParam("email", descEmail)
+	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
+		return invalidParam("email", core.DescEmail)
 	}
-	password, err := r.params.password("password", descPassword)
+	password, err := r.params.password("password", core.DescPassword)
 	if err != nil {
 		return err
 	}
@@ -144,8 +146,8 @@ func (s *Service) findSession(r *request) (*Session, error) {
 		// The cached session is trimmed: read the whole record.
 		id = r.principal.Session.ID
 	}
-	if !validKey(id) {
-		return nil, invalidParam("sessionId", descUID)
+	if !core.ValidKey(id) {
+		return nil, invalidParam("sessionId", core.DescUID)
 	}
 	sess, err := s.store.SessionByID(r.Context(), id)
 	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != r.principal.User.ID) {
@@ -212,7 +214,7 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) erro
 		return NewError(ErrUserSessionAlreadyExists)
 	}
 	now := s.clock()
-	user := &User{ID: newID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	user := &User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	if err := s.store.CreateUser(r.Context(), user); err != nil {
 		if errors.Is(err, ErrConflict) {
 			return NewError(ErrUserAlreadyExists)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 func TestCreateEmailSession(t *testing.T) {
@@ -95,7 +96,7 @@ func TestCreateEmailSessionErrors(t *testing.T) {
 	// An account without a password (e.g. made by magic URL) is refused
 	// like a wrong password, never with a 500.
 	now := e.clock.Now()
-	if err := e.store.CreateUser(context.Background(), &account.User{ID: "nopass", Email: "nopass@example.com", Status: true, CreatedAt: now, UpdatedAt: now, Registration: now}); err != nil {
+	if err := e.store.CreateUser(context.Background(), &core.User{ID: "nopass", Email: "nopass@example.com", Status: true, CreatedAt: now, UpdatedAt: now, Registration: now}); err != nil {
 		t.Fatal(err)
 	}
 	checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"nopass@example.com","password":"password123"}`, nil), 401, "user_invalid_credentials", invalid)
@@ -231,7 +232,7 @@ func TestBlockedUserRefusedEverywhere(t *testing.T) {
 	checkError(t, e.do("GET", "/v1/account", "", cookieHeader(c)), 401, "user_blocked", "")
 	req, _ := http.NewRequest("GET", "http://localhost:8080/app", nil)
 	req.Header.Set("Cookie", c)
-	if _, err := e.svc.GateCheck(req); err == nil || err.Type != account.ErrUserBlocked {
+	if _, err := e.svc.GateCheck(req); err == nil || err.Type != core.ErrUserBlocked {
 		t.Fatalf("gate: %v", err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
 )
@@ -45,7 +47,7 @@ func readPhrase(r *request) (string, error) {
 	if !on {
 		return "", nil
 	}
-	return newPhrase(), nil
+	return core.NewPhrase(), nil
 }
 
 // readSignInEmail reads the userId and email of an email sign-in route,
@@ -57,11 +59,11 @@ func (s *Service) readSignInEmail(r *request) (userID, email string, err error) 
 	if userID, err = readCustomID(r); err != nil {
 		return "", "", err
 	}
-	if email, err = r.params.required("email", descEmail); err != nil {
+	if email, err = r.params.required("email", core.DescEmail); err != nil {
 		return "", "", err
 	}
-	if email = normalizeEmail(email); !validEmail(email) {
-		return "", "", invalidParam("email", descEmail)
+	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
+		return "", "", invalidParam("email", core.DescEmail)
 	}
 	return userID, email, nil
 }
@@ -93,7 +95,7 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase boo
 		}
 	}
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
-		method: MethodMagicURL, typ: TokenMagicURL, lifetime: magicURLLifetime, secret: newSecret, kind: mail.KindMagicURL,
+		method: core.MethodMagicURL, typ: TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
 		data: func(user *User, tok *Token, secret string) mail.TemplateData {
 			return mail.TemplateData{Link: tokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
 				"expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})}
@@ -113,14 +115,14 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
-		method: MethodEmailOTP, typ: TokenEmailCode, lifetime: emailCodeLifetime, secret: newCode, kind: mail.KindOTP,
+		method: core.MethodEmailOTP, typ: TokenEmailCode, lifetime: emailCodeLifetime, secret: core.NewCode, kind: mail.KindOTP,
 		data: func(_ *User, _ *Token, code string) mail.TemplateData { return mail.TemplateData{Code: code} },
 	})
 }
 
 // signInMail is what an email sign-in route sends.
 type signInMail struct {
-	method   AuthMethodName
+	method   core.AuthMethodName
 	typ      TokenType
 	lifetime time.Duration
 	secret   func() string
@@ -195,25 +197,25 @@ func oauth2TokenTarget(identityID string) []byte { return TargetHash("identity:"
 // still has (or, for OAuth2, made for an identity u still has linked).
 func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret string) ([]TokenKind, error) {
 	var kinds []TokenKind
-	add := func(m AuthMethodName, typ TokenType, target string) {
+	add := func(m core.AuthMethodName, typ TokenType, target string) {
 		if target != "" && !s.cfg.Disabled[m] {
-			kinds = append(kinds, TokenKind{Type: typ, Target: TargetHash(target), Hash: tokenHash(u.ID, typ, secret)})
+			kinds = append(kinds, TokenKind{Type: typ, Target: TargetHash(target), Hash: core.TokenHash(u.ID, typ, secret)})
 		}
 	}
-	add(MethodMagicURL, TokenMagicURL, u.Email)
-	add(MethodEmailOTP, TokenEmailCode, u.Email)
-	add(MethodPhone, TokenPhoneSession, u.Phone)
+	add(core.MethodMagicURL, TokenMagicURL, u.Email)
+	add(core.MethodEmailOTP, TokenEmailCode, u.Email)
+	add(core.MethodPhone, TokenPhoneSession, u.Phone)
 	// A server's token belongs to no sign-in method: the key that made
 	// it holds users.write.
-	kinds = append(kinds, TokenKind{Type: TokenGeneric, Target: genericTokenTarget(u.ID), Hash: tokenHash(u.ID, TokenGeneric, secret)})
-	if s.cfg.Disabled[MethodOAuth2] {
+	kinds = append(kinds, TokenKind{Type: TokenGeneric, Target: genericTokenTarget(u.ID), Hash: core.TokenHash(u.ID, TokenGeneric, secret)})
+	if s.cfg.Disabled[core.MethodOAuth2] {
 		return kinds, nil
 	}
 	idents, err := tx.UserIdentities(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
-	oauthHash := tokenHash(u.ID, TokenOAuth2, secret)
+	oauthHash := core.TokenHash(u.ID, TokenOAuth2, secret)
 	for _, id := range idents {
 		kinds = append(kinds, TokenKind{Type: TokenOAuth2, Target: oauth2TokenTarget(id.ID), Hash: oauthHash})
 	}
@@ -226,7 +228,7 @@ func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret str
 // under the user's lock: a blocked user or a failed write leaves the
 // token unspent.
 func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
-	userID, err := readUserID(r, descCustomID)
+	userID, err := readUserID(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}
@@ -310,7 +312,7 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 // success with userId and secret (a token of the identity just used)
 // instead of a session cookie.
 func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *request, success *url.URL, user *User, ident *LinkedIdentity) error {
-	secret := newSecret()
+	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, "", TokenOAuth2, oauth2TokenLifetime, secret)
 	tok.Target = oauth2TokenTarget(ident.ID)
 	if err := s.store.CreateToken(r.Context(), tok); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
@@ -233,13 +234,13 @@ func TestTokenSessionSpendsOnce(t *testing.T) {
 
 	e.do("POST", "/v1/account/tokens/email", `{"userId":"unique()","email":"race@example.com"}`, nil)
 	code := sixDigits.FindString(box.waitMail(t, 2).Text)
-	e.editUser("race", func(u *account.User) { u.Status = false })
+	e.editUser("race", func(u *core.User) { u.Status = false })
 	checkError(t, e.tokenSession("race", code), 401, "user_blocked", "")
-	e.editUser("race", func(u *account.User) { u.Status = true })
+	e.editUser("race", func(u *core.User) { u.Status = true })
 	signedIn(t, e, e.tokenSession("race", code), "token", "email")
 
 	off, box2 := newDeliveryEnv(t, func(c *account.Config) {
-		c.Disabled = map[account.AuthMethodName]bool{account.MethodEmailOTP: true}
+		c.Disabled = map[core.AuthMethodName]bool{core.MethodEmailOTP: true}
 	})
 	checkError(t, off.do("POST", "/v1/account/tokens/email", `{"userId":"unique()","email":"x@example.com"}`, nil), 501, "user_auth_method_unsupported", "Email (OTP) authentication is disabled for this project")
 	off.do("POST", "/v1/account/tokens/magic-url", `{"userId":"x","email":"x@example.com"}`, nil)

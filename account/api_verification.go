@@ -3,6 +3,8 @@ package account
 import (
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/mail"
 )
 
@@ -32,7 +34,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *request) error {
 
 // updateVerification is PUT /v1/account/verification.
 func (s *Service) updateVerification(w http.ResponseWriter, r *request) error {
-	user, secret, err := s.readConfirmation(r, descUID)
+	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,7 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *request) err
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
 func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *request) error {
-	user, secret, err := s.readConfirmation(r, descUID)
+	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/geoip"
 	"github.com/accountgate/accountgate/account/useragent"
 )
@@ -21,7 +23,7 @@ type clientInfo struct {
 }
 
 func (s *Service) clientInfo(ip, ua string) clientInfo {
-	ua = truncate(ua, 1024)
+	ua = core.Truncate(ua, 1024)
 	country := "--"
 	if s.cfg.Countries != nil {
 		country = s.cfg.Countries.Country(ip)
@@ -36,7 +38,7 @@ func (s *Service) audit(r *request, user *User, event string) {
 	info := s.clientInfo(r.ip, r.UserAgent())
 	now := s.clock()
 	e := &LogEntry{
-		ID:          newID(now),
+		ID:          core.NewID(now),
 		UserID:      user.ID,
 		Event:       event,
 		UserEmail:   user.Email,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // benchEnv is a service with one signed-up user and one session; cookie is
@@ -233,7 +234,7 @@ func BenchmarkAssertionSign(b *testing.B) {
 	}
 	// A one-entry cache and a new session each time: every call signs.
 	issuer := assertion.NewIssuer(keys, "https://app.example.com", 0, 1)
-	p := &account.Principal{User: &account.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}, Session: &account.SessionRef{}}
+	p := &account.Principal{User: &core.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}, Session: &account.SessionRef{}}
 	ids := [2]string{"s1", "s2"}
 	i := 0
 	b.ReportAllocs()

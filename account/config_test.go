@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // TestConfigValidate: Config.Validate reports every problem at once,
@@ -32,14 +33,14 @@ func TestConfigValidate(t *testing.T) {
 			c.Secret, c.PreviousSecrets = []byte("short"), [][]byte{[]byte("old")}
 		}, []string{"secret must be at least 32 characters", "previous_secret must be at least 32 characters"}},
 		{"platform", func(c *account.Config) { c.Platforms = []string{"localhost:3000"} }, []string{`platform "localhost:3000": hosts only`}},
-		{"sign-in method", func(c *account.Config) { c.Disabled = map[account.AuthMethodName]bool{"carrier-pigeon": true} },
+		{"sign-in method", func(c *account.Config) { c.Disabled = map[core.AuthMethodName]bool{"carrier-pigeon": true} },
 			[]string{`disable: unknown sign-in method "carrier-pigeon"`}},
 		{"rate limits", func(c *account.Config) { c.RateLimits.Limits = map[string]int{"nope": 1, "jwt.create": -1} },
 			[]string{`rate_limit: unknown limit "nope"`, `rate_limit: unknown limit "jwt.create" or negative value`}},
 		{"numbers", func(c *account.Config) {
 			c.SessionDuration, c.MaxSessions, c.PasswordHistory = -time.Second, 1001, 21
 		}, []string{"session_duration must not be negative", "max_sessions must be between 1 and 1000", "password_history must be between 0 and 20"}},
-		{"password memory", func(c *account.Config) { c.Password = account.PasswordConfig{Memory: 15, Threads: 2} },
+		{"password memory", func(c *account.Config) { c.Password = core.PasswordConfig{Memory: 15, Threads: 2} },
 			[]string{"password memory must be at least 8 KiB per thread"}},
 		{"API key", func(c *account.Config) { c.APIKeys = []account.APIKey{{Name: "k", Secret: "short-key"}} }, []string{"at least 32"}},
 	} {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
 
@@ -161,7 +162,7 @@ func FuzzIdentityIsHeaderSafe(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, name, email string) {
-		p := &account.Principal{User: &account.User{ID: "u1", Name: name, Email: email, Phone: name, Labels: []string{name, email}},
+		p := &account.Principal{User: &core.User{ID: "u1", Name: name, Email: email, Phone: name, Labels: []string{name, email}},
 			Session: &account.SessionRef{ID: email, Provider: name}}
 		id := p.Identity()
 		for _, v := range []string{id.ID, id.Name, id.Email, id.Phone, id.SessionID, id.SessionProvider, id.Labels} {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // CheckImportedUser applies the API's rules to a user read from an import
@@ -16,19 +18,19 @@ import (
 // check (ValidPasswordHash). The error says what is wrong, in the API's
 // words.
 func CheckImportedUser(u *User) error {
-	if !validKey(u.ID) {
-		return fmt.Errorf("invalid userId %q: %s", u.ID, descCustomID)
+	if !core.ValidKey(u.ID) {
+		return fmt.Errorf("invalid userId %q: %s", u.ID, core.DescCustomID)
 	}
 	if u.Email != "" {
-		if u.Email = normalizeEmail(u.Email); !validEmail(u.Email) {
-			return fmt.Errorf("invalid email %q: %s", u.Email, descEmail)
+		if u.Email = core.NormalizeEmail(u.Email); !core.ValidEmail(u.Email) {
+			return fmt.Errorf("invalid email %q: %s", u.Email, core.DescEmail)
 		}
 	}
 	if u.Phone != "" && !phonePattern.MatchString(u.Phone) {
 		return fmt.Errorf("invalid phone %q: %s", u.Phone, descPhone)
 	}
-	if u.Name != "" && !validName(u.Name) {
-		return fmt.Errorf("invalid name: %s", descText(128))
+	if u.Name != "" && !core.ValidName(u.Name) {
+		return fmt.Errorf("invalid name: %s", core.DescText(128))
 	}
 	if raw := bytes.TrimSpace(u.Prefs); len(raw) > 0 {
 		var compact bytes.Buffer

@@ -7,7 +7,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/userimport"
 )
 
@@ -20,7 +20,7 @@ func TestImportedUsersSignIn(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	bc, _ := bcrypt.GenerateFromPassword([]byte("appwrite"), 4)
-	a2 := account.HashPassword(account.PasswordConfig{Memory: 128, Time: 1, Threads: 1}, "appwrite")
+	a2 := core.HashPassword(core.PasswordConfig{Memory: 128, Time: 1, Threads: 1}, "appwrite")
 	csv := "userId,email,hash,password,passwordSalt,passwordSaltSeparator,passwordSignerKey,passwordCpu,passwordMemory,passwordParallel,passwordLength,passwordVersion\n" +
 		"md5,md5@example.com,md5,144fa7eaa4904e8ee120651997f70dcc,,,,,,,,\n" +
 		"sha,sha@example.com,sha,4243da0a694e8a2f727c8060fe0507c8fa01ca68146c76d2c190805b638c20c6bf6ba04e21f11ae138785d0bff63c416e6f87badbffad37f6dee50094cc38c70,,,,,,,,sha512\n" +

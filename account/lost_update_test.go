@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // hookStore runs a hook once, right after the next UserByEmail or
 // UserByID read outside a transaction: it lands a concurrent request
 // exactly between a handler's read and its write.
 type hookStore struct {
-	account.Store
+	core.Store
 	hook atomic.Pointer[func()]
 }
 
@@ -28,13 +29,13 @@ func (h *hookStore) fire() {
 	}
 }
 
-func (h *hookStore) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+func (h *hookStore) UserByEmail(ctx context.Context, email string) (*core.User, error) {
 	u, err := h.Store.UserByEmail(ctx, email)
 	h.fire()
 	return u, err
 }
 
-func (h *hookStore) UserByID(ctx context.Context, id string) (*account.User, error) {
+func (h *hookStore) UserByID(ctx context.Context, id string) (*core.User, error) {
 	u, err := h.Store.UserByID(ctx, id)
 	h.fire()
 	return u, err
@@ -66,8 +67,8 @@ func TestHashUpgradeKeepsBlock(t *testing.T) {
 	id := e.signUp("up@example.com", "password123")
 	c, _ := e.signIn("up@example.com", "password123")
 	// An imported hash at another cost is upgraded at the next sign-in.
-	old := account.HashPassword(account.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, "password123")
-	e.editUser(id, func(u *account.User) { u.PasswordHash = old })
+	old := core.HashPassword(core.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, "password123")
+	e.editUser(id, func(u *core.User) { u.PasswordHash = old })
 	hs.arm(func() {
 		inParallel(func() {
 			if r := e.do("PATCH", "/v1/account/status", "", cookieHeader(c)); r.status != 200 {
@@ -243,8 +244,8 @@ func TestPasswordProofChecksHashUnderLock(t *testing.T) {
 			// Cached now: the next read of the user is the handler's own.
 			e.do("GET", "/v1/account", "", cookieHeader(c))
 			hs.arm(func() {
-				hash := account.HashPassword(account.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, tc.meanwhile)
-				e.editUser(id, func(u *account.User) { u.PasswordHash = hash })
+				hash := core.HashPassword(core.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, tc.meanwhile)
+				e.editUser(id, func(u *core.User) { u.PasswordHash = hash })
 			})
 			r := e.do("PATCH", "/v1/account/password", `{"password":"newpassword1","oldPassword":"password123"}`, cookieHeader(c))
 			if r.status != tc.want {
@@ -272,8 +273,8 @@ func TestPasswordProofGivesUp(t *testing.T) {
 	var rehash func()
 	rehash = func() {
 		reads.Add(1)
-		hash := account.HashPassword(account.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, "password123")
-		e.editUser(id, func(u *account.User) { u.PasswordHash = hash })
+		hash := core.HashPassword(core.PasswordConfig{Memory: 32, Time: 1, Threads: 1}, "password123")
+		e.editUser(id, func(u *core.User) { u.PasswordHash = hash })
 		hs.arm(rehash)
 	}
 	hs.arm(rehash)

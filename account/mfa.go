@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 )
@@ -170,7 +172,7 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *request) error {
 
 // otpParam reads the required `otp` parameter.
 func otpParam(r *request) (string, error) {
-	return r.params.required("otp", descText(256))
+	return r.params.required("otp", core.DescText(256))
 }
 
 // verifyAuthenticator is PUT /v1/account/mfa/authenticators/totp: a first

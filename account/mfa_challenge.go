@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/mail"
 )
 
@@ -144,11 +146,11 @@ func factorAvailable(ctx context.Context, tx Store, u *User, f challengeFactor) 
 // queues its code through tx.
 func (s *Service) issueChallenge(ctx context.Context, tx Store, r *request, u *User, f challengeFactor) (*Token, error) {
 	now := s.clock()
-	tok := &Token{ID: newID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
-		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.ip, UserAgent: truncate(r.UserAgent(), 1024)}
+	tok := &Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
+		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.ip, UserAgent: core.Truncate(r.UserAgent(), 1024)}
 	code := ""
 	if f.typ == TokenMFAEmail || f.typ == TokenMFAPhone {
-		code = newCode()
+		code = core.NewCode()
 	}
 	tok.SecretHash = challengeHash(f.typ, u.ID, tok.ID, code)
 	if err := tx.CreateToken(ctx, tok); err != nil {
@@ -166,7 +168,7 @@ func (s *Service) issueChallenge(ctx context.Context, tx Store, r *request, u *U
 // updateMFAChallenge is PUT /v1/account/mfa/challenge: the code of a
 // challenge adds its factor to the caller's session.
 func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *request) error {
-	id, err := r.params.required("challengeId", descText(256))
+	id, err := r.params.required("challengeId", core.DescText(256))
 	if err != nil {
 		return err
 	}

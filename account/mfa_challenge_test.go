@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // halfSignedIn makes a user with a verified authenticator and MFA on,
@@ -76,13 +77,13 @@ func TestMFAEnforcedUntilChallenge(t *testing.T) {
 		t.Fatalf("factors: %d %s", r.status, r.body)
 	}
 	// The gate refuses the session too.
-	gate := func() *account.Error {
+	gate := func() *core.Error {
 		req := httptest.NewRequest("GET", "http://localhost:8080/app", nil)
 		req.Header.Set("Cookie", h["Cookie"])
 		_, err := e.svc.GateCheck(req)
 		return err
 	}
-	if err := gate(); err == nil || err.Type != account.ErrUserMoreFactorsRequired || err.Status() != 401 {
+	if err := gate(); err == nil || err.Type != core.ErrUserMoreFactorsRequired || err.Status() != 401 {
 		t.Fatalf("gate: %v", err)
 	}
 
@@ -134,7 +135,7 @@ func TestMFAJWTOfHalfSignedInSession(t *testing.T) {
 	checkError(t, e.do("GET", "/v1/account", "", map[string]string{"X-Appwrite-JWT": jwt}), 401, "user_more_factors_required", "")
 	req := httptest.NewRequest("GET", "http://localhost:8080/app", nil)
 	req.Header.Set("Authorization", "Bearer "+jwt)
-	if _, err := e.svc.GateCheck(req); err == nil || err.Type != account.ErrUserMoreFactorsRequired {
+	if _, err := e.svc.GateCheck(req); err == nil || err.Type != core.ErrUserMoreFactorsRequired {
 		t.Fatalf("gate with the JWT: %v", err)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // TestMFAAcrossInstances: a session cached on B before MFA was turned on
@@ -13,7 +13,7 @@ import (
 func TestMFAAcrossInstances(t *testing.T) {
 	t.Parallel()
 	a, b2 := twoInstances(t)
-	gateOnB := func(cookie string) *account.Error {
+	gateOnB := func(cookie string) *core.Error {
 		req := httptest.NewRequest("GET", "http://localhost:8080/app", nil)
 		req.Header.Set("Cookie", cookie)
 		_, e := b2.svc.GateCheck(req)
@@ -32,7 +32,7 @@ func TestMFAAcrossInstances(t *testing.T) {
 		t.Fatal(r.body)
 	}
 	checkError(t, b2.do("GET", "/v1/account", "", h), 401, "user_more_factors_required", "")
-	if e := gateOnB(h["Cookie"]); e == nil || e.Type != account.ErrUserMoreFactorsRequired {
+	if e := gateOnB(h["Cookie"]); e == nil || e.Type != core.ErrUserMoreFactorsRequired {
 		t.Fatalf("gate on B: %v", e)
 	}
 	id := challenge(t, a, h, "recoverycode")

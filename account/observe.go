@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
@@ -147,13 +149,13 @@ func (s *Service) observeIn(r *http.Request, e Event) {
 func methodOfProvider(provider string) (method, oauthProvider string) {
 	switch provider {
 	case "email":
-		return string(MethodEmailPassword), ""
+		return string(core.MethodEmailPassword), ""
 	case "anonymous", "magic-url", "phone", providerServer:
 		return provider, ""
 	case "token": // an email code spent at POST /sessions/token
-		return string(MethodEmailOTP), ""
+		return string(core.MethodEmailOTP), ""
 	}
-	return string(MethodOAuth2), provider
+	return string(core.MethodOAuth2), provider
 }
 
 // observeSignIn reports a new session handed to the client (a successful
@@ -174,7 +176,7 @@ func (s *Service) observeSignIn(r *http.Request, sess *Session) {
 
 // observeCreated reports an account created on the way to a sign-in (magic
 // URL, phone, OAuth2), once its transaction committed (err nil).
-func (s *Service) observeCreated(r *request, u *User, method AuthMethodName, provider string, err error) {
+func (s *Service) observeCreated(r *request, u *User, method core.AuthMethodName, provider string, err error) {
 	if u == nil || err != nil {
 		return
 	}
@@ -188,7 +190,7 @@ func (s *Service) observeAudit(r *request, user *User, event string) {
 	e := Event{UserID: user.ID, Email: user.Email, Result: ResultSuccess}
 	switch {
 	case event == "user.create":
-		e.Kind, e.Method = EventSignUp, string(MethodEmailPassword)
+		e.Kind, e.Method = EventSignUp, string(core.MethodEmailPassword)
 	case event == "session.delete":
 		e.Kind = EventSignOut
 		if sid := r.pathVars["sessionId"]; sid != "" && sid != "current" {
@@ -231,9 +233,9 @@ func (s *Service) observeFailure(r *request, rt *route, err error) {
 	path := strings.Join(rt.path, "/")
 	switch {
 	case rt.method == http.MethodPost && (path == "sessions/email" || path == "sessions"):
-		e.Kind, e.Method = EventSignIn, string(MethodEmailPassword)
+		e.Kind, e.Method = EventSignIn, string(core.MethodEmailPassword)
 	case rt.method == http.MethodPost && path == "sessions/anonymous":
-		e.Kind, e.Method = EventSignIn, string(MethodAnonymous)
+		e.Kind, e.Method = EventSignIn, string(core.MethodAnonymous)
 	case rt.method == http.MethodPut && (path == "sessions/magic-url" || path == "sessions/phone"):
 		e.Kind, e.Method = EventSignIn, string(rt.signIn)
 	case rt.method == http.MethodPost && path == "sessions/token":
@@ -249,9 +251,9 @@ func (s *Service) observeFailure(r *request, rt *route, err error) {
 		return
 	}
 	if v, ok, _ := r.params.stringParam("email", ""); ok {
-		e.Email = normalizeEmail(v)
+		e.Email = core.NormalizeEmail(v)
 	}
-	if v, ok, _ := r.params.stringParam("userId", ""); ok && validKey(v) {
+	if v, ok, _ := r.params.stringParam("userId", ""); ok && core.ValidKey(v) {
 		e.UserID = v
 	}
 	s.observeIn(r.Request, e)
@@ -259,7 +261,7 @@ func (s *Service) observeFailure(r *request, rt *route, err error) {
 
 // observeOAuthFailure reports an OAuth2 callback that did not sign in.
 func (s *Service) observeOAuthFailure(r *request, provider string, err error) {
-	s.observeIn(r.Request, Event{Kind: EventSignIn, Result: ResultFailure, Method: string(MethodOAuth2),
+	s.observeIn(r.Request, Event{Kind: EventSignIn, Result: ResultFailure, Method: string(core.MethodOAuth2),
 		Provider: provider, Reason: string(AsError(err).Type)})
 }
 
@@ -279,7 +281,7 @@ func (s *Service) observeOriginRefused(r *http.Request) {
 
 // observeJWT reports a minted JWT.
 func (s *Service) observeJWT(r *request) {
-	s.observeIn(r.Request, Event{Kind: EventJWTCreated, Result: ResultSuccess, Method: string(MethodJWT),
+	s.observeIn(r.Request, Event{Kind: EventJWTCreated, Result: ResultSuccess, Method: string(core.MethodJWT),
 		UserID: r.principal.User.ID, SessionID: r.principal.Session.ID})
 }
 

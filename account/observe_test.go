@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
 
@@ -180,7 +181,7 @@ func TestObserverSecurityEvents(t *testing.T) {
 // before they arrive.
 type laggingBus struct{ *bus }
 
-func (b laggingBus) PublishRevocation(ctx context.Context, r account.Revocation) error {
+func (b laggingBus) PublishRevocation(ctx context.Context, r core.Revocation) error {
 	if r.SentAt == 0 {
 		return fmt.Errorf("revocation published without its time: %+v", r)
 	}

@@ -3,6 +3,7 @@ package account
 import (
 	"bytes"
 	"context"
+	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -48,21 +49,23 @@ func limitService(t *testing.T) (*Service, string) {
 	now := time.Now()
 	// Seen just now: the API records no access (TouchUser) for the user.
 	user := &User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x", AccessedAt: now}
-	h := hashSecret(benchSecret)
+	h := core.HashSecret(benchSecret)
 	sess := &Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour), SecretHash: h[:]}
 	s, err := New(context.Background(), Config{
 		ProjectID:  "limits",
 		Store:      limitStore{user: user, sess: sess},
 		Secret:     []byte("0123456789abcdef0123456789abcdef"),
 		PublicURL:  "http://localhost:8080",
-		Password:   PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: 1, Wait: 50 * time.Millisecond},
+		Password:   core.PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: 1, Wait: 50 * time.Millisecond},
 		RateLimits: RateLimitConfig{Off: true},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.hasher.slots <- struct{}{}
-	t.Cleanup(s.hasher.release)
+	if err := s.hasher.Acquire(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.hasher.Release)
 	return s, s.cookies.name + "=" + benchCookieValue()
 }
 
@@ -102,19 +105,19 @@ func TestLongPasswordsRefusedBeforeHashing(t *testing.T) {
 			if tc.signedIn {
 				c = cookie
 			}
-			before := s.hasher.attempts.Load()
+			before := s.hasher.Attempts()
 			rec := s.serveTest(tc.method, tc.path, "application/json", tc.body, c)
 			want := `"Invalid ` + tc.param + `: ` + tooLong + `"`
 			if rec.Code != 400 || !strings.Contains(rec.Body.String(), want) {
 				t.Fatalf("%d %s, want 400 with %s", rec.Code, rec.Body.String(), want)
 			}
-			if n := s.hasher.attempts.Load() - before; n != 0 {
+			if n := s.hasher.Attempts() - before; n != 0 {
 				t.Fatalf("%d requests for a hashing slot", n)
 			}
 		})
 	}
 	// 256 bytes is still a password.
-	if err := checkPasswordLength("password", descPassword, long[1:]); err != nil {
+	if err := checkPasswordLength("password", core.DescPassword, long[1:]); err != nil {
 		t.Fatalf("a 256-byte password was refused: %v", err)
 	}
 }
@@ -149,7 +152,7 @@ func TestManyHugePasswordSignIns(t *testing.T) {
 			t.Fatalf("request %d: %d, want 400", i, c)
 		}
 	}
-	if a := s.hasher.attempts.Load(); a != 0 {
+	if a := s.hasher.Attempts(); a != 0 {
 		t.Fatalf("%d requests reached the hasher", a)
 	}
 
@@ -159,7 +162,7 @@ func TestManyHugePasswordSignIns(t *testing.T) {
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "Request body is too large") {
 		t.Fatalf("body over the limit: %d %s", rec.Code, rec.Body.String())
 	}
-	if a := s.hasher.attempts.Load(); a != 0 {
+	if a := s.hasher.Attempts(); a != 0 {
 		t.Fatalf("%d requests reached the hasher", a)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // TestPasswordlessHasOneDefinition: an account without a password proves
@@ -42,7 +42,7 @@ func TestPasswordlessHasOneDefinition(t *testing.T) {
 		r := e.do("POST", "/v1/account/sessions/anonymous", "", nil)
 		h := sessionCookie(t, r)
 		id := r.json(t)["userId"].(string)
-		e.editUser(id, func(u *account.User) { u.Email, u.Phone = "ep@example.com", "+15550000003" })
+		e.editUser(id, func(u *core.User) { u.Email, u.Phone = "ep@example.com", "+15550000003" })
 		if r := e.do("PATCH", "/v1/account/password", `{"password":"first12345"}`, h); r.status != 200 {
 			t.Fatalf("first password: %d %s", r.status, r.body)
 		}
@@ -56,7 +56,7 @@ func TestPasswordlessHasOneDefinition(t *testing.T) {
 		e := newEnv(t, nil)
 		id := e.signUp("imp@example.com", "password123")
 		c, _ := e.signIn("imp@example.com", "password123")
-		e.editUser(id, func(u *account.User) { u.PasswordUpdate = time.Time{} })
+		e.editUser(id, func(u *core.User) { u.PasswordUpdate = time.Time{} })
 		checkError(t, e.do("PATCH", "/v1/account/password", `{"password":"takeover12"}`, cookieHeader(c)), 401, "user_invalid_credentials", "")
 		e.signIn("imp@example.com", "password123")
 	})

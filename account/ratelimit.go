@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/ratelimit"
 )
 
@@ -120,10 +122,10 @@ func byIP(r *request) string { return "ip:" + r.ip }
 
 func byParam(name string) rateKeyFunc { return byParamAs(name, nil) }
 
-// byEmail keys by the email as every handler reads it (normalizeEmail:
+// byEmail keys by the email as every handler reads it (NormalizeEmail:
 // trimmed, lower-cased with Unicode's rules), so that the spellings of
 // one address share one counter.
-var byEmail = byParamAs("email", normalizeEmail)
+var byEmail = byParamAs("email", core.NormalizeEmail)
 
 // maxKeyValue bounds a parameter's share of a key: longer values (never
 // valid ones) are hashed, so a key costs the limiter little memory.

@@ -8,22 +8,23 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // bus is an in-process revocation channel shared by several services,
 // standing in for Redis pub/sub.
 type bus struct {
 	mu      sync.Mutex
-	subs    []func(account.Revocation)
+	subs    []func(core.Revocation)
 	healthy atomic.Bool
 	// ready counts subscribers past their resync: tests wait for it, as
 	// a subscriber resyncs after it is added to subs.
 	ready atomic.Int32
 }
 
-func (b *bus) PublishRevocation(_ context.Context, r account.Revocation) error {
+func (b *bus) PublishRevocation(_ context.Context, r core.Revocation) error {
 	b.mu.Lock()
-	subs := append([]func(account.Revocation){}, b.subs...)
+	subs := append([]func(core.Revocation){}, b.subs...)
 	b.mu.Unlock()
 	for _, deliver := range subs {
 		deliver(r)
@@ -31,7 +32,7 @@ func (b *bus) PublishRevocation(_ context.Context, r account.Revocation) error {
 	return nil
 }
 
-func (b *bus) SubscribeRevocations(ctx context.Context, deliver func(account.Revocation), resync func()) {
+func (b *bus) SubscribeRevocations(ctx context.Context, deliver func(core.Revocation), resync func()) {
 	b.mu.Lock()
 	b.subs = append(b.subs, deliver)
 	b.mu.Unlock()
@@ -60,7 +61,7 @@ func another(t *testing.T, a *env, opt func(*account.Config)) *env {
 	t.Helper()
 	cfg := account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
 		Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}}
+		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}}
 	opt(&cfg)
 	svc, err := account.New(context.Background(), cfg)
 	if err != nil {
@@ -133,17 +134,17 @@ type memShared struct {
 	m  map[[32]byte][2]any
 }
 
-func (c *memShared) GetVerified(_ context.Context, key [32]byte) (*account.Session, *account.User, error) {
+func (c *memShared) GetVerified(_ context.Context, key [32]byte) (*core.Session, *core.User, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[key]
 	if !ok {
-		return nil, nil, account.ErrNotFound
+		return nil, nil, core.ErrNotFound
 	}
-	return v[0].(*account.Session), v[1].(*account.User), nil
+	return v[0].(*core.Session), v[1].(*core.User), nil
 }
 
-func (c *memShared) PutVerified(_ context.Context, key [32]byte, s *account.Session, u *account.User, _ time.Duration) error {
+func (c *memShared) PutVerified(_ context.Context, key [32]byte, s *core.Session, u *core.User, _ time.Duration) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m[key] = [2]any{s, u}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
 	"github.com/accountgate/accountgate/account/ratelimit"
@@ -46,7 +48,7 @@ type Config struct {
 	// MaxSessions per user; creating one more deletes the oldest. Default 10.
 	MaxSessions int
 	// Password sets the hashing cost and concurrency.
-	Password PasswordConfig
+	Password core.PasswordConfig
 	// PasswordHistory is how many previous passwords a user may not
 	// reuse (0..20); default 0, off.
 	PasswordHistory int
@@ -55,7 +57,7 @@ type Config struct {
 	RevokeSessionsOnPasswordChange bool
 	// Disabled switches sign-in methods off; they then answer 501
 	// user_auth_method_unsupported.
-	Disabled map[AuthMethodName]bool
+	Disabled map[core.AuthMethodName]bool
 	// RateLimits adjusts the rate limits.
 	RateLimits RateLimitConfig
 	// RateLimiter counts requests; default LocalRateLimiter.
@@ -125,7 +127,7 @@ type Service struct {
 	limiter   ratelimit.Limiter
 	secret    []byte
 	publicURL *url.URL
-	hasher    *hasher
+	hasher    *core.Hasher
 	// verifier resolves credentials to principals, for the API and the
 	// gate, and owns the verification cache.
 	verifier  *verify.Verifier
@@ -158,7 +160,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		store:     cfg.Store,
 		limiter:   cfg.RateLimiter,
 		publicURL: pub,
-		hasher:    newHasher(cfg.Password),
+		hasher:    core.NewHasher(cfg.Password),
 		cookies:   cookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
@@ -166,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if _, local := cfg.RateLimiter.(*ratelimit.Memory); !local {
 		s.limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, ErrUnavailable, s.log)
 	}
-	s.hasher.onWait = s.observeHashWait
+	s.hasher.OnWait = s.observeHashWait
 	// Only the keys' hashes stay in memory.
 	s.apiKeys, s.cfg.APIKeys = hashAPIKeys(cfg.APIKeys), nil
 	s.secret = cfg.Secret
@@ -190,7 +192,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	s.totpSeal = seal.New("totp secrets v1", secrets...)
 	s.outbox = outbox.New(outbox.Config{
 		Store: s.store, Seal: seal.New("outbox v1", secrets...), Mailer: cfg.Mailer, SMS: cfg.SMS,
-		NotFound: ErrNotFound, Now: s.now, NewID: newID, Observe: s.observeDelivery, Log: s.log,
+		NotFound: ErrNotFound, Now: s.now, NewID: core.NewID, Observe: s.observeDelivery, Log: s.log,
 	})
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")
@@ -209,8 +211,8 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 // and needs no Store; New runs it and also requires the Store.
 func (c *Config) Validate() error {
 	var errs []error
-	if !validKey(c.ProjectID) {
-		errs = append(errs, fmt.Errorf("project id %q: %s", c.ProjectID, descUID))
+	if !core.ValidKey(c.ProjectID) {
+		errs = append(errs, fmt.Errorf("project id %q: %s", c.ProjectID, core.DescUID))
 	}
 	if c.PublicURL == "" {
 		errs = append(errs, errors.New("public_url is required (the base of links sent to users)"))
@@ -232,8 +234,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	for m := range c.Disabled {
-		if !m.valid() {
-			errs = append(errs, fmt.Errorf("disable: unknown sign-in method %q (%s)", m, AuthMethodNameNames()))
+		if !m.Valid() {
+			errs = append(errs, fmt.Errorf("disable: unknown sign-in method %q (%s)", m, core.AuthMethodNameNames()))
 		}
 	}
 	for name, n := range c.RateLimits.Limits {

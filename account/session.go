@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Authenticate resolves the caller of r as the API does (see
@@ -50,11 +51,11 @@ type newSession struct {
 // createSessionIn is createSession inside the caller's transaction tx.
 func (s *Service) createSessionIn(ctx context.Context, tx Store, in newSessionInput) (newSession, error) {
 	now := s.clock()
-	secret := newSecret()
-	hash := hashSecret(secret)
+	secret := core.NewSecret()
+	hash := core.HashSecret(secret)
 	info := s.clientInfo(s.cfg.ClientIP(in.r), in.r.UserAgent())
 	sess := &Session{
-		ID:                        newID(now),
+		ID:                        core.NewID(now),
 		UserID:                    in.user.ID,
 		CreatedAt:                 now,
 		Expire:                    now.Add(s.cfg.SessionDuration),
@@ -104,11 +105,4 @@ func (s *Service) deleteSessions(ctx context.Context, sessions ...*Session) erro
 		s.revoke(ctx, Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "")
 }

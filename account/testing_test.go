@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -55,7 +56,7 @@ func newEnv(t testing.TB, edit func(*account.Config)) *env {
 		Platforms: []string{"localhost", "*.example.com"},
 		PublicURL: "http://localhost:8080",
 		// A cheap cost keeps tests fast; the cost itself is tested apart.
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
+		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
 		Now:      clock.Now,
 		// Most tests send more requests than the limits allow; the limit
 		// tests switch them back on.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // sessionCookie is the cookie header value of the session a response set.
@@ -30,7 +30,7 @@ func recoveryBody(q url.Values, pw string) string {
 
 // editUser changes a stored user behind the service's back, as an admin
 // tool would: no token is revoked.
-func (e *env) editUser(id string, edit func(*account.User)) {
+func (e *env) editUser(id string, edit func(*core.User)) {
 	e.t.Helper()
 	ctx := context.Background()
 	u, err := e.store.UserByID(ctx, id)
@@ -83,9 +83,9 @@ func TestTokenBoundToEmail(t *testing.T) {
 			t.Fatalf("create: %d %s", r.status, r.body)
 		}
 		_, q := linkParams(t, box.waitMail(t, 1))
-		e.editUser(id, func(u *account.User) { u.Email = "b@example.com" })
+		e.editUser(id, func(u *core.User) { u.Email = "b@example.com" })
 		checkError(t, e.do("PUT", "/v1/account/verification", confirmBody(q), nil), 401, "user_invalid_token", "")
-		e.editUser(id, func(u *account.User) { u.Email = "a@example.com" })
+		e.editUser(id, func(u *core.User) { u.Email = "a@example.com" })
 		if r := e.do("PUT", "/v1/account/verification", confirmBody(q), nil); r.status != 200 {
 			t.Fatalf("the link to a@ while the account has a@: %d %s", r.status, r.body)
 		}
@@ -226,7 +226,7 @@ func TestRefusedSignInKeepsToken(t *testing.T) {
 		t.Fatalf("block: %d %s", r.status, r.body)
 	}
 	checkError(t, e.do("PUT", "/v1/account/sessions/magic-url", confirmBody(first), nil), 401, "user_blocked", "")
-	e.editUser(first.Get("userId"), func(u *account.User) { u.Status = true })
+	e.editUser(first.Get("userId"), func(u *core.User) { u.Status = true })
 	if r := e.do("PUT", "/v1/account/sessions/magic-url", confirmBody(first), nil); r.status != 200 {
 		t.Fatalf("the link refused while blocked was spent: %d %s", r.status, r.body)
 	}

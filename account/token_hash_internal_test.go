@@ -2,6 +2,7 @@ package account
 
 import (
 	"bytes"
+	"github.com/accountgate/accountgate/account/core"
 	"testing"
 )
 
@@ -11,25 +12,25 @@ import (
 // are unique on their own and keep their plain hash.
 func TestCodeHashesAreBoundToTheUser(t *testing.T) {
 	for _, typ := range []TokenType{TokenPhoneSession, TokenPhoneVerification, TokenEmailCode} {
-		a, b := tokenHash("u1", typ, "123456"), tokenHash("u2", typ, "123456")
+		a, b := core.TokenHash("u1", typ, "123456"), core.TokenHash("u2", typ, "123456")
 		if bytes.Equal(a, b) {
 			t.Errorf("type %d: one code gives two users the same hash", typ)
 		}
-		if !bytes.Equal(a, tokenHash("u1", typ, "123456")) {
+		if !bytes.Equal(a, core.TokenHash("u1", typ, "123456")) {
 			t.Errorf("type %d: the hash is not stable", typ)
 		}
 		// The separator keeps (id, code) pairs apart.
-		if bytes.Equal(tokenHash("u1", typ, "123456"), tokenHash("u11", typ, "23456")) {
+		if bytes.Equal(core.TokenHash("u1", typ, "123456"), core.TokenHash("u11", typ, "23456")) {
 			t.Errorf("type %d: ambiguous join of id and code", typ)
 		}
 	}
 	// One user's email and phone codes may be the same digits.
-	if bytes.Equal(tokenHash("u1", TokenEmailCode, "123456"), tokenHash("u1", TokenPhoneSession, "123456")) {
+	if bytes.Equal(core.TokenHash("u1", TokenEmailCode, "123456"), core.TokenHash("u1", TokenPhoneSession, "123456")) {
 		t.Error("one user's email and phone codes clash")
 	}
 	for _, typ := range []TokenType{TokenMagicURL, TokenRecovery, TokenVerification, TokenOAuth2} {
-		plain := hashSecret("long-secret")
-		if !bytes.Equal(tokenHash("u1", typ, "long-secret"), plain[:]) || !bytes.Equal(tokenHash("u2", typ, "long-secret"), plain[:]) {
+		plain := core.HashSecret("long-secret")
+		if !bytes.Equal(core.TokenHash("u1", typ, "long-secret"), plain[:]) || !bytes.Equal(core.TokenHash("u2", typ, "long-secret"), plain[:]) {
 			t.Errorf("type %d: a long secret's hash depends on the user", typ)
 		}
 	}

@@ -2,14 +2,13 @@ package account
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
 )
@@ -23,29 +22,20 @@ const (
 	phoneVerificationLifetime = 15 * time.Minute
 )
 
-// newCode returns six uniformly random decimal digits, for SMS.
-func newCode() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
-	if err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	return fmt.Sprintf("%06d", n.Int64())
-}
-
 // newToken builds a token of typ for user, sent to target (the email
 // address or phone number), with secret.
 func (s *Service) newToken(r *request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
 	now := s.clock()
 	return &Token{
-		ID:         newID(now),
+		ID:         core.NewID(now),
 		UserID:     userID,
 		Type:       typ,
-		SecretHash: tokenHash(userID, typ, secret),
+		SecretHash: core.TokenHash(userID, typ, secret),
 		Target:     TargetHash(target),
 		CreatedAt:  now,
 		Expire:     now.Add(lifetime),
 		IP:         r.ip,
-		UserAgent:  truncate(r.UserAgent(), 1024),
+		UserAgent:  core.Truncate(r.UserAgent(), 1024),
 	}
 }
 
@@ -105,12 +95,12 @@ func dbTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000
 
 // readSecret reads the secret parameter of the confirmation routes.
 func readSecret(r *request) (string, error) {
-	secret, err := r.params.required("secret", descText(256))
+	secret, err := r.params.required("secret", core.DescText(256))
 	if err != nil {
 		return "", err
 	}
-	if !validText(secret, 256) {
-		return "", invalidParam("secret", descText(256))
+	if !core.ValidText(secret, 256) {
+		return "", invalidParam("secret", core.DescText(256))
 	}
 	return secret, nil
 }
@@ -121,7 +111,7 @@ func readUserID(r *request, desc string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !validKey(id) {
+	if !core.ValidKey(id) {
 		return "", invalidParam("userId", desc)
 	}
 	return id, nil
@@ -146,7 +136,7 @@ func writeToken(w http.ResponseWriter, status int, t *Token) error {
 // the token; its secret only ever leaves in the mail.
 func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *User, typ TokenType, lifetime time.Duration,
 	kind mail.Kind, base *url.URL, toName string) (*Token, error) {
-	secret := newSecret()
+	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, user.Email, typ, lifetime, secret)
 	if err := tx.CreateToken(ctx, tok); err != nil {
 		return nil, err
@@ -158,7 +148,7 @@ func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *Use
 // textCode stores a six-digit code of typ for the user and queues the SMS
 // carrying it to phone, through tx.
 func (s *Service) textCode(ctx context.Context, tx Store, r *request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
-	code := newCode()
+	code := core.NewCode()
 	tok := s.newToken(r, userID, phone, typ, lifetime, code)
 	if err := tx.CreateToken(ctx, tok); err != nil {
 		return nil, err

@@ -8,37 +8,38 @@ import (
 	"testing"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // flakyStore fails every call with ErrUnavailable while down, like a
 // database that cannot be reached.
 type flakyStore struct {
-	account.Store
+	core.Store
 	down atomic.Bool
 }
 
 func (f *flakyStore) err() error {
 	if f.down.Load() {
-		return fmt.Errorf("dial tcp 127.0.0.1:5432: connection refused: %w", account.ErrUnavailable)
+		return fmt.Errorf("dial tcp 127.0.0.1:5432: connection refused: %w", core.ErrUnavailable)
 	}
 	return nil
 }
 
-func (f *flakyStore) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+func (f *flakyStore) UserByEmail(ctx context.Context, email string) (*core.User, error) {
 	if err := f.err(); err != nil {
 		return nil, err
 	}
 	return f.Store.UserByEmail(ctx, email)
 }
 
-func (f *flakyStore) SessionBySecretHash(ctx context.Context, h []byte) (*account.Session, error) {
+func (f *flakyStore) SessionBySecretHash(ctx context.Context, h []byte) (*core.Session, error) {
 	if err := f.err(); err != nil {
 		return nil, err
 	}
 	return f.Store.SessionBySecretHash(ctx, h)
 }
 
-func (f *flakyStore) CreateUser(ctx context.Context, u *account.User) error {
+func (f *flakyStore) CreateUser(ctx context.Context, u *core.User) error {
 	if err := f.err(); err != nil {
 		return err
 	}

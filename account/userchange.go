@@ -2,9 +2,9 @@ package account
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
-	"fmt"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // A token proves control of the address it was sent to, nothing more: it
@@ -14,52 +14,15 @@ import (
 // that depended on it, so a link sent before the change never works after
 // it, not even once the old address is back.
 
-// Token kinds by what they depend on.
-var (
-	emailTokens    = []TokenType{TokenVerification, TokenRecovery, TokenMagicURL, TokenEmailCode}
-	phoneTokens    = []TokenType{TokenPhoneVerification, TokenPhoneSession}
-	passwordTokens = []TokenType{TokenRecovery}
-)
-
-// isCode reports whether tokens of typ carry a short code (six digits,
-// or a server-made token of as few as 4 characters).
-func isCode(typ TokenType) bool {
-	return typ == TokenPhoneSession || typ == TokenPhoneVerification || typ == TokenEmailCode || typ == TokenGeneric
-}
-
-// tokenHash is how the secret of a token of typ for userID is stored.
-// Six-digit codes are few: hashed alone, two users holding the same code
-// at once would clash on the store's unique secret hash and the second
-// request would fail, so a code is hashed with its user's id (and type,
-// so one user's email and phone codes never clash either). Long random
-// secrets are unique on their own.
-func tokenHash(userID string, typ TokenType, secret string) []byte {
-	if isCode(typ) {
-		h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s", typ, userID, secret))
-		return h[:]
-	}
-	h := hashSecret(secret)
-	return h[:]
-}
-
-// tokenTarget is the address of u that a token of typ proves: the phone
-// for SMS codes, the email for links.
-func tokenTarget(u *User, typ TokenType) string {
-	if typ == TokenPhoneSession || typ == TokenPhoneVerification {
-		return u.Phone
-	}
-	return u.Email
-}
-
 // spendToken spends u's token of typ matching secret through tx, which
 // must hold u's lock (changeUser): 401 user_invalid_token when there is
 // none, or when it was sent to an address u no longer has.
 func (s *Service) spendToken(ctx context.Context, tx Store, u *User, typ TokenType, secret string) (*Token, error) {
-	target := tokenTarget(u, typ)
+	target := core.TokenTarget(u, typ)
 	if target == "" {
 		return nil, NewError(ErrUserInvalidToken)
 	}
-	tok, err := tx.ConsumeToken(ctx, u.ID, typ, tokenHash(u.ID, typ, secret), TargetHash(target), s.clock())
+	tok, err := tx.ConsumeToken(ctx, u.ID, typ, core.TokenHash(u.ID, typ, secret), TargetHash(target), s.clock())
 	if errors.Is(err, ErrNotFound) {
 		return nil, NewError(ErrUserInvalidToken)
 	}
@@ -91,7 +54,7 @@ func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType,
 			return err
 		}
 		out = u
-		return revokeTokens(ctx, tx, &before, u)
+		return core.RevokeVoidTokens(ctx, tx, &before, u)
 	})
 	if err != nil {
 		return nil, err
@@ -99,26 +62,6 @@ func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType,
 	// Every request must see the change, not a cached copy.
 	s.revoke(ctx, Revocation{UserID: id})
 	return out, nil
-}
-
-// revokeTokens deletes the tokens of the user that a change from before to
-// after makes void.
-func revokeTokens(ctx context.Context, tx Store, before, after *User) error {
-	var kinds []TokenType
-	if before.Email != after.Email {
-		kinds = append(kinds, emailTokens...)
-	}
-	if before.Phone != after.Phone {
-		kinds = append(kinds, phoneTokens...)
-	}
-	if before.PasswordHash != after.PasswordHash {
-		kinds = append(kinds, passwordTokens...)
-	}
-	if len(kinds) == 0 {
-		return nil
-	}
-	_, err := tx.DeleteUserTokens(ctx, after.ID, kinds...)
-	return err
 }
 
 // changeOwnUser is changeUser for the signed-in caller; a user deleted

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // The Users API (/v1/users): the admin side of accounts, for servers
@@ -70,7 +72,7 @@ type userListModel struct {
 // pathUser loads the user the path names; 404 user_not_found if none.
 func (s *Service) pathUser(r *request) (*User, error) {
 	id := r.pathVars["userId"]
-	if !validKey(id) {
+	if !core.ValidKey(id) {
 		return nil, NewError(ErrUserNotFound)
 	}
 	return s.User(r.Context(), id)
@@ -90,21 +92,21 @@ func (s *Service) usersGet(w http.ResponseWriter, r *request) error {
 func (s *Service) usersCreate(w http.ResponseWriter, r *request) error {
 	now := s.clock()
 	u := &User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
-	id, err := r.params.required("userId", descCustomID)
+	id, err := r.params.required("userId", core.DescCustomID)
 	if err != nil {
 		return err
 	}
 	if id == "unique()" || id == "" {
-		id = newID(now)
-	} else if !validKey(id) {
-		return invalidParam("userId", descCustomID)
+		id = core.NewID(now)
+	} else if !core.ValidKey(id) {
+		return invalidParam("userId", core.DescCustomID)
 	}
 	u.ID = id
-	if email, ok, err := r.params.stringParam("email", descEmail); err != nil {
+	if email, ok, err := r.params.stringParam("email", core.DescEmail); err != nil {
 		return err
 	} else if ok && email != "" {
-		if u.Email = normalizeEmail(email); !validEmail(u.Email) {
-			return invalidParam("email", descEmail)
+		if u.Email = core.NormalizeEmail(email); !core.ValidEmail(u.Email) {
+			return invalidParam("email", core.DescEmail)
 		}
 	}
 	if phone, ok, err := r.params.stringParam("phone", descPhone); err != nil {
@@ -115,16 +117,16 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *request) error {
 		}
 		u.Phone = phone
 	}
-	if name, ok, err := r.params.stringParam("name", descText(128)); err != nil {
+	if name, ok, err := r.params.stringParam("name", core.DescText(128)); err != nil {
 		return err
 	} else if ok {
-		if !validName(name) {
-			return invalidParam("name", descText(128))
+		if !core.ValidName(name) {
+			return invalidParam("name", core.DescText(128))
 		}
 		u.Name = name
 	}
 	if r.params.has("password") {
-		password, err := r.params.password("password", descPassword)
+		password, err := r.params.password("password", core.DescPassword)
 		if err != nil {
 			return err
 		}
@@ -159,7 +161,7 @@ func (s *Service) usersDelete(w http.ResponseWriter, r *request) error {
 // as event (Appwrite's audit event names) and answers with the user.
 func (s *Service) usersChange(w http.ResponseWriter, r *request, event string, conflict ErrorType, change func(u *User)) error {
 	id := r.pathVars["userId"]
-	if !validKey(id) {
+	if !core.ValidKey(id) {
 		return NewError(ErrUserNotFound)
 	}
 	u, err := s.changeUser(r.Context(), id, conflict, func(_ Store, u *User) error {
@@ -184,7 +186,7 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if !validKey(r.pathVars["userId"]) {
+	if !core.ValidKey(r.pathVars["userId"]) {
 		return NewError(ErrUserNotFound)
 	}
 	u, err := s.SetUserStatus(r.Context(), r.pathVars["userId"], status)
@@ -196,12 +198,12 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *request) error {
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
 func (s *Service) usersUpdateName(w http.ResponseWriter, r *request) error {
-	name, err := r.params.required("name", descText(128))
+	name, err := r.params.required("name", core.DescText(128))
 	if err != nil {
 		return err
 	}
-	if !validName(name) {
-		return invalidParam("name", descText(128))
+	if !core.ValidName(name) {
+		return invalidParam("name", core.DescText(128))
 	}
 	return s.usersChange(w, r, "user.update", "", func(u *User) { u.Name = name })
 }
@@ -209,12 +211,12 @@ func (s *Service) usersUpdateName(w http.ResponseWriter, r *request) error {
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
 // unverified; links sent to the old one stop working (changeUser).
 func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *request) error {
-	email, err := r.params.required("email", descEmail)
+	email, err := r.params.required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
-	if email = normalizeEmail(email); !validEmail(email) {
-		return invalidParam("email", descEmail)
+	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
+		return invalidParam("email", core.DescEmail)
 	}
 	return s.usersChange(w, r, "user.update", ErrUserEmailAlreadyExists, func(u *User) {
 		if u.Email != email {
@@ -243,11 +245,11 @@ func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *request) error {
 // usersUpdatePassword is PATCH /v1/users/{userId}/password: the
 // operator's reset (SetUserPassword).
 func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *request) error {
-	password, err := r.params.password("password", descPassword)
+	password, err := r.params.password("password", core.DescPassword)
 	if err != nil {
 		return err
 	}
-	if !validKey(r.pathVars["userId"]) {
+	if !core.ValidKey(r.pathVars["userId"]) {
 		return NewError(ErrUserNotFound)
 	}
 	u, err := s.SetUserPassword(r.Context(), r.pathVars["userId"], password)
@@ -293,7 +295,7 @@ func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	id := r.pathVars["userId"]
-	if !validKey(id) {
+	if !core.ValidKey(id) {
 		return NewError(ErrUserNotFound)
 	}
 	u, err := s.changeNamedUser(r.Context(), id, func(_ Store, u *User) error {
@@ -346,7 +348,7 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	id := r.pathVars["sessionId"]
-	if !validKey(id) {
+	if !core.ValidKey(id) {
 		return NewError(ErrUserSessionNotFound)
 	}
 	sess, err := s.store.SessionByID(r.Context(), id)

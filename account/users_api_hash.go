@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/accountgate/accountgate/account/core"
+
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/accountgate/accountgate/account/passhash"
@@ -47,7 +49,7 @@ func checkBcryptHash(hash string) bool {
 // checkArgon2Hash reports whether hash is an argon2id or argon2i PHC
 // string sign-in can check.
 func checkArgon2Hash(hash string) bool {
-	_, _, _, _, _, _, err := parseArgon2(hash)
+	_, _, _, _, _, _, err := core.ParseArgon2(hash)
 	return err == nil
 }
 
@@ -148,12 +150,12 @@ func phpassReader(_ *params, hash string) (string, error) {
 }
 
 func scryptReader(p *params, hash string) (string, error) {
-	salt, err := p.required("passwordSalt", descText(128))
+	salt, err := p.required("passwordSalt", core.DescText(128))
 	if err != nil {
 		return "", err
 	}
 	if len([]rune(salt)) > 128 {
-		return "", invalidParam("passwordSalt", descText(128))
+		return "", invalidParam("passwordSalt", core.DescText(128))
 	}
 	var costs [4]int
 	for i, name := range []string{"passwordCpu", "passwordMemory", "passwordParallel", "passwordLength"} {
@@ -168,11 +170,11 @@ func scryptModifiedReader(p *params, hash string) (string, error) {
 	var v [3]string
 	for i, name := range []string{"passwordSalt", "passwordSaltSeparator", "passwordSignerKey"} {
 		var err error
-		if v[i], err = p.required(name, descText(128)); err != nil {
+		if v[i], err = p.required(name, core.DescText(128)); err != nil {
 			return "", err
 		}
 		if len([]rune(v[i])) > 128 {
-			return "", invalidParam(name, descText(128))
+			return "", invalidParam(name, core.DescText(128))
 		}
 	}
 	return encoded(descScryptMod)(passhash.EncodeScryptModified(hash, v[0], v[1], v[2]))
@@ -183,21 +185,21 @@ func scryptModifiedReader(p *params, hash string) (string, error) {
 func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *request) error {
 	return func(w http.ResponseWriter, r *request) error {
 		now := s.clock()
-		id, err := r.params.required("userId", descCustomID)
+		id, err := r.params.required("userId", core.DescCustomID)
 		if err != nil {
 			return err
 		}
 		if id == "unique()" || id == "" {
-			id = newID(now)
-		} else if !validKey(id) {
-			return invalidParam("userId", descCustomID)
+			id = core.NewID(now)
+		} else if !core.ValidKey(id) {
+			return invalidParam("userId", core.DescCustomID)
 		}
-		email, err := r.params.required("email", descEmail)
+		email, err := r.params.required("email", core.DescEmail)
 		if err != nil {
 			return err
 		}
-		if email = normalizeEmail(email); !validEmail(email) {
-			return invalidParam("email", descEmail)
+		if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
+			return invalidParam("email", core.DescEmail)
 		}
 		hash, err := r.params.required("password", "Value must be a valid string")
 		if err != nil {
@@ -206,12 +208,12 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 		if hash, err = read(r.params, hash); err != nil {
 			return err
 		}
-		name, ok, err := r.params.stringParam("name", descText(128))
+		name, ok, err := r.params.stringParam("name", core.DescText(128))
 		if err != nil {
 			return err
 		}
-		if ok && !validName(name) {
-			return invalidParam("name", descText(128))
+		if ok && !core.ValidName(name) {
+			return invalidParam("name", core.DescText(128))
 		}
 		u := &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 			Email: email, Name: name, PasswordHash: hash, PasswordUpdate: now}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Labels tag users for the operator's own purposes (roles, plans); the
@@ -77,7 +79,7 @@ func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	if !validKey(r.pathVars["userId"]) {
+	if !core.ValidKey(r.pathVars["userId"]) {
 		return NewError(ErrUserNotFound)
 	}
 	u, err := s.SetUserLabels(r.Context(), r.pathVars["userId"], labels)

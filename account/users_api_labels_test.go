@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // TestUsersAPILabels: PUT /v1/users/{userId}/labels replaces the
@@ -151,7 +152,7 @@ func TestUsersAPIEqualLabels(t *testing.T) {
 		}
 	}
 	_, err := e.svc.SetUserLabels(ctx, "u0", []string{"bad label"})
-	if ae := account.AsError(err); ae == nil || ae.Type != account.ErrGeneralArgumentInvalid {
+	if ae := core.AsError(err); ae == nil || ae.Type != core.ErrGeneralArgumentInvalid {
 		t.Fatalf("SetUserLabels with a bad label: %v", err)
 	}
 }

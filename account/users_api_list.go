@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // defaultUserLimit is a page of GET /v1/users without a limit query.
@@ -81,8 +83,8 @@ func (q *userQueries) apply(uq parsedQuery) error {
 		}
 	case "cursorAfter", "cursorBefore":
 		var id string
-		if len(uq.values) != 1 || json.Unmarshal(uq.values[0], &id) != nil || !validKey(id) {
-			return invalid("Invalid cursor: %s", descUID)
+		if len(uq.values) != 1 || json.Unmarshal(uq.values[0], &id) != nil || !core.ValidKey(id) {
+			return invalid("Invalid cursor: %s", core.DescUID)
 		}
 		q.cursor, q.before = id, uq.method == "cursorBefore"
 	case "orderAsc", "orderDesc":
@@ -218,12 +220,12 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	search, _, err := r.params.stringParam("search", descText(256))
+	search, _, err := r.params.stringParam("search", core.DescText(256))
 	if err != nil {
 		return err
 	}
 	if len(search) > 256 {
-		return invalidParam("search", descText(256))
+		return invalidParam("search", core.DescText(256))
 	}
 	f, none := q.filter(strings.Fields(strings.ToLower(search)))
 	out := userListModel{Users: []accountModel{}}

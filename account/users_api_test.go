@@ -12,6 +12,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Keys of the Users API tests: every scope, read only, write only.
@@ -237,7 +238,7 @@ func TestUsersAPIRoutes(t *testing.T) {
 	if b := want(api("PATCH", "/v1/users/alice/status", `{"status":false}`), 200); b["status"] != false {
 		t.Fatalf("block: %v", b)
 	}
-	p.wantGate("blocked", cookieHeader(c), account.ErrUserBlocked)
+	p.wantGate("blocked", cookieHeader(c), core.ErrUserBlocked)
 	checkError(t, api("PATCH", "/v1/users/alice/status", `{"status":"maybe"}`), 400, "general_argument_invalid", "Invalid status: Value must be a valid boolean")
 	checkError(t, api("PATCH", "/v1/users/nobody/status", `{"status":true}`), 404, "user_not_found", "")
 	want(api("PATCH", "/v1/users/alice/status", `{"status":true}`), 200)
@@ -286,10 +287,10 @@ func TestUsersAPIRoutes(t *testing.T) {
 	}
 	checkError(t, api("DELETE", "/v1/users/carol/sessions/"+sess["$id"].(string), ""), 404, "user_session_not_found", "")
 	want(api("DELETE", "/v1/users/alice/sessions/"+sess["$id"].(string), ""), 204)
-	p.wantGate("deleted session", cookieHeader(c), account.ErrGeneralUnauthorizedScope)
+	p.wantGate("deleted session", cookieHeader(c), core.ErrGeneralUnauthorizedScope)
 	p.wantGate("other session", cookieHeader(c2), "")
 	want(api("DELETE", "/v1/users/alice/sessions", ""), 204)
-	p.wantGate("all sessions deleted", cookieHeader(c2), account.ErrGeneralUnauthorizedScope)
+	p.wantGate("all sessions deleted", cookieHeader(c2), core.ErrGeneralUnauthorizedScope)
 
 	// Logs record the operator's actions.
 	logs := want(api("GET", "/v1/users/alice/logs", ""), 200)
@@ -302,7 +303,7 @@ func TestUsersAPIRoutes(t *testing.T) {
 		t.Fatalf("identities: %v", m)
 	}
 	checkError(t, api("GET", "/v1/users/nobody/identities", ""), 404, "user_not_found", "")
-	if err := p.store.CreateIdentity(context.Background(), &account.LinkedIdentity{ID: "ident1", UserID: "carol", Provider: "github",
+	if err := p.store.CreateIdentity(context.Background(), &core.LinkedIdentity{ID: "ident1", UserID: "carol", Provider: "github",
 		ProviderUID: "gh-1", ProviderEmail: "carol@example.com", CreatedAt: p.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +316,7 @@ func TestUsersAPIRoutes(t *testing.T) {
 	c3, _ := p.signIn("alice2@example.com", "new-password-1")
 	p.wantGate("before the delete", cookieHeader(c3), "")
 	want(api("DELETE", "/v1/users/alice", ""), 204)
-	p.wantGate("deleted user", cookieHeader(c3), account.ErrGeneralUnauthorizedScope)
+	p.wantGate("deleted user", cookieHeader(c3), core.ErrGeneralUnauthorizedScope)
 	checkError(t, api("GET", "/v1/users/alice", ""), 404, "user_not_found", "")
 	checkError(t, api("DELETE", "/v1/users/alice", ""), 404, "user_not_found", "")
 	checkError(t, api("POST", "/v1/users/scrypt", `{}`), 400, "general_argument_invalid", `Param "userId" is not optional.`)
@@ -457,7 +458,7 @@ func TestUsersAPICreateWithHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2 := account.HashPassword(account.PasswordConfig{Memory: 128, Time: 2, Threads: 1}, "argon2-pass-1")
+	a2 := core.HashPassword(core.PasswordConfig{Memory: 128, Time: 2, Threads: 1}, "argon2-pass-1")
 	if !strings.HasPrefix(a2, "$argon2id$v=19$m=128,t=2,p=1$") {
 		t.Fatalf("the imported hash must differ in cost from the configured one: %s", a2)
 	}
@@ -511,7 +512,7 @@ func TestUsersAPITotalCap(t *testing.T) {
 	const n = 5003
 	for i := range n {
 		now := e.clock.Now().Add(time.Duration(i) * time.Millisecond)
-		u := &account.User{ID: fmt.Sprintf("cap%05d", i), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+		u := &core.User{ID: fmt.Sprintf("cap%05d", i), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 		if err := e.store.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/geoip"
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/store"
@@ -36,7 +37,7 @@ type App struct {
 	ctx      caddy.Context
 	services []*account.Service
 	// stores are the projects' stores as opened, by project id.
-	stores   map[string]account.Store
+	stores   map[string]core.Store
 	acquired []StoreConfig
 	caches   []string
 	limiters []string
@@ -270,7 +271,7 @@ func (a *App) startProject(id string) (*account.Service, error) {
 	a.acquired = append(a.acquired, p.Store)
 	cfg.Store = st
 	if a.stores == nil {
-		a.stores = map[string]account.Store{}
+		a.stores = map[string]core.Store{}
 	}
 	a.stores[id] = st
 	if p.Cache != nil {
@@ -320,13 +321,13 @@ func (p *Project) serviceConfig(id string) account.Config {
 		cfg.PreviousSecrets = append(cfg.PreviousSecrets, []byte(s))
 	}
 	if len(p.Disable) > 0 {
-		cfg.Disabled = map[account.AuthMethodName]bool{}
+		cfg.Disabled = map[core.AuthMethodName]bool{}
 		for _, m := range p.Disable {
-			cfg.Disabled[account.AuthMethodName(m)] = true
+			cfg.Disabled[core.AuthMethodName(m)] = true
 		}
 	}
 	if p.Password != nil {
-		cfg.Password = account.PasswordConfig{Memory: p.Password.MemoryKiB, Time: p.Password.Iterations,
+		cfg.Password = core.PasswordConfig{Memory: p.Password.MemoryKiB, Time: p.Password.Iterations,
 			Threads: p.Password.Parallelism, Concurrency: p.Password.Concurrency}
 	}
 	return cfg

@@ -11,6 +11,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // AssertionConfig switches on the signed identity assertion of a gate
@@ -37,8 +38,8 @@ func (c *AssertionConfig) validate() error {
 }
 
 // storeOf returns the backend under the pool's wrapper, for the parts of
-// a store that account.Store does not name.
-func storeOf(st account.Store) account.Store {
+// a store that core.Store does not name.
+func storeOf(st core.Store) core.Store {
 	if p, ok := st.(*pooledStore); ok {
 		return p.Store
 	}
@@ -47,7 +48,7 @@ func storeOf(st account.Store) account.Store {
 
 // startKeys loads (creating the first, if need be) the assertion keys of
 // a project's service on its store.
-func startKeys(ctx context.Context, keys *assertion.Keys, st account.Store, svc *account.Service) error {
+func startKeys(ctx context.Context, keys *assertion.Keys, st core.Store, svc *account.Service) error {
 	cfg, err := keysConfig(st, svc)
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func startKeys(ctx context.Context, keys *assertion.Keys, st account.Store, svc 
 	return keys.Start(ctx, cfg)
 }
 
-func keysConfig(st account.Store, svc *account.Service) (assertion.Config, error) {
+func keysConfig(st core.Store, svc *account.Service) (assertion.Config, error) {
 	ks, ok := storeOf(st).(assertion.Store)
 	if !ok {
 		return assertion.Config{}, errors.New("the store cannot keep assertion keys")

@@ -23,6 +23,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -48,7 +49,7 @@ func newAssertionFixture(t *testing.T) *assertionFixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	svc, err := account.New(ctx, account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
-		Platforms: []string{"localhost"}, Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
+		Platforms: []string{"localhost"}, Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
 		RateLimits: account.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -282,7 +283,7 @@ func TestAssertionRotationBroadcast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc.Broadcast(context.Background(), account.Revocation{AssertionKeys: true})
+	f.svc.Broadcast(context.Background(), core.Revocation{AssertionKeys: true})
 	deadline := time.Now().Add(5 * time.Second)
 	for f.slot.keys.KeyIDs()[0] != newKid && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)

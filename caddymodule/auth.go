@@ -16,6 +16,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 func init() {
@@ -160,7 +161,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		tok, err := g.issuer.Assertion(p, time.Now())
 		if err != nil {
 			g.logger.Error("signing an identity assertion", zap.Error(err))
-			account.WriteError(w, account.NewError(account.ErrGeneralServiceDisabled))
+			account.WriteError(w, core.NewError(core.ErrGeneralServiceDisabled))
 			return nil
 		}
 		// A slice of its own: later handlers (request_header replace)
@@ -182,7 +183,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 
 // decide verifies r's session or JWT and applies the gate's requirements,
 // policy and cross-site check; the decision is observed either way.
-func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal, *account.Error) {
+func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal, *core.Error) {
 	p, e := svc.GateCheck(r)
 	if e == nil {
 		e = g.requirements(p)
@@ -215,13 +216,13 @@ func knownRequirement(r string) bool {
 	return r == "verified_email" || r == "verified_phone" || r == "mfa"
 }
 
-func (g *Gate) requirements(p *account.Principal) *account.Error {
+func (g *Gate) requirements(p *account.Principal) *core.Error {
 	for _, req := range g.Require {
 		switch {
 		case req == "verified_email" && !p.User.EmailVerification:
-			return account.Errorf(account.ErrUserUnauthorized, msgRequireEmail)
+			return core.Errorf(core.ErrUserUnauthorized, msgRequireEmail)
 		case req == "verified_phone" && !p.User.PhoneVerification:
-			return account.Errorf(account.ErrUserUnauthorized, "The phone number of this account is not verified.")
+			return core.Errorf(core.ErrUserUnauthorized, "The phone number of this account is not verified.")
 		}
 	}
 	return nil
@@ -233,10 +234,10 @@ const msgRequireEmail = "The email address of this account is not verified."
 // refuse answers a request the gate does not let through: browsers go to
 // the sign-in page (on_fail, else the hosted pages) or see a page saying
 // why; API clients get the JSON error.
-func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) {
+func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *core.Error) {
 	if pg := g.slot.pages; pg != nil && g.OnFailRedirect == "" && wantsHTML(r) {
 		switch {
-		case e.Type == account.ErrUserMoreFactorsRequired:
+		case e.Type == core.ErrUserMoreFactorsRequired:
 			seeOther(w, r, pg.MFAURL(account.ReturnPath(r)))
 			return
 		case needsSignIn(e):
@@ -262,7 +263,7 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *account.Error) 
 	}
 	// Without the pages: a refused cross-site form post lands in the
 	// browser, where a page reads better than JSON.
-	if (e.Type == account.ErrGeneralUnknownOrigin || e.Type == account.ErrGeneralResourceBlocked || e.Type == account.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+	if (e.Type == core.ErrGeneralUnknownOrigin || e.Type == core.ErrGeneralResourceBlocked || e.Type == core.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		account.WriteErrorPage(w, e)
 		return
 	}
@@ -283,9 +284,9 @@ func wantsHTML(r *http.Request) bool {
 // needsSignIn reports a refusal that signing in lifts: no valid session.
 // A blocked account, an unmet requirement or a pending second factor are
 // not: sending those to sign-in would loop.
-func needsSignIn(e *account.Error) bool {
-	return e.Status() == http.StatusUnauthorized && e.Type != account.ErrUserBlocked &&
-		e.Type != account.ErrUserUnauthorized && e.Type != account.ErrUserMoreFactorsRequired
+func needsSignIn(e *core.Error) bool {
+	return e.Status() == http.StatusUnauthorized && e.Type != core.ErrUserBlocked &&
+		e.Type != core.ErrUserUnauthorized && e.Type != core.ErrUserMoreFactorsRequired
 }
 
 // seeOther sends a browser on to target, uncached.

@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -33,7 +34,7 @@ func newGateFixture(t *testing.T, g Gate) *gateFixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	svc, err := account.New(context.Background(), account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
-		Platforms: []string{"localhost"}, Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
+		Platforms: []string{"localhost"}, Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
 		RateLimits: account.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 func init() {
@@ -171,7 +172,7 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 				return d.ArgErr()
 			}
 			for _, m := range args {
-				if _, ok := account.AuthMethod(m); !ok {
+				if _, ok := core.AuthMethod(m); !ok {
 					return d.Errf("unknown sign-in method %q", m)
 				}
 			}

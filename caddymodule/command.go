@@ -20,6 +20,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/admin"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 func init() {
@@ -163,7 +164,7 @@ func openProject(cfgJSON []byte, project string) (*account.Service, func(), erro
 }
 
 // openProjectStore is openProject that also returns the project's store.
-func openProjectStore(cfgJSON []byte, project string) (*account.Service, account.Store, func(), error) {
+func openProjectStore(cfgJSON []byte, project string) (*account.Service, core.Store, func(), error) {
 	app, err := provisionProject(cfgJSON, project)
 	if err != nil {
 		return nil, nil, nil, err
@@ -226,7 +227,7 @@ func runAssertionKeys(ctx context.Context, config, adapter, project, action stri
 		if out.Rotated, err = keys.Rotate(ctx); err != nil {
 			return err
 		}
-		svc.Broadcast(ctx, account.Revocation{AssertionKeys: true})
+		svc.Broadcast(ctx, core.Revocation{AssertionKeys: true})
 	}
 	out.Keys = keys.KeyIDs()
 	if out.Keys == nil {

@@ -21,7 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/postgres"
 	"github.com/accountgate/accountgate/store/redis"
 	"github.com/accountgate/accountgate/store/sqlite"
@@ -56,9 +56,9 @@ func newHealth(check string, ops *projectOps) *Health {
 }
 
 // downStore is a store whose backend is gone.
-type downStore struct{ account.StoreStatus }
+type downStore struct{ core.StoreStatus }
 
-func (downStore) Ping(context.Context) error { return account.ErrUnavailable }
+func (downStore) Ping(context.Context) error { return core.ErrUnavailable }
 
 func TestHealthSQLite(t *testing.T) {
 	st, err := sqlite.Open(context.Background(), t.TempDir()+"/h.db")

@@ -13,7 +13,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	caddycmd "github.com/caddyserver/caddy/v2/cmd"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/userimport"
 )
 
@@ -117,7 +117,7 @@ func runImport(ctx context.Context, r importRun) error {
 // openImporter opens the store of one project of the configuration, as
 // Caddy would, and nothing else: an import writes users only, and new
 // users have no session any instance could have cached.
-func openImporter(cfgJSON []byte, project string) (account.UserImporter, func(), error) {
+func openImporter(cfgJSON []byte, project string) (core.UserImporter, func(), error) {
 	app, err := provisionProject(cfgJSON, project)
 	if err != nil {
 		return nil, nil, err
@@ -129,7 +129,7 @@ func openImporter(cfgJSON []byte, project string) (account.UserImporter, func(),
 		return nil, nil, app.redact(fmt.Errorf("project %s: %w", project, err))
 	}
 	app.acquired = append(app.acquired, p.Store)
-	im, ok := st.(account.UserImporter)
+	im, ok := st.(core.UserImporter)
 	if !ok {
 		app.Cleanup()
 		return nil, nil, fmt.Errorf("project %s: the %s store cannot import users", project, p.Store.Kind)

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // The collectors live for the process, so counts survive config reloads;
@@ -99,12 +100,12 @@ type outboxCollector struct {
 // that set it.
 type depthSource struct {
 	owner any
-	store account.StoreStatus
+	store core.StoreStatus
 }
 
 // set makes st the store whose outbox project's gauge reports; the last
 // config provisioned (owner) wins.
-func (c *outboxCollector) set(owner any, project string, st account.StoreStatus) {
+func (c *outboxCollector) set(owner any, project string, st core.StoreStatus) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sources[project] = depthSource{owner: owner, store: st}
@@ -127,7 +128,7 @@ func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 // answer leaves its project out of this scrape.
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
-	sources := make(map[string]account.StoreStatus, len(c.sources))
+	sources := make(map[string]core.StoreStatus, len(c.sources))
 	for p, src := range c.sources {
 		sources[p] = src.store
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
@@ -71,11 +72,11 @@ func TestGateRequireMFACaddyfile(t *testing.T) {
 
 func TestGateRefusalReasonMFA(t *testing.T) {
 	g := &Gate{Require: []string{"mfa"}}
-	p := &account.Principal{User: &account.User{ID: "u1", Status: true}}
-	if r := g.refusalReason(nil, account.NewError(account.ErrUserMoreFactorsRequired)); r != account.ReasonMoreFactors {
+	p := &account.Principal{User: &core.User{ID: "u1", Status: true}}
+	if r := g.refusalReason(nil, core.NewError(core.ErrUserMoreFactorsRequired)); r != account.ReasonMoreFactors {
 		t.Errorf("half signed in: %q", r)
 	}
-	if r := g.refusalReason(p, account.NewError(account.ErrUserMFARequired)); r != account.ReasonMFARequired {
+	if r := g.refusalReason(p, core.NewError(core.ErrUserMFARequired)); r != account.ReasonMFARequired {
 		t.Errorf("require mfa: %q", r)
 	}
 }

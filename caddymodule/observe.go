@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/outbox"
 	"github.com/accountgate/accountgate/store/redis"
 )
@@ -30,7 +31,7 @@ func (o *projectObserver) Observe(_ context.Context, e account.Event) {
 // projectOps is what the health checks of a project look at.
 type projectOps struct {
 	kind  string
-	store account.StoreStatus
+	store core.StoreStatus
 	redis *redis.Client // nil without a cache
 }
 
@@ -66,11 +67,11 @@ func (a *App) opsSlot(id string) *atomic.Pointer[projectOps] {
 // instrument wires a project's metrics, security log and health checks
 // into cfg as the app starts it: it times the store, sets the observer
 // and publishes what the readiness check pings.
-func (a *App) instrument(id string, p *Project, st account.Store, cfg *account.Config) error {
+func (a *App) instrument(id string, p *Project, st core.Store, cfg *account.Config) error {
 	if err := registerMetrics(a.ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
-	status, ok := st.(account.StoreStatus)
+	status, ok := st.(core.StoreStatus)
 	if !ok {
 		return fmt.Errorf("store %s cannot report its status", p.Store.Kind)
 	}
@@ -109,7 +110,7 @@ func newProjectObserver(id string, appLog *zap.Logger, logEmails bool) *projectO
 // timedStore times the store calls of one project. Methods it does not
 // override pass through untimed.
 type timedStore struct {
-	account.Store
+	core.Store
 	project string
 }
 
@@ -117,54 +118,54 @@ func (s *timedStore) done(op string, start time.Time) {
 	metrics.storeCalls.WithLabelValues(s.project, op).Observe(time.Since(start).Seconds())
 }
 
-func (s *timedStore) WithTx(ctx context.Context, fn func(tx account.Store) error) error {
+func (s *timedStore) WithTx(ctx context.Context, fn func(tx core.Store) error) error {
 	defer s.done("WithTx", time.Now())
-	return s.Store.WithTx(ctx, func(tx account.Store) error {
+	return s.Store.WithTx(ctx, func(tx core.Store) error {
 		return fn(&timedStore{Store: tx, project: s.project})
 	})
 }
 
-func (s *timedStore) CreateUser(ctx context.Context, u *account.User) error {
+func (s *timedStore) CreateUser(ctx context.Context, u *core.User) error {
 	defer s.done("CreateUser", time.Now())
 	return s.Store.CreateUser(ctx, u)
 }
 
-func (s *timedStore) UserByID(ctx context.Context, id string) (*account.User, error) {
+func (s *timedStore) UserByID(ctx context.Context, id string) (*core.User, error) {
 	defer s.done("UserByID", time.Now())
 	return s.Store.UserByID(ctx, id)
 }
 
-func (s *timedStore) UserByEmail(ctx context.Context, email string) (*account.User, error) {
+func (s *timedStore) UserByEmail(ctx context.Context, email string) (*core.User, error) {
 	defer s.done("UserByEmail", time.Now())
 	return s.Store.UserByEmail(ctx, email)
 }
 
-func (s *timedStore) UserByPhone(ctx context.Context, phone string) (*account.User, error) {
+func (s *timedStore) UserByPhone(ctx context.Context, phone string) (*core.User, error) {
 	defer s.done("UserByPhone", time.Now())
 	return s.Store.UserByPhone(ctx, phone)
 }
 
-func (s *timedStore) UpdateUser(ctx context.Context, u *account.User) error {
+func (s *timedStore) UpdateUser(ctx context.Context, u *core.User) error {
 	defer s.done("UpdateUser", time.Now())
 	return s.Store.UpdateUser(ctx, u)
 }
 
-func (s *timedStore) CreateSession(ctx context.Context, sess *account.Session) error {
+func (s *timedStore) CreateSession(ctx context.Context, sess *core.Session) error {
 	defer s.done("CreateSession", time.Now())
 	return s.Store.CreateSession(ctx, sess)
 }
 
-func (s *timedStore) SessionByID(ctx context.Context, id string) (*account.Session, error) {
+func (s *timedStore) SessionByID(ctx context.Context, id string) (*core.Session, error) {
 	defer s.done("SessionByID", time.Now())
 	return s.Store.SessionByID(ctx, id)
 }
 
-func (s *timedStore) SessionBySecretHash(ctx context.Context, hash []byte) (*account.Session, error) {
+func (s *timedStore) SessionBySecretHash(ctx context.Context, hash []byte) (*core.Session, error) {
 	defer s.done("SessionBySecretHash", time.Now())
 	return s.Store.SessionBySecretHash(ctx, hash)
 }
 
-func (s *timedStore) UserSessions(ctx context.Context, userID string) ([]*account.Session, error) {
+func (s *timedStore) UserSessions(ctx context.Context, userID string) ([]*core.Session, error) {
 	defer s.done("UserSessions", time.Now())
 	return s.Store.UserSessions(ctx, userID)
 }
@@ -174,17 +175,17 @@ func (s *timedStore) DeleteSession(ctx context.Context, id string) error {
 	return s.Store.DeleteSession(ctx, id)
 }
 
-func (s *timedStore) CreateLog(ctx context.Context, e *account.LogEntry) error {
+func (s *timedStore) CreateLog(ctx context.Context, e *core.LogEntry) error {
 	defer s.done("CreateLog", time.Now())
 	return s.Store.CreateLog(ctx, e)
 }
 
-func (s *timedStore) UserLogs(ctx context.Context, userID string, limit, offset int) ([]*account.LogEntry, int, error) {
+func (s *timedStore) UserLogs(ctx context.Context, userID string, limit, offset int) ([]*core.LogEntry, int, error) {
 	defer s.done("UserLogs", time.Now())
 	return s.Store.UserLogs(ctx, userID, limit, offset)
 }
 
-func (s *timedStore) CreateToken(ctx context.Context, t *account.Token) error {
+func (s *timedStore) CreateToken(ctx context.Context, t *core.Token) error {
 	defer s.done("CreateToken", time.Now())
 	return s.Store.CreateToken(ctx, t)
 }
@@ -204,11 +205,11 @@ func (s *timedStore) DeleteMessage(ctx context.Context, id string) error {
 	return s.Store.DeleteMessage(ctx, id)
 }
 
-var _ account.Store = (*timedStore)(nil)
+var _ core.Store = (*timedStore)(nil)
 
 // observe reports the gate's decision on r. Refusals carry who and why;
 // the allowed path, which is hot, carries nothing more.
-func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Principal, e *account.Error) {
+func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Principal, e *core.Error) {
 	ev := account.Event{Kind: account.EventGate, Result: account.ResultAllowed}
 	if e != nil {
 		ev.Result, ev.Reason = account.ResultRefused, g.refusalReason(p, e)
@@ -226,19 +227,19 @@ func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Princip
 // refusalReason names why the gate refused: p is nil when GateCheck
 // refused, and set when a requirement was not met or a cross-site write
 // came with the session cookie.
-func (g *Gate) refusalReason(p *account.Principal, e *account.Error) string {
+func (g *Gate) refusalReason(p *account.Principal, e *core.Error) string {
 	switch {
 	case p == nil && e.Status() >= 500:
 		return account.ReasonError
-	case e.Type == account.ErrGeneralUnknownOrigin:
+	case e.Type == core.ErrGeneralUnknownOrigin:
 		return account.ReasonCSRF
-	case e.Type == account.ErrGeneralResourceBlocked:
+	case e.Type == core.ErrGeneralResourceBlocked:
 		return account.ReasonPolicy
-	case p == nil && e.Type == account.ErrUserBlocked:
+	case p == nil && e.Type == core.ErrUserBlocked:
 		return account.ReasonBlocked
-	case p == nil && e.Type == account.ErrUserMoreFactorsRequired:
+	case p == nil && e.Type == core.ErrUserMoreFactorsRequired:
 		return account.ReasonMoreFactors
-	case e.Type == account.ErrUserMFARequired:
+	case e.Type == core.ErrUserMFARequired:
 		return account.ReasonMFARequired
 	case p == nil:
 		return account.ReasonUnauthenticated

@@ -26,6 +26,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
@@ -83,7 +84,7 @@ func newOpsFixture(t *testing.T, logEmails bool) *opsFixture {
 			t.Fatal(err)
 		}
 	}
-	core, logs := observer.New(zapcore.DebugLevel)
+	zcore, logs := observer.New(zapcore.DebugLevel)
 	f.logs = logs
 	st, err := sqlite.Open(context.Background(), t.TempDir()+"/ops.db")
 	if err != nil {
@@ -92,9 +93,9 @@ func newOpsFixture(t *testing.T, logEmails bool) *opsFixture {
 	f.store = st
 	t.Cleanup(func() { st.Close() })
 	f.svc, err = account.New(context.Background(), account.Config{ProjectID: f.project, Store: &timedStore{Store: st, project: f.project},
-		Observer: newProjectObserver(f.project, zap.New(core).Named("accountgate"), logEmails),
+		Observer: newProjectObserver(f.project, zap.New(zcore).Named("accountgate"), logEmails),
 		Secret:   []byte(f.secret), PublicURL: "http://localhost", Platforms: []string{"localhost"}, Mailer: f.box,
-		Password:   account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
+		Password:   core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
 		RateLimits: account.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}},
 		// Mid-hour and still: the rate-limit window never rolls over
 		// during the scenario.

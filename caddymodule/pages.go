@@ -7,7 +7,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/pages"
 )
 
@@ -52,16 +52,16 @@ func (p *Project) hostedPages(id string) (*pages.Pages, error) {
 	if c == nil {
 		c = &PagesConfig{}
 	}
-	disabled := func(m account.AuthMethodName) bool { return slices.Contains(p.Disable, string(m)) }
+	disabled := func(m core.AuthMethodName) bool { return slices.Contains(p.Disable, string(m)) }
 	cfg := pages.Config{
 		Prefix: p.pagesPrefix(), ProjectID: id, PublicURL: p.PublicURL,
 		Product:       cmp.Or(c.Name, p.ProjectName, id),
-		EmailPassword: !disabled(account.MethodEmailPassword),
-		MagicURL:      !disabled(account.MethodMagicURL) && p.Mailer != nil,
-		Phone:         !disabled(account.MethodPhone) && p.SMS != nil,
+		EmailPassword: !disabled(core.MethodEmailPassword),
+		MagicURL:      !disabled(core.MethodMagicURL) && p.Mailer != nil,
+		Phone:         !disabled(core.MethodPhone) && p.SMS != nil,
 		Templates:     c.Templates, CSS: c.CSS, Logo: c.Logo,
 	}
-	if !disabled(account.MethodOAuth2) {
+	if !disabled(core.MethodOAuth2) {
 		for name := range p.OAuth2 {
 			cfg.OAuth2 = append(cfg.OAuth2, name)
 		}

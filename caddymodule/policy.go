@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Policy narrows who may pass a gate, beyond holding a valid session.
@@ -37,31 +38,31 @@ const (
 
 // check refuses p with 403 general_resource_blocked when the policy
 // excludes it.
-func (pol Policy) check(p *account.Principal) *account.Error {
+func (pol Policy) check(p *account.Principal) *core.Error {
 	u := p.User
 	if pol.DenyAnonymous && u.Email == "" && u.Phone == "" {
-		return account.Errorf(account.ErrGeneralResourceBlocked, msgAnonymous)
+		return core.Errorf(core.ErrGeneralResourceBlocked, msgAnonymous)
 	}
 	if len(pol.AllowEmailDomains) > 0 {
 		// An address proves nothing until its owner opened a mail sent
 		// to it: anyone can sign up as someone@example.com.
 		if u.Email == "" || !u.EmailVerification {
-			return account.Errorf(account.ErrGeneralResourceBlocked, msgVerifyEmail)
+			return core.Errorf(core.ErrGeneralResourceBlocked, msgVerifyEmail)
 		}
 		if !pol.domainAllowed(u.Email) {
-			return account.Errorf(account.ErrGeneralResourceBlocked, msgDomain)
+			return core.Errorf(core.ErrGeneralResourceBlocked, msgDomain)
 		}
 	}
 	if len(pol.AllowUsers) > 0 && !pol.userAllowed(u) {
-		return account.Errorf(account.ErrGeneralResourceBlocked, msgNotAllowed)
+		return core.Errorf(core.ErrGeneralResourceBlocked, msgNotAllowed)
 	}
 	if len(pol.AllowLabels) > 0 && !pol.labelAllowed(u) {
-		return account.Errorf(account.ErrGeneralResourceBlocked, msgNotAllowed)
+		return core.Errorf(core.ErrGeneralResourceBlocked, msgNotAllowed)
 	}
 	return nil
 }
 
-func (pol Policy) labelAllowed(u *account.User) bool {
+func (pol Policy) labelAllowed(u *core.User) bool {
 	for _, l := range u.Labels {
 		if slices.Contains(pol.AllowLabels, l) {
 			return true
@@ -81,7 +82,7 @@ func (pol Policy) domainAllowed(email string) bool {
 	return false
 }
 
-func (pol Policy) userAllowed(u *account.User) bool {
+func (pol Policy) userAllowed(u *core.User) bool {
 	for _, who := range pol.AllowUsers {
 		if who == u.ID || (u.EmailVerification && u.Email != "" && strings.EqualFold(who, u.Email)) {
 			return true

@@ -10,7 +10,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/store/postgres"
 	"github.com/accountgate/accountgate/store/redis"
@@ -24,7 +24,7 @@ var stores = caddy.NewUsagePool()
 // pooledStore is a store in the pool; Destruct closes it when the last
 // config using it is gone.
 type pooledStore struct {
-	account.Store
+	core.Store
 	close func() error
 }
 
@@ -42,7 +42,7 @@ func storeKey(c StoreConfig) string {
 
 // acquireStore opens the store c names, or returns the one already open.
 // Each successful call must be paired with releaseStore.
-func acquireStore(ctx context.Context, c StoreConfig) (account.Store, error) {
+func acquireStore(ctx context.Context, c StoreConfig) (core.Store, error) {
 	val, _, err := stores.LoadOrNew(storeKey(c), func() (caddy.Destructor, error) {
 		switch c.Kind {
 		case "sqlite":

@@ -14,6 +14,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/redis"
 )
 
@@ -171,7 +172,7 @@ func TestReloadKeepsRevocationsAndLimits(t *testing.T) {
 	if !authed() {
 		t.Fatal("the local cache is bypassed after the reload: the revocation channel is marked unhealthy")
 	}
-	if err := other.PublishRevocation(context.Background(), account.Revocation{SessionID: sess.ID, UserID: "victim"}); err != nil {
+	if err := other.PublishRevocation(context.Background(), core.Revocation{SessionID: sess.ID, UserID: "victim"}); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(time.Second); authed(); time.Sleep(10 * time.Millisecond) {

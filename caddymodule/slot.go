@@ -9,6 +9,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/pages"
 )
 
@@ -74,7 +75,7 @@ func (s *projectSlot) set(svc *account.Service) {
 	s.mu.Unlock()
 	if len(issuers) > 0 {
 		// A revoked session's assertions go; a rotation is loaded.
-		svc.OnRevocation(func(r account.Revocation) {
+		svc.OnRevocation(func(r core.Revocation) {
 			s.keys.OnRevocation(r)
 			for _, i := range issuers {
 				i.Forget(r)
@@ -92,7 +93,7 @@ func (s *projectSlot) set(svc *account.Service) {
 
 // service returns the project's service, waiting for the app's start if
 // needed; nil with a 503 error when it does not come.
-func (s *projectSlot) service(r *http.Request) (*account.Service, *account.Error) {
+func (s *projectSlot) service(r *http.Request) (*account.Service, *core.Error) {
 	if svc := s.svc.Load(); svc != nil {
 		return svc, nil
 	}
@@ -102,6 +103,6 @@ func (s *projectSlot) service(r *http.Request) (*account.Service, *account.Error
 	case <-s.ready:
 		return s.svc.Load(), nil
 	case <-ctx.Done():
-		return nil, account.NewError(account.ErrGeneralServiceDisabled)
+		return nil, core.NewError(core.ErrGeneralServiceDisabled)
 	}
 }

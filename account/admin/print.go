@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // datetime is Appwrite's date format, which the JSON output keeps.
@@ -55,7 +56,7 @@ type userJSON struct {
 	Labels         []string        `json:"labels"`
 }
 
-func userOf(u *account.User) userJSON {
+func userOf(u *core.User) userJSON {
 	prefs := u.Prefs
 	if !json.Valid(prefs) {
 		prefs = json.RawMessage("{}")
@@ -68,7 +69,7 @@ func userOf(u *account.User) userJSON {
 }
 
 // labelsOf is the user's labels, [] for none.
-func labelsOf(u *account.User) []string {
+func labelsOf(u *core.User) []string {
 	if u.Labels == nil {
 		return []string{}
 	}
@@ -87,7 +88,7 @@ type sessionJSON struct {
 	OSName      string `json:"osName"`
 }
 
-func sessionOf(s *account.Session) sessionJSON {
+func sessionOf(s *core.Session) sessionJSON {
 	return sessionJSON{ID: s.ID, CreatedAt: date(s.CreatedAt), Expire: date(s.Expire), Provider: s.Provider,
 		IP: s.IP, CountryCode: s.CountryCode, ClientName: s.Device.ClientName, OSName: s.Device.OSName}
 }
@@ -108,7 +109,7 @@ func shortDate(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05Z")
 }
 
-func statusWord(u *account.User) string {
+func statusWord(u *core.User) string {
 	if u.Status {
 		return "active"
 	}
@@ -143,7 +144,7 @@ func (p *printer) startList() {
 	fmt.Fprintln(p.tw, "ID\tEMAIL\tNAME\tSTATUS\tCREATED")
 }
 
-func (p *printer) listUser(u *account.User) {
+func (p *printer) listUser(u *core.User) {
 	if p.json {
 		if p.listed > 0 {
 			fmt.Fprint(p.out, ",")
@@ -173,7 +174,7 @@ func (p *printer) endList() error {
 }
 
 // details prints one user and their sessions.
-func (p *printer) details(u *account.User, sessions []*account.Session) error {
+func (p *printer) details(u *core.User, sessions []*core.Session) error {
 	if p.json {
 		out := struct {
 			userJSON
@@ -205,7 +206,7 @@ func (p *printer) details(u *account.User, sessions []*account.Session) error {
 }
 
 // changed prints a changed user: the user as JSON, or the sentence.
-func (p *printer) changed(u *account.User, format string, args ...any) error {
+func (p *printer) changed(u *core.User, format string, args ...any) error {
 	return p.result(userOf(u), format, args...)
 }
 

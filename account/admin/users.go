@@ -9,18 +9,19 @@ import (
 	"strings"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Service is what the actions use of an account.Service.
 type Service interface {
-	User(ctx context.Context, id string) (*account.User, error)
-	ListUsers(ctx context.Context, afterID string, limit int) ([]*account.User, error)
-	UserSessions(ctx context.Context, id string) ([]*account.Session, error)
-	SetUserStatus(ctx context.Context, id string, active bool) (*account.User, error)
+	User(ctx context.Context, id string) (*core.User, error)
+	ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error)
+	UserSessions(ctx context.Context, id string) ([]*core.Session, error)
+	SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error)
 	SignOutUser(ctx context.Context, id string) (int, error)
 	DeleteUser(ctx context.Context, id string) error
-	SetUserPassword(ctx context.Context, id, password string) (*account.User, error)
-	SetUserLabels(ctx context.Context, id string, labels []string) (*account.User, error)
+	SetUserPassword(ctx context.Context, id, password string) (*core.User, error)
+	SetUserLabels(ctx context.Context, id string, labels []string) (*core.User, error)
 }
 
 var _ Service = (*account.Service)(nil)
@@ -112,14 +113,14 @@ var actions = map[string]func(ctx context.Context, svc Service, id string, o Opt
 
 // explain turns the service's errors into an operator's words.
 func explain(err error, id string) error {
-	var ae *account.Error
+	var ae *core.Error
 	if !errors.As(err, &ae) {
 		return err
 	}
 	switch ae.Type {
-	case account.ErrUserNotFound:
+	case core.ErrUserNotFound:
 		return fmt.Errorf("unknown user id %q", id)
-	case account.ErrGeneralArgumentInvalid:
+	case core.ErrGeneralArgumentInvalid:
 		return errors.New(ae.Message)
 	}
 	return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/admin"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -33,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	f.svc, err = account.New(context.Background(), account.Config{ProjectID: "test", Store: st,
 		PublicURL: "http://localhost", Now: func() time.Time { return f.now },
-		Password:   account.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
+		Password:   core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
 		RateLimits: account.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -78,7 +79,7 @@ func (f *fixture) config() assertion.Config {
 
 func principal(userID, sessionID string) *account.Principal {
 	return &account.Principal{
-		User:    &account.User{ID: userID, Email: userID + "@example.com", Name: "Ann " + userID, EmailVerification: true},
+		User:    &core.User{ID: userID, Email: userID + "@example.com", Name: "Ann " + userID, EmailVerification: true},
 		Session: &account.SessionRef{ID: sessionID, UserID: userID, Provider: "email"},
 	}
 }
@@ -305,15 +306,15 @@ func TestForgetRevokedSession(t *testing.T) {
 		iss.Assertion(principal("u1", s), now)
 	}
 	iss.Assertion(principal("u2", "s3"), now)
-	iss.Forget(account.Revocation{UserID: "u1", SessionID: "s1"})
+	iss.Forget(core.Revocation{UserID: "u1", SessionID: "s1"})
 	if iss.Len() != 2 {
 		t.Fatalf("after a session revocation: %d kept, want 2", iss.Len())
 	}
-	iss.Forget(account.Revocation{UserID: "u1"})
+	iss.Forget(core.Revocation{UserID: "u1"})
 	if iss.Len() != 1 {
 		t.Fatalf("after a user revocation: %d kept, want 1", iss.Len())
 	}
-	iss.Forget(account.Revocation{AssertionKeys: true})
+	iss.Forget(core.Revocation{AssertionKeys: true})
 	if iss.Len() != 1 {
 		t.Fatal("a key announcement dropped assertions")
 	}

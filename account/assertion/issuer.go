@@ -8,6 +8,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 const (
@@ -105,7 +106,7 @@ func keyOf(p *account.Principal) entryKey {
 	return entryKey{userID: p.User.ID}
 }
 
-func (e *entry) says(u *account.User) bool {
+func (e *entry) says(u *core.User) bool {
 	return e.email == u.Email && e.name == u.Name && e.emailV == u.EmailVerification && e.phoneV == u.PhoneVerification
 }
 
@@ -155,7 +156,7 @@ func (i *Issuer) sign(st *keyState, p *account.Principal, now time.Time) (*entry
 
 // Forget drops the assertions of a revoked session, or of every session
 // of a user (r with UserID alone), so they are neither kept nor reused.
-func (i *Issuer) Forget(r account.Revocation) {
+func (i *Issuer) Forget(r core.Revocation) {
 	if r.SessionID == "" && r.UserID == "" {
 		return
 	}

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 const (
@@ -74,11 +75,11 @@ type Store interface {
 	// AssertionKeys returns every stored key, newest first.
 	AssertionKeys(ctx context.Context) ([]*Key, error)
 	// AddAssertionKey stores k (RetiredAt zero) as the signing key. With
-	// rotate false it fails with account.ErrConflict when there is a
+	// rotate false it fails with core.ErrConflict when there is a
 	// signing key already. With rotate true it first retires the signing
 	// key at k.CreatedAt, and deletes the keys retired before dropBefore;
 	// all or nothing. Of two concurrent calls at most one succeeds, the
-	// other gets account.ErrConflict.
+	// other gets core.ErrConflict.
 	AddAssertionKey(ctx context.Context, k *Key, rotate bool, dropBefore time.Time) error
 }
 
@@ -147,7 +148,7 @@ func (k *Keys) Start(ctx context.Context, cfg Config) error {
 	}
 	// Another instance may create the first key at the same time: then
 	// its key is the one.
-	if err := cfg.Store.AddAssertionKey(ctx, key, false, time.Time{}); err != nil && !errors.Is(err, account.ErrConflict) {
+	if err := cfg.Store.AddAssertionKey(ctx, key, false, time.Time{}); err != nil && !errors.Is(err, core.ErrConflict) {
 		return fmt.Errorf("storing the first assertion key: %w", err)
 	}
 	if err := k.Reload(ctx); err != nil {
@@ -162,14 +163,14 @@ func (k *Keys) Start(ctx context.Context, cfg Config) error {
 // Rotate makes a new key the signing key here and in the store (the
 // first one, if there was none), and deletes the keys whose overlap has
 // ended. Other instances pick it up
-// when told (account.Revocation.AssertionKeys) or within ReloadEvery.
+// when told (core.Revocation.AssertionKeys) or within ReloadEvery.
 func (k *Keys) Rotate(ctx context.Context) (kid string, err error) {
 	key, err := k.newKey()
 	if err != nil {
 		return "", err
 	}
 	if err := k.cfg.Store.AddAssertionKey(ctx, key, true, key.CreatedAt.Add(-Overlap)); err != nil {
-		if errors.Is(err, account.ErrConflict) {
+		if errors.Is(err, core.ErrConflict) {
 			return "", errors.New("another rotation happened at the same time; the keys are rotated")
 		}
 		return "", fmt.Errorf("storing the new assertion key: %w", err)
@@ -272,7 +273,7 @@ func (k *Keys) Run(ctx context.Context) {
 
 // OnRevocation reloads the keys when a rotation is announced, and on a
 // resync (an announcement may have been lost).
-func (k *Keys) OnRevocation(r account.Revocation) {
+func (k *Keys) OnRevocation(r core.Revocation) {
 	if r.AssertionKeys {
 		go k.reloadLogged(context.Background())
 	}
@@ -316,12 +317,12 @@ func (k *Keys) JWKS() []byte {
 func (k *Keys) ServeJWKS(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		account.WriteError(w, account.NewError(account.ErrGeneralRouteNotFound))
+		account.WriteError(w, core.NewError(core.ErrGeneralRouteNotFound))
 		return
 	}
 	st := k.state.Load()
 	if st == nil {
-		account.WriteError(w, account.NewError(account.ErrGeneralServiceDisabled))
+		account.WriteError(w, core.NewError(core.ErrGeneralServiceDisabled))
 		return
 	}
 	h := w.Header()

@@ -17,6 +17,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/pages"
 	"github.com/accountgate/accountgate/store/sqlite"
@@ -109,7 +110,7 @@ func newSite(t *testing.T, editAccount func(*account.Config), editPages func(*pa
 	t.Cleanup(func() { st.Close() })
 	cfg := account.Config{
 		ProjectID: "test", Store: st, Platforms: []string{"127.0.0.1"}, PublicURL: s.srv.URL,
-		Password: account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}, Now: s.clock.Now,
+		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}, Now: s.clock.Now,
 		RateLimits: account.RateLimitConfig{Off: true}, Mailer: s.box, SMS: smsBox{s.box},
 	}
 	if editAccount != nil {

@@ -1,6 +1,6 @@
 // Package userimport reads users with their password hashes from an
 // Appwrite users export, a CSV file or a JSON file, and stores them in
-// bulk through an account.UserImporter: the `caddy accountgate import`
+// bulk through an core.UserImporter: the `caddy accountgate import`
 // command.
 //
 // Ids, emails, phones, names, verification flags, status, prefs and

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // Options are the inputs of Import besides the store and the file.
@@ -40,14 +40,14 @@ type Summary struct {
 // pending is a user waiting for its batch, with its line.
 type pending struct {
 	line int
-	user *account.User
+	user *core.User
 }
 
 // Import reads the users of r in o.Format and stores them through im, in
 // batches, each in one transaction. Bad rows are reported to o.Report and
 // counted, and the rest is imported; the error is for what stops the
 // whole import (an unreadable file or header, a store failure).
-func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options) (Summary, error) {
+func Import(ctx context.Context, im core.UserImporter, r io.Reader, o Options) (Summary, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
@@ -85,7 +85,7 @@ func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options
 		if len(batch) == 0 {
 			return nil
 		}
-		users := make([]*account.User, len(batch))
+		users := make([]*core.User, len(batch))
 		for i, p := range batch {
 			users[i] = p.user
 		}
@@ -95,9 +95,9 @@ func Import(ctx context.Context, im account.UserImporter, r io.Reader, o Options
 		}
 		for i, res := range results {
 			switch res {
-			case account.ImportCreated:
+			case core.ImportCreated:
 				sum.Created++
-			case account.ImportExists:
+			case core.ImportExists:
 				sum.Unchanged++
 			default:
 				fail(batch[i].line, batch[i].user.ID, errTaken)

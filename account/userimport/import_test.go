@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/passhash"
 	"github.com/accountgate/accountgate/account/userimport"
 	"github.com/accountgate/accountgate/store/sqlite"
@@ -36,7 +36,7 @@ func hashRows(t testing.TB) []hashRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2 := account.HashPassword(account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}, "appwrite")
+	a2 := core.HashPassword(core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}, "appwrite")
 	return []hashRow{
 		{kind: "md5", password: "144fa7eaa4904e8ee120651997f70dcc", wantPrefix: "$plain-md5$"},
 		{kind: "sha", password: "4243da0a694e8a2f727c8060fe0507c8fa01ca68146c76d2c190805b638c20c6bf6ba04e21f11ae138785d0bff63c416e6f87badbffad37f6dee50094cc38c70",

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/passhash"
 )
 
@@ -102,7 +103,7 @@ func kindCheck(ok bool) error {
 
 // user makes the account user of a record, checked by the API's rules.
 // Times missing from the record are now.
-func (r *record) user(now time.Time) (*account.User, error) {
+func (r *record) user(now time.Time) (*core.User, error) {
 	if r.UserID == "" {
 		return nil, errors.New("userId is required: an import keeps ids, so that it can run again")
 	}
@@ -110,7 +111,7 @@ func (r *record) user(now time.Time) (*account.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &account.User{ID: r.UserID, Email: r.Email, Phone: r.Phone, Name: r.Name,
+	u := &core.User{ID: r.UserID, Email: r.Email, Phone: r.Phone, Name: r.Name,
 		EmailVerification: r.EmailVerification, PhoneVerification: r.PhoneVerification,
 		Status: r.Status == nil || *r.Status, Prefs: r.Prefs, PasswordHash: hash, Labels: r.Labels}
 	times := []struct {

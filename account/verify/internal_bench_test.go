@@ -43,7 +43,7 @@ func benchService(b *testing.B) (*Verifier, Token, *core.Session, *core.User) {
 	user := &core.User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Name: "Ann Example", Status: true, EmailVerification: true}
 	sess := &core.Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour)}
 	tok := Token{ID: user.ID, Secret: benchSecret}
-	h := HashSecret(tok.Secret)
+	h := core.HashSecret(tok.Secret)
 	sess.SecretHash = h[:]
 	s.cache.put(h, sess, user, now, sess.Expire, false)
 	return s, tok, sess, user
@@ -101,7 +101,7 @@ func BenchmarkSessionCacheGet(b *testing.B) {
 	u := &core.User{ID: "u"}
 	var keys [1024]cacheKey
 	for i := range keys {
-		keys[i] = HashSecret(strconv.Itoa(i))
+		keys[i] = core.HashSecret(strconv.Itoa(i))
 		c.put(keys[i], &core.Session{ID: strconv.Itoa(i), UserID: "u"}, u, now, now.Add(time.Hour), false)
 	}
 	b.ReportAllocs()

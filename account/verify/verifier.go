@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -217,7 +216,7 @@ func CookieValue(lines []string, name string, legacy bool) (string, bool) {
 // verifySecret checks a session token: on the hot path a cache hit, which
 // allocates nothing; else the store.
 func (v *Verifier) verifySecret(ctx context.Context, tok Token) (*Principal, error) {
-	hash := HashSecret(tok.Secret)
+	hash := core.HashSecret(tok.Secret)
 	now := v.cfg.Now()
 	if p := v.lookup(ctx, hash, now, false); p != nil {
 		if p.Session.UserID != tok.ID {
@@ -377,16 +376,4 @@ func (v *Verifier) store(ctx context.Context, key cacheKey, sess *core.Session, 
 		}
 	}
 	return p
-}
-
-// HashSecret is how every secret is stored: its SHA-256. Secrets carry 256
-// random bits, so a fast hash is enough; what matters is that a leaked
-// table gives nothing usable.
-func HashSecret(secret string) [32]byte {
-	// A stack copy spares the hot path the []byte conversion's allocation.
-	var buf [128]byte
-	if len(secret) <= len(buf) {
-		return sha256.Sum256(buf[:copy(buf[:], secret)])
-	}
-	return sha256.Sum256([]byte(secret))
 }

@@ -63,7 +63,7 @@ func (c *countingStore) SessionFactors(context.Context, string) ([]string, time.
 func testVerifier(t *testing.T) (*Verifier, *countingStore, *http.Request) {
 	t.Helper()
 	now := time.Now()
-	h := HashSecret(benchSecret)
+	h := core.HashSecret(benchSecret)
 	st := &countingStore{
 		user: &core.User{ID: "u1", Email: "ann@example.com", Status: true, PasswordHash: "$argon2id$x"},
 		sess: &core.Session{ID: "s1", UserID: "u1", Provider: "email", Expire: now.Add(time.Hour), SecretHash: h[:]},

@@ -14,7 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/userimport"
 	"github.com/accountgate/accountgate/store/postgres"
 	"github.com/accountgate/accountgate/store/sqlite"
@@ -52,7 +52,7 @@ func csvFile(n int) []byte {
 }
 
 // run imports data into a store open makes, timing the import only.
-func run(b *testing.B, data []byte, n int, open func(b *testing.B) account.UserImporter) {
+func run(b *testing.B, data []byte, n int, open func(b *testing.B) core.UserImporter) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
@@ -71,7 +71,7 @@ func run(b *testing.B, data []byte, n int, open func(b *testing.B) account.UserI
 func BenchmarkImport100k(b *testing.B) {
 	data := csvFile(users)
 	b.Run("sqlite", func(b *testing.B) {
-		run(b, data, users, func(b *testing.B) account.UserImporter {
+		run(b, data, users, func(b *testing.B) core.UserImporter {
 			s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "import.db"))
 			if err != nil {
 				b.Fatal(err)
@@ -85,7 +85,7 @@ func BenchmarkImport100k(b *testing.B) {
 		if dsn == "" {
 			b.Skip("set " + dsnVar + " to a PostgreSQL DSN")
 		}
-		run(b, data, users, func(b *testing.B) account.UserImporter {
+		run(b, data, users, func(b *testing.B) core.UserImporter {
 			var r [6]byte
 			rand.Read(r[:])
 			schema := "ag_import_bench_" + hex.EncodeToString(r[:])
@@ -112,7 +112,7 @@ func BenchmarkImport100k(b *testing.B) {
 
 // BenchmarkImportSmall imports 5,000 users into SQLite, for profiles.
 func BenchmarkImportSmall(b *testing.B) {
-	run(b, csvFile(small), small, func(b *testing.B) account.UserImporter {
+	run(b, csvFile(small), small, func(b *testing.B) core.UserImporter {
 		s, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "import.db"))
 		if err != nil {
 			b.Fatal(err)

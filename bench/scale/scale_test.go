@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/postgres"
 )
 
@@ -37,7 +38,7 @@ const (
 // cheapCost keeps the hash from hiding the store in the sign-in figure:
 // the benchmark is about how the store scales, and argon2id at the
 // default cost is a constant that the load script measures separately.
-var cheapCost = account.PasswordConfig{Memory: 64, Time: 1, Threads: 1}
+var cheapCost = core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}
 
 type fixture struct {
 	svc     *account.Service
@@ -163,19 +164,19 @@ func benchLabels(i int) []string {
 
 // seed writes n users (one shared password hash) and one session each.
 func seed(ctx context.Context, st *postgres.Store, n int) error {
-	hash := account.HashPassword(cheapCost, password)
+	hash := core.HashPassword(cheapCost, password)
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	for from := 0; from < n; from += seedBatch {
 		to := min(n, from+seedBatch)
-		users := make([]*account.User, 0, to-from)
-		sessions := make([]*account.Session, 0, to-from)
+		users := make([]*core.User, 0, to-from)
+		sessions := make([]*core.Session, 0, to-from)
 		for i := from; i < to; i++ {
 			id := fmt.Sprintf("u%d", i)
-			users = append(users, &account.User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
+			users = append(users, &core.User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 				Name: "User " + strconv.Itoa(i), Email: fmt.Sprintf("user%d@scale.example.com", i),
 				PasswordHash: hash, PasswordUpdate: now, Labels: benchLabels(i)})
 			sum := sha256.Sum256([]byte(fmt.Sprintf("secret-%d", i)))
-			sessions = append(sessions, &account.Session{ID: fmt.Sprintf("s%d", i), UserID: id, CreatedAt: now,
+			sessions = append(sessions, &core.Session{ID: fmt.Sprintf("s%d", i), UserID: id, CreatedAt: now,
 				Expire: now.Add(365 * 24 * time.Hour), Provider: "email", SecretHash: sum[:], IP: "127.0.0.1", CountryCode: "--"})
 		}
 		if err := st.SeedUsersAndSessions(ctx, users, sessions); err != nil {

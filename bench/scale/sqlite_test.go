@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -60,9 +61,9 @@ func BenchmarkScaleSQLiteList(b *testing.B) {
 func seedSQLite(ctx context.Context, st *sqlite.Store, n int) error {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	for from := 0; from < n; from += seedBatch {
-		var users []*account.User
+		var users []*core.User
 		for i := from; i < min(n, from+seedBatch); i++ {
-			users = append(users, &account.User{ID: fmt.Sprintf("u%d", i), CreatedAt: now, UpdatedAt: now,
+			users = append(users, &core.User{ID: fmt.Sprintf("u%d", i), CreatedAt: now, UpdatedAt: now,
 				Registration: now, Status: true, Name: fmt.Sprintf("User %d", i),
 				Email: fmt.Sprintf("user%d@scale.example.com", i), Labels: benchLabels(i)})
 		}

@@ -41,11 +41,11 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
-// The service's default argon2id cost (account.PasswordConfig defaults).
+// The service's default argon2id cost (core.PasswordConfig defaults).
 const (
 	argonMemory  = 19456
 	argonTime    = 2
@@ -72,7 +72,7 @@ type options struct {
 
 // seeder is a store that can take users and sessions in bulk.
 type seeder interface {
-	SeedUsersAndSessions(ctx context.Context, users []*account.User, sessions []*account.Session) error
+	SeedUsersAndSessions(ctx context.Context, users []*core.User, sessions []*core.Session) error
 	Close() error
 }
 
@@ -158,7 +158,7 @@ func run(ctx context.Context, o options, now time.Time) error {
 	}
 	if err := st.SeedUsersAndSessions(ctx, users, sessions); err != nil {
 		st.Close()
-		if errors.Is(err, account.ErrConflict) {
+		if errors.Is(err, core.ErrConflict) {
 			return fmt.Errorf("seeding %s: %w (the store already has these users: seed a fresh store or change -prefix)", o.store, err)
 		}
 		return fmt.Errorf("seeding %s: %w", o.store, err)
@@ -170,7 +170,7 @@ func run(ctx context.Context, o options, now time.Time) error {
 }
 
 // generate builds the records and the cookie of each session.
-func generate(o options, now time.Time) ([]*account.User, []*account.Session, []string, error) {
+func generate(o options, now time.Time) ([]*core.User, []*core.Session, []string, error) {
 	hash, err := passwordHash(o.password)
 	if err != nil {
 		return nil, nil, nil, err
@@ -180,17 +180,17 @@ func generate(o options, now time.Time) ([]*account.User, []*account.Session, []
 		return nil, nil, nil, err
 	}
 	run := binary.BigEndian.Uint32(r[:])
-	users := make([]*account.User, o.users)
+	users := make([]*core.User, o.users)
 	for i := range users {
 		email := fmt.Sprintf("%s%d@seed.example", strings.ToLower(o.prefix), i)
-		users[i] = &account.User{
+		users[i] = &core.User{
 			ID: seedID(now, run, uint32(i)), CreatedAt: now, UpdatedAt: now,
 			Name: fmt.Sprintf("Seed User %d", i), Email: email,
 			PasswordHash: hash, PasswordUpdate: now, Registration: now, Status: true,
 		}
 	}
 	name := "a_session_" + strings.ToLower(o.project)
-	sessions := make([]*account.Session, o.sessions)
+	sessions := make([]*core.Session, o.sessions)
 	cookies := make([]string, o.sessions)
 	for i := range sessions {
 		u := users[i%len(users)]
@@ -199,7 +199,7 @@ func generate(o options, now time.Time) ([]*account.User, []*account.Session, []
 			return nil, nil, nil, err
 		}
 		sum := sha256.Sum256([]byte(secret))
-		sessions[i] = &account.Session{
+		sessions[i] = &core.Session{
 			ID: seedID(now, run, uint32(len(users)+i)), UserID: u.ID,
 			// Distinct creation times keep "oldest first" well defined.
 			CreatedAt: now.Add(time.Duration(i-len(sessions)) * time.Millisecond),
@@ -294,10 +294,10 @@ func openSQLite(ctx context.Context, dsn string) (seeder, error) {
 
 const batch = 2000
 
-func (s sqliteSeeder) SeedUsersAndSessions(ctx context.Context, users []*account.User, sessions []*account.Session) error {
+func (s sqliteSeeder) SeedUsersAndSessions(ctx context.Context, users []*core.User, sessions []*core.Session) error {
 	for lo := 0; lo < len(users)+len(sessions); lo += batch {
 		hi := min(lo+batch, len(users)+len(sessions))
-		err := s.WithTx(ctx, func(tx account.Store) error {
+		err := s.WithTx(ctx, func(tx core.Store) error {
 			for i := lo; i < hi; i++ {
 				if i < len(users) {
 					if err := tx.CreateUser(ctx, users[i]); err != nil {

@@ -1,4 +1,4 @@
-// Package postgres implements account.Store on PostgreSQL through pgx v5
+// Package postgres implements core.Store on PostgreSQL through pgx v5
 // and its connection pool (pgxpool), for deployments with several
 // accountgate instances sharing one database.
 //
@@ -24,12 +24,12 @@
 //
 // # Errors
 //
-// Unique violations (SQLSTATE 23505) are account.ErrConflict, a missing row
-// account.ErrNotFound, and a foreign-key violation wraps ErrForeignKey.
+// Unique violations (SQLSTATE 23505) are core.ErrConflict, a missing row
+// core.ErrNotFound, and a foreign-key violation wraps ErrForeignKey.
 // Errors meaning the database cannot be reached or cannot serve right now
 // (refused or failed connections, timeouts including Options.QueryTimeout,
 // a closed pool, SQLSTATE classes 08, 53, 57P and 58, query cancellation)
-// wrap account.ErrUnavailable, which the API answers with 503. A context
+// wrap core.ErrUnavailable, which the API answers with 503. A context
 // canceled by the caller is returned as is.
 //
 // # Transactions
@@ -43,7 +43,7 @@
 // WithTx). The Store handed to the callback must not be used from several
 // goroutines at once.
 //
-// Concurrency promises of account.Store hold across instances: ConsumeToken
+// Concurrency promises of core.Store hold across instances: ConsumeToken
 // is one DELETE … RETURNING, ClaimMessages one UPDATE over rows chosen FOR
 // UPDATE SKIP LOCKED, SettingOrInit an INSERT … ON CONFLICT DO NOTHING
 // followed by a SELECT, and LockUser a SELECT … FOR NO KEY UPDATE, whose

@@ -15,7 +15,7 @@ const outboxColumns = `id, channel, payload, attempts, created_at, next_attempt,
 	claimed_until, last_error`
 
 // EnqueueMessage inserts m with every field as given; a taken id gives
-// account.ErrConflict.
+// core.ErrConflict.
 func (h handles) EnqueueMessage(ctx context.Context, m *outbox.Message) error {
 	_, err := h.exec(ctx, "enqueue message", `INSERT INTO outbox (`+outboxColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -59,13 +59,13 @@ func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Du
 	return out, nil
 }
 
-// DeleteMessage removes a message; account.ErrNotFound if there was none.
+// DeleteMessage removes a message; core.ErrNotFound if there was none.
 func (h handles) DeleteMessage(ctx context.Context, id string) error {
 	return h.execOne(ctx, "delete message", `DELETE FROM outbox WHERE id = $1`, id)
 }
 
 // RetryMessage stores attempts, next and lastError on message id and
-// releases its claim; account.ErrNotFound if the message is gone.
+// releases its claim; core.ErrNotFound if the message is gone.
 func (h handles) RetryMessage(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
 	return h.execOne(ctx, "retry message", `UPDATE outbox
 		SET attempts = $1, next_attempt = $2, last_error = $3, claimed_until = 0

@@ -4,13 +4,13 @@
 //
 //   - ratelimit.Limiter: exact fixed-window counters, one Lua script per
 //     Take so concurrent instances never overshoot a limit;
-//   - account.Revocations: revocations published on a pub/sub channel. A
+//   - core.Revocations: revocations published on a pub/sub channel. A
 //     Client holds one subscription, which pings its connection and turns
 //     unhealthy within about a second of losing Redis, and fans every
 //     message out to its Subscriptions (NewSubscription): one per
 //     configuration using the Client, each with its own health, so that a
 //     configuration stopping in a reload leaves the next one healthy;
-//   - account.SharedCache: verified sessions cached as JSON, indexed by
+//   - core.SharedCache: verified sessions cached as JSON, indexed by
 //     session and user so that a revocation drops every entry at once.
 //
 // Every key and the pub/sub channel start with Options.KeyPrefix, so
@@ -26,5 +26,5 @@
 // Sentinel through redis-sentinel:// URLs or Options.SentinelMaster, and
 // Redis Cluster through Options.ClusterAddrs. It needs Redis 7.0 or newer
 // (PEXPIRE NX/GT). Connection failures are reported as errors wrapping
-// account.ErrUnavailable.
+// core.ErrUnavailable.
 package redis

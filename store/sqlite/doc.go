@@ -1,4 +1,4 @@
-// Package sqlite implements account.Store on a single SQLite file through the
+// Package sqlite implements core.Store on a single SQLite file through the
 // pure Go driver modernc.org/sqlite, so the binary needs no cgo. Writes go
 // through one connection (SQLite allows a single writer anyway, and
 // serialising them in Go avoids SQLITE_BUSY storms), reads through a small

@@ -15,7 +15,7 @@ const outboxColumns = `id, channel, payload, attempts, created_at, next_attempt,
 	claimed_until, last_error`
 
 // EnqueueMessage inserts m with every field as given; a taken id gives
-// account.ErrConflict.
+// core.ErrConflict.
 func (h handles) EnqueueMessage(ctx context.Context, m *outbox.Message) error {
 	payload := m.Payload
 	if payload == nil {
@@ -76,7 +76,7 @@ func (h handles) ClaimMessages(ctx context.Context, now time.Time, lease time.Du
 	return out, nil
 }
 
-// DeleteMessage removes a message; account.ErrNotFound if there was none.
+// DeleteMessage removes a message; core.ErrNotFound if there was none.
 func (h handles) DeleteMessage(ctx context.Context, id string) error {
 	res, err := h.w.ExecContext(ctx, `DELETE FROM outbox WHERE id = ?`, id)
 	if err != nil {
@@ -86,7 +86,7 @@ func (h handles) DeleteMessage(ctx context.Context, id string) error {
 }
 
 // RetryMessage stores attempts, next and lastError on message id and
-// releases its claim; account.ErrNotFound if the message is gone.
+// releases its claim; core.ErrNotFound if the message is gone.
 func (h handles) RetryMessage(ctx context.Context, id string, attempts int, next time.Time, lastError string) error {
 	res, err := h.w.ExecContext(ctx, `UPDATE outbox
 		SET attempts = ?, next_attempt = ?, last_error = ?, claimed_until = 0

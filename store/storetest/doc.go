@@ -1,4 +1,4 @@
-// Package storetest is the conformance suite for account.Store backends.
+// Package storetest is the conformance suite for core.Store backends.
 // Every backend's tests call Run (or the Run* groups) with an Opener that
 // returns a fresh, migrated, empty store, so all backends are held to the
 // same contract: round-trips of every field, ErrConflict and ErrNotFound

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// RunSettings checks account.Settings: the first stored value wins, also
+// RunSettings checks core.Settings: the first stored value wins, also
 // when several goroutines race to store theirs.
 func RunSettings(t *testing.T, open Opener) {
 	ctx := context.Background()

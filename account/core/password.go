@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"context"
@@ -53,8 +53,8 @@ func (c *PasswordConfig) setDefaults() {
 	}
 }
 
-// hasher hashes and verifies passwords under a concurrency bound.
-type hasher struct {
+// Hasher hashes and verifies passwords under a concurrency bound.
+type Hasher struct {
 	cfg   PasswordConfig
 	slots chan struct{}
 	// attempts counts the requests that asked for a slot: tests use it
@@ -63,13 +63,13 @@ type hasher struct {
 	// dummy is a hash of a random password, verified when the user is
 	// unknown so that unknown emails cost as much as wrong passwords.
 	dummy string
-	// onWait, if set, is told how long a hash waited for a slot.
-	onWait func(wait time.Duration, busy bool)
+	// OnWait, if set, is told how long a hash waited for a slot.
+	OnWait func(wait time.Duration, busy bool)
 }
 
-func newHasher(cfg PasswordConfig) *hasher {
+func NewHasher(cfg PasswordConfig) *Hasher {
 	cfg.setDefaults()
-	h := &hasher{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}
+	h := &Hasher{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}
 	// The dummy needs the configured cost, not a real password: random
 	// salt and key with those parameters verify at the same cost and never
 	// match, and building it spares a 19 MiB hash at start-up.
@@ -84,7 +84,9 @@ func newHasher(cfg PasswordConfig) *hasher {
 
 var errBusy = NewError(ErrGeneralServerBusy)
 
-func (h *hasher) acquire(ctx context.Context) error {
+// Acquire takes a hashing slot, waiting at most the configured Wait;
+// general_server_busy when none frees up. Release gives it back.
+func (h *Hasher) Acquire(ctx context.Context) error {
 	h.attempts.Add(1)
 	select {
 	case h.slots <- struct{}{}:
@@ -107,24 +109,29 @@ func (h *hasher) acquire(ctx context.Context) error {
 	}
 }
 
-func (h *hasher) waited(d time.Duration, busy bool) {
-	if h.onWait != nil {
-		h.onWait(d, busy)
+func (h *Hasher) waited(d time.Duration, busy bool) {
+	if h.OnWait != nil {
+		h.OnWait(d, busy)
 	}
 }
 
-func (h *hasher) release() { <-h.slots }
+// Attempts counts the requests that asked for a slot: tests use it to
+// prove that refused input never reaches argon2.
+func (h *Hasher) Attempts() int64 { return h.attempts.Load() }
+
+// Release gives back a slot taken by Acquire.
+func (h *Hasher) Release() { <-h.slots }
 
 // Hash returns the PHC string of password at the configured cost.
-func (h *hasher) Hash(ctx context.Context, password string) (string, error) {
-	if err := h.acquire(ctx); err != nil {
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	if err := h.Acquire(ctx); err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer h.Release()
 	return h.hashNow(password), nil
 }
 
-func (h *hasher) hashNow(password string) string {
+func (h *Hasher) hashNow(password string) string {
 	salt := make([]byte, 16)
 	rand.Read(salt)
 	key := argon2.IDKey([]byte(password), salt, h.cfg.Time, h.cfg.Memory, h.cfg.Threads, 32)
@@ -137,33 +144,33 @@ func (h *hasher) hashNow(password string) string {
 // should be replaced by a hash at the configured cost. An empty encoded
 // (no password) is checked against a dummy hash and never matches, in the
 // same time as a real check.
-func (h *hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
-	if err := h.acquire(ctx); err != nil {
+func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, rehash bool, err error) {
+	if err := h.Acquire(ctx); err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer h.Release()
 	if encoded == "" {
-		verifyHash(password, h.dummy)
+		VerifyHash(password, h.dummy)
 		return false, false, nil
 	}
-	ok, params := verifyHash(password, encoded)
+	ok, params := VerifyHash(password, encoded)
 	if !ok && params != h.currentParams() {
 		// An imported hash (md5, sha, a cheap bcrypt…) refuses a wrong
 		// password far sooner than argon2 does: pad it to the cost of an
 		// unknown user, so timing tells neither apart.
-		verifyHash(password, h.dummy)
+		VerifyHash(password, h.dummy)
 	}
 	return ok, ok && params != h.currentParams(), nil
 }
 
-func (h *hasher) currentParams() string {
+func (h *Hasher) currentParams() string {
 	return fmt.Sprintf("argon2id:m=%d,t=%d,p=%d", h.cfg.Memory, h.cfg.Time, h.cfg.Threads)
 }
 
-// verifyHash checks password against an argon2id, argon2i or bcrypt
+// VerifyHash checks password against an argon2id, argon2i or bcrypt
 // hash, or one of the imported kinds of package passhash. params names
 // the algorithm and cost, for the rehash decision.
-func verifyHash(password, encoded string) (ok bool, params string) {
+func VerifyHash(password, encoded string) (ok bool, params string) {
 	switch {
 	case strings.HasPrefix(encoded, "$argon2"):
 		return verifyArgon2(password, encoded)
@@ -179,7 +186,7 @@ func verifyHash(password, encoded string) (ok bool, params string) {
 var errBadHash = errors.New("malformed password hash")
 
 func verifyArgon2(password, encoded string) (bool, string) {
-	variant, m, t, p, salt, key, err := parseArgon2(encoded)
+	variant, m, t, p, salt, key, err := ParseArgon2(encoded)
 	if err != nil {
 		return false, ""
 	}
@@ -192,8 +199,8 @@ func verifyArgon2(password, encoded string) (bool, string) {
 	return subtle.ConstantTimeCompare(got, key) == 1, fmt.Sprintf("%s:m=%d,t=%d,p=%d", variant, m, t, p)
 }
 
-// parseArgon2 reads $argon2id$v=19$m=..,t=..,p=..$salt$key.
-func parseArgon2(encoded string) (variant string, m, t uint32, p uint8, salt, key []byte, err error) {
+// ParseArgon2 reads $argon2id$v=19$m=..,t=..,p=..$salt$key.
+func ParseArgon2(encoded string) (variant string, m, t uint32, p uint8, salt, key []byte, err error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || (parts[1] != "argon2id" && parts[1] != "argon2i") {
 		return "", 0, 0, 0, nil, nil, errBadHash
@@ -220,5 +227,5 @@ func parseArgon2(encoded string) (variant string, m, t uint32, p uint8, salt, ke
 // store (seeding, imports).
 func HashPassword(cfg PasswordConfig, password string) string {
 	cfg.setDefaults()
-	return (&hasher{cfg: cfg}).hashNow(password)
+	return (&Hasher{cfg: cfg}).hashNow(password)
 }

@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-func cheapHasher(concurrency int, wait time.Duration) *hasher {
-	return newHasher(PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: concurrency, Wait: wait})
+func cheapHasher(concurrency int, wait time.Duration) *Hasher {
+	return NewHasher(PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: concurrency, Wait: wait})
 }
 
 func TestHashAndVerify(t *testing.T) {
@@ -64,7 +64,7 @@ func TestHashConcurrencyBound(t *testing.T) {
 }
 
 func BenchmarkHashDefaultCost(b *testing.B) {
-	h := newHasher(PasswordConfig{Concurrency: 1})
+	h := NewHasher(PasswordConfig{Concurrency: 1})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -76,11 +76,34 @@ func BenchmarkHashDefaultCost(b *testing.B) {
 // so an unknown email costs a full argon2id check.
 func TestDummyHashCostsARealCheck(t *testing.T) {
 	h := cheapHasher(1, time.Second)
-	variant, m, tc, p, salt, key, err := parseArgon2(h.dummy)
+	variant, m, tc, p, salt, key, err := ParseArgon2(h.dummy)
 	if err != nil || variant != "argon2id" || m != 64 || tc != 1 || p != 1 || len(salt) != 16 || len(key) != 32 {
 		t.Fatalf("dummy %q: %v", h.dummy, err)
 	}
-	if ok, _ := verifyHash("anything", h.dummy); ok {
+	if ok, _ := VerifyHash("anything", h.dummy); ok {
 		t.Fatal("the dummy matched a password")
+	}
+}
+
+// BenchmarkVerifyRefused measures a refused sign-in's password check at
+// the default cost: for an unknown user (the dummy hash), a user with an
+// argon2id hash, and users with imported hashes, whose refusal is padded
+// to the dummy's cost so that timing tells none of them apart.
+func BenchmarkVerifyRefused(b *testing.B) {
+	h := NewHasher(PasswordConfig{})
+	ctx := context.Background()
+	for _, tc := range []struct{ name, encoded string }{
+		{"unknown_user", ""},
+		{"argon2id", h.hashNow("appwrite")},
+		{"md5", "$plain-md5$144fa7eaa4904e8ee120651997f70dcc"},
+		{"phpass", "$P$Br387rwferoKN7uwHZqNMu98q3U8RO."},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if ok, _, err := h.Verify(ctx, "wrong-password", tc.encoded); ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
 	}
 }

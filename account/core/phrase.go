@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"crypto/rand"
@@ -25,8 +25,8 @@ var (
 	}
 )
 
-// newPhrase returns a fresh security phrase such as "Brave Otter".
-func newPhrase() string {
+// NewPhrase returns a fresh security phrase such as "Brave Otter".
+func NewPhrase() string {
 	return pick(phraseAdjectives) + " " + pick(phraseNouns)
 }
 

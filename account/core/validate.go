@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"net/netip"
@@ -11,20 +11,20 @@ import (
 // Validator descriptions, as Appwrite 1.3 words them; they become part of
 // the 400 message "Invalid <param>: <description>".
 const (
-	descCustomID           = "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
-	descUID                = "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore"
-	descEmail              = "Value must be a valid email address"
-	descPassword           = "Password must be at least 8 characters"
-	descPasswordDictionary = "Password must be at least 8 characters and should not be one of the commonly used password."
+	DescCustomID           = "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char"
+	DescUID                = "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore"
+	DescEmail              = "Value must be a valid email address"
+	DescPassword           = "Password must be at least 8 characters"
+	DescPasswordDictionary = "Password must be at least 8 characters and should not be one of the commonly used password."
 )
 
-func descText(max int) string {
+func DescText(max int) string {
 	return "Value must be a valid string and at least 1 chars and no longer than " + strconv.Itoa(max) + " chars"
 }
 
-// validKey reports whether s follows the Key rules: at most 36 chars of
+// ValidKey reports whether s follows the Key rules: at most 36 chars of
 // [A-Za-z0-9._-], not starting with a special char.
-func validKey(s string) bool {
+func ValidKey(s string) bool {
 	if s == "" || len(s) > 36 {
 		return false
 	}
@@ -43,39 +43,39 @@ func validKey(s string) bool {
 	return true
 }
 
-// validText reports whether s has between 1 and max characters.
-func validText(s string, max int) bool {
+// ValidText reports whether s has between 1 and max characters.
+func ValidText(s string, max int) bool {
 	n := utf8.RuneCountInString(s)
 	return utf8.ValidString(s) && n >= 1 && n <= max
 }
 
-// validName is the rule for a user's name: Text(128), as Appwrite has it,
+// ValidName is the rule for a user's name: Text(128), as Appwrite has it,
 // and no control characters (C0, DEL, C1). The name becomes the
 // X-Account-Name header, where a CR, LF or NUL is not a valid value.
-func validName(s string) bool {
-	return validText(s, 128) && !strings.ContainsFunc(s, unicode.IsControl)
+func ValidName(s string) bool {
+	return ValidText(s, 128) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
-// cleanName fits a display name from an OAuth2 provider to the name rule:
+// CleanName fits a display name from an OAuth2 provider to the name rule:
 // a sign-in is not refused for its provider's data, so control characters
 // become spaces and the result is trimmed and cut to 128 bytes.
-func cleanName(s string) string {
+func CleanName(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
 	}, s)
-	return truncate(strings.TrimSpace(s), 128)
+	return Truncate(strings.TrimSpace(s), 128)
 }
 
-// normalizeEmail trims and lowercases, as every route does (part A item 11).
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// NormalizeEmail trims and lowercases, as every route does (part A item 11).
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// validEmail follows PHP's FILTER_VALIDATE_EMAIL closely enough for
+// ValidEmail follows PHP's FILTER_VALIDATE_EMAIL closely enough for
 // Appwrite's clients: ASCII only, a local part of at most 64 characters, at
 // most 254 in all, and a domain with a dot (or an IP literal in brackets).
-func validEmail(s string) bool {
+func ValidEmail(s string) bool {
 	if len(s) > 254 {
 		return false
 	}

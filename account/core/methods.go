@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"slices"
@@ -32,13 +32,13 @@ var methodTitles = map[AuthMethodName]string{
 // AuthMethod returns the method named name and whether it exists.
 func AuthMethod(name string) (AuthMethodName, bool) {
 	m := AuthMethodName(name)
-	return m, m.valid()
+	return m, m.Valid()
 }
 
-func (m AuthMethodName) valid() bool { _, ok := methodTitles[m]; return ok }
+func (m AuthMethodName) Valid() bool { _, ok := methodTitles[m]; return ok }
 
-// title is the method's name in Appwrite's messages.
-func (m AuthMethodName) title() string { return methodTitles[m] }
+// Title is the method's name in Appwrite's messages.
+func (m AuthMethodName) Title() string { return methodTitles[m] }
 
 func AuthMethodNameNames() string {
 	var names []string

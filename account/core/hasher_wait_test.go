@@ -1,4 +1,4 @@
-package account
+package core
 
 import (
 	"context"
@@ -11,25 +11,25 @@ import (
 // that finds every slot taken reports how long it waited, and whether it
 // gave up with general_server_busy.
 func TestHasherReportsWaits(t *testing.T) {
-	h := newHasher(PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: 1, Wait: 30 * time.Millisecond})
+	h := NewHasher(PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: 1, Wait: 30 * time.Millisecond})
 	type wait struct {
 		d    time.Duration
 		busy bool
 	}
 	var got []wait
-	h.onWait = func(d time.Duration, busy bool) { got = append(got, wait{d, busy}) }
+	h.OnWait = func(d time.Duration, busy bool) { got = append(got, wait{d, busy}) }
 	ctx := context.Background()
-	if err := h.acquire(ctx); err != nil {
+	if err := h.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.acquire(ctx); !errors.Is(err, errBusy) {
+	if err := h.Acquire(ctx); !errors.Is(err, errBusy) {
 		t.Fatalf("second acquire = %v, want general_server_busy", err)
 	}
-	go func() { time.Sleep(10 * time.Millisecond); h.release() }()
-	if err := h.acquire(ctx); err != nil {
+	go func() { time.Sleep(10 * time.Millisecond); h.Release() }()
+	if err := h.Acquire(ctx); err != nil {
 		t.Fatalf("acquire after a release: %v", err)
 	}
-	h.release()
+	h.Release()
 	if len(got) != 3 {
 		t.Fatalf("reported %d waits, want 3: %v", len(got), got)
 	}
