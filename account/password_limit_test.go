@@ -44,6 +44,9 @@ func (l limitStore) UserByEmail(context.Context, string) (*User, error) { return
 // limitService is a service over limitStore with one hashing slot, held
 // by the test (a request that asks for it gets 503 after 50 ms), and one
 // signed-in session.
+// heldByTest is the slot request limitService makes itself.
+const heldByTest = 1
+
 func limitService(t *testing.T) (*Service, string) {
 	t.Helper()
 	now := time.Now()
@@ -152,7 +155,7 @@ func TestManyHugePasswordSignIns(t *testing.T) {
 			t.Fatalf("request %d: %d, want 400", i, c)
 		}
 	}
-	if a := s.hasher.Attempts(); a != 0 {
+	if a := s.hasher.Attempts() - heldByTest; a != 0 {
 		t.Fatalf("%d requests reached the hasher", a)
 	}
 
@@ -162,7 +165,7 @@ func TestManyHugePasswordSignIns(t *testing.T) {
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "Request body is too large") {
 		t.Fatalf("body over the limit: %d %s", rec.Code, rec.Body.String())
 	}
-	if a := s.hasher.Attempts(); a != 0 {
+	if a := s.hasher.Attempts() - heldByTest; a != 0 {
 		t.Fatalf("%d requests reached the hasher", a)
 	}
 }
