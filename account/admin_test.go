@@ -19,11 +19,11 @@ type adminPair struct {
 	admin *account.Service
 }
 
-func newAdminPair(t *testing.T, edit func(*account.Config)) adminPair {
+func newAdminPair(t *testing.T, edit func(*core.Config)) adminPair {
 	t.Helper()
 	b := &bus{}
 	b.healthy.Store(true)
-	conf := func(c *account.Config) {
+	conf := func(c *core.Config) {
 		c.Revocations = b
 		if edit != nil {
 			edit(c)
@@ -199,7 +199,7 @@ func TestAdminDelete(t *testing.T) {
 func TestAdminSetPassword(t *testing.T) {
 	t.Parallel()
 	for _, revoke := range []bool{false, true} {
-		p := newAdminPair(t, func(c *account.Config) { c.RevokeSessionsOnPasswordChange = revoke })
+		p := newAdminPair(t, func(c *core.Config) { c.RevokeSessionsOnPasswordChange = revoke })
 		ctx := context.Background()
 		id := p.signUp("pw@example.com", "old-password")
 		c, _ := p.signIn("pw@example.com", "old-password")
@@ -256,7 +256,7 @@ func TestAdminListUsers(t *testing.T) {
 func TestAdminWaitsForTheChannel(t *testing.T) {
 	t.Parallel()
 	b := &bus{}
-	e := newEnv(t, func(c *account.Config) { c.Revocations = b })
+	e := newEnv(t, func(c *core.Config) { c.Revocations = b })
 	if e.svc.BroadcastReady() {
 		t.Fatal("ready with the channel down")
 	}

@@ -440,5 +440,5 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Expires", "0")
 	h.Set("Pragma", "no-cache")
-	writeJSON(w, e.Status(), errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: Version})
+	writeJSON(w, e.Status(), errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -333,7 +332,7 @@ func TestRecoveryWithoutPasswordAgain(t *testing.T) {
 
 func TestUpdateSessionExtends(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { c.SessionDuration = time.Hour })
+	e := newEnv(t, func(c *core.Config) { c.SessionDuration = time.Hour })
 	e.signUp("ext@example.com", "password123")
 	c, s := e.signIn("ext@example.com", "password123")
 	// 1.3 and 1.4: only OAuth2 sessions can be refreshed.

@@ -74,14 +74,14 @@ func TestJWT(t *testing.T) {
 func TestJWTExpiresAndRotates(t *testing.T) {
 	t.Parallel()
 	old := []byte(strings.Repeat("o", 32))
-	e := newEnv(t, func(c *account.Config) { c.Secret = old; c.CacheSize = -1 })
+	e := newEnv(t, func(c *core.Config) { c.Secret = old; c.CacheSize = -1 })
 	e.signUp("rot@example.com", "password123")
 	c, _ := e.signIn("rot@example.com", "password123")
 	token := e.do("POST", "/v1/account/jwt", "", cookieHeader(c)).json(t)["jwt"].(string)
 
 	// A service with a new secret and the old one as previous still
 	// accepts the token; one without the old secret refuses it.
-	rotated, err := account.New(t.Context(), account.Config{ProjectID: "test", Store: e.store, PublicURL: "http://localhost:8080",
+	rotated, err := account.New(t.Context(), core.Config{ProjectID: "test", Store: e.store, PublicURL: "http://localhost:8080",
 		Secret: []byte(strings.Repeat("n", 32)), PreviousSecrets: [][]byte{old}, Now: e.clock.Now,
 		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}})
 	if err != nil {

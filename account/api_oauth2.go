@@ -23,14 +23,6 @@ import (
 	"github.com/accountgate/accountgate/account/verify"
 )
 
-// OAuthProvider is a provider configured for the project (account/oauth
-// implements it).
-type OAuthProvider interface {
-	AuthCodeURL(ctx context.Context, state, nonce, pkceVerifier string, scopes []string) (string, error)
-	Exchange(ctx context.Context, code, pkceVerifier, nonce string, opts ...oauth.ExchangeOption) (*oauth2.Token, oauth.Identity, error)
-	Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error)
-}
-
 // Pages the flow falls back to when the client names none.
 const (
 	oauthSuccessPage = "/auth/oauth2/success"
@@ -60,7 +52,7 @@ func providerNames() string {
 }
 
 // oauthProvider resolves the {provider} path parameter.
-func (s *Service) oauthProvider(r *request) (string, OAuthProvider, error) {
+func (s *Service) oauthProvider(r *request) (string, core.OAuthProvider, error) {
 	name := r.pathVars["provider"]
 	if _, known := oauth.Lookup(name); !known {
 		return "", nil, invalidParam("provider", "Value must be one of ("+providerNames()+")")
@@ -247,7 +239,7 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 	if e.Status() >= 500 {
 		s.log.Error("oauth2 sign-in failed", "error", e)
 	}
-	body, _ := json.Marshal(errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: Version})
+	body, _ := json.Marshal(errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
 	target := *failure
 	q := target.Query()
 	q.Set("error", string(body))
@@ -257,7 +249,7 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 }
 
 // finishOAuth exchanges the code and signs the right user in.
-func (s *Service) finishOAuth(r *request, name string, p OAuthProvider, nonce string) (*Session, string, *User, error) {
+func (s *Service) finishOAuth(r *request, name string, p core.OAuthProvider, nonce string) (*Session, string, *User, error) {
 	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, "", nil, err
@@ -273,7 +265,7 @@ func (s *Service) finishOAuth(r *request, name string, p OAuthProvider, nonce st
 
 // oauthTokenUser is oauthUser for the token flow: it returns the linked
 // identity the token will be bound to.
-func (s *Service) oauthTokenUser(r *request, name string, p OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
+func (s *Service) oauthTokenUser(r *request, name string, p core.OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
 	user, ident, _, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, nil, err
@@ -287,7 +279,7 @@ func (s *Service) oauthTokenUser(r *request, name string, p OAuthProvider, nonce
 
 // oauthUser exchanges the code and finds (or links, or creates) the user
 // the provider identity signs into; a blocked user is refused.
-func (s *Service) oauthUser(r *request, name string, p OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
+func (s *Service) oauthUser(r *request, name string, p core.OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
 	fail := func(err error) (*User, oauth.Identity, *oauth2.Token, error) { return nil, oauth.Identity{}, nil, err }
 	if e, _, _ := r.params.stringParam("error", ""); e != "" {

@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
@@ -124,7 +123,7 @@ func newOAuthEnv(t *testing.T) (*env, *fakeProvider) {
 		"noemail":    {ID: "gh-5"},
 		"link":       {ID: "gh-6", Email: "linkme@example.com", EmailVerified: false, Name: "Linked"},
 	}}
-	e := newEnv(t, func(c *account.Config) { c.OAuth2 = map[string]account.OAuthProvider{"github": p} })
+	e := newEnv(t, func(c *core.Config) { c.OAuth2 = map[string]core.OAuthProvider{"github": p} })
 	return e, p
 }
 

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -62,7 +61,7 @@ func TestUpdateName(t *testing.T) {
 
 func TestUpdatePassword(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { c.PasswordHistory = 2; c.RevokeSessionsOnPasswordChange = true })
+	e := newEnv(t, func(c *core.Config) { c.PasswordHistory = 2; c.RevokeSessionsOnPasswordChange = true })
 	e.signUp("pw@example.com", "password123")
 	c, _ := e.signIn("pw@example.com", "password123")
 	other, _ := e.signIn("pw@example.com", "password123")
@@ -175,7 +174,7 @@ func TestUpdateStatusBlocks(t *testing.T) {
 
 func TestDisabledMethods(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) {
+	e := newEnv(t, func(c *core.Config) {
 		c.Disabled = map[core.AuthMethodName]bool{core.MethodEmailPassword: true, core.MethodAnonymous: true, core.MethodJWT: true}
 	})
 	checkError(t, e.do("POST", "/v1/account", `{"userId":"unique()","email":"d@example.com","password":"password123"}`, nil), 501, "user_auth_method_unsupported",

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -192,7 +191,7 @@ func TestDeleteAllSessions(t *testing.T) {
 
 func TestMaxSessionsPrunesOldest(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { c.MaxSessions = 2 })
+	e := newEnv(t, func(c *core.Config) { c.MaxSessions = 2 })
 	e.signUp("max@example.com", "password123")
 	oldest, _ := e.signIn("max@example.com", "password123")
 	e.do("GET", "/v1/account", "", cookieHeader(oldest)) // cached
@@ -207,7 +206,7 @@ func TestMaxSessionsPrunesOldest(t *testing.T) {
 
 func TestSessionExpires(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { c.SessionDuration = time.Hour })
+	e := newEnv(t, func(c *core.Config) { c.SessionDuration = time.Hour })
 	e.signUp("exp@example.com", "password123")
 	c, _ := e.signIn("exp@example.com", "password123")
 	if r := e.do("GET", "/v1/account", "", cookieHeader(c)); r.status != 200 {
@@ -223,7 +222,7 @@ func TestSessionExpires(t *testing.T) {
 
 func TestBlockedUserRefusedEverywhere(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { c.CacheSize = -1 })
+	e := newEnv(t, func(c *core.Config) { c.CacheSize = -1 })
 	e.signUp("blk@example.com", "password123")
 	c, _ := e.signIn("blk@example.com", "password123")
 	u, _ := e.store.UserByEmail(context.Background(), "blk@example.com")
@@ -266,7 +265,7 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("CORS must not allow an unknown origin")
 	}
 	// Same registrable domain as the public URL: no fallback header.
-	e2 := newEnv(t, func(c *account.Config) { c.PublicURL = "https://api.example.com" })
+	e2 := newEnv(t, func(c *core.Config) { c.PublicURL = "https://api.example.com" })
 	e2.signUp("fb@example.com", "password123")
 	r = e2.do("POST", "/v1/account/sessions/email", `{"email":"fb@example.com","password":"password123"}`, map[string]string{"Origin": "https://app.example.com"})
 	if r.status != 201 || r.header.Get("X-Fallback-Cookies") != "" {

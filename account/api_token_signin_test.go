@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -239,7 +238,7 @@ func TestTokenSessionSpendsOnce(t *testing.T) {
 	e.editUser("race", func(u *core.User) { u.Status = true })
 	signedIn(t, e, e.tokenSession("race", code), "token", "email")
 
-	off, box2 := newDeliveryEnv(t, func(c *account.Config) {
+	off, box2 := newDeliveryEnv(t, func(c *core.Config) {
 		c.Disabled = map[core.AuthMethodName]bool{core.MethodEmailOTP: true}
 	})
 	checkError(t, off.do("POST", "/v1/account/tokens/email", `{"userId":"unique()","email":"x@example.com"}`, nil), 501, "user_auth_method_unsupported", "Email (OTP) authentication is disabled for this project")
@@ -250,7 +249,7 @@ func TestTokenSessionSpendsOnce(t *testing.T) {
 
 func TestTokenSignInRateLimits(t *testing.T) {
 	t.Parallel()
-	e, _ := newDeliveryEnv(t, func(c *account.Config) {
+	e, _ := newDeliveryEnv(t, func(c *core.Config) {
 		limitsOn(c)
 		c.RateLimits.Limits = map[string]int{"email_token.create": 2, "email_token.create_ip": 3, "phone_token.create": 1,
 			"magic_url_token.create": 1, "sessions.token": 2}
@@ -353,7 +352,7 @@ func TestOAuth2Token(t *testing.T) {
 func TestObserverTokenSignIn(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
-	e, box := newDeliveryEnv(t, func(c *account.Config) { c.Observer = rec })
+	e, box := newDeliveryEnv(t, func(c *core.Config) { c.Observer = rec })
 	e.do("POST", "/v1/account/tokens/email", `{"userId":"obs","email":"obs@example.com"}`, nil)
 	code := sixDigits.FindString(box.waitMail(t, 1).Text)
 	signedIn(t, e, e.tokenSession("obs", code), "token", "email")
@@ -364,7 +363,7 @@ func TestObserverTokenSignIn(t *testing.T) {
 	var got []string
 	rec.mu.Lock()
 	for _, ev := range rec.events {
-		if ev.Kind == account.EventSignUp || ev.Kind == account.EventSignIn {
+		if ev.Kind == core.EventSignUp || ev.Kind == core.EventSignIn {
 			got = append(got, strings.Join([]string{string(ev.Kind), ev.Result, ev.Method, ev.Reason, ev.UserID}, " "))
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/mail"
 )
 
@@ -79,9 +79,9 @@ func (o *outbox) waitText(t *testing.T, n int) string {
 
 // newDeliveryEnv is an env with capturing senders and the delivery worker
 // running.
-func newDeliveryEnv(t *testing.T, edit func(*account.Config)) (*env, *outbox) {
+func newDeliveryEnv(t *testing.T, edit func(*core.Config)) (*env, *outbox) {
 	box := &outbox{}
-	e := newEnv(t, func(c *account.Config) {
+	e := newEnv(t, func(c *core.Config) {
 		c.Mailer, c.SMS, c.ProjectName = box, smsOutbox{box}, "Demo"
 		if edit != nil {
 			edit(c)
@@ -306,7 +306,7 @@ func TestEmailVerification(t *testing.T) {
 func TestOutboxRetriesAndSeals(t *testing.T) {
 	t.Parallel()
 	box := &outbox{}
-	e := newEnv(t, func(c *account.Config) { c.Mailer = box })
+	e := newEnv(t, func(c *core.Config) { c.Mailer = box })
 	e.signUp("out@example.com", "password123")
 	c, _ := e.signIn("out@example.com", "password123")
 	if r := e.do("POST", "/v1/account/verification", `{"url":"http://localhost/v"}`, cookieHeader(c)); r.status != 201 {

@@ -3,35 +3,10 @@ package account
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"fmt"
+	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"slices"
 )
-
-// APIKey is a project API key: a server's credential for the Users API,
-// sent as X-Appwrite-Key.
-type APIKey struct {
-	// Name identifies the key in configuration and errors; never the
-	// secret.
-	Name string
-	// Secret is the key itself; at least 32 bytes. The service keeps
-	// only its SHA-256.
-	Secret string
-	// Scopes are what the key may do: users.read, users.write,
-	// sessions.write.
-	Scopes []string
-}
-
-// The scopes an API key can hold.
-const (
-	ScopeUsersRead     = "users.read"
-	ScopeUsersWrite    = "users.write"
-	ScopeSessionsWrite = "sessions.write"
-)
-
-// minAPIKeyBytes is the shortest key accepted: a key is a bearer secret
-// that must not be guessable.
-const minAPIKeyBytes = 32
 
 // headerKey carries an API key.
 const headerKey = "X-Appwrite-Key"
@@ -44,43 +19,8 @@ type apiKey struct {
 	scopes []string
 }
 
-// KnownScope reports whether scope is one an API key may hold.
-func KnownScope(scope string) bool {
-	return scope == ScopeUsersRead || scope == ScopeUsersWrite || scope == ScopeSessionsWrite
-}
-
-// checkAPIKeys is Config.validate's part for keys: named, long enough,
-// distinct, with known scopes. Messages name the key, never its secret.
-func checkAPIKeys(keys []APIKey) []error {
-	var errs []error
-	names := map[string]bool{}
-	secrets := map[[32]byte]bool{}
-	for _, k := range keys {
-		if k.Name == "" {
-			errs = append(errs, fmt.Errorf("an API key has no name"))
-		} else if names[k.Name] {
-			errs = append(errs, fmt.Errorf("API key %q: configured twice", k.Name))
-		}
-		names[k.Name] = true
-		if len(k.Secret) < minAPIKeyBytes {
-			errs = append(errs, fmt.Errorf("API key %q: the key must be at least %d characters", k.Name, minAPIKeyBytes))
-		}
-		h := sha256.Sum256([]byte(k.Secret))
-		if secrets[h] {
-			errs = append(errs, fmt.Errorf("API key %q: the same key is configured under another name", k.Name))
-		}
-		secrets[h] = true
-		for _, sc := range k.Scopes {
-			if !KnownScope(sc) {
-				errs = append(errs, fmt.Errorf("API key %q: unknown scope %q (known: users.read, users.write, sessions.write)", k.Name, sc))
-			}
-		}
-	}
-	return errs
-}
-
 // hashAPIKeys keeps what verifying needs of keys: names, hashes, scopes.
-func hashAPIKeys(keys []APIKey) []apiKey {
+func hashAPIKeys(keys []core.APIKey) []apiKey {
 	out := make([]apiKey, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, apiKey{name: k.Name, hash: sha256.Sum256([]byte(k.Secret)), scopes: slices.Clone(k.Scopes)})

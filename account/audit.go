@@ -10,12 +10,6 @@ import (
 	"github.com/accountgate/accountgate/account/useragent"
 )
 
-// CountryLookup maps an IP address to a lowercase ISO 3166 country code,
-// "--" when unknown.
-type CountryLookup interface {
-	Country(ip string) string
-}
-
 // clientInfo is what a request says about where it came from.
 type clientInfo struct {
 	ip, userAgent, country string

@@ -25,7 +25,7 @@ import (
 
 // benchEnv is a service with one signed-up user and one session; cookie is
 // the Cookie header a browser sends back, with two unrelated cookies.
-func benchEnv(b *testing.B, edit func(*account.Config)) (e *env, cookie, userID string) {
+func benchEnv(b *testing.B, edit func(*core.Config)) (e *env, cookie, userID string) {
 	b.Helper()
 	e = newEnv(b, edit)
 	userID = e.signUp("bench@example.com", "password123")
@@ -105,7 +105,7 @@ func BenchmarkGateCheckJWT(b *testing.B) {
 		return r.json(b)["jwt"].(string)
 	}
 	b.Run("first-use", func(b *testing.B) {
-		e, cookie, id := benchEnv(b, func(c *account.Config) { c.CacheSize = -1 })
+		e, cookie, id := benchEnv(b, func(c *core.Config) { c.CacheSize = -1 })
 		r := gateRequest(map[string]string{"X-Appwrite-JWT": jwtFor(b, e, cookie)})
 		b.ReportAllocs()
 		for b.Loop() {

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // countries maps fixed IPs, standing in for a GeoIP database.
@@ -20,7 +20,7 @@ func (c countries) Country(ip string) string {
 
 func TestCountryOfSessionsAndLogs(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) {
+	e := newEnv(t, func(c *core.Config) {
 		c.Countries = countries{"192.0.2.1": "de"}
 		c.ClientIP = func(*http.Request) string { return "192.0.2.1" }
 	})

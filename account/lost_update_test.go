@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -44,7 +43,7 @@ func (h *hookStore) UserByID(ctx context.Context, id string) (*core.User, error)
 // newHookedEnv is a delivery env whose service reads through a hookStore.
 func newHookedEnv(t *testing.T) (*env, *outbox, *hookStore) {
 	var hs *hookStore
-	e, box := newDeliveryEnv(t, func(c *account.Config) {
+	e, box := newDeliveryEnv(t, func(c *core.Config) {
 		hs = &hookStore{Store: c.Store}
 		c.Store = hs
 	})

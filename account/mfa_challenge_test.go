@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -219,7 +218,7 @@ func TestMFAEmailAndPhoneChallenge(t *testing.T) {
 
 func TestMFAChallengeRateLimited(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { c.RateLimits.Off = false })
+	e := newEnv(t, func(c *core.Config) { c.RateLimits.Off = false })
 	h, _ := halfSignedIn(t, e, "mfa-limit@example.com")
 	id := challenge(t, e, h, "totp")
 	for range 10 {

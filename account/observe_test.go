@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
@@ -17,10 +16,10 @@ import (
 // recorder is an Observer that keeps every event.
 type recorder struct {
 	mu     sync.Mutex
-	events []account.Event
+	events []core.Event
 }
 
-func (r *recorder) Observe(_ context.Context, e account.Event) {
+func (r *recorder) Observe(_ context.Context, e core.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.events = append(r.events, e)
@@ -34,7 +33,7 @@ func (r *recorder) security() []string {
 	var out []string
 	for _, e := range r.events {
 		switch e.Kind {
-		case account.EventCacheLookup, account.EventDelivery, account.EventPasswordWait, account.EventRevocationLag:
+		case core.EventCacheLookup, core.EventDelivery, core.EventPasswordWait, core.EventRevocationLag:
 			continue
 		}
 		detail := strings.Trim(strings.Join([]string{e.Method, e.Provider, e.Reason, e.Stage, e.Limit, e.Channel}, "/"), "/")
@@ -47,7 +46,7 @@ func (r *recorder) security() []string {
 }
 
 // count counts the events of kind with result.
-func (r *recorder) count(kind account.EventKind, result string) int {
+func (r *recorder) count(kind core.EventKind, result string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -65,9 +64,9 @@ func (r *recorder) count(kind account.EventKind, result string) int {
 func TestObserverSecurityEvents(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
-	e, box := newDeliveryEnv(t, func(c *account.Config) {
+	e, box := newDeliveryEnv(t, func(c *core.Config) {
 		c.Observer = rec
-		c.RateLimits = account.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}}
+		c.RateLimits = core.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}}
 	})
 	alice := e.signUp("alice@example.com", "password123")
 	checkError(t, e.do("POST", "/v1/account/sessions/email", `{"email":"alice@example.com","password":"wrong-password"}`, nil),
@@ -149,14 +148,14 @@ func TestObserverSecurityEvents(t *testing.T) {
 	}
 	rec.mu.Lock()
 	for _, ev := range rec.events {
-		if ev.Kind == account.EventSignIn && ev.Result == account.ResultSuccess && ev.SessionID == "" {
+		if ev.Kind == core.EventSignIn && ev.Result == core.ResultSuccess && ev.SessionID == "" {
 			t.Errorf("sign-in without its session id: %+v", ev)
 		}
-		if ev.Kind == account.EventSignIn && ev.UserID == alice && ev.Result == account.ResultSuccess && ev.SessionID != sid {
+		if ev.Kind == core.EventSignIn && ev.UserID == alice && ev.Result == core.ResultSuccess && ev.SessionID != sid {
 			t.Errorf("sign-in session %q, want %q", ev.SessionID, sid)
 		}
 		switch ev.Kind {
-		case account.EventCacheLookup, account.EventDelivery, account.EventPasswordWait, account.EventRevocationLag:
+		case core.EventCacheLookup, core.EventDelivery, core.EventPasswordWait, core.EventRevocationLag:
 		default:
 			if ev.IP == "" || !strings.HasPrefix(ev.Path, "/v1/account") {
 				t.Errorf("event without client IP or path: %+v", ev)
@@ -164,15 +163,15 @@ func TestObserverSecurityEvents(t *testing.T) {
 		}
 	}
 	rec.mu.Unlock()
-	if n := rec.count(account.EventDelivery, "sent"); n != 2 {
+	if n := rec.count(core.EventDelivery, "sent"); n != 2 {
 		t.Errorf("%d deliveries sent, want 2", n)
 	}
 	// Every password check (sign-ups, sign-ins, the recovery's new
 	// password) waited for a slot, none in vain.
-	if n := rec.count(account.EventPasswordWait, ""); n < 8 {
+	if n := rec.count(core.EventPasswordWait, ""); n < 8 {
 		t.Errorf("%d password waits reported, want at least 8", n)
 	}
-	if n := rec.count(account.EventPasswordWait, "busy"); n != 0 {
+	if n := rec.count(core.EventPasswordWait, "busy"); n != 0 {
 		t.Errorf("%d busy refusals, want 0", n)
 	}
 }
@@ -197,7 +196,7 @@ func TestObserverCacheAndDelivery(t *testing.T) {
 	rec := &recorder{}
 	b := &bus{}
 	b.healthy.Store(true)
-	e, box := newDeliveryEnv(t, func(c *account.Config) { c.Observer, c.Revocations = rec, laggingBus{b} })
+	e, box := newDeliveryEnv(t, func(c *core.Config) { c.Observer, c.Revocations = rec, laggingBus{b} })
 	e.signUp("d@example.com", "password123")
 	cookie, _ := e.signIn("d@example.com", "password123")
 	for range 3 {
@@ -205,7 +204,7 @@ func TestObserverCacheAndDelivery(t *testing.T) {
 			t.Fatal(r.body)
 		}
 	}
-	if miss, hit := rec.count(account.EventCacheLookup, "miss"), rec.count(account.EventCacheLookup, "local_hit"); miss != 1 || hit != 2 {
+	if miss, hit := rec.count(core.EventCacheLookup, "miss"), rec.count(core.EventCacheLookup, "local_hit"); miss != 1 || hit != 2 {
 		t.Errorf("cache: %d misses, %d hits; want 1 and 2", miss, hit)
 	}
 
@@ -213,12 +212,12 @@ func TestObserverCacheAndDelivery(t *testing.T) {
 	if r := e.do("POST", "/v1/account/verification", `{"url":"http://localhost:8080/verify"}`, cookieHeader(cookie)); r.status != 201 {
 		t.Fatal(r.body)
 	}
-	for deadline := time.Now().Add(10 * time.Second); rec.count(account.EventDelivery, "failed") == 0; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); rec.count(core.EventDelivery, "failed") == 0; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the failed delivery was not reported")
 		}
 	}
-	if n := rec.count(account.EventDelivery, "sent"); n != 0 {
+	if n := rec.count(core.EventDelivery, "sent"); n != 0 {
 		t.Errorf("%d deliveries reported sent while the mailer is down", n)
 	}
 
@@ -242,7 +241,7 @@ func TestObserverCacheAndDelivery(t *testing.T) {
 	defer rec.mu.Unlock()
 	lags := 0
 	for _, ev := range rec.events {
-		if ev.Kind == account.EventRevocationLag {
+		if ev.Kind == core.EventRevocationLag {
 			lags++
 			if ev.Duration != 40*time.Millisecond {
 				t.Errorf("revocation lag %v, want the bus's 40ms", ev.Duration)
@@ -260,7 +259,7 @@ func TestObserverCacheAndDelivery(t *testing.T) {
 func TestObserverAccountsCreatedOnTheWay(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
-	e, box := newDeliveryEnv(t, func(c *account.Config) { c.Observer = rec })
+	e, box := newDeliveryEnv(t, func(c *core.Config) { c.Observer = rec })
 	for range 2 {
 		if r := e.do("POST", "/v1/account/sessions/magic-url", `{"userId":"unique()","email":"m@example.com"}`, nil); r.status != 201 {
 			t.Fatalf("magic url: %d %s", r.status, r.body)
@@ -273,7 +272,7 @@ func TestObserverAccountsCreatedOnTheWay(t *testing.T) {
 	var signUps []string
 	rec.mu.Lock()
 	for _, ev := range rec.events {
-		if ev.Kind == account.EventSignUp {
+		if ev.Kind == core.EventSignUp {
 			signUps = append(signUps, ev.Method+" "+ev.Email)
 		}
 	}
@@ -287,7 +286,7 @@ func TestObserverAccountsCreatedOnTheWay(t *testing.T) {
 		"new":     {ID: "gh-1", Email: "New@Example.com", EmailVerified: true},
 		"noemail": {ID: "gh-5"},
 	}}
-	o := newEnv(t, func(c *account.Config) { c.OAuth2, c.Observer = map[string]account.OAuthProvider{"github": p}, orec })
+	o := newEnv(t, func(c *core.Config) { c.OAuth2, c.Observer = map[string]core.OAuthProvider{"github": p}, orec })
 	for _, code := range []string{"new", "new", "noemail"} {
 		f, _ := o.startOAuth(t, oauthQuery)
 		outcome(t, f.callback(code))
@@ -295,7 +294,7 @@ func TestObserverAccountsCreatedOnTheWay(t *testing.T) {
 	var got []string
 	orec.mu.Lock()
 	for _, ev := range orec.events {
-		if ev.Kind == account.EventSignUp || ev.Kind == account.EventSignIn {
+		if ev.Kind == core.EventSignUp || ev.Kind == core.EventSignIn {
 			got = append(got, strings.Join([]string{string(ev.Kind), ev.Result, ev.Method, ev.Provider, ev.Reason, ev.Email}, " "))
 		}
 	}

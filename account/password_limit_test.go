@@ -3,13 +3,14 @@ package account
 import (
 	"bytes"
 	"context"
-	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // limitStore knows one user and their session and nothing else; any
@@ -54,13 +55,13 @@ func limitService(t *testing.T) (*Service, string) {
 	user := &User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x", AccessedAt: now}
 	h := core.HashSecret(benchSecret)
 	sess := &Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour), SecretHash: h[:]}
-	s, err := New(context.Background(), Config{
+	s, err := New(context.Background(), core.Config{
 		ProjectID:  "limits",
 		Store:      limitStore{user: user, sess: sess},
 		Secret:     []byte("0123456789abcdef0123456789abcdef"),
 		PublicURL:  "http://localhost:8080",
 		Password:   core.PasswordConfig{Memory: 64, Time: 1, Threads: 1, Concurrency: 1, Wait: 50 * time.Millisecond},
-		RateLimits: RateLimitConfig{Off: true},
+		RateLimits: core.RateLimitConfig{Off: true},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -12,62 +12,6 @@ import (
 	"github.com/accountgate/accountgate/account/ratelimit"
 )
 
-// RateLimitConfig adjusts a project's limits.
-type RateLimitConfig struct {
-	// Off switches every limit off (for development and load tests).
-	Off bool
-	// Limits overrides the requests per hour of the named limits (see
-	// DefaultRateLimits); 0 switches that limit off.
-	Limits map[string]int
-}
-
-// DefaultRateLimits are the documented limits per hour, by name.
-func DefaultRateLimits() map[string]int {
-	return map[string]int{
-		"account.create":      10,
-		"sessions.email":      10,
-		"sessions.anonymous":  50,
-		"jwt.create":          100,
-		"sessions.delete":     100,
-		"sessions.delete_all": 100,
-		"sessions.update":     10,
-		"magic_url.create":    10,
-		// Not in Appwrite: magic-URL mails per IP across all emails,
-		// as for phone codes and recovery.
-		"magic_url.create_ip":       10,
-		"magic_url.update":          10,
-		"phone.create":              10,
-		"phone.create_ip":           10,
-		"phone.update":              10,
-		"recovery.create":           10,
-		"recovery.create_ip":        10,
-		"recovery.update":           10,
-		"verification.create":       10,
-		"verification.update":       10,
-		"verification_phone.create": 10,
-		"verification_phone.update": 10,
-		// Token sign-in (today's SDKs): the mails and texts as Appwrite
-		// limits them, per address and per IP; the secrets spent per user
-		// as the 1.3 confirmations are (six-digit codes must not be
-		// guessed from many IPs).
-		"magic_url_token.create":    60,
-		"magic_url_token.create_ip": 60,
-		"email_token.create":        10,
-		"email_token.create_ip":     10,
-		"phone_token.create":        10,
-		"phone_token.create_ip":     10,
-		"sessions.token":            10,
-		// MFA challenges per user: codes sent, and codes tried.
-		"mfa_challenge.create": 10,
-		"mfa_challenge.update": 10,
-		"oauth2.create":        50,
-		"oauth2.callback":      50,
-		// Not in Appwrite: failed sign-ins per IP across all emails,
-		// against credential stuffing.
-		"signin.failures": 100,
-	}
-}
-
 const rateWindow = time.Hour
 
 // rateKeyFunc builds the key a limited route counts under.
@@ -113,7 +57,7 @@ func (s *Service) rateLimit(name string) int {
 	if n, ok := s.cfg.RateLimits.Limits[name]; ok {
 		return n
 	}
-	return DefaultRateLimits()[name]
+	return core.DefaultRateLimits()[name]
 }
 
 // Key builders, after the templates of facts §3.2. A missing parameter

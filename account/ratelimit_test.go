@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // limitsOn restores the default limits that newEnv switches off.
-func limitsOn(c *account.Config) { c.RateLimits.Off = false }
+func limitsOn(c *core.Config) { c.RateLimits.Off = false }
 
 func TestRateLimitHeadersAndWindow(t *testing.T) {
 	t.Parallel()
@@ -53,7 +53,7 @@ func TestRateLimitConfig(t *testing.T) {
 			t.Fatalf("limits off: %d %v", r.status, r.header)
 		}
 	}
-	raised := newEnv(t, func(c *account.Config) { limitsOn(c); c.RateLimits.Limits = map[string]int{"account.create": 2} })
+	raised := newEnv(t, func(c *core.Config) { limitsOn(c); c.RateLimits.Limits = map[string]int{"account.create": 2} })
 	for i, want := range []int{400, 400, 429} {
 		if r := raised.do("POST", "/v1/account", `{}`, nil); r.status != want {
 			t.Fatalf("request %d: %d, want %d", i, r.status, want)
@@ -63,7 +63,7 @@ func TestRateLimitConfig(t *testing.T) {
 
 func TestSignInFailuresPerIP(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { limitsOn(c); c.RateLimits.Limits = map[string]int{"signin.failures": 3} })
+	e := newEnv(t, func(c *core.Config) { limitsOn(c); c.RateLimits.Limits = map[string]int{"signin.failures": 3} })
 	e.signUp("victim@example.com", "password123")
 	for i := 0; i < 3; i++ {
 		body := `{"email":"guess` + strconv.Itoa(i) + `@example.com","password":"password123"}`
@@ -76,7 +76,7 @@ func TestSignInFailuresPerIP(t *testing.T) {
 // exactly the limit passes, and every answer carries consistent headers.
 func TestRateLimitConcurrent(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) { limitsOn(c); c.RateLimits.Limits = map[string]int{"account.create": 37} })
+	e := newEnv(t, func(c *core.Config) { limitsOn(c); c.RateLimits.Limits = map[string]int{"account.create": 37} })
 	const n = 200
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -122,7 +122,7 @@ func TestRateLimitConcurrent(t *testing.T) {
 // adding spaces or writing K as the Kelvin sign.
 func TestRateLimitEmailSpellings(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *account.Config) {
+	e := newEnv(t, func(c *core.Config) {
 		limitsOn(c)
 		c.RateLimits.Limits = map[string]int{"sessions.email": 3}
 	})
@@ -143,7 +143,7 @@ func TestRateLimitEmailSpellings(t *testing.T) {
 // its spelling, and per IP across addresses.
 func TestMagicURLLimits(t *testing.T) {
 	t.Parallel()
-	e, box := newDeliveryEnv(t, func(c *account.Config) {
+	e, box := newDeliveryEnv(t, func(c *core.Config) {
 		limitsOn(c)
 		c.RateLimits.Limits = map[string]int{"magic_url.create": 2, "magic_url.create_ip": 4}
 	})

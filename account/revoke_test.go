@@ -49,18 +49,18 @@ func twoInstances(t *testing.T) (a, b2 *env) {
 	t.Helper()
 	b := &bus{}
 	b.healthy.Store(true)
-	a = newEnv(t, func(c *account.Config) { c.Revocations = b })
-	b2 = another(t, a, func(c *account.Config) { c.Revocations = b })
+	a = newEnv(t, func(c *core.Config) { c.Revocations = b })
+	b2 = another(t, a, func(c *core.Config) { c.Revocations = b })
 	runSubscribed(t, b, a, b2)
 	return a, b2
 }
 
 // another is a second service on a's store and clock (a second instance
 // of the same project), its config changed by opt.
-func another(t *testing.T, a *env, opt func(*account.Config)) *env {
+func another(t *testing.T, a *env, opt func(*core.Config)) *env {
 	t.Helper()
-	cfg := account.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
-		Now: a.clock.Now, RateLimits: account.RateLimitConfig{Off: true},
+	cfg := core.Config{ProjectID: "test", Store: a.store, PublicURL: "http://localhost:8080",
+		Now: a.clock.Now, RateLimits: core.RateLimitConfig{Off: true},
 		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}}
 	opt(&cfg)
 	svc, err := account.New(context.Background(), cfg)
@@ -113,7 +113,7 @@ func TestUnhealthyRevocationsBypassCache(t *testing.T) {
 	t.Parallel()
 	b := &bus{}
 	b.healthy.Store(true)
-	e := newEnv(t, func(c *account.Config) { c.Revocations = b })
+	e := newEnv(t, func(c *core.Config) { c.Revocations = b })
 	e.signUp("h@example.com", "password123")
 	c, s := e.signIn("h@example.com", "password123")
 	e.do("GET", "/v1/account", "", cookieHeader(c)) // cached
@@ -162,7 +162,7 @@ func TestSharedCacheDistrustedAfterResync(t *testing.T) {
 	b := &bus{}
 	b.healthy.Store(true)
 	shared := &memShared{m: map[[32]byte][2]any{}}
-	a := newEnv(t, func(c *account.Config) { c.Revocations, c.SharedCache = b, shared })
+	a := newEnv(t, func(c *core.Config) { c.Revocations, c.SharedCache = b, shared })
 	a.signUp("sc@example.com", "password123")
 	c, s := a.signIn("sc@example.com", "password123")
 	a.do("GET", "/v1/account", "", cookieHeader(c)) // now in the shared cache
@@ -172,7 +172,7 @@ func TestSharedCacheDistrustedAfterResync(t *testing.T) {
 	// Revoked while the channel was down: the shared entry stayed.
 	a.store.DeleteSession(context.Background(), s["$id"].(string))
 
-	other := another(t, a, func(c *account.Config) { c.Revocations, c.SharedCache = b, shared })
+	other := another(t, a, func(c *core.Config) { c.Revocations, c.SharedCache = b, shared })
 	runSubscribed(t, b, other)
 	checkError(t, other.do("GET", "/v1/account", "", cookieHeader(c)), 401, "general_unauthorized_scope", "")
 }

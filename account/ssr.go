@@ -1,6 +1,9 @@
 package account
 
-import "github.com/accountgate/accountgate/account/verify"
+import (
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
+)
 
 // Server-side rendering (Appwrite 1.5 on): a back end holding an API key
 // with the sessions.write scope signs users in through the Account API
@@ -24,5 +27,5 @@ func (s *Service) newSessionModel(r *request, sess *Session, secret string) sess
 // new session secrets: an API key holding sessions.write and no session
 // (a key with a session is refused before any handler runs).
 func (s *Service) sessionSecretShown(r *request) bool {
-	return r.principal == nil && s.apiKeyOf(r.Request).has(ScopeSessionsWrite)
+	return r.principal == nil && s.apiKeyOf(r.Request).has(core.ScopeSessionsWrite)
 }

@@ -6,15 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // keySessions holds sessions.write only.
 const keySessions = "sessions-only-key-0123456789abcdefghijk"
 
-func withSessionKeys(c *account.Config) {
+func withSessionKeys(c *core.Config) {
 	withKeys(c)
-	c.APIKeys = append(c.APIKeys, account.APIKey{Name: "ssr", Secret: keySessions, Scopes: []string{"sessions.write"}})
+	c.APIKeys = append(c.APIKeys, core.APIKey{Name: "ssr", Secret: keySessions, Scopes: []string{"sessions.write"}})
 }
 
 // today is the headers of a server on the current response format.

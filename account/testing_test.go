@@ -42,7 +42,7 @@ type env struct {
 	clock *fakeClock
 }
 
-func newEnv(t testing.TB, edit func(*account.Config)) *env {
+func newEnv(t testing.TB, edit func(*core.Config)) *env {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir()+"/test.db")
 	if err != nil {
@@ -50,7 +50,7 @@ func newEnv(t testing.TB, edit func(*account.Config)) *env {
 	}
 	t.Cleanup(func() { st.Close() })
 	clock := &fakeClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}
-	cfg := account.Config{
+	cfg := core.Config{
 		ProjectID: "test",
 		Store:     st,
 		Platforms: []string{"localhost", "*.example.com"},
@@ -60,7 +60,7 @@ func newEnv(t testing.TB, edit func(*account.Config)) *env {
 		Now:      clock.Now,
 		// Most tests send more requests than the limits allow; the limit
 		// tests switch them back on.
-		RateLimits: account.RateLimitConfig{Off: true},
+		RateLimits: core.RateLimitConfig{Off: true},
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -157,7 +157,7 @@ func checkError(t testing.TB, r response, status int, typ string, message string
 	if m["type"] != typ {
 		t.Fatalf("type %v, want %s: %s", m["type"], typ, r.body)
 	}
-	if m["code"] != float64(status) || m["version"] != account.Version {
+	if m["code"] != float64(status) || m["version"] != core.Version {
 		t.Fatalf("bad code/version: %s", r.body)
 	}
 	if message != "" && m["message"] != message {

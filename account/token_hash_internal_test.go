@@ -2,8 +2,9 @@ package account
 
 import (
 	"bytes"
-	"github.com/accountgate/accountgate/account/core"
 	"testing"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // TestCodeHashesAreBoundToTheUser: stores keep secret hashes unique, so

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -53,7 +52,7 @@ func TestStoreUnavailable(t *testing.T) {
 	t.Parallel()
 	base := newEnv(t, nil)
 	flaky := &flakyStore{Store: base.store}
-	e := newEnv(t, func(c *account.Config) { c.Store = flaky; c.CacheSize = -1 })
+	e := newEnv(t, func(c *core.Config) { c.Store = flaky; c.CacheSize = -1 })
 	e.store = base.store
 	e.signUp("down@example.com", "password123")
 	c, _ := e.signIn("down@example.com", "password123")

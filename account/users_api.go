@@ -23,7 +23,7 @@ func (s *Service) usersRoutes() []route {
 		}
 		return route{method: method, path: segs, scope: scopePublic, handle: h, users: true, keyScope: keyScope}
 	}
-	const read, write = ScopeUsersRead, ScopeUsersWrite
+	const read, write = core.ScopeUsersRead, core.ScopeUsersWrite
 	return []route{
 		u("GET", "", read, s.usersList),
 		u("POST", "", write, s.usersCreate),

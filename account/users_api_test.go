@@ -22,8 +22,8 @@ const (
 	keyWrite = "write-only-key-0123456789abcdefghijklmnop"
 )
 
-func withKeys(c *account.Config) {
-	c.APIKeys = []account.APIKey{
+func withKeys(c *core.Config) {
+	c.APIKeys = []core.APIKey{
 		{Name: "all", Secret: keyAll, Scopes: []string{"users.read", "users.write", "sessions.write"}},
 		{Name: "read", Secret: keyRead, Scopes: []string{"users.read"}},
 		{Name: "write", Secret: keyWrite, Scopes: []string{"users.write"}},
@@ -330,18 +330,18 @@ func TestAPIKeyConfig(t *testing.T) {
 	secret := "a-secret-key-that-is-long-enough-000000"
 	for _, tc := range []struct {
 		name string
-		keys []account.APIKey
+		keys []core.APIKey
 		want string
 	}{
-		{"short", []account.APIKey{{Name: "k", Secret: "short-key", Scopes: []string{"users.read"}}}, "at least 32"},
-		{"unnamed", []account.APIKey{{Secret: secret}}, "no name"},
-		{"unknown scope", []account.APIKey{{Name: "k", Secret: secret, Scopes: []string{"users.admin"}}}, `unknown scope "users.admin"`},
-		{"same name", []account.APIKey{{Name: "k", Secret: secret}, {Name: "k", Secret: secret + "x"}}, "configured twice"},
-		{"same key", []account.APIKey{{Name: "k", Secret: secret}, {Name: "j", Secret: secret}}, "another name"},
+		{"short", []core.APIKey{{Name: "k", Secret: "short-key", Scopes: []string{"users.read"}}}, "at least 32"},
+		{"unnamed", []core.APIKey{{Secret: secret}}, "no name"},
+		{"unknown scope", []core.APIKey{{Name: "k", Secret: secret, Scopes: []string{"users.admin"}}}, `unknown scope "users.admin"`},
+		{"same name", []core.APIKey{{Name: "k", Secret: secret}, {Name: "k", Secret: secret + "x"}}, "configured twice"},
+		{"same key", []core.APIKey{{Name: "k", Secret: secret}, {Name: "j", Secret: secret}}, "another name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil)
-			_, err := account.New(context.Background(), account.Config{ProjectID: "test", Store: e.store,
+			_, err := account.New(context.Background(), core.Config{ProjectID: "test", Store: e.store,
 				PublicURL: "http://localhost:8080", APIKeys: tc.keys})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want %q", err, tc.want)

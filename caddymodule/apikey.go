@@ -3,9 +3,8 @@ package caddymodule
 import (
 	"sort"
 
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
-
-	"github.com/accountgate/accountgate/account"
 )
 
 // APIKeyConfig is one project API key for the Users API, sent by
@@ -36,7 +35,7 @@ func parseAPIKey(d *caddyfile.Dispenser, args []string) (string, *APIKeyConfig, 
 			return "", nil, d.ArgErr()
 		}
 		for _, s := range vals {
-			if !account.KnownScope(s) {
+			if !core.KnownScope(s) {
 				return "", nil, d.Errf("api_key %s: unknown scope %q (known: users.read, users.write, sessions.write)", args[0], s)
 			}
 		}
@@ -45,17 +44,17 @@ func parseAPIKey(d *caddyfile.Dispenser, args []string) (string, *APIKeyConfig, 
 	return args[0], c, nil
 }
 
-// apiKeys is the project's keys for account.Config, in name order.
-func (p *Project) apiKeys() []account.APIKey {
+// apiKeys is the project's keys for core.Config, in name order.
+func (p *Project) apiKeys() []core.APIKey {
 	names := make([]string, 0, len(p.APIKeys))
 	for name := range p.APIKeys {
 		names = append(names, name)
 	}
 	sort.Strings(names)
-	var out []account.APIKey
+	var out []core.APIKey
 	for _, name := range names {
 		if k := p.APIKeys[name]; k != nil {
-			out = append(out, account.APIKey{Name: name, Secret: k.Key, Scopes: k.Scopes})
+			out = append(out, core.APIKey{Name: name, Secret: k.Key, Scopes: k.Scopes})
 		}
 	}
 	return out

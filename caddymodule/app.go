@@ -33,7 +33,7 @@ type App struct {
 	Projects map[string]*Project `json:"projects,omitempty"`
 
 	slots    map[string]*projectSlot
-	configs  map[string]account.Config // built by Provision, completed by Start
+	configs  map[string]core.Config // built by Provision, completed by Start
 	ctx      caddy.Context
 	services []*account.Service
 	// stores are the projects' stores as opened, by project id.
@@ -227,7 +227,7 @@ func (a *App) provision(ctx caddy.Context) error {
 	// keys) but writes nothing: stores are opened by Start.
 	a.ctx = ctx
 	a.slots = make(map[string]*projectSlot, len(a.Projects))
-	a.configs = make(map[string]account.Config, len(a.Projects))
+	a.configs = make(map[string]core.Config, len(a.Projects))
 	for _, id := range a.projectIDs() {
 		p := a.Projects[id]
 		cfg := p.serviceConfig(id)
@@ -295,10 +295,10 @@ func (a *App) startProject(id string) (*account.Service, error) {
 	return account.New(a.ctx, cfg)
 }
 
-// serviceConfig is the project's account.Config as far as it is known
+// serviceConfig is the project's core.Config as far as it is known
 // before Start: without store, logger, senders or OAuth2 clients.
-func (p *Project) serviceConfig(id string) account.Config {
-	cfg := account.Config{
+func (p *Project) serviceConfig(id string) core.Config {
+	cfg := core.Config{
 		ProjectID:       id,
 		Secret:          []byte(p.Secret),
 		Platforms:       p.Platforms,
@@ -313,7 +313,7 @@ func (p *Project) serviceConfig(id string) account.Config {
 
 		PasswordHistory:                p.PasswordHistory,
 		RevokeSessionsOnPasswordChange: p.RevokeSessionsOnPasswordChange,
-		RateLimits:                     account.RateLimitConfig{Off: p.RateLimitsOff, Limits: p.RateLimits},
+		RateLimits:                     core.RateLimitConfig{Off: p.RateLimitsOff, Limits: p.RateLimits},
 		LogRetention:                   time.Duration(p.LogRetention),
 		APIKeys:                        p.apiKeys(),
 	}
@@ -334,7 +334,7 @@ func (p *Project) serviceConfig(id string) account.Config {
 }
 
 // delivery sets up the project's mail and SMS senders.
-func (p *Project) delivery(cfg *account.Config, logger *zap.Logger, id string) error {
+func (p *Project) delivery(cfg *core.Config, logger *zap.Logger, id string) error {
 	cfg.ProjectName = p.ProjectName
 	if p.Mailer != nil {
 		sender, err := p.Mailer.sender(logger, id)
@@ -419,7 +419,7 @@ func (a *App) validate() error {
 
 // validate checks what only the adapter knows (store, cache, delivery,
 // OAuth2 settings, the limiter's cap) and leaves the service's own
-// settings to account.Config.Validate.
+// settings to core.Config.Validate.
 func (p *Project) validate(id string) error {
 	var errs []error
 	switch p.Store.Kind {

@@ -48,9 +48,9 @@ func newAssertionFixture(t *testing.T) *assertionFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc, err := account.New(ctx, account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
+	svc, err := account.New(ctx, core.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
 		Platforms: []string{"localhost"}, Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
-		RateLimits: account.RateLimitConfig{Off: true}})
+		RateLimits: core.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

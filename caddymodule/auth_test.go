@@ -33,9 +33,9 @@ func newGateFixture(t *testing.T, g Gate) *gateFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc, err := account.New(context.Background(), account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
+	svc, err := account.New(context.Background(), core.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost",
 		Platforms: []string{"localhost"}, Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
-		RateLimits: account.RateLimitConfig{Off: true}})
+		RateLimits: core.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

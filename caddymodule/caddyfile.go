@@ -11,7 +11,6 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -182,7 +181,7 @@ func parseProject(d *caddyfile.Dispenser, p *Project) error {
 			case len(args) == 1 && args[0] == "off":
 				p.RateLimitsOff = true
 			case len(args) == 2:
-				if _, ok := account.DefaultRateLimits()[args[0]]; !ok {
+				if _, ok := core.DefaultRateLimits()[args[0]]; !ok {
 					return d.Errf("unknown rate limit %q", args[0])
 				}
 				n, convErr := strconv.Atoi(args[1])

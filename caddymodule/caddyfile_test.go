@@ -80,7 +80,7 @@ func TestGateUnmarshalErrors(t *testing.T) {
 }
 
 // TestAppValidateUsesTheDomainChecks: the service's own settings are
-// checked by account.Config.Validate at load, with the project named,
+// checked by core.Config.Validate at load, with the project named,
 // including the ones that once failed only at Start (API keys, the
 // project id).
 func TestAppValidateUsesTheDomainChecks(t *testing.T) {

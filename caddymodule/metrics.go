@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -165,7 +164,7 @@ type projectMetrics struct {
 func newProjectMetrics(project string) *projectMetrics {
 	return &projectMetrics{
 		project:     project,
-		gateAllowed: metrics.gateDecisions.WithLabelValues(project, account.ResultAllowed, ""),
+		gateAllowed: metrics.gateDecisions.WithLabelValues(project, core.ResultAllowed, ""),
 		localHit:    metrics.cacheLookups.WithLabelValues(project, "local_hit"),
 		sharedHit:   metrics.cacheLookups.WithLabelValues(project, "shared_hit"),
 		miss:        metrics.cacheLookups.WithLabelValues(project, "miss"),
@@ -173,16 +172,16 @@ func newProjectMetrics(project string) *projectMetrics {
 }
 
 // observe counts e.
-func (m *projectMetrics) observe(e account.Event) {
+func (m *projectMetrics) observe(e core.Event) {
 	p := m.project
 	switch e.Kind {
-	case account.EventGate:
-		if e.Result == account.ResultAllowed {
+	case core.EventGate:
+		if e.Result == core.ResultAllowed {
 			m.gateAllowed.Inc()
 			return
 		}
 		metrics.gateDecisions.WithLabelValues(p, e.Result, e.Reason).Inc()
-	case account.EventCacheLookup:
+	case core.EventCacheLookup:
 		switch e.Result {
 		case "local_hit":
 			m.localHit.Inc()
@@ -191,20 +190,20 @@ func (m *projectMetrics) observe(e account.Event) {
 		default:
 			m.miss.Inc()
 		}
-	case account.EventSignIn:
+	case core.EventSignIn:
 		metrics.signIns.WithLabelValues(p, e.Method, e.Result).Inc()
-	case account.EventSignUp:
+	case core.EventSignUp:
 		metrics.signUps.WithLabelValues(p, e.Method).Inc()
-	case account.EventRateLimited:
+	case core.EventRateLimited:
 		metrics.rateLimited.WithLabelValues(p, e.Limit).Inc()
-	case account.EventDelivery:
+	case core.EventDelivery:
 		metrics.deliveries.WithLabelValues(p, e.Channel, e.Result).Inc()
-	case account.EventPasswordWait:
+	case core.EventPasswordWait:
 		metrics.passwordWait.WithLabelValues(p).Observe(e.Duration.Seconds())
 		if e.Result == "busy" {
 			metrics.passwordBusy.WithLabelValues(p).Inc()
 		}
-	case account.EventRevocationLag:
+	case core.EventRevocationLag:
 		metrics.revocationLag.WithLabelValues(p).Observe(e.Duration.Seconds())
 	}
 	if isSecurityEvent(e) {

@@ -73,10 +73,10 @@ func TestGateRequireMFACaddyfile(t *testing.T) {
 func TestGateRefusalReasonMFA(t *testing.T) {
 	g := &Gate{Require: []string{"mfa"}}
 	p := &account.Principal{User: &core.User{ID: "u1", Status: true}}
-	if r := g.refusalReason(nil, core.NewError(core.ErrUserMoreFactorsRequired)); r != account.ReasonMoreFactors {
+	if r := g.refusalReason(nil, core.NewError(core.ErrUserMoreFactorsRequired)); r != core.ReasonMoreFactors {
 		t.Errorf("half signed in: %q", r)
 	}
-	if r := g.refusalReason(p, core.NewError(core.ErrUserMFARequired)); r != account.ReasonMFARequired {
+	if r := g.refusalReason(p, core.NewError(core.ErrUserMFARequired)); r != core.ReasonMFARequired {
 		t.Errorf("require mfa: %q", r)
 	}
 }

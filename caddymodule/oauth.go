@@ -11,6 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
 
@@ -35,12 +36,12 @@ type OAuth2Config struct {
 }
 
 // oauthClients builds the project's provider clients.
-func (p *Project) oauthClients(ctx context.Context, project string) (map[string]account.OAuthProvider, error) {
+func (p *Project) oauthClients(ctx context.Context, project string) (map[string]core.OAuthProvider, error) {
 	if len(p.OAuth2) == 0 {
 		return nil, nil
 	}
 	hc := &http.Client{Timeout: 15 * time.Second}
-	clients := make(map[string]account.OAuthProvider, len(p.OAuth2))
+	clients := make(map[string]core.OAuthProvider, len(p.OAuth2))
 	for name, c := range p.OAuth2 {
 		prov, ok := oauth.Lookup(name)
 		if !ok {

@@ -16,14 +16,14 @@ import (
 	"github.com/accountgate/accountgate/store/redis"
 )
 
-// projectObserver is a project's account.Observer: metrics and the
+// projectObserver is a project's core.Observer: metrics and the
 // security log.
 type projectObserver struct {
 	metrics *projectMetrics
 	seclog  *securityLog
 }
 
-func (o *projectObserver) Observe(_ context.Context, e account.Event) {
+func (o *projectObserver) Observe(_ context.Context, e core.Event) {
 	o.metrics.observe(e)
 	o.seclog.observe(e)
 }
@@ -67,7 +67,7 @@ func (a *App) opsSlot(id string) *atomic.Pointer[projectOps] {
 // instrument wires a project's metrics, security log and health checks
 // into cfg as the app starts it: it times the store, sets the observer
 // and publishes what the readiness check pings.
-func (a *App) instrument(id string, p *Project, st core.Store, cfg *account.Config) error {
+func (a *App) instrument(id string, p *Project, st core.Store, cfg *core.Config) error {
 	if err := registerMetrics(a.ctx.GetMetricsRegistry()); err != nil {
 		return fmt.Errorf("registering metrics: %w", err)
 	}
@@ -210,9 +210,9 @@ var _ core.Store = (*timedStore)(nil)
 // observe reports the gate's decision on r. Refusals carry who and why;
 // the allowed path, which is hot, carries nothing more.
 func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Principal, e *core.Error) {
-	ev := account.Event{Kind: account.EventGate, Result: account.ResultAllowed}
+	ev := core.Event{Kind: core.EventGate, Result: core.ResultAllowed}
 	if e != nil {
-		ev.Result, ev.Reason = account.ResultRefused, g.refusalReason(p, e)
+		ev.Result, ev.Reason = core.ResultRefused, g.refusalReason(p, e)
 		ev.IP, ev.Path = clientIP(r), r.URL.Path
 		if p != nil {
 			ev.UserID, ev.Email = p.User.ID, p.User.Email
@@ -230,27 +230,27 @@ func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Princip
 func (g *Gate) refusalReason(p *account.Principal, e *core.Error) string {
 	switch {
 	case p == nil && e.Status() >= 500:
-		return account.ReasonError
+		return core.ReasonError
 	case e.Type == core.ErrGeneralUnknownOrigin:
-		return account.ReasonCSRF
+		return core.ReasonCSRF
 	case e.Type == core.ErrGeneralResourceBlocked:
-		return account.ReasonPolicy
+		return core.ReasonPolicy
 	case p == nil && e.Type == core.ErrUserBlocked:
-		return account.ReasonBlocked
+		return core.ReasonBlocked
 	case p == nil && e.Type == core.ErrUserMoreFactorsRequired:
-		return account.ReasonMoreFactors
+		return core.ReasonMoreFactors
 	case e.Type == core.ErrUserMFARequired:
-		return account.ReasonMFARequired
+		return core.ReasonMFARequired
 	case p == nil:
-		return account.ReasonUnauthenticated
+		return core.ReasonUnauthenticated
 	}
 	for _, req := range g.Require {
 		switch {
 		case req == "verified_email" && !p.User.EmailVerification:
-			return account.ReasonUnverifiedEmail
+			return core.ReasonUnverifiedEmail
 		case req == "verified_phone" && !p.User.PhoneVerification:
-			return account.ReasonUnverifiedPhone
+			return core.ReasonUnverifiedPhone
 		}
 	}
-	return account.ReasonError
+	return core.ReasonError
 }

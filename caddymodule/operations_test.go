@@ -92,11 +92,11 @@ func newOpsFixture(t *testing.T, logEmails bool) *opsFixture {
 	}
 	f.store = st
 	t.Cleanup(func() { st.Close() })
-	f.svc, err = account.New(context.Background(), account.Config{ProjectID: f.project, Store: &timedStore{Store: st, project: f.project},
+	f.svc, err = account.New(context.Background(), core.Config{ProjectID: f.project, Store: &timedStore{Store: st, project: f.project},
 		Observer: newProjectObserver(f.project, zap.New(zcore).Named("accountgate"), logEmails),
 		Secret:   []byte(f.secret), PublicURL: "http://localhost", Platforms: []string{"localhost"}, Mailer: f.box,
 		Password:   core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
-		RateLimits: account.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}},
+		RateLimits: core.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}},
 		// Mid-hour and still: the rate-limit window never rolls over
 		// during the scenario.
 		Now: func() time.Time { return time.Date(2026, 5, 6, 7, 30, 0, 0, time.UTC) }})
@@ -345,9 +345,9 @@ func TestMetricsMeasurements(t *testing.T) {
 	f := newOpsFixture(t, false)
 	obs := newProjectObserver(f.project, zap.NewNop(), false)
 	ctx := context.Background()
-	obs.Observe(ctx, account.Event{Kind: account.EventRevocationLag, Duration: 40 * time.Millisecond})
-	obs.Observe(ctx, account.Event{Kind: account.EventPasswordWait, Duration: 3 * time.Second, Result: "busy"})
-	obs.Observe(ctx, account.Event{Kind: account.EventDelivery, Channel: "sms", Result: "failed"})
+	obs.Observe(ctx, core.Event{Kind: core.EventRevocationLag, Duration: 40 * time.Millisecond})
+	obs.Observe(ctx, core.Event{Kind: core.EventPasswordWait, Duration: 3 * time.Second, Result: "busy"})
+	obs.Observe(ctx, core.Event{Kind: core.EventDelivery, Channel: "sms", Result: "failed"})
 	got := f.scrape()
 	for k, v := range map[string]float64{
 		`accountgate_revocation_lag_seconds_count{}`:                  1,

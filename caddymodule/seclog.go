@@ -3,10 +3,9 @@ package caddymodule
 import (
 	"strings"
 
+	"github.com/accountgate/accountgate/account/core"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-
-	"github.com/accountgate/accountgate/account"
 )
 
 // securityLoggerName is the logger of the security log, below the app's
@@ -17,12 +16,12 @@ const securityLoggerName = "security"
 // kind but the operational measurements, and of the gate's decisions only
 // the policy refusals (a blocked user, an unmet `require`), not the
 // anonymous visits every public page gets.
-func isSecurityEvent(e account.Event) bool {
+func isSecurityEvent(e core.Event) bool {
 	switch e.Kind {
-	case account.EventCacheLookup, account.EventDelivery, account.EventPasswordWait, account.EventRevocationLag:
+	case core.EventCacheLookup, core.EventDelivery, core.EventPasswordWait, core.EventRevocationLag:
 		return false
-	case account.EventGate:
-		return e.Result == account.ResultRefused && e.Reason != account.ReasonUnauthenticated && e.Reason != account.ReasonError
+	case core.EventGate:
+		return e.Result == core.ResultRefused && e.Reason != core.ReasonUnauthenticated && e.Reason != core.ReasonError
 	}
 	return true
 }
@@ -35,12 +34,12 @@ type securityLog struct {
 	logEmails bool
 }
 
-func (l *securityLog) observe(e account.Event) {
+func (l *securityLog) observe(e core.Event) {
 	if !isSecurityEvent(e) {
 		return
 	}
 	level := zapcore.InfoLevel
-	if e.Result == account.ResultFailure || e.Result == account.ResultRefused {
+	if e.Result == core.ResultFailure || e.Result == core.ResultRefused {
 		level = zapcore.WarnLevel
 	}
 	ce := l.log.Check(level, "security event")

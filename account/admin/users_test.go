@@ -32,10 +32,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	f := &fixture{t: t, now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
-	f.svc, err = account.New(context.Background(), account.Config{ProjectID: "test", Store: st,
+	f.svc, err = account.New(context.Background(), core.Config{ProjectID: "test", Store: st,
 		PublicURL: "http://localhost", Now: func() time.Time { return f.now },
 		Password:   core.PasswordConfig{Memory: 64, Time: 1, Threads: 1},
-		RateLimits: account.RateLimitConfig{Off: true}})
+		RateLimits: core.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}

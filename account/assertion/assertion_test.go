@@ -53,7 +53,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc, err := account.New(ctx, account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost"})
+	svc, err := account.New(ctx, core.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func TestPrivateKeySealedAtRest(t *testing.T) {
 		t.Fatal("the private key is stored in the clear")
 	}
 	// Another project secret cannot open it: Start says so.
-	other, err := account.New(context.Background(), account.Config{ProjectID: "p", Store: f.store, PublicURL: "http://localhost",
+	other, err := account.New(context.Background(), core.Config{ProjectID: "p", Store: f.store, PublicURL: "http://localhost",
 		Secret: []byte("another secret of thirty-two bytes")})
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +371,7 @@ func BenchmarkIssuerHit(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	svc, err := account.New(ctx, account.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost"})
+	svc, err := account.New(ctx, core.Config{ProjectID: "p", Store: st, PublicURL: "http://localhost"})
 	if err != nil {
 		b.Fatal(err)
 	}

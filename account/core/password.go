@@ -35,7 +35,7 @@ type PasswordConfig struct {
 	Wait time.Duration
 }
 
-func (c *PasswordConfig) setDefaults() {
+func (c *PasswordConfig) SetDefaults() {
 	if c.Memory == 0 {
 		c.Memory = 19456
 	}
@@ -68,7 +68,7 @@ type Hasher struct {
 }
 
 func NewHasher(cfg PasswordConfig) *Hasher {
-	cfg.setDefaults()
+	cfg.SetDefaults()
 	h := &Hasher{cfg: cfg, slots: make(chan struct{}, cfg.Concurrency)}
 	// The dummy needs the configured cost, not a real password: random
 	// salt and key with those parameters verify at the same cost and never
@@ -226,6 +226,6 @@ func ParseArgon2(encoded string) (variant string, m, t uint32, p uint8, salt, ke
 // as the service stores it: for tools that write users straight into a
 // store (seeding, imports).
 func HashPassword(cfg PasswordConfig, password string) string {
-	cfg.setDefaults()
+	cfg.SetDefaults()
 	return (&Hasher{cfg: cfg}).hashNow(password)
 }

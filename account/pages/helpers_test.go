@@ -97,7 +97,7 @@ type site struct {
 	clock *fakeClock
 }
 
-func newSite(t *testing.T, editAccount func(*account.Config), editPages func(*pages.Config)) *site {
+func newSite(t *testing.T, editAccount func(*core.Config), editPages func(*pages.Config)) *site {
 	t.Helper()
 	s := &site{t: t, box: &outbox{}, clock: &fakeClock{t: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)}}
 	var handler http.Handler
@@ -108,10 +108,10 @@ func newSite(t *testing.T, editAccount func(*account.Config), editPages func(*pa
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg := account.Config{
+	cfg := core.Config{
 		ProjectID: "test", Store: st, Platforms: []string{"127.0.0.1"}, PublicURL: s.srv.URL,
 		Password: core.PasswordConfig{Memory: 64, Time: 1, Threads: 1}, Now: s.clock.Now,
-		RateLimits: account.RateLimitConfig{Off: true}, Mailer: s.box, SMS: smsBox{s.box},
+		RateLimits: core.RateLimitConfig{Off: true}, Mailer: s.box, SMS: smsBox{s.box},
 	}
 	if editAccount != nil {
 		editAccount(&cfg)

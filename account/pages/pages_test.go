@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/pages"
 )
 
@@ -383,8 +383,8 @@ func TestCrossSiteFormRefused(t *testing.T) {
 
 func TestRateLimitAndBlockedInWords(t *testing.T) {
 	t.Parallel()
-	s := newSite(t, func(c *account.Config) {
-		c.RateLimits = account.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}}
+	s := newSite(t, func(c *core.Config) {
+		c.RateLimits = core.RateLimitConfig{Limits: map[string]int{"sessions.email": 2}}
 	}, nil)
 	b := s.browser()
 	var r resp

@@ -131,11 +131,11 @@ func setup(b *testing.B, dsn string, n int) *fixture {
 			}
 		}
 	}
-	svc, err := account.New(ctx, account.Config{ProjectID: "scale", Store: st, PublicURL: "http://localhost",
-		Password: cheapCost, CacheSize: -1, RateLimits: account.RateLimitConfig{Off: true},
+	svc, err := account.New(ctx, core.Config{ProjectID: "scale", Store: st, PublicURL: "http://localhost",
+		Password: cheapCost, CacheSize: -1, RateLimits: core.RateLimitConfig{Off: true},
 		// Sign-ins add sessions; pruning must not eat the seeded ones.
 		MaxSessions: 1000,
-		APIKeys:     []account.APIKey{{Name: "bench", Secret: benchKey, Scopes: []string{account.ScopeUsersRead}}}})
+		APIKeys:     []core.APIKey{{Name: "bench", Secret: benchKey, Scopes: []string{core.ScopeUsersRead}}}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -41,9 +41,9 @@ func BenchmarkScaleSQLiteList(b *testing.B) {
 			}
 			b.Logf("seeded in %s", time.Since(start).Round(time.Second))
 		}
-		svc, err := account.New(ctx, account.Config{ProjectID: "scale", Store: st, PublicURL: "http://localhost",
-			Password: cheapCost, CacheSize: -1, RateLimits: account.RateLimitConfig{Off: true},
-			APIKeys: []account.APIKey{{Name: "bench", Secret: benchKey, Scopes: []string{account.ScopeUsersRead}}}})
+		svc, err := account.New(ctx, core.Config{ProjectID: "scale", Store: st, PublicURL: "http://localhost",
+			Password: cheapCost, CacheSize: -1, RateLimits: core.RateLimitConfig{Off: true},
+			APIKeys: []core.APIKey{{Name: "bench", Secret: benchKey, Scopes: []string{core.ScopeUsersRead}}}})
 		if err != nil {
 			b.Fatal(err)
 		}

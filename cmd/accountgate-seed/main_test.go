@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -42,8 +43,8 @@ func TestSeededSessionsPassTheGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := account.New(ctx, account.Config{ProjectID: o.project, Store: st, PublicURL: "http://localhost:8080",
-		Platforms: []string{"localhost"}, RateLimits: account.RateLimitConfig{Off: true}})
+	svc, err := account.New(ctx, core.Config{ProjectID: o.project, Store: st, PublicURL: "http://localhost:8080",
+		Platforms: []string{"localhost"}, RateLimits: core.RateLimitConfig{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
