@@ -115,7 +115,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 // links stop working, and with RevokeSessionsOnPasswordChange their
 // sessions end.
 func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*User, error) {
-	if err := checkPasswordLength("password", core.DescPassword, password); err != nil {
+	if err := CheckPasswordLength("password", core.DescPassword, password); err != nil {
 		return nil, err
 	}
 	// Hashed before the lock is taken, as the API does.

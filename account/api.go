@@ -10,24 +10,24 @@ import (
 	"golang.org/x/net/publicsuffix"
 )
 
-// scope is what a route needs from the caller.
+// scope is what a Route needs from the caller.
 type scope int
 
 const (
-	scopePublic  scope = iota // guests and users
-	scopeAccount              // a signed-in user
+	ScopePublic  scope = iota // guests and users
+	ScopeAccount              // a signed-in user
 )
 
-// route is one API endpoint. path holds the segments after /v1/account;
+// Route is one API endpoint. path holds the segments after /v1/account;
 // a segment in braces captures a path parameter.
-type route struct {
+type Route struct {
 	method string
 	path   []string
 	scope  scope
-	handle func(w http.ResponseWriter, r *request) error
-	// limits are the route's rate limits, if any.
-	limits []rateRule
-	// signIn is the sign-in method the route belongs to ("" for none).
+	handle func(w http.ResponseWriter, r *Request) error
+	// limits are the Route's rate limits, if any.
+	limits []RateRule
+	// signIn is the sign-in method the Route belongs to ("" for none).
 	signIn core.AuthMethodName
 	// browser routes are navigated to: their errors are pages, not JSON.
 	browser bool
@@ -40,32 +40,32 @@ type route struct {
 	keyScope string
 }
 
-// request is an API request after the pipeline's checks.
-type request struct {
+// Request is an API Request after the pipeline's checks.
+type Request struct {
 	*http.Request
-	principal *Principal
-	params    *params
-	pathVars  map[string]string
-	ip        string
-	// format is the request's X-Appwrite-Response-Format.
-	format responseFormat
+	Principal *Principal
+	Params    *Params
+	PathVars  map[string]string
+	IP        string
+	// Format is the request's X-Appwrite-Response-Format.
+	Format Format
 }
 
-// apiPrefix is where the Account API lives.
-const apiPrefix = "/v1/account"
+// APIPrefix is where the Account API lives.
+const APIPrefix = "/v1/account"
 
-// usersPrefix is where the Users API lives.
-const usersPrefix = "/v1/users"
+// UsersPrefix is where the Users API lives.
+const UsersPrefix = "/v1/users"
 
 // IsAPIPath reports whether path belongs to the Account API or the
 // Users API.
 func IsAPIPath(path string) bool {
-	return path == apiPrefix || strings.HasPrefix(path, apiPrefix+"/") || isUsersPath(path)
+	return path == APIPrefix || strings.HasPrefix(path, APIPrefix+"/") || IsUsersPath(path)
 }
 
-// isUsersPath reports whether path belongs to the Users API.
-func isUsersPath(path string) bool {
-	return path == usersPrefix || strings.HasPrefix(path, usersPrefix+"/")
+// IsUsersPath reports whether path belongs to the Users API.
+func IsUsersPath(path string) bool {
+	return path == UsersPrefix || strings.HasPrefix(path, UsersPrefix+"/")
 }
 
 // APIHandler serves /v1/account and everything under it, writing Appwrite
@@ -74,82 +74,82 @@ func (s *Service) APIHandler() http.Handler { return s.api }
 
 type apiHandler struct {
 	s      *Service
-	routes []route
+	routes []Route
 }
 
 func (s *Service) routes() http.Handler {
-	r := func(method, path string, sc scope, h func(http.ResponseWriter, *request) error) route {
+	r := func(method, path string, sc scope, h func(http.ResponseWriter, *Request) error) Route {
 		var segs []string
 		if p := strings.Trim(path, "/"); p != "" {
 			segs = strings.Split(p, "/")
 		}
-		return route{method: method, path: segs, scope: sc, handle: h}
+		return Route{method: method, path: segs, scope: sc, handle: h}
 	}
-	limited := func(rt route, name string, key rateKeyFunc) route {
-		rt.limits = append(rt.limits, rateRule{name: name, key: key})
+	limited := func(rt Route, name string, key RateKey) Route {
+		rt.limits = append(rt.limits, RateRule{name: name, key: key})
 		return rt
 	}
-	method := func(rt route, m core.AuthMethodName) route {
+	method := func(rt Route, m core.AuthMethodName) Route {
 		rt.signIn = m
 		return rt
 	}
-	browser := func(rt route, anyOrigin bool) route {
+	browser := func(rt Route, anyOrigin bool) Route {
 		rt.browser, rt.anyOrigin = true, anyOrigin
 		return rt
 	}
-	routes := []route{
-		method(limited(r("POST", "", scopePublic, s.createAccount), "account.create", byIP), core.MethodEmailPassword),
-		r("GET", "", scopeAccount, s.getAccount),
-		r("GET", "prefs", scopeAccount, s.getPrefs),
-		r("PATCH", "prefs", scopeAccount, s.updatePrefs),
-		r("PATCH", "name", scopeAccount, s.updateName),
-		r("PATCH", "password", scopeAccount, s.updatePassword),
-		r("PATCH", "email", scopeAccount, s.updateEmail),
-		r("PATCH", "phone", scopeAccount, s.updatePhone),
-		r("PATCH", "status", scopeAccount, s.updateStatus),
-		r("GET", "logs", scopeAccount, s.listLogs),
-		method(limited(r("POST", "jwt", scopeAccount, s.createJWT), "jwt.create", byUser), core.MethodJWT),
-		method(limited(r("POST", "sessions/email", scopePublic, s.createEmailSession), "sessions.email", byEmail), core.MethodEmailPassword),
-		method(limited(r("POST", "sessions", scopePublic, s.createEmailSession), "sessions.email", byEmail), core.MethodEmailPassword),
-		method(limited(r("POST", "sessions/anonymous", scopePublic, s.createAnonymousSession), "sessions.anonymous", byIP), core.MethodAnonymous),
-		r("GET", "sessions", scopeAccount, s.listSessions),
-		limited(r("DELETE", "sessions", scopeAccount, s.deleteAllSessions), "sessions.delete_all", byIP),
-		r("GET", "sessions/{sessionId}", scopeAccount, s.getSession),
-		limited(r("PATCH", "sessions/{sessionId}", scopeAccount, s.updateSession), "sessions.update", byIP),
-		limited(r("DELETE", "sessions/{sessionId}", scopeAccount, s.deleteSession), "sessions.delete", byIP),
+	routes := []Route{
+		method(limited(r("POST", "", ScopePublic, s.createAccount), "account.create", ByIP), core.MethodEmailPassword),
+		r("GET", "", ScopeAccount, s.getAccount),
+		r("GET", "prefs", ScopeAccount, s.getPrefs),
+		r("PATCH", "prefs", ScopeAccount, s.updatePrefs),
+		r("PATCH", "name", ScopeAccount, s.updateName),
+		r("PATCH", "password", ScopeAccount, s.updatePassword),
+		r("PATCH", "email", ScopeAccount, s.updateEmail),
+		r("PATCH", "phone", ScopeAccount, s.updatePhone),
+		r("PATCH", "status", ScopeAccount, s.updateStatus),
+		r("GET", "logs", ScopeAccount, s.listLogs),
+		method(limited(r("POST", "jwt", ScopeAccount, s.createJWT), "jwt.create", ByUser), core.MethodJWT),
+		method(limited(r("POST", "sessions/email", ScopePublic, s.createEmailSession), "sessions.email", ByEmail), core.MethodEmailPassword),
+		method(limited(r("POST", "sessions", ScopePublic, s.createEmailSession), "sessions.email", ByEmail), core.MethodEmailPassword),
+		method(limited(r("POST", "sessions/anonymous", ScopePublic, s.createAnonymousSession), "sessions.anonymous", ByIP), core.MethodAnonymous),
+		r("GET", "sessions", ScopeAccount, s.listSessions),
+		limited(r("DELETE", "sessions", ScopeAccount, s.deleteAllSessions), "sessions.delete_all", ByIP),
+		r("GET", "sessions/{sessionId}", ScopeAccount, s.getSession),
+		limited(r("PATCH", "sessions/{sessionId}", ScopeAccount, s.updateSession), "sessions.update", ByIP),
+		limited(r("DELETE", "sessions/{sessionId}", ScopeAccount, s.deleteSession), "sessions.delete", ByIP),
 
-		method(limited(limited(r("POST", "sessions/magic-url", scopePublic, s.createMagicURLSession), "magic_url.create", byEmail), "magic_url.create_ip", byIP), core.MethodMagicURL),
-		method(limited(r("PUT", "sessions/magic-url", scopePublic, s.updateMagicURLSession), "magic_url.update", byParam("userId")), core.MethodMagicURL),
-		method(limited(limited(r("POST", "sessions/phone", scopePublic, s.createPhoneSession), "phone.create", byParam("phone")), "phone.create_ip", byIP), core.MethodPhone),
-		method(limited(r("PUT", "sessions/phone", scopePublic, s.updatePhoneSession), "phone.update", byParam("userId")), core.MethodPhone),
-		limited(limited(r("POST", "recovery", scopePublic, s.createRecovery), "recovery.create", byEmail), "recovery.create_ip", byIP),
-		limited(r("PUT", "recovery", scopePublic, s.updateRecovery), "recovery.update", byParam("userId")),
-		limited(r("POST", "verification", scopeAccount, s.createVerification), "verification.create", byUser),
-		limited(r("PUT", "verification", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
-		limited(r("POST", "verification/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
-		limited(r("PUT", "verification/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
+		method(limited(limited(r("POST", "sessions/magic-url", ScopePublic, s.createMagicURLSession), "magic_url.create", ByEmail), "magic_url.create_ip", ByIP), core.MethodMagicURL),
+		method(limited(r("PUT", "sessions/magic-url", ScopePublic, s.updateMagicURLSession), "magic_url.update", ByParam("userId")), core.MethodMagicURL),
+		method(limited(limited(r("POST", "sessions/phone", ScopePublic, s.createPhoneSession), "phone.create", ByParam("phone")), "phone.create_ip", ByIP), core.MethodPhone),
+		method(limited(r("PUT", "sessions/phone", ScopePublic, s.updatePhoneSession), "phone.update", ByParam("userId")), core.MethodPhone),
+		limited(limited(r("POST", "recovery", ScopePublic, s.createRecovery), "recovery.create", ByEmail), "recovery.create_ip", ByIP),
+		limited(r("PUT", "recovery", ScopePublic, s.updateRecovery), "recovery.update", ByParam("userId")),
+		limited(r("POST", "verification", ScopeAccount, s.createVerification), "verification.create", ByUser),
+		limited(r("PUT", "verification", ScopePublic, s.updateVerification), "verification.update", ByParam("userId")),
+		limited(r("POST", "verification/phone", ScopeAccount, s.createPhoneVerification), "verification_phone.create", ByUser),
+		limited(r("PUT", "verification/phone", ScopePublic, s.updatePhoneVerification), "verification_phone.update", ByParam("userId")),
 
-		browser(method(limited(r("GET", "sessions/oauth2/{provider}", scopePublic, s.createOAuth2Session), "oauth2.create", byIP), core.MethodOAuth2), false),
-		browser(method(limited(r("GET", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), core.MethodOAuth2), false),
-		browser(method(limited(r("POST", "sessions/oauth2/callback/{provider}/{projectId}", scopePublic, s.oauth2Callback), "oauth2.callback", byIP), core.MethodOAuth2), true),
+		browser(method(limited(r("GET", "sessions/oauth2/{provider}", ScopePublic, s.createOAuth2Session), "oauth2.create", ByIP), core.MethodOAuth2), false),
+		browser(method(limited(r("GET", "sessions/oauth2/callback/{provider}/{projectId}", ScopePublic, s.oauth2Callback), "oauth2.callback", ByIP), core.MethodOAuth2), false),
+		browser(method(limited(r("POST", "sessions/oauth2/callback/{provider}/{projectId}", ScopePublic, s.oauth2Callback), "oauth2.callback", ByIP), core.MethodOAuth2), true),
 
 		// Today's names (format 1.5 on) of the routes above, with the
 		// same rules and the same rate-limit counters.
-		method(limited(r("POST", "jwts", scopeAccount, s.createJWTs), "jwt.create", byUser), core.MethodJWT),
-		limited(r("POST", "verifications/email", scopeAccount, s.createVerification), "verification.create", byUser),
-		limited(r("PUT", "verifications/email", scopePublic, s.updateVerification), "verification.update", byParam("userId")),
-		limited(r("POST", "verifications/phone", scopeAccount, s.createPhoneVerification), "verification_phone.create", byUser),
-		limited(r("PUT", "verifications/phone", scopePublic, s.updatePhoneVerification), "verification_phone.update", byParam("userId")),
-		r("GET", "identities", scopeAccount, s.listIdentities),
+		method(limited(r("POST", "jwts", ScopeAccount, s.createJWTs), "jwt.create", ByUser), core.MethodJWT),
+		limited(r("POST", "verifications/email", ScopeAccount, s.createVerification), "verification.create", ByUser),
+		limited(r("PUT", "verifications/email", ScopePublic, s.updateVerification), "verification.update", ByParam("userId")),
+		limited(r("POST", "verifications/phone", ScopeAccount, s.createPhoneVerification), "verification_phone.create", ByUser),
+		limited(r("PUT", "verifications/phone", ScopePublic, s.updatePhoneVerification), "verification_phone.update", ByParam("userId")),
+		r("GET", "identities", ScopeAccount, s.listIdentities),
 
 		// Token sign-in (today's SDKs): the secret goes to POST
 		// sessions/token, which checks each kind's method itself.
-		method(limited(limited(r("POST", "tokens/magic-url", scopePublic, s.createMagicURLToken), "magic_url_token.create", byEmail), "magic_url_token.create_ip", byIP), core.MethodMagicURL),
-		method(limited(limited(r("POST", "tokens/email", scopePublic, s.createEmailToken), "email_token.create", byEmail), "email_token.create_ip", byIP), core.MethodEmailOTP),
-		method(limited(limited(r("POST", "tokens/phone", scopePublic, s.createPhoneSession), "phone_token.create", byParam("phone")), "phone_token.create_ip", byIP), core.MethodPhone),
-		limited(r("POST", "sessions/token", scopePublic, s.createTokenSession), "sessions.token", byParam("userId")),
-		browser(method(limited(r("GET", "tokens/oauth2/{provider}", scopePublic, s.createOAuth2Token), "oauth2.create", byIP), core.MethodOAuth2), false),
-		r("DELETE", "identities/{identityId}", scopeAccount, s.deleteIdentity),
+		method(limited(limited(r("POST", "tokens/magic-url", ScopePublic, s.createMagicURLToken), "magic_url_token.create", ByEmail), "magic_url_token.create_ip", ByIP), core.MethodMagicURL),
+		method(limited(limited(r("POST", "tokens/email", ScopePublic, s.createEmailToken), "email_token.create", ByEmail), "email_token.create_ip", ByIP), core.MethodEmailOTP),
+		method(limited(limited(r("POST", "tokens/phone", ScopePublic, s.createPhoneSession), "phone_token.create", ByParam("phone")), "phone_token.create_ip", ByIP), core.MethodPhone),
+		limited(r("POST", "sessions/token", ScopePublic, s.createTokenSession), "sessions.token", ByParam("userId")),
+		browser(method(limited(r("GET", "tokens/oauth2/{provider}", ScopePublic, s.createOAuth2Token), "oauth2.create", ByIP), core.MethodOAuth2), false),
+		r("DELETE", "identities/{identityId}", ScopeAccount, s.deleteIdentity),
 	}
 	// Multi-factor authentication (issue 14), in mfa*.go.
 	routes = append(append(routes, s.mfaRoutes(r)...), s.mfaChallengeRoutes(r)...)
@@ -159,13 +159,13 @@ func (s *Service) routes() http.Handler {
 	return &apiHandler{s: s, routes: routes}
 }
 
-// match finds the route for method and path and its path parameters;
+// match finds the Route for method and path and its path parameters;
 // nil when there is none (404 general_route_not_found).
-func (h *apiHandler) match(method, path string) (*route, map[string]string) {
-	users := isUsersPath(path)
-	prefix := apiPrefix
+func (h *apiHandler) match(method, path string) (*Route, map[string]string) {
+	users := IsUsersPath(path)
+	prefix := APIPrefix
 	if users {
-		prefix = usersPrefix
+		prefix = UsersPrefix
 	}
 	rest := strings.Trim(strings.TrimPrefix(path, prefix), "/")
 	var segs []string
@@ -198,8 +198,8 @@ func (h *apiHandler) match(method, path string) (*route, map[string]string) {
 }
 
 func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if isPagePath(r.URL.Path) {
-		servePage(w, r)
+	if IsPagePath(r.URL.Path) {
+		ServePage(w, r)
 		return
 	}
 	s := h.s
@@ -211,18 +211,18 @@ func (h *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rt, err := h.serve(w, r); err != nil {
 		if rt != nil && rt.browser {
-			s.logError(r, err)
-			writeHTMLError(w, AsError(err))
+			s.LogError(r, err)
+			WriteHTMLError(w, AsError(err))
 			return
 		}
-		s.writeError(w, r, err)
+		s.WriteError(w, r, err)
 	}
 }
 
-// serve runs the checks in Appwrite's order (facts §1.1): route, caller,
+// serve runs the checks in Appwrite's order (facts §1.1): Route, caller,
 // project, origin, scope, blocked user, rate limit, sign-in method,
 // parameters, then the action.
-func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) (*route, error) {
+func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) (*Route, error) {
 	rt, vars := h.match(r.Method, r.URL.Path)
 	if rt == nil {
 		return nil, NewError(ErrGeneralRouteNotFound)
@@ -230,7 +230,7 @@ func (h *apiHandler) serve(w http.ResponseWriter, r *http.Request) (*route, erro
 	return rt, h.serveRoute(w, r, rt, vars)
 }
 
-func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, vars map[string]string) error {
+func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *Route, vars map[string]string) error {
 	s := h.s
 	principal, err := s.Authenticate(r)
 	if err != nil {
@@ -249,16 +249,16 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 		if err := s.checkKeyScope(r, principal, rt.keyScope); err != nil {
 			return err
 		}
-	} else if principal != nil && r.Header.Get(headerKey) != "" {
+	} else if principal != nil && r.Header.Get(HeaderKey) != "" {
 		return NewError(ErrUserAPIKeyAndSessionSet)
 	}
-	if rt.scope == scopeAccount && principal == nil {
+	if rt.scope == ScopeAccount && principal == nil {
 		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
 	if principal != nil && !principal.User.Status {
 		return NewError(ErrUserBlocked)
 	}
-	if err := checkMFA(principal, rt); err != nil {
+	if err := CheckMFA(principal, rt); err != nil {
 		return err
 	}
 	if principal != nil {
@@ -266,13 +266,13 @@ func (h *apiHandler) serveRoute(w http.ResponseWriter, r *http.Request, rt *rout
 	}
 	// Parameters are read before the rate limit (keys may name one), but
 	// a malformed body is reported after it: bad requests count too.
-	p, paramErr := readParams(r)
+	p, paramErr := ReadParams(r)
 	if paramErr != nil {
-		p = &params{form: url.Values{}}
+		p = &Params{form: url.Values{}}
 	}
-	format := parseFormat(r.Header.Get(formatHeader))
-	w = &formatWriter{ResponseWriter: w, format: format}
-	req := &request{Request: r, principal: principal, params: p, pathVars: vars, ip: s.cfg.ClientIP(r), format: format}
+	format := ParseFormat(r.Header.Get(FormatHeader))
+	w = &formatWriter{ResponseWriter: w, Format: format}
+	req := &Request{Request: r, Principal: principal, Params: p, PathVars: vars, IP: s.cfg.ClientIP(r), Format: format}
 	if len(rt.limits) > 0 {
 		if err := s.limitRate(w, req, rt.limits); err != nil {
 			return err
@@ -322,7 +322,7 @@ func requestOrigin(r *http.Request) (origin, host string) {
 // checkOrigin is the CSRF defence of part A item 32: a browser write from
 // a host that is not a platform is refused.
 func (s *Service) checkOrigin(r *http.Request) error {
-	if !unsafeMethod(r.Method) {
+	if !UnsafeMethod(r.Method) {
 		return nil
 	}
 	if err := s.checkCookieOrigin(r); err != nil {
@@ -367,7 +367,7 @@ func HostAllowed(publicHost string, platforms []string, host string) bool {
 	return false
 }
 
-// corsAllowHeaders are the request headers the Appwrite SDKs send.
+// corsAllowHeaders are the Request headers the Appwrite SDKs send.
 const corsAllowHeaders = "Origin, Cookie, Set-Cookie, X-Requested-With, Content-Type, Access-Control-Allow-Origin, " +
 	"Access-Control-Request-Headers, Accept, X-Appwrite-Project, X-Appwrite-Key, X-Appwrite-Locale, X-Appwrite-Mode, " +
 	"X-Appwrite-JWT, X-Appwrite-Session, X-Appwrite-Response-Format, X-Appwrite-Timestamp, X-Appwrite-ID, " +
@@ -391,16 +391,16 @@ func (s *Service) setCORS(w http.ResponseWriter, r *http.Request) {
 // sendFallback reports whether X-Fallback-Cookies goes out: only when the
 // caller's site and ours do not share a registrable domain, i.e. when a
 // browser may block our cookies as third-party (facts §2.2).
-func (s *Service) sendFallback(r *http.Request) bool {
+func (s *Service) SendFallback(r *http.Request) bool {
 	_, host := requestOrigin(r)
 	ours, err1 := publicsuffix.EffectiveTLDPlusOne(s.publicURL.Hostname())
 	theirs, err2 := publicsuffix.EffectiveTLDPlusOne(host)
 	return err1 != nil || err2 != nil || ours != theirs
 }
 
-// writeJSON sends v in the response format of the request (formatOf).
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	body, err := marshalFor(v, formatOf(w))
+// WriteJSON sends v in the response format of the Request (FormatOf).
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	body, err := MarshalFor(v, FormatOf(w))
 	if err != nil {
 		return err
 	}
@@ -420,17 +420,17 @@ type errorBody struct {
 
 // WriteError sends err as an Appwrite error object. Causes of 5xx errors
 // are logged, never sent.
-func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	s.logError(r, err)
+func (s *Service) WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	s.LogError(r, err)
 	WriteError(w, AsError(err))
 }
 
 // logError logs server faults. 501 is a configured refusal (a sign-in
 // method switched off), not a fault.
-func (s *Service) logError(r *http.Request, err error) {
+func (s *Service) LogError(r *http.Request, err error) {
 	e := AsError(err)
 	if status := e.Status(); status >= 500 && status != http.StatusNotImplemented {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "type", string(e.Type), "error", err)
+		s.log.Error("Request failed", "method", r.Method, "path", r.URL.Path, "type", string(e.Type), "error", err)
 	}
 }
 
@@ -440,5 +440,5 @@ func WriteError(w http.ResponseWriter, e *Error) {
 	h.Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	h.Set("Expires", "0")
 	h.Set("Pragma", "no-cache")
-	writeJSON(w, e.Status(), errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
+	WriteJSON(w, e.Status(), errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
 }

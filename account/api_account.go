@@ -9,33 +9,33 @@ import (
 
 // createAccountForm is the body of POST /v1/account.
 type createAccountForm struct {
-	userID, email, password, name string
+	userID, email, Password, name string
 }
 
-func readCreateAccount(p *params, now func() string) (f createAccountForm, err error) {
-	if f.userID, err = p.required("userId", core.DescCustomID); err != nil {
+func readCreateAccount(p *Params, now func() string) (f createAccountForm, err error) {
+	if f.userID, err = p.Required("userId", core.DescCustomID); err != nil {
 		return f, err
 	}
 	if f.userID == "unique()" || f.userID == "" {
 		f.userID = now()
 	} else if !core.ValidKey(f.userID) {
-		return f, invalidParam("userId", core.DescCustomID)
+		return f, InvalidParam("userId", core.DescCustomID)
 	}
-	if f.email, err = p.required("email", core.DescEmail); err != nil {
+	if f.email, err = p.Required("email", core.DescEmail); err != nil {
 		return f, err
 	}
 	if f.email = core.NormalizeEmail(f.email); !core.ValidEmail(f.email) {
-		return f, invalidParam("email", core.DescEmail)
+		return f, InvalidParam("email", core.DescEmail)
 	}
-	if f.password, err = p.password("password", core.DescPasswordDictionary); err != nil {
+	if f.Password, err = p.Password("password", core.DescPasswordDictionary); err != nil {
 		return f, err
 	}
-	name, ok, err := p.stringParam("name", core.DescText(128))
+	name, ok, err := p.String("name", core.DescText(128))
 	if err != nil {
 		return f, err
 	}
 	if ok && !core.ValidName(name) {
-		return f, invalidParam("name", core.DescText(128))
+		return f, InvalidParam("name", core.DescText(128))
 	}
 	f.name = name
 	return f, nil
@@ -43,9 +43,9 @@ func readCreateAccount(p *params, now func() string) (f createAccountForm, err e
 
 // createAccount is POST /v1/account: a new email/password account, no
 // session.
-func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
+func (s *Service) createAccount(w http.ResponseWriter, r *Request) error {
 	now := s.clock()
-	f, err := readCreateAccount(r.params, func() string { return core.NewID(now) })
+	f, err := readCreateAccount(r.Params, func() string { return core.NewID(now) })
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 		Status:       true,
 		AccessedAt:   now,
 	}
-	if err := s.setPassword(r.Context(), u, f.password); err != nil {
+	if err := s.setPassword(r.Context(), u, f.Password); err != nil {
 		return err
 	}
 	if err := s.store.CreateUser(r.Context(), u); err != nil {
@@ -69,14 +69,14 @@ func (s *Service) createAccount(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.audit(r, u, "user.create")
-	return writeJSON(w, http.StatusCreated, renderAccount(u))
+	return WriteJSON(w, http.StatusCreated, RenderAccount(u))
 }
 
 // getAccount is GET /v1/account.
-func (s *Service) getAccount(w http.ResponseWriter, r *request) error {
-	a, err := s.renderAccountMFA(r.Context(), r.principal.User)
+func (s *Service) getAccount(w http.ResponseWriter, r *Request) error {
+	a, err := s.renderAccountMFA(r.Context(), r.Principal.User)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, a)
+	return WriteJSON(w, http.StatusOK, a)
 }

@@ -13,10 +13,10 @@ const (
 	maxIdentityLimit     = 5000
 )
 
-// identityModel is the Appwrite `identity` model (format 1.4 on). The
+// IdentityModel is the Appwrite `identity` model (format 1.4 on). The
 // provider's tokens live on the sessions that provider opened, not on
 // the identity: they are "" here.
-type identityModel struct {
+type IdentityModel struct {
 	ID                        string `json:"$id"`
 	CreatedAt                 string `json:"$createdAt"`
 	UpdatedAt                 string `json:"$updatedAt"`
@@ -33,43 +33,43 @@ type identityModel struct {
 // identityListModel is the Appwrite `identityList` model.
 type identityListModel struct {
 	Total      int             `json:"total"`
-	Identities []identityModel `json:"identities"`
+	Identities []IdentityModel `json:"identities"`
 }
 
-func renderIdentity(i *LinkedIdentity) identityModel {
-	created := formatTime(i.CreatedAt)
-	return identityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
+func renderIdentity(i *LinkedIdentity) IdentityModel {
+	created := FormatTime(i.CreatedAt)
+	return IdentityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
 		Provider: i.Provider, ProviderUID: i.ProviderUID, ProviderEmail: i.ProviderEmail}
 }
 
 // listIdentities is GET /v1/account/identities: the caller's linked
 // provider accounts, oldest first, with limit and offset queries.
-func (s *Service) listIdentities(w http.ResponseWriter, r *request) error {
+func (s *Service) listIdentities(w http.ResponseWriter, r *Request) error {
 	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
 	if err != nil {
 		return err
 	}
-	all, err := s.store.UserIdentities(r.Context(), r.principal.User.ID)
+	all, err := s.store.UserIdentities(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
-	out := identityListModel{Total: len(all), Identities: []identityModel{}}
+	out := identityListModel{Total: len(all), Identities: []IdentityModel{}}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }
 
 // deleteIdentity is DELETE /v1/account/identities/{identityId}. The
 // user's last way to sign in is never removed: that would lock them out.
-func (s *Service) deleteIdentity(w http.ResponseWriter, r *request) error {
-	id := r.pathVars["identityId"]
+func (s *Service) deleteIdentity(w http.ResponseWriter, r *Request) error {
+	id := r.PathVars["identityId"]
 	if !core.ValidKey(id) {
-		return invalidParam("identityId", core.DescUID)
+		return InvalidParam("identityId", core.DescUID)
 	}
 	ctx := r.Context()
 	// The cached user carries no password hash: read the whole record.
-	user, err := s.store.UserByID(ctx, r.principal.User.ID)
+	user, err := s.store.UserByID(ctx, r.Principal.User.ID)
 	if err != nil {
 		return err
 	}

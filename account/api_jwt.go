@@ -20,41 +20,41 @@ type jwtModel struct {
 // createJWT is POST /v1/account/jwt: a 15-minute token for the caller's
 // current session. A caller who signed in with a JWT has no current
 // session to issue one for.
-func (s *Service) createJWT(w http.ResponseWriter, r *request) error {
-	if r.principal.ViaJWT {
+func (s *Service) createJWT(w http.ResponseWriter, r *Request) error {
+	if r.Principal.ViaJWT {
 		return NewError(ErrUserSessionNotFound)
 	}
-	token, err := s.verifier.SignJWT(r.principal.User.ID, r.principal.Session.ID, s.now(), verify.JWTLifetime)
+	token, err := s.verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.now(), verify.JWTLifetime)
 	if err != nil {
 		return err
 	}
-	s.observeJWT(r)
-	return writeJSON(w, http.StatusCreated, jwtModel{JWT: token})
+	s.ObserveJWT(r)
+	return WriteJSON(w, http.StatusCreated, jwtModel{JWT: token})
 }
 
 // createJWTs is POST /v1/account/jwts, today's name of /jwt: the token
 // lives `duration` seconds (0 to 3600, default 900).
-func (s *Service) createJWTs(w http.ResponseWriter, r *request) error {
-	seconds, err := r.params.intParam("duration", int(verify.JWTLifetime/time.Second), 0, maxJWTDuration)
+func (s *Service) createJWTs(w http.ResponseWriter, r *Request) error {
+	seconds, err := r.Params.Int("duration", int(verify.JWTLifetime/time.Second), 0, maxJWTDuration)
 	if err != nil {
 		return err
 	}
-	if r.principal.ViaJWT {
+	if r.Principal.ViaJWT {
 		return NewError(ErrUserSessionNotFound)
 	}
-	token, err := s.verifier.SignJWT(r.principal.User.ID, r.principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
+	token, err := s.verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, jwtModel{JWT: token})
+	return WriteJSON(w, http.StatusCreated, jwtModel{JWT: token})
 }
 
 // intParam reads an optional integer parameter in [lo, hi]: a JSON number
 // (or a numeric string, as forms send) or def when absent. Out of range
 // or not an integer is Appwrite's Range validator error.
-func (p *params) intParam(name string, def, lo, hi int) (int, error) {
-	bad := invalidParam(name, "Value must be a valid range between "+groupThousands(lo)+" and "+groupThousands(hi))
-	if !p.has(name) {
+func (p *Params) Int(name string, def, lo, hi int) (int, error) {
+	bad := InvalidParam(name, "Value must be a valid range between "+groupThousands(lo)+" and "+groupThousands(hi))
+	if !p.Has(name) {
 		return def, nil
 	}
 	var raw string

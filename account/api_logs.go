@@ -23,9 +23,9 @@ type logModel struct {
 	Mode      string `json:"mode"`
 	IP        string `json:"ip"`
 	Time      string `json:"time"`
-	deviceModel
+	DeviceModel
 	CountryCode string `json:"countryCode"`
-	CountryName string `json:"countryName"`
+	CountryName string `json:"CountryName"`
 }
 
 type logListModel struct {
@@ -40,19 +40,19 @@ func renderLog(e *LogEntry) logModel {
 	}
 	return logModel{
 		Event: e.Event, UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, Mode: e.Mode,
-		IP: e.IP, Time: formatTime(e.Time),
-		deviceModel: deviceModel(e.Device),
-		CountryCode: country, CountryName: countryName(country),
+		IP: e.IP, Time: FormatTime(e.Time),
+		DeviceModel: DeviceModel(e.Device),
+		CountryCode: country, CountryName: CountryName(country),
 	}
 }
 
 // listLogs is GET /v1/account/logs, newest first.
-func (s *Service) listLogs(w http.ResponseWriter, r *request) error {
+func (s *Service) listLogs(w http.ResponseWriter, r *Request) error {
 	limit, offset, err := parseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	entries, total, err := s.store.UserLogs(r.Context(), r.principal.User.ID, limit, offset)
+	entries, total, err := s.store.UserLogs(r.Context(), r.Principal.User.ID, limit, offset)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (s *Service) listLogs(w http.ResponseWriter, r *request) error {
 	for _, e := range entries {
 		out.Logs = append(out.Logs, renderLog(e))
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }
 
 // queryValues collects the queries parameter in any of its spellings:
@@ -94,7 +94,7 @@ func parsePaging(q url.Values, defaultLimit, maxLimit int) (limit, offset int, e
 		switch method {
 		case "limit", "offset":
 		default:
-			return 0, 0, argumentError("Invalid queries: Query method not valid: %s", method)
+			return 0, 0, ArgumentError("Invalid queries: Query method not valid: %s", method)
 		}
 		n, ok := queryInt(arg)
 		if !ok || n < 0 || (method == "limit" && n > maxLimit) {
@@ -102,7 +102,7 @@ func parsePaging(q url.Values, defaultLimit, maxLimit int) (limit, offset int, e
 			if method == "limit" {
 				upper = strconv.Itoa(maxLimit)
 			}
-			return 0, 0, argumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
+			return 0, 0, ArgumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
 		}
 		switch {
 		case method == "limit" && !seenLimit:
@@ -121,7 +121,7 @@ const maxQueryLength = 4096
 // its single argument: `method(arg)` (1.3; spaces outside quotes are
 // ignored) or a JSON object {"method":…,"attribute":…,"values":[…]}.
 func parseQuery(raw string) (method, arg string, err error) {
-	bad := argumentError("Invalid queries: Invalid query: %s", raw)
+	bad := ArgumentError("Invalid queries: Invalid query: %s", raw)
 	s := strings.TrimSpace(raw)
 	if strings.HasPrefix(s, "{") {
 		return parseJSONQuery(s, bad)

@@ -18,7 +18,7 @@ const magicURLPage = "/auth/magic-url"
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
 // sign-in link, creating the account first if the email is new. It is
 // POST /tokens/magic-url without the security phrase (format 1.3 has none).
-func (s *Service) createMagicURLSession(w http.ResponseWriter, r *request) error {
+func (s *Service) createMagicURLSession(w http.ResponseWriter, r *Request) error {
 	return s.sendMagicURL(w, r, false)
 }
 
@@ -49,8 +49,8 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx Store, id string, fil
 
 // readCustomID reads userId on the routes that may create a user:
 // "unique()" (or "") means a generated id, returned as "".
-func readCustomID(r *request) (string, error) {
-	id, err := r.params.required("userId", core.DescCustomID)
+func readCustomID(r *Request) (string, error) {
+	id, err := r.Params.Required("userId", core.DescCustomID)
 	if err != nil {
 		return "", err
 	}
@@ -58,7 +58,7 @@ func readCustomID(r *request) (string, error) {
 		return "", nil
 	}
 	if !core.ValidKey(id) {
-		return "", invalidParam("userId", core.DescCustomID)
+		return "", InvalidParam("userId", core.DescCustomID)
 	}
 	return id, nil
 }
@@ -79,14 +79,14 @@ func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to,
 
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
-func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *request) error {
+func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *Request) error {
 	return s.completeTokenSession(w, r, TokenMagicURL, "magic-url", func(u *User) { u.EmailVerification = true }, "session.update")
 }
 
 // completeTokenSession spends a sign-in token (magic URL or phone code),
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
-func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ TokenType, provider string, proved func(*User), event string) error {
+func (s *Service) completeTokenSession(w http.ResponseWriter, r *Request, typ TokenType, provider string, proved func(*User), event string) error {
 	user, secret, err := s.readConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err
@@ -111,6 +111,6 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *request, typ To
 	if event != "" {
 		s.audit(r, user, event)
 	}
-	s.setSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return writeJSON(w, http.StatusOK, s.newSessionModel(r, ns.sess, ns.secret))
+	s.SetSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
+	return WriteJSON(w, http.StatusOK, s.newSessionModel(r, ns.sess, ns.secret))
 }

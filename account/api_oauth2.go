@@ -36,13 +36,13 @@ func (s *Service) oauthNonceCookie() string { return "a_oauth_" + strings.ToLowe
 
 // OAuthCallbackURL is the redirect URI to register with a provider: where
 // it sends the browser back. It is built from the public URL, never the
-// request, and keeps a non-default port (part A item 25).
+// Request, and keeps a non-default port (part A item 25).
 func OAuthCallbackURL(publicURL, projectID, provider string) (string, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil {
 		return "", err
 	}
-	return u.JoinPath(apiPrefix, "sessions/oauth2/callback", provider, projectID).String(), nil
+	return u.JoinPath(APIPrefix, "sessions/oauth2/callback", provider, projectID).String(), nil
 }
 
 func providerNames() string {
@@ -52,10 +52,10 @@ func providerNames() string {
 }
 
 // oauthProvider resolves the {provider} path parameter.
-func (s *Service) oauthProvider(r *request) (string, core.OAuthProvider, error) {
-	name := r.pathVars["provider"]
+func (s *Service) oauthProvider(r *Request) (string, core.OAuthProvider, error) {
+	name := r.PathVars["provider"]
 	if _, known := oauth.Lookup(name); !known {
-		return "", nil, invalidParam("provider", "Value must be one of ("+providerNames()+")")
+		return "", nil, InvalidParam("provider", "Value must be one of ("+providerNames()+")")
 	}
 	p, ok := s.cfg.OAuth2[name]
 	if !ok {
@@ -66,20 +66,20 @@ func (s *Service) oauthProvider(r *request) (string, core.OAuthProvider, error) 
 
 // createOAuth2Session is GET /v1/account/sessions/oauth2/{provider}: it
 // sends the browser to the provider; the flow ends with a session cookie.
-func (s *Service) createOAuth2Session(w http.ResponseWriter, r *request) error {
+func (s *Service) createOAuth2Session(w http.ResponseWriter, r *Request) error {
 	return s.startOAuth(w, r, false)
 }
 
 // createOAuth2Token is GET /v1/account/tokens/oauth2/{provider}: the same
 // flow, ending on the success URL with userId and secret for POST
 // /sessions/token instead of a cookie.
-func (s *Service) createOAuth2Token(w http.ResponseWriter, r *request) error {
+func (s *Service) createOAuth2Token(w http.ResponseWriter, r *Request) error {
 	return s.startOAuth(w, r, true)
 }
 
 // startOAuth sends the browser to the provider; token says how the flow
 // ends (oauthState.Token).
-func (s *Service) startOAuth(w http.ResponseWriter, r *request, token bool) error {
+func (s *Service) startOAuth(w http.ResponseWriter, r *Request, token bool) error {
 	name, p, err := s.oauthProvider(r)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (s *Service) startOAuth(w http.ResponseWriter, r *request, token bool) erro
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: nonce, Path: apiPrefix + "/sessions/oauth2",
+	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: nonce, Path: APIPrefix + "/sessions/oauth2",
 		MaxAge: int(oauthStateLifetime / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	noCache(w)
 	http.Redirect(w, r.Request, target, http.StatusMovedPermanently)
@@ -114,12 +114,12 @@ func (s *Service) startOAuth(w http.ResponseWriter, r *request, token bool) erro
 
 // oauthTarget reads the success or failure URL: a platform host, or the
 // instance's own page when absent.
-func (s *Service) oauthTarget(r *request, name, page string) (string, error) {
-	raw, ok, err := r.params.stringParam(name, "")
+func (s *Service) oauthTarget(r *Request, name, page string) (string, error) {
+	raw, ok, err := r.Params.String(name, "")
 	if err != nil || !ok {
 		return s.publicURL.JoinPath(page).String(), err
 	}
-	u, err := s.redirectURL(name, raw)
+	u, err := s.RedirectURL(name, raw)
 	if err != nil {
 		return "", err
 	}
@@ -135,11 +135,11 @@ func readScopes(q url.Values) ([]string, error) {
 		}
 	}
 	if len(scopes) > 100 {
-		return nil, invalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
+		return nil, InvalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
 	}
 	for _, sc := range scopes {
 		if !core.ValidText(sc, 4096) {
-			return nil, invalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
+			return nil, InvalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
 		}
 	}
 	return scopes, nil
@@ -154,8 +154,8 @@ func noCache(w http.ResponseWriter) {
 // the provider sends the browser back here. Every outcome is a redirect:
 // to success with a session, or to failure with the error; only a state
 // that cannot be trusted gets an error page, because its URLs can't be.
-func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
-	if r.pathVars["projectId"] != s.cfg.ProjectID {
+func (s *Service) oauth2Callback(w http.ResponseWriter, r *Request) error {
+	if r.PathVars["projectId"] != s.cfg.ProjectID {
 		return NewError(ErrProjectNotFound)
 	}
 	name, p, err := s.oauthProvider(r)
@@ -166,26 +166,26 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
 	if c, err := r.Cookie(s.oauthNonceCookie()); err == nil {
 		nonce = c.Value
 	}
-	rawState, _, _ := r.params.stringParam("state", "")
+	rawState, _, _ := r.Params.String("state", "")
 	st, err := s.openState(rawState, nonce, s.now())
 	if err != nil || st.Provider != name {
-		return argumentError("%s", errBadState.Error())
+		return ArgumentError("%s", errBadState.Error())
 	}
 	// The cookie is spent; clear it whatever happens next.
-	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: "", Path: apiPrefix + "/sessions/oauth2",
+	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: "", Path: APIPrefix + "/sessions/oauth2",
 		MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	// The hosts were checked when the flow started; check again, since the
 	// platform list may have changed since (part A item 21).
-	success, errS := s.redirectURL("success", st.Success)
-	failure, errF := s.redirectURL("failure", st.Failure)
+	success, errS := s.RedirectURL("success", st.Success)
+	failure, errF := s.RedirectURL("failure", st.Failure)
 	if errS != nil || errF != nil {
-		return argumentError("The success or failure URL is no longer allowed for this project.")
+		return ArgumentError("The success or failure URL is no longer allowed for this project.")
 	}
 	if replay, err := s.stateReplayed(r.Context(), nonce); err != nil || replay {
 		if err != nil {
 			return err
 		}
-		return argumentError("%s", errBadState.Error())
+		return ArgumentError("%s", errBadState.Error())
 	}
 	if st.Token {
 		user, ident, err := s.oauthTokenUser(r, name, p, nonce)
@@ -197,11 +197,11 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *request) error {
 	}
 	sess, secret, user, err := s.finishOAuth(r, name, p, nonce)
 	if err != nil {
-		s.observeOAuthFailure(r, name, err)
+		s.ObserveOAuthFailure(r, name, err)
 		s.redirectFailure(w, r.Request, failure, AsError(err))
 		return nil
 	}
-	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
+	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
 	target := *success
 	if target.Path == oauthSuccessPage && target.Host == s.publicURL.Host {
 		// The default page (mobile SDKs) gets the session in the query.
@@ -249,7 +249,7 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 }
 
 // finishOAuth exchanges the code and signs the right user in.
-func (s *Service) finishOAuth(r *request, name string, p core.OAuthProvider, nonce string) (*Session, string, *User, error) {
+func (s *Service) finishOAuth(r *Request, name string, p core.OAuthProvider, nonce string) (*Session, string, *User, error) {
 	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, "", nil, err
@@ -265,7 +265,7 @@ func (s *Service) finishOAuth(r *request, name string, p core.OAuthProvider, non
 
 // oauthTokenUser is oauthUser for the token flow: it returns the linked
 // identity the token will be bound to.
-func (s *Service) oauthTokenUser(r *request, name string, p core.OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
+func (s *Service) oauthTokenUser(r *Request, name string, p core.OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
 	user, ident, _, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, nil, err
@@ -279,18 +279,18 @@ func (s *Service) oauthTokenUser(r *request, name string, p core.OAuthProvider, 
 
 // oauthUser exchanges the code and finds (or links, or creates) the user
 // the provider identity signs into; a blocked user is refused.
-func (s *Service) oauthUser(r *request, name string, p core.OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
+func (s *Service) oauthUser(r *Request, name string, p core.OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
 	fail := func(err error) (*User, oauth.Identity, *oauth2.Token, error) { return nil, oauth.Identity{}, nil, err }
-	if e, _, _ := r.params.stringParam("error", ""); e != "" {
+	if e, _, _ := r.Params.String("error", ""); e != "" {
 		return fail(Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", core.Truncate(e, 200)))
 	}
-	code, _, _ := r.params.stringParam("code", "")
+	code, _, _ := r.Params.String("code", "")
 	if !core.ValidText(code, 2048) {
-		return fail(invalidParam("code", core.DescText(2048)))
+		return fail(InvalidParam("code", core.DescText(2048)))
 	}
 	var opts []oauth.ExchangeOption
-	if user, _, _ := r.params.stringParam("user", ""); user != "" {
+	if user, _, _ := r.Params.String("user", ""); user != "" {
 		// Apple sends the user's name only in the first form post.
 		opts = append(opts, oauth.WithAppleUser(core.Truncate(user, 4096)))
 	}
@@ -320,7 +320,7 @@ func (s *Service) oauthUser(r *request, name string, p core.OAuthProvider, nonce
 // to the identity; else an account with the same email, but only when
 // both the provider and the account have verified it (otherwise whoever
 // pre-registered the address would capture the account); else a new one.
-func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identity) (*User, error) {
+func (s *Service) linkOAuthUser(r *Request, provider string, ident oauth.Identity) (*User, error) {
 	ctx := r.Context()
 	email := core.NormalizeEmail(ident.Email)
 	if email != "" && !core.ValidEmail(email) {
@@ -331,7 +331,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 		return nil, err
 	}
 	// The pipeline already resolved who is signed in (if anyone).
-	current := r.principal
+	current := r.Principal
 	now := s.clock()
 	link := func(u *User) error {
 		err := s.store.CreateIdentity(ctx, &LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
@@ -404,7 +404,7 @@ func (s *Service) linkOAuthUser(r *request, provider string, ident oauth.Identit
 	if err != nil {
 		return nil, err
 	}
-	s.observeCreated(r, u, core.MethodOAuth2, provider, nil)
+	s.ObserveCreated(r, u, core.MethodOAuth2, provider, nil)
 	return u, nil
 }
 
@@ -446,25 +446,25 @@ func (s *Service) openString(v string) string {
 
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
-func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *request, sess *Session) error {
+func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *Request, sess *Session) error {
 	updated, err := s.refreshProviderTokens(r, sess)
 	if err != nil {
 		return err
 	}
-	s.audit(r, r.principal.User, "session.update")
-	return writeJSON(w, http.StatusOK, s.renderSession(updated, r.isCurrent(sess)))
+	s.audit(r, r.Principal.User, "session.update")
+	return WriteJSON(w, http.StatusOK, s.renderSession(updated, r.isCurrent(sess)))
 }
 
 // refreshProviderTokens stores new provider tokens for an OAuth2 session
 // and returns the session as it now is.
-func (s *Service) refreshProviderTokens(r *request, sess *Session) (*Session, error) {
+func (s *Service) refreshProviderTokens(r *Request, sess *Session) (*Session, error) {
 	p, ok := s.cfg.OAuth2[sess.Provider]
 	if !ok {
 		return nil, Errorf(ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
 	}
 	refresh := s.openString(sess.ProviderRefreshToken)
 	if refresh == "" {
-		return nil, argumentError("The provider gave this session no refresh token.")
+		return nil, ArgumentError("The provider gave this session no refresh token.")
 	}
 	tok, err := p.Refresh(r.Context(), refresh)
 	if err != nil {
@@ -484,9 +484,9 @@ func (s *Service) refreshProviderTokens(r *request, sess *Session) (*Session, er
 	return &updated, nil
 }
 
-// writeHTMLError renders an error as a page, for the routes a browser
+// WriteHTMLError renders an error as a page, for the routes a browser
 // navigates to (the OAuth2 redirects).
-func writeHTMLError(w http.ResponseWriter, e *Error) {
+func WriteHTMLError(w http.ResponseWriter, e *Error) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	noCache(w)

@@ -10,13 +10,13 @@ import (
 )
 
 // readPhone reads and checks the phone parameter.
-func readPhone(r *request) (string, error) {
-	phone, err := r.params.required("phone", descPhone)
+func readPhone(r *Request) (string, error) {
+	phone, err := r.Params.Required("phone", descPhone)
 	if err != nil {
 		return "", err
 	}
 	if !phonePattern.MatchString(phone) {
-		return "", invalidParam("phone", descPhone)
+		return "", InvalidParam("phone", descPhone)
 	}
 	return phone, nil
 }
@@ -28,7 +28,7 @@ func (s *Service) enqueueSMS(ctx context.Context, tx Store, phone, code string, 
 
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a
 // six-digit code, creating the account first if the number is new.
-func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
+func (s *Service) createPhoneSession(w http.ResponseWriter, r *Request) error {
 	if s.cfg.SMS == nil {
 		return NewError(ErrGeneralPhoneDisabled)
 	}
@@ -50,12 +50,12 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *request) error {
 		tok, err := s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
 		return user, tok, err
 	})
-	s.observeCreated(r, created, core.MethodPhone, "", err)
+	s.ObserveCreated(r, created, core.MethodPhone, "", err)
 	return err
 }
 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the
 // user in and proves the phone number.
-func (s *Service) updatePhoneSession(w http.ResponseWriter, r *request) error {
+func (s *Service) updatePhoneSession(w http.ResponseWriter, r *Request) error {
 	return s.completeTokenSession(w, r, TokenPhoneSession, "phone", func(u *User) { u.PhoneVerification = true }, "")
 }

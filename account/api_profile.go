@@ -27,8 +27,8 @@ var phonePattern = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
 // (it has no password hash). The change itself goes through changeUser.
-func (s *Service) editableUser(r *request) (*User, error) {
-	u, err := s.store.UserByID(r.Context(), r.principal.User.ID)
+func (s *Service) editableUser(r *Request) (*User, error) {
+	u, err := s.store.UserByID(r.Context(), r.Principal.User.ID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
@@ -36,17 +36,17 @@ func (s *Service) editableUser(r *request) (*User, error) {
 }
 
 // getPrefs is GET /v1/account/prefs.
-func (s *Service) getPrefs(w http.ResponseWriter, r *request) error {
-	prefs := r.principal.User.Prefs
+func (s *Service) getPrefs(w http.ResponseWriter, r *Request) error {
+	prefs := r.Principal.User.Prefs
 	if len(prefs) == 0 {
 		prefs = json.RawMessage("{}")
 	}
-	return writeJSON(w, http.StatusOK, prefs)
+	return WriteJSON(w, http.StatusOK, prefs)
 }
 
 // updatePrefs is PATCH /v1/account/prefs: the object replaces the old one.
-func (s *Service) updatePrefs(w http.ResponseWriter, r *request) error {
-	prefs, err := readPrefsParam(r.params)
+func (s *Service) updatePrefs(w http.ResponseWriter, r *Request) error {
+	prefs, err := readPrefsParam(r.Params)
 	if err != nil {
 		return err
 	}
@@ -83,13 +83,13 @@ func appwriteJSONLen(b []byte) int {
 }
 
 // updateName is PATCH /v1/account/name.
-func (s *Service) updateName(w http.ResponseWriter, r *request) error {
-	name, err := r.params.required("name", core.DescText(128))
+func (s *Service) updateName(w http.ResponseWriter, r *Request) error {
+	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
 	}
 	if !core.ValidName(name) {
-		return invalidParam("name", core.DescText(128))
+		return InvalidParam("name", core.DescText(128))
 	}
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
 		u.Name = name
@@ -103,17 +103,17 @@ func (s *Service) updateName(w http.ResponseWriter, r *request) error {
 }
 
 // updatePassword is PATCH /v1/account/password.
-func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
-	password, err := r.params.password("password", core.DescPasswordDictionary)
+func (s *Service) updatePassword(w http.ResponseWriter, r *Request) error {
+	password, err := r.Params.Password("password", core.DescPasswordDictionary)
 	if err != nil {
 		return err
 	}
-	oldPassword, sent, err := r.params.stringParam("oldPassword", core.DescPassword)
+	oldPassword, sent, err := r.Params.String("oldPassword", core.DescPassword)
 	if err != nil {
 		return err
 	}
 	if sent {
-		if err := checkPasswordLength("oldPassword", core.DescPassword, oldPassword); err != nil {
+		if err := CheckPasswordLength("oldPassword", core.DescPassword, oldPassword); err != nil {
 			return err
 		}
 	}
@@ -123,7 +123,7 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *request) error {
 // changePassword is one attempt of updatePassword: the proofs and the new
 // hash are made outside the transaction, which then checks that the hash
 // they were made against is still the user's.
-func (s *Service) changePassword(w http.ResponseWriter, r *request, password, oldPassword string) error {
+func (s *Service) changePassword(w http.ResponseWriter, r *Request, password, oldPassword string) error {
 	ctx := r.Context()
 	seen, err := s.editableUser(r)
 	if err != nil {
@@ -154,7 +154,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *request, password, ol
 		}
 		s.applyPassword(u, hash)
 		if s.cfg.RevokeSessionsOnPasswordChange {
-			ended, err = endOtherSessions(ctx, tx, u.ID, r.principal.Session.ID)
+			ended, err = endOtherSessions(ctx, tx, u.ID, r.Principal.Session.ID)
 		}
 		return err
 	})
@@ -242,8 +242,8 @@ func (s *Service) revokeSessions(ctx context.Context, ended []*Session) {
 // phone and returns the caller's user as read for the change, once the
 // password is proven for users who have one (part A item 24). The change
 // must then check, under the lock, that the hash is still the one proven.
-func (s *Service) userForContactChange(r *request) (*User, string, error) {
-	password, err := r.params.password("password", core.DescPassword)
+func (s *Service) userForContactChange(r *Request) (*User, string, error) {
+	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return nil, "", err
 	}
@@ -265,13 +265,13 @@ func (s *Service) userForContactChange(r *request) (*User, string, error) {
 // (anonymous, magic URL, phone, OAuth2) the password given becomes the
 // account's password: the account is converted, keeping its id, sessions
 // and prefs.
-func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
-	email, err := r.params.required("email", core.DescEmail)
+func (s *Service) updateEmail(w http.ResponseWriter, r *Request) error {
+	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return invalidParam("email", core.DescEmail)
+		return InvalidParam("email", core.DescEmail)
 	}
 	return retryStale(func() error {
 		seen, password, err := s.userForContactChange(r)
@@ -304,13 +304,13 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *request) error {
 }
 
 // updatePhone is PATCH /v1/account/phone.
-func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
-	phone, err := r.params.required("phone", descPhone)
+func (s *Service) updatePhone(w http.ResponseWriter, r *Request) error {
+	phone, err := r.Params.Required("phone", descPhone)
 	if err != nil {
 		return err
 	}
 	if !phonePattern.MatchString(phone) {
-		return invalidParam("phone", descPhone)
+		return InvalidParam("phone", descPhone)
 	}
 	return retryStale(func() error {
 		seen, _, err := s.userForContactChange(r)
@@ -336,7 +336,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *request) error {
 // updateStatus is PATCH /v1/account/status: the user blocks their own
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
-func (s *Service) updateStatus(w http.ResponseWriter, r *request) error {
+func (s *Service) updateStatus(w http.ResponseWriter, r *Request) error {
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
 		u.Status = false
 		return nil
@@ -345,7 +345,7 @@ func (s *Service) updateStatus(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	if s.sendFallback(r.Request) {
+	if s.SendFallback(r.Request) {
 		w.Header().Set("X-Fallback-Cookies", "[]")
 	}
 	return s.writeAccount(w, r, u)

@@ -11,22 +11,22 @@ import (
 
 // createRecovery is POST /v1/account/recovery: it mails a password-reset
 // link to the account with this email.
-func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
+func (s *Service) createRecovery(w http.ResponseWriter, r *Request) error {
 	if s.cfg.Mailer == nil {
 		return NewError(ErrGeneralSMTPDisabled)
 	}
-	email, err := r.params.required("email", core.DescEmail)
+	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return invalidParam("email", core.DescEmail)
+		return InvalidParam("email", core.DescEmail)
 	}
-	raw, err := r.params.required("url", "")
+	raw, err := r.Params.Required("url", "")
 	if err != nil {
 		return err
 	}
-	base, err := s.redirectURL("url", raw)
+	base, err := s.RedirectURL("url", raw)
 	if err != nil {
 		return err
 	}
@@ -50,22 +50,22 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *request) error {
 // updateRecovery is PUT /v1/account/recovery: the link's secret sets a
 // new password, proves the email, and ends every session of the user
 // (part A item 18), since whoever held them may be why the user is here.
-func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
-	userID, err := readUserID(r, core.DescUID)
+func (s *Service) updateRecovery(w http.ResponseWriter, r *Request) error {
+	userID, err := ReadUserID(r, core.DescUID)
 	if err != nil {
 		return err
 	}
-	secret, err := readSecret(r)
+	secret, err := ReadSecret(r)
 	if err != nil {
 		return err
 	}
-	password, err := r.params.password("password", core.DescPassword)
+	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return err
 	}
 	// Format 1.5 dropped passwordAgain; when sent, it must still match.
-	if r.format < format15 || r.params.has("passwordAgain") {
-		again, err := r.params.password("passwordAgain", core.DescPassword)
+	if r.Format < format15 || r.Params.Has("passwordAgain") {
+		again, err := r.Params.Password("passwordAgain", core.DescPassword)
 		if err != nil {
 			return err
 		}
@@ -101,5 +101,5 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *request) error {
 	}
 	s.revokeSessions(ctx, ended)
 	s.audit(r, user, "recovery.update")
-	return writeToken(w, http.StatusOK, tok)
+	return WriteToken(w, http.StatusOK, tok)
 }

@@ -13,20 +13,20 @@ import (
 
 // createEmailSession is POST /v1/account/sessions/email (and its alias
 // POST /v1/account/sessions).
-func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
-	email, err := r.params.required("email", core.DescEmail)
+func (s *Service) createEmailSession(w http.ResponseWriter, r *Request) error {
+	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return invalidParam("email", core.DescEmail)
+		return InvalidParam("email", core.DescEmail)
 	}
-	password, err := r.params.password("password", core.DescPassword)
+	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	if over, err := s.signInFailuresExceeded(r); err != nil || over {
+	if over, err := s.SignInFailuresExceeded(r); err != nil || over {
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	if !ok || user == nil {
-		s.countSignInFailure(r)
+		s.CountSignInFailure(r)
 		return NewError(ErrUserInvalidCredentials)
 	}
 	if !user.Status {
@@ -62,8 +62,8 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.audit(r, user, "session.create")
-	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
-	return writeJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
+	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
+	return WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
 
 // upgradeHash re-hashes an imported or older-cost password at the
@@ -72,7 +72,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *request) error {
 // verified: a block, a recovery or a password change that landed during
 // the argon2 runs stands. A failure is only logged: the sign-in itself
 // succeeded.
-func (s *Service) upgradeHash(r *request, user *User, password string) {
+func (s *Service) upgradeHash(r *Request, user *User, password string) {
 	ctx := r.Context()
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
@@ -99,31 +99,31 @@ func (s *Service) upgradeHash(r *request, user *User, password string) {
 
 // setSessionCookies sends the new session to the client: both cookies and,
 // when cookies may be blocked as third-party, X-Fallback-Cookies.
-func (s *Service) setSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
-	s.observeSignIn(r, sess)
+func (s *Service) SetSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
+	s.ObserveSignIn(r, sess)
 	value := verify.EncodeToken(userID, secret)
 	s.cookies.set(w, value, sess.Expire, s.cfg.IsHTTPS(r))
-	if s.sendFallback(r) {
-		w.Header().Set("X-Fallback-Cookies", fallbackCookiesHeader(s.cookies.name, value))
+	if s.SendFallback(r) {
+		w.Header().Set("X-Fallback-Cookies", FallbackCookiesHeader(s.cookies.name, value))
 	}
 }
 
 // clearSessionCookies ends the client's session: expired cookies and an
 // empty fallback list.
-func (s *Service) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
+func (s *Service) ClearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	s.cookies.clear(w, s.clock(), s.cfg.IsHTTPS(r))
-	if s.sendFallback(r) {
+	if s.SendFallback(r) {
 		w.Header().Set("X-Fallback-Cookies", "[]")
 	}
 }
 
 // listSessions is GET /v1/account/sessions.
-func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
-	all, err := s.store.UserSessions(r.Context(), r.principal.User.ID)
+func (s *Service) listSessions(w http.ResponseWriter, r *Request) error {
+	all, err := s.store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
-	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
+	out := SessionListModel{Total: len(all), Sessions: make([]SessionModel, 0, len(all))}
 	for _, sess := range all {
 		m, err := s.renderSessionMFA(r.Context(), sess, r.isCurrent(sess))
 		if err != nil {
@@ -131,33 +131,33 @@ func (s *Service) listSessions(w http.ResponseWriter, r *request) error {
 		}
 		out.Sessions = append(out.Sessions, m)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }
 
 // findSession resolves the {sessionId} path parameter among the caller's
 // own sessions; "current" is the session the caller presented.
-func (s *Service) findSession(r *request) (*Session, error) {
-	id := r.pathVars["sessionId"]
+func (s *Service) findSession(r *Request) (*Session, error) {
+	id := r.PathVars["sessionId"]
 	if id == "current" {
 		// A JWT caller presented no session secret: nothing is current.
-		if r.principal.ViaJWT {
+		if r.Principal.ViaJWT {
 			return nil, NewError(ErrUserSessionNotFound)
 		}
 		// The cached session is trimmed: read the whole record.
-		id = r.principal.Session.ID
+		id = r.Principal.Session.ID
 	}
 	if !core.ValidKey(id) {
-		return nil, invalidParam("sessionId", core.DescUID)
+		return nil, InvalidParam("sessionId", core.DescUID)
 	}
 	sess, err := s.store.SessionByID(r.Context(), id)
-	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != r.principal.User.ID) {
+	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != r.Principal.User.ID) {
 		return nil, NewError(ErrUserSessionNotFound)
 	}
 	return sess, err
 }
 
 // getSession is GET /v1/account/sessions/{sessionId}.
-func (s *Service) getSession(w http.ResponseWriter, r *request) error {
+func (s *Service) getSession(w http.ResponseWriter, r *Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -166,11 +166,11 @@ func (s *Service) getSession(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, m)
+	return WriteJSON(w, http.StatusOK, m)
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.
-func (s *Service) deleteSession(w http.ResponseWriter, r *request) error {
+func (s *Service) deleteSession(w http.ResponseWriter, r *Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -178,9 +178,9 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *request) error {
 	if err := s.deleteSessions(r.Context(), sess); err != nil {
 		return err
 	}
-	s.audit(r, r.principal.User, "session.delete")
+	s.audit(r, r.Principal.User, "session.delete")
 	if r.isCurrent(sess) {
-		s.clearSessionCookies(w, r.Request)
+		s.ClearSessionCookies(w, r.Request)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -188,29 +188,29 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *request) error {
 
 // deleteAllSessions is DELETE /v1/account/sessions: every session of the
 // caller, the current one included.
-func (s *Service) deleteAllSessions(w http.ResponseWriter, r *request) error {
-	all, err := s.store.UserSessions(r.Context(), r.principal.User.ID)
+func (s *Service) deleteAllSessions(w http.ResponseWriter, r *Request) error {
+	all, err := s.store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
 	if err := s.deleteSessions(r.Context(), all...); err != nil {
 		return err
 	}
-	s.audit(r, r.principal.User, "session.delete")
-	s.clearSessionCookies(w, r.Request)
+	s.audit(r, r.Principal.User, "session.delete")
+	s.ClearSessionCookies(w, r.Request)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 // isCurrent reports whether sess is the session the caller presented.
-func (r *request) isCurrent(sess *Session) bool {
-	return r.principal != nil && !r.principal.ViaJWT && r.principal.Session.ID == sess.ID
+func (r *Request) isCurrent(sess *Session) bool {
+	return r.Principal != nil && !r.Principal.ViaJWT && r.Principal.Session.ID == sess.ID
 }
 
 // createAnonymousSession is POST /v1/account/sessions/anonymous: a new
 // user without email or password, signed in.
-func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) error {
-	if r.principal != nil {
+func (s *Service) createAnonymousSession(w http.ResponseWriter, r *Request) error {
+	if r.Principal != nil {
 		return NewError(ErrUserSessionAlreadyExists)
 	}
 	now := s.clock()
@@ -226,32 +226,32 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *request) erro
 		return err
 	}
 	s.audit(r, user, "session.create")
-	s.setSessionCookies(w, r.Request, user.ID, secret, sess)
-	return writeJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
+	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
+	return WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
 
 // updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3
 // and 1.4 formats it only refreshes an OAuth2 session's provider tokens;
 // from 1.5 on it extends any session (extendSession).
-func (s *Service) updateSession(w http.ResponseWriter, r *request) error {
+func (s *Service) updateSession(w http.ResponseWriter, r *Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
 	}
 	_, isOAuth := oauth.Lookup(sess.Provider)
-	if r.format >= format15 {
+	if r.Format >= format15 {
 		return s.extendSession(w, r, sess, isOAuth)
 	}
 	if isOAuth {
 		return s.refreshOAuthSession(w, r, sess)
 	}
-	return argumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
+	return ArgumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
 }
 
 // extendSession gives a session a full lifetime again from now, after
 // refreshing an OAuth2 session's provider tokens. The caller's own
 // cookies follow the new expiry.
-func (s *Service) extendSession(w http.ResponseWriter, r *request, sess *Session, isOAuth bool) error {
+func (s *Service) extendSession(w http.ResponseWriter, r *Request, sess *Session, isOAuth bool) error {
 	if isOAuth {
 		refreshed, err := s.refreshProviderTokens(r, sess)
 		if err != nil {
@@ -270,10 +270,10 @@ func (s *Service) extendSession(w http.ResponseWriter, r *request, sess *Session
 	}
 	// Cached copies carry the old expiry.
 	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
-	s.audit(r, r.principal.User, "session.update")
+	s.audit(r, r.Principal.User, "session.update")
 	current := r.isCurrent(sess)
 	if tok, ok := s.verifier.Credential(r.Request); ok && current {
-		s.setSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
+		s.SetSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
 	}
-	return writeJSON(w, http.StatusOK, s.renderSession(&updated, current))
+	return WriteJSON(w, http.StatusOK, s.renderSession(&updated, current))
 }

@@ -25,23 +25,23 @@ const emailCodeLifetime = 15 * time.Minute
 
 // readPhrase reads the optional `phrase` boolean: a fresh security phrase
 // when true, "" when false or absent.
-func readPhrase(r *request) (string, error) {
+func readPhrase(r *Request) (string, error) {
 	const desc = "Value must be a valid boolean"
-	if !r.params.has("phrase") {
+	if !r.Params.Has("phrase") {
 		return "", nil
 	}
 	var on bool
-	if r.params.json != nil {
-		if err := json.Unmarshal(r.params.json["phrase"], &on); err != nil {
-			return "", invalidParam("phrase", desc)
+	if r.Params.json != nil {
+		if err := json.Unmarshal(r.Params.json["phrase"], &on); err != nil {
+			return "", InvalidParam("phrase", desc)
 		}
 	} else {
-		switch strings.ToLower(r.params.form.Get("phrase")) {
+		switch strings.ToLower(r.Params.form.Get("phrase")) {
 		case "true", "1":
 			on = true
 		case "false", "0", "":
 		default:
-			return "", invalidParam("phrase", desc)
+			return "", InvalidParam("phrase", desc)
 		}
 	}
 	if !on {
@@ -50,20 +50,20 @@ func readPhrase(r *request) (string, error) {
 	return core.NewPhrase(), nil
 }
 
-// readSignInEmail reads the userId and email of an email sign-in route,
+// readSignInEmail reads the userId and email of an email sign-in Route,
 // which needs a mailer.
-func (s *Service) readSignInEmail(r *request) (userID, email string, err error) {
+func (s *Service) readSignInEmail(r *Request) (userID, email string, err error) {
 	if s.cfg.Mailer == nil {
 		return "", "", Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
 	if userID, err = readCustomID(r); err != nil {
 		return "", "", err
 	}
-	if email, err = r.params.required("email", core.DescEmail); err != nil {
+	if email, err = r.Params.Required("email", core.DescEmail); err != nil {
 		return "", "", err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return "", "", invalidParam("email", core.DescEmail)
+		return "", "", InvalidParam("email", core.DescEmail)
 	}
 	return userID, email, nil
 }
@@ -71,20 +71,20 @@ func (s *Service) readSignInEmail(r *request) (userID, email string, err error) 
 // createMagicURLToken is POST /v1/account/tokens/magic-url: the 1.3
 // magic-URL mail, with the optional security phrase, for POST
 // /sessions/token (or PUT /sessions/magic-url) to spend.
-func (s *Service) createMagicURLToken(w http.ResponseWriter, r *request) error {
+func (s *Service) createMagicURLToken(w http.ResponseWriter, r *Request) error {
 	return s.sendMagicURL(w, r, true)
 }
 
 // sendMagicURL mails a magic link, creating the account first if the
 // email is new; withPhrase reads the phrase parameter.
-func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase bool) error {
+func (s *Service) sendMagicURL(w http.ResponseWriter, r *Request, withPhrase bool) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
 	}
 	base := s.publicURL.JoinPath(magicURLPage)
-	if raw, ok, err := r.params.stringParam("url", ""); err != nil || ok {
-		if base, err = s.redirectURL("url", raw); err != nil {
+	if raw, ok, err := r.Params.String("url", ""); err != nil || ok {
+		if base, err = s.RedirectURL("url", raw); err != nil {
 			return err
 		}
 	}
@@ -97,15 +97,15 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *request, withPhrase boo
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
 		method: core.MethodMagicURL, typ: TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
 		data: func(user *User, tok *Token, secret string) mail.TemplateData {
-			return mail.TemplateData{Link: tokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
-				"expire": dbTime(tok.Expire), "project": s.cfg.ProjectID})}
+			return mail.TemplateData{Link: TokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
+				"expire": DBTime(tok.Expire), "project": s.cfg.ProjectID})}
 		},
 	})
 }
 
 // createEmailToken is POST /v1/account/tokens/email: a six-digit code by
 // mail (the otp template), creating the account first if the email is new.
-func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
+func (s *Service) createEmailToken(w http.ResponseWriter, r *Request) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *request) error {
 	})
 }
 
-// signInMail is what an email sign-in route sends.
+// signInMail is what an email sign-in Route sends.
 type signInMail struct {
 	method   core.AuthMethodName
 	typ      TokenType
@@ -133,7 +133,7 @@ type signInMail struct {
 
 // mailSignInToken stores a sign-in token of m for email, creating the
 // account first if the email is new, and mails its secret.
-func (s *Service) mailSignInToken(w http.ResponseWriter, r *request, userID, email, phrase string, m signInMail) error {
+func (s *Service) mailSignInToken(w http.ResponseWriter, r *Request, userID, email, phrase string, m signInMail) error {
 	ctx := r.Context()
 	var created *User // the new account, if the email was new
 	err := s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
@@ -150,7 +150,7 @@ func (s *Service) mailSignInToken(w http.ResponseWriter, r *request, userID, ema
 		d.Phrase = phrase
 		return user, tok, s.enqueueMailData(ctx, tx, m.kind, user.Email, d, tok)
 	})
-	s.observeCreated(r, created, m.method, "", err)
+	s.ObserveCreated(r, created, m.method, "", err)
 	return err
 }
 
@@ -171,7 +171,7 @@ func (s *Service) enqueueMailData(ctx context.Context, tx Store, kind mail.Kind,
 
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
-func (s *Service) issueSignInToken(w http.ResponseWriter, r *request, phrase string, issue func(tx Store) (*User, *Token, error)) error {
+func (s *Service) issueSignInToken(w http.ResponseWriter, r *Request, phrase string, issue func(tx Store) (*User, *Token, error)) error {
 	var user *User
 	var tok *Token
 	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
@@ -183,9 +183,9 @@ func (s *Service) issueSignInToken(w http.ResponseWriter, r *request, phrase str
 	}
 	s.outbox.Wake()
 	s.audit(r, user, "session.create")
-	m := renderToken(tok)
+	m := RenderToken(tok)
 	m.Phrase = phrase
-	return writeJSON(w, http.StatusCreated, m)
+	return WriteJSON(w, http.StatusCreated, m)
 }
 
 // oauth2TokenTarget is the target of an OAuth2 token: the identity it
@@ -227,12 +227,12 @@ func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret str
 // recording what it proved and creating the session are one transaction
 // under the user's lock: a blocked user or a failed write leaves the
 // token unspent.
-func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
-	userID, err := readUserID(r, core.DescCustomID)
+func (s *Service) createTokenSession(w http.ResponseWriter, r *Request) error {
+	userID, err := ReadUserID(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}
-	secret, err := readSecret(r)
+	secret, err := ReadSecret(r)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
-		// As Appwrite: an unknown user is an invalid token, so the route
+		// As Appwrite: an unknown user is an invalid token, so the Route
 		// tells nothing about which ids exist.
 		return NewError(ErrUserInvalidToken)
 	}
@@ -271,8 +271,8 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *request) error {
 	}
 	s.revokePruned(ctx, ns)
 	s.audit(r, user, "session.create")
-	s.setSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return writeJSON(w, http.StatusCreated, s.newSessionModel(r, ns.sess, ns.secret))
+	s.SetSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
+	return WriteJSON(w, http.StatusCreated, s.newSessionModel(r, ns.sess, ns.secret))
 }
 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do
@@ -311,7 +311,7 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 // oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
 // success with userId and secret (a token of the identity just used)
 // instead of a session cookie.
-func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *request, success *url.URL, user *User, ident *LinkedIdentity) error {
+func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *Request, success *url.URL, user *User, ident *LinkedIdentity) error {
 	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, "", TokenOAuth2, oauth2TokenLifetime, secret)
 	tok.Target = oauth2TokenTarget(ident.ID)

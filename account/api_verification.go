@@ -10,21 +10,21 @@ import (
 
 // createVerification is POST /v1/account/verification: it mails the
 // signed-in user a link that proves their email.
-func (s *Service) createVerification(w http.ResponseWriter, r *request) error {
+func (s *Service) createVerification(w http.ResponseWriter, r *Request) error {
 	if s.cfg.Mailer == nil {
 		return NewError(ErrGeneralSMTPDisabled)
 	}
-	raw, err := r.params.required("url", "")
+	raw, err := r.Params.Required("url", "")
 	if err != nil {
 		return err
 	}
-	base, err := s.redirectURL("url", raw)
+	base, err := s.RedirectURL("url", raw)
 	if err != nil {
 		return err
 	}
-	user := r.principal.User
+	user := r.Principal.User
 	if user.Email == "" {
-		return argumentError("The account has no email address to verify.")
+		return ArgumentError("The account has no email address to verify.")
 	}
 	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
 		tok, err := s.mailToken(r.Context(), tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
@@ -33,7 +33,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *request) error {
 }
 
 // updateVerification is PUT /v1/account/verification.
-func (s *Service) updateVerification(w http.ResponseWriter, r *request) error {
+func (s *Service) updateVerification(w http.ResponseWriter, r *Request) error {
 	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
@@ -43,8 +43,8 @@ func (s *Service) updateVerification(w http.ResponseWriter, r *request) error {
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
 // the signed-in user a code that proves their phone number.
-func (s *Service) createPhoneVerification(w http.ResponseWriter, r *request) error {
-	user := r.principal.User
+func (s *Service) createPhoneVerification(w http.ResponseWriter, r *Request) error {
+	user := r.Principal.User
 	if user.Phone == "" {
 		return NewError(ErrUserPhoneNotFound)
 	}
@@ -60,12 +60,12 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *request) err
 // updatePhoneVerification is PUT /v1/account/verification/phone. It needs
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
-func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *request) error {
+func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *Request) error {
 	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
 	}
-	if r.principal == nil || r.principal.User.ID != user.ID {
+	if r.Principal == nil || r.Principal.User.ID != user.ID {
 		return NewError(ErrUserInvalidToken)
 	}
 	return s.confirmToken(w, r, user, TokenPhoneVerification, secret, func(u *User) { u.PhoneVerification = true })

@@ -8,8 +8,8 @@ import (
 	"slices"
 )
 
-// headerKey carries an API key.
-const headerKey = "X-Appwrite-Key"
+// HeaderKey carries an API key.
+const HeaderKey = "X-Appwrite-Key"
 
 // apiKey is a configured key as the service keeps it: its hash, never the
 // key.
@@ -19,8 +19,8 @@ type apiKey struct {
 	scopes []string
 }
 
-// hashAPIKeys keeps what verifying needs of keys: names, hashes, scopes.
-func hashAPIKeys(keys []core.APIKey) []apiKey {
+// HashAPIKeys keeps what verifying needs of keys: names, hashes, scopes.
+func HashAPIKeys(keys []core.APIKey) []apiKey {
 	out := make([]apiKey, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, apiKey{name: k.Name, hash: sha256.Sum256([]byte(k.Secret)), scopes: slices.Clone(k.Scopes)})
@@ -28,12 +28,12 @@ func hashAPIKeys(keys []core.APIKey) []apiKey {
 	return out
 }
 
-// apiKeyOf returns the configured key the request's X-Appwrite-Key is,
+// apiKeyOf returns the configured key the Request's X-Appwrite-Key is,
 // nil for none or an unknown one. Every configured hash is compared, in
 // constant time, so the time taken says nothing about which key nearly
 // matched.
-func (s *Service) apiKeyOf(r *http.Request) *apiKey {
-	v := r.Header.Get(headerKey)
+func (s *Service) APIKeyOf(r *http.Request) *apiKey {
+	v := r.Header.Get(HeaderKey)
 	if v == "" {
 		return nil
 	}
@@ -48,20 +48,20 @@ func (s *Service) apiKeyOf(r *http.Request) *apiKey {
 }
 
 // has reports whether the key holds scope.
-func (k *apiKey) has(scope string) bool { return k != nil && slices.Contains(k.scopes, scope) }
+func (k *apiKey) Has(scope string) bool { return k != nil && slices.Contains(k.scopes, scope) }
 
-// checkKeyScope is the pipeline's check for a route that needs an API
+// checkKeyScope is the pipeline's check for a Route that needs an API
 // key scope: a key and a session together are refused (as today's
 // Appwrite does); a key without the scope, a guest or a user is 401
 // general_unauthorized_scope naming the scope, in Appwrite's words.
 func (s *Service) checkKeyScope(r *http.Request, principal *Principal, needed string) error {
-	sentKey := r.Header.Get(headerKey) != ""
+	sentKey := r.Header.Get(HeaderKey) != ""
 	if sentKey && principal != nil {
 		return NewError(ErrUserAPIKeyAndSessionSet)
 	}
-	key := s.apiKeyOf(r)
+	key := s.APIKeyOf(r)
 	switch {
-	case key.has(needed):
+	case key.Has(needed):
 		return nil
 	case key != nil:
 		return Errorf(ErrGeneralUnauthorizedScope, "app.%s@service.%s (role: applications) missing scope (%s)", s.cfg.ProjectID, s.publicURL.Hostname(), needed)

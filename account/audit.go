@@ -10,9 +10,9 @@ import (
 	"github.com/accountgate/accountgate/account/useragent"
 )
 
-// clientInfo is what a request says about where it came from.
+// clientInfo is what a Request says about where it came from.
 type clientInfo struct {
-	ip, userAgent, country string
+	IP, userAgent, country string
 	device                 Device
 }
 
@@ -22,14 +22,14 @@ func (s *Service) clientInfo(ip, ua string) clientInfo {
 	if s.cfg.Countries != nil {
 		country = s.cfg.Countries.Country(ip)
 	}
-	return clientInfo{ip: ip, userAgent: ua, country: country, device: useragent.Parse(ua)}
+	return clientInfo{IP: ip, userAgent: ua, country: country, device: useragent.Parse(ua)}
 }
 
 // audit records a security-log event for user. A failure is logged, not
 // returned: the action itself already happened.
-func (s *Service) audit(r *request, user *User, event string) {
-	s.observeAudit(r, user, event)
-	info := s.clientInfo(r.ip, r.UserAgent())
+func (s *Service) audit(r *Request, user *User, event string) {
+	s.ObserveAudit(r, user, event)
+	info := s.clientInfo(r.IP, r.UserAgent())
 	now := s.clock()
 	e := &LogEntry{
 		ID:          core.NewID(now),
@@ -38,13 +38,13 @@ func (s *Service) audit(r *request, user *User, event string) {
 		UserEmail:   user.Email,
 		UserName:    user.Name,
 		Mode:        "default",
-		IP:          info.ip,
+		IP:          info.IP,
 		Time:        now,
 		UserAgent:   info.userAgent,
 		CountryCode: info.country,
 		Device:      info.device,
 	}
-	// The request may be cancelled right after the response; the log
+	// The Request may be cancelled right after the response; the log
 	// entry must still be written.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()
@@ -53,5 +53,5 @@ func (s *Service) audit(r *request, user *User, event string) {
 	}
 }
 
-// countryName is the English name of a country code, "Unknown" for "--".
-func countryName(code string) string { return geoip.CountryName(code) }
+// CountryName is the English name of a country code, "Unknown" for "--".
+func CountryName(code string) string { return geoip.CountryName(code) }

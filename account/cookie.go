@@ -7,20 +7,20 @@ import (
 	"time"
 )
 
-// fallbackCookiesHeader is the X-Fallback-Cookies value for a new session.
-func fallbackCookiesHeader(name, value string) string {
+// FallbackCookiesHeader is the X-Fallback-Cookies value for a new session.
+func FallbackCookiesHeader(name, value string) string {
 	b, _ := json.Marshal(map[string]string{name: value})
 	return string(b)
 }
 
-// cookieWriter sets and clears the session cookies with the attributes of
+// CookieWriter sets and clears the session cookies with the attributes of
 // part A item 29.
-type cookieWriter struct {
+type CookieWriter struct {
 	name   string // a_session_<projectId>, lowercased
 	domain string // "" = host-only
 }
 
-func (c cookieWriter) set(w http.ResponseWriter, value string, expires time.Time, https bool) {
+func (c CookieWriter) set(w http.ResponseWriter, value string, expires time.Time, https bool) {
 	// URL-encode the value as Appwrite does (=, +, / become %3D, %2B, %2F);
 	// Go would otherwise quote or keep them raw.
 	v := url.QueryEscape(value)
@@ -32,6 +32,6 @@ func (c cookieWriter) set(w http.ResponseWriter, value string, expires time.Time
 	w.Header().Add("Set-Cookie", main.String())
 }
 
-func (c cookieWriter) clear(w http.ResponseWriter, now time.Time, https bool) {
+func (c CookieWriter) clear(w http.ResponseWriter, now time.Time, https bool) {
 	c.set(w, "", now.Add(-time.Hour), https)
 }

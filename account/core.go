@@ -114,6 +114,6 @@ const (
 	TokenVerification                   = core.TokenVerification
 )
 
-func argumentError(format string, args ...any) *Error {
+func ArgumentError(format string, args ...any) *Error {
 	return Errorf(ErrGeneralArgumentInvalid, format, args...)
 }

@@ -15,8 +15,8 @@ import (
 // them is one of ours. This file holds that decision for the API and for
 // the gate.
 
-// unsafeMethod reports whether method may change state.
-func unsafeMethod(method string) bool {
+// UnsafeMethod reports whether method may change state.
+func UnsafeMethod(method string) bool {
 	switch method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
 		return true
@@ -117,22 +117,22 @@ func (s *Service) checkCookieOrigin(r *http.Request) error {
 
 // CheckGateOrigin is the gate's CSRF defence for the apps behind it. A
 // POST, PUT, PATCH or DELETE that the session cookie authenticates must
-// come from the site itself (the request's Host) or from a platform of
+// come from the site itself (the Request's Host) or from a platform of
 // the project, as its Origin, else its Referer, says. "Origin: null" is
 // foreign unless Sec-Fetch-Site is same-origin.
 //
-// With no Origin, no Referer and no Sec-Fetch-Site the request is let
-// through: it is not a browser's cross-site request, since every browser
+// With no Origin, no Referer and no Sec-Fetch-Site the Request is let
+// through: it is not a browser's cross-site Request, since every browser
 // that attaches a SameSite=None cookie to a cross-site POST also sends
 // Origin (and current ones Sec-Fetch-Site), and other clients choose
 // their own cookies. Requests authenticated by a JWT, X-Appwrite-Session
 // or X-Fallback-Cookies need no check: a browser never adds those by
 // itself, and another site cannot read them.
 //
-// It returns nil when the request may pass, else a 403
+// It returns nil when the Request may pass, else a 403
 // general_unknown_origin error.
 func (s *Service) CheckGateOrigin(r *http.Request, p *Principal) *Error {
-	if p == nil || p.ViaJWT || p.BearerJWT || !unsafeMethod(r.Method) || !s.sessionFromCookie(r) {
+	if p == nil || p.ViaJWT || p.BearerJWT || !UnsafeMethod(r.Method) || !s.sessionFromCookie(r) {
 		return nil
 	}
 	verdict, from := judgeOrigin(r, func(u *url.URL) bool {
@@ -141,10 +141,10 @@ func (s *Service) CheckGateOrigin(r *http.Request, p *Principal) *Error {
 	if verdict != verdictForeign {
 		return nil
 	}
-	return Errorf(ErrGeneralUnknownOrigin, "Cross-site request refused: a %s from %s may not use the session cookie of this site.", r.Method, from)
+	return Errorf(ErrGeneralUnknownOrigin, "Cross-site Request refused: a %s from %s may not use the session cookie of this site.", r.Method, from)
 }
 
-// sameHost reports whether u names the host (and port) that the request
+// sameHost reports whether u names the host (and port) that the Request
 // was sent to. The scheme is not compared: behind a TLS-terminating proxy
 // the gate cannot tell it, and a page on the same host is the site's own.
 func sameHost(u *url.URL, requestHost string) bool {
@@ -174,4 +174,4 @@ func splitHostPort(hostport string) (host, port string) {
 }
 
 // WriteErrorPage writes e as a small HTML page, for browsers.
-func WriteErrorPage(w http.ResponseWriter, e *Error) { writeHTMLError(w, e) }
+func WriteErrorPage(w http.ResponseWriter, e *Error) { WriteHTMLError(w, e) }

@@ -10,24 +10,24 @@ import (
 	"sync"
 )
 
-// responseFormat is the X-Appwrite-Response-Format of a request as one
+// Format is the X-Appwrite-Response-Format of a Request as one
 // comparable number, major*1e6 + minor*1e3 + patch. Zero (absent or
 // unreadable) is the 1.3 contract, like every format below 1.4.0.
-type responseFormat uint32
+type Format uint32
 
 // The formats where something changes for the Account API.
 const (
-	format14 responseFormat = 1_004_000 // SDK 13: labels, accessedAt, identities
-	format15 responseFormat = 1_005_000 // SDK 14+: MFA fields, session factors, token phrase; PATCH sessions extends
-	format23 responseFormat = 2_003_000 // SDK 28, the first to declare the identity's providerIdToken
+	format14 Format = 1_004_000 // SDK 13: labels, accessedAt, identities
+	format15 Format = 1_005_000 // SDK 14+: MFA fields, session factors, token phrase; PATCH sessions extends
+	format23 Format = 2_003_000 // SDK 28, the first to declare the identity's providerIdToken
 )
 
-// formatHeader is the request header the SDKs send their format in.
-const formatHeader = "X-Appwrite-Response-Format"
+// FormatHeader is the Request header the SDKs send their format in.
+const FormatHeader = "X-Appwrite-Response-Format"
 
-// parseFormat reads "major.minor.patch" (a missing part counts 0, a
+// ParseFormat reads "major.minor.patch" (a missing part counts 0, a
 // pre-release tail is ignored); anything else is zero, the 1.3 contract.
-func parseFormat(v string) responseFormat {
+func ParseFormat(v string) Format {
 	v = strings.TrimSpace(v)
 	if v == "" || len(v) > 32 {
 		return 0
@@ -39,7 +39,7 @@ func parseFormat(v string) responseFormat {
 	if len(parts) > 3 {
 		return 0
 	}
-	var f responseFormat
+	var f Format
 	for i := 0; i < 3; i++ {
 		f *= 1000
 		if i >= len(parts) {
@@ -49,7 +49,7 @@ func parseFormat(v string) responseFormat {
 		if err != nil || n > 999 {
 			return 0
 		}
-		f += responseFormat(n)
+		f += Format(n)
 	}
 	return f
 }
@@ -58,7 +58,7 @@ func parseFormat(v string) responseFormat {
 // the models: a response in an older format goes out without those
 // fields. Models not listed never change.
 var formatAdditions = []struct {
-	since  responseFormat
+	since  Format
 	model  string
 	fields []string
 }{
@@ -72,14 +72,14 @@ var formatAdditions = []struct {
 // apiModel is a response model whose shape depends on the format.
 type apiModel interface{ modelName() string }
 
-func (accountModel) modelName() string  { return "account" }
-func (sessionModel) modelName() string  { return "session" }
-func (tokenModel) modelName() string    { return "token" }
-func (identityModel) modelName() string { return "identity" }
+func (AccountModel) modelName() string  { return "account" }
+func (SessionModel) modelName() string  { return "session" }
+func (TokenModel) modelName() string    { return "token" }
+func (IdentityModel) modelName() string { return "identity" }
 
 // dropped reports whether a response in format f leaves out field of
 // model.
-func dropped(f responseFormat, model, field string) bool {
+func dropped(f Format, model, field string) bool {
 	for _, a := range formatAdditions {
 		if a.model == model && f < a.since {
 			for _, name := range a.fields {
@@ -92,27 +92,27 @@ func dropped(f responseFormat, model, field string) bool {
 	return false
 }
 
-// formatWriter carries the request's format to writeJSON, so handlers
+// formatWriter carries the Request's format to WriteJSON, so handlers
 // render the newest models and never look at the format themselves.
 type formatWriter struct {
 	http.ResponseWriter
-	format responseFormat
+	Format Format
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (w *formatWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// formatOf is the format the response to w is in.
-func formatOf(w http.ResponseWriter) responseFormat {
+// FormatOf is the format the response to w is in.
+func FormatOf(w http.ResponseWriter) Format {
 	if fw, ok := w.(*formatWriter); ok {
-		return fw.format
+		return fw.Format
 	}
 	return 0
 }
 
-// marshalFor encodes v in format f: like json.Marshal, but the models in
+// MarshalFor encodes v in format f: like json.Marshal, but the models in
 // v lose the fields f predates.
-func marshalFor(v any, f responseFormat) ([]byte, error) {
+func MarshalFor(v any, f Format) ([]byte, error) {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() || !shaped(rv.Type()) {
 		return json.Marshal(v)
@@ -169,7 +169,7 @@ func holdsModel(t reflect.Type, seen map[reflect.Type]bool) bool {
 // everything that holds no model by json.Marshal. Types holding models
 // use plain json tags (no omitempty, no two fields of one name): what
 // json.Marshal would do with those is not repeated here.
-func encodeShaped(buf *bytes.Buffer, v reflect.Value, f responseFormat) error {
+func encodeShaped(buf *bytes.Buffer, v reflect.Value, f Format) error {
 	t := v.Type()
 	if !shaped(t) {
 		b, err := json.Marshal(v.Interface())
@@ -215,7 +215,7 @@ func encodeShaped(buf *bytes.Buffer, v reflect.Value, f responseFormat) error {
 
 // encodeFields writes the fields of struct v, inlining embedded structs;
 // first says whether no field was written yet.
-func encodeFields(buf *bytes.Buffer, v reflect.Value, model string, f responseFormat, first *bool) error {
+func encodeFields(buf *bytes.Buffer, v reflect.Value, model string, f Format, first *bool) error {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)

@@ -8,7 +8,7 @@ import (
 )
 
 func TestParseFormat(t *testing.T) {
-	for in, want := range map[string]responseFormat{
+	for in, want := range map[string]Format{
 		"":               0,
 		"1.0.0":          1_000_000,
 		"1.4.0":          format14,
@@ -22,8 +22,8 @@ func TestParseFormat(t *testing.T) {
 		"-1.4.0":         0,
 		"99999999999999": 0,
 	} {
-		if got := parseFormat(in); got != want {
-			t.Errorf("parseFormat(%q) = %d, want %d", in, got, want)
+		if got := ParseFormat(in); got != want {
+			t.Errorf("ParseFormat(%q) = %d, want %d", in, got, want)
 		}
 	}
 }
@@ -32,7 +32,7 @@ func TestParseFormat(t *testing.T) {
 // its model, so a typo cannot silently leave a field in old formats.
 func TestFormatTableNamesRealFields(t *testing.T) {
 	models := map[string]reflect.Type{}
-	for _, m := range []apiModel{accountModel{}, sessionModel{}, tokenModel{}, identityModel{}} {
+	for _, m := range []apiModel{AccountModel{}, SessionModel{}, TokenModel{}, IdentityModel{}} {
 		models[m.modelName()] = reflect.TypeOf(m)
 	}
 	for _, a := range formatAdditions {
@@ -57,17 +57,17 @@ func TestFormatTableNamesRealFields(t *testing.T) {
 // TestMarshalForMatchesJSON: with nothing to drop, the shaped encoding is
 // byte for byte json.Marshal's, escaping included.
 func TestMarshalForMatchesJSON(t *testing.T) {
-	v := sessionListModel{Total: 1, Sessions: []sessionModel{{ID: "<a&b>", Factors: []string{"password"}, Current: true}}}
+	v := SessionListModel{Total: 1, Sessions: []SessionModel{{ID: "<a&b>", Factors: []string{"password"}, Current: true}}}
 	want, _ := json.Marshal(v)
-	got, err := marshalFor(v, 2_003_000)
+	got, err := MarshalFor(v, 2_003_000)
 	if err != nil || string(got) != string(want) {
 		t.Fatalf("got %s\nwant %s", got, want)
 	}
-	old, _ := marshalFor(v, 0)
+	old, _ := MarshalFor(v, 0)
 	if strings.Contains(string(old), "factors") || !strings.Contains(string(old), `"$id":"\u003ca\u0026b\u003e"`) {
 		t.Fatalf("1.3: %s", old)
 	}
-	empty, _ := marshalFor(sessionListModel{}, 0)
+	empty, _ := MarshalFor(SessionListModel{}, 0)
 	if string(empty) != `{"total":0,"sessions":null}` {
 		t.Fatalf("nil list: %s", empty)
 	}
@@ -77,7 +77,7 @@ func TestMarshalForMatchesJSON(t *testing.T) {
 func TestShapedSelfReference(t *testing.T) {
 	type node struct {
 		Next    *node
-		Session sessionModel
+		Session SessionModel
 	}
 	type plain struct{ Next *plain }
 	if !shaped(reflect.TypeFor[node]()) || shaped(reflect.TypeFor[plain]()) {
@@ -104,7 +104,7 @@ type (
 		*EmbeddedExported
 		*EmbeddedPointer
 		Tagged  embeddedInner `json:"tagged"`
-		Session sessionModel  `json:"session"`
+		Session SessionModel  `json:"session"`
 		Last    string        `json:"last"`
 	}
 )
@@ -114,15 +114,15 @@ type (
 // of fields (the device fields of sessions and logs); what a format
 // predates is still dropped from an embedded struct's fields.
 func TestShapedEmbedding(t *testing.T) {
-	sess := sessionModel{ID: "s", Factors: []string{"password"}}
-	sess.deviceModel = deviceModel{OSCode: "WIN", ClientName: "Chrome", DeviceModel: "<x>"}
+	sess := SessionModel{ID: "s", Factors: []string{"password"}}
+	sess.DeviceModel = DeviceModel{OSCode: "WIN", ClientName: "Chrome", DeviceModel: "<x>"}
 	for _, v := range []embeddedOuter{
 		{ID: "1", embeddedInner: embeddedInner{A: "a", b: "hidden"}, Session: sess, Last: "z"},
 		{ID: "2", EmbeddedExported: &EmbeddedExported{C: "c"}, EmbeddedPointer: &EmbeddedPointer{D: 4},
 			Tagged: embeddedInner{A: "t"}, Session: sess},
 	} {
 		want, _ := json.Marshal(v)
-		got, err := marshalFor(v, 2_003_000)
+		got, err := MarshalFor(v, 2_003_000)
 		if err != nil || string(got) != string(want) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
@@ -154,9 +154,9 @@ type embeddedSession struct {
 
 func (embeddedSession) modelName() string { return "session" }
 
-func mustMarshal(t *testing.T, v any, f responseFormat) []byte {
+func mustMarshal(t *testing.T, v any, f Format) []byte {
 	t.Helper()
-	b, err := marshalFor(v, f)
+	b, err := MarshalFor(v, f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,16 +29,16 @@ const (
 )
 
 // mfaRoutes are the MFA routes (issue 14).
-func (s *Service) mfaRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *request) error) route) []route {
-	return []route{
-		r("PATCH", "mfa", scopeAccount, s.updateMFA),
-		r("GET", "mfa/factors", scopeAccount, s.listMFAFactors),
-		r("POST", "mfa/authenticators/{type}", scopeAccount, s.createAuthenticator),
-		r("PUT", "mfa/authenticators/{type}", scopeAccount, s.verifyAuthenticator),
-		r("DELETE", "mfa/authenticators/{type}", scopeAccount, s.deleteAuthenticator),
-		r("POST", "mfa/recovery-codes", scopeAccount, s.createRecoveryCodes),
-		r("GET", "mfa/recovery-codes", scopeAccount, s.getRecoveryCodes),
-		r("PATCH", "mfa/recovery-codes", scopeAccount, s.updateRecoveryCodes),
+func (s *Service) mfaRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *Request) error) Route) []Route {
+	return []Route{
+		r("PATCH", "mfa", ScopeAccount, s.updateMFA),
+		r("GET", "mfa/factors", ScopeAccount, s.listMFAFactors),
+		r("POST", "mfa/authenticators/{type}", ScopeAccount, s.createAuthenticator),
+		r("PUT", "mfa/authenticators/{type}", ScopeAccount, s.verifyAuthenticator),
+		r("DELETE", "mfa/authenticators/{type}", ScopeAccount, s.deleteAuthenticator),
+		r("POST", "mfa/recovery-codes", ScopeAccount, s.createRecoveryCodes),
+		r("GET", "mfa/recovery-codes", ScopeAccount, s.getRecoveryCodes),
+		r("PATCH", "mfa/recovery-codes", ScopeAccount, s.updateRecoveryCodes),
 	}
 }
 
@@ -53,19 +53,19 @@ func mfaOf(ctx context.Context, st Store, userID string) (*MFAState, error) {
 }
 
 // renderAccountMFA is the account model with its `mfa` switch read.
-func (s *Service) renderAccountMFA(ctx context.Context, u *User) (accountModel, error) {
+func (s *Service) renderAccountMFA(ctx context.Context, u *User) (AccountModel, error) {
 	m, err := mfaOf(ctx, s.store, u.ID)
 	if err != nil {
-		return accountModel{}, err
+		return AccountModel{}, err
 	}
-	a := renderAccount(u)
+	a := RenderAccount(u)
 	a.MFA = m.Enabled
 	return a, nil
 }
 
 // updateMFA is PATCH /v1/account/mfa: the account's switch.
-func (s *Service) updateMFA(w http.ResponseWriter, r *request) error {
-	on, err := r.params.boolParam("mfa")
+func (s *Service) updateMFA(w http.ResponseWriter, r *Request) error {
+	on, err := r.Params.Bool("mfa")
 	if err != nil {
 		return err
 	}
@@ -81,9 +81,9 @@ func (s *Service) updateMFA(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	a := renderAccount(u)
+	a := RenderAccount(u)
 	a.MFA = on
-	return writeJSON(w, http.StatusOK, a)
+	return WriteJSON(w, http.StatusOK, a)
 }
 
 // mfaFactorsModel is Appwrite's `mfaFactors` model.
@@ -113,19 +113,19 @@ func factorsOf(ctx context.Context, st Store, u *User) (mfaFactorsModel, error) 
 }
 
 // listMFAFactors is GET /v1/account/mfa/factors.
-func (s *Service) listMFAFactors(w http.ResponseWriter, r *request) error {
-	f, err := factorsOf(r.Context(), s.store, r.principal.User)
+func (s *Service) listMFAFactors(w http.ResponseWriter, r *Request) error {
+	f, err := factorsOf(r.Context(), s.store, r.Principal.User)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, f)
+	return WriteJSON(w, http.StatusOK, f)
 }
 
 // authenticatorType checks the {type} of the authenticator routes: only
 // TOTP exists.
-func authenticatorType(r *request) error {
-	if r.pathVars["type"] != "totp" {
-		return invalidParam("type", "Value must be one of (totp)")
+func authenticatorType(r *Request) error {
+	if r.PathVars["type"] != "totp" {
+		return InvalidParam("type", "Value must be one of (totp)")
 	}
 	return nil
 }
@@ -139,7 +139,7 @@ type mfaTypeModel struct {
 
 // createAuthenticator is POST /v1/account/mfa/authenticators/totp: a new
 // secret, replacing one not verified yet.
-func (s *Service) createAuthenticator(w http.ResponseWriter, r *request) error {
+func (s *Service) createAuthenticator(w http.ResponseWriter, r *Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -167,18 +167,18 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, mfaTypeModel{Secret: key.Secret(), URI: key.URL()})
+	return WriteJSON(w, http.StatusOK, mfaTypeModel{Secret: key.Secret(), URI: key.URL()})
 }
 
 // otpParam reads the required `otp` parameter.
-func otpParam(r *request) (string, error) {
-	return r.params.required("otp", core.DescText(256))
+func otpParam(r *Request) (string, error) {
+	return r.Params.Required("otp", core.DescText(256))
 }
 
 // verifyAuthenticator is PUT /v1/account/mfa/authenticators/totp: a first
 // code proves the app has the secret, and the authenticator becomes a
 // factor.
-func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *request) error {
+func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -208,15 +208,15 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *request) error {
 		}
 		// The code proved the factor for this session too, as a
 		// challenge would (Appwrite does the same).
-		return tx.AddSessionFactor(r.Context(), r.principal.Session.ID, "totp", m.UpdatedAt)
+		return tx.AddSessionFactor(r.Context(), r.Principal.Session.ID, "totp", m.UpdatedAt)
 	})
 	if err != nil {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	a := renderAccount(u)
+	a := RenderAccount(u)
 	a.MFA = enabled
-	return writeJSON(w, http.StatusOK, a)
+	return WriteJSON(w, http.StatusOK, a)
 }
 
 // spendTOTP accepts code if it is the user's TOTP code of a step within
@@ -258,7 +258,7 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 }
 
 // deleteAuthenticator is DELETE /v1/account/mfa/authenticators/totp.
-func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *request) error {
+func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func newRecoveryCodes(ctx context.Context, tx Store, userID string) ([]string, e
 // recoveryCodes creates (regenerate=false: only if there are none) or
 // regenerates (regenerate=true: only if there are some) the caller's
 // codes.
-func (s *Service) recoveryCodes(r *request, regenerate bool) ([]string, error) {
+func (s *Service) recoveryCodes(r *Request, regenerate bool) ([]string, error) {
 	var codes []string
 	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
 		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
@@ -345,29 +345,29 @@ func (s *Service) recoveryCodes(r *request, regenerate bool) ([]string, error) {
 }
 
 // createRecoveryCodes is POST /v1/account/mfa/recovery-codes.
-func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *request) error {
+func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *Request) error {
 	codes, err := s.recoveryCodes(r, false)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, mfaRecoveryCodesModel{RecoveryCodes: codes})
+	return WriteJSON(w, http.StatusCreated, mfaRecoveryCodesModel{RecoveryCodes: codes})
 }
 
 // updateRecoveryCodes is PATCH /v1/account/mfa/recovery-codes: a new set,
 // the old codes void.
-func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *request) error {
+func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *Request) error {
 	codes, err := s.recoveryCodes(r, true)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, mfaRecoveryCodesModel{RecoveryCodes: codes})
+	return WriteJSON(w, http.StatusOK, mfaRecoveryCodesModel{RecoveryCodes: codes})
 }
 
 // getRecoveryCodes is GET /v1/account/mfa/recovery-codes. Appwrite keeps
 // the codes readable; Accountgate keeps only their hashes, so they are
 // shown once, when made.
-func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *request) error {
-	n, err := s.store.RecoveryCodeCount(r.Context(), r.principal.User.ID)
+func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *Request) error {
+	n, err := s.store.RecoveryCodeCount(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
@@ -379,10 +379,10 @@ func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *request) error {
 
 // writeAccount answers 200 with the account model of u, its `mfa`
 // switch read from the store.
-func (s *Service) writeAccount(w http.ResponseWriter, r *request, u *User) error {
+func (s *Service) writeAccount(w http.ResponseWriter, r *Request, u *User) error {
 	a, err := s.renderAccountMFA(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, a)
+	return WriteJSON(w, http.StatusOK, a)
 }

@@ -43,17 +43,17 @@ var challengeFactors = []challengeFactor{
 
 // mfaChallengeRoutes are the challenge routes, limited per user like the
 // other confirmations (six-digit codes must not be guessed).
-func (s *Service) mfaChallengeRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *request) error) route) []route {
-	limit := func(rt route, name string) route {
-		rt.limits = append(rt.limits, rateRule{name: name, key: byUser})
+func (s *Service) mfaChallengeRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *Request) error) Route) []Route {
+	limit := func(rt Route, name string) Route {
+		rt.limits = append(rt.limits, RateRule{name: name, key: ByUser})
 		return rt
 	}
 	// Today's SDKs call the plural path; the counters are shared.
-	return []route{
-		limit(r("POST", "mfa/challenge", scopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
-		limit(r("PUT", "mfa/challenge", scopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
-		limit(r("POST", "mfa/challenges", scopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
-		limit(r("PUT", "mfa/challenges", scopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
+	return []Route{
+		limit(r("POST", "mfa/challenge", ScopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
+		limit(r("PUT", "mfa/challenge", ScopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
+		limit(r("POST", "mfa/challenges", ScopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
+		limit(r("PUT", "mfa/challenges", ScopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
 	}
 }
 
@@ -89,14 +89,14 @@ type mfaChallengeModel struct {
 // createMFAChallenge is POST /v1/account/mfa/challenge: a challenge for
 // one of the account's factors; email and phone get a code by mail or
 // text.
-func (s *Service) createMFAChallenge(w http.ResponseWriter, r *request) error {
-	param, err := r.params.required("factor", "Value must be one of (email, phone, totp, recoverycode)")
+func (s *Service) createMFAChallenge(w http.ResponseWriter, r *Request) error {
+	param, err := r.Params.Required("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	if err != nil {
 		return err
 	}
 	i := slices.IndexFunc(challengeFactors, func(f challengeFactor) bool { return f.param == param })
 	if i < 0 {
-		return invalidParam("factor", "Value must be one of (email, phone, totp, recoverycode)")
+		return InvalidParam("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	}
 	f := challengeFactors[i]
 	if f.typ == TokenMFAEmail && s.cfg.Mailer == nil {
@@ -108,7 +108,7 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *request) error {
 	ctx := r.Context()
 	var tok *Token
 	err = s.store.WithTx(ctx, func(tx Store) error {
-		u, err := tx.LockUser(ctx, r.principal.User.ID)
+		u, err := tx.LockUser(ctx, r.Principal.User.ID)
 		if err != nil {
 			return err
 		}
@@ -124,8 +124,8 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, mfaChallengeModel{ID: tok.ID, CreatedAt: formatTime(tok.CreatedAt),
-		UserID: tok.UserID, Expire: formatTime(tok.Expire)})
+	return WriteJSON(w, http.StatusCreated, mfaChallengeModel{ID: tok.ID, CreatedAt: FormatTime(tok.CreatedAt),
+		UserID: tok.UserID, Expire: FormatTime(tok.Expire)})
 }
 
 // factorAvailable refuses a challenge for a factor the account lacks.
@@ -137,17 +137,17 @@ func factorAvailable(ctx context.Context, tx Store, u *User, f challengeFactor) 
 	ok := map[TokenType]bool{TokenMFATOTP: have.TOTP, TokenMFAEmail: have.Email,
 		TokenMFAPhone: have.Phone, TokenMFARecovery: have.RecoveryCode}[f.typ]
 	if !ok {
-		return argumentError("The factor %s is not available for this account: it is not set up or not verified.", f.param)
+		return ArgumentError("The factor %s is not available for this account: it is not set up or not verified.", f.param)
 	}
 	return nil
 }
 
 // issueChallenge stores the challenge token and, for email and phone,
 // queues its code through tx.
-func (s *Service) issueChallenge(ctx context.Context, tx Store, r *request, u *User, f challengeFactor) (*Token, error) {
+func (s *Service) issueChallenge(ctx context.Context, tx Store, r *Request, u *User, f challengeFactor) (*Token, error) {
 	now := s.clock()
 	tok := &Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
-		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.ip, UserAgent: core.Truncate(r.UserAgent(), 1024)}
+		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.IP, UserAgent: core.Truncate(r.UserAgent(), 1024)}
 	code := ""
 	if f.typ == TokenMFAEmail || f.typ == TokenMFAPhone {
 		code = core.NewCode()
@@ -167,8 +167,8 @@ func (s *Service) issueChallenge(ctx context.Context, tx Store, r *request, u *U
 
 // updateMFAChallenge is PUT /v1/account/mfa/challenge: the code of a
 // challenge adds its factor to the caller's session.
-func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *request) error {
-	id, err := r.params.required("challengeId", core.DescText(256))
+func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *Request) error {
+	id, err := r.Params.Required("challengeId", core.DescText(256))
 	if err != nil {
 		return err
 	}
@@ -176,9 +176,9 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	ctx, sessID := r.Context(), r.principal.Session.ID
+	ctx, sessID := r.Context(), r.Principal.Session.ID
 	err = s.store.WithTx(ctx, func(tx Store) error {
-		u, err := tx.LockUser(ctx, r.principal.User.ID)
+		u, err := tx.LockUser(ctx, r.Principal.User.ID)
 		if err != nil {
 			return err
 		}
@@ -196,7 +196,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *request) error {
 	}
 	// Every instance must drop what it cached of the half-signed-in
 	// session, so it is let through at once.
-	s.revoke(ctx, Revocation{SessionID: sessID, UserID: r.principal.User.ID})
+	s.revoke(ctx, Revocation{SessionID: sessID, UserID: r.Principal.User.ID})
 	sess, err := s.store.SessionByID(ctx, sessID)
 	if err != nil {
 		return err
@@ -205,7 +205,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, m)
+	return WriteJSON(w, http.StatusOK, m)
 }
 
 // completeChallenge spends challenge id of u with code through tx (which

@@ -10,7 +10,7 @@ import (
 // A session of an account with MFA on is half signed in until it has
 // proved a second factor: it reaches only the routes that complete or
 // end the sign-in (mfaOpenRoutes), and the gate refuses it. The verifier
-// never caches such a session, so the store decides on every request;
+// never caches such a session, so the store decides on every Request;
 // completing a challenge publishes a revocation so that no instance keeps
 // serving it from a cache filled before MFA was turned on.
 
@@ -25,10 +25,10 @@ var mfaOpenRoutes = []string{
 	"DELETE sessions",
 }
 
-// checkMFA refuses a half-signed-in caller on the account routes not open
+// CheckMFA refuses a half-signed-in caller on the account routes not open
 // to it.
-func checkMFA(p *Principal, rt *route) error {
-	if p == nil || !p.MFAPending || rt.scope != scopeAccount {
+func CheckMFA(p *Principal, rt *Route) error {
+	if p == nil || !p.MFAPending || rt.scope != ScopeAccount {
 		return nil
 	}
 	if slices.Contains(mfaOpenRoutes, rt.method+" "+strings.Join(rt.path, "/")) {
@@ -39,7 +39,7 @@ func checkMFA(p *Principal, rt *route) error {
 
 // renderSessionMFA is the session model with the factors proved after
 // sign-in and when the last was.
-func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current bool) (sessionModel, error) {
+func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current bool) (SessionModel, error) {
 	m := s.renderSession(sess, current)
 	extra, at, err := s.store.SessionFactors(ctx, sess.ID)
 	if err != nil {
@@ -50,7 +50,7 @@ func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current b
 			m.Factors = append(m.Factors, f)
 		}
 	}
-	m.MFAUpdatedAt = formatTime(at)
+	m.MFAUpdatedAt = FormatTime(at)
 	return m, nil
 }
 

@@ -27,12 +27,12 @@ var notImplemented = []struct{ method, path, feature string }{
 
 // notImplementedRoutes turns the list into routes. They are public: a
 // guest learns as much as a user, and nothing is read or written.
-func notImplementedRoutes() []route {
-	out := make([]route, 0, len(notImplemented))
+func notImplementedRoutes() []Route {
+	out := make([]Route, 0, len(notImplemented))
 	for _, n := range notImplemented {
 		feature, path := n.feature, n.path
-		rt := route{method: n.method, path: strings.Split(path, "/"), scope: scopePublic,
-			handle: func(http.ResponseWriter, *request) error {
+		rt := Route{method: n.method, path: strings.Split(path, "/"), scope: ScopePublic,
+			handle: func(http.ResponseWriter, *Request) error {
 				return Errorf(ErrGeneralNotImplemented, "%s (%s /v1/account/%s) is not implemented by this server yet.", feature, n.method, path)
 			}}
 		out = append(out, rt)

@@ -18,7 +18,7 @@ func (s *Service) Observe(ctx context.Context, e core.Event) {
 }
 
 // observeIn fills in what r says about the caller and hands e on.
-func (s *Service) observeIn(r *http.Request, e core.Event) {
+func (s *Service) ObserveIn(r *http.Request, e core.Event) {
 	if e.IP == "" {
 		e.IP = s.cfg.ClientIP(r)
 	}
@@ -28,8 +28,8 @@ func (s *Service) observeIn(r *http.Request, e core.Event) {
 	s.cfg.Observer.Observe(r.Context(), e)
 }
 
-// methodOfProvider maps a session provider to its sign-in method.
-func methodOfProvider(provider string) (method, oauthProvider string) {
+// MethodOfProvider maps a session provider to its sign-in method.
+func MethodOfProvider(provider string) (method, oauthProvider string) {
 	switch provider {
 	case "email":
 		return string(core.MethodEmailPassword), ""
@@ -44,39 +44,39 @@ func methodOfProvider(provider string) (method, oauthProvider string) {
 // observeSignIn reports a new session handed to the client (a successful
 // sign-in) and, for an anonymous one, the account it created. An email
 // session's provider id is the address signed in with.
-func (s *Service) observeSignIn(r *http.Request, sess *Session) {
-	method, provider := methodOfProvider(sess.Provider)
+func (s *Service) ObserveSignIn(r *http.Request, sess *Session) {
+	method, provider := MethodOfProvider(sess.Provider)
 	e := core.Event{Kind: core.EventSignIn, Result: core.ResultSuccess, Method: method, Provider: provider,
 		UserID: sess.UserID, SessionID: sess.ID}
 	if sess.Provider == "email" {
 		e.Email = sess.ProviderUID
 	}
-	s.observeIn(r, e)
+	s.ObserveIn(r, e)
 	if sess.Provider == "anonymous" {
-		s.observeIn(r, core.Event{Kind: core.EventSignUp, Result: core.ResultSuccess, Method: method, UserID: sess.UserID})
+		s.ObserveIn(r, core.Event{Kind: core.EventSignUp, Result: core.ResultSuccess, Method: method, UserID: sess.UserID})
 	}
 }
 
 // observeCreated reports an account created on the way to a sign-in (magic
 // URL, phone, OAuth2), once its transaction committed (err nil).
-func (s *Service) observeCreated(r *request, u *User, method core.AuthMethodName, provider string, err error) {
+func (s *Service) ObserveCreated(r *Request, u *User, method core.AuthMethodName, provider string, err error) {
 	if u == nil || err != nil {
 		return
 	}
-	s.observeIn(r.Request, core.Event{Kind: core.EventSignUp, Result: core.ResultSuccess, Method: string(method), Provider: provider,
+	s.ObserveIn(r.Request, core.Event{Kind: core.EventSignUp, Result: core.ResultSuccess, Method: string(method), Provider: provider,
 		UserID: u.ID, Email: u.Email})
 }
 
 // observeAudit turns the security-log entries the API writes into events.
 // Sign-ins are reported by createSession, which knows the method.
-func (s *Service) observeAudit(r *request, user *User, event string) {
+func (s *Service) ObserveAudit(r *Request, user *User, event string) {
 	e := core.Event{UserID: user.ID, Email: user.Email, Result: core.ResultSuccess}
 	switch {
 	case event == "user.create":
 		e.Kind, e.Method = core.EventSignUp, string(core.MethodEmailPassword)
 	case event == "session.delete":
 		e.Kind = core.EventSignOut
-		if sid := r.pathVars["sessionId"]; sid != "" && sid != "current" {
+		if sid := r.PathVars["sessionId"]; sid != "" && sid != "current" {
 			e.SessionID = sid
 		}
 	case event == "user.update" && !user.Status:
@@ -88,7 +88,7 @@ func (s *Service) observeAudit(r *request, user *User, event string) {
 	default:
 		return
 	}
-	s.observeIn(r.Request, e)
+	s.ObserveIn(r.Request, e)
 }
 
 func stageOf(event string) string {
@@ -99,7 +99,7 @@ func stageOf(event string) string {
 }
 
 // channelOf tells a phone verification from an email one by its path.
-func channelOf(r *request) string {
+func channelOf(r *Request) string {
 	if strings.HasSuffix(strings.TrimRight(r.URL.Path, "/"), "/phone") {
 		return outbox.ChannelSMS
 	}
@@ -108,7 +108,7 @@ func channelOf(r *request) string {
 
 // observeFailure reports a failed sign-in, recovery or verification
 // completion: routes whose failures are security events.
-func (s *Service) observeFailure(r *request, rt *route, err error) {
+func (s *Service) observeFailure(r *Request, rt *Route, err error) {
 	if err == nil || rt.browser {
 		return
 	}
@@ -133,39 +133,39 @@ func (s *Service) observeFailure(r *request, rt *route, err error) {
 	default:
 		return
 	}
-	if v, ok, _ := r.params.stringParam("email", ""); ok {
+	if v, ok, _ := r.Params.String("email", ""); ok {
 		e.Email = core.NormalizeEmail(v)
 	}
-	if v, ok, _ := r.params.stringParam("userId", ""); ok && core.ValidKey(v) {
+	if v, ok, _ := r.Params.String("userId", ""); ok && core.ValidKey(v) {
 		e.UserID = v
 	}
-	s.observeIn(r.Request, e)
+	s.ObserveIn(r.Request, e)
 }
 
 // observeOAuthFailure reports an OAuth2 callback that did not sign in.
-func (s *Service) observeOAuthFailure(r *request, provider string, err error) {
-	s.observeIn(r.Request, core.Event{Kind: core.EventSignIn, Result: core.ResultFailure, Method: string(core.MethodOAuth2),
+func (s *Service) ObserveOAuthFailure(r *Request, provider string, err error) {
+	s.ObserveIn(r.Request, core.Event{Kind: core.EventSignIn, Result: core.ResultFailure, Method: string(core.MethodOAuth2),
 		Provider: provider, Reason: string(AsError(err).Type)})
 }
 
 // observeRateLimited reports a refusal by the rate limit named limit.
-func (s *Service) observeRateLimited(r *request, limit string) {
+func (s *Service) observeRateLimited(r *Request, limit string) {
 	e := core.Event{Kind: core.EventRateLimited, Result: core.ResultRefused, Limit: limit}
-	if r.principal != nil {
-		e.UserID = r.principal.User.ID
+	if r.Principal != nil {
+		e.UserID = r.Principal.User.ID
 	}
-	s.observeIn(r.Request, e)
+	s.ObserveIn(r.Request, e)
 }
 
 // observeOriginRefused reports a write refused by the Origin check.
 func (s *Service) observeOriginRefused(r *http.Request) {
-	s.observeIn(r, core.Event{Kind: core.EventOriginRefused, Result: core.ResultRefused, Reason: string(ErrGeneralUnknownOrigin)})
+	s.ObserveIn(r, core.Event{Kind: core.EventOriginRefused, Result: core.ResultRefused, Reason: string(ErrGeneralUnknownOrigin)})
 }
 
 // observeJWT reports a minted JWT.
-func (s *Service) observeJWT(r *request) {
-	s.observeIn(r.Request, core.Event{Kind: core.EventJWTCreated, Result: core.ResultSuccess, Method: string(core.MethodJWT),
-		UserID: r.principal.User.ID, SessionID: r.principal.Session.ID})
+func (s *Service) ObserveJWT(r *Request) {
+	s.ObserveIn(r.Request, core.Event{Kind: core.EventJWTCreated, Result: core.ResultSuccess, Method: string(core.MethodJWT),
+		UserID: r.Principal.User.ID, SessionID: r.Principal.Session.ID})
 }
 
 // observeDelivery reports one outbox attempt.

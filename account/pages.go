@@ -51,15 +51,15 @@ func Owns(path string) bool {
 	return IsAPIPath(path) || path == magicURLPage || path == oauthSuccessPage || path == oauthFailurePage
 }
 
-// servePage answers the pages under /auth/.
-func servePage(w http.ResponseWriter, r *http.Request) {
+// ServePage answers the pages under /auth/.
+func ServePage(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		WriteError(w, NewError(ErrGeneralRouteNotFound))
 		return
 	}
 	if r.URL.Path != magicURLPage {
-		serveOAuthPage(w, r)
+		ServeOAuthPage(w, r)
 		return
 	}
 	h := w.Header()
@@ -75,11 +75,11 @@ func servePage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func isPagePath(path string) bool { return strings.HasPrefix(path, "/auth/") && Owns(path) }
+func IsPagePath(path string) bool { return strings.HasPrefix(path, "/auth/") && Owns(path) }
 
-// serveOAuthPage is the default end of an OAuth2 sign-in: a plain page
+// ServeOAuthPage is the default end of an OAuth2 sign-in: a plain page
 // saying how it went. Mobile SDKs intercept the redirect before it loads.
-func serveOAuthPage(w http.ResponseWriter, r *http.Request) {
+func ServeOAuthPage(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")

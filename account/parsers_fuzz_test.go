@@ -59,11 +59,11 @@ func FuzzResponseFormat(f *testing.F) {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
-		got := parseFormat(v)
+		got := ParseFormat(v)
 		if got > 999_999_999 {
 			t.Fatalf("%q gave %d", v, got)
 		}
-		if got != 0 && parseFormat(fmt.Sprintf("%d.%d.%d", got/1_000_000, got/1000%1000, got%1000)) != got {
+		if got != 0 && ParseFormat(fmt.Sprintf("%d.%d.%d", got/1_000_000, got/1000%1000, got%1000)) != got {
 			t.Fatalf("%q gave %d, which does not read back", v, got)
 		}
 	})

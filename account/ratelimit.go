@@ -12,27 +12,27 @@ import (
 	"github.com/accountgate/accountgate/account/ratelimit"
 )
 
-const rateWindow = time.Hour
+const RateWindow = time.Hour
 
-// rateKeyFunc builds the key a limited route counts under.
-type rateKeyFunc func(r *request) string
+// RateKey builds the key a limited Route counts under.
+type RateKey func(r *Request) string
 
-// rateRule is one limit of a route: its name (for configuration) and the
+// RateRule is one limit of a Route: its name (for configuration) and the
 // key it counts under.
-type rateRule struct {
+type RateRule struct {
 	name string
-	key  rateKeyFunc
+	key  RateKey
 }
 
-// limitRate applies a route's limits (facts §3.1): the headers, for the
+// limitRate applies a Route's limits (facts §3.1): the headers, for the
 // rule with the fewest requests left, go out on every answer, and the
-// request N+1 of a window gets 429.
-func (s *Service) limitRate(w http.ResponseWriter, r *request, rules []rateRule) error {
+// Request N+1 of a window gets 429.
+func (s *Service) limitRate(w http.ResponseWriter, r *Request, rules []RateRule) error {
 	keyed := make([]ratelimit.Rule, len(rules))
 	for i, rule := range rules {
 		keyed[i] = ratelimit.Rule{Name: rule.name, Key: rule.key(r)}
 	}
-	res, err := ratelimit.Apply(r.Context(), s.limiter, keyed, s.rateLimit, rateWindow, s.now())
+	res, err := ratelimit.Apply(r.Context(), s.limiter, keyed, s.RateLimit, RateWindow, s.now())
 	for _, name := range res.Refused {
 		s.observeRateLimited(r, name)
 	}
@@ -50,7 +50,7 @@ func (s *Service) limitRate(w http.ResponseWriter, r *request, rules []rateRule)
 }
 
 // rateLimit is the configured limit of name; 0 means off.
-func (s *Service) rateLimit(name string) int {
+func (s *Service) RateLimit(name string) int {
 	if s.cfg.RateLimits.Off {
 		return 0
 	}
@@ -62,23 +62,23 @@ func (s *Service) rateLimit(name string) int {
 
 // Key builders, after the templates of facts §3.2. A missing parameter
 // stays in the key as its placeholder text, as Appwrite does.
-func byIP(r *request) string { return "ip:" + r.ip }
+func ByIP(r *Request) string { return "ip:" + r.IP }
 
-func byParam(name string) rateKeyFunc { return byParamAs(name, nil) }
+func ByParam(name string) RateKey { return ByParamAs(name, nil) }
 
-// byEmail keys by the email as every handler reads it (NormalizeEmail:
+// ByEmail keys by the email as every handler reads it (NormalizeEmail:
 // trimmed, lower-cased with Unicode's rules), so that the spellings of
 // one address share one counter.
-var byEmail = byParamAs("email", core.NormalizeEmail)
+var ByEmail = ByParamAs("email", core.NormalizeEmail)
 
 // maxKeyValue bounds a parameter's share of a key: longer values (never
 // valid ones) are hashed, so a key costs the limiter little memory.
 const maxKeyValue = 256
 
-// byParamAs keys by the parameter name after norm (if any).
-func byParamAs(name string, norm func(string) string) rateKeyFunc {
-	return func(r *request) string {
-		v, ok, err := r.params.stringParam(name, "")
+// ByParamAs keys by the parameter name after norm (if any).
+func ByParamAs(name string, norm func(string) string) RateKey {
+	return func(r *Request) string {
+		v, ok, err := r.Params.String(name, "")
 		if err == nil && ok && norm != nil {
 			v = norm(v)
 		}
@@ -93,30 +93,30 @@ func byParamAs(name string, norm func(string) string) rateKeyFunc {
 	}
 }
 
-func byUser(r *request) string {
-	if r.principal == nil {
+func ByUser(r *Request) string {
+	if r.Principal == nil {
 		return "userId:"
 	}
-	return "userId:" + r.principal.User.ID
+	return "userId:" + r.Principal.User.ID
 }
 
 // signInFailuresExceeded reports whether this IP already failed too many
 // sign-ins this hour, across all emails.
-func (s *Service) signInFailuresExceeded(r *request) (bool, error) {
-	limit := s.rateLimit("signin.failures")
+func (s *Service) SignInFailuresExceeded(r *Request) (bool, error) {
+	limit := s.RateLimit("signin.failures")
 	if limit <= 0 {
 		return false, nil
 	}
-	n, err := s.limiter.Count(r.Context(), "signin.failures|"+byIP(r), rateWindow, s.now())
+	n, err := s.limiter.Count(r.Context(), "signin.failures|"+ByIP(r), RateWindow, s.now())
 	return n >= limit, err
 }
 
 // countSignInFailure records a failed sign-in of this IP.
-func (s *Service) countSignInFailure(r *request) {
-	if s.rateLimit("signin.failures") <= 0 {
+func (s *Service) CountSignInFailure(r *Request) {
+	if s.RateLimit("signin.failures") <= 0 {
 		return
 	}
-	if _, _, err := s.limiter.Take(r.Context(), "signin.failures|"+byIP(r), 1<<30, rateWindow, s.now()); err != nil {
+	if _, _, err := s.limiter.Take(r.Context(), "signin.failures|"+ByIP(r), 1<<30, RateWindow, s.now()); err != nil {
 		s.log.Warn("counting a failed sign-in", "error", err)
 	}
 }

@@ -13,16 +13,16 @@ import (
 // shape of every datetime sent (part A item 9).
 const datetimeLayout = "2006-01-02T15:04:05.000-07:00"
 
-func formatTime(t time.Time) string {
+func FormatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.UTC().Format(datetimeLayout)
 }
 
-// accountModel is the Appwrite `account` model, fields in model order. It
+// AccountModel is the Appwrite `account` model, fields in model order. It
 // never carries the password, hash or hash options (part A item 6).
-type accountModel struct {
+type AccountModel struct {
 	ID                string          `json:"$id"`
 	CreatedAt         string          `json:"$createdAt"`
 	UpdatedAt         string          `json:"$updatedAt"`
@@ -37,14 +37,14 @@ type accountModel struct {
 	PhoneVerification bool            `json:"phoneVerification"`
 	MFA               bool            `json:"mfa"`
 	Prefs             json.RawMessage `json:"prefs"`
-	Targets           []targetModel   `json:"targets"`
+	Targets           []TargetModel   `json:"targets"`
 	AccessedAt        string          `json:"accessedAt"`
 }
 
-// targetModel is the Appwrite `target` model: where messages to the user
+// TargetModel is the Appwrite `target` model: where messages to the user
 // can go. The user's email and phone are their targets; there are no
 // push targets.
-type targetModel struct {
+type TargetModel struct {
 	ID           string `json:"$id"`
 	CreatedAt    string `json:"$createdAt"`
 	UpdatedAt    string `json:"$updatedAt"`
@@ -55,18 +55,18 @@ type targetModel struct {
 	Expired      bool   `json:"expired"`
 }
 
-// targetsOf lists the user's email and phone as targets. Their ids are
+// TargetsOf lists the user's email and phone as targets. Their ids are
 // derived from the user and the address, so they stay put while the
 // address does; the times are the user record's, which holds them.
-func targetsOf(u *User) []targetModel {
-	out := []targetModel{}
+func TargetsOf(u *User) []TargetModel {
+	out := []TargetModel{}
 	add := func(kind, address string) {
 		if address == "" {
 			return
 		}
 		sum := sha256.Sum256([]byte(u.ID + "\x00" + kind + "\x00" + address))
-		updated := formatTime(u.UpdatedAt)
-		out = append(out, targetModel{ID: hex.EncodeToString(sum[:10]), CreatedAt: updated, UpdatedAt: updated,
+		updated := FormatTime(u.UpdatedAt)
+		out = append(out, TargetModel{ID: hex.EncodeToString(sum[:10]), CreatedAt: updated, UpdatedAt: updated,
 			UserID: u.ID, ProviderType: kind, Identifier: address})
 	}
 	add("email", u.Email)
@@ -74,33 +74,33 @@ func targetsOf(u *User) []targetModel {
 	return out
 }
 
-func renderAccount(u *User) accountModel {
+func RenderAccount(u *User) AccountModel {
 	prefs := u.Prefs
 	if len(prefs) == 0 {
 		prefs = json.RawMessage("{}")
 	}
-	return accountModel{
+	return AccountModel{
 		ID:                u.ID,
-		CreatedAt:         formatTime(u.CreatedAt),
-		UpdatedAt:         formatTime(u.UpdatedAt),
+		CreatedAt:         FormatTime(u.CreatedAt),
+		UpdatedAt:         FormatTime(u.UpdatedAt),
 		Name:              u.Name,
-		Registration:      formatTime(u.Registration),
+		Registration:      FormatTime(u.Registration),
 		Status:            u.Status,
-		Labels:            labelsOf(u),
-		PasswordUpdate:    formatTime(u.PasswordUpdate),
+		Labels:            LabelsOf(u),
+		PasswordUpdate:    FormatTime(u.PasswordUpdate),
 		Email:             u.Email,
 		Phone:             u.Phone,
 		EmailVerification: u.EmailVerification,
 		PhoneVerification: u.PhoneVerification,
 		Prefs:             prefs,
-		Targets:           targetsOf(u),
-		AccessedAt:        formatTime(u.AccessedAt),
+		Targets:           TargetsOf(u),
+		AccessedAt:        FormatTime(u.AccessedAt),
 	}
 }
 
-// deviceModel is the device fields of the session and log models, in
+// DeviceModel is the device fields of the session and log models, in
 // model order: a Device with the models' field names.
-type deviceModel struct {
+type DeviceModel struct {
 	OSCode              string `json:"osCode"`
 	OSName              string `json:"osName"`
 	OSVersion           string `json:"osVersion"`
@@ -112,19 +112,19 @@ type deviceModel struct {
 	ClientEngineVersion string `json:"clientEngineVersion"`
 	DeviceName          string `json:"deviceName"`
 	DeviceBrand         string `json:"deviceBrand"`
-	DeviceModel         string `json:"deviceModel"`
+	DeviceModel         string `json:"DeviceModel"`
 }
 
-// labelsOf is the user's labels, [] when none.
-func labelsOf(u *User) []string {
+// LabelsOf is the user's labels, [] when none.
+func LabelsOf(u *User) []string {
 	if u.Labels == nil {
 		return []string{}
 	}
 	return u.Labels
 }
 
-// sessionModel is the Appwrite `session` model, fields in model order.
-type sessionModel struct {
+// SessionModel is the Appwrite `session` model, fields in model order.
+type SessionModel struct {
 	ID                        string `json:"$id"`
 	CreatedAt                 string `json:"$createdAt"`
 	UpdatedAt                 string `json:"$updatedAt"`
@@ -136,9 +136,9 @@ type sessionModel struct {
 	ProviderAccessTokenExpiry string `json:"providerAccessTokenExpiry"`
 	ProviderRefreshToken      string `json:"providerRefreshToken"`
 	IP                        string `json:"ip"`
-	deviceModel
+	DeviceModel
 	CountryCode string   `json:"countryCode"`
-	CountryName string   `json:"countryName"`
+	CountryName string   `json:"CountryName"`
 	Current     bool     `json:"current"`
 	Factors     []string `json:"factors"`
 	// Secret is only ever sent by Appwrite to server (API key) callers.
@@ -148,41 +148,41 @@ type sessionModel struct {
 
 // renderSession is the session model of s, with its provider tokens
 // opened (they are sealed at rest).
-func (s *Service) renderSession(sess *Session, current bool) sessionModel {
+func (s *Service) renderSession(sess *Session, current bool) SessionModel {
 	country := sess.CountryCode
 	if country == "" {
 		country = "--"
 	}
-	return sessionModel{
+	return SessionModel{
 		ID:                        sess.ID,
-		CreatedAt:                 formatTime(sess.CreatedAt),
-		UpdatedAt:                 formatTime(sessionUpdated(sess)),
+		CreatedAt:                 FormatTime(sess.CreatedAt),
+		UpdatedAt:                 FormatTime(SessionUpdated(sess)),
 		UserID:                    sess.UserID,
-		Expire:                    formatTime(sess.Expire),
+		Expire:                    FormatTime(sess.Expire),
 		Provider:                  sess.Provider,
 		ProviderUID:               sess.ProviderUID,
 		ProviderAccessToken:       s.openString(sess.ProviderAccessToken),
-		ProviderAccessTokenExpiry: formatTime(sess.ProviderAccessTokenExpiry),
+		ProviderAccessTokenExpiry: FormatTime(sess.ProviderAccessTokenExpiry),
 		ProviderRefreshToken:      s.openString(sess.ProviderRefreshToken),
 		IP:                        sess.IP,
-		deviceModel:               deviceModel(sess.Device),
+		DeviceModel:               DeviceModel(sess.Device),
 		CountryCode:               country,
-		CountryName:               countryName(country),
+		CountryName:               CountryName(country),
 		Current:                   current,
 		Factors:                   core.ProviderFactors(sess.Provider),
 	}
 }
 
-// sessionUpdated is when s last changed: its creation until extended.
-func sessionUpdated(s *Session) time.Time {
+// SessionUpdated is when s last changed: its creation until extended.
+func SessionUpdated(s *Session) time.Time {
 	if s.UpdatedAt.IsZero() {
 		return s.CreatedAt
 	}
 	return s.UpdatedAt
 }
 
-// sessionListModel is the Appwrite `sessionList` model.
-type sessionListModel struct {
+// SessionListModel is the Appwrite `sessionList` model.
+type SessionListModel struct {
 	Total    int            `json:"total"`
-	Sessions []sessionModel `json:"sessions"`
+	Sessions []SessionModel `json:"sessions"`
 }

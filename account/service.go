@@ -35,7 +35,7 @@ type Service struct {
 	outbox    *outbox.Outbox
 	tokenSeal *seal.Sealer
 	totpSeal  *seal.Sealer
-	cookies   cookieWriter
+	cookies   CookieWriter
 	log       *slog.Logger
 	now       func() time.Time
 	api       http.Handler
@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		limiter:   cfg.RateLimiter,
 		publicURL: pub,
 		hasher:    core.NewHasher(cfg.Password),
-		cookies:   cookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
+		cookies:   CookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
 	}
@@ -71,7 +71,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	}
 	s.hasher.OnWait = s.observeHashWait
 	// Only the keys' hashes stay in memory.
-	s.apiKeys, s.cfg.APIKeys = hashAPIKeys(cfg.APIKeys), nil
+	s.apiKeys, s.cfg.APIKeys = HashAPIKeys(cfg.APIKeys), nil
 	s.secret = cfg.Secret
 	if len(s.secret) == 0 {
 		fresh := make([]byte, 32)

@@ -65,7 +65,7 @@ func (s *Service) createSessionIn(ctx context.Context, tx Store, in newSessionIn
 		ProviderRefreshToken:      in.tokens.refresh,
 		ProviderAccessTokenExpiry: in.tokens.expiry,
 		SecretHash:                hash[:],
-		IP:                        info.ip,
+		IP:                        info.IP,
 		UserAgent:                 info.userAgent,
 		CountryCode:               info.country,
 		Device:                    info.device,

@@ -15,9 +15,9 @@ import (
 // current, with its secret when the caller is a server holding
 // sessions.write. The secret is the cookie value, as Appwrite's
 // Auth::encodeSession makes it.
-func (s *Service) newSessionModel(r *request, sess *Session, secret string) sessionModel {
+func (s *Service) newSessionModel(r *Request, sess *Session, secret string) SessionModel {
 	m := s.renderSession(sess, true)
-	if s.sessionSecretShown(r) {
+	if s.SessionSecretShown(r) {
 		m.Secret = verify.EncodeToken(sess.UserID, secret)
 	}
 	return m
@@ -26,6 +26,6 @@ func (s *Service) newSessionModel(r *request, sess *Session, secret string) sess
 // sessionSecretShown reports whether the caller is a server that may see
 // new session secrets: an API key holding sessions.write and no session
 // (a key with a session is refused before any handler runs).
-func (s *Service) sessionSecretShown(r *request) bool {
-	return r.principal == nil && s.apiKeyOf(r.Request).has(core.ScopeSessionsWrite)
+func (s *Service) SessionSecretShown(r *Request) bool {
+	return r.Principal == nil && s.APIKeyOf(r.Request).Has(core.ScopeSessionsWrite)
 }

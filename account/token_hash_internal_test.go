@@ -9,7 +9,7 @@ import (
 
 // TestCodeHashesAreBoundToTheUser: stores keep secret hashes unique, so
 // two users holding the same six-digit code at once must not store the
-// same hash (the second request would fail on the clash). Long secrets
+// same hash (the second Request would fail on the clash). Long secrets
 // are unique on their own and keep their plain hash.
 func TestCodeHashesAreBoundToTheUser(t *testing.T) {
 	for _, typ := range []TokenType{TokenPhoneSession, TokenPhoneVerification, TokenEmailCode} {

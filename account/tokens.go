@@ -24,7 +24,7 @@ const (
 
 // newToken builds a token of typ for user, sent to target (the email
 // address or phone number), with secret.
-func (s *Service) newToken(r *request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
+func (s *Service) newToken(r *Request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
 	now := s.clock()
 	return &Token{
 		ID:         core.NewID(now),
@@ -34,14 +34,14 @@ func (s *Service) newToken(r *request, userID, target string, typ TokenType, lif
 		Target:     TargetHash(target),
 		CreatedAt:  now,
 		Expire:     now.Add(lifetime),
-		IP:         r.ip,
+		IP:         r.IP,
 		UserAgent:  core.Truncate(r.UserAgent(), 1024),
 	}
 }
 
-// tokenModel is the Appwrite `token` model. The secret is never sent
+// TokenModel is the Appwrite `token` model. The secret is never sent
 // (part A items 15-16).
-type tokenModel struct {
+type TokenModel struct {
 	ID        string `json:"$id"`
 	CreatedAt string `json:"$createdAt"`
 	UserID    string `json:"userId"`
@@ -52,22 +52,22 @@ type tokenModel struct {
 	Phrase string `json:"phrase"`
 }
 
-func renderToken(t *Token) tokenModel {
-	return tokenModel{ID: t.ID, CreatedAt: formatTime(t.CreatedAt), UserID: t.UserID, Expire: formatTime(t.Expire)}
+func RenderToken(t *Token) TokenModel {
+	return TokenModel{ID: t.ID, CreatedAt: FormatTime(t.CreatedAt), UserID: t.UserID, Expire: FormatTime(t.Expire)}
 }
 
 // redirectURL checks a url parameter (Host validator, facts §1.3, with
 // http(s) required): it must name a platform host.
-func (s *Service) redirectURL(name, raw string) (*url.URL, error) {
+func (s *Service) RedirectURL(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || !s.AllowedHost(u.Hostname()) {
-		return nil, invalidParam(name, "URL host must be one of: "+strings.Join(s.allowedHosts(), ", "))
+		return nil, InvalidParam(name, "URL host must be one of: "+strings.Join(s.AllowedHosts(), ", "))
 	}
 	return u, nil
 }
 
 // allowedHosts lists the hosts redirect URLs may name.
-func (s *Service) allowedHosts() []string {
+func (s *Service) AllowedHosts() []string {
 	hosts := []string{s.publicURL.Hostname()}
 	for _, p := range s.cfg.Platforms {
 		if p != hosts[0] {
@@ -77,9 +77,9 @@ func (s *Service) allowedHosts() []string {
 	return hosts
 }
 
-// tokenLink adds the token's query parameters to base, keeping what base
+// TokenLink adds the token's query parameters to base, keeping what base
 // already has (and its fragment).
-func tokenLink(base *url.URL, values map[string]string) string {
+func TokenLink(base *url.URL, values map[string]string) string {
 	u := *base
 	q := u.Query()
 	for k, v := range values {
@@ -89,30 +89,30 @@ func tokenLink(base *url.URL, values map[string]string) string {
 	return u.String()
 }
 
-// dbTime is Appwrite's database datetime format, used for `expire` in
+// DBTime is Appwrite's database datetime format, used for `expire` in
 // links (facts §7).
-func dbTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
+func DBTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
 
-// readSecret reads the secret parameter of the confirmation routes.
-func readSecret(r *request) (string, error) {
-	secret, err := r.params.required("secret", core.DescText(256))
+// ReadSecret reads the secret parameter of the confirmation routes.
+func ReadSecret(r *Request) (string, error) {
+	secret, err := r.Params.Required("secret", core.DescText(256))
 	if err != nil {
 		return "", err
 	}
 	if !core.ValidText(secret, 256) {
-		return "", invalidParam("secret", core.DescText(256))
+		return "", InvalidParam("secret", core.DescText(256))
 	}
 	return secret, nil
 }
 
-// readUserID reads the userId parameter with the UID (or CustomId) rules.
-func readUserID(r *request, desc string) (string, error) {
-	id, err := r.params.required("userId", desc)
+// ReadUserID reads the userId parameter with the UID (or CustomId) rules.
+func ReadUserID(r *Request, desc string) (string, error) {
+	id, err := r.Params.Required("userId", desc)
 	if err != nil {
 		return "", err
 	}
 	if !core.ValidKey(id) {
-		return "", invalidParam("userId", desc)
+		return "", InvalidParam("userId", desc)
 	}
 	return id, nil
 }
@@ -126,28 +126,28 @@ func (s *Service) userForToken(ctx context.Context, id string) (*User, error) {
 	return u, err
 }
 
-// writeToken answers a token-creating route.
-func writeToken(w http.ResponseWriter, status int, t *Token) error {
-	return writeJSON(w, status, renderToken(t))
+// WriteToken answers a token-creating Route.
+func WriteToken(w http.ResponseWriter, status int, t *Token) error {
+	return WriteJSON(w, status, RenderToken(t))
 }
 
 // mailToken stores a token of typ for user and queues the mail carrying
 // its link, through tx, so that both commit or neither does. It returns
 // the token; its secret only ever leaves in the mail.
-func (s *Service) mailToken(ctx context.Context, tx Store, r *request, user *User, typ TokenType, lifetime time.Duration,
+func (s *Service) mailToken(ctx context.Context, tx Store, r *Request, user *User, typ TokenType, lifetime time.Duration,
 	kind mail.Kind, base *url.URL, toName string) (*Token, error) {
 	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, user.Email, typ, lifetime, secret)
 	if err := tx.CreateToken(ctx, tok); err != nil {
 		return nil, err
 	}
-	query := map[string]string{"userId": user.ID, "secret": secret, "expire": dbTime(tok.Expire)}
-	return tok, s.enqueueMail(ctx, tx, kind, user.Email, toName, tokenLink(base, query), tok)
+	query := map[string]string{"userId": user.ID, "secret": secret, "expire": DBTime(tok.Expire)}
+	return tok, s.enqueueMail(ctx, tx, kind, user.Email, toName, TokenLink(base, query), tok)
 }
 
 // textCode stores a six-digit code of typ for the user and queues the SMS
 // carrying it to phone, through tx.
-func (s *Service) textCode(ctx context.Context, tx Store, r *request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
+func (s *Service) textCode(ctx context.Context, tx Store, r *Request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
 	code := core.NewCode()
 	tok := s.newToken(r, userID, phone, typ, lifetime, code)
 	if err := tx.CreateToken(ctx, tok); err != nil {
@@ -159,7 +159,7 @@ func (s *Service) textCode(ctx context.Context, tx Store, r *request, userID, ph
 // issueToken runs issue (which stores a token and queues its message) in
 // one transaction, wakes the delivery worker, logs event for the user and
 // answers 201 with the token, its secret left out.
-func (s *Service) issueToken(w http.ResponseWriter, r *request, event string, issue func(tx Store) (*User, *Token, error)) error {
+func (s *Service) issueToken(w http.ResponseWriter, r *Request, event string, issue func(tx Store) (*User, *Token, error)) error {
 	var user *User
 	var tok *Token
 	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
@@ -171,17 +171,17 @@ func (s *Service) issueToken(w http.ResponseWriter, r *request, event string, is
 	}
 	s.outbox.Wake()
 	s.audit(r, user, event)
-	return writeToken(w, http.StatusCreated, tok)
+	return WriteToken(w, http.StatusCreated, tok)
 }
 
-// readConfirmation reads userId and secret of a confirmation route and
+// readConfirmation reads userId and secret of a confirmation Route and
 // loads the user (404 user_not_found).
-func (s *Service) readConfirmation(r *request, idDesc string) (*User, string, error) {
-	userID, err := readUserID(r, idDesc)
+func (s *Service) readConfirmation(r *Request, idDesc string) (*User, string, error) {
+	userID, err := ReadUserID(r, idDesc)
 	if err != nil {
 		return nil, "", err
 	}
-	secret, err := readSecret(r)
+	secret, err := ReadSecret(r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -192,7 +192,7 @@ func (s *Service) readConfirmation(r *request, idDesc string) (*User, string, er
 // confirmToken spends the user's token of typ and records what it proved,
 // in one transaction, logs verification.update and answers 200 with the
 // token.
-func (s *Service) confirmToken(w http.ResponseWriter, r *request, user *User, typ TokenType, secret string, proved func(*User)) error {
+func (s *Service) confirmToken(w http.ResponseWriter, r *Request, user *User, typ TokenType, secret string, proved func(*User)) error {
 	var tok *Token
 	user, err := s.changeNamedUser(r.Context(), user.ID, func(tx Store, u *User) (err error) {
 		if tok, err = s.spendToken(r.Context(), tx, u, typ, secret); err != nil {
@@ -205,5 +205,5 @@ func (s *Service) confirmToken(w http.ResponseWriter, r *request, user *User, ty
 		return err
 	}
 	s.audit(r, user, "verification.update")
-	return writeToken(w, http.StatusOK, tok)
+	return WriteToken(w, http.StatusOK, tok)
 }

@@ -15,16 +15,16 @@ import (
 // effect at once at every gate through the revocation path.
 
 // usersRoutes are the Users API's routes; each needs its key scope.
-func (s *Service) usersRoutes() []route {
-	u := func(method, path, keyScope string, h func(http.ResponseWriter, *request) error) route {
+func (s *Service) usersRoutes() []Route {
+	u := func(method, path, keyScope string, h func(http.ResponseWriter, *Request) error) Route {
 		var segs []string
 		if p := strings.Trim(path, "/"); p != "" {
 			segs = strings.Split(p, "/")
 		}
-		return route{method: method, path: segs, scope: scopePublic, handle: h, users: true, keyScope: keyScope}
+		return Route{method: method, path: segs, scope: ScopePublic, handle: h, users: true, keyScope: keyScope}
 	}
 	const read, write = core.ScopeUsersRead, core.ScopeUsersWrite
-	return []route{
+	return []Route{
 		u("GET", "", read, s.usersList),
 		u("POST", "", write, s.usersCreate),
 		u("POST", "bcrypt", write, s.usersCreateWithHash(keepHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16"))),
@@ -62,7 +62,7 @@ func (s *Service) usersRoutes() []route {
 // userListModel is the Appwrite `userList` model.
 type userListModel struct {
 	Total int            `json:"total"`
-	Users []accountModel `json:"users"`
+	Users []AccountModel `json:"users"`
 }
 
 // The user model sent by the Users API is the account model: Appwrite's
@@ -70,8 +70,8 @@ type userListModel struct {
 // Accountgate never sends (a hash is an offline-crackable secret).
 
 // pathUser loads the user the path names; 404 user_not_found if none.
-func (s *Service) pathUser(r *request) (*User, error) {
-	id := r.pathVars["userId"]
+func (s *Service) pathUser(r *Request) (*User, error) {
+	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return nil, NewError(ErrUserNotFound)
 	}
@@ -79,7 +79,7 @@ func (s *Service) pathUser(r *request) (*User, error) {
 }
 
 // usersGet is GET /v1/users/{userId}.
-func (s *Service) usersGet(w http.ResponseWriter, r *request) error {
+func (s *Service) usersGet(w http.ResponseWriter, r *Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -89,44 +89,44 @@ func (s *Service) usersGet(w http.ResponseWriter, r *request) error {
 
 // usersCreate is POST /v1/users: a user with any of email, phone,
 // password and name, no session.
-func (s *Service) usersCreate(w http.ResponseWriter, r *request) error {
+func (s *Service) usersCreate(w http.ResponseWriter, r *Request) error {
 	now := s.clock()
 	u := &User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
-	id, err := r.params.required("userId", core.DescCustomID)
+	id, err := r.Params.Required("userId", core.DescCustomID)
 	if err != nil {
 		return err
 	}
 	if id == "unique()" || id == "" {
 		id = core.NewID(now)
 	} else if !core.ValidKey(id) {
-		return invalidParam("userId", core.DescCustomID)
+		return InvalidParam("userId", core.DescCustomID)
 	}
 	u.ID = id
-	if email, ok, err := r.params.stringParam("email", core.DescEmail); err != nil {
+	if email, ok, err := r.Params.String("email", core.DescEmail); err != nil {
 		return err
 	} else if ok && email != "" {
 		if u.Email = core.NormalizeEmail(email); !core.ValidEmail(u.Email) {
-			return invalidParam("email", core.DescEmail)
+			return InvalidParam("email", core.DescEmail)
 		}
 	}
-	if phone, ok, err := r.params.stringParam("phone", descPhone); err != nil {
+	if phone, ok, err := r.Params.String("phone", descPhone); err != nil {
 		return err
 	} else if ok && phone != "" {
 		if !phonePattern.MatchString(phone) {
-			return invalidParam("phone", descPhone)
+			return InvalidParam("phone", descPhone)
 		}
 		u.Phone = phone
 	}
-	if name, ok, err := r.params.stringParam("name", core.DescText(128)); err != nil {
+	if name, ok, err := r.Params.String("name", core.DescText(128)); err != nil {
 		return err
 	} else if ok {
 		if !core.ValidName(name) {
-			return invalidParam("name", core.DescText(128))
+			return InvalidParam("name", core.DescText(128))
 		}
 		u.Name = name
 	}
-	if r.params.has("password") {
-		password, err := r.params.password("password", core.DescPassword)
+	if r.Params.Has("password") {
+		password, err := r.Params.Password("password", core.DescPassword)
 		if err != nil {
 			return err
 		}
@@ -141,11 +141,11 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.adminAudit(r.Context(), u, "user.create")
-	return writeJSON(w, http.StatusCreated, renderAccount(u))
+	return WriteJSON(w, http.StatusCreated, RenderAccount(u))
 }
 
 // usersDelete is DELETE /v1/users/{userId}.
-func (s *Service) usersDelete(w http.ResponseWriter, r *request) error {
+func (s *Service) usersDelete(w http.ResponseWriter, r *Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -159,8 +159,8 @@ func (s *Service) usersDelete(w http.ResponseWriter, r *request) error {
 
 // usersChange applies change to the path's user under its lock, logs it
 // as event (Appwrite's audit event names) and answers with the user.
-func (s *Service) usersChange(w http.ResponseWriter, r *request, event string, conflict ErrorType, change func(u *User)) error {
-	id := r.pathVars["userId"]
+func (s *Service) usersChange(w http.ResponseWriter, r *Request, event string, conflict ErrorType, change func(u *User)) error {
+	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return NewError(ErrUserNotFound)
 	}
@@ -181,15 +181,15 @@ func (s *Service) usersChange(w http.ResponseWriter, r *request, event string, c
 // usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
 // user (every session and JWT refused, here and at the gate), true
 // unblocks.
-func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *request) error {
-	status, err := r.params.boolParam("status")
+func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *Request) error {
+	status, err := r.Params.Bool("status")
 	if err != nil {
 		return err
 	}
-	if !core.ValidKey(r.pathVars["userId"]) {
+	if !core.ValidKey(r.PathVars["userId"]) {
 		return NewError(ErrUserNotFound)
 	}
-	u, err := s.SetUserStatus(r.Context(), r.pathVars["userId"], status)
+	u, err := s.SetUserStatus(r.Context(), r.PathVars["userId"], status)
 	if err != nil {
 		return err
 	}
@@ -197,26 +197,26 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *request) error {
 }
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
-func (s *Service) usersUpdateName(w http.ResponseWriter, r *request) error {
-	name, err := r.params.required("name", core.DescText(128))
+func (s *Service) usersUpdateName(w http.ResponseWriter, r *Request) error {
+	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
 	}
 	if !core.ValidName(name) {
-		return invalidParam("name", core.DescText(128))
+		return InvalidParam("name", core.DescText(128))
 	}
 	return s.usersChange(w, r, "user.update", "", func(u *User) { u.Name = name })
 }
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
 // unverified; links sent to the old one stop working (changeUser).
-func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *request) error {
-	email, err := r.params.required("email", core.DescEmail)
+func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *Request) error {
+	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return invalidParam("email", core.DescEmail)
+		return InvalidParam("email", core.DescEmail)
 	}
 	return s.usersChange(w, r, "user.update", ErrUserEmailAlreadyExists, func(u *User) {
 		if u.Email != email {
@@ -227,13 +227,13 @@ func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *request) error {
 
 // usersUpdatePhone is PATCH /v1/users/{userId}/phone; the number is in
 // the parameter "number", as Appwrite names it.
-func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *request) error {
-	phone, err := r.params.required("number", descPhone)
+func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *Request) error {
+	phone, err := r.Params.Required("number", descPhone)
 	if err != nil {
 		return err
 	}
 	if !phonePattern.MatchString(phone) {
-		return invalidParam("number", descPhone)
+		return InvalidParam("number", descPhone)
 	}
 	return s.usersChange(w, r, "user.update", ErrUserPhoneAlreadyExists, func(u *User) {
 		if u.Phone != phone {
@@ -244,15 +244,15 @@ func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *request) error {
 
 // usersUpdatePassword is PATCH /v1/users/{userId}/password: the
 // operator's reset (SetUserPassword).
-func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *request) error {
-	password, err := r.params.password("password", core.DescPassword)
+func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *Request) error {
+	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return err
 	}
-	if !core.ValidKey(r.pathVars["userId"]) {
+	if !core.ValidKey(r.PathVars["userId"]) {
 		return NewError(ErrUserNotFound)
 	}
-	u, err := s.SetUserPassword(r.Context(), r.pathVars["userId"], password)
+	u, err := s.SetUserPassword(r.Context(), r.PathVars["userId"], password)
 	if err != nil {
 		return err
 	}
@@ -260,8 +260,8 @@ func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *request) error {
 }
 
 // usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.
-func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *request) error {
-	v, err := r.params.boolParam("emailVerification")
+func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *Request) error {
+	v, err := r.Params.Bool("emailVerification")
 	if err != nil {
 		return err
 	}
@@ -270,8 +270,8 @@ func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *request
 
 // usersUpdatePhoneVerification is PATCH
 // /v1/users/{userId}/verification/phone.
-func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *request) error {
-	v, err := r.params.boolParam("phoneVerification")
+func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *Request) error {
+	v, err := r.Params.Bool("phoneVerification")
 	if err != nil {
 		return err
 	}
@@ -279,22 +279,22 @@ func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *request
 }
 
 // usersGetPrefs is GET /v1/users/{userId}/prefs.
-func (s *Service) usersGetPrefs(w http.ResponseWriter, r *request) error {
+func (s *Service) usersGetPrefs(w http.ResponseWriter, r *Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, prefsOf(u))
+	return WriteJSON(w, http.StatusOK, prefsOf(u))
 }
 
 // usersUpdatePrefs is PATCH /v1/users/{userId}/prefs: the object replaces
 // the old one; the answer is the prefs, as Appwrite's.
-func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *request) error {
-	prefs, err := readPrefsParam(r.params)
+func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *Request) error {
+	prefs, err := readPrefsParam(r.Params)
 	if err != nil {
 		return err
 	}
-	id := r.pathVars["userId"]
+	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return NewError(ErrUserNotFound)
 	}
@@ -306,7 +306,7 @@ func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.adminAudit(r.Context(), u, "user.update")
-	return writeJSON(w, http.StatusOK, prefsOf(u))
+	return WriteJSON(w, http.StatusOK, prefsOf(u))
 }
 
 // prefsOf is the user's prefs, {} when none.
@@ -319,22 +319,22 @@ func prefsOf(u *User) json.RawMessage {
 
 // usersListSessions is GET /v1/users/{userId}/sessions. No session is
 // current: the caller is a server, not one of the user's devices.
-func (s *Service) usersListSessions(w http.ResponseWriter, r *request) error {
-	all, err := s.UserSessions(r.Context(), r.pathVars["userId"])
+func (s *Service) usersListSessions(w http.ResponseWriter, r *Request) error {
+	all, err := s.UserSessions(r.Context(), r.PathVars["userId"])
 	if err != nil {
 		return err
 	}
-	out := sessionListModel{Total: len(all), Sessions: make([]sessionModel, 0, len(all))}
+	out := SessionListModel{Total: len(all), Sessions: make([]SessionModel, 0, len(all))}
 	for _, sess := range all {
 		out.Sessions = append(out.Sessions, s.renderSession(sess, false))
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }
 
 // usersDeleteSessions is DELETE /v1/users/{userId}/sessions: every
 // session of the user ends, everywhere.
-func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *request) error {
-	if _, err := s.SignOutUser(r.Context(), r.pathVars["userId"]); err != nil {
+func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *Request) error {
+	if _, err := s.SignOutUser(r.Context(), r.PathVars["userId"]); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -342,12 +342,12 @@ func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *request) error {
 }
 
 // usersDeleteSession is DELETE /v1/users/{userId}/sessions/{sessionId}.
-func (s *Service) usersDeleteSession(w http.ResponseWriter, r *request) error {
+func (s *Service) usersDeleteSession(w http.ResponseWriter, r *Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
-	id := r.pathVars["sessionId"]
+	id := r.PathVars["sessionId"]
 	if !core.ValidKey(id) {
 		return NewError(ErrUserSessionNotFound)
 	}
@@ -367,7 +367,7 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *request) error {
 }
 
 // usersListLogs is GET /v1/users/{userId}/logs, newest first.
-func (s *Service) usersListLogs(w http.ResponseWriter, r *request) error {
+func (s *Service) usersListLogs(w http.ResponseWriter, r *Request) error {
 	limit, offset, err := parseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
@@ -384,12 +384,12 @@ func (s *Service) usersListLogs(w http.ResponseWriter, r *request) error {
 	for _, e := range entries {
 		out.Logs = append(out.Logs, renderLog(e))
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }
 
 // usersListIdentities is GET /v1/users/{userId}/identities: the
 // provider accounts linked to the user, oldest first.
-func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
+func (s *Service) usersListIdentities(w http.ResponseWriter, r *Request) error {
 	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
 	if err != nil {
 		return err
@@ -402,9 +402,9 @@ func (s *Service) usersListIdentities(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	out := identityListModel{Total: len(all), Identities: []identityModel{}}
+	out := identityListModel{Total: len(all), Identities: []IdentityModel{}}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }

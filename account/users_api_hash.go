@@ -77,15 +77,15 @@ func PasswordHashKind(encoded string) string {
 	return passhash.Kind(encoded)
 }
 
-// hashReader reads the hash of one kind from the request, with the
+// hashReader reads the hash of one kind from the Request, with the
 // parameters of its kind, and returns what is stored.
-type hashReader func(p *params, hash string) (string, error)
+type hashReader func(p *Params, hash string) (string, error)
 
 // keepHash is the reader of the kinds stored as they come, after check.
 func keepHash(check func(string) bool, desc string) hashReader {
-	return func(_ *params, hash string) (string, error) {
+	return func(_ *Params, hash string) (string, error) {
 		if !check(hash) {
-			return "", invalidParam("password", desc)
+			return "", InvalidParam("password", desc)
 		}
 		return hash, nil
 	}
@@ -95,7 +95,7 @@ func keepHash(check func(string) bool, desc string) hashReader {
 func encoded(desc string) func(string, error) (string, error) {
 	return func(s string, err error) (string, error) {
 		if err != nil {
-			return "", invalidParam("password", desc)
+			return "", InvalidParam("password", desc)
 		}
 		return s, nil
 	}
@@ -112,69 +112,69 @@ const (
 )
 
 // requiredInt reads a required integer parameter.
-func (p *params) requiredInt(name string) (int, error) {
-	if !p.has(name) {
-		return 0, argumentError("Param \"%s\" is not optional.", name)
+func (p *Params) RequiredInt(name string) (int, error) {
+	if !p.Has(name) {
+		return 0, ArgumentError("Param \"%s\" is not optional.", name)
 	}
 	var n int
 	if p.json != nil {
 		if err := json.Unmarshal(p.json[name], &n); err != nil {
-			return 0, invalidParam(name, descInteger)
+			return 0, InvalidParam(name, descInteger)
 		}
 		return n, nil
 	}
 	n, err := strconv.Atoi(p.form.Get(name))
 	if err != nil {
-		return 0, invalidParam(name, descInteger)
+		return 0, InvalidParam(name, descInteger)
 	}
 	return n, nil
 }
 
-func md5Reader(_ *params, hash string) (string, error) {
+func md5Reader(_ *Params, hash string) (string, error) {
 	return encoded(descMD5Hash)(passhash.EncodeMD5(hash))
 }
 
-func shaReader(p *params, hash string) (string, error) {
-	version, _, err := p.stringParam("passwordVersion", descShaVersion)
+func shaReader(p *Params, hash string) (string, error) {
+	version, _, err := p.String("passwordVersion", descShaVersion)
 	if err != nil {
 		return "", err
 	}
 	if version != "" && !slices.Contains(passhash.SHAVersions, version) {
-		return "", invalidParam("passwordVersion", descShaVersion)
+		return "", InvalidParam("passwordVersion", descShaVersion)
 	}
 	return encoded(descSHAHash)(passhash.EncodeSHA(version, hash))
 }
 
-func phpassReader(_ *params, hash string) (string, error) {
+func phpassReader(_ *Params, hash string) (string, error) {
 	return encoded(descPHPassHash)(passhash.EncodePHPass(hash))
 }
 
-func scryptReader(p *params, hash string) (string, error) {
-	salt, err := p.required("passwordSalt", core.DescText(128))
+func scryptReader(p *Params, hash string) (string, error) {
+	salt, err := p.Required("passwordSalt", core.DescText(128))
 	if err != nil {
 		return "", err
 	}
 	if len([]rune(salt)) > 128 {
-		return "", invalidParam("passwordSalt", core.DescText(128))
+		return "", InvalidParam("passwordSalt", core.DescText(128))
 	}
 	var costs [4]int
 	for i, name := range []string{"passwordCpu", "passwordMemory", "passwordParallel", "passwordLength"} {
-		if costs[i], err = p.requiredInt(name); err != nil {
+		if costs[i], err = p.RequiredInt(name); err != nil {
 			return "", err
 		}
 	}
 	return encoded(descScryptHash)(passhash.EncodeScrypt(hash, salt, costs[0], costs[1], costs[2], costs[3]))
 }
 
-func scryptModifiedReader(p *params, hash string) (string, error) {
+func scryptModifiedReader(p *Params, hash string) (string, error) {
 	var v [3]string
 	for i, name := range []string{"passwordSalt", "passwordSaltSeparator", "passwordSignerKey"} {
 		var err error
-		if v[i], err = p.required(name, core.DescText(128)); err != nil {
+		if v[i], err = p.Required(name, core.DescText(128)); err != nil {
 			return "", err
 		}
 		if len([]rune(v[i])) > 128 {
-			return "", invalidParam(name, core.DescText(128))
+			return "", InvalidParam(name, core.DescText(128))
 		}
 	}
 	return encoded(descScryptMod)(passhash.EncodeScryptModified(hash, v[0], v[1], v[2]))
@@ -182,38 +182,38 @@ func scryptModifiedReader(p *params, hash string) (string, error) {
 
 // usersCreateWithHash answers POST /v1/users/<kind>: read checks the
 // password parameter as a hash of that kind and encodes it.
-func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *request) error {
-	return func(w http.ResponseWriter, r *request) error {
+func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *Request) error {
+	return func(w http.ResponseWriter, r *Request) error {
 		now := s.clock()
-		id, err := r.params.required("userId", core.DescCustomID)
+		id, err := r.Params.Required("userId", core.DescCustomID)
 		if err != nil {
 			return err
 		}
 		if id == "unique()" || id == "" {
 			id = core.NewID(now)
 		} else if !core.ValidKey(id) {
-			return invalidParam("userId", core.DescCustomID)
+			return InvalidParam("userId", core.DescCustomID)
 		}
-		email, err := r.params.required("email", core.DescEmail)
+		email, err := r.Params.Required("email", core.DescEmail)
 		if err != nil {
 			return err
 		}
 		if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-			return invalidParam("email", core.DescEmail)
+			return InvalidParam("email", core.DescEmail)
 		}
-		hash, err := r.params.required("password", "Value must be a valid string")
+		hash, err := r.Params.Required("password", "Value must be a valid string")
 		if err != nil {
 			return err
 		}
-		if hash, err = read(r.params, hash); err != nil {
+		if hash, err = read(r.Params, hash); err != nil {
 			return err
 		}
-		name, ok, err := r.params.stringParam("name", core.DescText(128))
+		name, ok, err := r.Params.String("name", core.DescText(128))
 		if err != nil {
 			return err
 		}
 		if ok && !core.ValidName(name) {
-			return invalidParam("name", core.DescText(128))
+			return InvalidParam("name", core.DescText(128))
 		}
 		u := &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 			Email: email, Name: name, PasswordHash: hash, PasswordUpdate: now}
@@ -224,6 +224,6 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 			return err
 		}
 		s.adminAudit(r.Context(), u, "user.create")
-		return writeJSON(w, http.StatusCreated, renderAccount(u))
+		return WriteJSON(w, http.StatusCreated, RenderAccount(u))
 	}
 }

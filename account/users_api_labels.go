@@ -25,12 +25,12 @@ const descLabels = "Value must a valid array no longer than 1000 items and Value
 // without repeats (nil for none); 400 general_argument_invalid otherwise.
 func CheckLabels(labels []string) ([]string, error) {
 	if len(labels) > maxLabels {
-		return nil, invalidParam("labels", descLabels)
+		return nil, InvalidParam("labels", descLabels)
 	}
 	var out []string
 	for _, l := range labels {
 		if !validLabel(l) {
-			return nil, invalidParam("labels", descLabels)
+			return nil, InvalidParam("labels", descLabels)
 		}
 		if !slices.Contains(out, l) {
 			out = append(out, l)
@@ -74,15 +74,15 @@ func (s *Service) SetUserLabels(ctx context.Context, id string, labels []string)
 
 // usersUpdateLabels is PUT (or PATCH) /v1/users/{userId}/labels: the
 // labels replace the old ones.
-func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *request) error {
-	labels, err := r.params.labels()
+func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *Request) error {
+	labels, err := r.Params.Labels()
 	if err != nil {
 		return err
 	}
-	if !core.ValidKey(r.pathVars["userId"]) {
+	if !core.ValidKey(r.PathVars["userId"]) {
 		return NewError(ErrUserNotFound)
 	}
-	u, err := s.SetUserLabels(r.Context(), r.pathVars["userId"], labels)
+	u, err := s.SetUserLabels(r.Context(), r.PathVars["userId"], labels)
 	if err != nil {
 		return err
 	}
@@ -92,28 +92,28 @@ func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *request) error {
 // labels reads the required labels parameter: a JSON array of strings,
 // or in a form labels[] (or labels) repeated. Items are checked by count
 // before any is decoded.
-func (p *params) labels() ([]string, error) {
+func (p *Params) Labels() ([]string, error) {
 	if p.json == nil {
 		vals, ok := p.form["labels[]"]
 		if !ok {
 			vals, ok = p.form["labels"]
 		}
 		if !ok {
-			return nil, argumentError("Param \"labels\" is not optional.")
+			return nil, ArgumentError("Param \"labels\" is not optional.")
 		}
 		return vals, nil
 	}
-	if !p.has("labels") {
-		return nil, argumentError("Param \"labels\" is not optional.")
+	if !p.Has("labels") {
+		return nil, ArgumentError("Param \"labels\" is not optional.")
 	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(p.json["labels"], &raw); err != nil || len(raw) > maxLabels {
-		return nil, invalidParam("labels", descLabels)
+		return nil, InvalidParam("labels", descLabels)
 	}
 	out := make([]string, len(raw))
 	for i, v := range raw {
 		if err := json.Unmarshal(v, &out[i]); err != nil {
-			return nil, invalidParam("labels", descLabels)
+			return nil, InvalidParam("labels", descLabels)
 		}
 	}
 	return out, nil

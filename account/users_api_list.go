@@ -61,7 +61,7 @@ func parseUserQueries(q url.Values) (userQueries, error) {
 // apply adds one parsed query to q.
 func (q *userQueries) apply(uq parsedQuery) error {
 	invalid := func(format string, args ...any) error {
-		return argumentError("Invalid queries: Query not valid: "+format, args...)
+		return ArgumentError("Invalid queries: Query not valid: "+format, args...)
 	}
 	switch uq.method {
 	case "limit", "offset":
@@ -109,7 +109,7 @@ func (q *userQueries) apply(uq parsedQuery) error {
 			q.equal[uq.attribute] = append(q.equal[uq.attribute], v)
 		}
 	default:
-		return argumentError("Invalid queries: Query method not valid: %s", uq.method)
+		return ArgumentError("Invalid queries: Query method not valid: %s", uq.method)
 	}
 	return nil
 }
@@ -124,7 +124,7 @@ type parsedQuery struct {
 // method(args), whose arguments read as a JSON list: "attribute", then a
 // value or a list of values.
 func userQuery(raw string) (parsedQuery, error) {
-	bad := argumentError("Invalid queries: Invalid query: %s", raw)
+	bad := ArgumentError("Invalid queries: Invalid query: %s", raw)
 	s := strings.TrimSpace(raw)
 	if len(s) > maxQueryLength {
 		return parsedQuery{}, bad
@@ -215,20 +215,20 @@ func (q *userQueries) filter(words []string) (f UserFilter, none bool) {
 // usersList is GET /v1/users: one bounded store query for the page and
 // one for the total (capped at maxUserCount, skipped with total=false),
 // whatever the number of users.
-func (s *Service) usersList(w http.ResponseWriter, r *request) error {
+func (s *Service) usersList(w http.ResponseWriter, r *Request) error {
 	q, err := parseUserQueries(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	search, _, err := r.params.stringParam("search", core.DescText(256))
+	search, _, err := r.Params.String("search", core.DescText(256))
 	if err != nil {
 		return err
 	}
 	if len(search) > 256 {
-		return invalidParam("search", core.DescText(256))
+		return InvalidParam("search", core.DescText(256))
 	}
 	f, none := q.filter(strings.Fields(strings.ToLower(search)))
-	out := userListModel{Users: []accountModel{}}
+	out := userListModel{Users: []AccountModel{}}
 	var page []*User
 	if none {
 		// Nothing to list, but the cursor is still checked.
@@ -252,9 +252,9 @@ func (s *Service) usersList(w http.ResponseWriter, r *request) error {
 		}
 	}
 	for _, u := range page {
-		out.Users = append(out.Users, renderAccount(u))
+		out.Users = append(out.Users, RenderAccount(u))
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return WriteJSON(w, http.StatusOK, out)
 }
 
 // maxUserCount caps the total of a user list, as Appwrite's
@@ -264,10 +264,10 @@ const maxUserCount = 5000
 // boolParam reads a required boolean parameter: JSON true or false, or
 // in a form "true", "false", "1" or "0", as Appwrite's loose validator
 // takes them.
-func (p *params) boolParam(name string) (bool, error) {
-	bad := argumentError("Invalid %s: Value must be a valid boolean", name)
-	if !p.has(name) {
-		return false, argumentError("Param \"%s\" is not optional.", name)
+func (p *Params) Bool(name string) (bool, error) {
+	bad := ArgumentError("Invalid %s: Value must be a valid boolean", name)
+	if !p.Has(name) {
+		return false, ArgumentError("Param \"%s\" is not optional.", name)
 	}
 	var v string
 	if p.json != nil {
@@ -296,17 +296,17 @@ func (p *params) boolParam(name string) (bool, error) {
 
 // readPrefsParam reads the required prefs object, compacted, within
 // Appwrite's size limit.
-func readPrefsParam(p *params) (json.RawMessage, error) {
-	if !p.has("prefs") {
-		return nil, argumentError("Param \"prefs\" is not optional.")
+func readPrefsParam(p *Params) (json.RawMessage, error) {
+	if !p.Has("prefs") {
+		return nil, ArgumentError("Param \"prefs\" is not optional.")
 	}
 	raw := bytes.TrimSpace(p.json["prefs"])
 	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || appwriteJSONLen(raw) > maxPrefsBytes {
-		return nil, invalidParam("prefs", descPrefs)
+		return nil, InvalidParam("prefs", descPrefs)
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, raw); err != nil {
-		return nil, invalidParam("prefs", descPrefs)
+		return nil, InvalidParam("prefs", descPrefs)
 	}
 	return json.RawMessage(compact.Bytes()), nil
 }

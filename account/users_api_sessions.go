@@ -18,7 +18,7 @@ const providerServer = "server"
 // credentials. The response carries its secret, the cookie value, for the
 // server to hand on; like any session it ends when the user is blocked
 // or signed out.
-func (s *Service) usersCreateSession(w http.ResponseWriter, r *request) error {
+func (s *Service) usersCreateSession(w http.ResponseWriter, r *Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -27,11 +27,11 @@ func (s *Service) usersCreateSession(w http.ResponseWriter, r *request) error {
 	if err != nil {
 		return err
 	}
-	s.observeSignIn(r.Request, sess)
+	s.ObserveSignIn(r.Request, sess)
 	s.adminAudit(r.Context(), u, "session.create")
 	m := s.renderSession(sess, false)
 	m.Secret = verify.EncodeToken(u.ID, secret)
-	return writeJSON(w, http.StatusCreated, m)
+	return WriteJSON(w, http.StatusCreated, m)
 }
 
 // Appwrite's bounds for POST /v1/users/{userId}/tokens: length in
@@ -48,12 +48,12 @@ func genericTokenTarget(userID string) []byte { return TargetHash("user:" + user
 // a single-use secret the server hands to the user, who spends it at
 // POST /v1/account/sessions/token. The secret is in the response, and
 // stored only hashed.
-func (s *Service) usersCreateToken(w http.ResponseWriter, r *request) error {
-	length, err := r.params.intParam("length", genericTokenLength, genericTokenMinLength, genericTokenMaxLength)
+func (s *Service) usersCreateToken(w http.ResponseWriter, r *Request) error {
+	length, err := r.Params.Int("length", genericTokenLength, genericTokenMinLength, genericTokenMaxLength)
 	if err != nil {
 		return err
 	}
-	expire, err := r.params.intParam("expire", genericTokenExpire, genericTokenMinExpire, genericTokenMaxExpire)
+	expire, err := r.Params.Int("expire", genericTokenExpire, genericTokenMinExpire, genericTokenMaxExpire)
 	if err != nil {
 		return err
 	}
@@ -77,9 +77,9 @@ func (s *Service) usersCreateToken(w http.ResponseWriter, r *request) error {
 		return err
 	}
 	s.adminAudit(r.Context(), u, "tokens.create")
-	m := renderToken(tok)
+	m := RenderToken(tok)
 	m.Secret = secret
-	return writeJSON(w, http.StatusCreated, m)
+	return WriteJSON(w, http.StatusCreated, m)
 }
 
 // tokenAlphabet is what server-made token secrets are drawn from.
