@@ -6,13 +6,13 @@ import (
 )
 
 // accessedThrottle is how stale a user's accessedAt may get: the API
-// writes it at most once per period per user, not on every Request.
+// writes it at most once per period per user, not on every request.
 const accessedThrottle = time.Hour
 
 // noteAccess records that p used the API, when its accessedAt is older
-// than accessedThrottle, and returns the principal to serve the Request
+// than accessedThrottle, and returns the principal to serve the request
 // with: a copy with the new time when one was written (p is a shared,
-// read-only snapshot). A failure only costs the record, never the Request.
+// read-only snapshot). A failure only costs the record, never the request.
 func (s *Service) noteAccess(ctx context.Context, p *Principal) *Principal {
 	now := s.clock()
 	if now.Sub(p.User.AccessedAt) < accessedThrottle {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -115,7 +117,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 // links stop working, and with RevokeSessionsOnPasswordChange their
 // sessions end.
 func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*User, error) {
-	if err := CheckPasswordLength("password", core.DescPassword, password); err != nil {
+	if err := httpapi.CheckPasswordLength("password", core.DescPassword, password); err != nil {
 		return nil, err
 	}
 	// Hashed before the lock is taken, as the API does.

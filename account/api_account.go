@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -12,20 +14,20 @@ type createAccountForm struct {
 	userID, email, Password, name string
 }
 
-func readCreateAccount(p *Params, now func() string) (f createAccountForm, err error) {
+func readCreateAccount(p *httpapi.Params, now func() string) (f createAccountForm, err error) {
 	if f.userID, err = p.Required("userId", core.DescCustomID); err != nil {
 		return f, err
 	}
 	if f.userID == "unique()" || f.userID == "" {
 		f.userID = now()
 	} else if !core.ValidKey(f.userID) {
-		return f, InvalidParam("userId", core.DescCustomID)
+		return f, core.InvalidParam("userId", core.DescCustomID)
 	}
 	if f.email, err = p.Required("email", core.DescEmail); err != nil {
 		return f, err
 	}
 	if f.email = core.NormalizeEmail(f.email); !core.ValidEmail(f.email) {
-		return f, InvalidParam("email", core.DescEmail)
+		return f, core.InvalidParam("email", core.DescEmail)
 	}
 	if f.Password, err = p.Password("password", core.DescPasswordDictionary); err != nil {
 		return f, err
@@ -35,7 +37,7 @@ func readCreateAccount(p *Params, now func() string) (f createAccountForm, err e
 		return f, err
 	}
 	if ok && !core.ValidName(name) {
-		return f, InvalidParam("name", core.DescText(128))
+		return f, core.InvalidParam("name", core.DescText(128))
 	}
 	f.name = name
 	return f, nil
@@ -43,7 +45,7 @@ func readCreateAccount(p *Params, now func() string) (f createAccountForm, err e
 
 // createAccount is POST /v1/account: a new email/password account, no
 // session.
-func (s *Service) createAccount(w http.ResponseWriter, r *Request) error {
+func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.clock()
 	f, err := readCreateAccount(r.Params, func() string { return core.NewID(now) })
 	if err != nil {
@@ -69,14 +71,14 @@ func (s *Service) createAccount(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.audit(r, u, "user.create")
-	return WriteJSON(w, http.StatusCreated, RenderAccount(u))
+	return httpapi.WriteJSON(w, http.StatusCreated, httpapi.RenderAccount(u))
 }
 
 // getAccount is GET /v1/account.
-func (s *Service) getAccount(w http.ResponseWriter, r *Request) error {
+func (s *Service) getAccount(w http.ResponseWriter, r *httpapi.Request) error {
 	a, err := s.renderAccountMFA(r.Context(), r.Principal.User)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, a)
+	return httpapi.WriteJSON(w, http.StatusOK, a)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -13,38 +15,21 @@ const (
 	maxIdentityLimit     = 5000
 )
 
-// IdentityModel is the Appwrite `identity` model (format 1.4 on). The
-// provider's tokens live on the sessions that provider opened, not on
-// the identity: they are "" here.
-type IdentityModel struct {
-	ID                        string `json:"$id"`
-	CreatedAt                 string `json:"$createdAt"`
-	UpdatedAt                 string `json:"$updatedAt"`
-	UserID                    string `json:"userId"`
-	Provider                  string `json:"provider"`
-	ProviderUID               string `json:"providerUid"`
-	ProviderEmail             string `json:"providerEmail"`
-	ProviderAccessToken       string `json:"providerAccessToken"`
-	ProviderAccessTokenExpiry string `json:"providerAccessTokenExpiry"`
-	ProviderRefreshToken      string `json:"providerRefreshToken"`
-	ProviderIDToken           string `json:"providerIdToken"`
-}
-
 // identityListModel is the Appwrite `identityList` model.
 type identityListModel struct {
-	Total      int             `json:"total"`
-	Identities []IdentityModel `json:"identities"`
+	Total      int                     `json:"total"`
+	Identities []httpapi.IdentityModel `json:"identities"`
 }
 
-func renderIdentity(i *LinkedIdentity) IdentityModel {
-	created := FormatTime(i.CreatedAt)
-	return IdentityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
+func renderIdentity(i *LinkedIdentity) httpapi.IdentityModel {
+	created := httpapi.FormatTime(i.CreatedAt)
+	return httpapi.IdentityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
 		Provider: i.Provider, ProviderUID: i.ProviderUID, ProviderEmail: i.ProviderEmail}
 }
 
 // listIdentities is GET /v1/account/identities: the caller's linked
 // provider accounts, oldest first, with limit and offset queries.
-func (s *Service) listIdentities(w http.ResponseWriter, r *Request) error {
+func (s *Service) listIdentities(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
 	if err != nil {
 		return err
@@ -53,19 +38,19 @@ func (s *Service) listIdentities(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	out := identityListModel{Total: len(all), Identities: []IdentityModel{}}
+	out := identityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // deleteIdentity is DELETE /v1/account/identities/{identityId}. The
 // user's last way to sign in is never removed: that would lock them out.
-func (s *Service) deleteIdentity(w http.ResponseWriter, r *Request) error {
+func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) error {
 	id := r.PathVars["identityId"]
 	if !core.ValidKey(id) {
-		return InvalidParam("identityId", core.DescUID)
+		return core.InvalidParam("identityId", core.DescUID)
 	}
 	ctx := r.Context()
 	// The cached user carries no password hash: read the whole record.

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // Paging of GET /v1/account/logs (part A item 8).
@@ -23,9 +25,9 @@ type logModel struct {
 	Mode      string `json:"mode"`
 	IP        string `json:"ip"`
 	Time      string `json:"time"`
-	DeviceModel
+	httpapi.DeviceModel
 	CountryCode string `json:"countryCode"`
-	CountryName string `json:"CountryName"`
+	CountryName string `json:"countryName"`
 }
 
 type logListModel struct {
@@ -40,14 +42,14 @@ func renderLog(e *LogEntry) logModel {
 	}
 	return logModel{
 		Event: e.Event, UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, Mode: e.Mode,
-		IP: e.IP, Time: FormatTime(e.Time),
-		DeviceModel: DeviceModel(e.Device),
-		CountryCode: country, CountryName: CountryName(country),
+		IP: e.IP, Time: httpapi.FormatTime(e.Time),
+		DeviceModel: httpapi.DeviceModel(e.Device),
+		CountryCode: country, CountryName: httpapi.CountryName(country),
 	}
 }
 
 // listLogs is GET /v1/account/logs, newest first.
-func (s *Service) listLogs(w http.ResponseWriter, r *Request) error {
+func (s *Service) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := parseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
@@ -60,7 +62,7 @@ func (s *Service) listLogs(w http.ResponseWriter, r *Request) error {
 	for _, e := range entries {
 		out.Logs = append(out.Logs, renderLog(e))
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // queryValues collects the queries parameter in any of its spellings:
@@ -94,7 +96,7 @@ func parsePaging(q url.Values, defaultLimit, maxLimit int) (limit, offset int, e
 		switch method {
 		case "limit", "offset":
 		default:
-			return 0, 0, ArgumentError("Invalid queries: Query method not valid: %s", method)
+			return 0, 0, httpapi.ArgumentError("Invalid queries: Query method not valid: %s", method)
 		}
 		n, ok := queryInt(arg)
 		if !ok || n < 0 || (method == "limit" && n > maxLimit) {
@@ -102,7 +104,7 @@ func parsePaging(q url.Values, defaultLimit, maxLimit int) (limit, offset int, e
 			if method == "limit" {
 				upper = strconv.Itoa(maxLimit)
 			}
-			return 0, 0, ArgumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
+			return 0, 0, httpapi.ArgumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
 		}
 		switch {
 		case method == "limit" && !seenLimit:
@@ -121,7 +123,7 @@ const maxQueryLength = 4096
 // its single argument: `method(arg)` (1.3; spaces outside quotes are
 // ignored) or a JSON object {"method":…,"attribute":…,"values":[…]}.
 func parseQuery(raw string) (method, arg string, err error) {
-	bad := ArgumentError("Invalid queries: Invalid query: %s", raw)
+	bad := httpapi.ArgumentError("Invalid queries: Invalid query: %s", raw)
 	s := strings.TrimSpace(raw)
 	if strings.HasPrefix(s, "{") {
 		return parseJSONQuery(s, bad)

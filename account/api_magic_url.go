@@ -5,20 +5,18 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
-// magicURLPage is the instance's own completion page for magic links
-// requested without a url (mobile apps, or no front end of one's own).
-const magicURLPage = "/auth/magic-url"
-
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
 // sign-in link, creating the account first if the email is new. It is
 // POST /tokens/magic-url without the security phrase (format 1.3 has none).
-func (s *Service) createMagicURLSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) createMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.sendMagicURL(w, r, false)
 }
 
@@ -49,7 +47,7 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx Store, id string, fil
 
 // readCustomID reads userId on the routes that may create a user:
 // "unique()" (or "") means a generated id, returned as "".
-func readCustomID(r *Request) (string, error) {
+func readCustomID(r *httpapi.Request) (string, error) {
 	id, err := r.Params.Required("userId", core.DescCustomID)
 	if err != nil {
 		return "", err
@@ -58,7 +56,7 @@ func readCustomID(r *Request) (string, error) {
 		return "", nil
 	}
 	if !core.ValidKey(id) {
-		return "", InvalidParam("userId", core.DescCustomID)
+		return "", core.InvalidParam("userId", core.DescCustomID)
 	}
 	return id, nil
 }
@@ -79,14 +77,14 @@ func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to,
 
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
-func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.completeTokenSession(w, r, TokenMagicURL, "magic-url", func(u *User) { u.EmailVerification = true }, "session.update")
 }
 
 // completeTokenSession spends a sign-in token (magic URL or phone code),
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
-func (s *Service) completeTokenSession(w http.ResponseWriter, r *Request, typ TokenType, provider string, proved func(*User), event string) error {
+func (s *Service) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ TokenType, provider string, proved func(*User), event string) error {
 	user, secret, err := s.readConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err
@@ -112,5 +110,5 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *Request, typ To
 		s.audit(r, user, event)
 	}
 	s.SetSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return WriteJSON(w, http.StatusOK, s.newSessionModel(r, ns.sess, ns.secret))
+	return httpapi.WriteJSON(w, http.StatusOK, s.newSessionModel(r, ns.sess, ns.secret))
 }

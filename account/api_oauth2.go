@@ -7,13 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/core"
 
@@ -23,12 +23,6 @@ import (
 	"github.com/accountgate/accountgate/account/verify"
 )
 
-// Pages the flow falls back to when the client names none.
-const (
-	oauthSuccessPage = "/auth/oauth2/success"
-	oauthFailurePage = "/auth/oauth2/failure"
-)
-
 // oauthNonceCookie binds a flow to the browser that started it. It is
 // SameSite=None; Secure so that it survives cross-site callbacks such as
 // Apple's form_post.
@@ -36,13 +30,13 @@ func (s *Service) oauthNonceCookie() string { return "a_oauth_" + strings.ToLowe
 
 // OAuthCallbackURL is the redirect URI to register with a provider: where
 // it sends the browser back. It is built from the public URL, never the
-// Request, and keeps a non-default port (part A item 25).
+// request, and keeps a non-default port (part A item 25).
 func OAuthCallbackURL(publicURL, projectID, provider string) (string, error) {
 	u, err := url.Parse(publicURL)
 	if err != nil {
 		return "", err
 	}
-	return u.JoinPath(APIPrefix, "sessions/oauth2/callback", provider, projectID).String(), nil
+	return u.JoinPath(httpapi.APIPrefix, "sessions/oauth2/callback", provider, projectID).String(), nil
 }
 
 func providerNames() string {
@@ -52,10 +46,10 @@ func providerNames() string {
 }
 
 // oauthProvider resolves the {provider} path parameter.
-func (s *Service) oauthProvider(r *Request) (string, core.OAuthProvider, error) {
+func (s *Service) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider, error) {
 	name := r.PathVars["provider"]
 	if _, known := oauth.Lookup(name); !known {
-		return "", nil, InvalidParam("provider", "Value must be one of ("+providerNames()+")")
+		return "", nil, core.InvalidParam("provider", "Value must be one of ("+providerNames()+")")
 	}
 	p, ok := s.cfg.OAuth2[name]
 	if !ok {
@@ -66,29 +60,29 @@ func (s *Service) oauthProvider(r *Request) (string, core.OAuthProvider, error) 
 
 // createOAuth2Session is GET /v1/account/sessions/oauth2/{provider}: it
 // sends the browser to the provider; the flow ends with a session cookie.
-func (s *Service) createOAuth2Session(w http.ResponseWriter, r *Request) error {
+func (s *Service) createOAuth2Session(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.startOAuth(w, r, false)
 }
 
 // createOAuth2Token is GET /v1/account/tokens/oauth2/{provider}: the same
 // flow, ending on the success URL with userId and secret for POST
 // /sessions/token instead of a cookie.
-func (s *Service) createOAuth2Token(w http.ResponseWriter, r *Request) error {
+func (s *Service) createOAuth2Token(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.startOAuth(w, r, true)
 }
 
 // startOAuth sends the browser to the provider; token says how the flow
 // ends (oauthState.Token).
-func (s *Service) startOAuth(w http.ResponseWriter, r *Request, token bool) error {
+func (s *Service) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bool) error {
 	name, p, err := s.oauthProvider(r)
 	if err != nil {
 		return err
 	}
-	success, err := s.oauthTarget(r, "success", oauthSuccessPage)
+	success, err := s.oauthTarget(r, "success", httpapi.OAuthSuccessPage)
 	if err != nil {
 		return err
 	}
-	failure, err := s.oauthTarget(r, "failure", oauthFailurePage)
+	failure, err := s.oauthTarget(r, "failure", httpapi.OAuthFailurePage)
 	if err != nil {
 		return err
 	}
@@ -105,16 +99,16 @@ func (s *Service) startOAuth(w http.ResponseWriter, r *Request, token bool) erro
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: nonce, Path: APIPrefix + "/sessions/oauth2",
+	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: nonce, Path: httpapi.APIPrefix + "/sessions/oauth2",
 		MaxAge: int(oauthStateLifetime / time.Second), HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
-	noCache(w)
+	httpapi.NoCache(w)
 	http.Redirect(w, r.Request, target, http.StatusMovedPermanently)
 	return nil
 }
 
 // oauthTarget reads the success or failure URL: a platform host, or the
 // instance's own page when absent.
-func (s *Service) oauthTarget(r *Request, name, page string) (string, error) {
+func (s *Service) oauthTarget(r *httpapi.Request, name, page string) (string, error) {
 	raw, ok, err := r.Params.String(name, "")
 	if err != nil || !ok {
 		return s.publicURL.JoinPath(page).String(), err
@@ -135,26 +129,21 @@ func readScopes(q url.Values) ([]string, error) {
 		}
 	}
 	if len(scopes) > 100 {
-		return nil, InvalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
+		return nil, core.InvalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
 	}
 	for _, sc := range scopes {
 		if !core.ValidText(sc, 4096) {
-			return nil, InvalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
+			return nil, core.InvalidParam("scopes", "Value must a valid array and Value must be a valid string and at least 1 chars and no longer than 4096 chars")
 		}
 	}
 	return scopes, nil
-}
-
-func noCache(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
-	w.Header().Set("Pragma", "no-cache")
 }
 
 // oauth2Callback is GET|POST /v1/account/sessions/oauth2/callback/{provider}/{projectId}:
 // the provider sends the browser back here. Every outcome is a redirect:
 // to success with a session, or to failure with the error; only a state
 // that cannot be trusted gets an error page, because its URLs can't be.
-func (s *Service) oauth2Callback(w http.ResponseWriter, r *Request) error {
+func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.PathVars["projectId"] != s.cfg.ProjectID {
 		return NewError(ErrProjectNotFound)
 	}
@@ -169,23 +158,23 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *Request) error {
 	rawState, _, _ := r.Params.String("state", "")
 	st, err := s.openState(rawState, nonce, s.now())
 	if err != nil || st.Provider != name {
-		return ArgumentError("%s", errBadState.Error())
+		return httpapi.ArgumentError("%s", errBadState.Error())
 	}
 	// The cookie is spent; clear it whatever happens next.
-	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: "", Path: APIPrefix + "/sessions/oauth2",
+	http.SetCookie(w, &http.Cookie{Name: s.oauthNonceCookie(), Value: "", Path: httpapi.APIPrefix + "/sessions/oauth2",
 		MaxAge: -1, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode})
 	// The hosts were checked when the flow started; check again, since the
 	// platform list may have changed since (part A item 21).
 	success, errS := s.RedirectURL("success", st.Success)
 	failure, errF := s.RedirectURL("failure", st.Failure)
 	if errS != nil || errF != nil {
-		return ArgumentError("The success or failure URL is no longer allowed for this project.")
+		return httpapi.ArgumentError("The success or failure URL is no longer allowed for this project.")
 	}
 	if replay, err := s.stateReplayed(r.Context(), nonce); err != nil || replay {
 		if err != nil {
 			return err
 		}
-		return ArgumentError("%s", errBadState.Error())
+		return httpapi.ArgumentError("%s", errBadState.Error())
 	}
 	if st.Token {
 		user, ident, err := s.oauthTokenUser(r, name, p, nonce)
@@ -203,18 +192,18 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *Request) error {
 	}
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
 	target := *success
-	if target.Path == oauthSuccessPage && target.Host == s.publicURL.Host {
+	if target.Path == httpapi.OAuthSuccessPage && target.Host == s.publicURL.Host {
 		// The default page (mobile SDKs) gets the session in the query.
 		q := target.Query()
 		q.Set("project", s.cfg.ProjectID)
-		q.Set("key", s.cookies.name)
+		q.Set("key", s.CookieName())
 		q.Set("secret", verify.EncodeToken(user.ID, secret))
 		if s.cfg.CookieDomain != "" {
 			q.Set("domain", s.cfg.CookieDomain)
 		}
 		target.RawQuery = q.Encode()
 	}
-	noCache(w)
+	httpapi.NoCache(w)
 	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
 	return nil
 }
@@ -239,17 +228,17 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 	if e.Status() >= 500 {
 		s.log.Error("oauth2 sign-in failed", "error", e)
 	}
-	body, _ := json.Marshal(errorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
+	body, _ := json.Marshal(httpapi.ErrorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
 	target := *failure
 	q := target.Query()
 	q.Set("error", string(body))
 	target.RawQuery = q.Encode()
-	noCache(w)
+	httpapi.NoCache(w)
 	http.Redirect(w, r, target.String(), http.StatusMovedPermanently)
 }
 
 // finishOAuth exchanges the code and signs the right user in.
-func (s *Service) finishOAuth(r *Request, name string, p core.OAuthProvider, nonce string) (*Session, string, *User, error) {
+func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*Session, string, *User, error) {
 	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, "", nil, err
@@ -265,7 +254,7 @@ func (s *Service) finishOAuth(r *Request, name string, p core.OAuthProvider, non
 
 // oauthTokenUser is oauthUser for the token flow: it returns the linked
 // identity the token will be bound to.
-func (s *Service) oauthTokenUser(r *Request, name string, p core.OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
+func (s *Service) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
 	user, ident, _, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, nil, err
@@ -279,7 +268,7 @@ func (s *Service) oauthTokenUser(r *Request, name string, p core.OAuthProvider, 
 
 // oauthUser exchanges the code and finds (or links, or creates) the user
 // the provider identity signs into; a blocked user is refused.
-func (s *Service) oauthUser(r *Request, name string, p core.OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
+func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
 	fail := func(err error) (*User, oauth.Identity, *oauth2.Token, error) { return nil, oauth.Identity{}, nil, err }
 	if e, _, _ := r.Params.String("error", ""); e != "" {
@@ -287,7 +276,7 @@ func (s *Service) oauthUser(r *Request, name string, p core.OAuthProvider, nonce
 	}
 	code, _, _ := r.Params.String("code", "")
 	if !core.ValidText(code, 2048) {
-		return fail(InvalidParam("code", core.DescText(2048)))
+		return fail(core.InvalidParam("code", core.DescText(2048)))
 	}
 	var opts []oauth.ExchangeOption
 	if user, _, _ := r.Params.String("user", ""); user != "" {
@@ -320,7 +309,7 @@ func (s *Service) oauthUser(r *Request, name string, p core.OAuthProvider, nonce
 // to the identity; else an account with the same email, but only when
 // both the provider and the account have verified it (otherwise whoever
 // pre-registered the address would capture the account); else a new one.
-func (s *Service) linkOAuthUser(r *Request, provider string, ident oauth.Identity) (*User, error) {
+func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*User, error) {
 	ctx := r.Context()
 	email := core.NormalizeEmail(ident.Email)
 	if email != "" && !core.ValidEmail(email) {
@@ -446,25 +435,25 @@ func (s *Service) openString(v string) string {
 
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
-func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *Request, sess *Session) error {
+func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *Session) error {
 	updated, err := s.refreshProviderTokens(r, sess)
 	if err != nil {
 		return err
 	}
 	s.audit(r, r.Principal.User, "session.update")
-	return WriteJSON(w, http.StatusOK, s.renderSession(updated, r.isCurrent(sess)))
+	return httpapi.WriteJSON(w, http.StatusOK, s.renderSession(updated, r.IsCurrent(sess)))
 }
 
 // refreshProviderTokens stores new provider tokens for an OAuth2 session
 // and returns the session as it now is.
-func (s *Service) refreshProviderTokens(r *Request, sess *Session) (*Session, error) {
+func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *Session) (*Session, error) {
 	p, ok := s.cfg.OAuth2[sess.Provider]
 	if !ok {
 		return nil, Errorf(ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
 	}
 	refresh := s.openString(sess.ProviderRefreshToken)
 	if refresh == "" {
-		return nil, ArgumentError("The provider gave this session no refresh token.")
+		return nil, httpapi.ArgumentError("The provider gave this session no refresh token.")
 	}
 	tok, err := p.Refresh(r.Context(), refresh)
 	if err != nil {
@@ -482,17 +471,4 @@ func (s *Service) refreshProviderTokens(r *Request, sess *Session) (*Session, er
 	}
 	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	return &updated, nil
-}
-
-// WriteHTMLError renders an error as a page, for the routes a browser
-// navigates to (the OAuth2 redirects).
-func WriteHTMLError(w http.ResponseWriter, e *Error) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	noCache(w)
-	w.WriteHeader(e.Status())
-	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error %d</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head>
-<body><h1>Error %d</h1><p>%s</p><p><small>%s</small></p></body></html>`,
-		e.Status(), e.Status(), html.EscapeString(e.Message), html.EscapeString(string(e.Type)))
 }

@@ -4,19 +4,21 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // readPhone reads and checks the phone parameter.
-func readPhone(r *Request) (string, error) {
+func readPhone(r *httpapi.Request) (string, error) {
 	phone, err := r.Params.Required("phone", descPhone)
 	if err != nil {
 		return "", err
 	}
 	if !phonePattern.MatchString(phone) {
-		return "", InvalidParam("phone", descPhone)
+		return "", core.InvalidParam("phone", descPhone)
 	}
 	return phone, nil
 }
@@ -28,7 +30,7 @@ func (s *Service) enqueueSMS(ctx context.Context, tx Store, phone, code string, 
 
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a
 // six-digit code, creating the account first if the number is new.
-func (s *Service) createPhoneSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.cfg.SMS == nil {
 		return NewError(ErrGeneralPhoneDisabled)
 	}
@@ -56,6 +58,6 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *Request) error {
 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the
 // user in and proves the phone number.
-func (s *Service) updatePhoneSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) updatePhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.completeTokenSession(w, r, TokenPhoneSession, "phone", func(u *User) { u.PhoneVerification = true }, "")
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"unicode/utf8"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -27,7 +29,7 @@ var phonePattern = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
 // (it has no password hash). The change itself goes through changeUser.
-func (s *Service) editableUser(r *Request) (*User, error) {
+func (s *Service) editableUser(r *httpapi.Request) (*User, error) {
 	u, err := s.store.UserByID(r.Context(), r.Principal.User.ID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
@@ -36,16 +38,16 @@ func (s *Service) editableUser(r *Request) (*User, error) {
 }
 
 // getPrefs is GET /v1/account/prefs.
-func (s *Service) getPrefs(w http.ResponseWriter, r *Request) error {
+func (s *Service) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs := r.Principal.User.Prefs
 	if len(prefs) == 0 {
 		prefs = json.RawMessage("{}")
 	}
-	return WriteJSON(w, http.StatusOK, prefs)
+	return httpapi.WriteJSON(w, http.StatusOK, prefs)
 }
 
 // updatePrefs is PATCH /v1/account/prefs: the object replaces the old one.
-func (s *Service) updatePrefs(w http.ResponseWriter, r *Request) error {
+func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs, err := readPrefsParam(r.Params)
 	if err != nil {
 		return err
@@ -83,13 +85,13 @@ func appwriteJSONLen(b []byte) int {
 }
 
 // updateName is PATCH /v1/account/name.
-func (s *Service) updateName(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
 	}
 	if !core.ValidName(name) {
-		return InvalidParam("name", core.DescText(128))
+		return core.InvalidParam("name", core.DescText(128))
 	}
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
 		u.Name = name
@@ -103,7 +105,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *Request) error {
 }
 
 // updatePassword is PATCH /v1/account/password.
-func (s *Service) updatePassword(w http.ResponseWriter, r *Request) error {
+func (s *Service) updatePassword(w http.ResponseWriter, r *httpapi.Request) error {
 	password, err := r.Params.Password("password", core.DescPasswordDictionary)
 	if err != nil {
 		return err
@@ -113,7 +115,7 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	if sent {
-		if err := CheckPasswordLength("oldPassword", core.DescPassword, oldPassword); err != nil {
+		if err := httpapi.CheckPasswordLength("oldPassword", core.DescPassword, oldPassword); err != nil {
 			return err
 		}
 	}
@@ -123,7 +125,7 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *Request) error {
 // changePassword is one attempt of updatePassword: the proofs and the new
 // hash are made outside the transaction, which then checks that the hash
 // they were made against is still the user's.
-func (s *Service) changePassword(w http.ResponseWriter, r *Request, password, oldPassword string) error {
+func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, password, oldPassword string) error {
 	ctx := r.Context()
 	seen, err := s.editableUser(r)
 	if err != nil {
@@ -242,7 +244,7 @@ func (s *Service) revokeSessions(ctx context.Context, ended []*Session) {
 // phone and returns the caller's user as read for the change, once the
 // password is proven for users who have one (part A item 24). The change
 // must then check, under the lock, that the hash is still the one proven.
-func (s *Service) userForContactChange(r *Request) (*User, string, error) {
+func (s *Service) userForContactChange(r *httpapi.Request) (*User, string, error) {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return nil, "", err
@@ -265,13 +267,13 @@ func (s *Service) userForContactChange(r *Request) (*User, string, error) {
 // (anonymous, magic URL, phone, OAuth2) the password given becomes the
 // account's password: the account is converted, keeping its id, sessions
 // and prefs.
-func (s *Service) updateEmail(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return InvalidParam("email", core.DescEmail)
+		return core.InvalidParam("email", core.DescEmail)
 	}
 	return retryStale(func() error {
 		seen, password, err := s.userForContactChange(r)
@@ -304,13 +306,13 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *Request) error {
 }
 
 // updatePhone is PATCH /v1/account/phone.
-func (s *Service) updatePhone(w http.ResponseWriter, r *Request) error {
+func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 	phone, err := r.Params.Required("phone", descPhone)
 	if err != nil {
 		return err
 	}
 	if !phonePattern.MatchString(phone) {
-		return InvalidParam("phone", descPhone)
+		return core.InvalidParam("phone", descPhone)
 	}
 	return retryStale(func() error {
 		seen, _, err := s.userForContactChange(r)
@@ -336,7 +338,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *Request) error {
 // updateStatus is PATCH /v1/account/status: the user blocks their own
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
-func (s *Service) updateStatus(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
 		u.Status = false
 		return nil

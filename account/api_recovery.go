@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -11,7 +13,7 @@ import (
 
 // createRecovery is POST /v1/account/recovery: it mails a password-reset
 // link to the account with this email.
-func (s *Service) createRecovery(w http.ResponseWriter, r *Request) error {
+func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.cfg.Mailer == nil {
 		return NewError(ErrGeneralSMTPDisabled)
 	}
@@ -20,7 +22,7 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return InvalidParam("email", core.DescEmail)
+		return core.InvalidParam("email", core.DescEmail)
 	}
 	raw, err := r.Params.Required("url", "")
 	if err != nil {
@@ -50,7 +52,7 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *Request) error {
 // updateRecovery is PUT /v1/account/recovery: the link's secret sets a
 // new password, proves the email, and ends every session of the user
 // (part A item 18), since whoever held them may be why the user is here.
-func (s *Service) updateRecovery(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, err := ReadUserID(r, core.DescUID)
 	if err != nil {
 		return err
@@ -64,7 +66,7 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	// Format 1.5 dropped passwordAgain; when sent, it must still match.
-	if r.Format < format15 || r.Params.Has("passwordAgain") {
+	if r.Format < httpapi.Format15 || r.Params.Has("passwordAgain") {
 		again, err := r.Params.Password("passwordAgain", core.DescPassword)
 		if err != nil {
 			return err

@@ -5,21 +5,22 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/oauth"
-	"github.com/accountgate/accountgate/account/verify"
 )
 
 // createEmailSession is POST /v1/account/sessions/email (and its alias
 // POST /v1/account/sessions).
-func (s *Service) createEmailSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return InvalidParam("email", core.DescEmail)
+		return core.InvalidParam("email", core.DescEmail)
 	}
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
@@ -30,7 +31,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *Request) error {
 		if err != nil {
 			return err
 		}
-		s.observeRateLimited(r, "signin.failures")
+		s.ObserveRateLimited(r, "signin.failures")
 		return Errorf(ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
 	}
 	user, err := s.store.UserByEmail(ctx, email)
@@ -63,7 +64,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *Request) error {
 	}
 	s.audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
-	return WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
 
 // upgradeHash re-hashes an imported or older-cost password at the
@@ -72,7 +73,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *Request) error {
 // verified: a block, a recovery or a password change that landed during
 // the argon2 runs stands. A failure is only logged: the sign-in itself
 // succeeded.
-func (s *Service) upgradeHash(r *Request, user *User, password string) {
+func (s *Service) upgradeHash(r *httpapi.Request, user *User, password string) {
 	ctx := r.Context()
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
@@ -97,46 +98,26 @@ func (s *Service) upgradeHash(r *Request, user *User, password string) {
 	}
 }
 
-// setSessionCookies sends the new session to the client: both cookies and,
-// when cookies may be blocked as third-party, X-Fallback-Cookies.
-func (s *Service) SetSessionCookies(w http.ResponseWriter, r *http.Request, userID, secret string, sess *Session) {
-	s.ObserveSignIn(r, sess)
-	value := verify.EncodeToken(userID, secret)
-	s.cookies.set(w, value, sess.Expire, s.cfg.IsHTTPS(r))
-	if s.SendFallback(r) {
-		w.Header().Set("X-Fallback-Cookies", FallbackCookiesHeader(s.cookies.name, value))
-	}
-}
-
-// clearSessionCookies ends the client's session: expired cookies and an
-// empty fallback list.
-func (s *Service) ClearSessionCookies(w http.ResponseWriter, r *http.Request) {
-	s.cookies.clear(w, s.clock(), s.cfg.IsHTTPS(r))
-	if s.SendFallback(r) {
-		w.Header().Set("X-Fallback-Cookies", "[]")
-	}
-}
-
 // listSessions is GET /v1/account/sessions.
-func (s *Service) listSessions(w http.ResponseWriter, r *Request) error {
+func (s *Service) listSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
-	out := SessionListModel{Total: len(all), Sessions: make([]SessionModel, 0, len(all))}
+	out := httpapi.SessionListModel{Total: len(all), Sessions: make([]httpapi.SessionModel, 0, len(all))}
 	for _, sess := range all {
-		m, err := s.renderSessionMFA(r.Context(), sess, r.isCurrent(sess))
+		m, err := s.renderSessionMFA(r.Context(), sess, r.IsCurrent(sess))
 		if err != nil {
 			return err
 		}
 		out.Sessions = append(out.Sessions, m)
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // findSession resolves the {sessionId} path parameter among the caller's
 // own sessions; "current" is the session the caller presented.
-func (s *Service) findSession(r *Request) (*Session, error) {
+func (s *Service) findSession(r *httpapi.Request) (*Session, error) {
 	id := r.PathVars["sessionId"]
 	if id == "current" {
 		// A JWT caller presented no session secret: nothing is current.
@@ -147,7 +128,7 @@ func (s *Service) findSession(r *Request) (*Session, error) {
 		id = r.Principal.Session.ID
 	}
 	if !core.ValidKey(id) {
-		return nil, InvalidParam("sessionId", core.DescUID)
+		return nil, core.InvalidParam("sessionId", core.DescUID)
 	}
 	sess, err := s.store.SessionByID(r.Context(), id)
 	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != r.Principal.User.ID) {
@@ -157,20 +138,20 @@ func (s *Service) findSession(r *Request) (*Session, error) {
 }
 
 // getSession is GET /v1/account/sessions/{sessionId}.
-func (s *Service) getSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) getSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
 	}
-	m, err := s.renderSessionMFA(r.Context(), sess, r.isCurrent(sess))
+	m, err := s.renderSessionMFA(r.Context(), sess, r.IsCurrent(sess))
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, m)
+	return httpapi.WriteJSON(w, http.StatusOK, m)
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.
-func (s *Service) deleteSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) deleteSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -179,7 +160,7 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.audit(r, r.Principal.User, "session.delete")
-	if r.isCurrent(sess) {
+	if r.IsCurrent(sess) {
 		s.ClearSessionCookies(w, r.Request)
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -188,7 +169,7 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *Request) error {
 
 // deleteAllSessions is DELETE /v1/account/sessions: every session of the
 // caller, the current one included.
-func (s *Service) deleteAllSessions(w http.ResponseWriter, r *Request) error {
+func (s *Service) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
@@ -202,14 +183,9 @@ func (s *Service) deleteAllSessions(w http.ResponseWriter, r *Request) error {
 	return nil
 }
 
-// isCurrent reports whether sess is the session the caller presented.
-func (r *Request) isCurrent(sess *Session) bool {
-	return r.Principal != nil && !r.Principal.ViaJWT && r.Principal.Session.ID == sess.ID
-}
-
 // createAnonymousSession is POST /v1/account/sessions/anonymous: a new
 // user without email or password, signed in.
-func (s *Service) createAnonymousSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal != nil {
 		return NewError(ErrUserSessionAlreadyExists)
 	}
@@ -227,31 +203,31 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *Request) erro
 	}
 	s.audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
-	return WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
 
 // updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3
 // and 1.4 formats it only refreshes an OAuth2 session's provider tokens;
 // from 1.5 on it extends any session (extendSession).
-func (s *Service) updateSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
 	}
 	_, isOAuth := oauth.Lookup(sess.Provider)
-	if r.Format >= format15 {
+	if r.Format >= httpapi.Format15 {
 		return s.extendSession(w, r, sess, isOAuth)
 	}
 	if isOAuth {
 		return s.refreshOAuthSession(w, r, sess)
 	}
-	return ArgumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
+	return httpapi.ArgumentError("Session %s was created by %q sign-in; only OAuth2 sessions can be refreshed.", sess.ID, sess.Provider)
 }
 
 // extendSession gives a session a full lifetime again from now, after
 // refreshing an OAuth2 session's provider tokens. The caller's own
 // cookies follow the new expiry.
-func (s *Service) extendSession(w http.ResponseWriter, r *Request, sess *Session, isOAuth bool) error {
+func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *Session, isOAuth bool) error {
 	if isOAuth {
 		refreshed, err := s.refreshProviderTokens(r, sess)
 		if err != nil {
@@ -271,9 +247,9 @@ func (s *Service) extendSession(w http.ResponseWriter, r *Request, sess *Session
 	// Cached copies carry the old expiry.
 	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	s.audit(r, r.Principal.User, "session.update")
-	current := r.isCurrent(sess)
+	current := r.IsCurrent(sess)
 	if tok, ok := s.verifier.Credential(r.Request); ok && current {
 		s.SetSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
 	}
-	return WriteJSON(w, http.StatusOK, s.renderSession(&updated, current))
+	return httpapi.WriteJSON(w, http.StatusOK, s.renderSession(&updated, current))
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -25,23 +27,23 @@ const emailCodeLifetime = 15 * time.Minute
 
 // readPhrase reads the optional `phrase` boolean: a fresh security phrase
 // when true, "" when false or absent.
-func readPhrase(r *Request) (string, error) {
+func readPhrase(r *httpapi.Request) (string, error) {
 	const desc = "Value must be a valid boolean"
 	if !r.Params.Has("phrase") {
 		return "", nil
 	}
 	var on bool
-	if r.Params.json != nil {
-		if err := json.Unmarshal(r.Params.json["phrase"], &on); err != nil {
-			return "", InvalidParam("phrase", desc)
+	if r.Params.IsJSON() {
+		if err := json.Unmarshal(r.Params.Raw("phrase"), &on); err != nil {
+			return "", core.InvalidParam("phrase", desc)
 		}
 	} else {
-		switch strings.ToLower(r.Params.form.Get("phrase")) {
+		switch strings.ToLower(r.Params.Form("phrase")) {
 		case "true", "1":
 			on = true
 		case "false", "0", "":
 		default:
-			return "", InvalidParam("phrase", desc)
+			return "", core.InvalidParam("phrase", desc)
 		}
 	}
 	if !on {
@@ -50,9 +52,9 @@ func readPhrase(r *Request) (string, error) {
 	return core.NewPhrase(), nil
 }
 
-// readSignInEmail reads the userId and email of an email sign-in Route,
+// readSignInEmail reads the userId and email of an email sign-in route,
 // which needs a mailer.
-func (s *Service) readSignInEmail(r *Request) (userID, email string, err error) {
+func (s *Service) readSignInEmail(r *httpapi.Request) (userID, email string, err error) {
 	if s.cfg.Mailer == nil {
 		return "", "", Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
@@ -63,7 +65,7 @@ func (s *Service) readSignInEmail(r *Request) (userID, email string, err error) 
 		return "", "", err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return "", "", InvalidParam("email", core.DescEmail)
+		return "", "", core.InvalidParam("email", core.DescEmail)
 	}
 	return userID, email, nil
 }
@@ -71,18 +73,18 @@ func (s *Service) readSignInEmail(r *Request) (userID, email string, err error) 
 // createMagicURLToken is POST /v1/account/tokens/magic-url: the 1.3
 // magic-URL mail, with the optional security phrase, for POST
 // /sessions/token (or PUT /sessions/magic-url) to spend.
-func (s *Service) createMagicURLToken(w http.ResponseWriter, r *Request) error {
+func (s *Service) createMagicURLToken(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.sendMagicURL(w, r, true)
 }
 
 // sendMagicURL mails a magic link, creating the account first if the
 // email is new; withPhrase reads the phrase parameter.
-func (s *Service) sendMagicURL(w http.ResponseWriter, r *Request, withPhrase bool) error {
+func (s *Service) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPhrase bool) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
 	}
-	base := s.publicURL.JoinPath(magicURLPage)
+	base := s.publicURL.JoinPath(httpapi.MagicURLPage)
 	if raw, ok, err := r.Params.String("url", ""); err != nil || ok {
 		if base, err = s.RedirectURL("url", raw); err != nil {
 			return err
@@ -105,7 +107,7 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *Request, withPhrase boo
 
 // createEmailToken is POST /v1/account/tokens/email: a six-digit code by
 // mail (the otp template), creating the account first if the email is new.
-func (s *Service) createEmailToken(w http.ResponseWriter, r *Request) error {
+func (s *Service) createEmailToken(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
@@ -120,7 +122,7 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *Request) error {
 	})
 }
 
-// signInMail is what an email sign-in Route sends.
+// signInMail is what an email sign-in route sends.
 type signInMail struct {
 	method   core.AuthMethodName
 	typ      TokenType
@@ -133,7 +135,7 @@ type signInMail struct {
 
 // mailSignInToken stores a sign-in token of m for email, creating the
 // account first if the email is new, and mails its secret.
-func (s *Service) mailSignInToken(w http.ResponseWriter, r *Request, userID, email, phrase string, m signInMail) error {
+func (s *Service) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, userID, email, phrase string, m signInMail) error {
 	ctx := r.Context()
 	var created *User // the new account, if the email was new
 	err := s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
@@ -171,7 +173,7 @@ func (s *Service) enqueueMailData(ctx context.Context, tx Store, kind mail.Kind,
 
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
-func (s *Service) issueSignInToken(w http.ResponseWriter, r *Request, phrase string, issue func(tx Store) (*User, *Token, error)) error {
+func (s *Service) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx Store) (*User, *Token, error)) error {
 	var user *User
 	var tok *Token
 	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
@@ -183,9 +185,9 @@ func (s *Service) issueSignInToken(w http.ResponseWriter, r *Request, phrase str
 	}
 	s.outbox.Wake()
 	s.audit(r, user, "session.create")
-	m := RenderToken(tok)
+	m := httpapi.RenderToken(tok)
 	m.Phrase = phrase
-	return WriteJSON(w, http.StatusCreated, m)
+	return httpapi.WriteJSON(w, http.StatusCreated, m)
 }
 
 // oauth2TokenTarget is the target of an OAuth2 token: the identity it
@@ -227,7 +229,7 @@ func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret str
 // recording what it proved and creating the session are one transaction
 // under the user's lock: a blocked user or a failed write leaves the
 // token unspent.
-func (s *Service) createTokenSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, err := ReadUserID(r, core.DescCustomID)
 	if err != nil {
 		return err
@@ -262,7 +264,7 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *Request) error {
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
-		// As Appwrite: an unknown user is an invalid token, so the Route
+		// As Appwrite: an unknown user is an invalid token, so the route
 		// tells nothing about which ids exist.
 		return NewError(ErrUserInvalidToken)
 	}
@@ -272,7 +274,7 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *Request) error {
 	s.revokePruned(ctx, ns)
 	s.audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return WriteJSON(w, http.StatusCreated, s.newSessionModel(r, ns.sess, ns.secret))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, ns.sess, ns.secret))
 }
 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do
@@ -289,7 +291,7 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 		in.provider, u.PhoneVerification = "phone", true
 	case TokenGeneric:
 		// A server vouched for the user: the session proves no address.
-		in.provider = providerServer
+		in.provider = core.ProviderServer
 	case TokenOAuth2:
 		idents, err := tx.UserIdentities(ctx, u.ID)
 		if err != nil {
@@ -311,7 +313,7 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 // oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
 // success with userId and secret (a token of the identity just used)
 // instead of a session cookie.
-func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *Request, success *url.URL, user *User, ident *LinkedIdentity) error {
+func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *User, ident *LinkedIdentity) error {
 	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, "", TokenOAuth2, oauth2TokenLifetime, secret)
 	tok.Target = oauth2TokenTarget(ident.ID)
@@ -323,7 +325,7 @@ func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *Request, success 
 	q.Set("userId", user.ID)
 	q.Set("secret", secret)
 	target.RawQuery = q.Encode()
-	noCache(w)
+	httpapi.NoCache(w)
 	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
 	return nil
 }

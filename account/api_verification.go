@@ -3,6 +3,8 @@ package account
 import (
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -10,7 +12,7 @@ import (
 
 // createVerification is POST /v1/account/verification: it mails the
 // signed-in user a link that proves their email.
-func (s *Service) createVerification(w http.ResponseWriter, r *Request) error {
+func (s *Service) createVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.cfg.Mailer == nil {
 		return NewError(ErrGeneralSMTPDisabled)
 	}
@@ -24,7 +26,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *Request) error {
 	}
 	user := r.Principal.User
 	if user.Email == "" {
-		return ArgumentError("The account has no email address to verify.")
+		return httpapi.ArgumentError("The account has no email address to verify.")
 	}
 	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
 		tok, err := s.mailToken(r.Context(), tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
@@ -33,7 +35,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *Request) error {
 }
 
 // updateVerification is PUT /v1/account/verification.
-func (s *Service) updateVerification(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
@@ -43,7 +45,7 @@ func (s *Service) updateVerification(w http.ResponseWriter, r *Request) error {
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
 // the signed-in user a code that proves their phone number.
-func (s *Service) createPhoneVerification(w http.ResponseWriter, r *Request) error {
+func (s *Service) createPhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user := r.Principal.User
 	if user.Phone == "" {
 		return NewError(ErrUserPhoneNotFound)
@@ -60,7 +62,7 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *Request) err
 // updatePhoneVerification is PUT /v1/account/verification/phone. It needs
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
-func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *Request) error {
+func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err

@@ -4,13 +4,14 @@ import (
 	"context"
 	"time"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
-	"github.com/accountgate/accountgate/account/geoip"
 	"github.com/accountgate/accountgate/account/useragent"
 )
 
-// clientInfo is what a Request says about where it came from.
+// clientInfo is what a request says about where it came from.
 type clientInfo struct {
 	IP, userAgent, country string
 	device                 Device
@@ -27,7 +28,7 @@ func (s *Service) clientInfo(ip, ua string) clientInfo {
 
 // audit records a security-log event for user. A failure is logged, not
 // returned: the action itself already happened.
-func (s *Service) audit(r *Request, user *User, event string) {
+func (s *Service) audit(r *httpapi.Request, user *User, event string) {
 	s.ObserveAudit(r, user, event)
 	info := s.clientInfo(r.IP, r.UserAgent())
 	now := s.clock()
@@ -44,7 +45,7 @@ func (s *Service) audit(r *Request, user *User, event string) {
 		CountryCode: info.country,
 		Device:      info.device,
 	}
-	// The Request may be cancelled right after the response; the log
+	// The request may be cancelled right after the response; the log
 	// entry must still be written.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
 	defer cancel()
@@ -52,6 +53,3 @@ func (s *Service) audit(r *Request, user *User, event string) {
 		s.log.Error("writing security log", "event", event, "user", user.ID, "error", err)
 	}
 }
-
-// CountryName is the English name of a country code, "Unknown" for "--".
-func CountryName(code string) string { return geoip.CountryName(code) }

@@ -113,7 +113,3 @@ const (
 	TokenRecovery                       = core.TokenRecovery
 	TokenVerification                   = core.TokenVerification
 )
-
-func ArgumentError(format string, args ...any) *Error {
-	return Errorf(ErrGeneralArgumentInvalid, format, args...)
-}

@@ -15,7 +15,7 @@
 // limiter and the fallback between a shared one and it), outbox (the
 // sealed queue of mails and texts and its delivery worker), seal
 // (encryption at rest under the project secrets), mail and sms (senders
-// and templates), oauth (providers), useragent and geoip (what a Request
+// and templates), oauth (providers), useragent and geoip (what a request
 // says about its client). Features built over the Service (admin,
 // assertion) import it; pages talks to the API over HTTP.
 package account

@@ -23,7 +23,7 @@ func (s *Service) RegisterIdentityHeaders(h HeaderNames) { s.identity.Register(h
 func (s *Service) StripIdentity(r *http.Request, extra HeaderNames) { s.identity.Strip(r, extra) }
 
 // ReturnPath is the same-origin path of r to come back to after signing
-// in. It is always a local path: a Request path such as "//evil.example"
+// in. It is always a local path: a request path such as "//evil.example"
 // would otherwise read as a host.
 func ReturnPath(r *http.Request) string {
 	p := r.URL.RequestURI()

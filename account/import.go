@@ -39,9 +39,9 @@ func CheckImportedUser(u *User) error {
 		}
 		u.Prefs = compact.Bytes()
 	}
-	labels, err := CheckLabels(u.Labels)
+	labels, err := core.CheckLabels(u.Labels)
 	if err != nil {
-		return fmt.Errorf("invalid labels: %s", descLabels)
+		return fmt.Errorf("invalid labels: %s", core.DescLabels)
 	}
 	u.Labels = labels
 	if u.PasswordHash != "" && !ValidPasswordHash(u.PasswordHash) {

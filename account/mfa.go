@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -29,16 +30,16 @@ const (
 )
 
 // mfaRoutes are the MFA routes (issue 14).
-func (s *Service) mfaRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *Request) error) Route) []Route {
-	return []Route{
-		r("PATCH", "mfa", ScopeAccount, s.updateMFA),
-		r("GET", "mfa/factors", ScopeAccount, s.listMFAFactors),
-		r("POST", "mfa/authenticators/{type}", ScopeAccount, s.createAuthenticator),
-		r("PUT", "mfa/authenticators/{type}", ScopeAccount, s.verifyAuthenticator),
-		r("DELETE", "mfa/authenticators/{type}", ScopeAccount, s.deleteAuthenticator),
-		r("POST", "mfa/recovery-codes", ScopeAccount, s.createRecoveryCodes),
-		r("GET", "mfa/recovery-codes", ScopeAccount, s.getRecoveryCodes),
-		r("PATCH", "mfa/recovery-codes", ScopeAccount, s.updateRecoveryCodes),
+func (s *Service) mfaRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		httpapi.NewRoute("PATCH", "mfa", httpapi.ScopeAccount, s.updateMFA),
+		httpapi.NewRoute("GET", "mfa/factors", httpapi.ScopeAccount, s.listMFAFactors),
+		httpapi.NewRoute("POST", "mfa/authenticators/{type}", httpapi.ScopeAccount, s.createAuthenticator),
+		httpapi.NewRoute("PUT", "mfa/authenticators/{type}", httpapi.ScopeAccount, s.verifyAuthenticator),
+		httpapi.NewRoute("DELETE", "mfa/authenticators/{type}", httpapi.ScopeAccount, s.deleteAuthenticator),
+		httpapi.NewRoute("POST", "mfa/recovery-codes", httpapi.ScopeAccount, s.createRecoveryCodes),
+		httpapi.NewRoute("GET", "mfa/recovery-codes", httpapi.ScopeAccount, s.getRecoveryCodes),
+		httpapi.NewRoute("PATCH", "mfa/recovery-codes", httpapi.ScopeAccount, s.updateRecoveryCodes),
 	}
 }
 
@@ -53,18 +54,18 @@ func mfaOf(ctx context.Context, st Store, userID string) (*MFAState, error) {
 }
 
 // renderAccountMFA is the account model with its `mfa` switch read.
-func (s *Service) renderAccountMFA(ctx context.Context, u *User) (AccountModel, error) {
+func (s *Service) renderAccountMFA(ctx context.Context, u *User) (httpapi.AccountModel, error) {
 	m, err := mfaOf(ctx, s.store, u.ID)
 	if err != nil {
-		return AccountModel{}, err
+		return httpapi.AccountModel{}, err
 	}
-	a := RenderAccount(u)
+	a := httpapi.RenderAccount(u)
 	a.MFA = m.Enabled
 	return a, nil
 }
 
 // updateMFA is PATCH /v1/account/mfa: the account's switch.
-func (s *Service) updateMFA(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
 	on, err := r.Params.Bool("mfa")
 	if err != nil {
 		return err
@@ -81,9 +82,9 @@ func (s *Service) updateMFA(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	a := RenderAccount(u)
+	a := httpapi.RenderAccount(u)
 	a.MFA = on
-	return WriteJSON(w, http.StatusOK, a)
+	return httpapi.WriteJSON(w, http.StatusOK, a)
 }
 
 // mfaFactorsModel is Appwrite's `mfaFactors` model.
@@ -113,19 +114,19 @@ func factorsOf(ctx context.Context, st Store, u *User) (mfaFactorsModel, error) 
 }
 
 // listMFAFactors is GET /v1/account/mfa/factors.
-func (s *Service) listMFAFactors(w http.ResponseWriter, r *Request) error {
+func (s *Service) listMFAFactors(w http.ResponseWriter, r *httpapi.Request) error {
 	f, err := factorsOf(r.Context(), s.store, r.Principal.User)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, f)
+	return httpapi.WriteJSON(w, http.StatusOK, f)
 }
 
 // authenticatorType checks the {type} of the authenticator routes: only
 // TOTP exists.
-func authenticatorType(r *Request) error {
+func authenticatorType(r *httpapi.Request) error {
 	if r.PathVars["type"] != "totp" {
-		return InvalidParam("type", "Value must be one of (totp)")
+		return core.InvalidParam("type", "Value must be one of (totp)")
 	}
 	return nil
 }
@@ -139,7 +140,7 @@ type mfaTypeModel struct {
 
 // createAuthenticator is POST /v1/account/mfa/authenticators/totp: a new
 // secret, replacing one not verified yet.
-func (s *Service) createAuthenticator(w http.ResponseWriter, r *Request) error {
+func (s *Service) createAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -167,18 +168,18 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, mfaTypeModel{Secret: key.Secret(), URI: key.URL()})
+	return httpapi.WriteJSON(w, http.StatusOK, mfaTypeModel{Secret: key.Secret(), URI: key.URL()})
 }
 
 // otpParam reads the required `otp` parameter.
-func otpParam(r *Request) (string, error) {
+func otpParam(r *httpapi.Request) (string, error) {
 	return r.Params.Required("otp", core.DescText(256))
 }
 
 // verifyAuthenticator is PUT /v1/account/mfa/authenticators/totp: a first
 // code proves the app has the secret, and the authenticator becomes a
 // factor.
-func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *Request) error {
+func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -214,9 +215,9 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.audit(r, u, "user.update")
-	a := RenderAccount(u)
+	a := httpapi.RenderAccount(u)
 	a.MFA = enabled
-	return WriteJSON(w, http.StatusOK, a)
+	return httpapi.WriteJSON(w, http.StatusOK, a)
 }
 
 // spendTOTP accepts code if it is the user's TOTP code of a step within
@@ -258,7 +259,7 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 }
 
 // deleteAuthenticator is DELETE /v1/account/mfa/authenticators/totp.
-func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *Request) error {
+func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -321,7 +322,7 @@ func newRecoveryCodes(ctx context.Context, tx Store, userID string) ([]string, e
 // recoveryCodes creates (regenerate=false: only if there are none) or
 // regenerates (regenerate=true: only if there are some) the caller's
 // codes.
-func (s *Service) recoveryCodes(r *Request, regenerate bool) ([]string, error) {
+func (s *Service) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
 	var codes []string
 	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
 		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
@@ -345,28 +346,28 @@ func (s *Service) recoveryCodes(r *Request, regenerate bool) ([]string, error) {
 }
 
 // createRecoveryCodes is POST /v1/account/mfa/recovery-codes.
-func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *Request) error {
+func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	codes, err := s.recoveryCodes(r, false)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusCreated, mfaRecoveryCodesModel{RecoveryCodes: codes})
+	return httpapi.WriteJSON(w, http.StatusCreated, mfaRecoveryCodesModel{RecoveryCodes: codes})
 }
 
 // updateRecoveryCodes is PATCH /v1/account/mfa/recovery-codes: a new set,
 // the old codes void.
-func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	codes, err := s.recoveryCodes(r, true)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, mfaRecoveryCodesModel{RecoveryCodes: codes})
+	return httpapi.WriteJSON(w, http.StatusOK, mfaRecoveryCodesModel{RecoveryCodes: codes})
 }
 
 // getRecoveryCodes is GET /v1/account/mfa/recovery-codes. Appwrite keeps
 // the codes readable; Accountgate keeps only their hashes, so they are
 // shown once, when made.
-func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *Request) error {
+func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	n, err := s.store.RecoveryCodeCount(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
@@ -379,10 +380,10 @@ func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *Request) error {
 
 // writeAccount answers 200 with the account model of u, its `mfa`
 // switch read from the store.
-func (s *Service) writeAccount(w http.ResponseWriter, r *Request, u *User) error {
+func (s *Service) writeAccount(w http.ResponseWriter, r *httpapi.Request, u *User) error {
 	a, err := s.renderAccountMFA(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, a)
+	return httpapi.WriteJSON(w, http.StatusOK, a)
 }

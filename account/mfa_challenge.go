@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/mail"
 )
@@ -43,17 +44,13 @@ var challengeFactors = []challengeFactor{
 
 // mfaChallengeRoutes are the challenge routes, limited per user like the
 // other confirmations (six-digit codes must not be guessed).
-func (s *Service) mfaChallengeRoutes(r func(method, path string, sc scope, h func(http.ResponseWriter, *Request) error) Route) []Route {
-	limit := func(rt Route, name string) Route {
-		rt.limits = append(rt.limits, RateRule{name: name, key: ByUser})
-		return rt
-	}
+func (s *Service) mfaChallengeRoutes() []httpapi.Route {
 	// Today's SDKs call the plural path; the counters are shared.
-	return []Route{
-		limit(r("POST", "mfa/challenge", ScopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
-		limit(r("PUT", "mfa/challenge", ScopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
-		limit(r("POST", "mfa/challenges", ScopeAccount, s.createMFAChallenge), "mfa_challenge.create"),
-		limit(r("PUT", "mfa/challenges", ScopeAccount, s.updateMFAChallenge), "mfa_challenge.update"),
+	return []httpapi.Route{
+		httpapi.NewRoute("POST", "mfa/challenge", httpapi.ScopeAccount, s.createMFAChallenge).Limit("mfa_challenge.create", httpapi.ByUser),
+		httpapi.NewRoute("PUT", "mfa/challenge", httpapi.ScopeAccount, s.updateMFAChallenge).Limit("mfa_challenge.update", httpapi.ByUser),
+		httpapi.NewRoute("POST", "mfa/challenges", httpapi.ScopeAccount, s.createMFAChallenge).Limit("mfa_challenge.create", httpapi.ByUser),
+		httpapi.NewRoute("PUT", "mfa/challenges", httpapi.ScopeAccount, s.updateMFAChallenge).Limit("mfa_challenge.update", httpapi.ByUser),
 	}
 }
 
@@ -89,14 +86,14 @@ type mfaChallengeModel struct {
 // createMFAChallenge is POST /v1/account/mfa/challenge: a challenge for
 // one of the account's factors; email and phone get a code by mail or
 // text.
-func (s *Service) createMFAChallenge(w http.ResponseWriter, r *Request) error {
+func (s *Service) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
 	param, err := r.Params.Required("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	if err != nil {
 		return err
 	}
 	i := slices.IndexFunc(challengeFactors, func(f challengeFactor) bool { return f.param == param })
 	if i < 0 {
-		return InvalidParam("factor", "Value must be one of (email, phone, totp, recoverycode)")
+		return core.InvalidParam("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	}
 	f := challengeFactors[i]
 	if f.typ == TokenMFAEmail && s.cfg.Mailer == nil {
@@ -124,8 +121,8 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusCreated, mfaChallengeModel{ID: tok.ID, CreatedAt: FormatTime(tok.CreatedAt),
-		UserID: tok.UserID, Expire: FormatTime(tok.Expire)})
+	return httpapi.WriteJSON(w, http.StatusCreated, mfaChallengeModel{ID: tok.ID, CreatedAt: httpapi.FormatTime(tok.CreatedAt),
+		UserID: tok.UserID, Expire: httpapi.FormatTime(tok.Expire)})
 }
 
 // factorAvailable refuses a challenge for a factor the account lacks.
@@ -137,14 +134,14 @@ func factorAvailable(ctx context.Context, tx Store, u *User, f challengeFactor) 
 	ok := map[TokenType]bool{TokenMFATOTP: have.TOTP, TokenMFAEmail: have.Email,
 		TokenMFAPhone: have.Phone, TokenMFARecovery: have.RecoveryCode}[f.typ]
 	if !ok {
-		return ArgumentError("The factor %s is not available for this account: it is not set up or not verified.", f.param)
+		return httpapi.ArgumentError("The factor %s is not available for this account: it is not set up or not verified.", f.param)
 	}
 	return nil
 }
 
 // issueChallenge stores the challenge token and, for email and phone,
 // queues its code through tx.
-func (s *Service) issueChallenge(ctx context.Context, tx Store, r *Request, u *User, f challengeFactor) (*Token, error) {
+func (s *Service) issueChallenge(ctx context.Context, tx Store, r *httpapi.Request, u *User, f challengeFactor) (*Token, error) {
 	now := s.clock()
 	tok := &Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
 		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.IP, UserAgent: core.Truncate(r.UserAgent(), 1024)}
@@ -167,7 +164,7 @@ func (s *Service) issueChallenge(ctx context.Context, tx Store, r *Request, u *U
 
 // updateMFAChallenge is PUT /v1/account/mfa/challenge: the code of a
 // challenge adds its factor to the caller's session.
-func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *Request) error {
+func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
 	id, err := r.Params.Required("challengeId", core.DescText(256))
 	if err != nil {
 		return err
@@ -201,11 +198,11 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.renderSessionMFA(ctx, sess, r.isCurrent(sess))
+	m, err := s.renderSessionMFA(ctx, sess, r.IsCurrent(sess))
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, m)
+	return httpapi.WriteJSON(w, http.StatusOK, m)
 }
 
 // completeChallenge spends challenge id of u with code through tx (which

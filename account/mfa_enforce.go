@@ -4,42 +4,20 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strings"
+
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // A session of an account with MFA on is half signed in until it has
 // proved a second factor: it reaches only the routes that complete or
 // end the sign-in (mfaOpenRoutes), and the gate refuses it. The verifier
-// never caches such a session, so the store decides on every Request;
+// never caches such a session, so the store decides on every request;
 // completing a challenge publishes a revocation so that no instance keeps
 // serving it from a cache filled before MFA was turned on.
 
-// mfaOpenRoutes are the account routes a half-signed-in session reaches.
-var mfaOpenRoutes = []string{
-	"GET mfa/factors",
-	"POST mfa/challenge",
-	"PUT mfa/challenge",
-	"POST mfa/challenges",
-	"PUT mfa/challenges",
-	"DELETE sessions/{sessionId}",
-	"DELETE sessions",
-}
-
-// CheckMFA refuses a half-signed-in caller on the account routes not open
-// to it.
-func CheckMFA(p *Principal, rt *Route) error {
-	if p == nil || !p.MFAPending || rt.scope != ScopeAccount {
-		return nil
-	}
-	if slices.Contains(mfaOpenRoutes, rt.method+" "+strings.Join(rt.path, "/")) {
-		return nil
-	}
-	return NewError(ErrUserMoreFactorsRequired)
-}
-
 // renderSessionMFA is the session model with the factors proved after
 // sign-in and when the last was.
-func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current bool) (SessionModel, error) {
+func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current bool) (httpapi.SessionModel, error) {
 	m := s.renderSession(sess, current)
 	extra, at, err := s.store.SessionFactors(ctx, sess.ID)
 	if err != nil {
@@ -50,7 +28,7 @@ func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current b
 			m.Factors = append(m.Factors, f)
 		}
 	}
-	m.MFAUpdatedAt = FormatTime(at)
+	m.MFAUpdatedAt = httpapi.FormatTime(at)
 	return m, nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -43,7 +45,7 @@ func (l limitStore) UserByID(_ context.Context, id string) (*User, error) {
 func (l limitStore) UserByEmail(context.Context, string) (*User, error) { return nil, ErrNotFound }
 
 // limitService is a service over limitStore with one hashing slot, held
-// by the test (a Request that asks for it gets 503 after 50 ms), and one
+// by the test (a request that asks for it gets 503 after 50 ms), and one
 // signed-in session.
 // heldByTest is the slot Request limitService makes itself.
 const heldByTest = 1
@@ -70,7 +72,7 @@ func limitService(t *testing.T) (*Service, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.hasher.Release)
-	return s, s.cookies.name + "=" + benchCookieValue()
+	return s, s.CookieName() + "=" + benchCookieValue()
 }
 
 func (s *Service) serveTest(method, path, contentType, body, cookie string) *httptest.ResponseRecorder {
@@ -84,12 +86,12 @@ func (s *Service) serveTest(method, path, contentType, body, cookie string) *htt
 	return rec
 }
 
-// TestLongPasswordsRefusedBeforeHashing: every Route that takes a
+// TestLongPasswordsRefusedBeforeHashing: every route that takes a
 // password refuses one over 256 bytes with 400 before asking for a
 // hashing slot.
 func TestLongPasswordsRefusedBeforeHashing(t *testing.T) {
 	s, cookie := limitService(t)
-	long := strings.Repeat("p", MaxPasswordBytes+1)
+	long := strings.Repeat("p", httpapi.MaxPasswordBytes+1)
 	const tooLong = "Password must be between 8 and 256 characters long."
 	for _, tc := range []struct {
 		method, path, body, param string
@@ -121,7 +123,7 @@ func TestLongPasswordsRefusedBeforeHashing(t *testing.T) {
 		})
 	}
 	// 256 bytes is still a password.
-	if err := CheckPasswordLength("password", core.DescPassword, long[1:]); err != nil {
+	if err := httpapi.CheckPasswordLength("password", core.DescPassword, long[1:]); err != nil {
 		t.Fatalf("a 256-byte password was refused: %v", err)
 	}
 }
@@ -129,12 +131,12 @@ func TestLongPasswordsRefusedBeforeHashing(t *testing.T) {
 // TestManyHugePasswordSignIns is the memory attack of issue 11: 200
 // concurrent sign-ins with 1 MiB passwords. Each is refused with 400 from
 // its parameters, none waits for (or runs) argon2, so memory is bounded
-// by the Request bodies alone; bodies over the limit are refused unread.
+// by the request bodies alone; bodies over the limit are refused unread.
 func TestManyHugePasswordSignIns(t *testing.T) {
 	s, _ := limitService(t)
 
 	// A JSON body just under the 1 MiB limit, and a form body.
-	huge := strings.Repeat("x", MaxBodyBytes-100)
+	huge := strings.Repeat("x", httpapi.MaxBodyBytes-100)
 	bodies := []struct{ contentType, body string }{
 		{"application/json", `{"email":"victim@example.com","password":"` + huge + `"}`},
 		{"application/x-www-form-urlencoded", "email=victim%40example.com&password=" + huge},
@@ -153,7 +155,7 @@ func TestManyHugePasswordSignIns(t *testing.T) {
 	wg.Wait()
 	for i, c := range codes {
 		if c != http.StatusBadRequest {
-			t.Fatalf("Request %d: %d, want 400", i, c)
+			t.Fatalf("request %d: %d, want 400", i, c)
 		}
 	}
 	if a := s.hasher.Attempts() - heldByTest; a != 0 {
@@ -161,7 +163,7 @@ func TestManyHugePasswordSignIns(t *testing.T) {
 	}
 
 	// Over the body limit: refused before parsing, before hashing.
-	over := `{"email":"victim@example.com","password":"` + strings.Repeat("x", MaxBodyBytes) + `"}`
+	over := `{"email":"victim@example.com","password":"` + strings.Repeat("x", httpapi.MaxBodyBytes) + `"}`
 	rec := s.serveTest("POST", "/v1/account/sessions/email", "application/json", over, "")
 	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "Request body is too large") {
 		t.Fatalf("body over the limit: %d %s", rec.Code, rec.Body.String())

@@ -39,7 +39,7 @@ func TestRateLimitHeadersAndWindow(t *testing.T) {
 	if r := e.do("POST", "/v1/account/sessions/email", body, nil); r.status != 401 || r.header.Get("X-RateLimit-Remaining") != "9" {
 		t.Fatalf("next window: %d %v", r.status, r.header)
 	}
-	// Routes without a limit send no headers.
+	// routes without a limit send no headers.
 	if r := e.do("GET", "/v1/account", "", nil); r.header.Get("X-RateLimit-Limit") != "" {
 		t.Error("GET /v1/account has no limit")
 	}

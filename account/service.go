@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
@@ -35,14 +35,13 @@ type Service struct {
 	outbox    *outbox.Outbox
 	tokenSeal *seal.Sealer
 	totpSeal  *seal.Sealer
-	cookies   CookieWriter
+	cookies   httpapi.CookieWriter
 	log       *slog.Logger
 	now       func() time.Time
-	api       http.Handler
+	// API is the request pipeline serving the routes.
+	*httpapi.API
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
-	// apiKeys are the hashes and scopes of Config.APIKeys.
-	apiKeys []apiKey
 }
 
 // New checks cfg, applies defaults and returns a ready service. It reads
@@ -56,13 +55,13 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	}
 	cfg.SetDefaults()
 	pub, _ := url.Parse(cfg.PublicURL)
+	cookieName := "a_session_" + strings.ToLower(cfg.ProjectID)
 	s := &Service{
 		cfg:       cfg,
 		store:     cfg.Store,
 		limiter:   cfg.RateLimiter,
 		publicURL: pub,
 		hasher:    core.NewHasher(cfg.Password),
-		cookies:   CookieWriter{name: "a_session_" + strings.ToLower(cfg.ProjectID), domain: cfg.CookieDomain},
 		log:       cfg.Logger.With("project", cfg.ProjectID),
 		now:       cfg.Now,
 	}
@@ -71,7 +70,6 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	}
 	s.hasher.OnWait = s.observeHashWait
 	// Only the keys' hashes stay in memory.
-	s.apiKeys, s.cfg.APIKeys = HashAPIKeys(cfg.APIKeys), nil
 	s.secret = cfg.Secret
 	if len(s.secret) == 0 {
 		fresh := make([]byte, 32)
@@ -84,7 +82,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	}
 	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
 	s.verifier = verify.New(verify.Config{
-		Store: s.store, Secrets: secrets, CookieName: s.cookies.name,
+		Store: s.store, Secrets: secrets, CookieName: cookieName,
 		CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL,
 		SharedCache: cfg.SharedCache, Revocations: cfg.Revocations,
 		Now: s.now, Log: s.log, OnCache: s.observeCache,
@@ -102,7 +100,11 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		}
 		s.cfg.MailTemplates = t
 	}
-	s.api = s.routes()
+	s.API = httpapi.New(httpapi.Config{Project: &s.cfg, Verifier: s.verifier, Limiter: s.limiter,
+		CookieName: cookieName, NoteAccess: s.noteAccess})
+	// Only the keys' hashes stay in memory.
+	s.cfg.APIKeys = nil
+	s.Handle(s.routes()...)
 	return s, nil
 }
 

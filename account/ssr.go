@@ -2,6 +2,7 @@ package account
 
 import (
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/verify"
 )
 
@@ -15,7 +16,7 @@ import (
 // current, with its secret when the caller is a server holding
 // sessions.write. The secret is the cookie value, as Appwrite's
 // Auth::encodeSession makes it.
-func (s *Service) newSessionModel(r *Request, sess *Session, secret string) SessionModel {
+func (s *Service) newSessionModel(r *httpapi.Request, sess *Session, secret string) httpapi.SessionModel {
 	m := s.renderSession(sess, true)
 	if s.SessionSecretShown(r) {
 		m.Secret = verify.EncodeToken(sess.UserID, secret)
@@ -26,6 +27,6 @@ func (s *Service) newSessionModel(r *Request, sess *Session, secret string) Sess
 // sessionSecretShown reports whether the caller is a server that may see
 // new session secrets: an API key holding sessions.write and no session
 // (a key with a session is refused before any handler runs).
-func (s *Service) SessionSecretShown(r *Request) bool {
+func (s *Service) SessionSecretShown(r *httpapi.Request) bool {
 	return r.Principal == nil && s.APIKeyOf(r.Request).Has(core.ScopeSessionsWrite)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -24,7 +26,7 @@ const (
 
 // newToken builds a token of typ for user, sent to target (the email
 // address or phone number), with secret.
-func (s *Service) newToken(r *Request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
+func (s *Service) newToken(r *httpapi.Request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
 	now := s.clock()
 	return &Token{
 		ID:         core.NewID(now),
@@ -39,29 +41,12 @@ func (s *Service) newToken(r *Request, userID, target string, typ TokenType, lif
 	}
 }
 
-// TokenModel is the Appwrite `token` model. The secret is never sent
-// (part A items 15-16).
-type TokenModel struct {
-	ID        string `json:"$id"`
-	CreatedAt string `json:"$createdAt"`
-	UserID    string `json:"userId"`
-	Secret    string `json:"secret"`
-	Expire    string `json:"expire"`
-	// Phrase is the security phrase shown in the mail, when the client
-	// asked for one (token sign-in); "" otherwise.
-	Phrase string `json:"phrase"`
-}
-
-func RenderToken(t *Token) TokenModel {
-	return TokenModel{ID: t.ID, CreatedAt: FormatTime(t.CreatedAt), UserID: t.UserID, Expire: FormatTime(t.Expire)}
-}
-
 // redirectURL checks a url parameter (Host validator, facts §1.3, with
 // http(s) required): it must name a platform host.
 func (s *Service) RedirectURL(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || !s.AllowedHost(u.Hostname()) {
-		return nil, InvalidParam(name, "URL host must be one of: "+strings.Join(s.AllowedHosts(), ", "))
+		return nil, core.InvalidParam(name, "URL host must be one of: "+strings.Join(s.AllowedHosts(), ", "))
 	}
 	return u, nil
 }
@@ -94,25 +79,25 @@ func TokenLink(base *url.URL, values map[string]string) string {
 func DBTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000") }
 
 // ReadSecret reads the secret parameter of the confirmation routes.
-func ReadSecret(r *Request) (string, error) {
+func ReadSecret(r *httpapi.Request) (string, error) {
 	secret, err := r.Params.Required("secret", core.DescText(256))
 	if err != nil {
 		return "", err
 	}
 	if !core.ValidText(secret, 256) {
-		return "", InvalidParam("secret", core.DescText(256))
+		return "", core.InvalidParam("secret", core.DescText(256))
 	}
 	return secret, nil
 }
 
 // ReadUserID reads the userId parameter with the UID (or CustomId) rules.
-func ReadUserID(r *Request, desc string) (string, error) {
+func ReadUserID(r *httpapi.Request, desc string) (string, error) {
 	id, err := r.Params.Required("userId", desc)
 	if err != nil {
 		return "", err
 	}
 	if !core.ValidKey(id) {
-		return "", InvalidParam("userId", desc)
+		return "", core.InvalidParam("userId", desc)
 	}
 	return id, nil
 }
@@ -128,13 +113,13 @@ func (s *Service) userForToken(ctx context.Context, id string) (*User, error) {
 
 // WriteToken answers a token-creating Route.
 func WriteToken(w http.ResponseWriter, status int, t *Token) error {
-	return WriteJSON(w, status, RenderToken(t))
+	return httpapi.WriteJSON(w, status, httpapi.RenderToken(t))
 }
 
 // mailToken stores a token of typ for user and queues the mail carrying
 // its link, through tx, so that both commit or neither does. It returns
 // the token; its secret only ever leaves in the mail.
-func (s *Service) mailToken(ctx context.Context, tx Store, r *Request, user *User, typ TokenType, lifetime time.Duration,
+func (s *Service) mailToken(ctx context.Context, tx Store, r *httpapi.Request, user *User, typ TokenType, lifetime time.Duration,
 	kind mail.Kind, base *url.URL, toName string) (*Token, error) {
 	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, user.Email, typ, lifetime, secret)
@@ -147,7 +132,7 @@ func (s *Service) mailToken(ctx context.Context, tx Store, r *Request, user *Use
 
 // textCode stores a six-digit code of typ for the user and queues the SMS
 // carrying it to phone, through tx.
-func (s *Service) textCode(ctx context.Context, tx Store, r *Request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
+func (s *Service) textCode(ctx context.Context, tx Store, r *httpapi.Request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
 	code := core.NewCode()
 	tok := s.newToken(r, userID, phone, typ, lifetime, code)
 	if err := tx.CreateToken(ctx, tok); err != nil {
@@ -159,7 +144,7 @@ func (s *Service) textCode(ctx context.Context, tx Store, r *Request, userID, ph
 // issueToken runs issue (which stores a token and queues its message) in
 // one transaction, wakes the delivery worker, logs event for the user and
 // answers 201 with the token, its secret left out.
-func (s *Service) issueToken(w http.ResponseWriter, r *Request, event string, issue func(tx Store) (*User, *Token, error)) error {
+func (s *Service) issueToken(w http.ResponseWriter, r *httpapi.Request, event string, issue func(tx Store) (*User, *Token, error)) error {
 	var user *User
 	var tok *Token
 	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
@@ -176,7 +161,7 @@ func (s *Service) issueToken(w http.ResponseWriter, r *Request, event string, is
 
 // readConfirmation reads userId and secret of a confirmation Route and
 // loads the user (404 user_not_found).
-func (s *Service) readConfirmation(r *Request, idDesc string) (*User, string, error) {
+func (s *Service) readConfirmation(r *httpapi.Request, idDesc string) (*User, string, error) {
 	userID, err := ReadUserID(r, idDesc)
 	if err != nil {
 		return nil, "", err
@@ -192,7 +177,7 @@ func (s *Service) readConfirmation(r *Request, idDesc string) (*User, string, er
 // confirmToken spends the user's token of typ and records what it proved,
 // in one transaction, logs verification.update and answers 200 with the
 // token.
-func (s *Service) confirmToken(w http.ResponseWriter, r *Request, user *User, typ TokenType, secret string, proved func(*User)) error {
+func (s *Service) confirmToken(w http.ResponseWriter, r *httpapi.Request, user *User, typ TokenType, secret string, proved func(*User)) error {
 	var tok *Token
 	user, err := s.changeNamedUser(r.Context(), user.ID, func(tx Store, u *User) (err error) {
 		if tok, err = s.spendToken(r.Context(), tx, u, typ, secret); err != nil {

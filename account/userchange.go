@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -66,7 +68,7 @@ func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType,
 
 // changeOwnUser is changeUser for the signed-in caller; a user deleted
 // meanwhile is a guest.
-func (s *Service) changeOwnUser(r *Request, conflict ErrorType, change func(tx Store, u *User) error) (*User, error) {
+func (s *Service) changeOwnUser(r *httpapi.Request, conflict ErrorType, change func(tx Store, u *User) error) (*User, error) {
 	u, err := s.changeUser(r.Context(), r.Principal.User.ID, conflict, change)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
@@ -87,7 +89,7 @@ func (s *Service) changeNamedUser(ctx context.Context, id string, change func(tx
 // errStale says the user's password hash changed between a check made
 // before the transaction (a password proof or a fresh hash, each an argon2
 // run kept out of the lock) and the write that relied on it.
-var errStale = errors.New("user changed during the Request")
+var errStale = errors.New("user changed during the request")
 
 // staleTries bounds the re-runs of a change that keeps finding its check
 // stale: only a burst of changes to the same account can exhaust them.
@@ -101,7 +103,7 @@ func retryStale(attempt func() error) error {
 			return err
 		}
 	}
-	return Errorf(ErrGeneralServerBusy, "The account changed during the Request. Please try again.")
+	return Errorf(ErrGeneralServerBusy, "The account changed during the request. Please try again.")
 }
 
 // hasPassword is the one test of whether an account has a password to

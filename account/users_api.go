@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // The Users API (/v1/users): the admin side of accounts, for servers
@@ -15,54 +15,47 @@ import (
 // effect at once at every gate through the revocation path.
 
 // usersRoutes are the Users API's routes; each needs its key scope.
-func (s *Service) usersRoutes() []Route {
-	u := func(method, path, keyScope string, h func(http.ResponseWriter, *Request) error) Route {
-		var segs []string
-		if p := strings.Trim(path, "/"); p != "" {
-			segs = strings.Split(p, "/")
-		}
-		return Route{method: method, path: segs, scope: ScopePublic, handle: h, users: true, keyScope: keyScope}
-	}
+func (s *Service) usersRoutes() []httpapi.Route {
 	const read, write = core.ScopeUsersRead, core.ScopeUsersWrite
-	return []Route{
-		u("GET", "", read, s.usersList),
-		u("POST", "", write, s.usersCreate),
-		u("POST", "bcrypt", write, s.usersCreateWithHash(keepHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16"))),
-		u("POST", "argon2", write, s.usersCreateWithHash(keepHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash"))),
-		u("POST", "md5", write, s.usersCreateWithHash(md5Reader)),
-		u("POST", "sha", write, s.usersCreateWithHash(shaReader)),
-		u("POST", "phpass", write, s.usersCreateWithHash(phpassReader)),
-		u("POST", "scrypt", write, s.usersCreateWithHash(scryptReader)),
-		u("POST", "scrypt-modified", write, s.usersCreateWithHash(scryptModifiedReader)),
-		u("GET", "{userId}", read, s.usersGet),
-		u("DELETE", "{userId}", write, s.usersDelete),
-		u("PATCH", "{userId}/status", write, s.usersUpdateStatus),
-		u("PATCH", "{userId}/name", write, s.usersUpdateName),
-		u("PATCH", "{userId}/email", write, s.usersUpdateEmail),
-		u("PATCH", "{userId}/phone", write, s.usersUpdatePhone),
-		u("PATCH", "{userId}/password", write, s.usersUpdatePassword),
-		u("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
-		u("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
+	return []httpapi.Route{
+		httpapi.UsersRoute("GET", "", read, s.usersList),
+		httpapi.UsersRoute("POST", "", write, s.usersCreate),
+		httpapi.UsersRoute("POST", "bcrypt", write, s.usersCreateWithHash(keepHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16"))),
+		httpapi.UsersRoute("POST", "argon2", write, s.usersCreateWithHash(keepHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash"))),
+		httpapi.UsersRoute("POST", "md5", write, s.usersCreateWithHash(md5Reader)),
+		httpapi.UsersRoute("POST", "sha", write, s.usersCreateWithHash(shaReader)),
+		httpapi.UsersRoute("POST", "phpass", write, s.usersCreateWithHash(phpassReader)),
+		httpapi.UsersRoute("POST", "scrypt", write, s.usersCreateWithHash(scryptReader)),
+		httpapi.UsersRoute("POST", "scrypt-modified", write, s.usersCreateWithHash(scryptModifiedReader)),
+		httpapi.UsersRoute("GET", "{userId}", read, s.usersGet),
+		httpapi.UsersRoute("DELETE", "{userId}", write, s.usersDelete),
+		httpapi.UsersRoute("PATCH", "{userId}/status", write, s.usersUpdateStatus),
+		httpapi.UsersRoute("PATCH", "{userId}/name", write, s.usersUpdateName),
+		httpapi.UsersRoute("PATCH", "{userId}/email", write, s.usersUpdateEmail),
+		httpapi.UsersRoute("PATCH", "{userId}/phone", write, s.usersUpdatePhone),
+		httpapi.UsersRoute("PATCH", "{userId}/password", write, s.usersUpdatePassword),
+		httpapi.UsersRoute("PATCH", "{userId}/verification", write, s.usersUpdateEmailVerification),
+		httpapi.UsersRoute("PATCH", "{userId}/verification/phone", write, s.usersUpdatePhoneVerification),
 		// PUT is Appwrite's method (the SDKs send it); PATCH is accepted
 		// as for the other changes.
-		u("PUT", "{userId}/labels", write, s.usersUpdateLabels),
-		u("PATCH", "{userId}/labels", write, s.usersUpdateLabels),
-		u("GET", "{userId}/prefs", read, s.usersGetPrefs),
-		u("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
-		u("GET", "{userId}/sessions", read, s.usersListSessions),
-		u("POST", "{userId}/sessions", write, s.usersCreateSession),
-		u("POST", "{userId}/tokens", write, s.usersCreateToken),
-		u("DELETE", "{userId}/sessions", write, s.usersDeleteSessions),
-		u("DELETE", "{userId}/sessions/{sessionId}", write, s.usersDeleteSession),
-		u("GET", "{userId}/logs", read, s.usersListLogs),
-		u("GET", "{userId}/identities", read, s.usersListIdentities),
+		httpapi.UsersRoute("PUT", "{userId}/labels", write, s.usersUpdateLabels),
+		httpapi.UsersRoute("PATCH", "{userId}/labels", write, s.usersUpdateLabels),
+		httpapi.UsersRoute("GET", "{userId}/prefs", read, s.usersGetPrefs),
+		httpapi.UsersRoute("PATCH", "{userId}/prefs", write, s.usersUpdatePrefs),
+		httpapi.UsersRoute("GET", "{userId}/sessions", read, s.usersListSessions),
+		httpapi.UsersRoute("POST", "{userId}/sessions", write, s.usersCreateSession),
+		httpapi.UsersRoute("POST", "{userId}/tokens", write, s.usersCreateToken),
+		httpapi.UsersRoute("DELETE", "{userId}/sessions", write, s.usersDeleteSessions),
+		httpapi.UsersRoute("DELETE", "{userId}/sessions/{sessionId}", write, s.usersDeleteSession),
+		httpapi.UsersRoute("GET", "{userId}/logs", read, s.usersListLogs),
+		httpapi.UsersRoute("GET", "{userId}/identities", read, s.usersListIdentities),
 	}
 }
 
 // userListModel is the Appwrite `userList` model.
 type userListModel struct {
-	Total int            `json:"total"`
-	Users []AccountModel `json:"users"`
+	Total int                    `json:"total"`
+	Users []httpapi.AccountModel `json:"users"`
 }
 
 // The user model sent by the Users API is the account model: Appwrite's
@@ -70,7 +63,7 @@ type userListModel struct {
 // Accountgate never sends (a hash is an offline-crackable secret).
 
 // pathUser loads the user the path names; 404 user_not_found if none.
-func (s *Service) pathUser(r *Request) (*User, error) {
+func (s *Service) pathUser(r *httpapi.Request) (*User, error) {
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return nil, NewError(ErrUserNotFound)
@@ -79,7 +72,7 @@ func (s *Service) pathUser(r *Request) (*User, error) {
 }
 
 // usersGet is GET /v1/users/{userId}.
-func (s *Service) usersGet(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -89,7 +82,7 @@ func (s *Service) usersGet(w http.ResponseWriter, r *Request) error {
 
 // usersCreate is POST /v1/users: a user with any of email, phone,
 // password and name, no session.
-func (s *Service) usersCreate(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.clock()
 	u := &User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	id, err := r.Params.Required("userId", core.DescCustomID)
@@ -99,21 +92,21 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *Request) error {
 	if id == "unique()" || id == "" {
 		id = core.NewID(now)
 	} else if !core.ValidKey(id) {
-		return InvalidParam("userId", core.DescCustomID)
+		return core.InvalidParam("userId", core.DescCustomID)
 	}
 	u.ID = id
 	if email, ok, err := r.Params.String("email", core.DescEmail); err != nil {
 		return err
 	} else if ok && email != "" {
 		if u.Email = core.NormalizeEmail(email); !core.ValidEmail(u.Email) {
-			return InvalidParam("email", core.DescEmail)
+			return core.InvalidParam("email", core.DescEmail)
 		}
 	}
 	if phone, ok, err := r.Params.String("phone", descPhone); err != nil {
 		return err
 	} else if ok && phone != "" {
 		if !phonePattern.MatchString(phone) {
-			return InvalidParam("phone", descPhone)
+			return core.InvalidParam("phone", descPhone)
 		}
 		u.Phone = phone
 	}
@@ -121,7 +114,7 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *Request) error {
 		return err
 	} else if ok {
 		if !core.ValidName(name) {
-			return InvalidParam("name", core.DescText(128))
+			return core.InvalidParam("name", core.DescText(128))
 		}
 		u.Name = name
 	}
@@ -141,11 +134,11 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.adminAudit(r.Context(), u, "user.create")
-	return WriteJSON(w, http.StatusCreated, RenderAccount(u))
+	return httpapi.WriteJSON(w, http.StatusCreated, httpapi.RenderAccount(u))
 }
 
 // usersDelete is DELETE /v1/users/{userId}.
-func (s *Service) usersDelete(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -159,7 +152,7 @@ func (s *Service) usersDelete(w http.ResponseWriter, r *Request) error {
 
 // usersChange applies change to the path's user under its lock, logs it
 // as event (Appwrite's audit event names) and answers with the user.
-func (s *Service) usersChange(w http.ResponseWriter, r *Request, event string, conflict ErrorType, change func(u *User)) error {
+func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict ErrorType, change func(u *User)) error {
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return NewError(ErrUserNotFound)
@@ -181,7 +174,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *Request, event string, c
 // usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
 // user (every session and JWT refused, here and at the gate), true
 // unblocks.
-func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) error {
 	status, err := r.Params.Bool("status")
 	if err != nil {
 		return err
@@ -197,26 +190,26 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *Request) error {
 }
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
-func (s *Service) usersUpdateName(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) error {
 	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
 	}
 	if !core.ValidName(name) {
-		return InvalidParam("name", core.DescText(128))
+		return core.InvalidParam("name", core.DescText(128))
 	}
 	return s.usersChange(w, r, "user.update", "", func(u *User) { u.Name = name })
 }
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
 // unverified; links sent to the old one stop working (changeUser).
-func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
 	}
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-		return InvalidParam("email", core.DescEmail)
+		return core.InvalidParam("email", core.DescEmail)
 	}
 	return s.usersChange(w, r, "user.update", ErrUserEmailAlreadyExists, func(u *User) {
 		if u.Email != email {
@@ -227,13 +220,13 @@ func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *Request) error {
 
 // usersUpdatePhone is PATCH /v1/users/{userId}/phone; the number is in
 // the parameter "number", as Appwrite names it.
-func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 	phone, err := r.Params.Required("number", descPhone)
 	if err != nil {
 		return err
 	}
 	if !phonePattern.MatchString(phone) {
-		return InvalidParam("number", descPhone)
+		return core.InvalidParam("number", descPhone)
 	}
 	return s.usersChange(w, r, "user.update", ErrUserPhoneAlreadyExists, func(u *User) {
 		if u.Phone != phone {
@@ -244,7 +237,7 @@ func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *Request) error {
 
 // usersUpdatePassword is PATCH /v1/users/{userId}/password: the
 // operator's reset (SetUserPassword).
-func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request) error {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return err
@@ -260,7 +253,7 @@ func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *Request) error {
 }
 
 // usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.
-func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	v, err := r.Params.Bool("emailVerification")
 	if err != nil {
 		return err
@@ -270,7 +263,7 @@ func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *Request
 
 // usersUpdatePhoneVerification is PATCH
 // /v1/users/{userId}/verification/phone.
-func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	v, err := r.Params.Bool("phoneVerification")
 	if err != nil {
 		return err
@@ -279,17 +272,17 @@ func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *Request
 }
 
 // usersGetPrefs is GET /v1/users/{userId}/prefs.
-func (s *Service) usersGetPrefs(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, prefsOf(u))
+	return httpapi.WriteJSON(w, http.StatusOK, prefsOf(u))
 }
 
 // usersUpdatePrefs is PATCH /v1/users/{userId}/prefs: the object replaces
 // the old one; the answer is the prefs, as Appwrite's.
-func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs, err := readPrefsParam(r.Params)
 	if err != nil {
 		return err
@@ -306,7 +299,7 @@ func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.adminAudit(r.Context(), u, "user.update")
-	return WriteJSON(w, http.StatusOK, prefsOf(u))
+	return httpapi.WriteJSON(w, http.StatusOK, prefsOf(u))
 }
 
 // prefsOf is the user's prefs, {} when none.
@@ -319,21 +312,21 @@ func prefsOf(u *User) json.RawMessage {
 
 // usersListSessions is GET /v1/users/{userId}/sessions. No session is
 // current: the caller is a server, not one of the user's devices.
-func (s *Service) usersListSessions(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersListSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.UserSessions(r.Context(), r.PathVars["userId"])
 	if err != nil {
 		return err
 	}
-	out := SessionListModel{Total: len(all), Sessions: make([]SessionModel, 0, len(all))}
+	out := httpapi.SessionListModel{Total: len(all), Sessions: make([]httpapi.SessionModel, 0, len(all))}
 	for _, sess := range all {
 		out.Sessions = append(out.Sessions, s.renderSession(sess, false))
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // usersDeleteSessions is DELETE /v1/users/{userId}/sessions: every
 // session of the user ends, everywhere.
-func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	if _, err := s.SignOutUser(r.Context(), r.PathVars["userId"]); err != nil {
 		return err
 	}
@@ -342,7 +335,7 @@ func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *Request) error {
 }
 
 // usersDeleteSession is DELETE /v1/users/{userId}/sessions/{sessionId}.
-func (s *Service) usersDeleteSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -367,7 +360,7 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *Request) error {
 }
 
 // usersListLogs is GET /v1/users/{userId}/logs, newest first.
-func (s *Service) usersListLogs(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersListLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := parseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
@@ -384,12 +377,12 @@ func (s *Service) usersListLogs(w http.ResponseWriter, r *Request) error {
 	for _, e := range entries {
 		out.Logs = append(out.Logs, renderLog(e))
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // usersListIdentities is GET /v1/users/{userId}/identities: the
 // provider accounts linked to the user, oldest first.
-func (s *Service) usersListIdentities(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersListIdentities(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
 	if err != nil {
 		return err
@@ -402,9 +395,9 @@ func (s *Service) usersListIdentities(w http.ResponseWriter, r *Request) error {
 	if err != nil {
 		return err
 	}
-	out := identityListModel{Total: len(all), Identities: []IdentityModel{}}
+	out := identityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
 		out.Identities = append(out.Identities, renderIdentity(all[i]))
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }

@@ -1,12 +1,12 @@
 package account
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/core"
 
@@ -77,15 +77,15 @@ func PasswordHashKind(encoded string) string {
 	return passhash.Kind(encoded)
 }
 
-// hashReader reads the hash of one kind from the Request, with the
+// hashReader reads the hash of one kind from the request, with the
 // parameters of its kind, and returns what is stored.
-type hashReader func(p *Params, hash string) (string, error)
+type hashReader func(p *httpapi.Params, hash string) (string, error)
 
 // keepHash is the reader of the kinds stored as they come, after check.
 func keepHash(check func(string) bool, desc string) hashReader {
-	return func(_ *Params, hash string) (string, error) {
+	return func(_ *httpapi.Params, hash string) (string, error) {
 		if !check(hash) {
-			return "", InvalidParam("password", desc)
+			return "", core.InvalidParam("password", desc)
 		}
 		return hash, nil
 	}
@@ -95,67 +95,38 @@ func keepHash(check func(string) bool, desc string) hashReader {
 func encoded(desc string) func(string, error) (string, error) {
 	return func(s string, err error) (string, error) {
 		if err != nil {
-			return "", InvalidParam("password", desc)
+			return "", core.InvalidParam("password", desc)
 		}
 		return s, nil
 	}
 }
 
-const (
-	descMD5Hash    = "Value must be the hex MD5 digest of the password"
-	descSHAHash    = "Value must be the hex digest of the password in the passwordVersion"
-	descPHPassHash = "Value must be a phpass portable hash ($P$ or $H$) of 2^7 to 2^20 rounds"
-	descScryptHash = "Value must be the hex scrypt key of the password, of passwordLength (16 to 256) bytes, with a power of 2 passwordCpu and at most 64 MiB of memory"
-	descScryptMod  = "Value must be the base64 Firebase scrypt hash of the password, as long as the passwordSignerKey"
-	descShaVersion = "Value must be one of (sha1, sha224, sha256, sha384, sha512/224, sha512/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512)"
-	descInteger    = "Value must be a valid integer"
-)
-
-// requiredInt reads a required integer parameter.
-func (p *Params) RequiredInt(name string) (int, error) {
-	if !p.Has(name) {
-		return 0, ArgumentError("Param \"%s\" is not optional.", name)
-	}
-	var n int
-	if p.json != nil {
-		if err := json.Unmarshal(p.json[name], &n); err != nil {
-			return 0, InvalidParam(name, descInteger)
-		}
-		return n, nil
-	}
-	n, err := strconv.Atoi(p.form.Get(name))
-	if err != nil {
-		return 0, InvalidParam(name, descInteger)
-	}
-	return n, nil
-}
-
-func md5Reader(_ *Params, hash string) (string, error) {
+func md5Reader(_ *httpapi.Params, hash string) (string, error) {
 	return encoded(descMD5Hash)(passhash.EncodeMD5(hash))
 }
 
-func shaReader(p *Params, hash string) (string, error) {
+func shaReader(p *httpapi.Params, hash string) (string, error) {
 	version, _, err := p.String("passwordVersion", descShaVersion)
 	if err != nil {
 		return "", err
 	}
 	if version != "" && !slices.Contains(passhash.SHAVersions, version) {
-		return "", InvalidParam("passwordVersion", descShaVersion)
+		return "", core.InvalidParam("passwordVersion", descShaVersion)
 	}
 	return encoded(descSHAHash)(passhash.EncodeSHA(version, hash))
 }
 
-func phpassReader(_ *Params, hash string) (string, error) {
+func phpassReader(_ *httpapi.Params, hash string) (string, error) {
 	return encoded(descPHPassHash)(passhash.EncodePHPass(hash))
 }
 
-func scryptReader(p *Params, hash string) (string, error) {
+func scryptReader(p *httpapi.Params, hash string) (string, error) {
 	salt, err := p.Required("passwordSalt", core.DescText(128))
 	if err != nil {
 		return "", err
 	}
 	if len([]rune(salt)) > 128 {
-		return "", InvalidParam("passwordSalt", core.DescText(128))
+		return "", core.InvalidParam("passwordSalt", core.DescText(128))
 	}
 	var costs [4]int
 	for i, name := range []string{"passwordCpu", "passwordMemory", "passwordParallel", "passwordLength"} {
@@ -166,7 +137,7 @@ func scryptReader(p *Params, hash string) (string, error) {
 	return encoded(descScryptHash)(passhash.EncodeScrypt(hash, salt, costs[0], costs[1], costs[2], costs[3]))
 }
 
-func scryptModifiedReader(p *Params, hash string) (string, error) {
+func scryptModifiedReader(p *httpapi.Params, hash string) (string, error) {
 	var v [3]string
 	for i, name := range []string{"passwordSalt", "passwordSaltSeparator", "passwordSignerKey"} {
 		var err error
@@ -174,7 +145,7 @@ func scryptModifiedReader(p *Params, hash string) (string, error) {
 			return "", err
 		}
 		if len([]rune(v[i])) > 128 {
-			return "", InvalidParam(name, core.DescText(128))
+			return "", core.InvalidParam(name, core.DescText(128))
 		}
 	}
 	return encoded(descScryptMod)(passhash.EncodeScryptModified(hash, v[0], v[1], v[2]))
@@ -182,8 +153,8 @@ func scryptModifiedReader(p *Params, hash string) (string, error) {
 
 // usersCreateWithHash answers POST /v1/users/<kind>: read checks the
 // password parameter as a hash of that kind and encodes it.
-func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *Request) error {
-	return func(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *httpapi.Request) error {
+	return func(w http.ResponseWriter, r *httpapi.Request) error {
 		now := s.clock()
 		id, err := r.Params.Required("userId", core.DescCustomID)
 		if err != nil {
@@ -192,14 +163,14 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 		if id == "unique()" || id == "" {
 			id = core.NewID(now)
 		} else if !core.ValidKey(id) {
-			return InvalidParam("userId", core.DescCustomID)
+			return core.InvalidParam("userId", core.DescCustomID)
 		}
 		email, err := r.Params.Required("email", core.DescEmail)
 		if err != nil {
 			return err
 		}
 		if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
-			return InvalidParam("email", core.DescEmail)
+			return core.InvalidParam("email", core.DescEmail)
 		}
 		hash, err := r.Params.Required("password", "Value must be a valid string")
 		if err != nil {
@@ -213,7 +184,7 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 			return err
 		}
 		if ok && !core.ValidName(name) {
-			return InvalidParam("name", core.DescText(128))
+			return core.InvalidParam("name", core.DescText(128))
 		}
 		u := &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 			Email: email, Name: name, PasswordHash: hash, PasswordUpdate: now}
@@ -224,6 +195,15 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 			return err
 		}
 		s.adminAudit(r.Context(), u, "user.create")
-		return WriteJSON(w, http.StatusCreated, RenderAccount(u))
+		return httpapi.WriteJSON(w, http.StatusCreated, httpapi.RenderAccount(u))
 	}
 }
+
+const (
+	descMD5Hash    = "Value must be the hex MD5 digest of the password"
+	descSHAHash    = "Value must be the hex digest of the password in the passwordVersion"
+	descPHPassHash = "Value must be a phpass portable hash ($P$ or $H$) of 2^7 to 2^20 rounds"
+	descScryptHash = "Value must be the hex scrypt key of the password, of passwordLength (16 to 256) bytes, with a power of 2 passwordCpu and at most 64 MiB of memory"
+	descScryptMod  = "Value must be the base64 Firebase scrypt hash of the password, as long as the passwordSignerKey"
+	descShaVersion = "Value must be one of (sha1, sha224, sha256, sha384, sha512/224, sha512/256, sha512, sha3-224, sha3-256, sha3-384, sha3-512)"
+)

@@ -186,7 +186,7 @@ func FuzzUsersLabels(f *testing.F) {
 		seen := map[string]bool{}
 		for _, l := range labels {
 			s, _ := l.(string)
-			if _, err := account.CheckLabels([]string{s}); err != nil || seen[s] {
+			if _, err := core.CheckLabels([]string{s}); err != nil || seen[s] {
 				t.Fatalf("stored label %q from %q", s, body)
 			}
 			seen[s] = true

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -61,7 +63,7 @@ func parseUserQueries(q url.Values) (userQueries, error) {
 // apply adds one parsed query to q.
 func (q *userQueries) apply(uq parsedQuery) error {
 	invalid := func(format string, args ...any) error {
-		return ArgumentError("Invalid queries: Query not valid: "+format, args...)
+		return httpapi.ArgumentError("Invalid queries: Query not valid: "+format, args...)
 	}
 	switch uq.method {
 	case "limit", "offset":
@@ -109,7 +111,7 @@ func (q *userQueries) apply(uq parsedQuery) error {
 			q.equal[uq.attribute] = append(q.equal[uq.attribute], v)
 		}
 	default:
-		return ArgumentError("Invalid queries: Query method not valid: %s", uq.method)
+		return httpapi.ArgumentError("Invalid queries: Query method not valid: %s", uq.method)
 	}
 	return nil
 }
@@ -124,7 +126,7 @@ type parsedQuery struct {
 // method(args), whose arguments read as a JSON list: "attribute", then a
 // value or a list of values.
 func userQuery(raw string) (parsedQuery, error) {
-	bad := ArgumentError("Invalid queries: Invalid query: %s", raw)
+	bad := httpapi.ArgumentError("Invalid queries: Invalid query: %s", raw)
 	s := strings.TrimSpace(raw)
 	if len(s) > maxQueryLength {
 		return parsedQuery{}, bad
@@ -215,7 +217,7 @@ func (q *userQueries) filter(words []string) (f UserFilter, none bool) {
 // usersList is GET /v1/users: one bounded store query for the page and
 // one for the total (capped at maxUserCount, skipped with total=false),
 // whatever the number of users.
-func (s *Service) usersList(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 	q, err := parseUserQueries(r.URL.Query())
 	if err != nil {
 		return err
@@ -225,10 +227,10 @@ func (s *Service) usersList(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	if len(search) > 256 {
-		return InvalidParam("search", core.DescText(256))
+		return core.InvalidParam("search", core.DescText(256))
 	}
 	f, none := q.filter(strings.Fields(strings.ToLower(search)))
-	out := userListModel{Users: []AccountModel{}}
+	out := userListModel{Users: []httpapi.AccountModel{}}
 	var page []*User
 	if none {
 		// Nothing to list, but the cursor is still checked.
@@ -252,61 +254,28 @@ func (s *Service) usersList(w http.ResponseWriter, r *Request) error {
 		}
 	}
 	for _, u := range page {
-		out.Users = append(out.Users, RenderAccount(u))
+		out.Users = append(out.Users, httpapi.RenderAccount(u))
 	}
-	return WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // maxUserCount caps the total of a user list, as Appwrite's
 // APP_LIMIT_COUNT does: counting stops there.
 const maxUserCount = 5000
 
-// boolParam reads a required boolean parameter: JSON true or false, or
-// in a form "true", "false", "1" or "0", as Appwrite's loose validator
-// takes them.
-func (p *Params) Bool(name string) (bool, error) {
-	bad := ArgumentError("Invalid %s: Value must be a valid boolean", name)
-	if !p.Has(name) {
-		return false, ArgumentError("Param \"%s\" is not optional.", name)
-	}
-	var v string
-	if p.json != nil {
-		var b bool
-		if err := json.Unmarshal(p.json[name], &b); err == nil {
-			return b, nil
-		}
-		if err := json.Unmarshal(p.json[name], &v); err != nil {
-			var n json.Number
-			if json.Unmarshal(p.json[name], &n) != nil {
-				return false, bad
-			}
-			v = n.String()
-		}
-	} else {
-		v = p.form.Get(name)
-	}
-	switch v {
-	case "true", "1":
-		return true, nil
-	case "false", "0":
-		return false, nil
-	}
-	return false, bad
-}
-
 // readPrefsParam reads the required prefs object, compacted, within
 // Appwrite's size limit.
-func readPrefsParam(p *Params) (json.RawMessage, error) {
+func readPrefsParam(p *httpapi.Params) (json.RawMessage, error) {
 	if !p.Has("prefs") {
-		return nil, ArgumentError("Param \"prefs\" is not optional.")
+		return nil, httpapi.ArgumentError("Param \"prefs\" is not optional.")
 	}
-	raw := bytes.TrimSpace(p.json["prefs"])
+	raw := bytes.TrimSpace(p.Raw("prefs"))
 	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || appwriteJSONLen(raw) > maxPrefsBytes {
-		return nil, InvalidParam("prefs", descPrefs)
+		return nil, core.InvalidParam("prefs", descPrefs)
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, raw); err != nil {
-		return nil, InvalidParam("prefs", descPrefs)
+		return nil, core.InvalidParam("prefs", descPrefs)
 	}
 	return json.RawMessage(compact.Bytes()), nil
 }

@@ -6,24 +6,23 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/accountgate/accountgate/account/httpapi"
+
+	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/verify"
 )
-
-// providerServer names a session a server created for a user through the
-// Users API (Appwrite's SESSION_PROVIDER_SERVER).
-const providerServer = "server"
 
 // usersCreateSession is POST /v1/users/{userId}/sessions (Appwrite 1.5
 // on): a session for the user, made by a server without the user's
 // credentials. The response carries its secret, the cookie value, for the
 // server to hand on; like any session it ends when the user is blocked
 // or signed out.
-func (s *Service) usersCreateSession(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersCreateSession(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
 	}
-	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: u, provider: providerServer, r: r.Request})
+	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: u, provider: core.ProviderServer, r: r.Request})
 	if err != nil {
 		return err
 	}
@@ -31,7 +30,7 @@ func (s *Service) usersCreateSession(w http.ResponseWriter, r *Request) error {
 	s.adminAudit(r.Context(), u, "session.create")
 	m := s.renderSession(sess, false)
 	m.Secret = verify.EncodeToken(u.ID, secret)
-	return WriteJSON(w, http.StatusCreated, m)
+	return httpapi.WriteJSON(w, http.StatusCreated, m)
 }
 
 // Appwrite's bounds for POST /v1/users/{userId}/tokens: length in
@@ -48,7 +47,7 @@ func genericTokenTarget(userID string) []byte { return TargetHash("user:" + user
 // a single-use secret the server hands to the user, who spends it at
 // POST /v1/account/sessions/token. The secret is in the response, and
 // stored only hashed.
-func (s *Service) usersCreateToken(w http.ResponseWriter, r *Request) error {
+func (s *Service) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) error {
 	length, err := r.Params.Int("length", genericTokenLength, genericTokenMinLength, genericTokenMaxLength)
 	if err != nil {
 		return err
@@ -77,9 +76,9 @@ func (s *Service) usersCreateToken(w http.ResponseWriter, r *Request) error {
 		return err
 	}
 	s.adminAudit(r.Context(), u, "tokens.create")
-	m := RenderToken(tok)
+	m := httpapi.RenderToken(tok)
 	m.Secret = secret
-	return WriteJSON(w, http.StatusCreated, m)
+	return httpapi.WriteJSON(w, http.StatusCreated, m)
 }
 
 // tokenAlphabet is what server-made token secrets are drawn from.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // Keys of the Users API tests: every scope, read only, write only.
@@ -361,10 +362,10 @@ func TestUsersAPIWithoutKeys(t *testing.T) {
 	e := newEnv(t, nil)
 	checkError(t, e.do("GET", "/v1/users", "", key(keyAll)), 401, "general_unauthorized_scope",
 		"User (role: guests) missing scope (users.read)")
-	if !account.IsAPIPath("/v1/users") || !account.IsAPIPath("/v1/users/x/sessions") || account.IsAPIPath("/v1/usersx") {
+	if !httpapi.IsAPIPath("/v1/users") || !httpapi.IsAPIPath("/v1/users/x/sessions") || httpapi.IsAPIPath("/v1/usersx") {
 		t.Fatal("IsAPIPath does not cover the Users API exactly")
 	}
-	if !account.Owns("/v1/users/x") {
+	if !httpapi.Owns("/v1/users/x") {
 		t.Fatal("the API handler does not own /v1/users")
 	}
 }

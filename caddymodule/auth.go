@@ -17,6 +17,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 func init() {
@@ -94,7 +95,7 @@ func (g *Gate) Provision(ctx caddy.Context) error {
 		if pub, err := url.Parse(p.PublicURL); err == nil {
 			publicHost = pub.Hostname()
 		}
-		if u, _ := url.Parse(g.OnFailRedirect); u != nil && u.Host != "" && !account.HostAllowed(publicHost, p.Platforms, u.Hostname()) {
+		if u, _ := url.Parse(g.OnFailRedirect); u != nil && u.Host != "" && !httpapi.HostAllowed(publicHost, p.Platforms, u.Hostname()) {
 			return fmt.Errorf("account_gate: on_fail redirect host %q is not a platform of project %s", u.Hostname(), g.Project)
 		}
 	}
@@ -142,7 +143,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 	// or not.
 	svc, e := g.slot.service(r)
 	if e != nil {
-		account.WriteError(w, e)
+		httpapi.WriteError(w, e)
 		return nil
 	}
 	svc.StripIdentity(r, g.headers)
@@ -161,7 +162,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		tok, err := g.issuer.Assertion(p, time.Now())
 		if err != nil {
 			g.logger.Error("signing an identity assertion", zap.Error(err))
-			account.WriteError(w, core.NewError(core.ErrGeneralServiceDisabled))
+			httpapi.WriteError(w, core.NewError(core.ErrGeneralServiceDisabled))
 			return nil
 		}
 		// A slice of its own: later handlers (request_header replace)
@@ -264,10 +265,10 @@ func (g *Gate) refuse(w http.ResponseWriter, r *http.Request, e *core.Error) {
 	// Without the pages: a refused cross-site form post lands in the
 	// browser, where a page reads better than JSON.
 	if (e.Type == core.ErrGeneralUnknownOrigin || e.Type == core.ErrGeneralResourceBlocked || e.Type == core.ErrUserMFARequired) && strings.Contains(r.Header.Get("Accept"), "text/html") {
-		account.WriteErrorPage(w, e)
+		httpapi.WriteErrorPage(w, e)
 		return
 	}
-	account.WriteError(w, e)
+	httpapi.WriteError(w, e)
 }
 
 // isPreflight reports a CORS preflight: an OPTIONS request that names

@@ -4,12 +4,11 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-
-	"github.com/accountgate/accountgate/account"
 )
 
 func init() {
@@ -40,13 +39,13 @@ func (AuthEndpoint) CaddyModule() caddy.ModuleInfo {
 func (a *AuthEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
 	svc, e := a.slot.service(r)
 	if e != nil {
-		account.WriteError(w, e)
+		httpapi.WriteError(w, e)
 		return nil
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	p, e := a.decide(svc, original(r))
 	if e != nil {
-		account.WriteError(w, e)
+		httpapi.WriteError(w, e)
 		return nil
 	}
 	a.headers.Set(w.Header(), p.Identity())

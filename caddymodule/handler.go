@@ -10,6 +10,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 func init() {
@@ -57,7 +58,7 @@ func (h *APIHandler) Validate() error {
 func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
 	svc, e := h.slot.service(r)
 	if e != nil {
-		account.WriteError(w, e)
+		httpapi.WriteError(w, e)
 		return nil
 	}
 	svc.StripIdentity(r, account.HeaderNames{})
@@ -69,7 +70,7 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 		pg.Serve(w, r, svc.APIHandler())
 		return nil
 	}
-	if !account.Owns(r.URL.Path) {
+	if !httpapi.Owns(r.URL.Path) {
 		return next.ServeHTTP(w, r)
 	}
 	svc.APIHandler().ServeHTTP(w, r)

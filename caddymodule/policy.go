@@ -104,7 +104,7 @@ func (pol Policy) validate() error {
 		}
 	}
 	// A label no user can carry would silently shut everyone out.
-	if _, err := account.CheckLabels(pol.AllowLabels); err != nil {
+	if _, err := core.CheckLabels(pol.AllowLabels); err != nil {
 		return fmt.Errorf("account_gate: allow_labels %q: labels are 1 to 36 letters and digits", pol.AllowLabels)
 	}
 	return nil

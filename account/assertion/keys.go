@@ -30,8 +30,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 const (
@@ -317,12 +317,12 @@ func (k *Keys) JWKS() []byte {
 func (k *Keys) ServeJWKS(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		account.WriteError(w, core.NewError(core.ErrGeneralRouteNotFound))
+		httpapi.WriteError(w, core.NewError(core.ErrGeneralRouteNotFound))
 		return
 	}
 	st := k.state.Load()
 	if st == nil {
-		account.WriteError(w, core.NewError(core.ErrGeneralServiceDisabled))
+		httpapi.WriteError(w, core.NewError(core.ErrGeneralServiceDisabled))
 		return
 	}
 	h := w.Header()

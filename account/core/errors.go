@@ -164,3 +164,9 @@ func AsError(err error) *Error {
 		return &Error{Type: ErrGeneralUnknown, Message: "Server Error", Err: err}
 	}
 }
+
+// InvalidParam is a 400 general_argument_invalid naming the parameter and
+// what it must be, Appwrite's "Invalid <param>: <description>".
+func InvalidParam(name, desc string) *Error {
+	return Errorf(ErrGeneralArgumentInvalid, "Invalid %s: %s", name, desc)
+}

@@ -169,3 +169,7 @@ func ProviderFactors(provider string) []string {
 func SignInFactors(provider string) []string {
 	return slices.DeleteFunc(ProviderFactors(provider), func(f string) bool { return f == "oauth2" || f == "anonymous" })
 }
+
+// ProviderServer names a session a server created for a user through the
+// Users API (Appwrite's SESSION_PROVIDER_SERVER).
+const ProviderServer = "server"

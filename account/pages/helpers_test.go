@@ -18,6 +18,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/pages"
 	"github.com/accountgate/accountgate/store/sqlite"
@@ -136,7 +137,7 @@ func newSite(t *testing.T, editAccount func(*core.Config), editPages func(*pages
 		switch {
 		case s.pages.Owns(r.URL.Path):
 			s.pages.Serve(w, r, api)
-		case account.Owns(r.URL.Path):
+		case httpapi.Owns(r.URL.Path):
 			api.ServeHTTP(w, r)
 		default:
 			w.Write([]byte("app " + r.URL.RequestURI()))

@@ -8,7 +8,7 @@ import (
 )
 
 // SessionRef is what a verified caller carries of its session: enough for
-// identity, expiry and "current". Routes that show a whole session read
+// identity, expiry and "current". routes that show a whole session read
 // it from the store; keeping the cache to this much is what lets it hold
 // 100,000 sessions in little memory.
 type SessionRef struct {

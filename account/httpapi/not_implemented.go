@@ -1,8 +1,10 @@
-package account
+package httpapi
 
 import (
 	"net/http"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // notImplemented lists the routes today's SDKs call that Accountgate does
@@ -25,15 +27,15 @@ var notImplemented = []struct{ method, path, feature string }{
 	{"PUT", "verifications/email/otp", "Email verification by one-time code"},
 }
 
-// notImplementedRoutes turns the list into routes. They are public: a
+// NotImplementedRoutes turns the list into routes. They are public: a
 // guest learns as much as a user, and nothing is read or written.
-func notImplementedRoutes() []Route {
+func NotImplementedRoutes() []Route {
 	out := make([]Route, 0, len(notImplemented))
 	for _, n := range notImplemented {
 		feature, path := n.feature, n.path
 		rt := Route{method: n.method, path: strings.Split(path, "/"), scope: ScopePublic,
 			handle: func(http.ResponseWriter, *Request) error {
-				return Errorf(ErrGeneralNotImplemented, "%s (%s /v1/account/%s) is not implemented by this server yet.", feature, n.method, path)
+				return core.Errorf(core.ErrGeneralNotImplemented, "%s (%s /v1/account/%s) is not implemented by this server yet.", feature, n.method, path)
 			}}
 		out = append(out, rt)
 	}

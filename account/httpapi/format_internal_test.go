@@ -1,4 +1,4 @@
-package account
+package httpapi
 
 import (
 	"encoding/json"
@@ -11,9 +11,9 @@ func TestParseFormat(t *testing.T) {
 	for in, want := range map[string]Format{
 		"":               0,
 		"1.0.0":          1_000_000,
-		"1.4.0":          format14,
-		" 1.5.0 ":        format15,
-		"1.5":            format15,
+		"1.4.0":          Format14,
+		" 1.5.0 ":        Format15,
+		"1.5":            Format15,
 		"1.6.0-rc.1":     1_006_000,
 		"2.3.0":          2_003_000,
 		"1.4.1000":       0,

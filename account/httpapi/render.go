@@ -1,4 +1,4 @@
-package account
+package httpapi
 
 import (
 	"crypto/sha256"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/geoip"
 )
 
 // datetimeLayout is ISO 8601 with milliseconds and a numeric offset, the
@@ -58,7 +59,7 @@ type TargetModel struct {
 // TargetsOf lists the user's email and phone as targets. Their ids are
 // derived from the user and the address, so they stay put while the
 // address does; the times are the user record's, which holds them.
-func TargetsOf(u *User) []TargetModel {
+func TargetsOf(u *core.User) []TargetModel {
 	out := []TargetModel{}
 	add := func(kind, address string) {
 		if address == "" {
@@ -74,7 +75,7 @@ func TargetsOf(u *User) []TargetModel {
 	return out
 }
 
-func RenderAccount(u *User) AccountModel {
+func RenderAccount(u *core.User) AccountModel {
 	prefs := u.Prefs
 	if len(prefs) == 0 {
 		prefs = json.RawMessage("{}")
@@ -112,11 +113,11 @@ type DeviceModel struct {
 	ClientEngineVersion string `json:"clientEngineVersion"`
 	DeviceName          string `json:"deviceName"`
 	DeviceBrand         string `json:"deviceBrand"`
-	DeviceModel         string `json:"DeviceModel"`
+	DeviceModel         string `json:"deviceModel"`
 }
 
 // LabelsOf is the user's labels, [] when none.
-func LabelsOf(u *User) []string {
+func LabelsOf(u *core.User) []string {
 	if u.Labels == nil {
 		return []string{}
 	}
@@ -138,7 +139,7 @@ type SessionModel struct {
 	IP                        string `json:"ip"`
 	DeviceModel
 	CountryCode string   `json:"countryCode"`
-	CountryName string   `json:"CountryName"`
+	CountryName string   `json:"countryName"`
 	Current     bool     `json:"current"`
 	Factors     []string `json:"factors"`
 	// Secret is only ever sent by Appwrite to server (API key) callers.
@@ -146,35 +147,8 @@ type SessionModel struct {
 	MFAUpdatedAt string `json:"mfaUpdatedAt"`
 }
 
-// renderSession is the session model of s, with its provider tokens
-// opened (they are sealed at rest).
-func (s *Service) renderSession(sess *Session, current bool) SessionModel {
-	country := sess.CountryCode
-	if country == "" {
-		country = "--"
-	}
-	return SessionModel{
-		ID:                        sess.ID,
-		CreatedAt:                 FormatTime(sess.CreatedAt),
-		UpdatedAt:                 FormatTime(SessionUpdated(sess)),
-		UserID:                    sess.UserID,
-		Expire:                    FormatTime(sess.Expire),
-		Provider:                  sess.Provider,
-		ProviderUID:               sess.ProviderUID,
-		ProviderAccessToken:       s.openString(sess.ProviderAccessToken),
-		ProviderAccessTokenExpiry: FormatTime(sess.ProviderAccessTokenExpiry),
-		ProviderRefreshToken:      s.openString(sess.ProviderRefreshToken),
-		IP:                        sess.IP,
-		DeviceModel:               DeviceModel(sess.Device),
-		CountryCode:               country,
-		CountryName:               CountryName(country),
-		Current:                   current,
-		Factors:                   core.ProviderFactors(sess.Provider),
-	}
-}
-
 // SessionUpdated is when s last changed: its creation until extended.
-func SessionUpdated(s *Session) time.Time {
+func SessionUpdated(s *core.Session) time.Time {
 	if s.UpdatedAt.IsZero() {
 		return s.CreatedAt
 	}
@@ -186,3 +160,40 @@ type SessionListModel struct {
 	Total    int            `json:"total"`
 	Sessions []SessionModel `json:"sessions"`
 }
+
+// IdentityModel is the Appwrite `identity` model (format 1.4 on). The
+// provider's tokens live on the sessions that provider opened, not on
+// the identity: they are "" here.
+type IdentityModel struct {
+	ID                        string `json:"$id"`
+	CreatedAt                 string `json:"$createdAt"`
+	UpdatedAt                 string `json:"$updatedAt"`
+	UserID                    string `json:"userId"`
+	Provider                  string `json:"provider"`
+	ProviderUID               string `json:"providerUid"`
+	ProviderEmail             string `json:"providerEmail"`
+	ProviderAccessToken       string `json:"providerAccessToken"`
+	ProviderAccessTokenExpiry string `json:"providerAccessTokenExpiry"`
+	ProviderRefreshToken      string `json:"providerRefreshToken"`
+	ProviderIDToken           string `json:"providerIdToken"`
+}
+
+// TokenModel is the Appwrite `token` model. The secret is never sent
+// (part A items 15-16).
+type TokenModel struct {
+	ID        string `json:"$id"`
+	CreatedAt string `json:"$createdAt"`
+	UserID    string `json:"userId"`
+	Secret    string `json:"secret"`
+	Expire    string `json:"expire"`
+	// Phrase is the security phrase shown in the mail, when the client
+	// asked for one (token sign-in); "" otherwise.
+	Phrase string `json:"phrase"`
+}
+
+func RenderToken(t *core.Token) TokenModel {
+	return TokenModel{ID: t.ID, CreatedAt: FormatTime(t.CreatedAt), UserID: t.UserID, Expire: FormatTime(t.Expire)}
+}
+
+// CountryName is the English name of a country code, "Unknown" for "--".
+func CountryName(code string) string { return geoip.CountryName(code) }

@@ -1,4 +1,4 @@
-package account
+package httpapi
 
 import (
 	"bytes"
@@ -10,19 +10,19 @@ import (
 	"sync"
 )
 
-// Format is the X-Appwrite-Response-Format of a Request as one
+// Format is the X-Appwrite-Response-Format of a request as one
 // comparable number, major*1e6 + minor*1e3 + patch. Zero (absent or
 // unreadable) is the 1.3 contract, like every format below 1.4.0.
 type Format uint32
 
 // The formats where something changes for the Account API.
 const (
-	format14 Format = 1_004_000 // SDK 13: labels, accessedAt, identities
-	format15 Format = 1_005_000 // SDK 14+: MFA fields, session factors, token phrase; PATCH sessions extends
+	Format14 Format = 1_004_000 // SDK 13: labels, accessedAt, identities
+	Format15 Format = 1_005_000 // SDK 14+: MFA fields, session factors, token phrase; PATCH sessions extends
 	format23 Format = 2_003_000 // SDK 28, the first to declare the identity's providerIdToken
 )
 
-// FormatHeader is the Request header the SDKs send their format in.
+// FormatHeader is the request header the SDKs send their format in.
 const FormatHeader = "X-Appwrite-Response-Format"
 
 // ParseFormat reads "major.minor.patch" (a missing part counts 0, a
@@ -62,10 +62,10 @@ var formatAdditions = []struct {
 	model  string
 	fields []string
 }{
-	{format14, "account", []string{"labels", "accessedAt"}},
-	{format15, "account", []string{"mfa", "targets"}},
-	{format15, "session", []string{"$updatedAt", "factors", "secret", "mfaUpdatedAt"}},
-	{format15, "token", []string{"phrase"}},
+	{Format14, "account", []string{"labels", "accessedAt"}},
+	{Format15, "account", []string{"mfa", "targets"}},
+	{Format15, "session", []string{"$updatedAt", "factors", "secret", "mfaUpdatedAt"}},
+	{Format15, "token", []string{"phrase"}},
 	{format23, "identity", []string{"providerIdToken"}},
 }
 
@@ -92,7 +92,7 @@ func dropped(f Format, model, field string) bool {
 	return false
 }
 
-// formatWriter carries the Request's format to WriteJSON, so handlers
+// formatWriter carries the request's format to WriteJSON, so handlers
 // render the newest models and never look at the format themselves.
 type formatWriter struct {
 	http.ResponseWriter

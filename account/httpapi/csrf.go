@@ -1,10 +1,12 @@
-package account
+package httpapi
 
 import (
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/verify"
 )
@@ -27,12 +29,12 @@ func UnsafeMethod(method string) bool {
 // sessionFromCookie reports whether the session credential of r comes
 // from the session cookie: credential takes the cookie (or its legacy
 // twin) first whenever it decodes, and a JWT header replaces it.
-func (s *Service) sessionFromCookie(r *http.Request) bool {
+func (a *API) sessionFromCookie(r *http.Request) bool {
 	if r.Header.Get("X-Appwrite-Jwt") != "" {
 		return false
 	}
 	for _, legacy := range [2]bool{false, true} {
-		if v, found := verify.CookieValue(r.Header["Cookie"], s.cookies.name, legacy); found {
+		if v, found := verify.CookieValue(r.Header["Cookie"], a.cookies.name, legacy); found {
 			if _, ok := verify.DecodeToken(v); ok {
 				return true
 			}
@@ -99,12 +101,12 @@ func judgeOrigin(r *http.Request, allowed func(*url.URL) bool) (originVerdict, s
 // as a missing Origin, and a browser write with neither Origin nor Referer
 // whose Sec-Fetch-Site is not same-origin. Every other case is judged by
 // checkOrigin as Appwrite does.
-func (s *Service) checkCookieOrigin(r *http.Request) error {
+func (a *API) checkCookieOrigin(r *http.Request) error {
 	origin := r.Header.Get("Origin")
 	if origin != "null" && (origin != "" || r.Header.Get("Referer") != "") {
 		return nil
 	}
-	if !s.sessionFromCookie(r) {
+	if !a.sessionFromCookie(r) {
 		return nil
 	}
 	// No URL is judged here: only "null" and the Sec-Fetch-Site cases remain.
@@ -112,39 +114,39 @@ func (s *Service) checkCookieOrigin(r *http.Request) error {
 	if verdict != verdictForeign {
 		return nil
 	}
-	return Errorf(ErrGeneralUnknownOrigin, "Invalid Origin. Register your new client (%s) as a new Web platform on your project console dashboard", from)
+	return core.Errorf(core.ErrGeneralUnknownOrigin, "Invalid Origin. Register your new client (%s) as a new Web platform on your project console dashboard", from)
 }
 
 // CheckGateOrigin is the gate's CSRF defence for the apps behind it. A
 // POST, PUT, PATCH or DELETE that the session cookie authenticates must
-// come from the site itself (the Request's Host) or from a platform of
+// come from the site itself (the request's Host) or from a platform of
 // the project, as its Origin, else its Referer, says. "Origin: null" is
 // foreign unless Sec-Fetch-Site is same-origin.
 //
-// With no Origin, no Referer and no Sec-Fetch-Site the Request is let
-// through: it is not a browser's cross-site Request, since every browser
+// With no Origin, no Referer and no Sec-Fetch-Site the request is let
+// through: it is not a browser's cross-site request, since every browser
 // that attaches a SameSite=None cookie to a cross-site POST also sends
 // Origin (and current ones Sec-Fetch-Site), and other clients choose
-// their own cookies. Requests authenticated by a JWT, X-Appwrite-Session
+// their own cookies. requests authenticated by a JWT, X-Appwrite-Session
 // or X-Fallback-Cookies need no check: a browser never adds those by
 // itself, and another site cannot read them.
 //
-// It returns nil when the Request may pass, else a 403
+// It returns nil when the request may pass, else a 403
 // general_unknown_origin error.
-func (s *Service) CheckGateOrigin(r *http.Request, p *Principal) *Error {
-	if p == nil || p.ViaJWT || p.BearerJWT || !UnsafeMethod(r.Method) || !s.sessionFromCookie(r) {
+func (a *API) CheckGateOrigin(r *http.Request, p *verify.Principal) *core.Error {
+	if p == nil || p.ViaJWT || p.BearerJWT || !UnsafeMethod(r.Method) || !a.sessionFromCookie(r) {
 		return nil
 	}
 	verdict, from := judgeOrigin(r, func(u *url.URL) bool {
-		return sameHost(u, r.Host) || s.AllowedHost(u.Hostname())
+		return sameHost(u, r.Host) || a.AllowedHost(u.Hostname())
 	})
 	if verdict != verdictForeign {
 		return nil
 	}
-	return Errorf(ErrGeneralUnknownOrigin, "Cross-site Request refused: a %s from %s may not use the session cookie of this site.", r.Method, from)
+	return core.Errorf(core.ErrGeneralUnknownOrigin, "Cross-site request refused: a %s from %s may not use the session cookie of this site.", r.Method, from)
 }
 
-// sameHost reports whether u names the host (and port) that the Request
+// sameHost reports whether u names the host (and port) that the request
 // was sent to. The scheme is not compared: behind a TLS-terminating proxy
 // the gate cannot tell it, and a page on the same host is the site's own.
 func sameHost(u *url.URL, requestHost string) bool {
@@ -174,4 +176,4 @@ func splitHostPort(hostport string) (host, port string) {
 }
 
 // WriteErrorPage writes e as a small HTML page, for browsers.
-func WriteErrorPage(w http.ResponseWriter, e *Error) { WriteHTMLError(w, e) }
+func WriteErrorPage(w http.ResponseWriter, e *core.Error) { WriteHTMLError(w, e) }

@@ -1,11 +1,14 @@
-package account
+package httpapi
 
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"slices"
+
+	"github.com/accountgate/accountgate/account/verify"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // HeaderKey carries an API key.
@@ -28,20 +31,20 @@ func HashAPIKeys(keys []core.APIKey) []apiKey {
 	return out
 }
 
-// apiKeyOf returns the configured key the Request's X-Appwrite-Key is,
+// apiKeyOf returns the configured key the request's X-Appwrite-Key is,
 // nil for none or an unknown one. Every configured hash is compared, in
 // constant time, so the time taken says nothing about which key nearly
 // matched.
-func (s *Service) APIKeyOf(r *http.Request) *apiKey {
+func (a *API) APIKeyOf(r *http.Request) *apiKey {
 	v := r.Header.Get(HeaderKey)
 	if v == "" {
 		return nil
 	}
 	h := sha256.Sum256([]byte(v))
 	var found *apiKey
-	for i := range s.apiKeys {
-		if subtle.ConstantTimeCompare(s.apiKeys[i].hash[:], h[:]) == 1 {
-			found = &s.apiKeys[i]
+	for i := range a.keys {
+		if subtle.ConstantTimeCompare(a.keys[i].hash[:], h[:]) == 1 {
+			found = &a.keys[i]
 		}
 	}
 	return found
@@ -50,27 +53,27 @@ func (s *Service) APIKeyOf(r *http.Request) *apiKey {
 // has reports whether the key holds scope.
 func (k *apiKey) Has(scope string) bool { return k != nil && slices.Contains(k.scopes, scope) }
 
-// checkKeyScope is the pipeline's check for a Route that needs an API
+// checkKeyScope is the pipeline's check for a route that needs an API
 // key scope: a key and a session together are refused (as today's
 // Appwrite does); a key without the scope, a guest or a user is 401
 // general_unauthorized_scope naming the scope, in Appwrite's words.
-func (s *Service) checkKeyScope(r *http.Request, principal *Principal, needed string) error {
+func (a *API) checkKeyScope(r *http.Request, principal *verify.Principal, needed string) error {
 	sentKey := r.Header.Get(HeaderKey) != ""
 	if sentKey && principal != nil {
-		return NewError(ErrUserAPIKeyAndSessionSet)
+		return core.NewError(core.ErrUserAPIKeyAndSessionSet)
 	}
-	key := s.APIKeyOf(r)
+	key := a.APIKeyOf(r)
 	switch {
 	case key.Has(needed):
 		return nil
 	case key != nil:
-		return Errorf(ErrGeneralUnauthorizedScope, "app.%s@service.%s (role: applications) missing scope (%s)", s.cfg.ProjectID, s.publicURL.Hostname(), needed)
+		return core.Errorf(core.ErrGeneralUnauthorizedScope, "app.%s@service.%s (role: applications) missing scope (%s)", a.cfg.ProjectID, a.publicURL.Hostname(), needed)
 	case principal != nil:
 		who := principal.User.Email
 		if who == "" {
 			who = "User"
 		}
-		return Errorf(ErrGeneralUnauthorizedScope, "%s (role: users) missing scope (%s)", who, needed)
+		return core.Errorf(core.ErrGeneralUnauthorizedScope, "%s (role: users) missing scope (%s)", who, needed)
 	}
-	return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (%s)", needed)
+	return core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (%s)", needed)
 }

@@ -1,4 +1,4 @@
-package account
+package httpapi
 
 import (
 	"crypto/sha256"
@@ -14,27 +14,27 @@ import (
 
 const RateWindow = time.Hour
 
-// RateKey builds the key a limited Route counts under.
+// RateKey builds the key a limited route counts under.
 type RateKey func(r *Request) string
 
-// RateRule is one limit of a Route: its name (for configuration) and the
+// RateRule is one limit of a route: its name (for configuration) and the
 // key it counts under.
 type RateRule struct {
 	name string
 	key  RateKey
 }
 
-// limitRate applies a Route's limits (facts §3.1): the headers, for the
+// limitRate applies a route's limits (facts §3.1): the headers, for the
 // rule with the fewest requests left, go out on every answer, and the
 // Request N+1 of a window gets 429.
-func (s *Service) limitRate(w http.ResponseWriter, r *Request, rules []RateRule) error {
+func (a *API) limitRate(w http.ResponseWriter, r *Request, rules []RateRule) error {
 	keyed := make([]ratelimit.Rule, len(rules))
 	for i, rule := range rules {
 		keyed[i] = ratelimit.Rule{Name: rule.name, Key: rule.key(r)}
 	}
-	res, err := ratelimit.Apply(r.Context(), s.limiter, keyed, s.RateLimit, RateWindow, s.now())
+	res, err := ratelimit.Apply(r.Context(), a.limiter, keyed, a.RateLimit, RateWindow, a.now())
 	for _, name := range res.Refused {
-		s.observeRateLimited(r, name)
+		a.ObserveRateLimited(r, name)
 	}
 	if err != nil || !res.Limited {
 		return err
@@ -44,17 +44,17 @@ func (s *Service) limitRate(w http.ResponseWriter, r *Request, rules []RateRule)
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(res.Remaining))
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(res.Reset.Unix(), 10))
 	if len(res.Refused) > 0 {
-		return NewError(ErrGeneralRateLimitExceeded)
+		return core.NewError(core.ErrGeneralRateLimitExceeded)
 	}
 	return nil
 }
 
 // rateLimit is the configured limit of name; 0 means off.
-func (s *Service) RateLimit(name string) int {
-	if s.cfg.RateLimits.Off {
+func (a *API) RateLimit(name string) int {
+	if a.cfg.RateLimits.Off {
 		return 0
 	}
-	if n, ok := s.cfg.RateLimits.Limits[name]; ok {
+	if n, ok := a.cfg.RateLimits.Limits[name]; ok {
 		return n
 	}
 	return core.DefaultRateLimits()[name]
@@ -102,21 +102,21 @@ func ByUser(r *Request) string {
 
 // signInFailuresExceeded reports whether this IP already failed too many
 // sign-ins this hour, across all emails.
-func (s *Service) SignInFailuresExceeded(r *Request) (bool, error) {
-	limit := s.RateLimit("signin.failures")
+func (a *API) SignInFailuresExceeded(r *Request) (bool, error) {
+	limit := a.RateLimit("signin.failures")
 	if limit <= 0 {
 		return false, nil
 	}
-	n, err := s.limiter.Count(r.Context(), "signin.failures|"+ByIP(r), RateWindow, s.now())
+	n, err := a.limiter.Count(r.Context(), "signin.failures|"+ByIP(r), RateWindow, a.now())
 	return n >= limit, err
 }
 
 // countSignInFailure records a failed sign-in of this IP.
-func (s *Service) CountSignInFailure(r *Request) {
-	if s.RateLimit("signin.failures") <= 0 {
+func (a *API) CountSignInFailure(r *Request) {
+	if a.RateLimit("signin.failures") <= 0 {
 		return
 	}
-	if _, _, err := s.limiter.Take(r.Context(), "signin.failures|"+ByIP(r), 1<<30, RateWindow, s.now()); err != nil {
-		s.log.Warn("counting a failed sign-in", "error", err)
+	if _, _, err := a.limiter.Take(r.Context(), "signin.failures|"+ByIP(r), 1<<30, RateWindow, a.now()); err != nil {
+		a.log.Warn("counting a failed sign-in", "error", err)
 	}
 }

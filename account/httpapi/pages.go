@@ -1,4 +1,4 @@
-package account
+package httpapi
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,8 @@ import (
 	"html"
 	"net/http"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // magicURLScript completes a magic-URL sign-in in the browser: the link
@@ -48,17 +50,17 @@ var magicURLPageCSP = func() string {
 // Owns reports whether the handler of APIHandler serves path: the API
 // under /v1/account and the instance's own pages under /auth/.
 func Owns(path string) bool {
-	return IsAPIPath(path) || path == magicURLPage || path == oauthSuccessPage || path == oauthFailurePage
+	return IsAPIPath(path) || path == MagicURLPage || path == OAuthSuccessPage || path == OAuthFailurePage
 }
 
 // ServePage answers the pages under /auth/.
 func ServePage(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		WriteError(w, NewError(ErrGeneralRouteNotFound))
+		WriteError(w, core.NewError(core.ErrGeneralRouteNotFound))
 		return
 	}
-	if r.URL.Path != magicURLPage {
+	if r.URL.Path != MagicURLPage {
 		ServeOAuthPage(w, r)
 		return
 	}
@@ -86,9 +88,9 @@ func ServeOAuthPage(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
 	title, text := "Signed in", "You are signed in. You can close this page."
-	if r.URL.Path == oauthFailurePage {
+	if r.URL.Path == OAuthFailurePage {
 		title, text = "Sign-in failed", "The sign-in did not complete."
-		var e errorBody
+		var e ErrorBody
 		if json.Unmarshal([]byte(r.URL.Query().Get("error")), &e) == nil && e.Message != "" {
 			text += " " + e.Message
 		}
@@ -97,4 +99,33 @@ func ServeOAuthPage(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>%s</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head>
 <body><h1>%s</h1><p>%s</p></body></html>`, title, title, html.EscapeString(text))
+}
+
+// MagicURLPage is the instance's own completion page for magic links
+// requested without a url (mobile apps, or no front end of one's own).
+const MagicURLPage = "/auth/magic-url"
+
+// Pages the flow falls back to when the client names none.
+const (
+	OAuthSuccessPage = "/auth/oauth2/success"
+	OAuthFailurePage = "/auth/oauth2/failure"
+)
+
+// WriteHTMLError renders an error as a page, for the routes a browser
+// navigates to (the OAuth2 redirects).
+func WriteHTMLError(w http.ResponseWriter, e *core.Error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	NoCache(w)
+	w.WriteHeader(e.Status())
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error %d</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head>
+<body><h1>Error %d</h1><p>%s</p><p><small>%s</small></p></body></html>`,
+		e.Status(), e.Status(), html.EscapeString(e.Message), html.EscapeString(string(e.Type)))
+}
+
+// NoCache forbids caching the response anywhere.
+func NoCache(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+	w.Header().Set("Pragma", "no-cache")
 }
