@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"time"
 )
 
@@ -13,7 +15,7 @@ const accessedThrottle = time.Hour
 // than accessedThrottle, and returns the principal to serve the request
 // with: a copy with the new time when one was written (p is a shared,
 // read-only snapshot). A failure only costs the record, never the request.
-func (s *Service) noteAccess(ctx context.Context, p *Principal) *Principal {
+func (s *Service) noteAccess(ctx context.Context, p *verify.Principal) *verify.Principal {
 	now := s.clock()
 	if now.Sub(p.User.AccessedAt) < accessedThrottle {
 		return p
@@ -38,7 +40,7 @@ func (s *Service) touchUser(ctx context.Context, userID string, now time.Time) b
 		return false
 	}
 	if wrote {
-		s.revoke(ctx, Revocation{UserID: userID})
+		s.revoke(ctx, core.Revocation{UserID: userID})
 	}
 	return wrote
 }

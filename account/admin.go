@@ -21,10 +21,10 @@ import (
 const MaxListUsers = 5000
 
 // User returns the user id, or 404 user_not_found.
-func (s *Service) User(ctx context.Context, id string) (*User, error) {
+func (s *Service) User(ctx context.Context, id string) (*core.User, error) {
 	u, err := s.store.UserByID(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.NewError(core.ErrUserNotFound)
 	}
 	return u, err
 }
@@ -32,20 +32,20 @@ func (s *Service) User(ctx context.Context, id string) (*User, error) {
 // ListUsers returns at most limit users (1..MaxListUsers) in creation
 // order, after the user afterID ("" from the first); 404 user_not_found
 // if there is no user afterID.
-func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]*User, error) {
+func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
 	if limit < 1 || limit > MaxListUsers {
-		return nil, Errorf(ErrGeneralArgumentInvalid, "Invalid limit: Value must be a valid range between 1 and %d", MaxListUsers)
+		return nil, core.Errorf(core.ErrGeneralArgumentInvalid, "Invalid limit: Value must be a valid range between 1 and %d", MaxListUsers)
 	}
 	list, err := s.store.ListUsers(ctx, afterID, limit)
-	if errors.Is(err, ErrNotFound) {
-		return nil, NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.NewError(core.ErrUserNotFound)
 	}
 	return list, err
 }
 
 // UserSessions lists the sessions of the user id, oldest first; 404
 // user_not_found if there is no such user.
-func (s *Service) UserSessions(ctx context.Context, id string) ([]*Session, error) {
+func (s *Service) UserSessions(ctx context.Context, id string) ([]*core.Session, error) {
 	if _, err := s.User(ctx, id); err != nil {
 		return nil, err
 	}
@@ -55,8 +55,8 @@ func (s *Service) UserSessions(ctx context.Context, id string) ([]*Session, erro
 // SetUserStatus blocks (active false) or unblocks the user id. A blocked
 // user keeps their sessions, but every use of them is refused with
 // user_blocked, here and at the gate, until they are unblocked.
-func (s *Service) SetUserStatus(ctx context.Context, id string, active bool) (*User, error) {
-	u, err := s.changeNamedUser(ctx, id, func(_ Store, u *User) error {
+func (s *Service) SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error) {
+	u, err := s.changeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
 		u.Status = active
 		return nil
 	})
@@ -88,8 +88,8 @@ func (s *Service) SignOutUser(ctx context.Context, id string) (int, error) {
 // DeleteUser removes the user id with their sessions, tokens, linked
 // identities and security log, and forgets them in every cache.
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
-	var ended []*Session
-	err := s.store.WithTx(ctx, func(tx Store) error {
+	var ended []*core.Session
+	err := s.store.WithTx(ctx, func(tx core.Store) error {
 		// The lock keeps a concurrent change from writing the user back.
 		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
@@ -100,14 +100,14 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 		}
 		return tx.DeleteUser(ctx, id)
 	})
-	if errors.Is(err, ErrNotFound) {
-		return NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return core.NewError(core.ErrUserNotFound)
 	}
 	if err != nil {
 		return err
 	}
 	s.revokeSessions(ctx, ended)
-	s.revoke(ctx, Revocation{UserID: id})
+	s.revoke(ctx, core.Revocation{UserID: id})
 	return nil
 }
 
@@ -116,7 +116,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 // kept but not enforced, as the operator chooses; the user's recovery
 // links stop working, and with RevokeSessionsOnPasswordChange their
 // sessions end.
-func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*User, error) {
+func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*core.User, error) {
 	if err := httpapi.CheckPasswordLength("password", core.DescPassword, password); err != nil {
 		return nil, err
 	}
@@ -125,8 +125,8 @@ func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*Us
 	if err != nil {
 		return nil, err
 	}
-	var ended []*Session
-	u, err := s.changeNamedUser(ctx, id, func(tx Store, u *User) (err error) {
+	var ended []*core.Session
+	u, err := s.changeNamedUser(ctx, id, func(tx core.Store, u *core.User) (err error) {
 		s.applyPassword(u, hash)
 		if s.cfg.RevokeSessionsOnPasswordChange {
 			ended, err = endOtherSessions(ctx, tx, u.ID, "")
@@ -144,9 +144,9 @@ func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*Us
 // adminAudit records an operator's action in the user's security log,
 // in Appwrite's "admin" mode and without a client. A failure is logged:
 // the action itself already happened.
-func (s *Service) adminAudit(ctx context.Context, u *User, event string) {
+func (s *Service) adminAudit(ctx context.Context, u *core.User, event string) {
 	now := s.clock()
-	e := &LogEntry{ID: core.NewID(now), UserID: u.ID, Event: event, UserEmail: u.Email, UserName: u.Name,
+	e := &core.LogEntry{ID: core.NewID(now), UserID: u.ID, Event: event, UserEmail: u.Email, UserName: u.Name,
 		Mode: "admin", Time: now, CountryCode: "--"}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -51,7 +51,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 	if err != nil {
 		return err
 	}
-	u := &User{
+	u := &core.User{
 		ID:           f.userID,
 		CreatedAt:    now,
 		UpdatedAt:    now,
@@ -65,8 +65,8 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 		return err
 	}
 	if err := s.store.CreateUser(r.Context(), u); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return NewError(ErrUserAlreadyExists)
+		if errors.Is(err, core.ErrConflict) {
+			return core.NewError(core.ErrUserAlreadyExists)
 		}
 		return err
 	}

@@ -21,7 +21,7 @@ type identityListModel struct {
 	Identities []httpapi.IdentityModel `json:"identities"`
 }
 
-func renderIdentity(i *LinkedIdentity) httpapi.IdentityModel {
+func renderIdentity(i *core.LinkedIdentity) httpapi.IdentityModel {
 	created := httpapi.FormatTime(i.CreatedAt)
 	return httpapi.IdentityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
 		Provider: i.Provider, ProviderUID: i.ProviderUID, ProviderEmail: i.ProviderEmail}
@@ -62,7 +62,7 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) erro
 	if err != nil {
 		return err
 	}
-	var others []*LinkedIdentity
+	var others []*core.LinkedIdentity
 	found := false
 	for _, i := range all {
 		if i.ID == id {
@@ -72,15 +72,15 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) erro
 		}
 	}
 	if !found {
-		return NewError(ErrUserIdentityNotFound)
+		return core.NewError(core.ErrUserIdentityNotFound)
 	}
 	if !s.canSignInWithout(user, others) {
-		return Errorf(ErrUserUnauthorized, "This identity is the last way to sign in to this account. "+
+		return core.Errorf(core.ErrUserUnauthorized, "This identity is the last way to sign in to this account. "+
 			"Set a password, or link another provider, before removing it.")
 	}
 	if err := s.store.DeleteIdentity(ctx, user.ID, id); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return NewError(ErrUserIdentityNotFound)
+		if errors.Is(err, core.ErrNotFound) {
+			return core.NewError(core.ErrUserIdentityNotFound)
 		}
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) erro
 // identities left: a password with an email, a mailbox for magic URLs, a
 // phone for SMS codes (each method enabled and its channel configured),
 // or another identity of a provider still configured.
-func (s *Service) canSignInWithout(user *User, left []*LinkedIdentity) bool {
+func (s *Service) canSignInWithout(user *core.User, left []*core.LinkedIdentity) bool {
 	on := func(m core.AuthMethodName) bool { return !s.cfg.Disabled[m] }
 	switch {
 	case user.Email != "" && user.PasswordHash != "" && on(core.MethodEmailPassword):

@@ -1,6 +1,7 @@
 package account
 
 import (
+	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"time"
 
@@ -22,7 +23,7 @@ type jwtModel struct {
 // session to issue one for.
 func (s *Service) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal.ViaJWT {
-		return NewError(ErrUserSessionNotFound)
+		return core.NewError(core.ErrUserSessionNotFound)
 	}
 	token, err := s.verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.now(), verify.JWTLifetime)
 	if err != nil {
@@ -40,7 +41,7 @@ func (s *Service) createJWTs(w http.ResponseWriter, r *httpapi.Request) error {
 		return err
 	}
 	if r.Principal.ViaJWT {
-		return NewError(ErrUserSessionNotFound)
+		return core.NewError(core.ErrUserSessionNotFound)
 	}
 	token, err := s.verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
 	if err != nil {

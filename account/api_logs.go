@@ -2,6 +2,7 @@ package account
 
 import (
 	"encoding/json"
+	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,7 +36,7 @@ type logListModel struct {
 	Logs  []logModel `json:"logs"`
 }
 
-func renderLog(e *LogEntry) logModel {
+func renderLog(e *core.LogEntry) logModel {
 	country := e.CountryCode
 	if country == "" {
 		country = "--"
@@ -156,7 +157,7 @@ type jsonQuery struct {
 
 // parseJSONQuery reads a query in today's syntax. limit and offset take
 // exactly one value, a number (or a numeric string).
-func parseJSONQuery(s string, bad *Error) (method, arg string, err error) {
+func parseJSONQuery(s string, bad *core.Error) (method, arg string, err error) {
 	if len(s) > maxQueryLength {
 		return "", "", bad
 	}

@@ -22,23 +22,23 @@ func (s *Service) createMagicURLSession(w http.ResponseWriter, r *httpapi.Reques
 
 // findOrCreateUser returns the user that lookup(key) finds, or creates one
 // with the given id (generated for unique()) shaped by fill.
-func (s *Service) findOrCreateUser(ctx context.Context, tx Store, id string, fill func(*User), lookup func(context.Context, string) (*User, error), key string) (*User, error) {
+func (s *Service) findOrCreateUser(ctx context.Context, tx core.Store, id string, fill func(*core.User), lookup func(context.Context, string) (*core.User, error), key string) (*core.User, error) {
 	u, err := lookup(ctx, key)
 	if err == nil {
 		return u, nil
 	}
-	if !errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, core.ErrNotFound) {
 		return nil, err
 	}
 	now := s.clock()
 	if id == "" {
 		id = core.NewID(now)
 	}
-	u = &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	u = &core.User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	fill(u)
 	if err := tx.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return nil, NewError(ErrUserAlreadyExists)
+		if errors.Is(err, core.ErrConflict) {
+			return nil, core.NewError(core.ErrUserAlreadyExists)
 		}
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func readCustomID(r *httpapi.Request) (string, error) {
 }
 
 // enqueueMail renders a mail of kind and puts it in the outbox through tx.
-func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to, toName, link string, tok *Token) error {
+func (s *Service) enqueueMail(ctx context.Context, tx core.Store, kind mail.Kind, to, toName, link string, tok *core.Token) error {
 	subject, text, html, err := s.cfg.MailTemplates.Render(kind, mail.TemplateData{
 		Project: s.cfg.ProjectName, Name: toName, Link: link, Expire: mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt)),
 	})
@@ -78,25 +78,25 @@ func (s *Service) enqueueMail(ctx context.Context, tx Store, kind mail.Kind, to,
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
 func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
-	return s.completeTokenSession(w, r, TokenMagicURL, "magic-url", func(u *User) { u.EmailVerification = true }, "session.update")
+	return s.completeTokenSession(w, r, core.TokenMagicURL, "magic-url", func(u *core.User) { u.EmailVerification = true }, "session.update")
 }
 
 // completeTokenSession spends a sign-in token (magic URL or phone code),
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
-func (s *Service) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ TokenType, provider string, proved func(*User), event string) error {
+func (s *Service) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ core.TokenType, provider string, proved func(*core.User), event string) error {
 	user, secret, err := s.readConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	var ns newSession
-	user, err = s.changeNamedUser(ctx, user.ID, func(tx Store, u *User) (err error) {
+	user, err = s.changeNamedUser(ctx, user.ID, func(tx core.Store, u *core.User) (err error) {
 		if _, err := s.spendToken(ctx, tx, u, typ, secret); err != nil {
 			return err
 		}
 		if !u.Status {
-			return NewError(ErrUserBlocked)
+			return core.NewError(core.ErrUserBlocked)
 		}
 		proved(u)
 		ns, err = s.createSessionIn(ctx, tx, newSessionInput{user: u, provider: provider, r: r.Request})

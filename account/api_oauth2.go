@@ -53,7 +53,7 @@ func (s *Service) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider,
 	}
 	p, ok := s.cfg.OAuth2[name]
 	if !ok {
-		return "", nil, Errorf(ErrProjectProviderDisabled, "This provider is disabled. Please enable the provider from your Appwrite console to continue.")
+		return "", nil, core.Errorf(core.ErrProjectProviderDisabled, "This provider is disabled. Please enable the provider from your Appwrite console to continue.")
 	}
 	return name, p, nil
 }
@@ -145,7 +145,7 @@ func readScopes(q url.Values) ([]string, error) {
 // that cannot be trusted gets an error page, because its URLs can't be.
 func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.PathVars["projectId"] != s.cfg.ProjectID {
-		return NewError(ErrProjectNotFound)
+		return core.NewError(core.ErrProjectNotFound)
 	}
 	name, p, err := s.oauthProvider(r)
 	if err != nil {
@@ -179,7 +179,7 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) erro
 	if st.Token {
 		user, ident, err := s.oauthTokenUser(r, name, p, nonce)
 		if err != nil {
-			s.redirectFailure(w, r.Request, failure, AsError(err))
+			s.redirectFailure(w, r.Request, failure, core.AsError(err))
 			return nil
 		}
 		return s.oauthTokenRedirect(w, r, success, user, ident)
@@ -187,7 +187,7 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) erro
 	sess, secret, user, err := s.finishOAuth(r, name, p, nonce)
 	if err != nil {
 		s.ObserveOAuthFailure(r, name, err)
-		s.redirectFailure(w, r.Request, failure, AsError(err))
+		s.redirectFailure(w, r.Request, failure, core.AsError(err))
 		return nil
 	}
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
@@ -224,7 +224,7 @@ func (s *Service) stateReplayed(ctx context.Context, nonce string) (bool, error)
 }
 
 // redirectFailure sends the browser to the failure URL with the error.
-func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *Error) {
+func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *core.Error) {
 	if e.Status() >= 500 {
 		s.log.Error("oauth2 sign-in failed", "error", e)
 	}
@@ -238,7 +238,7 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 }
 
 // finishOAuth exchanges the code and signs the right user in.
-func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*Session, string, *User, error) {
+func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.Session, string, *core.User, error) {
 	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, "", nil, err
@@ -254,7 +254,7 @@ func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvi
 
 // oauthTokenUser is oauthUser for the token flow: it returns the linked
 // identity the token will be bound to.
-func (s *Service) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*User, *LinkedIdentity, error) {
+func (s *Service) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, *core.LinkedIdentity, error) {
 	user, ident, _, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, nil, err
@@ -268,11 +268,13 @@ func (s *Service) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthPr
 
 // oauthUser exchanges the code and finds (or links, or creates) the user
 // the provider identity signs into; a blocked user is refused.
-func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*User, oauth.Identity, *oauth2.Token, error) {
+func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
-	fail := func(err error) (*User, oauth.Identity, *oauth2.Token, error) { return nil, oauth.Identity{}, nil, err }
+	fail := func(err error) (*core.User, oauth.Identity, *oauth2.Token, error) {
+		return nil, oauth.Identity{}, nil, err
+	}
 	if e, _, _ := r.Params.String("error", ""); e != "" {
-		return fail(Errorf(ErrUserOAuthFailed, "The provider refused the sign-in: %s", core.Truncate(e, 200)))
+		return fail(core.Errorf(core.ErrUserOAuthFailed, "The provider refused the sign-in: %s", core.Truncate(e, 200)))
 	}
 	code, _, _ := r.Params.String("code", "")
 	if !core.ValidText(code, 2048) {
@@ -286,20 +288,20 @@ func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvide
 	tok, ident, err := p.Exchange(ctx, code, s.derive("pkce", nonce), s.derive("oidc", nonce), opts...)
 	if err != nil {
 		if errors.Is(err, oauth.ErrNoUserID) {
-			return fail(NewError(ErrUserMissingID))
+			return fail(core.NewError(core.ErrUserMissingID))
 		}
 		s.log.Warn("oauth2 code exchange failed", "provider", name, "error", err)
-		return fail(Errorf(ErrUserOAuthFailed, "The sign-in with %s failed. Please try again.", name))
+		return fail(core.Errorf(core.ErrUserOAuthFailed, "The sign-in with %s failed. Please try again.", name))
 	}
 	if ident.ID == "" {
-		return fail(NewError(ErrUserMissingID))
+		return fail(core.NewError(core.ErrUserMissingID))
 	}
 	user, err := s.linkOAuthUser(r, name, ident)
 	if err != nil {
 		return fail(err)
 	}
 	if !user.Status {
-		return fail(NewError(ErrUserBlocked))
+		return fail(core.NewError(core.ErrUserBlocked))
 	}
 	return user, ident, tok, nil
 }
@@ -309,31 +311,31 @@ func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvide
 // to the identity; else an account with the same email, but only when
 // both the provider and the account have verified it (otherwise whoever
 // pre-registered the address would capture the account); else a new one.
-func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*User, error) {
+func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*core.User, error) {
 	ctx := r.Context()
 	email := core.NormalizeEmail(ident.Email)
 	if email != "" && !core.ValidEmail(email) {
 		email = ""
 	}
 	linked, err := s.store.IdentityByProvider(ctx, provider, ident.ID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		return nil, err
 	}
 	// The pipeline already resolved who is signed in (if anyone).
 	current := r.Principal
 	now := s.clock()
-	link := func(u *User) error {
-		err := s.store.CreateIdentity(ctx, &LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
+	link := func(u *core.User) error {
+		err := s.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
 			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
-		if errors.Is(err, ErrConflict) {
-			return Errorf(ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
+		if errors.Is(err, core.ErrConflict) {
+			return core.Errorf(core.ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
 		}
 		return err
 	}
 	switch {
 	case current != nil:
 		if linked != nil && linked.UserID != current.User.ID {
-			return nil, Errorf(ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
+			return nil, core.Errorf(core.ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
 		}
 		// The cached user is trimmed: change a fresh copy.
 		u, err := s.store.UserByID(ctx, current.User.ID)
@@ -348,7 +350,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 		// An account without password or email (anonymous) takes its
 		// email and name from the provider.
 		if !hasPassword(u) && u.Email == "" && email != "" {
-			return s.changeUser(ctx, u.ID, ErrUserEmailAlreadyExists, func(_ Store, u *User) error {
+			return s.changeUser(ctx, u.ID, core.ErrUserEmailAlreadyExists, func(_ core.Store, u *core.User) error {
 				if hasPassword(u) || u.Email != "" {
 					return nil // changed meanwhile: what the user chose stands
 				}
@@ -364,7 +366,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 		return s.userForToken(ctx, linked.UserID)
 	}
 	if email == "" {
-		return nil, Errorf(ErrUserOAuthFailed, "%s did not share an email address, which a new account needs.", provider)
+		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s did not share an email address, which a new account needs.", provider)
 	}
 	existing, err := s.store.UserByEmail(ctx, email)
 	switch {
@@ -374,20 +376,20 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 		}
 		return existing, nil
 	case err == nil:
-		return nil, Errorf(ErrUserAlreadyExists, "An account with this email already exists. Sign in to it first, then connect %s.", provider)
-	case !errors.Is(err, ErrNotFound):
+		return nil, core.Errorf(core.ErrUserAlreadyExists, "An account with this email already exists. Sign in to it first, then connect %s.", provider)
+	case !errors.Is(err, core.ErrNotFound):
 		return nil, err
 	}
-	u := &User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
+	u := &core.User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 		Email: email, EmailVerification: ident.EmailVerified, Name: core.CleanName(ident.Name)}
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.store.WithTx(ctx, func(tx core.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
-			if errors.Is(err, ErrConflict) {
-				return NewError(ErrUserAlreadyExists)
+			if errors.Is(err, core.ErrConflict) {
+				return core.NewError(core.ErrUserAlreadyExists)
 			}
 			return err
 		}
-		return tx.CreateIdentity(ctx, &LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
+		return tx.CreateIdentity(ctx, &core.LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
 			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
 	})
 	if err != nil {
@@ -435,7 +437,7 @@ func (s *Service) openString(v string) string {
 
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
-func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *Session) error {
+func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
 	updated, err := s.refreshProviderTokens(r, sess)
 	if err != nil {
 		return err
@@ -446,10 +448,10 @@ func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request,
 
 // refreshProviderTokens stores new provider tokens for an OAuth2 session
 // and returns the session as it now is.
-func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *Session) (*Session, error) {
+func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *core.Session) (*core.Session, error) {
 	p, ok := s.cfg.OAuth2[sess.Provider]
 	if !ok {
-		return nil, Errorf(ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
+		return nil, core.Errorf(core.ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
 	}
 	refresh := s.openString(sess.ProviderRefreshToken)
 	if refresh == "" {
@@ -458,7 +460,7 @@ func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *Session) (*Ses
 	tok, err := p.Refresh(r.Context(), refresh)
 	if err != nil {
 		s.log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
-		return nil, Errorf(ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
+		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
 	}
 	if tok.RefreshToken == "" {
 		tok.RefreshToken = refresh
@@ -469,6 +471,6 @@ func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *Session) (*Ses
 	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.access, sealed.refresh, sealed.expiry); err != nil {
 		return nil, err
 	}
-	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	s.revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	return &updated, nil
 }

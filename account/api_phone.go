@@ -24,7 +24,7 @@ func readPhone(r *httpapi.Request) (string, error) {
 }
 
 // enqueueSMS puts a code for phone in the outbox through tx.
-func (s *Service) enqueueSMS(ctx context.Context, tx Store, phone, code string, tok *Token) error {
+func (s *Service) enqueueSMS(ctx context.Context, tx core.Store, phone, code string, tok *core.Token) error {
 	return s.outbox.Enqueue(ctx, tx, outbox.ChannelSMS, outbox.Payload{SMS: &outbox.SMS{To: phone, Body: code}, Expires: tok.Expire})
 }
 
@@ -32,7 +32,7 @@ func (s *Service) enqueueSMS(ctx context.Context, tx Store, phone, code string, 
 // six-digit code, creating the account first if the number is new.
 func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.cfg.SMS == nil {
-		return NewError(ErrGeneralPhoneDisabled)
+		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
 	userID, err := readCustomID(r)
 	if err != nil {
@@ -43,13 +43,13 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) 
 		return err
 	}
 	ctx := r.Context()
-	var created *User // the new account, if the number was new
-	err = s.issueToken(w, r, "session.create", func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Phone, created = phone, u }, tx.UserByPhone, phone)
+	var created *core.User // the new account, if the number was new
+	err = s.issueToken(w, r, "session.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *core.User) { u.Phone, created = phone, u }, tx.UserByPhone, phone)
 		if err != nil {
 			return nil, nil, err
 		}
-		tok, err := s.textCode(ctx, tx, r, user.ID, phone, TokenPhoneSession, phoneSessionLifetime)
+		tok, err := s.textCode(ctx, tx, r, user.ID, phone, core.TokenPhoneSession, phoneSessionLifetime)
 		return user, tok, err
 	})
 	s.ObserveCreated(r, created, core.MethodPhone, "", err)
@@ -59,5 +59,5 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the
 // user in and proves the phone number.
 func (s *Service) updatePhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
-	return s.completeTokenSession(w, r, TokenPhoneSession, "phone", func(u *User) { u.PhoneVerification = true }, "")
+	return s.completeTokenSession(w, r, core.TokenPhoneSession, "phone", func(u *core.User) { u.PhoneVerification = true }, "")
 }

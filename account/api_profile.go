@@ -29,10 +29,10 @@ var phonePattern = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
 // (it has no password hash). The change itself goes through changeUser.
-func (s *Service) editableUser(r *httpapi.Request) (*User, error) {
+func (s *Service) editableUser(r *httpapi.Request) (*core.User, error) {
 	u, err := s.store.UserByID(r.Context(), r.Principal.User.ID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
 	return u, err
 }
@@ -52,7 +52,7 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Prefs = prefs
 		return nil
 	})
@@ -93,7 +93,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 	if !core.ValidName(name) {
 		return core.InvalidParam("name", core.DescText(128))
 	}
-	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Name = name
 		return nil
 	})
@@ -139,7 +139,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 			return err
 		}
 		if !ok {
-			return NewError(ErrUserInvalidCredentials)
+			return core.NewError(core.ErrUserInvalidCredentials)
 		}
 	}
 	if err := s.checkHistory(ctx, seen, password); err != nil {
@@ -149,8 +149,8 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	if err != nil {
 		return err
 	}
-	var ended []*Session
-	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) (err error) {
+	var ended []*core.Session
+	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) (err error) {
 		if u.PasswordHash != seen.PasswordHash {
 			return errStale
 		}
@@ -169,7 +169,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 }
 
 // checkHistory refuses a password among the user's recent ones.
-func (s *Service) checkHistory(ctx context.Context, u *User, password string) error {
+func (s *Service) checkHistory(ctx context.Context, u *core.User, password string) error {
 	if s.cfg.PasswordHistory == 0 {
 		return nil
 	}
@@ -185,14 +185,14 @@ func (s *Service) checkHistory(ctx context.Context, u *User, password string) er
 			return err
 		}
 		if ok {
-			return NewError(ErrPasswordRecentlyUsed)
+			return core.NewError(core.ErrPasswordRecentlyUsed)
 		}
 	}
 	return nil
 }
 
 // setPassword hashes password into u and keeps the history at its depth.
-func (s *Service) setPassword(ctx context.Context, u *User, password string) error {
+func (s *Service) setPassword(ctx context.Context, u *core.User, password string) error {
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return err
@@ -202,7 +202,7 @@ func (s *Service) setPassword(ctx context.Context, u *User, password string) err
 }
 
 // applyPassword makes hash u's password and keeps the history at its depth.
-func (s *Service) applyPassword(u *User, hash string) {
+func (s *Service) applyPassword(u *core.User, hash string) {
 	u.PasswordHash = hash
 	u.PasswordUpdate = s.clock()
 	if n := s.cfg.PasswordHistory; n > 0 {
@@ -215,17 +215,17 @@ func (s *Service) applyPassword(u *User, hash string) {
 
 // endOtherSessions deletes every session of the user but keep through tx
 // and returns them, for revokeSessions once tx has committed.
-func endOtherSessions(ctx context.Context, tx Store, userID, keep string) ([]*Session, error) {
+func endOtherSessions(ctx context.Context, tx core.Store, userID, keep string) ([]*core.Session, error) {
 	all, err := tx.UserSessions(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
-	var ended []*Session
+	var ended []*core.Session
 	for _, sess := range all {
 		if sess.ID == keep {
 			continue
 		}
-		if err := tx.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, core.ErrNotFound) {
 			return nil, fmt.Errorf("deleting session %s: %w", sess.ID, err)
 		}
 		ended = append(ended, sess)
@@ -234,9 +234,9 @@ func endOtherSessions(ctx context.Context, tx Store, userID, keep string) ([]*Se
 }
 
 // revokeSessions forgets deleted sessions in every cache.
-func (s *Service) revokeSessions(ctx context.Context, ended []*Session) {
+func (s *Service) revokeSessions(ctx context.Context, ended []*core.Session) {
 	for _, sess := range ended {
-		s.revoke(ctx, Revocation{SessionID: sess.ID, UserID: sess.UserID})
+		s.revoke(ctx, core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	}
 }
 
@@ -244,7 +244,7 @@ func (s *Service) revokeSessions(ctx context.Context, ended []*Session) {
 // phone and returns the caller's user as read for the change, once the
 // password is proven for users who have one (part A item 24). The change
 // must then check, under the lock, that the hash is still the one proven.
-func (s *Service) userForContactChange(r *httpapi.Request) (*User, string, error) {
+func (s *Service) userForContactChange(r *httpapi.Request) (*core.User, string, error) {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return nil, "", err
@@ -258,7 +258,7 @@ func (s *Service) userForContactChange(r *httpapi.Request) (*User, string, error
 		return nil, "", err
 	}
 	if !ok {
-		return nil, "", NewError(ErrUserInvalidCredentials)
+		return nil, "", core.NewError(core.ErrUserInvalidCredentials)
 	}
 	return u, password, nil
 }
@@ -286,7 +286,7 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 				return err
 			}
 		}
-		u, err := s.changeOwnUser(r, ErrUserEmailAlreadyExists, func(_ Store, u *User) error {
+		u, err := s.changeOwnUser(r, core.ErrUserEmailAlreadyExists, func(_ core.Store, u *core.User) error {
 			if u.PasswordHash != seen.PasswordHash {
 				return errStale
 			}
@@ -319,7 +319,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 		if err != nil {
 			return err
 		}
-		u, err := s.changeOwnUser(r, ErrUserPhoneAlreadyExists, func(_ Store, u *User) error {
+		u, err := s.changeOwnUser(r, core.ErrUserPhoneAlreadyExists, func(_ core.Store, u *core.User) error {
 			if u.PasswordHash != seen.PasswordHash {
 				return errStale
 			}
@@ -339,7 +339,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
 func (s *Service) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
-	u, err := s.changeOwnUser(r, "", func(_ Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Status = false
 		return nil
 	})

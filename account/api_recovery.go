@@ -15,7 +15,7 @@ import (
 // link to the account with this email.
 func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.cfg.Mailer == nil {
-		return NewError(ErrGeneralSMTPDisabled)
+		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
@@ -34,17 +34,17 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	}
 	ctx := r.Context()
 	user, err := s.store.UserByEmail(ctx, email)
-	if errors.Is(err, ErrNotFound) {
-		return NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return core.NewError(core.ErrUserNotFound)
 	}
 	if err != nil {
 		return err
 	}
 	if !user.Status {
-		return NewError(ErrUserBlocked)
+		return core.NewError(core.ErrUserBlocked)
 	}
-	return s.issueToken(w, r, "recovery.create", func(tx Store) (*User, *Token, error) {
-		tok, err := s.mailToken(ctx, tx, r, user, TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name)
+	return s.issueToken(w, r, "recovery.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		tok, err := s.mailToken(ctx, tx, r, user, core.TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name)
 		return user, tok, err
 	})
 }
@@ -72,7 +72,7 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 			return err
 		}
 		if password != again {
-			return NewError(ErrUserPasswordMismatch)
+			return core.NewError(core.ErrUserPasswordMismatch)
 		}
 	}
 	ctx := r.Context()
@@ -87,10 +87,10 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	if err != nil {
 		return err
 	}
-	var tok *Token
-	var ended []*Session
-	user, err = s.changeNamedUser(ctx, user.ID, func(tx Store, u *User) (err error) {
-		if tok, err = s.spendToken(ctx, tx, u, TokenRecovery, secret); err != nil {
+	var tok *core.Token
+	var ended []*core.Session
+	user, err = s.changeNamedUser(ctx, user.ID, func(tx core.Store, u *core.User) (err error) {
+		if tok, err = s.spendToken(ctx, tx, u, core.TokenRecovery, secret); err != nil {
 			return err
 		}
 		s.applyPassword(u, hash)

@@ -32,10 +32,10 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 			return err
 		}
 		s.ObserveRateLimited(r, "signin.failures")
-		return Errorf(ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
+		return core.Errorf(core.ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
 	}
 	user, err := s.store.UserByEmail(ctx, email)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		return err
 	}
 	// An unknown email and an account without a password are checked
@@ -50,10 +50,10 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 	}
 	if !ok || user == nil {
 		s.CountSignInFailure(r)
-		return NewError(ErrUserInvalidCredentials)
+		return core.NewError(core.ErrUserInvalidCredentials)
 	}
 	if !user.Status {
-		return NewError(ErrUserBlocked)
+		return core.NewError(core.ErrUserBlocked)
 	}
 	if rehash {
 		s.upgradeHash(r, user, password)
@@ -73,14 +73,14 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 // verified: a block, a recovery or a password change that landed during
 // the argon2 runs stands. A failure is only logged: the sign-in itself
 // succeeded.
-func (s *Service) upgradeHash(r *httpapi.Request, user *User, password string) {
+func (s *Service) upgradeHash(r *httpapi.Request, user *core.User, password string) {
 	ctx := r.Context()
 	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
 		return
 	}
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, user.ID)
 		if err != nil || u.PasswordHash != user.PasswordHash {
 			return err
@@ -117,12 +117,12 @@ func (s *Service) listSessions(w http.ResponseWriter, r *httpapi.Request) error 
 
 // findSession resolves the {sessionId} path parameter among the caller's
 // own sessions; "current" is the session the caller presented.
-func (s *Service) findSession(r *httpapi.Request) (*Session, error) {
+func (s *Service) findSession(r *httpapi.Request) (*core.Session, error) {
 	id := r.PathVars["sessionId"]
 	if id == "current" {
 		// A JWT caller presented no session secret: nothing is current.
 		if r.Principal.ViaJWT {
-			return nil, NewError(ErrUserSessionNotFound)
+			return nil, core.NewError(core.ErrUserSessionNotFound)
 		}
 		// The cached session is trimmed: read the whole record.
 		id = r.Principal.Session.ID
@@ -131,8 +131,8 @@ func (s *Service) findSession(r *httpapi.Request) (*Session, error) {
 		return nil, core.InvalidParam("sessionId", core.DescUID)
 	}
 	sess, err := s.store.SessionByID(r.Context(), id)
-	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != r.Principal.User.ID) {
-		return nil, NewError(ErrUserSessionNotFound)
+	if errors.Is(err, core.ErrNotFound) || (err == nil && sess.UserID != r.Principal.User.ID) {
+		return nil, core.NewError(core.ErrUserSessionNotFound)
 	}
 	return sess, err
 }
@@ -187,13 +187,13 @@ func (s *Service) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) e
 // user without email or password, signed in.
 func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal != nil {
-		return NewError(ErrUserSessionAlreadyExists)
+		return core.NewError(core.ErrUserSessionAlreadyExists)
 	}
 	now := s.clock()
-	user := &User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	user := &core.User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	if err := s.store.CreateUser(r.Context(), user); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return NewError(ErrUserAlreadyExists)
+		if errors.Is(err, core.ErrConflict) {
+			return core.NewError(core.ErrUserAlreadyExists)
 		}
 		return err
 	}
@@ -227,7 +227,7 @@ func (s *Service) updateSession(w http.ResponseWriter, r *httpapi.Request) error
 // extendSession gives a session a full lifetime again from now, after
 // refreshing an OAuth2 session's provider tokens. The caller's own
 // cookies follow the new expiry.
-func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *Session, isOAuth bool) error {
+func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session, isOAuth bool) error {
 	if isOAuth {
 		refreshed, err := s.refreshProviderTokens(r, sess)
 		if err != nil {
@@ -239,13 +239,13 @@ func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess 
 	updated := *sess
 	updated.Expire, updated.UpdatedAt = now.Add(s.cfg.SessionDuration), now
 	if err := s.store.ExtendSession(r.Context(), sess.ID, updated.Expire, now); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return NewError(ErrUserSessionNotFound)
+		if errors.Is(err, core.ErrNotFound) {
+			return core.NewError(core.ErrUserSessionNotFound)
 		}
 		return err
 	}
 	// Cached copies carry the old expiry.
-	s.revoke(r.Context(), Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	s.revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	s.audit(r, r.Principal.User, "session.update")
 	current := r.IsCurrent(sess)
 	if tok, ok := s.verifier.Credential(r.Request); ok && current {

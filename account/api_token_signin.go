@@ -56,7 +56,7 @@ func readPhrase(r *httpapi.Request) (string, error) {
 // which needs a mailer.
 func (s *Service) readSignInEmail(r *httpapi.Request) (userID, email string, err error) {
 	if s.cfg.Mailer == nil {
-		return "", "", Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+		return "", "", core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
 	if userID, err = readCustomID(r); err != nil {
 		return "", "", err
@@ -97,8 +97,8 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPh
 		}
 	}
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
-		method: core.MethodMagicURL, typ: TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
-		data: func(user *User, tok *Token, secret string) mail.TemplateData {
+		method: core.MethodMagicURL, typ: core.TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
+		data: func(user *core.User, tok *core.Token, secret string) mail.TemplateData {
 			return mail.TemplateData{Link: TokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
 				"expire": DBTime(tok.Expire), "project": s.cfg.ProjectID})}
 		},
@@ -117,29 +117,29 @@ func (s *Service) createEmailToken(w http.ResponseWriter, r *httpapi.Request) er
 		return err
 	}
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
-		method: core.MethodEmailOTP, typ: TokenEmailCode, lifetime: emailCodeLifetime, secret: core.NewCode, kind: mail.KindOTP,
-		data: func(_ *User, _ *Token, code string) mail.TemplateData { return mail.TemplateData{Code: code} },
+		method: core.MethodEmailOTP, typ: core.TokenEmailCode, lifetime: emailCodeLifetime, secret: core.NewCode, kind: mail.KindOTP,
+		data: func(_ *core.User, _ *core.Token, code string) mail.TemplateData { return mail.TemplateData{Code: code} },
 	})
 }
 
 // signInMail is what an email sign-in route sends.
 type signInMail struct {
 	method   core.AuthMethodName
-	typ      TokenType
+	typ      core.TokenType
 	lifetime time.Duration
 	secret   func() string
 	kind     mail.Kind
 	// data is the mail's template data for the token and its secret.
-	data func(user *User, tok *Token, secret string) mail.TemplateData
+	data func(user *core.User, tok *core.Token, secret string) mail.TemplateData
 }
 
 // mailSignInToken stores a sign-in token of m for email, creating the
 // account first if the email is new, and mails its secret.
 func (s *Service) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, userID, email, phrase string, m signInMail) error {
 	ctx := r.Context()
-	var created *User // the new account, if the email was new
-	err := s.issueSignInToken(w, r, phrase, func(tx Store) (*User, *Token, error) {
-		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *User) { u.Email, created = email, u }, tx.UserByEmail, email)
+	var created *core.User // the new account, if the email was new
+	err := s.issueSignInToken(w, r, phrase, func(tx core.Store) (*core.User, *core.Token, error) {
+		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *core.User) { u.Email, created = email, u }, tx.UserByEmail, email)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -158,7 +158,7 @@ func (s *Service) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, use
 
 // enqueueMailData renders a mail of kind from d (the project and expiry
 // filled in) and puts it in the outbox through tx.
-func (s *Service) enqueueMailData(ctx context.Context, tx Store, kind mail.Kind, to string, d mail.TemplateData, tok *Token) error {
+func (s *Service) enqueueMailData(ctx context.Context, tx core.Store, kind mail.Kind, to string, d mail.TemplateData, tok *core.Token) error {
 	d.Project = s.cfg.ProjectName
 	d.Expire = mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt))
 	subject, text, html, err := s.cfg.MailTemplates.Render(kind, d)
@@ -173,10 +173,10 @@ func (s *Service) enqueueMailData(ctx context.Context, tx Store, kind mail.Kind,
 
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
-func (s *Service) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx Store) (*User, *Token, error)) error {
-	var user *User
-	var tok *Token
-	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
+func (s *Service) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
+	var user *core.User
+	var tok *core.Token
+	err := s.store.WithTx(r.Context(), func(tx core.Store) (err error) {
 		user, tok, err = issue(tx)
 		return err
 	})
@@ -192,24 +192,24 @@ func (s *Service) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, ph
 
 // oauth2TokenTarget is the target of an OAuth2 token: the identity it
 // signs in with, so that unlinking the identity voids the token.
-func oauth2TokenTarget(identityID string) []byte { return TargetHash("identity:" + identityID) }
+func oauth2TokenTarget(identityID string) []byte { return core.TargetHash("identity:" + identityID) }
 
 // signInKinds are the tokens of u with secret that POST /sessions/token
 // accepts: each kind whose sign-in method is on, sent to an address u
 // still has (or, for OAuth2, made for an identity u still has linked).
-func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret string) ([]TokenKind, error) {
-	var kinds []TokenKind
-	add := func(m core.AuthMethodName, typ TokenType, target string) {
+func (s *Service) signInKinds(ctx context.Context, tx core.Store, u *core.User, secret string) ([]core.TokenKind, error) {
+	var kinds []core.TokenKind
+	add := func(m core.AuthMethodName, typ core.TokenType, target string) {
 		if target != "" && !s.cfg.Disabled[m] {
-			kinds = append(kinds, TokenKind{Type: typ, Target: TargetHash(target), Hash: core.TokenHash(u.ID, typ, secret)})
+			kinds = append(kinds, core.TokenKind{Type: typ, Target: core.TargetHash(target), Hash: core.TokenHash(u.ID, typ, secret)})
 		}
 	}
-	add(core.MethodMagicURL, TokenMagicURL, u.Email)
-	add(core.MethodEmailOTP, TokenEmailCode, u.Email)
-	add(core.MethodPhone, TokenPhoneSession, u.Phone)
+	add(core.MethodMagicURL, core.TokenMagicURL, u.Email)
+	add(core.MethodEmailOTP, core.TokenEmailCode, u.Email)
+	add(core.MethodPhone, core.TokenPhoneSession, u.Phone)
 	// A server's token belongs to no sign-in method: the key that made
 	// it holds users.write.
-	kinds = append(kinds, TokenKind{Type: TokenGeneric, Target: genericTokenTarget(u.ID), Hash: core.TokenHash(u.ID, TokenGeneric, secret)})
+	kinds = append(kinds, core.TokenKind{Type: core.TokenGeneric, Target: genericTokenTarget(u.ID), Hash: core.TokenHash(u.ID, core.TokenGeneric, secret)})
 	if s.cfg.Disabled[core.MethodOAuth2] {
 		return kinds, nil
 	}
@@ -217,9 +217,9 @@ func (s *Service) signInKinds(ctx context.Context, tx Store, u *User, secret str
 	if err != nil {
 		return nil, err
 	}
-	oauthHash := core.TokenHash(u.ID, TokenOAuth2, secret)
+	oauthHash := core.TokenHash(u.ID, core.TokenOAuth2, secret)
 	for _, id := range idents {
-		kinds = append(kinds, TokenKind{Type: TokenOAuth2, Target: oauth2TokenTarget(id.ID), Hash: oauthHash})
+		kinds = append(kinds, core.TokenKind{Type: core.TokenOAuth2, Target: oauth2TokenTarget(id.ID), Hash: oauthHash})
 	}
 	return kinds, nil
 }
@@ -240,20 +240,20 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 	}
 	ctx := r.Context()
 	var ns newSession
-	user, err := s.changeUser(ctx, userID, "", func(tx Store, u *User) error {
+	user, err := s.changeUser(ctx, userID, "", func(tx core.Store, u *core.User) error {
 		kinds, err := s.signInKinds(ctx, tx, u, secret)
 		if err != nil {
 			return err
 		}
 		tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
-		if errors.Is(err, ErrNotFound) {
-			return NewError(ErrUserInvalidToken)
+		if errors.Is(err, core.ErrNotFound) {
+			return core.NewError(core.ErrUserInvalidToken)
 		}
 		if err != nil {
 			return err
 		}
 		if !u.Status {
-			return NewError(ErrUserBlocked)
+			return core.NewError(core.ErrUserBlocked)
 		}
 		in, err := s.tokenSessionInput(ctx, tx, u, tok)
 		if err != nil {
@@ -263,10 +263,10 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 		ns, err = s.createSessionIn(ctx, tx, in)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, core.ErrNotFound) {
 		// As Appwrite: an unknown user is an invalid token, so the route
 		// tells nothing about which ids exist.
-		return NewError(ErrUserInvalidToken)
+		return core.NewError(core.ErrUserInvalidToken)
 	}
 	if err != nil {
 		return err
@@ -280,19 +280,19 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do
 // (a mailbox, a phone; a provider vouches for neither), and names the
 // session's provider after the kind, as Appwrite does.
-func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok *Token) (newSessionInput, error) {
+func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (newSessionInput, error) {
 	in := newSessionInput{user: u}
 	switch tok.Type {
-	case TokenMagicURL:
+	case core.TokenMagicURL:
 		in.provider, u.EmailVerification = "magic-url", true
-	case TokenEmailCode:
+	case core.TokenEmailCode:
 		in.provider, u.EmailVerification = "token", true
-	case TokenPhoneSession:
+	case core.TokenPhoneSession:
 		in.provider, u.PhoneVerification = "phone", true
-	case TokenGeneric:
+	case core.TokenGeneric:
 		// A server vouched for the user: the session proves no address.
 		in.provider = core.ProviderServer
-	case TokenOAuth2:
+	case core.TokenOAuth2:
 		idents, err := tx.UserIdentities(ctx, u.ID)
 		if err != nil {
 			return in, err
@@ -303,9 +303,9 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 				return in, nil
 			}
 		}
-		return in, NewError(ErrUserInvalidToken)
+		return in, core.NewError(core.ErrUserInvalidToken)
 	default:
-		return in, NewError(ErrUserInvalidToken)
+		return in, core.NewError(core.ErrUserInvalidToken)
 	}
 	return in, nil
 }
@@ -313,9 +313,9 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx Store, u *User, tok 
 // oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
 // success with userId and secret (a token of the identity just used)
 // instead of a session cookie.
-func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *User, ident *LinkedIdentity) error {
+func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
 	secret := core.NewSecret()
-	tok := s.newToken(r, user.ID, "", TokenOAuth2, oauth2TokenLifetime, secret)
+	tok := s.newToken(r, user.ID, "", core.TokenOAuth2, oauth2TokenLifetime, secret)
 	tok.Target = oauth2TokenTarget(ident.ID)
 	if err := s.store.CreateToken(r.Context(), tok); err != nil {
 		return err

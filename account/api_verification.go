@@ -14,7 +14,7 @@ import (
 // signed-in user a link that proves their email.
 func (s *Service) createVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.cfg.Mailer == nil {
-		return NewError(ErrGeneralSMTPDisabled)
+		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
 	raw, err := r.Params.Required("url", "")
 	if err != nil {
@@ -28,8 +28,8 @@ func (s *Service) createVerification(w http.ResponseWriter, r *httpapi.Request) 
 	if user.Email == "" {
 		return httpapi.ArgumentError("The account has no email address to verify.")
 	}
-	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
-		tok, err := s.mailToken(r.Context(), tx, r, user, TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
+	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		tok, err := s.mailToken(r.Context(), tx, r, user, core.TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
 		return user, tok, err
 	})
 }
@@ -40,7 +40,7 @@ func (s *Service) updateVerification(w http.ResponseWriter, r *httpapi.Request) 
 	if err != nil {
 		return err
 	}
-	return s.confirmToken(w, r, user, TokenVerification, secret, func(u *User) { u.EmailVerification = true })
+	return s.confirmToken(w, r, user, core.TokenVerification, secret, func(u *core.User) { u.EmailVerification = true })
 }
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
@@ -48,13 +48,13 @@ func (s *Service) updateVerification(w http.ResponseWriter, r *httpapi.Request) 
 func (s *Service) createPhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user := r.Principal.User
 	if user.Phone == "" {
-		return NewError(ErrUserPhoneNotFound)
+		return core.NewError(core.ErrUserPhoneNotFound)
 	}
 	if s.cfg.SMS == nil {
-		return NewError(ErrGeneralPhoneDisabled)
+		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
-	return s.issueToken(w, r, "verification.create", func(tx Store) (*User, *Token, error) {
-		tok, err := s.textCode(r.Context(), tx, r, user.ID, user.Phone, TokenPhoneVerification, phoneVerificationLifetime)
+	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		tok, err := s.textCode(r.Context(), tx, r, user.ID, user.Phone, core.TokenPhoneVerification, phoneVerificationLifetime)
 		return user, tok, err
 	})
 }
@@ -68,7 +68,7 @@ func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Requ
 		return err
 	}
 	if r.Principal == nil || r.Principal.User.ID != user.ID {
-		return NewError(ErrUserInvalidToken)
+		return core.NewError(core.ErrUserInvalidToken)
 	}
-	return s.confirmToken(w, r, user, TokenPhoneVerification, secret, func(u *User) { u.PhoneVerification = true })
+	return s.confirmToken(w, r, user, core.TokenPhoneVerification, secret, func(u *core.User) { u.PhoneVerification = true })
 }

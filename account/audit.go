@@ -14,7 +14,7 @@ import (
 // clientInfo is what a request says about where it came from.
 type clientInfo struct {
 	IP, userAgent, country string
-	device                 Device
+	device                 core.Device
 }
 
 func (s *Service) clientInfo(ip, ua string) clientInfo {
@@ -28,11 +28,11 @@ func (s *Service) clientInfo(ip, ua string) clientInfo {
 
 // audit records a security-log event for user. A failure is logged, not
 // returned: the action itself already happened.
-func (s *Service) audit(r *httpapi.Request, user *User, event string) {
+func (s *Service) audit(r *httpapi.Request, user *core.User, event string) {
 	s.ObserveAudit(r, user, event)
 	info := s.clientInfo(r.IP, r.UserAgent())
 	now := s.clock()
-	e := &LogEntry{
+	e := &core.LogEntry{
 		ID:          core.NewID(now),
 		UserID:      user.ID,
 		Event:       event,

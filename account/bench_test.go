@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // benchEnv is a service with one signed-up user and one session; cookie is
@@ -41,7 +41,7 @@ func gateRequest(h map[string]string) *http.Request {
 	return r
 }
 
-func mustGate(b *testing.B, e *env, r *http.Request, userID string) *account.Principal {
+func mustGate(b *testing.B, e *env, r *http.Request, userID string) *verify.Principal {
 	p, gerr := e.svc.GateCheck(r)
 	if gerr != nil || p.User.ID != userID {
 		b.Fatalf("gate: %v", gerr)
@@ -153,8 +153,8 @@ func browserHeaders() http.Header {
 // removes the eight headers the previous iteration set (a slightly
 // pessimistic map).
 func BenchmarkIdentityHeaders(b *testing.B) {
-	names := account.DefaultHeaderNames()
-	id := account.Identity{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Name: "Ann Example",
+	names := verify.DefaultHeaderNames()
+	id := verify.Identity{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Name: "Ann Example",
 		EmailVerified: "true", PhoneVerified: "false", SessionID: "65f1a2b3c4d5e6f7a8c0", SessionProvider: "email"}
 	hdr := browserHeaders()
 	smuggled := []string{"admin"}
@@ -193,7 +193,7 @@ func benchGatePath(b *testing.B, withAssertion bool) {
 		}
 		issuer = assertion.NewIssuer(keys, "https://app.example.com", 0, 0)
 	}
-	names := account.DefaultHeaderNames()
+	names := verify.DefaultHeaderNames()
 	r := gateRequest(nil)
 	r.Header = browserHeaders()
 	cookieLine := []string{cookie}
@@ -211,14 +211,14 @@ func benchGatePath(b *testing.B, withAssertion bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			r.Header[account.AssertionHeader] = []string{tok}
+			r.Header[verify.AssertionHeader] = []string{tok}
 		}
 		e.svc.StripCredentials(r.Header, p)
 	}
 	if r.Header.Get("Cookie") != "_ga=GA1.1.123456789.1700000000; theme=dark" || r.Header.Get("X-Account-Id") != id {
 		b.Fatalf("headers: %v", r.Header)
 	}
-	if withAssertion && r.Header.Get(account.AssertionHeader) == "" {
+	if withAssertion && r.Header.Get(verify.AssertionHeader) == "" {
 		b.Fatal("no assertion")
 	}
 }
@@ -234,7 +234,7 @@ func BenchmarkAssertionSign(b *testing.B) {
 	}
 	// A one-entry cache and a new session each time: every call signs.
 	issuer := assertion.NewIssuer(keys, "https://app.example.com", 0, 1)
-	p := &account.Principal{User: &core.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}, Session: &account.SessionRef{}}
+	p := &verify.Principal{User: &core.User{ID: "u1", Email: "ann@example.com", Name: "Ann"}, Session: &verify.SessionRef{}}
 	ids := [2]string{"s1", "s2"}
 	i := 0
 	b.ReportAllocs()

@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/net/http/httpguts"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // TestCredentialKindsDoNotShareTheCache: a cached session secret is no
@@ -121,7 +121,7 @@ func TestIdentityFromStoredBadName(t *testing.T) {
 		t.Fatal(aerr)
 	}
 	hdr := http.Header{}
-	account.DefaultHeaderNames().Set(hdr, p.Identity())
+	verify.DefaultHeaderNames().Set(hdr, p.Identity())
 	for k, vs := range hdr {
 		for _, v := range vs {
 			if !httpguts.ValidHeaderFieldValue(v) {
@@ -162,8 +162,8 @@ func FuzzIdentityIsHeaderSafe(f *testing.F) {
 		f.Add(s, s)
 	}
 	f.Fuzz(func(t *testing.T, name, email string) {
-		p := &account.Principal{User: &core.User{ID: "u1", Name: name, Email: email, Phone: name, Labels: []string{name, email}},
-			Session: &account.SessionRef{ID: email, Provider: name}}
+		p := &verify.Principal{User: &core.User{ID: "u1", Name: name, Email: email, Phone: name, Labels: []string{name, email}},
+			Session: &verify.SessionRef{ID: email, Provider: name}}
 		id := p.Identity()
 		for _, v := range []string{id.ID, id.Name, id.Email, id.Phone, id.SessionID, id.SessionProvider, id.Labels} {
 			if !httpguts.ValidHeaderFieldValue(v) {

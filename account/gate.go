@@ -1,26 +1,32 @@
 package account
 
 import (
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"net/http"
 	"strings"
 )
 
 // GateCheck is the gate's decision for r (see verify.Verifier.Gate).
-func (s *Service) GateCheck(r *http.Request) (*Principal, *Error) { return s.verifier.Gate(r) }
+func (s *Service) GateCheck(r *http.Request) (*verify.Principal, *core.Error) {
+	return s.verifier.Gate(r)
+}
 
 // StripCredentials removes the credentials the gate consumed (see
 // verify.Verifier.StripCredentials).
-func (s *Service) StripCredentials(hdr http.Header, p *Principal) {
+func (s *Service) StripCredentials(hdr http.Header, p *verify.Principal) {
 	s.verifier.StripCredentials(hdr, p)
 }
 
 // RegisterIdentityHeaders adds the names a gate sends the identity under
 // to the names StripIdentity removes. Gates call it when they are set up.
-func (s *Service) RegisterIdentityHeaders(h HeaderNames) { s.identity.Register(h) }
+func (s *Service) RegisterIdentityHeaders(h verify.HeaderNames) { s.identity.Register(h) }
 
 // StripIdentity removes every client copy of an identity header from r
 // (see verify.IdentityHeaders.Strip).
-func (s *Service) StripIdentity(r *http.Request, extra HeaderNames) { s.identity.Strip(r, extra) }
+func (s *Service) StripIdentity(r *http.Request, extra verify.HeaderNames) {
+	s.identity.Strip(r, extra)
+}
 
 // ReturnPath is the same-origin path of r to come back to after signing
 // in. It is always a local path: a request path such as "//evil.example"

@@ -17,7 +17,7 @@ import (
 // dropped), and the password hash is one sign-in can
 // check (ValidPasswordHash). The error says what is wrong, in the API's
 // words.
-func CheckImportedUser(u *User) error {
+func CheckImportedUser(u *core.User) error {
 	if !core.ValidKey(u.ID) {
 		return fmt.Errorf("invalid userId %q: %s", u.ID, core.DescCustomID)
 	}

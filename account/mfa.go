@@ -45,16 +45,16 @@ func (s *Service) mfaRoutes() []httpapi.Route {
 
 // mfaOf is the user's MFA state through st; a user without one gets the
 // all-off state.
-func mfaOf(ctx context.Context, st Store, userID string) (*MFAState, error) {
+func mfaOf(ctx context.Context, st core.Store, userID string) (*core.MFAState, error) {
 	m, err := st.MFAOf(ctx, userID)
-	if errors.Is(err, ErrNotFound) {
-		return &MFAState{UserID: userID}, nil
+	if errors.Is(err, core.ErrNotFound) {
+		return &core.MFAState{UserID: userID}, nil
 	}
 	return m, err
 }
 
 // renderAccountMFA is the account model with its `mfa` switch read.
-func (s *Service) renderAccountMFA(ctx context.Context, u *User) (httpapi.AccountModel, error) {
+func (s *Service) renderAccountMFA(ctx context.Context, u *core.User) (httpapi.AccountModel, error) {
 	m, err := mfaOf(ctx, s.store, u.ID)
 	if err != nil {
 		return httpapi.AccountModel{}, err
@@ -70,7 +70,7 @@ func (s *Service) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ type mfaFactorsModel struct {
 }
 
 // factorsOf says which second factors u can use.
-func factorsOf(ctx context.Context, st Store, u *User) (mfaFactorsModel, error) {
+func factorsOf(ctx context.Context, st core.Store, u *core.User) (mfaFactorsModel, error) {
 	m, err := mfaOf(ctx, st, u.ID)
 	if err != nil {
 		return mfaFactorsModel{}, err
@@ -145,13 +145,13 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		return err
 	}
 	var key *otp.Key
-	_, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+	_, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
 		if m.TOTPVerified {
-			return NewError(ErrUserAuthenticatorAlreadyVerified)
+			return core.NewError(core.ErrUserAuthenticatorAlreadyVerified)
 		}
 		account := u.Email
 		if account == "" {
@@ -188,16 +188,16 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		return err
 	}
 	var enabled bool
-	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
 		if m.TOTPSecret == nil {
-			return NewError(ErrUserAuthenticatorNotFound)
+			return core.NewError(core.ErrUserAuthenticatorNotFound)
 		}
 		if m.TOTPVerified {
-			return NewError(ErrUserAuthenticatorAlreadyVerified)
+			return core.NewError(core.ErrUserAuthenticatorAlreadyVerified)
 		}
 		if err := s.spendTOTP(r.Context(), tx, m, code); err != nil {
 			return err
@@ -224,17 +224,17 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 // the skew window that was not used before; the store records the step,
 // so the code works once across instances. 401 user_invalid_token
 // otherwise.
-func (s *Service) spendTOTP(ctx context.Context, tx Store, m *MFAState, code string) error {
+func (s *Service) spendTOTP(ctx context.Context, tx core.Store, m *core.MFAState, code string) error {
 	secret, err := s.totpSeal.Open(m.TOTPSecret)
 	if err != nil {
 		return err
 	}
 	step, ok := totpStep(string(secret), code, s.clock())
 	if !ok {
-		return NewError(ErrUserInvalidToken)
+		return core.NewError(core.ErrUserInvalidToken)
 	}
-	if err := tx.UseTOTPStep(ctx, m.UserID, step); errors.Is(err, ErrNotFound) {
-		return NewError(ErrUserInvalidToken)
+	if err := tx.UseTOTPStep(ctx, m.UserID, step); errors.Is(err, core.ErrNotFound) {
+		return core.NewError(core.ErrUserInvalidToken)
 	} else if err != nil {
 		return err
 	}
@@ -263,13 +263,13 @@ func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
-	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
 		if m.TOTPSecret == nil {
-			return NewError(ErrUserAuthenticatorNotFound)
+			return core.NewError(core.ErrUserAuthenticatorNotFound)
 		}
 		m.TOTPSecret, m.TOTPVerified, m.UpdatedAt = nil, false, s.clock()
 		return tx.SaveMFA(r.Context(), m)
@@ -309,7 +309,7 @@ func recoveryHash(userID, code string) []byte {
 
 // newRecoveryCodes stores a fresh set for the user through tx (which
 // holds the user's lock) and returns it; only the hashes are kept.
-func newRecoveryCodes(ctx context.Context, tx Store, userID string) ([]string, error) {
+func newRecoveryCodes(ctx context.Context, tx core.Store, userID string) ([]string, error) {
 	codes := make([]string, recoveryCodeCount)
 	hashes := make([][]byte, recoveryCodeCount)
 	for i := range codes {
@@ -324,16 +324,16 @@ func newRecoveryCodes(ctx context.Context, tx Store, userID string) ([]string, e
 // codes.
 func (s *Service) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
 	var codes []string
-	u, err := s.changeOwnUser(r, "", func(tx Store, u *User) error {
+	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
 		if err != nil {
 			return err
 		}
 		switch {
 		case !regenerate && n > 0:
-			return NewError(ErrUserRecoveryCodesAlreadyExists)
+			return core.NewError(core.ErrUserRecoveryCodesAlreadyExists)
 		case regenerate && n == 0:
-			return NewError(ErrUserRecoveryCodesNotFound)
+			return core.NewError(core.ErrUserRecoveryCodesNotFound)
 		}
 		codes, err = newRecoveryCodes(r.Context(), tx, u.ID)
 		return err
@@ -373,14 +373,14 @@ func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) er
 		return err
 	}
 	if n == 0 {
-		return NewError(ErrUserRecoveryCodesNotFound)
+		return core.NewError(core.ErrUserRecoveryCodesNotFound)
 	}
-	return Errorf(ErrUserRecoveryCodesAlreadyExists, "Recovery codes are stored hashed and shown only when created or regenerated (PATCH /v1/account/mfa/recovery-codes); %d unused codes remain.", n)
+	return core.Errorf(core.ErrUserRecoveryCodesAlreadyExists, "Recovery codes are stored hashed and shown only when created or regenerated (PATCH /v1/account/mfa/recovery-codes); %d unused codes remain.", n)
 }
 
 // writeAccount answers 200 with the account model of u, its `mfa`
 // switch read from the store.
-func (s *Service) writeAccount(w http.ResponseWriter, r *httpapi.Request, u *User) error {
+func (s *Service) writeAccount(w http.ResponseWriter, r *httpapi.Request, u *core.User) error {
 	a, err := s.renderAccountMFA(r.Context(), u)
 	if err != nil {
 		return err

@@ -18,10 +18,10 @@ import (
 // The token types of MFA challenges: one per factor, so a challenge of
 // one factor never completes with another's code.
 const (
-	TokenMFATOTP     TokenType = 20
-	TokenMFAEmail    TokenType = 21
-	TokenMFAPhone    TokenType = 22
-	TokenMFARecovery TokenType = 23
+	TokenMFATOTP     core.TokenType = 20
+	TokenMFAEmail    core.TokenType = 21
+	TokenMFAPhone    core.TokenType = 22
+	TokenMFARecovery core.TokenType = 23
 )
 
 // mfaChallengeLifetime is how long a challenge may be completed.
@@ -32,7 +32,7 @@ const mfaChallengeLifetime = 15 * time.Minute
 // its token type.
 type challengeFactor struct {
 	param, name string
-	typ         TokenType
+	typ         core.TokenType
 }
 
 var challengeFactors = []challengeFactor{
@@ -58,21 +58,21 @@ func (s *Service) mfaChallengeRoutes() []httpapi.Route {
 // email and phone challenges include their code, so only the right code
 // finds them; TOTP and recovery-code challenges are found by id and
 // their code is checked apart.
-func challengeHash(typ TokenType, userID, id, code string) []byte {
+func challengeHash(typ core.TokenType, userID, id, code string) []byte {
 	h := sha256.Sum256(fmt.Appendf(nil, "mfa\x00%d\x00%s\x00%s\x00%s", typ, userID, id, code))
 	return h[:]
 }
 
 // challengeTarget is what a challenge of typ proves control of: the
 // address for email and phone, nothing but the factor otherwise.
-func challengeTarget(u *User, typ TokenType) []byte {
+func challengeTarget(u *core.User, typ core.TokenType) []byte {
 	switch typ {
 	case TokenMFAEmail:
-		return TargetHash(u.Email)
+		return core.TargetHash(u.Email)
 	case TokenMFAPhone:
-		return TargetHash(u.Phone)
+		return core.TargetHash(u.Phone)
 	}
-	return TargetHash(fmt.Sprintf("mfa %d", typ))
+	return core.TargetHash(fmt.Sprintf("mfa %d", typ))
 }
 
 // mfaChallengeModel is Appwrite's `mfaChallenge` model.
@@ -97,14 +97,14 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 	}
 	f := challengeFactors[i]
 	if f.typ == TokenMFAEmail && s.cfg.Mailer == nil {
-		return Errorf(ErrGeneralSMTPDisabled, "SMTP disabled")
+		return core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
 	if f.typ == TokenMFAPhone && s.cfg.SMS == nil {
-		return NewError(ErrGeneralPhoneDisabled)
+		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
 	ctx := r.Context()
-	var tok *Token
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	var tok *core.Token
+	err = s.store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, r.Principal.User.ID)
 		if err != nil {
 			return err
@@ -115,8 +115,8 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 		tok, err = s.issueChallenge(ctx, tx, r, u, f)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
-		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
 	if err != nil {
 		return err
@@ -126,12 +126,12 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 }
 
 // factorAvailable refuses a challenge for a factor the account lacks.
-func factorAvailable(ctx context.Context, tx Store, u *User, f challengeFactor) error {
+func factorAvailable(ctx context.Context, tx core.Store, u *core.User, f challengeFactor) error {
 	have, err := factorsOf(ctx, tx, u)
 	if err != nil {
 		return err
 	}
-	ok := map[TokenType]bool{TokenMFATOTP: have.TOTP, TokenMFAEmail: have.Email,
+	ok := map[core.TokenType]bool{TokenMFATOTP: have.TOTP, TokenMFAEmail: have.Email,
 		TokenMFAPhone: have.Phone, TokenMFARecovery: have.RecoveryCode}[f.typ]
 	if !ok {
 		return httpapi.ArgumentError("The factor %s is not available for this account: it is not set up or not verified.", f.param)
@@ -141,9 +141,9 @@ func factorAvailable(ctx context.Context, tx Store, u *User, f challengeFactor) 
 
 // issueChallenge stores the challenge token and, for email and phone,
 // queues its code through tx.
-func (s *Service) issueChallenge(ctx context.Context, tx Store, r *httpapi.Request, u *User, f challengeFactor) (*Token, error) {
+func (s *Service) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.Request, u *core.User, f challengeFactor) (*core.Token, error) {
 	now := s.clock()
-	tok := &Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
+	tok := &core.Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
 		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.IP, UserAgent: core.Truncate(r.UserAgent(), 1024)}
 	code := ""
 	if f.typ == TokenMFAEmail || f.typ == TokenMFAPhone {
@@ -174,7 +174,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 		return err
 	}
 	ctx, sessID := r.Context(), r.Principal.Session.ID
-	err = s.store.WithTx(ctx, func(tx Store) error {
+	err = s.store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, r.Principal.User.ID)
 		if err != nil {
 			return err
@@ -185,15 +185,15 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 		}
 		return tx.AddSessionFactor(ctx, sessID, f.name, s.clock())
 	})
-	if errors.Is(err, ErrNotFound) {
-		return Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	if errors.Is(err, core.ErrNotFound) {
+		return core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
 	if err != nil {
 		return err
 	}
 	// Every instance must drop what it cached of the half-signed-in
 	// session, so it is let through at once.
-	s.revoke(ctx, Revocation{SessionID: sessID, UserID: r.Principal.User.ID})
+	s.revoke(ctx, core.Revocation{SessionID: sessID, UserID: r.Principal.User.ID})
 	sess, err := s.store.SessionByID(ctx, sessID)
 	if err != nil {
 		return err
@@ -208,18 +208,18 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 // completeChallenge spends challenge id of u with code through tx (which
 // holds u's lock): 401 user_invalid_token for an unknown, used or
 // expired challenge or a wrong code. Nothing is spent unless all holds.
-func (s *Service) completeChallenge(ctx context.Context, tx Store, u *User, id, code string) (challengeFactor, error) {
-	kinds := make([]TokenKind, 0, len(challengeFactors))
+func (s *Service) completeChallenge(ctx context.Context, tx core.Store, u *core.User, id, code string) (challengeFactor, error) {
+	kinds := make([]core.TokenKind, 0, len(challengeFactors))
 	for _, f := range challengeFactors {
 		c := ""
 		if f.typ == TokenMFAEmail || f.typ == TokenMFAPhone {
 			c = code
 		}
-		kinds = append(kinds, TokenKind{Type: f.typ, Target: challengeTarget(u, f.typ), Hash: challengeHash(f.typ, u.ID, id, c)})
+		kinds = append(kinds, core.TokenKind{Type: f.typ, Target: challengeTarget(u, f.typ), Hash: challengeHash(f.typ, u.ID, id, c)})
 	}
 	tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
-	if errors.Is(err, ErrNotFound) {
-		return challengeFactor{}, NewError(ErrUserInvalidToken)
+	if errors.Is(err, core.ErrNotFound) {
+		return challengeFactor{}, core.NewError(core.ErrUserInvalidToken)
 	}
 	if err != nil {
 		return challengeFactor{}, err
@@ -232,12 +232,12 @@ func (s *Service) completeChallenge(ctx context.Context, tx Store, u *User, id, 
 			return f, err
 		}
 		if !m.TOTPVerified {
-			return f, NewError(ErrUserInvalidToken)
+			return f, core.NewError(core.ErrUserInvalidToken)
 		}
 		return f, s.spendTOTP(ctx, tx, m, code)
 	case TokenMFARecovery:
-		if err := tx.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, code)); errors.Is(err, ErrNotFound) {
-			return f, NewError(ErrUserInvalidToken)
+		if err := tx.UseRecoveryCode(ctx, u.ID, recoveryHash(u.ID, code)); errors.Is(err, core.ErrNotFound) {
+			return f, core.NewError(core.ErrUserInvalidToken)
 		} else if err != nil {
 			return f, err
 		}

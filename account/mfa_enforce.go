@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"net/http"
 	"slices"
 
@@ -17,7 +19,7 @@ import (
 
 // renderSessionMFA is the session model with the factors proved after
 // sign-in and when the last was.
-func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current bool) (httpapi.SessionModel, error) {
+func (s *Service) renderSessionMFA(ctx context.Context, sess *core.Session, current bool) (httpapi.SessionModel, error) {
 	m := s.renderSession(sess, current)
 	extra, at, err := s.store.SessionFactors(ctx, sess.ID)
 	if err != nil {
@@ -36,14 +38,14 @@ func (s *Service) renderSessionMFA(ctx context.Context, sess *Session, current b
 // unless p's account has MFA on (a session that passed GateCheck then
 // proved its second factor). The store is asked each time, so turning
 // MFA off takes effect at once.
-func (s *Service) GateRequireMFA(r *http.Request, p *Principal) *Error {
+func (s *Service) GateRequireMFA(r *http.Request, p *verify.Principal) *core.Error {
 	m, err := mfaOf(r.Context(), s.store, p.User.ID)
 	if err != nil {
 		s.log.Error("gate: reading the account's MFA state", "path", r.URL.Path, "error", err)
-		return AsError(err)
+		return core.AsError(err)
 	}
 	if !m.Enabled {
-		return NewError(ErrUserMFARequired)
+		return core.NewError(core.ErrUserMFARequired)
 	}
 	return nil
 }

@@ -20,29 +20,33 @@ import (
 // from their parameters, before anything else is read.
 type limitStore struct {
 	benchStore
-	user *User
-	sess *Session
+	user *core.User
+	sess *core.Session
 }
 
-func (l limitStore) SessionBySecretHash(_ context.Context, hash []byte) (*Session, error) {
+func (l limitStore) SessionBySecretHash(_ context.Context, hash []byte) (*core.Session, error) {
 	if !bytes.Equal(hash, l.sess.SecretHash) {
-		return nil, ErrNotFound
+		return nil, core.ErrNotFound
 	}
 	s := *l.sess
 	return &s, nil
 }
 
-func (l limitStore) MFAOf(context.Context, string) (*MFAState, error) { return nil, ErrNotFound }
+func (l limitStore) MFAOf(context.Context, string) (*core.MFAState, error) {
+	return nil, core.ErrNotFound
+}
 
-func (l limitStore) UserByID(_ context.Context, id string) (*User, error) {
+func (l limitStore) UserByID(_ context.Context, id string) (*core.User, error) {
 	if id != l.user.ID {
-		return nil, ErrNotFound
+		return nil, core.ErrNotFound
 	}
 	u := *l.user
 	return &u, nil
 }
 
-func (l limitStore) UserByEmail(context.Context, string) (*User, error) { return nil, ErrNotFound }
+func (l limitStore) UserByEmail(context.Context, string) (*core.User, error) {
+	return nil, core.ErrNotFound
+}
 
 // limitService is a service over limitStore with one hashing slot, held
 // by the test (a request that asks for it gets 503 after 50 ms), and one
@@ -54,9 +58,9 @@ func limitService(t *testing.T) (*Service, string) {
 	t.Helper()
 	now := time.Now()
 	// Seen just now: the API records no access (TouchUser) for the user.
-	user := &User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x", AccessedAt: now}
+	user := &core.User{ID: "65f1a2b3c4d5e6f7a8b9", Email: "ann@example.com", Status: true, PasswordUpdate: now, PasswordHash: "$argon2id$x", AccessedAt: now}
 	h := core.HashSecret(benchSecret)
-	sess := &Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour), SecretHash: h[:]}
+	sess := &core.Session{ID: "65f1a2b3c4d5e6f7a8c0", UserID: user.ID, Provider: "email", Expire: now.Add(time.Hour), SecretHash: h[:]}
 	s, err := New(context.Background(), core.Config{
 		ProjectID:  "limits",
 		Store:      limitStore{user: user, sess: sess},

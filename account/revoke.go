@@ -1,16 +1,19 @@
 package account
 
-import "context"
+import (
+	"context"
+	"github.com/accountgate/accountgate/account/core"
+)
 
 // revoke forgets cached credentials here at once, in the shared cache,
 // and on every other instance through the revocation channel.
-func (s *Service) revoke(ctx context.Context, r Revocation) {
+func (s *Service) revoke(ctx context.Context, r core.Revocation) {
 	s.applyRevocation(r)
 	s.verifier.Publish(ctx, r)
 }
 
 // applyRevocation handles a revocation from any instance.
-func (s *Service) applyRevocation(r Revocation) {
+func (s *Service) applyRevocation(r core.Revocation) {
 	s.observeRevocation(r)
 	s.verifier.Drop(r)
 }

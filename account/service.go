@@ -24,7 +24,7 @@ import (
 // Service is one project's account system.
 type Service struct {
 	cfg       core.Config
-	store     Store
+	store     core.Store
 	limiter   ratelimit.Limiter
 	secret    []byte
 	publicURL *url.URL
@@ -66,7 +66,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		now:       cfg.Now,
 	}
 	if _, local := cfg.RateLimiter.(*ratelimit.Memory); !local {
-		s.limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, ErrUnavailable, s.log)
+		s.limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, core.ErrUnavailable, s.log)
 	}
 	s.hasher.OnWait = s.observeHashWait
 	// Only the keys' hashes stay in memory.
@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	s.totpSeal = seal.New("totp secrets v1", secrets...)
 	s.outbox = outbox.New(outbox.Config{
 		Store: s.store, Seal: seal.New("outbox v1", secrets...), Mailer: cfg.Mailer, SMS: cfg.SMS,
-		NotFound: ErrNotFound, Now: s.now, NewID: core.NewID, Observe: s.observeDelivery, Log: s.log,
+		NotFound: core.ErrNotFound, Now: s.now, NewID: core.NewID, Observe: s.observeDelivery, Log: s.log,
 	})
 	if s.cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")

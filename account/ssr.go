@@ -16,7 +16,7 @@ import (
 // current, with its secret when the caller is a server holding
 // sessions.write. The secret is the cookie value, as Appwrite's
 // Auth::encodeSession makes it.
-func (s *Service) newSessionModel(r *httpapi.Request, sess *Session, secret string) httpapi.SessionModel {
+func (s *Service) newSessionModel(r *httpapi.Request, sess *core.Session, secret string) httpapi.SessionModel {
 	m := s.renderSession(sess, true)
 	if s.SessionSecretShown(r) {
 		m.Secret = verify.EncodeToken(sess.UserID, secret)

@@ -12,7 +12,7 @@ import (
 // same hash (the second Request would fail on the clash). Long secrets
 // are unique on their own and keep their plain hash.
 func TestCodeHashesAreBoundToTheUser(t *testing.T) {
-	for _, typ := range []TokenType{TokenPhoneSession, TokenPhoneVerification, TokenEmailCode} {
+	for _, typ := range []core.TokenType{core.TokenPhoneSession, core.TokenPhoneVerification, core.TokenEmailCode} {
 		a, b := core.TokenHash("u1", typ, "123456"), core.TokenHash("u2", typ, "123456")
 		if bytes.Equal(a, b) {
 			t.Errorf("type %d: one code gives two users the same hash", typ)
@@ -26,10 +26,10 @@ func TestCodeHashesAreBoundToTheUser(t *testing.T) {
 		}
 	}
 	// One user's email and phone codes may be the same digits.
-	if bytes.Equal(core.TokenHash("u1", TokenEmailCode, "123456"), core.TokenHash("u1", TokenPhoneSession, "123456")) {
+	if bytes.Equal(core.TokenHash("u1", core.TokenEmailCode, "123456"), core.TokenHash("u1", core.TokenPhoneSession, "123456")) {
 		t.Error("one user's email and phone codes clash")
 	}
-	for _, typ := range []TokenType{TokenMagicURL, TokenRecovery, TokenVerification, TokenOAuth2} {
+	for _, typ := range []core.TokenType{core.TokenMagicURL, core.TokenRecovery, core.TokenVerification, core.TokenOAuth2} {
 		plain := core.HashSecret("long-secret")
 		if !bytes.Equal(core.TokenHash("u1", typ, "long-secret"), plain[:]) || !bytes.Equal(core.TokenHash("u2", typ, "long-secret"), plain[:]) {
 			t.Errorf("type %d: a long secret's hash depends on the user", typ)

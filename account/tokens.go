@@ -26,14 +26,14 @@ const (
 
 // newToken builds a token of typ for user, sent to target (the email
 // address or phone number), with secret.
-func (s *Service) newToken(r *httpapi.Request, userID, target string, typ TokenType, lifetime time.Duration, secret string) *Token {
+func (s *Service) newToken(r *httpapi.Request, userID, target string, typ core.TokenType, lifetime time.Duration, secret string) *core.Token {
 	now := s.clock()
-	return &Token{
+	return &core.Token{
 		ID:         core.NewID(now),
 		UserID:     userID,
 		Type:       typ,
 		SecretHash: core.TokenHash(userID, typ, secret),
-		Target:     TargetHash(target),
+		Target:     core.TargetHash(target),
 		CreatedAt:  now,
 		Expire:     now.Add(lifetime),
 		IP:         r.IP,
@@ -103,24 +103,24 @@ func ReadUserID(r *httpapi.Request, desc string) (string, error) {
 }
 
 // userForToken loads the user a confirmation names: 404 user_not_found.
-func (s *Service) userForToken(ctx context.Context, id string) (*User, error) {
+func (s *Service) userForToken(ctx context.Context, id string) (*core.User, error) {
 	u, err := s.store.UserByID(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.NewError(core.ErrUserNotFound)
 	}
 	return u, err
 }
 
 // WriteToken answers a token-creating Route.
-func WriteToken(w http.ResponseWriter, status int, t *Token) error {
+func WriteToken(w http.ResponseWriter, status int, t *core.Token) error {
 	return httpapi.WriteJSON(w, status, httpapi.RenderToken(t))
 }
 
 // mailToken stores a token of typ for user and queues the mail carrying
 // its link, through tx, so that both commit or neither does. It returns
 // the token; its secret only ever leaves in the mail.
-func (s *Service) mailToken(ctx context.Context, tx Store, r *httpapi.Request, user *User, typ TokenType, lifetime time.Duration,
-	kind mail.Kind, base *url.URL, toName string) (*Token, error) {
+func (s *Service) mailToken(ctx context.Context, tx core.Store, r *httpapi.Request, user *core.User, typ core.TokenType, lifetime time.Duration,
+	kind mail.Kind, base *url.URL, toName string) (*core.Token, error) {
 	secret := core.NewSecret()
 	tok := s.newToken(r, user.ID, user.Email, typ, lifetime, secret)
 	if err := tx.CreateToken(ctx, tok); err != nil {
@@ -132,7 +132,7 @@ func (s *Service) mailToken(ctx context.Context, tx Store, r *httpapi.Request, u
 
 // textCode stores a six-digit code of typ for the user and queues the SMS
 // carrying it to phone, through tx.
-func (s *Service) textCode(ctx context.Context, tx Store, r *httpapi.Request, userID, phone string, typ TokenType, lifetime time.Duration) (*Token, error) {
+func (s *Service) textCode(ctx context.Context, tx core.Store, r *httpapi.Request, userID, phone string, typ core.TokenType, lifetime time.Duration) (*core.Token, error) {
 	code := core.NewCode()
 	tok := s.newToken(r, userID, phone, typ, lifetime, code)
 	if err := tx.CreateToken(ctx, tok); err != nil {
@@ -144,10 +144,10 @@ func (s *Service) textCode(ctx context.Context, tx Store, r *httpapi.Request, us
 // issueToken runs issue (which stores a token and queues its message) in
 // one transaction, wakes the delivery worker, logs event for the user and
 // answers 201 with the token, its secret left out.
-func (s *Service) issueToken(w http.ResponseWriter, r *httpapi.Request, event string, issue func(tx Store) (*User, *Token, error)) error {
-	var user *User
-	var tok *Token
-	err := s.store.WithTx(r.Context(), func(tx Store) (err error) {
+func (s *Service) issueToken(w http.ResponseWriter, r *httpapi.Request, event string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
+	var user *core.User
+	var tok *core.Token
+	err := s.store.WithTx(r.Context(), func(tx core.Store) (err error) {
 		user, tok, err = issue(tx)
 		return err
 	})
@@ -161,7 +161,7 @@ func (s *Service) issueToken(w http.ResponseWriter, r *httpapi.Request, event st
 
 // readConfirmation reads userId and secret of a confirmation Route and
 // loads the user (404 user_not_found).
-func (s *Service) readConfirmation(r *httpapi.Request, idDesc string) (*User, string, error) {
+func (s *Service) readConfirmation(r *httpapi.Request, idDesc string) (*core.User, string, error) {
 	userID, err := ReadUserID(r, idDesc)
 	if err != nil {
 		return nil, "", err
@@ -177,9 +177,9 @@ func (s *Service) readConfirmation(r *httpapi.Request, idDesc string) (*User, st
 // confirmToken spends the user's token of typ and records what it proved,
 // in one transaction, logs verification.update and answers 200 with the
 // token.
-func (s *Service) confirmToken(w http.ResponseWriter, r *httpapi.Request, user *User, typ TokenType, secret string, proved func(*User)) error {
-	var tok *Token
-	user, err := s.changeNamedUser(r.Context(), user.ID, func(tx Store, u *User) (err error) {
+func (s *Service) confirmToken(w http.ResponseWriter, r *httpapi.Request, user *core.User, typ core.TokenType, secret string, proved func(*core.User)) error {
+	var tok *core.Token
+	user, err := s.changeNamedUser(r.Context(), user.ID, func(tx core.Store, u *core.User) (err error) {
 		if tok, err = s.spendToken(r.Context(), tx, u, typ, secret); err != nil {
 			return err
 		}

@@ -19,14 +19,14 @@ import (
 // spendToken spends u's token of typ matching secret through tx, which
 // must hold u's lock (changeUser): 401 user_invalid_token when there is
 // none, or when it was sent to an address u no longer has.
-func (s *Service) spendToken(ctx context.Context, tx Store, u *User, typ TokenType, secret string) (*Token, error) {
+func (s *Service) spendToken(ctx context.Context, tx core.Store, u *core.User, typ core.TokenType, secret string) (*core.Token, error) {
 	target := core.TokenTarget(u, typ)
 	if target == "" {
-		return nil, NewError(ErrUserInvalidToken)
+		return nil, core.NewError(core.ErrUserInvalidToken)
 	}
-	tok, err := tx.ConsumeToken(ctx, u.ID, typ, core.TokenHash(u.ID, typ, secret), TargetHash(target), s.clock())
-	if errors.Is(err, ErrNotFound) {
-		return nil, NewError(ErrUserInvalidToken)
+	tok, err := tx.ConsumeToken(ctx, u.ID, typ, core.TokenHash(u.ID, typ, secret), core.TargetHash(target), s.clock())
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.NewError(core.ErrUserInvalidToken)
 	}
 	return tok, err
 }
@@ -37,9 +37,9 @@ func (s *Service) spendToken(ctx context.Context, tx Store, u *User, typ TokenTy
 // fails nothing is written, a token spent by change included. Tokens that
 // depended on a changed email, phone or password are deleted in the same
 // transaction. A unique clash on the write becomes conflict, if set.
-func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType, change func(tx Store, u *User) error) (*User, error) {
-	var out *User
-	err := s.store.WithTx(ctx, func(tx Store) error {
+func (s *Service) changeUser(ctx context.Context, id string, conflict core.ErrorType, change func(tx core.Store, u *core.User) error) (*core.User, error) {
+	var out *core.User
+	err := s.store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, id)
 		if err != nil {
 			return err
@@ -50,8 +50,8 @@ func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType,
 		}
 		u.UpdatedAt = s.clock()
 		if err := tx.UpdateUser(ctx, u); err != nil {
-			if errors.Is(err, ErrConflict) && conflict != "" {
-				return NewError(conflict)
+			if errors.Is(err, core.ErrConflict) && conflict != "" {
+				return core.NewError(conflict)
 			}
 			return err
 		}
@@ -62,26 +62,26 @@ func (s *Service) changeUser(ctx context.Context, id string, conflict ErrorType,
 		return nil, err
 	}
 	// Every Request must see the change, not a cached copy.
-	s.revoke(ctx, Revocation{UserID: id})
+	s.revoke(ctx, core.Revocation{UserID: id})
 	return out, nil
 }
 
 // changeOwnUser is changeUser for the signed-in caller; a user deleted
 // meanwhile is a guest.
-func (s *Service) changeOwnUser(r *httpapi.Request, conflict ErrorType, change func(tx Store, u *User) error) (*User, error) {
+func (s *Service) changeOwnUser(r *httpapi.Request, conflict core.ErrorType, change func(tx core.Store, u *core.User) error) (*core.User, error) {
 	u, err := s.changeUser(r.Context(), r.Principal.User.ID, conflict, change)
-	if errors.Is(err, ErrNotFound) {
-		return nil, Errorf(ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
 	return u, err
 }
 
 // changeNamedUser is changeUser for the user a confirmation Route names;
 // a user deleted meanwhile is 404 user_not_found, as before the change.
-func (s *Service) changeNamedUser(ctx context.Context, id string, change func(tx Store, u *User) error) (*User, error) {
+func (s *Service) changeNamedUser(ctx context.Context, id string, change func(tx core.Store, u *core.User) error) (*core.User, error) {
 	u, err := s.changeUser(ctx, id, "", change)
-	if errors.Is(err, ErrNotFound) {
-		return nil, NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return nil, core.NewError(core.ErrUserNotFound)
 	}
 	return u, err
 }
@@ -103,7 +103,7 @@ func retryStale(attempt func() error) error {
 			return err
 		}
 	}
-	return Errorf(ErrGeneralServerBusy, "The account changed during the request. Please try again.")
+	return core.Errorf(core.ErrGeneralServerBusy, "The account changed during the request. Please try again.")
 }
 
 // hasPassword is the one test of whether an account has a password to
@@ -111,4 +111,4 @@ func retryStale(attempt func() error) error {
 // combination of email and phone) proves themselves by their session
 // alone: they change their email, phone or password without a current
 // password, and the password given to PATCH email becomes theirs.
-func hasPassword(u *User) bool { return u.PasswordHash != "" }
+func hasPassword(u *core.User) bool { return u.PasswordHash != "" }

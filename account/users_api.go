@@ -63,10 +63,10 @@ type userListModel struct {
 // Accountgate never sends (a hash is an offline-crackable secret).
 
 // pathUser loads the user the path names; 404 user_not_found if none.
-func (s *Service) pathUser(r *httpapi.Request) (*User, error) {
+func (s *Service) pathUser(r *httpapi.Request) (*core.User, error) {
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
-		return nil, NewError(ErrUserNotFound)
+		return nil, core.NewError(core.ErrUserNotFound)
 	}
 	return s.User(r.Context(), id)
 }
@@ -84,7 +84,7 @@ func (s *Service) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 // password and name, no session.
 func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.clock()
-	u := &User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
+	u := &core.User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	id, err := r.Params.Required("userId", core.DescCustomID)
 	if err != nil {
 		return err
@@ -128,8 +128,8 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 		}
 	}
 	if err := s.store.CreateUser(r.Context(), u); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return NewError(ErrUserAlreadyExists)
+		if errors.Is(err, core.ErrConflict) {
+			return core.NewError(core.ErrUserAlreadyExists)
 		}
 		return err
 	}
@@ -152,17 +152,17 @@ func (s *Service) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
 
 // usersChange applies change to the path's user under its lock, logs it
 // as event (Appwrite's audit event names) and answers with the user.
-func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict ErrorType, change func(u *User)) error {
+func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict core.ErrorType, change func(u *core.User)) error {
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
-		return NewError(ErrUserNotFound)
+		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.changeUser(r.Context(), id, conflict, func(_ Store, u *User) error {
+	u, err := s.changeUser(r.Context(), id, conflict, func(_ core.Store, u *core.User) error {
 		change(u)
 		return nil
 	})
-	if errors.Is(err, ErrNotFound) {
-		return NewError(ErrUserNotFound)
+	if errors.Is(err, core.ErrNotFound) {
+		return core.NewError(core.ErrUserNotFound)
 	}
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) e
 		return err
 	}
 	if !core.ValidKey(r.PathVars["userId"]) {
-		return NewError(ErrUserNotFound)
+		return core.NewError(core.ErrUserNotFound)
 	}
 	u, err := s.SetUserStatus(r.Context(), r.PathVars["userId"], status)
 	if err != nil {
@@ -198,7 +198,7 @@ func (s *Service) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) err
 	if !core.ValidName(name) {
 		return core.InvalidParam("name", core.DescText(128))
 	}
-	return s.usersChange(w, r, "user.update", "", func(u *User) { u.Name = name })
+	return s.usersChange(w, r, "user.update", "", func(u *core.User) { u.Name = name })
 }
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
@@ -211,7 +211,7 @@ func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) er
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
 		return core.InvalidParam("email", core.DescEmail)
 	}
-	return s.usersChange(w, r, "user.update", ErrUserEmailAlreadyExists, func(u *User) {
+	return s.usersChange(w, r, "user.update", core.ErrUserEmailAlreadyExists, func(u *core.User) {
 		if u.Email != email {
 			u.Email, u.EmailVerification = email, false
 		}
@@ -228,7 +228,7 @@ func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) er
 	if !phonePattern.MatchString(phone) {
 		return core.InvalidParam("number", descPhone)
 	}
-	return s.usersChange(w, r, "user.update", ErrUserPhoneAlreadyExists, func(u *User) {
+	return s.usersChange(w, r, "user.update", core.ErrUserPhoneAlreadyExists, func(u *core.User) {
 		if u.Phone != phone {
 			u.Phone, u.PhoneVerification = phone, false
 		}
@@ -243,7 +243,7 @@ func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request)
 		return err
 	}
 	if !core.ValidKey(r.PathVars["userId"]) {
-		return NewError(ErrUserNotFound)
+		return core.NewError(core.ErrUserNotFound)
 	}
 	u, err := s.SetUserPassword(r.Context(), r.PathVars["userId"], password)
 	if err != nil {
@@ -258,7 +258,7 @@ func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi
 	if err != nil {
 		return err
 	}
-	return s.usersChange(w, r, "verification.update", "", func(u *User) { u.EmailVerification = v })
+	return s.usersChange(w, r, "verification.update", "", func(u *core.User) { u.EmailVerification = v })
 }
 
 // usersUpdatePhoneVerification is PATCH
@@ -268,7 +268,7 @@ func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi
 	if err != nil {
 		return err
 	}
-	return s.usersChange(w, r, "verification.update", "", func(u *User) { u.PhoneVerification = v })
+	return s.usersChange(w, r, "verification.update", "", func(u *core.User) { u.PhoneVerification = v })
 }
 
 // usersGetPrefs is GET /v1/users/{userId}/prefs.
@@ -289,9 +289,9 @@ func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) er
 	}
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
-		return NewError(ErrUserNotFound)
+		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.changeNamedUser(r.Context(), id, func(_ Store, u *User) error {
+	u, err := s.changeNamedUser(r.Context(), id, func(_ core.Store, u *core.User) error {
 		u.Prefs = prefs
 		return nil
 	})
@@ -303,7 +303,7 @@ func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) er
 }
 
 // prefsOf is the user's prefs, {} when none.
-func prefsOf(u *User) json.RawMessage {
+func prefsOf(u *core.User) json.RawMessage {
 	if len(u.Prefs) == 0 {
 		return json.RawMessage("{}")
 	}
@@ -342,11 +342,11 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) 
 	}
 	id := r.PathVars["sessionId"]
 	if !core.ValidKey(id) {
-		return NewError(ErrUserSessionNotFound)
+		return core.NewError(core.ErrUserSessionNotFound)
 	}
 	sess, err := s.store.SessionByID(r.Context(), id)
-	if errors.Is(err, ErrNotFound) || (err == nil && sess.UserID != u.ID) {
-		return NewError(ErrUserSessionNotFound)
+	if errors.Is(err, core.ErrNotFound) || (err == nil && sess.UserID != u.ID) {
+		return core.NewError(core.ErrUserSessionNotFound)
 	}
 	if err != nil {
 		return err

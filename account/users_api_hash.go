@@ -186,11 +186,11 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 		if ok && !core.ValidName(name) {
 			return core.InvalidParam("name", core.DescText(128))
 		}
-		u := &User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
+		u := &core.User{ID: id, CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 			Email: email, Name: name, PasswordHash: hash, PasswordUpdate: now}
 		if err := s.store.CreateUser(r.Context(), u); err != nil {
-			if errors.Is(err, ErrConflict) {
-				return NewError(ErrUserAlreadyExists)
+			if errors.Is(err, core.ErrConflict) {
+				return core.NewError(core.ErrUserAlreadyExists)
 			}
 			return err
 		}

@@ -11,12 +11,12 @@ import (
 
 // SetUserLabels replaces the labels of the user id (CheckLabels' rules;
 // none clears them). Like a block, the change reaches every gate at once.
-func (s *Service) SetUserLabels(ctx context.Context, id string, labels []string) (*User, error) {
+func (s *Service) SetUserLabels(ctx context.Context, id string, labels []string) (*core.User, error) {
 	labels, err := core.CheckLabels(labels)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.changeNamedUser(ctx, id, func(_ Store, u *User) error {
+	u, err := s.changeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
 		u.Labels = labels
 		return nil
 	})
@@ -35,7 +35,7 @@ func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *httpapi.Request) e
 		return err
 	}
 	if !core.ValidKey(r.PathVars["userId"]) {
-		return NewError(ErrUserNotFound)
+		return core.NewError(core.ErrUserNotFound)
 	}
 	u, err := s.SetUserLabels(r.Context(), r.PathVars["userId"], labels)
 	if err != nil {

@@ -177,7 +177,7 @@ func userQuery(raw string) (parsedQuery, error) {
 // filter is the store filter of q's equal queries and the search words.
 // none reports a filter nothing can match: a value of the wrong type
 // (a number for an email), as Appwrite finds no such user either.
-func (q *userQueries) filter(words []string) (f UserFilter, none bool) {
+func (q *userQueries) filter(words []string) (f core.UserFilter, none bool) {
 	strs := func(vals []any) []string {
 		out := []string{}
 		for _, v := range vals {
@@ -231,19 +231,19 @@ func (s *Service) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 	}
 	f, none := q.filter(strings.Fields(strings.ToLower(search)))
 	out := userListModel{Users: []httpapi.AccountModel{}}
-	var page []*User
+	var page []*core.User
 	if none {
 		// Nothing to list, but the cursor is still checked.
 		if q.cursor != "" {
 			_, err = s.store.UserByID(r.Context(), q.cursor)
 		}
 	} else {
-		page, err = s.store.QueryUsers(r.Context(), UserQuery{Filter: f, Cursor: q.cursor, Before: q.before,
+		page, err = s.store.QueryUsers(r.Context(), core.UserQuery{Filter: f, Cursor: q.cursor, Before: q.before,
 			Desc: q.desc, Offset: q.offset, Limit: q.limit})
 	}
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, core.ErrNotFound) {
 		// The cursor must name a user, as Appwrite checks it.
-		return Errorf(ErrGeneralCursorNotFound, "User '%s' for the 'cursor' value not found.", q.cursor)
+		return core.Errorf(core.ErrGeneralCursorNotFound, "User '%s' for the 'cursor' value not found.", q.cursor)
 	}
 	if err != nil {
 		return err

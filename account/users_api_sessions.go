@@ -41,7 +41,7 @@ const (
 )
 
 // genericTokenTarget is the target of a server-made token: its user.
-func genericTokenTarget(userID string) []byte { return TargetHash("user:" + userID) }
+func genericTokenTarget(userID string) []byte { return core.TargetHash("user:" + userID) }
 
 // usersCreateToken is POST /v1/users/{userId}/tokens (Appwrite 1.5 on):
 // a single-use secret the server hands to the user, who spends it at
@@ -60,15 +60,15 @@ func (s *Service) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) er
 	if err != nil {
 		return err
 	}
-	var tok *Token
+	var tok *core.Token
 	secret := ""
 	// A short secret may repeat one of the user's outstanding tokens
 	// (their hashes are unique): draw again.
 	for range 3 {
 		secret = newTokenText(length)
-		tok = s.newToken(r, u.ID, "", TokenGeneric, time.Duration(expire)*time.Second, secret)
+		tok = s.newToken(r, u.ID, "", core.TokenGeneric, time.Duration(expire)*time.Second, secret)
 		tok.Target = genericTokenTarget(u.ID)
-		if err = s.store.CreateToken(r.Context(), tok); !errors.Is(err, ErrConflict) {
+		if err = s.store.CreateToken(r.Context(), tok); !errors.Is(err, core.ErrConflict) {
 			break
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -56,7 +57,7 @@ func newAssertionFixture(t *testing.T) *assertionFixture {
 	}
 	slot := newProjectSlot("p")
 	gate := func(aud string) *Gate {
-		g := &Gate{Project: "p", slot: slot, headers: account.DefaultHeaderNames(), logger: zap.NewNop()}
+		g := &Gate{Project: "p", slot: slot, headers: verify.DefaultHeaderNames(), logger: zap.NewNop()}
 		if aud != "" {
 			g.Assertion = &AssertionConfig{Audience: aud}
 			g.issuer = slot.issuer(g.Assertion)
@@ -156,7 +157,7 @@ func TestGateSendsAssertion(t *testing.T) {
 	if code != 200 || up == nil {
 		t.Fatalf("gate: %d", code)
 	}
-	tok := up.Header.Get(account.AssertionHeader)
+	tok := up.Header.Get(verify.AssertionHeader)
 	claims, _ := f.verifyAssertion(t, tok, "https://app.example.com")
 	sid := up.Header.Get("X-Account-Session-Id")
 	if claims["sub"] != "u1" || claims["email"] != "ann@example.com" || claims["name"] != "Ann" ||
@@ -171,14 +172,14 @@ func TestGateSendsAssertion(t *testing.T) {
 	// Reused by the next request of the session, even when a handler
 	// after the gate rewrote the header in place (request_header replace
 	// does).
-	up.Header[account.AssertionHeader][0] = "rewritten"
-	if _, up2 := f.get(f.app, f.cookie); up2.Header.Get(account.AssertionHeader) != tok {
+	up.Header[verify.AssertionHeader][0] = "rewritten"
+	if _, up2 := f.get(f.app, f.cookie); up2.Header.Get(verify.AssertionHeader) != tok {
 		t.Error("a second request did not get the session's assertion")
 	}
 	// The admin site's gate names its own audience; the app's assertion
 	// is not valid there.
 	_, upAdmin := f.get(f.admin, f.cookie)
-	adminTok := upAdmin.Header.Get(account.AssertionHeader)
+	adminTok := upAdmin.Header.Get(verify.AssertionHeader)
 	if c, _ := f.verifyAssertion(t, adminTok, "https://app.example.com/admin"); c["aud"] != "https://app.example.com/admin" {
 		t.Errorf("admin aud %v", c["aud"])
 	}
@@ -186,7 +187,7 @@ func TestGateSendsAssertion(t *testing.T) {
 		t.Error("the app's assertion passed as the admin site's")
 	}
 	// A gate without assertions sends none.
-	if _, up := f.get(f.plain, f.cookie); up.Header.Get(account.AssertionHeader) != "" {
+	if _, up := f.get(f.plain, f.cookie); up.Header.Get(verify.AssertionHeader) != "" {
 		t.Error("a gate without assertions sent one")
 	}
 }
@@ -204,11 +205,11 @@ func TestSpoofedAssertionStripped(t *testing.T) {
 				continue // refused: nothing reached the upstream
 			}
 			for key, v := range up.Header {
-				if sameSpelling(key, account.AssertionHeader) && (g.issuer == nil || len(v) != 1 || strings.HasPrefix(v[0], "forged")) {
+				if sameSpelling(key, verify.AssertionHeader) && (g.issuer == nil || len(v) != 1 || strings.HasPrefix(v[0], "forged")) {
 					t.Errorf("gate with assertions %v, cookie %v: upstream got %s: %v", g.issuer != nil, cookie != "", key, v)
 				}
 			}
-			if g.issuer != nil && up.Header.Get(account.AssertionHeader) == "" {
+			if g.issuer != nil && up.Header.Get(verify.AssertionHeader) == "" {
 				t.Error("no assertion of ours")
 			}
 		}
@@ -272,7 +273,7 @@ func TestJWKSOnlyWithAssertions(t *testing.T) {
 func TestAssertionRotationBroadcast(t *testing.T) {
 	f := newAssertionFixture(t)
 	_, up := f.get(f.app, f.cookie)
-	_, oldKid := f.verifyAssertion(t, up.Header.Get(account.AssertionHeader), "https://app.example.com")
+	_, oldKid := f.verifyAssertion(t, up.Header.Get(verify.AssertionHeader), "https://app.example.com")
 	// Another instance (here: another key set on the store) rotates and
 	// announces it; this instance reloads on the announcement.
 	other := assertion.NewKeys()
@@ -292,7 +293,7 @@ func TestAssertionRotationBroadcast(t *testing.T) {
 		t.Fatalf("keys after the announcement %v, want [%s %s]", got, newKid, oldKid)
 	}
 	_, up = f.get(f.app, f.cookie)
-	if _, kid := f.verifyAssertion(t, up.Header.Get(account.AssertionHeader), "https://app.example.com"); kid != newKid {
+	if _, kid := f.verifyAssertion(t, up.Header.Get(verify.AssertionHeader), "https://app.example.com"); kid != newKid {
 		t.Errorf("assertion kid %s after rotation, want %s", kid, newKid)
 	}
 }

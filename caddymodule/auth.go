@@ -18,6 +18,7 @@ import (
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/httpapi"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 func init() {
@@ -31,7 +32,7 @@ type Gate struct {
 	// Project is the id of a project of the accountgate app; required.
 	Project string `json:"project"`
 	// Headers renames the identity headers. Default X-Account-Id etc.
-	Headers account.HeaderNames `json:"headers,omitempty"`
+	Headers verify.HeaderNames `json:"headers,omitempty"`
 	// Require lists extra conditions: "verified_email", "verified_phone".
 	Require []string `json:"require,omitempty"`
 	// OnFailRedirect, if set, sends browsers (GET or HEAD with Accept:
@@ -63,7 +64,7 @@ type Gate struct {
 	Assertion *AssertionConfig `json:"assertion,omitempty"`
 
 	slot    *projectSlot
-	headers account.HeaderNames
+	headers verify.HeaderNames
 	issuer  *assertion.Issuer
 	logger  *zap.Logger
 }
@@ -167,7 +168,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 		}
 		// A slice of its own: later handlers (request_header replace)
 		// may change header values in place.
-		r.Header[account.AssertionHeader] = []string{tok}
+		r.Header[verify.AssertionHeader] = []string{tok}
 	}
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		// One lazy provider instead of eight map writes per request.
@@ -184,7 +185,7 @@ func (g *Gate) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.
 
 // decide verifies r's session or JWT and applies the gate's requirements,
 // policy and cross-site check; the decision is observed either way.
-func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal, *core.Error) {
+func (g *Gate) decide(svc *account.Service, r *http.Request) (*verify.Principal, *core.Error) {
 	p, e := svc.GateCheck(r)
 	if e == nil {
 		e = g.requirements(p)
@@ -203,7 +204,7 @@ func (g *Gate) decide(svc *account.Service, r *http.Request) (*account.Principal
 }
 
 // identityPlaceholder is the value of an {http.auth.user.*} placeholder.
-func identityPlaceholder(id account.Identity, key string) (string, bool) {
+func identityPlaceholder(id verify.Identity, key string) (string, bool) {
 	field, ok := strings.CutPrefix(key, "http.auth.user.")
 	if !ok {
 		return "", false
@@ -217,7 +218,7 @@ func knownRequirement(r string) bool {
 	return r == "verified_email" || r == "verified_phone" || r == "mfa"
 }
 
-func (g *Gate) requirements(p *account.Principal) *core.Error {
+func (g *Gate) requirements(p *verify.Principal) *core.Error {
 	for _, req := range g.Require {
 		switch {
 		case req == "verified_email" && !p.User.EmailVerification:
@@ -428,7 +429,7 @@ func (g *Gate) unmarshalAssertion(d *caddyfile.Dispenser) error {
 	return nil
 }
 
-func setHeaderName(h *account.HeaderNames, field, name string) error {
+func setHeaderName(h *verify.HeaderNames, field, name string) error {
 	if !h.SetName(field, name) {
 		return fmt.Errorf("unknown identity header %q", field)
 	}

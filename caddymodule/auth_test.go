@@ -13,6 +13,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -152,7 +153,7 @@ func TestGateRedirectsBrowsers(t *testing.T) {
 }
 
 func TestGateRenamedHeadersAndRequirements(t *testing.T) {
-	f := newGateFixture(t, Gate{Headers: account.HeaderNames{ID: "X-User-Id"}, Require: []string{"verified_email"}})
+	f := newGateFixture(t, Gate{Headers: verify.HeaderNames{ID: "X-User-Id"}, Require: []string{"verified_email"}})
 	req := httptest.NewRequest("GET", "http://localhost/app", nil)
 	req.Header.Set("Cookie", f.cookie)
 	req.Header.Set("X-Account-Id", "forged")

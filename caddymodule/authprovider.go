@@ -4,10 +4,9 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
-
-	"github.com/accountgate/accountgate/account"
 )
 
 func init() {
@@ -57,8 +56,8 @@ func (a *AuthProvider) Authenticate(_ http.ResponseWriter, r *http.Request) (cad
 	id := p.Identity()
 	// Caddy's authentication handler sets {http.auth.user.<key>} from
 	// the metadata, and {http.auth.user.id} from the ID.
-	meta := make(map[string]string, len(account.IdentityFields)-1)
-	for _, f := range account.IdentityFields[1:] {
+	meta := make(map[string]string, len(verify.IdentityFields)-1)
+	for _, f := range verify.IdentityFields[1:] {
 		meta[f.Name], _ = id.Value(f.Name)
 	}
 	return caddyauth.User{ID: id.ID, Metadata: meta}, true, nil

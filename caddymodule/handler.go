@@ -8,9 +8,9 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/httpapi"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 func init() {
@@ -61,7 +61,7 @@ func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, next cadd
 		httpapi.WriteError(w, e)
 		return nil
 	}
-	svc.StripIdentity(r, account.HeaderNames{})
+	svc.StripIdentity(r, verify.HeaderNames{})
 	if r.URL.Path == assertion.JWKSPath && h.slot.keys.Loaded() {
 		h.slot.keys.ServeJWKS(w, r)
 		return nil

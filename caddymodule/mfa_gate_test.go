@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
@@ -72,7 +72,7 @@ func TestGateRequireMFACaddyfile(t *testing.T) {
 
 func TestGateRefusalReasonMFA(t *testing.T) {
 	g := &Gate{Require: []string{"mfa"}}
-	p := &account.Principal{User: &core.User{ID: "u1", Status: true}}
+	p := &verify.Principal{User: &core.User{ID: "u1", Status: true}}
 	if r := g.refusalReason(nil, core.NewError(core.ErrUserMoreFactorsRequired)); r != core.ReasonMoreFactors {
 		t.Errorf("half signed in: %q", r)
 	}

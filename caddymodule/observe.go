@@ -13,6 +13,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/outbox"
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/accountgate/accountgate/store/redis"
 )
 
@@ -209,7 +210,7 @@ var _ core.Store = (*timedStore)(nil)
 
 // observe reports the gate's decision on r. Refusals carry who and why;
 // the allowed path, which is hot, carries nothing more.
-func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Principal, e *core.Error) {
+func (g *Gate) observe(svc *account.Service, r *http.Request, p *verify.Principal, e *core.Error) {
 	ev := core.Event{Kind: core.EventGate, Result: core.ResultAllowed}
 	if e != nil {
 		ev.Result, ev.Reason = core.ResultRefused, g.refusalReason(p, e)
@@ -227,7 +228,7 @@ func (g *Gate) observe(svc *account.Service, r *http.Request, p *account.Princip
 // refusalReason names why the gate refused: p is nil when GateCheck
 // refused, and set when a requirement was not met or a cross-site write
 // came with the session cookie.
-func (g *Gate) refusalReason(p *account.Principal, e *core.Error) string {
+func (g *Gate) refusalReason(p *verify.Principal, e *core.Error) string {
 	switch {
 	case p == nil && e.Status() >= 500:
 		return core.ReasonError

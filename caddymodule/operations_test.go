@@ -28,6 +28,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -162,7 +163,7 @@ func (f *opsFixture) gate(cookie string, require ...string) int {
 func (f *opsFixture) gateRequest(method, origin, cookie string, require ...string) int {
 	slot := newProjectSlot(f.project)
 	slot.set(f.svc)
-	g := &Gate{Project: f.project, Require: require, slot: slot, headers: account.DefaultHeaderNames()}
+	g := &Gate{Project: f.project, Require: require, slot: slot, headers: verify.DefaultHeaderNames()}
 	req := httptest.NewRequest(method, "http://localhost/app", nil)
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // Policy narrows who may pass a gate, beyond holding a valid session.
@@ -38,7 +38,7 @@ const (
 
 // check refuses p with 403 general_resource_blocked when the policy
 // excludes it.
-func (pol Policy) check(p *account.Principal) *core.Error {
+func (pol Policy) check(p *verify.Principal) *core.Error {
 	u := p.User
 	if pol.DenyAnonymous && u.Email == "" && u.Phone == "" {
 		return core.Errorf(core.ErrGeneralResourceBlocked, msgAnonymous)

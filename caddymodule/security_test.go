@@ -12,10 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
-
-	"github.com/accountgate/accountgate/account"
 )
 
 // jwt returns a JWT of the fixture's session.
@@ -147,7 +146,7 @@ func TestAPIHandlerStripsIdentityEverywhere(t *testing.T) {
 	f := newGateFixture(t, Gate{})
 	// What Gate.Provision does for a gate that renames the name header.
 	slot := newProjectSlot("p")
-	slot.registerHeaders(account.HeaderNames{Name: "X-User-Name"}.WithDefaults())
+	slot.registerHeaders(verify.HeaderNames{Name: "X-User-Name"}.WithDefaults())
 	slot.set(f.gate.slot.svc.Load())
 	h := &APIHandler{Project: "p", slot: slot}
 	var seen *http.Request

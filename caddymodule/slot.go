@@ -11,6 +11,7 @@ import (
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/pages"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // startWait bounds how long a request waits for its project's service.
@@ -29,7 +30,7 @@ type projectSlot struct {
 	pages *pages.Pages
 
 	mu      sync.Mutex
-	headers []account.HeaderNames // the gates' header names, for the service
+	headers []verify.HeaderNames // the gates' header names, for the service
 	// keys are the project's assertion keys, loaded at start when a gate
 	// sends assertions (issuers); account_api serves their JWKS.
 	keys    *assertion.Keys
@@ -58,7 +59,7 @@ func (s *projectSlot) wantsKeys() bool {
 
 // registerHeaders records the identity header names of a gate, so that
 // the service strips them on every route (account_api included).
-func (s *projectSlot) registerHeaders(h account.HeaderNames) {
+func (s *projectSlot) registerHeaders(h verify.HeaderNames) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.headers = append(s.headers, h)

@@ -21,6 +21,7 @@ import (
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/assertion"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 	"github.com/accountgate/accountgate/store/sqlite"
 )
 
@@ -77,10 +78,10 @@ func (f *fixture) config() assertion.Config {
 	return assertion.Config{Store: f.store, Sealer: f.svc.Sealer(assertion.SealPurpose), Now: f.clock.Now}
 }
 
-func principal(userID, sessionID string) *account.Principal {
-	return &account.Principal{
+func principal(userID, sessionID string) *verify.Principal {
+	return &verify.Principal{
 		User:    &core.User{ID: userID, Email: userID + "@example.com", Name: "Ann " + userID, EmailVerification: true},
-		Session: &account.SessionRef{ID: sessionID, UserID: userID, Provider: "email"},
+		Session: &verify.SessionRef{ID: sessionID, UserID: userID, Provider: "email"},
 	}
 }
 
@@ -113,9 +114,9 @@ func jwks(t *testing.T, doc []byte) map[string]*ecdsa.PublicKey {
 	return keys
 }
 
-// verify checks token as an upstream does: ES256 only, a kid of the
+// verifyAssertion checks token as an upstream does: ES256 only, a kid of the
 // JWKS, the audience, the expiry at now.
-func verify(t *testing.T, doc []byte, token, audience string, now time.Time) (*assertion.Claims, string, error) {
+func verifyAssertion(t *testing.T, doc []byte, token, audience string, now time.Time) (*assertion.Claims, string, error) {
 	t.Helper()
 	keys := jwks(t, doc)
 	var c assertion.Claims
@@ -139,7 +140,7 @@ func TestAssertionVerifiesAgainstJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, kid, err := verify(t, f.keys.JWKS(), tok, "https://app.example.com", now)
+	c, kid, err := verifyAssertion(t, f.keys.JWKS(), tok, "https://app.example.com", now)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -152,14 +153,14 @@ func TestAssertionVerifiesAgainstJWKS(t *testing.T) {
 		t.Errorf("claims %+v, want %+v", *c, want)
 	}
 	// Another site's audience, a later time, another alg: refused.
-	if _, _, err := verify(t, f.keys.JWKS(), tok, "https://other.example.com", now); err == nil {
+	if _, _, err := verifyAssertion(t, f.keys.JWKS(), tok, "https://other.example.com", now); err == nil {
 		t.Error("verified for another audience")
 	}
-	if _, _, err := verify(t, f.keys.JWKS(), tok, "https://app.example.com", now.Add(assertion.DefaultLifetime+time.Second)); err == nil {
+	if _, _, err := verifyAssertion(t, f.keys.JWKS(), tok, "https://app.example.com", now.Add(assertion.DefaultLifetime+time.Second)); err == nil {
 		t.Error("verified after its expiry")
 	}
 	other := newFixture(t)
-	if _, _, err := verify(t, other.keys.JWKS(), tok, "https://app.example.com", now); err == nil {
+	if _, _, err := verifyAssertion(t, other.keys.JWKS(), tok, "https://app.example.com", now); err == nil {
 		t.Error("verified against another project's JWKS")
 	}
 }
@@ -182,7 +183,7 @@ func TestAssertionReusedPerSession(t *testing.T) {
 	renamed := principal("u1", "s1")
 	renamed.User.Name = "Ann Renamed"
 	tok, _ := iss.Assertion(renamed, now.Add(time.Second))
-	c, _, err := verify(t, f.keys.JWKS(), tok, "app", now.Add(time.Second))
+	c, _, err := verifyAssertion(t, f.keys.JWKS(), tok, "app", now.Add(time.Second))
 	if err != nil || c.Name != "Ann Renamed" {
 		t.Errorf("after a rename: %v %+v", err, c)
 	}
@@ -190,14 +191,14 @@ func TestAssertionReusedPerSession(t *testing.T) {
 	if late == tok {
 		t.Error("reused past half its lifetime")
 	}
-	if _, _, err := verify(t, f.keys.JWKS(), late, "app", now.Add(31*time.Second)); err != nil {
+	if _, _, err := verifyAssertion(t, f.keys.JWKS(), late, "app", now.Add(31*time.Second)); err != nil {
 		t.Error(err)
 	}
 	// A JWT without a session: the user's own entry, no sid.
 	bare := principal("u2", "")
 	bare.Session = nil
 	tok, _ = iss.Assertion(bare, now)
-	if c, _, err := verify(t, f.keys.JWKS(), tok, "app", now); err != nil || c.SessionID != "" || c.Subject != "u2" {
+	if c, _, err := verifyAssertion(t, f.keys.JWKS(), tok, "app", now); err != nil || c.SessionID != "" || c.Subject != "u2" {
 		t.Errorf("sessionless: %v %+v", err, c)
 	}
 }
@@ -220,11 +221,11 @@ func TestRotationOverlapThenDrop(t *testing.T) {
 	now := f.clock.Now()
 	// The old assertion still verifies; the session's next one is signed
 	// by the new key at once.
-	if _, kid, err := verify(t, f.keys.JWKS(), before, "app", now); err != nil || kid != oldKid {
+	if _, kid, err := verifyAssertion(t, f.keys.JWKS(), before, "app", now); err != nil || kid != oldKid {
 		t.Fatalf("old assertion after rotation: %v (kid %s)", err, kid)
 	}
 	after, _ := iss.Assertion(p, now)
-	if _, kid, err := verify(t, f.keys.JWKS(), after, "app", now); err != nil || kid != newKid {
+	if _, kid, err := verifyAssertion(t, f.keys.JWKS(), after, "app", now); err != nil || kid != newKid {
 		t.Fatalf("new assertion: %v (kid %s, want %s)", err, kid, newKid)
 	}
 
@@ -237,7 +238,7 @@ func TestRotationOverlapThenDrop(t *testing.T) {
 	if err := f.keys.Reload(context.Background()); err != nil || !slices.Equal(f.keys.KeyIDs(), []string{newKid}) {
 		t.Fatalf("past the overlap: %v %v", err, f.keys.KeyIDs())
 	}
-	if _, _, err := verify(t, f.keys.JWKS(), before, "app", now); err == nil {
+	if _, _, err := verifyAssertion(t, f.keys.JWKS(), before, "app", now); err == nil {
 		t.Fatal("an assertion of a dropped key verified")
 	}
 	// The next rotation deletes it from the store.
@@ -266,7 +267,7 @@ func TestOtherInstancePicksUpRotation(t *testing.T) {
 	// What b signs meanwhile verifies against a's JWKS (overlap).
 	issB := assertion.NewIssuer(b, "app", 0, 0)
 	tok, _ := issB.Assertion(principal("u1", "s1"), f.clock.Now())
-	if _, _, err := verify(t, f.keys.JWKS(), tok, "app", f.clock.Now()); err != nil {
+	if _, _, err := verifyAssertion(t, f.keys.JWKS(), tok, "app", f.clock.Now()); err != nil {
 		t.Fatalf("b's assertion against a's JWKS: %v", err)
 	}
 	if err := b.Reload(context.Background()); err != nil || b.KeyIDs()[0] != newKid {

@@ -7,8 +7,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 const (
@@ -69,7 +69,7 @@ var errNoKey = errors.New("no assertion signing key loaded")
 // Assertion returns the assertion for p at now: the cached one while it
 // is fresh, signed by the current key and says what p says; else a new
 // one. It allocates nothing on a cache hit.
-func (i *Issuer) Assertion(p *account.Principal, now time.Time) (string, error) {
+func (i *Issuer) Assertion(p *verify.Principal, now time.Time) (string, error) {
 	st := i.keys.state.Load()
 	if st == nil {
 		return "", errNoKey
@@ -99,7 +99,7 @@ func (i *Issuer) Assertion(p *account.Principal, now time.Time) (string, error) 
 	return e.token, nil
 }
 
-func keyOf(p *account.Principal) entryKey {
+func keyOf(p *verify.Principal) entryKey {
 	if p.Session != nil {
 		return entryKey{p.User.ID, p.Session.ID}
 	}
@@ -136,7 +136,7 @@ func (c Claims) GetIssuer() (string, error)              { return "", nil }
 func (c Claims) GetSubject() (string, error)             { return c.Subject, nil }
 func (c Claims) GetAudience() (jwt.ClaimStrings, error)  { return jwt.ClaimStrings{c.Audience}, nil }
 
-func (i *Issuer) sign(st *keyState, p *account.Principal, now time.Time) (*entry, error) {
+func (i *Issuer) sign(st *keyState, p *verify.Principal, now time.Time) (*entry, error) {
 	u := p.User
 	c := Claims{Subject: u.ID, Audience: i.audience, Email: u.Email, Name: u.Name,
 		EmailVerified: u.EmailVerification, PhoneVerified: u.PhoneVerification,
