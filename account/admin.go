@@ -56,14 +56,14 @@ func (s *Service) UserSessions(ctx context.Context, id string) ([]*core.Session,
 // user keeps their sessions, but every use of them is refused with
 // user_blocked, here and at the gate, until they are unblocked.
 func (s *Service) SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error) {
-	u, err := s.changeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
 		u.Status = active
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.adminAudit(ctx, u, "user.update")
+	s.AdminAudit(ctx, u, "user.update")
 	return u, nil
 }
 
@@ -78,10 +78,10 @@ func (s *Service) SignOutUser(ctx context.Context, id string) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := s.deleteSessions(ctx, all...); err != nil {
+	if err := s.DeleteSessions(ctx, all...); err != nil {
 		return 0, err
 	}
-	s.adminAudit(ctx, u, "session.delete")
+	s.AdminAudit(ctx, u, "session.delete")
 	return len(all), nil
 }
 
@@ -106,8 +106,8 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	s.revokeSessions(ctx, ended)
-	s.revoke(ctx, core.Revocation{UserID: id})
+	s.RevokeSessions(ctx, ended)
+	s.Revoke(ctx, core.Revocation{UserID: id})
 	return nil
 }
 
@@ -126,8 +126,8 @@ func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*co
 		return nil, err
 	}
 	var ended []*core.Session
-	u, err := s.changeNamedUser(ctx, id, func(tx core.Store, u *core.User) (err error) {
-		s.applyPassword(u, hash)
+	u, err := s.ChangeNamedUser(ctx, id, func(tx core.Store, u *core.User) (err error) {
+		s.ApplyPassword(u, hash)
 		if s.cfg.RevokeSessionsOnPasswordChange {
 			ended, err = endOtherSessions(ctx, tx, u.ID, "")
 		}
@@ -136,23 +136,9 @@ func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*co
 	if err != nil {
 		return nil, err
 	}
-	s.revokeSessions(ctx, ended)
-	s.adminAudit(ctx, u, "user.update")
+	s.RevokeSessions(ctx, ended)
+	s.AdminAudit(ctx, u, "user.update")
 	return u, nil
-}
-
-// adminAudit records an operator's action in the user's security log,
-// in Appwrite's "admin" mode and without a client. A failure is logged:
-// the action itself already happened.
-func (s *Service) adminAudit(ctx context.Context, u *core.User, event string) {
-	now := s.clock()
-	e := &core.LogEntry{ID: core.NewID(now), UserID: u.ID, Event: event, UserEmail: u.Email, UserName: u.Name,
-		Mode: "admin", Time: now, CountryCode: "--"}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := s.store.CreateLog(ctx, e); err != nil {
-		s.log.Error("writing security log", "event", event, "user", u.ID, "error", err)
-	}
 }
 
 // ReceiveRevocations subscribes to the revocation channel until ctx
@@ -161,7 +147,7 @@ func (s *Service) adminAudit(ctx context.Context, u *core.User, event string) {
 // published only while the channel is healthy (BroadcastReady).
 func (s *Service) ReceiveRevocations(ctx context.Context) {
 	if rv := s.cfg.Revocations; rv != nil {
-		rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync)
+		rv.SubscribeRevocations(ctx, s.ApplyRevocation, s.Resync)
 	}
 }
 

@@ -46,7 +46,7 @@ func readCreateAccount(p *httpapi.Params, now func() string) (f createAccountFor
 // createAccount is POST /v1/account: a new email/password account, no
 // session.
 func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error {
-	now := s.clock()
+	now := s.Clock()
 	f, err := readCreateAccount(r.Params, func() string { return core.NewID(now) })
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 		Status:       true,
 		AccessedAt:   now,
 	}
-	if err := s.setPassword(r.Context(), u, f.Password); err != nil {
+	if err := s.SetPassword(r.Context(), u, f.Password); err != nil {
 		return err
 	}
 	if err := s.store.CreateUser(r.Context(), u); err != nil {
@@ -70,7 +70,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 		}
 		return err
 	}
-	s.audit(r, u, "user.create")
+	s.Audit(r, u, "user.create")
 	return httpapi.WriteJSON(w, http.StatusCreated, httpapi.RenderAccount(u))
 }
 

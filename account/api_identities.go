@@ -84,7 +84,7 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) erro
 		}
 		return err
 	}
-	s.audit(r, user, "identity.delete")
+	s.Audit(r, user, "identity.delete")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

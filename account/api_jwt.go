@@ -1,9 +1,10 @@
 package account
 
 import (
-	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"time"
+
+	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 

@@ -2,11 +2,12 @@ package account
 
 import (
 	"encoding/json"
-	"github.com/accountgate/accountgate/account/core"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 )

@@ -3,14 +3,12 @@ package account
 import (
 	"context"
 	"errors"
+	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/core"
-
-	"github.com/accountgate/accountgate/account/mail"
-	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
@@ -30,7 +28,7 @@ func (s *Service) findOrCreateUser(ctx context.Context, tx core.Store, id string
 	if !errors.Is(err, core.ErrNotFound) {
 		return nil, err
 	}
-	now := s.clock()
+	now := s.Clock()
 	if id == "" {
 		id = core.NewID(now)
 	}
@@ -61,20 +59,6 @@ func readCustomID(r *httpapi.Request) (string, error) {
 	return id, nil
 }
 
-// enqueueMail renders a mail of kind and puts it in the outbox through tx.
-func (s *Service) enqueueMail(ctx context.Context, tx core.Store, kind mail.Kind, to, toName, link string, tok *core.Token) error {
-	subject, text, html, err := s.cfg.MailTemplates.Render(kind, mail.TemplateData{
-		Project: s.cfg.ProjectName, Name: toName, Link: link, Expire: mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt)),
-	})
-	if err != nil {
-		return err
-	}
-	return s.outbox.Enqueue(ctx, tx, outbox.ChannelEmail, outbox.Payload{
-		Mail:    &mail.Message{To: to, ToName: toName, Subject: subject, Text: text, HTML: html},
-		Expires: tok.Expire,
-	})
-}
-
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
 func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
@@ -90,25 +74,25 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *httpapi.Request
 		return err
 	}
 	ctx := r.Context()
-	var ns newSession
-	user, err = s.changeNamedUser(ctx, user.ID, func(tx core.Store, u *core.User) (err error) {
-		if _, err := s.spendToken(ctx, tx, u, typ, secret); err != nil {
+	var ns domain.NewSession
+	user, err = s.ChangeNamedUser(ctx, user.ID, func(tx core.Store, u *core.User) (err error) {
+		if _, err := s.SpendToken(ctx, tx, u, typ, secret); err != nil {
 			return err
 		}
 		if !u.Status {
 			return core.NewError(core.ErrUserBlocked)
 		}
 		proved(u)
-		ns, err = s.createSessionIn(ctx, tx, newSessionInput{user: u, provider: provider, r: r.Request})
+		ns, err = s.CreateSessionIn(ctx, tx, domain.NewSessionInput{User: u, Provider: provider, R: r.Request})
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.revokePruned(ctx, ns)
+	s.RevokePruned(ctx, ns)
 	if event != "" {
-		s.audit(r, user, event)
+		s.Audit(r, user, event)
 	}
-	s.SetSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return httpapi.WriteJSON(w, http.StatusOK, s.newSessionModel(r, ns.sess, ns.secret))
+	s.SetSessionCookies(w, r.Request, user.ID, ns.Secret, ns.Sess)
+	return httpapi.WriteJSON(w, http.StatusOK, s.newSessionModel(r, ns.Sess, ns.Secret))
 }

@@ -3,10 +3,10 @@ package account
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"net/url"
 	"sort"
@@ -243,12 +243,12 @@ func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvi
 	if err != nil {
 		return nil, "", nil, err
 	}
-	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: user, provider: name, providerUID: ident.ID, r: r.Request,
-		tokens: s.sealTokens(tok)})
+	sess, secret, err := s.CreateSession(r.Context(), domain.NewSessionInput{User: user, Provider: name, ProviderUID: ident.ID, R: r.Request,
+		Tokens: s.SealTokens(tok)})
 	if err != nil {
 		return nil, "", nil, err
 	}
-	s.audit(r, user, "session.create")
+	s.Audit(r, user, "session.create")
 	return sess, secret, user, nil
 }
 
@@ -323,7 +323,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 	}
 	// The pipeline already resolved who is signed in (if anyone).
 	current := r.Principal
-	now := s.clock()
+	now := s.Clock()
 	link := func(u *core.User) error {
 		err := s.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
 			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
@@ -349,9 +349,9 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 		}
 		// An account without password or email (anonymous) takes its
 		// email and name from the provider.
-		if !hasPassword(u) && u.Email == "" && email != "" {
-			return s.changeUser(ctx, u.ID, core.ErrUserEmailAlreadyExists, func(_ core.Store, u *core.User) error {
-				if hasPassword(u) || u.Email != "" {
+		if !domain.HasPassword(u) && u.Email == "" && email != "" {
+			return s.ChangeUser(ctx, u.ID, core.ErrUserEmailAlreadyExists, func(_ core.Store, u *core.User) error {
+				if domain.HasPassword(u) || u.Email != "" {
 					return nil // changed meanwhile: what the user chose stands
 				}
 				u.Email, u.EmailVerification = email, ident.EmailVerified
@@ -363,7 +363,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 		}
 		return u, nil
 	case linked != nil:
-		return s.userForToken(ctx, linked.UserID)
+		return s.UserForToken(ctx, linked.UserID)
 	}
 	if email == "" {
 		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s did not share an email address, which a new account needs.", provider)
@@ -399,42 +399,6 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 	return u, nil
 }
 
-// sealedTokens are provider tokens as stored: encrypted.
-type sealedTokens struct {
-	access, refresh string
-	expiry          time.Time
-}
-
-func (s *Service) sealTokens(t *oauth2.Token) sealedTokens {
-	if t == nil {
-		return sealedTokens{}
-	}
-	return sealedTokens{access: s.sealString(t.AccessToken), refresh: s.sealString(t.RefreshToken), expiry: t.Expiry.UTC().Truncate(time.Millisecond)}
-}
-
-func (s *Service) sealString(v string) string {
-	if v == "" {
-		return ""
-	}
-	return "sealed:" + base64.StdEncoding.EncodeToString(s.tokenSeal.Seal([]byte(v)))
-}
-
-func (s *Service) openString(v string) string {
-	rest, ok := strings.CutPrefix(v, "sealed:")
-	if !ok {
-		return v
-	}
-	raw, err := base64.StdEncoding.DecodeString(rest)
-	if err != nil {
-		return ""
-	}
-	plain, err := s.tokenSeal.Open(raw)
-	if err != nil {
-		return ""
-	}
-	return string(plain)
-}
-
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
 func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
@@ -442,8 +406,8 @@ func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request,
 	if err != nil {
 		return err
 	}
-	s.audit(r, r.Principal.User, "session.update")
-	return httpapi.WriteJSON(w, http.StatusOK, s.renderSession(updated, r.IsCurrent(sess)))
+	s.Audit(r, r.Principal.User, "session.update")
+	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(updated, r.IsCurrent(sess)))
 }
 
 // refreshProviderTokens stores new provider tokens for an OAuth2 session
@@ -453,7 +417,7 @@ func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *core.Session) 
 	if !ok {
 		return nil, core.Errorf(core.ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
 	}
-	refresh := s.openString(sess.ProviderRefreshToken)
+	refresh := s.OpenString(sess.ProviderRefreshToken)
 	if refresh == "" {
 		return nil, httpapi.ArgumentError("The provider gave this session no refresh token.")
 	}
@@ -465,12 +429,12 @@ func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *core.Session) 
 	if tok.RefreshToken == "" {
 		tok.RefreshToken = refresh
 	}
-	sealed := s.sealTokens(tok)
+	sealed := s.SealTokens(tok)
 	updated := *sess
-	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.access, sealed.refresh, sealed.expiry
-	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.access, sealed.refresh, sealed.expiry); err != nil {
+	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.Access, sealed.Refresh, sealed.Expiry
+	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.Access, sealed.Refresh, sealed.Expiry); err != nil {
 		return nil, err
 	}
-	s.revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	s.Revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	return &updated, nil
 }

@@ -1,14 +1,11 @@
 package account
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/core"
-
-	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // readPhone reads and checks the phone parameter.
@@ -21,11 +18,6 @@ func readPhone(r *httpapi.Request) (string, error) {
 		return "", core.InvalidParam("phone", descPhone)
 	}
 	return phone, nil
-}
-
-// enqueueSMS puts a code for phone in the outbox through tx.
-func (s *Service) enqueueSMS(ctx context.Context, tx core.Store, phone, code string, tok *core.Token) error {
-	return s.outbox.Enqueue(ctx, tx, outbox.ChannelSMS, outbox.Payload{SMS: &outbox.SMS{To: phone, Body: code}, Expires: tok.Expire})
 }
 
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a
@@ -49,7 +41,7 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) 
 		if err != nil {
 			return nil, nil, err
 		}
-		tok, err := s.textCode(ctx, tx, r, user.ID, phone, core.TokenPhoneSession, phoneSessionLifetime)
+		tok, err := s.TextCode(ctx, tx, r, user.ID, phone, core.TokenPhoneSession, phoneSessionLifetime)
 		return user, tok, err
 	})
 	s.ObserveCreated(r, created, core.MethodPhone, "", err)

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"regexp"
-	"slices"
 	"unicode/utf8"
 
 	"github.com/accountgate/accountgate/account/httpapi"
@@ -52,14 +52,14 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.changeOwnUser(r, "", func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Prefs = prefs
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	return s.writeAccount(w, r, u)
 }
 
@@ -93,14 +93,14 @@ func (s *Service) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 	if !core.ValidName(name) {
 		return core.InvalidParam("name", core.DescText(128))
 	}
-	u, err := s.changeOwnUser(r, "", func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Name = name
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	return s.writeAccount(w, r, u)
 }
 
@@ -119,7 +119,7 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *httpapi.Request) erro
 			return err
 		}
 	}
-	return retryStale(func() error { return s.changePassword(w, r, password, oldPassword) })
+	return domain.RetryStale(func() error { return s.changePassword(w, r, password, oldPassword) })
 }
 
 // changePassword is one attempt of updatePassword: the proofs and the new
@@ -133,7 +133,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	}
 	// A user with a password must prove it; the others (anonymous, magic
 	// URL, phone, OAuth2) set their first one freely.
-	if hasPassword(seen) {
+	if domain.HasPassword(seen) {
 		ok, _, err := s.hasher.Verify(ctx, oldPassword, seen.PasswordHash)
 		if err != nil {
 			return err
@@ -142,7 +142,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 			return core.NewError(core.ErrUserInvalidCredentials)
 		}
 	}
-	if err := s.checkHistory(ctx, seen, password); err != nil {
+	if err := s.CheckHistory(ctx, seen, password); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, password)
@@ -150,11 +150,11 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 		return err
 	}
 	var ended []*core.Session
-	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) (err error) {
+	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) (err error) {
 		if u.PasswordHash != seen.PasswordHash {
-			return errStale
+			return domain.ErrStale
 		}
-		s.applyPassword(u, hash)
+		s.ApplyPassword(u, hash)
 		if s.cfg.RevokeSessionsOnPasswordChange {
 			ended, err = endOtherSessions(ctx, tx, u.ID, r.Principal.Session.ID)
 		}
@@ -163,54 +163,9 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	if err != nil {
 		return err
 	}
-	s.revokeSessions(ctx, ended)
-	s.audit(r, u, "user.update")
+	s.RevokeSessions(ctx, ended)
+	s.Audit(r, u, "user.update")
 	return s.writeAccount(w, r, u)
-}
-
-// checkHistory refuses a password among the user's recent ones.
-func (s *Service) checkHistory(ctx context.Context, u *core.User, password string) error {
-	if s.cfg.PasswordHistory == 0 {
-		return nil
-	}
-	// The history ends with the current hash; an account made before the
-	// history was switched on has only the current hash.
-	recent := u.PasswordHistory
-	if n := len(recent); u.PasswordHash != "" && (n == 0 || recent[n-1] != u.PasswordHash) {
-		recent = append(slices.Clone(recent), u.PasswordHash)
-	}
-	for _, old := range recent {
-		ok, _, err := s.hasher.Verify(ctx, password, old)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return core.NewError(core.ErrPasswordRecentlyUsed)
-		}
-	}
-	return nil
-}
-
-// setPassword hashes password into u and keeps the history at its depth.
-func (s *Service) setPassword(ctx context.Context, u *core.User, password string) error {
-	hash, err := s.hasher.Hash(ctx, password)
-	if err != nil {
-		return err
-	}
-	s.applyPassword(u, hash)
-	return nil
-}
-
-// applyPassword makes hash u's password and keeps the history at its depth.
-func (s *Service) applyPassword(u *core.User, hash string) {
-	u.PasswordHash = hash
-	u.PasswordUpdate = s.clock()
-	if n := s.cfg.PasswordHistory; n > 0 {
-		u.PasswordHistory = append(slices.Clone(u.PasswordHistory), hash)
-		if len(u.PasswordHistory) > n {
-			u.PasswordHistory = u.PasswordHistory[len(u.PasswordHistory)-n:]
-		}
-	}
 }
 
 // endOtherSessions deletes every session of the user but keep through tx
@@ -233,13 +188,6 @@ func endOtherSessions(ctx context.Context, tx core.Store, userID, keep string) (
 	return ended, nil
 }
 
-// revokeSessions forgets deleted sessions in every cache.
-func (s *Service) revokeSessions(ctx context.Context, ended []*core.Session) {
-	for _, sess := range ended {
-		s.revoke(ctx, core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
-	}
-}
-
 // userForContactChange reads the password parameter of PATCH email and
 // phone and returns the caller's user as read for the change, once the
 // password is proven for users who have one (part A item 24). The change
@@ -250,7 +198,7 @@ func (s *Service) userForContactChange(r *httpapi.Request) (*core.User, string, 
 		return nil, "", err
 	}
 	u, err := s.editableUser(r)
-	if err != nil || !hasPassword(u) {
+	if err != nil || !domain.HasPassword(u) {
 		return u, password, err
 	}
 	ok, _, err := s.hasher.Verify(r.Context(), password, u.PasswordHash)
@@ -275,23 +223,23 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
 		return core.InvalidParam("email", core.DescEmail)
 	}
-	return retryStale(func() error {
+	return domain.RetryStale(func() error {
 		seen, password, err := s.userForContactChange(r)
 		if err != nil {
 			return err
 		}
 		var hash string
-		if !hasPassword(seen) {
+		if !domain.HasPassword(seen) {
 			if hash, err = s.hasher.Hash(r.Context(), password); err != nil {
 				return err
 			}
 		}
-		u, err := s.changeOwnUser(r, core.ErrUserEmailAlreadyExists, func(_ core.Store, u *core.User) error {
+		u, err := s.ChangeOwnUser(r, core.ErrUserEmailAlreadyExists, func(_ core.Store, u *core.User) error {
 			if u.PasswordHash != seen.PasswordHash {
-				return errStale
+				return domain.ErrStale
 			}
 			if hash != "" {
-				s.applyPassword(u, hash)
+				s.ApplyPassword(u, hash)
 			}
 			u.Email = email
 			u.EmailVerification = false
@@ -300,7 +248,7 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 		if err != nil {
 			return err
 		}
-		s.audit(r, u, "user.update")
+		s.Audit(r, u, "user.update")
 		return s.writeAccount(w, r, u)
 	})
 }
@@ -314,14 +262,14 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 	if !phonePattern.MatchString(phone) {
 		return core.InvalidParam("phone", descPhone)
 	}
-	return retryStale(func() error {
+	return domain.RetryStale(func() error {
 		seen, _, err := s.userForContactChange(r)
 		if err != nil {
 			return err
 		}
-		u, err := s.changeOwnUser(r, core.ErrUserPhoneAlreadyExists, func(_ core.Store, u *core.User) error {
+		u, err := s.ChangeOwnUser(r, core.ErrUserPhoneAlreadyExists, func(_ core.Store, u *core.User) error {
 			if u.PasswordHash != seen.PasswordHash {
-				return errStale
+				return domain.ErrStale
 			}
 			u.Phone = phone
 			u.PhoneVerification = false
@@ -330,7 +278,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 		if err != nil {
 			return err
 		}
-		s.audit(r, u, "user.update")
+		s.Audit(r, u, "user.update")
 		return s.writeAccount(w, r, u)
 	})
 }
@@ -339,14 +287,14 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
 func (s *Service) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
-	u, err := s.changeOwnUser(r, "", func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Status = false
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	if s.SendFallback(r.Request) {
 		w.Header().Set("X-Fallback-Cookies", "[]")
 	}

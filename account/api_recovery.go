@@ -44,7 +44,7 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 		return core.NewError(core.ErrUserBlocked)
 	}
 	return s.issueToken(w, r, "recovery.create", func(tx core.Store) (*core.User, *core.Token, error) {
-		tok, err := s.mailToken(ctx, tx, r, user, core.TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name)
+		tok, err := s.MailToken(ctx, tx, r, user, core.TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name)
 		return user, tok, err
 	})
 }
@@ -76,7 +76,7 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 		}
 	}
 	ctx := r.Context()
-	user, err := s.userForToken(ctx, userID)
+	user, err := s.UserForToken(ctx, userID)
 	if err != nil {
 		return err
 	}
@@ -89,11 +89,11 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	}
 	var tok *core.Token
 	var ended []*core.Session
-	user, err = s.changeNamedUser(ctx, user.ID, func(tx core.Store, u *core.User) (err error) {
-		if tok, err = s.spendToken(ctx, tx, u, core.TokenRecovery, secret); err != nil {
+	user, err = s.ChangeNamedUser(ctx, user.ID, func(tx core.Store, u *core.User) (err error) {
+		if tok, err = s.SpendToken(ctx, tx, u, core.TokenRecovery, secret); err != nil {
 			return err
 		}
-		s.applyPassword(u, hash)
+		s.ApplyPassword(u, hash)
 		u.EmailVerification = true
 		ended, err = endOtherSessions(ctx, tx, u.ID, "")
 		return err
@@ -101,7 +101,7 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	if err != nil {
 		return err
 	}
-	s.revokeSessions(ctx, ended)
-	s.audit(r, user, "recovery.update")
+	s.RevokeSessions(ctx, ended)
+	s.Audit(r, user, "recovery.update")
 	return WriteToken(w, http.StatusOK, tok)
 }

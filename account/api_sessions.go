@@ -2,6 +2,7 @@ package account
 
 import (
 	"errors"
+	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"slices"
 
@@ -58,11 +59,11 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 	if rehash {
 		s.upgradeHash(r, user, password)
 	}
-	sess, secret, err := s.createSession(ctx, newSessionInput{user: user, provider: "email", providerUID: email, r: r.Request})
+	sess, secret, err := s.CreateSession(ctx, domain.NewSessionInput{User: user, Provider: "email", ProviderUID: email, R: r.Request})
 	if err != nil {
 		return err
 	}
-	s.audit(r, user, "session.create")
+	s.Audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
 	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
@@ -156,10 +157,10 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *httpapi.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.deleteSessions(r.Context(), sess); err != nil {
+	if err := s.DeleteSessions(r.Context(), sess); err != nil {
 		return err
 	}
-	s.audit(r, r.Principal.User, "session.delete")
+	s.Audit(r, r.Principal.User, "session.delete")
 	if r.IsCurrent(sess) {
 		s.ClearSessionCookies(w, r.Request)
 	}
@@ -174,10 +175,10 @@ func (s *Service) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) e
 	if err != nil {
 		return err
 	}
-	if err := s.deleteSessions(r.Context(), all...); err != nil {
+	if err := s.DeleteSessions(r.Context(), all...); err != nil {
 		return err
 	}
-	s.audit(r, r.Principal.User, "session.delete")
+	s.Audit(r, r.Principal.User, "session.delete")
 	s.ClearSessionCookies(w, r.Request)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -189,7 +190,7 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Reque
 	if r.Principal != nil {
 		return core.NewError(core.ErrUserSessionAlreadyExists)
 	}
-	now := s.clock()
+	now := s.Clock()
 	user := &core.User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	if err := s.store.CreateUser(r.Context(), user); err != nil {
 		if errors.Is(err, core.ErrConflict) {
@@ -197,11 +198,11 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Reque
 		}
 		return err
 	}
-	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: user, provider: "anonymous", r: r.Request})
+	sess, secret, err := s.CreateSession(r.Context(), domain.NewSessionInput{User: user, Provider: "anonymous", R: r.Request})
 	if err != nil {
 		return err
 	}
-	s.audit(r, user, "session.create")
+	s.Audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
 	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
 }
@@ -235,7 +236,7 @@ func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess 
 		}
 		sess = refreshed
 	}
-	now := s.clock()
+	now := s.Clock()
 	updated := *sess
 	updated.Expire, updated.UpdatedAt = now.Add(s.cfg.SessionDuration), now
 	if err := s.store.ExtendSession(r.Context(), sess.ID, updated.Expire, now); err != nil {
@@ -245,11 +246,11 @@ func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess 
 		return err
 	}
 	// Cached copies carry the old expiry.
-	s.revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
-	s.audit(r, r.Principal.User, "session.update")
+	s.Revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	s.Audit(r, r.Principal.User, "session.update")
 	current := r.IsCurrent(sess)
 	if tok, ok := s.verifier.Credential(r.Request); ok && current {
 		s.SetSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.renderSession(&updated, current))
+	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(&updated, current))
 }

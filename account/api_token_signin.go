@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,7 +15,6 @@ import (
 	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/mail"
-	"github.com/accountgate/accountgate/account/outbox"
 )
 
 // Token sign-in (today's SDKs): POST /tokens/magic-url, /tokens/email and
@@ -99,8 +99,8 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPh
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
 		method: core.MethodMagicURL, typ: core.TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
 		data: func(user *core.User, tok *core.Token, secret string) mail.TemplateData {
-			return mail.TemplateData{Link: TokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
-				"expire": DBTime(tok.Expire), "project": s.cfg.ProjectID})}
+			return mail.TemplateData{Link: domain.TokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
+				"expire": domain.DBTime(tok.Expire), "project": s.cfg.ProjectID})}
 		},
 	})
 }
@@ -144,31 +144,16 @@ func (s *Service) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, use
 			return nil, nil, err
 		}
 		secret := m.secret()
-		tok := s.newToken(r, user.ID, user.Email, m.typ, m.lifetime, secret)
+		tok := s.NewToken(r, user.ID, user.Email, m.typ, m.lifetime, secret)
 		if err := tx.CreateToken(ctx, tok); err != nil {
 			return nil, nil, err
 		}
 		d := m.data(user, tok, secret)
 		d.Phrase = phrase
-		return user, tok, s.enqueueMailData(ctx, tx, m.kind, user.Email, d, tok)
+		return user, tok, s.EnqueueMailData(ctx, tx, m.kind, user.Email, d, tok)
 	})
 	s.ObserveCreated(r, created, m.method, "", err)
 	return err
-}
-
-// enqueueMailData renders a mail of kind from d (the project and expiry
-// filled in) and puts it in the outbox through tx.
-func (s *Service) enqueueMailData(ctx context.Context, tx core.Store, kind mail.Kind, to string, d mail.TemplateData, tok *core.Token) error {
-	d.Project = s.cfg.ProjectName
-	d.Expire = mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt))
-	subject, text, html, err := s.cfg.MailTemplates.Render(kind, d)
-	if err != nil {
-		return err
-	}
-	return s.outbox.Enqueue(ctx, tx, outbox.ChannelEmail, outbox.Payload{
-		Mail:    &mail.Message{To: to, ToName: d.Name, Subject: subject, Text: text, HTML: html},
-		Expires: tok.Expire,
-	})
 }
 
 // issueSignInToken is issueToken for the token sign-in routes: the
@@ -184,7 +169,7 @@ func (s *Service) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, ph
 		return err
 	}
 	s.outbox.Wake()
-	s.audit(r, user, "session.create")
+	s.Audit(r, user, "session.create")
 	m := httpapi.RenderToken(tok)
 	m.Phrase = phrase
 	return httpapi.WriteJSON(w, http.StatusCreated, m)
@@ -239,13 +224,13 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 		return err
 	}
 	ctx := r.Context()
-	var ns newSession
-	user, err := s.changeUser(ctx, userID, "", func(tx core.Store, u *core.User) error {
+	var ns domain.NewSession
+	user, err := s.ChangeUser(ctx, userID, "", func(tx core.Store, u *core.User) error {
 		kinds, err := s.signInKinds(ctx, tx, u, secret)
 		if err != nil {
 			return err
 		}
-		tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
+		tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.Clock())
 		if errors.Is(err, core.ErrNotFound) {
 			return core.NewError(core.ErrUserInvalidToken)
 		}
@@ -259,8 +244,8 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 		if err != nil {
 			return err
 		}
-		in.r = r.Request
-		ns, err = s.createSessionIn(ctx, tx, in)
+		in.R = r.Request
+		ns, err = s.CreateSessionIn(ctx, tx, in)
 		return err
 	})
 	if errors.Is(err, core.ErrNotFound) {
@@ -271,27 +256,27 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 	if err != nil {
 		return err
 	}
-	s.revokePruned(ctx, ns)
-	s.audit(r, user, "session.create")
-	s.SetSessionCookies(w, r.Request, user.ID, ns.secret, ns.sess)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, ns.sess, ns.secret))
+	s.RevokePruned(ctx, ns)
+	s.Audit(r, user, "session.create")
+	s.SetSessionCookies(w, r.Request, user.ID, ns.Secret, ns.Sess)
+	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, ns.Sess, ns.Secret))
 }
 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do
 // (a mailbox, a phone; a provider vouches for neither), and names the
 // session's provider after the kind, as Appwrite does.
-func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (newSessionInput, error) {
-	in := newSessionInput{user: u}
+func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (domain.NewSessionInput, error) {
+	in := domain.NewSessionInput{User: u}
 	switch tok.Type {
 	case core.TokenMagicURL:
-		in.provider, u.EmailVerification = "magic-url", true
+		in.Provider, u.EmailVerification = "magic-url", true
 	case core.TokenEmailCode:
-		in.provider, u.EmailVerification = "token", true
+		in.Provider, u.EmailVerification = "token", true
 	case core.TokenPhoneSession:
-		in.provider, u.PhoneVerification = "phone", true
+		in.Provider, u.PhoneVerification = "phone", true
 	case core.TokenGeneric:
 		// A server vouched for the user: the session proves no address.
-		in.provider = core.ProviderServer
+		in.Provider = core.ProviderServer
 	case core.TokenOAuth2:
 		idents, err := tx.UserIdentities(ctx, u.ID)
 		if err != nil {
@@ -299,7 +284,7 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.
 		}
 		for _, id := range idents {
 			if string(oauth2TokenTarget(id.ID)) == string(tok.Target) {
-				in.provider, in.providerUID = id.Provider, id.ProviderUID
+				in.Provider, in.ProviderUID = id.Provider, id.ProviderUID
 				return in, nil
 			}
 		}
@@ -315,7 +300,7 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.
 // instead of a session cookie.
 func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
 	secret := core.NewSecret()
-	tok := s.newToken(r, user.ID, "", core.TokenOAuth2, oauth2TokenLifetime, secret)
+	tok := s.NewToken(r, user.ID, "", core.TokenOAuth2, oauth2TokenLifetime, secret)
 	tok.Target = oauth2TokenTarget(ident.ID)
 	if err := s.store.CreateToken(r.Context(), tok); err != nil {
 		return err

@@ -29,7 +29,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *httpapi.Request) 
 		return httpapi.ArgumentError("The account has no email address to verify.")
 	}
 	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
-		tok, err := s.mailToken(r.Context(), tx, r, user, core.TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
+		tok, err := s.MailToken(r.Context(), tx, r, user, core.TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
 		return user, tok, err
 	})
 }
@@ -54,7 +54,7 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *httpapi.Requ
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
 	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
-		tok, err := s.textCode(r.Context(), tx, r, user.ID, user.Phone, core.TokenPhoneVerification, phoneVerificationLifetime)
+		tok, err := s.TextCode(r.Context(), tx, r, user.ID, user.Phone, core.TokenPhoneVerification, phoneVerificationLifetime)
 		return user, tok, err
 	})
 }

@@ -1,10 +1,11 @@
 package account
 
 import (
-	"github.com/accountgate/accountgate/account/core"
-	"github.com/accountgate/accountgate/account/verify"
 	"net/http"
 	"strings"
+
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // GateCheck is the gate's decision for r (see verify.Verifier.Gate).

@@ -1,8 +1,9 @@
 package account
 
 import (
-	"github.com/accountgate/accountgate/account/core"
 	"net/url"
+
+	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/verify"
 )

@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -17,4 +18,4 @@ func (s *Service) OnRevocation(deliver func(core.Revocation), resync func()) {
 // Broadcast applies r here and sends it to every other instance, as a
 // sign-out does. It is for changes made outside the API, such as an
 // assertion key rotation by the admin command.
-func (s *Service) Broadcast(ctx context.Context, r core.Revocation) { s.revoke(ctx, r) }
+func (s *Service) Broadcast(ctx context.Context, r core.Revocation) { s.Revoke(ctx, r) }

@@ -70,18 +70,18 @@ func (s *Service) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
-		m.Enabled, m.UpdatedAt = on, s.clock()
+		m.Enabled, m.UpdatedAt = on, s.Clock()
 		return tx.SaveMFA(r.Context(), m)
 	})
 	if err != nil {
 		return err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	a := httpapi.RenderAccount(u)
 	a.MFA = on
 	return httpapi.WriteJSON(w, http.StatusOK, a)
@@ -145,7 +145,7 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		return err
 	}
 	var key *otp.Key
-	_, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
+	_, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
@@ -162,7 +162,7 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		if err != nil {
 			return err
 		}
-		m.TOTPSecret, m.UpdatedAt = s.totpSeal.Seal([]byte(key.Secret())), s.clock()
+		m.TOTPSecret, m.UpdatedAt = s.totpSeal.Seal([]byte(key.Secret())), s.Clock()
 		return tx.SaveMFA(r.Context(), m)
 	})
 	if err != nil {
@@ -188,7 +188,7 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		return err
 	}
 	var enabled bool
-	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
@@ -202,7 +202,7 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		if err := s.spendTOTP(r.Context(), tx, m, code); err != nil {
 			return err
 		}
-		m.TOTPVerified, m.UpdatedAt = true, s.clock()
+		m.TOTPVerified, m.UpdatedAt = true, s.Clock()
 		enabled = m.Enabled
 		if err := tx.SaveMFA(r.Context(), m); err != nil {
 			return err
@@ -214,7 +214,7 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 	if err != nil {
 		return err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	a := httpapi.RenderAccount(u)
 	a.MFA = enabled
 	return httpapi.WriteJSON(w, http.StatusOK, a)
@@ -229,7 +229,7 @@ func (s *Service) spendTOTP(ctx context.Context, tx core.Store, m *core.MFAState
 	if err != nil {
 		return err
 	}
-	step, ok := totpStep(string(secret), code, s.clock())
+	step, ok := totpStep(string(secret), code, s.Clock())
 	if !ok {
 		return core.NewError(core.ErrUserInvalidToken)
 	}
@@ -263,7 +263,7 @@ func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
-	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		m, err := mfaOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
@@ -271,13 +271,13 @@ func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		if m.TOTPSecret == nil {
 			return core.NewError(core.ErrUserAuthenticatorNotFound)
 		}
-		m.TOTPSecret, m.TOTPVerified, m.UpdatedAt = nil, false, s.clock()
+		m.TOTPSecret, m.TOTPVerified, m.UpdatedAt = nil, false, s.Clock()
 		return tx.SaveMFA(r.Context(), m)
 	})
 	if err != nil {
 		return err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -324,7 +324,7 @@ func newRecoveryCodes(ctx context.Context, tx core.Store, userID string) ([]stri
 // codes.
 func (s *Service) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
 	var codes []string
-	u, err := s.changeOwnUser(r, "", func(tx core.Store, u *core.User) error {
+	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
 		if err != nil {
 			return err
@@ -341,7 +341,7 @@ func (s *Service) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	s.audit(r, u, "user.update")
+	s.Audit(r, u, "user.update")
 	return codes, nil
 }
 

@@ -142,7 +142,7 @@ func factorAvailable(ctx context.Context, tx core.Store, u *core.User, f challen
 // issueChallenge stores the challenge token and, for email and phone,
 // queues its code through tx.
 func (s *Service) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.Request, u *core.User, f challengeFactor) (*core.Token, error) {
-	now := s.clock()
+	now := s.Clock()
 	tok := &core.Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
 		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.IP, UserAgent: core.Truncate(r.UserAgent(), 1024)}
 	code := ""
@@ -155,9 +155,9 @@ func (s *Service) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.
 	}
 	switch f.typ {
 	case TokenMFAEmail:
-		return tok, s.enqueueMailData(ctx, tx, mail.KindOTP, u.Email, mail.TemplateData{Code: code, Name: u.Name}, tok)
+		return tok, s.EnqueueMailData(ctx, tx, mail.KindOTP, u.Email, mail.TemplateData{Code: code, Name: u.Name}, tok)
 	case TokenMFAPhone:
-		return tok, s.enqueueSMS(ctx, tx, u.Phone, code, tok)
+		return tok, s.EnqueueSMS(ctx, tx, u.Phone, code, tok)
 	}
 	return tok, nil
 }
@@ -183,7 +183,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 		if err != nil {
 			return err
 		}
-		return tx.AddSessionFactor(ctx, sessID, f.name, s.clock())
+		return tx.AddSessionFactor(ctx, sessID, f.name, s.Clock())
 	})
 	if errors.Is(err, core.ErrNotFound) {
 		return core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
@@ -193,7 +193,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 	}
 	// Every instance must drop what it cached of the half-signed-in
 	// session, so it is let through at once.
-	s.revoke(ctx, core.Revocation{SessionID: sessID, UserID: r.Principal.User.ID})
+	s.Revoke(ctx, core.Revocation{SessionID: sessID, UserID: r.Principal.User.ID})
 	sess, err := s.store.SessionByID(ctx, sessID)
 	if err != nil {
 		return err
@@ -217,7 +217,7 @@ func (s *Service) completeChallenge(ctx context.Context, tx core.Store, u *core.
 		}
 		kinds = append(kinds, core.TokenKind{Type: f.typ, Target: challengeTarget(u, f.typ), Hash: challengeHash(f.typ, u.ID, id, c)})
 	}
-	tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.clock())
+	tok, err := tx.ConsumeAnyToken(ctx, u.ID, kinds, s.Clock())
 	if errors.Is(err, core.ErrNotFound) {
 		return challengeFactor{}, core.NewError(core.ErrUserInvalidToken)
 	}

@@ -2,10 +2,11 @@ package account
 
 import (
 	"context"
-	"github.com/accountgate/accountgate/account/core"
-	"github.com/accountgate/accountgate/account/verify"
 	"net/http"
 	"slices"
+
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 )
@@ -20,7 +21,7 @@ import (
 // renderSessionMFA is the session model with the factors proved after
 // sign-in and when the last was.
 func (s *Service) renderSessionMFA(ctx context.Context, sess *core.Session, current bool) (httpapi.SessionModel, error) {
-	m := s.renderSession(sess, current)
+	m := s.RenderSession(sess, current)
 	extra, at, err := s.store.SessionFactors(ctx, sess.ID)
 	if err != nil {
 		return m, err

@@ -17,16 +17,6 @@ func (s *Service) observeCache(ctx context.Context, result string) {
 	s.cfg.Observer.Observe(ctx, core.Event{Kind: core.EventCacheLookup, Result: result})
 }
 
-// observeRevocation reports how long a published revocation took to
-// arrive. Local revocations carry no time and are not reported.
-func (s *Service) observeRevocation(r core.Revocation) {
-	if r.SentAt == 0 {
-		return
-	}
-	lag := max(0, s.now().Sub(time.UnixMilli(r.SentAt)))
-	s.cfg.Observer.Observe(context.Background(), core.Event{Kind: core.EventRevocationLag, Duration: lag})
-}
-
 // observeHashWait reports how long a password hash waited for a slot.
 func (s *Service) observeHashWait(wait time.Duration, busy bool) {
 	e := core.Event{Kind: core.EventPasswordWait, Duration: wait}

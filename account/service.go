@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/mail"
@@ -40,6 +41,8 @@ type Service struct {
 	now       func() time.Time
 	// API is the request pipeline serving the routes.
 	*httpapi.API
+	// Accounts are the operations the routes share.
+	*domain.Accounts
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
 }
@@ -101,9 +104,11 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		s.cfg.MailTemplates = t
 	}
 	s.API = httpapi.New(httpapi.Config{Project: &s.cfg, Verifier: s.verifier, Limiter: s.limiter,
-		CookieName: cookieName, NoteAccess: s.noteAccess})
+		CookieName: cookieName, NoteAccess: s.NoteAccess})
 	// Only the keys' hashes stay in memory.
 	s.cfg.APIKeys = nil
+	s.Accounts = domain.New(domain.Config{Project: &s.cfg, Verifier: s.verifier, Outbox: s.outbox,
+		Hasher: s.hasher, TokenSeal: s.tokenSeal, API: s.API})
 	s.Handle(s.routes()...)
 	return s, nil
 }
@@ -113,7 +118,7 @@ func (s *Service) ProjectID() string { return s.cfg.ProjectID }
 
 // now returns the clock's time at millisecond precision in UTC, the
 // precision of every stored and sent datetime.
-func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+func (s *Service) Clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // Run does the background work until ctx ends: delivering the outbox,
 // receiving revocations and purging expired sessions, tokens and old log
@@ -123,7 +128,7 @@ func (s *Service) Run(ctx context.Context) {
 	defer wg.Wait()
 	wg.Go(func() { s.outbox.Run(ctx) })
 	if rv := s.cfg.Revocations; rv != nil {
-		wg.Go(func() { rv.SubscribeRevocations(ctx, s.applyRevocation, s.resync) })
+		wg.Go(func() { rv.SubscribeRevocations(ctx, s.ApplyRevocation, s.Resync) })
 	}
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()
@@ -138,7 +143,7 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 func (s *Service) purge(ctx context.Context) {
-	now := s.clock()
+	now := s.Clock()
 	for _, job := range []struct {
 		what string
 		run  func() (int64, error)

@@ -17,7 +17,7 @@ import (
 // sessions.write. The secret is the cookie value, as Appwrite's
 // Auth::encodeSession makes it.
 func (s *Service) newSessionModel(r *httpapi.Request, sess *core.Session, secret string) httpapi.SessionModel {
-	m := s.renderSession(sess, true)
+	m := s.RenderSession(sess, true)
 	if s.SessionSecretShown(r) {
 		m.Secret = verify.EncodeToken(sess.UserID, secret)
 	}

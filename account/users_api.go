@@ -83,7 +83,7 @@ func (s *Service) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 // usersCreate is POST /v1/users: a user with any of email, phone,
 // password and name, no session.
 func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
-	now := s.clock()
+	now := s.Clock()
 	u := &core.User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	id, err := r.Params.Required("userId", core.DescCustomID)
 	if err != nil {
@@ -123,7 +123,7 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 		if err != nil {
 			return err
 		}
-		if err := s.setPassword(r.Context(), u, password); err != nil {
+		if err := s.SetPassword(r.Context(), u, password); err != nil {
 			return err
 		}
 	}
@@ -133,7 +133,7 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 		}
 		return err
 	}
-	s.adminAudit(r.Context(), u, "user.create")
+	s.AdminAudit(r.Context(), u, "user.create")
 	return httpapi.WriteJSON(w, http.StatusCreated, httpapi.RenderAccount(u))
 }
 
@@ -157,7 +157,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event s
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.changeUser(r.Context(), id, conflict, func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeUser(r.Context(), id, conflict, func(_ core.Store, u *core.User) error {
 		change(u)
 		return nil
 	})
@@ -167,7 +167,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event s
 	if err != nil {
 		return err
 	}
-	s.adminAudit(r.Context(), u, event)
+	s.AdminAudit(r.Context(), u, event)
 	return s.writeAccount(w, r, u)
 }
 
@@ -291,14 +291,14 @@ func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) er
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.changeNamedUser(r.Context(), id, func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeNamedUser(r.Context(), id, func(_ core.Store, u *core.User) error {
 		u.Prefs = prefs
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	s.adminAudit(r.Context(), u, "user.update")
+	s.AdminAudit(r.Context(), u, "user.update")
 	return httpapi.WriteJSON(w, http.StatusOK, prefsOf(u))
 }
 
@@ -319,7 +319,7 @@ func (s *Service) usersListSessions(w http.ResponseWriter, r *httpapi.Request) e
 	}
 	out := httpapi.SessionListModel{Total: len(all), Sessions: make([]httpapi.SessionModel, 0, len(all))}
 	for _, sess := range all {
-		out.Sessions = append(out.Sessions, s.renderSession(sess, false))
+		out.Sessions = append(out.Sessions, s.RenderSession(sess, false))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
@@ -351,10 +351,10 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) 
 	if err != nil {
 		return err
 	}
-	if err := s.deleteSessions(r.Context(), sess); err != nil {
+	if err := s.DeleteSessions(r.Context(), sess); err != nil {
 		return err
 	}
-	s.adminAudit(r.Context(), u, "session.delete")
+	s.AdminAudit(r.Context(), u, "session.delete")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

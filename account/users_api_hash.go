@@ -155,7 +155,7 @@ func scryptModifiedReader(p *httpapi.Params, hash string) (string, error) {
 // password parameter as a hash of that kind and encodes it.
 func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *httpapi.Request) error {
 	return func(w http.ResponseWriter, r *httpapi.Request) error {
-		now := s.clock()
+		now := s.Clock()
 		id, err := r.Params.Required("userId", core.DescCustomID)
 		if err != nil {
 			return err
@@ -194,7 +194,7 @@ func (s *Service) usersCreateWithHash(read hashReader) func(http.ResponseWriter,
 			}
 			return err
 		}
-		s.adminAudit(r.Context(), u, "user.create")
+		s.AdminAudit(r.Context(), u, "user.create")
 		return httpapi.WriteJSON(w, http.StatusCreated, httpapi.RenderAccount(u))
 	}
 }

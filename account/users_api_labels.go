@@ -16,14 +16,14 @@ func (s *Service) SetUserLabels(ctx context.Context, id string, labels []string)
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.changeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
+	u, err := s.ChangeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
 		u.Labels = labels
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.adminAudit(ctx, u, "user.update")
+	s.AdminAudit(ctx, u, "user.update")
 	return u, nil
 }
 

@@ -3,6 +3,7 @@ package account
 import (
 	"crypto/rand"
 	"errors"
+	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"time"
 
@@ -22,13 +23,13 @@ func (s *Service) usersCreateSession(w http.ResponseWriter, r *httpapi.Request) 
 	if err != nil {
 		return err
 	}
-	sess, secret, err := s.createSession(r.Context(), newSessionInput{user: u, provider: core.ProviderServer, r: r.Request})
+	sess, secret, err := s.CreateSession(r.Context(), domain.NewSessionInput{User: u, Provider: core.ProviderServer, R: r.Request})
 	if err != nil {
 		return err
 	}
 	s.ObserveSignIn(r.Request, sess)
-	s.adminAudit(r.Context(), u, "session.create")
-	m := s.renderSession(sess, false)
+	s.AdminAudit(r.Context(), u, "session.create")
+	m := s.RenderSession(sess, false)
 	m.Secret = verify.EncodeToken(u.ID, secret)
 	return httpapi.WriteJSON(w, http.StatusCreated, m)
 }
@@ -66,7 +67,7 @@ func (s *Service) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) er
 	// (their hashes are unique): draw again.
 	for range 3 {
 		secret = newTokenText(length)
-		tok = s.newToken(r, u.ID, "", core.TokenGeneric, time.Duration(expire)*time.Second, secret)
+		tok = s.NewToken(r, u.ID, "", core.TokenGeneric, time.Duration(expire)*time.Second, secret)
 		tok.Target = genericTokenTarget(u.ID)
 		if err = s.store.CreateToken(r.Context(), tok); !errors.Is(err, core.ErrConflict) {
 			break
@@ -75,7 +76,7 @@ func (s *Service) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) er
 	if err != nil {
 		return err
 	}
-	s.adminAudit(r.Context(), u, "tokens.create")
+	s.AdminAudit(r.Context(), u, "tokens.create")
 	m := httpapi.RenderToken(tok)
 	m.Secret = secret
 	return httpapi.WriteJSON(w, http.StatusCreated, m)

@@ -8,6 +8,13 @@ import (
 	"math/big"
 )
 
+// A token proves control of the address it was sent to, nothing more: it
+// records that address (as a hash) and is accepted only while its user
+// still has it, checked in the transaction that spends it. Changing the
+// address, or the password, also deletes the user's outstanding tokens
+// that depended on it, so a link sent before the change never works after
+// it, not even once the old address is back.
+
 // NewCode returns six uniformly random decimal digits, for SMS.
 func NewCode() string {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
