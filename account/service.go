@@ -104,7 +104,9 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		s.cfg.MailTemplates = t
 	}
 	s.API = httpapi.New(httpapi.Config{Project: &s.cfg, Verifier: s.verifier, Limiter: s.limiter,
-		CookieName: cookieName, NoteAccess: s.NoteAccess})
+		CookieName: cookieName, NoteAccess: func(ctx context.Context, p *verify.Principal) *verify.Principal {
+			return s.NoteAccess(ctx, p) // s.Accounts is made below
+		}})
 	// Only the keys' hashes stay in memory.
 	s.cfg.APIKeys = nil
 	s.Accounts = domain.New(domain.Config{Project: &s.cfg, Verifier: s.verifier, Outbox: s.outbox,
