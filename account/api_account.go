@@ -76,7 +76,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 
 // getAccount is GET /v1/account.
 func (s *Service) getAccount(w http.ResponseWriter, r *httpapi.Request) error {
-	a, err := s.renderAccountMFA(r.Context(), r.Principal.User)
+	a, err := s.RenderAccountMFA(r.Context(), r.Principal.User)
 	if err != nil {
 		return err
 	}

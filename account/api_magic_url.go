@@ -3,8 +3,9 @@ package account
 import (
 	"context"
 	"errors"
-	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
@@ -94,5 +95,5 @@ func (s *Service) completeTokenSession(w http.ResponseWriter, r *httpapi.Request
 		s.Audit(r, user, event)
 	}
 	s.SetSessionCookies(w, r.Request, user.ID, ns.Secret, ns.Sess)
-	return httpapi.WriteJSON(w, http.StatusOK, s.newSessionModel(r, ns.Sess, ns.Secret))
+	return httpapi.WriteJSON(w, http.StatusOK, s.NewSessionModel(r, ns.Sess, ns.Secret))
 }

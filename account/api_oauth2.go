@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 

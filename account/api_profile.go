@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"regexp"
 	"unicode/utf8"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
@@ -60,7 +61,7 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 		return err
 	}
 	s.Audit(r, u, "user.update")
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // appwriteJSONLen is the length PHP's json_encode would give: each
@@ -101,7 +102,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 		return err
 	}
 	s.Audit(r, u, "user.update")
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // updatePassword is PATCH /v1/account/password.
@@ -165,7 +166,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	}
 	s.RevokeSessions(ctx, ended)
 	s.Audit(r, u, "user.update")
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // endOtherSessions deletes every session of the user but keep through tx
@@ -249,7 +250,7 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 			return err
 		}
 		s.Audit(r, u, "user.update")
-		return s.writeAccount(w, r, u)
+		return s.WriteAccount(w, r, u)
 	})
 }
 
@@ -279,7 +280,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 			return err
 		}
 		s.Audit(r, u, "user.update")
-		return s.writeAccount(w, r, u)
+		return s.WriteAccount(w, r, u)
 	})
 }
 
@@ -298,5 +299,5 @@ func (s *Service) updateStatus(w http.ResponseWriter, r *httpapi.Request) error 
 	if s.SendFallback(r.Request) {
 		w.Header().Set("X-Fallback-Cookies", "[]")
 	}
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }

@@ -2,9 +2,10 @@ package account
 
 import (
 	"errors"
-	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"slices"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
@@ -65,7 +66,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 	}
 	s.Audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.NewSessionModel(r, sess, secret))
 }
 
 // upgradeHash re-hashes an imported or older-cost password at the
@@ -107,7 +108,7 @@ func (s *Service) listSessions(w http.ResponseWriter, r *httpapi.Request) error 
 	}
 	out := httpapi.SessionListModel{Total: len(all), Sessions: make([]httpapi.SessionModel, 0, len(all))}
 	for _, sess := range all {
-		m, err := s.renderSessionMFA(r.Context(), sess, r.IsCurrent(sess))
+		m, err := s.RenderSessionMFA(r.Context(), sess, r.IsCurrent(sess))
 		if err != nil {
 			return err
 		}
@@ -144,7 +145,7 @@ func (s *Service) getSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.renderSessionMFA(r.Context(), sess, r.IsCurrent(sess))
+	m, err := s.RenderSessionMFA(r.Context(), sess, r.IsCurrent(sess))
 	if err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Reque
 	}
 	s.Audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, sess, secret))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.NewSessionModel(r, sess, secret))
 }
 
 // updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3

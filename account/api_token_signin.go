@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
@@ -259,7 +260,7 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 	s.RevokePruned(ctx, ns)
 	s.Audit(r, user, "session.create")
 	s.SetSessionCookies(w, r.Request, user.ID, ns.Secret, ns.Sess)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.newSessionModel(r, ns.Sess, ns.Secret))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.NewSessionModel(r, ns.Sess, ns.Secret))
 }
 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do

@@ -39,3 +39,9 @@ func ReturnPath(r *http.Request) string {
 	}
 	return p
 }
+
+// GateRequireMFA refuses, for `require mfa`, a principal whose account
+// has no second factor (see mfa.Handlers.GateRequireMFA).
+func (s *Service) GateRequireMFA(r *http.Request, p *verify.Principal) *core.Error {
+	return s.mfa.GateRequireMFA(r, p)
+}

@@ -68,7 +68,7 @@ func (s *Service) routes() []httpapi.Route {
 		httpapi.NewRoute("DELETE", "identities/{identityId}", httpapi.ScopeAccount, s.deleteIdentity),
 	}
 	// Multi-factor authentication (issue 14), in mfa*.go.
-	routes = append(append(routes, s.mfaRoutes()...), s.mfaChallengeRoutes()...)
+	routes = append(routes, s.mfa.Routes()...)
 	routes = append(routes, httpapi.NotImplementedRoutes()...)
 	// The Users API, for servers holding an API key.
 	routes = append(routes, s.usersRoutes()...)

@@ -14,6 +14,7 @@ import (
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/httpapi"
+	"github.com/accountgate/accountgate/account/mfa"
 
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
@@ -43,6 +44,7 @@ type Service struct {
 	*httpapi.API
 	// Accounts are the operations the routes share.
 	*domain.Accounts
+	mfa *mfa.Handlers
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
 }
@@ -111,6 +113,10 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	s.cfg.APIKeys = nil
 	s.Accounts = domain.New(domain.Config{Project: &s.cfg, Verifier: s.verifier, Outbox: s.outbox,
 		Hasher: s.hasher, TokenSeal: s.tokenSeal, API: s.API})
+	env := domain.Env{API: s.API, Accounts: s.Accounts, Project: &s.cfg, Store: s.store, Verifier: s.verifier,
+		Hasher: s.hasher, Outbox: s.outbox, Limiter: s.limiter, PublicURL: s.publicURL, Secret: s.secret,
+		TOTPSeal: s.totpSeal, Log: s.log}
+	s.mfa = mfa.New(env)
 	s.Handle(s.routes()...)
 	return s, nil
 }

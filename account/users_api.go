@@ -77,7 +77,7 @@ func (s *Service) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // usersCreate is POST /v1/users: a user with any of email, phone,
@@ -168,7 +168,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event s
 		return err
 	}
 	s.AdminAudit(r.Context(), u, event)
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
@@ -186,7 +186,7 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) e
 	if err != nil {
 		return err
 	}
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
@@ -249,7 +249,7 @@ func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request)
 	if err != nil {
 		return err
 	}
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }
 
 // usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.

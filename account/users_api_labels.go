@@ -41,5 +41,5 @@ func (s *Service) usersUpdateLabels(w http.ResponseWriter, r *httpapi.Request) e
 	if err != nil {
 		return err
 	}
-	return s.writeAccount(w, r, u)
+	return s.WriteAccount(w, r, u)
 }

@@ -3,9 +3,10 @@ package account
 import (
 	"crypto/rand"
 	"errors"
-	"github.com/accountgate/accountgate/account/domain"
 	"net/http"
 	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 

@@ -77,3 +77,10 @@ func (a *API) checkKeyScope(r *http.Request, principal *verify.Principal, needed
 	}
 	return core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (%s)", needed)
 }
+
+// SessionSecretShown reports whether the caller is a server that may see
+// new session secrets: an API key holding sessions.write and no session
+// (a key with a session is refused before any handler runs).
+func (a *API) SessionSecretShown(r *Request) bool {
+	return r.Principal == nil && a.APIKeyOf(r.Request).Has(core.ScopeSessionsWrite)
+}

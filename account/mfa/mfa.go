@@ -1,4 +1,4 @@
-package account
+package mfa
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/httpapi"
@@ -29,8 +31,8 @@ const (
 	recoveryCodeLen   = 10
 )
 
-// mfaRoutes are the MFA routes (issue 14).
-func (s *Service) mfaRoutes() []httpapi.Route {
+// factorRoutes are the MFA routes (issue 14).
+func (s *Handlers) factorRoutes() []httpapi.Route {
 	return []httpapi.Route{
 		httpapi.NewRoute("PATCH", "mfa", httpapi.ScopeAccount, s.updateMFA),
 		httpapi.NewRoute("GET", "mfa/factors", httpapi.ScopeAccount, s.listMFAFactors),
@@ -43,35 +45,14 @@ func (s *Service) mfaRoutes() []httpapi.Route {
 	}
 }
 
-// mfaOf is the user's MFA state through st; a user without one gets the
-// all-off state.
-func mfaOf(ctx context.Context, st core.Store, userID string) (*core.MFAState, error) {
-	m, err := st.MFAOf(ctx, userID)
-	if errors.Is(err, core.ErrNotFound) {
-		return &core.MFAState{UserID: userID}, nil
-	}
-	return m, err
-}
-
-// renderAccountMFA is the account model with its `mfa` switch read.
-func (s *Service) renderAccountMFA(ctx context.Context, u *core.User) (httpapi.AccountModel, error) {
-	m, err := mfaOf(ctx, s.store, u.ID)
-	if err != nil {
-		return httpapi.AccountModel{}, err
-	}
-	a := httpapi.RenderAccount(u)
-	a.MFA = m.Enabled
-	return a, nil
-}
-
 // updateMFA is PATCH /v1/account/mfa: the account's switch.
-func (s *Service) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
 	on, err := r.Params.Bool("mfa")
 	if err != nil {
 		return err
 	}
 	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
-		m, err := mfaOf(r.Context(), tx, u.ID)
+		m, err := domain.MFAOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -97,7 +78,7 @@ type mfaFactorsModel struct {
 
 // factorsOf says which second factors u can use.
 func factorsOf(ctx context.Context, st core.Store, u *core.User) (mfaFactorsModel, error) {
-	m, err := mfaOf(ctx, st, u.ID)
+	m, err := domain.MFAOf(ctx, st, u.ID)
 	if err != nil {
 		return mfaFactorsModel{}, err
 	}
@@ -114,8 +95,8 @@ func factorsOf(ctx context.Context, st core.Store, u *core.User) (mfaFactorsMode
 }
 
 // listMFAFactors is GET /v1/account/mfa/factors.
-func (s *Service) listMFAFactors(w http.ResponseWriter, r *httpapi.Request) error {
-	f, err := factorsOf(r.Context(), s.store, r.Principal.User)
+func (s *Handlers) listMFAFactors(w http.ResponseWriter, r *httpapi.Request) error {
+	f, err := factorsOf(r.Context(), s.Store, r.Principal.User)
 	if err != nil {
 		return err
 	}
@@ -140,13 +121,13 @@ type mfaTypeModel struct {
 
 // createAuthenticator is POST /v1/account/mfa/authenticators/totp: a new
 // secret, replacing one not verified yet.
-func (s *Service) createAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
 	var key *otp.Key
 	_, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
-		m, err := mfaOf(r.Context(), tx, u.ID)
+		m, err := domain.MFAOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -157,12 +138,12 @@ func (s *Service) createAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		if account == "" {
 			account = u.ID
 		}
-		key, err = totp.Generate(totp.GenerateOpts{Issuer: s.cfg.ProjectName, AccountName: account,
+		key, err = totp.Generate(totp.GenerateOpts{Issuer: s.Project.ProjectName, AccountName: account,
 			Period: totpPeriod, Digits: totpDigits, Algorithm: otp.AlgorithmSHA1, Rand: rand.Reader})
 		if err != nil {
 			return err
 		}
-		m.TOTPSecret, m.UpdatedAt = s.totpSeal.Seal([]byte(key.Secret())), s.Clock()
+		m.TOTPSecret, m.UpdatedAt = s.TOTPSeal.Seal([]byte(key.Secret())), s.Clock()
 		return tx.SaveMFA(r.Context(), m)
 	})
 	if err != nil {
@@ -179,7 +160,7 @@ func otpParam(r *httpapi.Request) (string, error) {
 // verifyAuthenticator is PUT /v1/account/mfa/authenticators/totp: a first
 // code proves the app has the secret, and the authenticator becomes a
 // factor.
-func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -189,7 +170,7 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 	}
 	var enabled bool
 	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
-		m, err := mfaOf(r.Context(), tx, u.ID)
+		m, err := domain.MFAOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -224,8 +205,8 @@ func (s *Service) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 // the skew window that was not used before; the store records the step,
 // so the code works once across instances. 401 user_invalid_token
 // otherwise.
-func (s *Service) spendTOTP(ctx context.Context, tx core.Store, m *core.MFAState, code string) error {
-	secret, err := s.totpSeal.Open(m.TOTPSecret)
+func (s *Handlers) spendTOTP(ctx context.Context, tx core.Store, m *core.MFAState, code string) error {
+	secret, err := s.TOTPSeal.Open(m.TOTPSecret)
 	if err != nil {
 		return err
 	}
@@ -259,12 +240,12 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 }
 
 // deleteAuthenticator is DELETE /v1/account/mfa/authenticators/totp.
-func (s *Service) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
 	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
-		m, err := mfaOf(r.Context(), tx, u.ID)
+		m, err := domain.MFAOf(r.Context(), tx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -322,7 +303,7 @@ func newRecoveryCodes(ctx context.Context, tx core.Store, userID string) ([]stri
 // recoveryCodes creates (regenerate=false: only if there are none) or
 // regenerates (regenerate=true: only if there are some) the caller's
 // codes.
-func (s *Service) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
+func (s *Handlers) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
 	var codes []string
 	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
@@ -346,7 +327,7 @@ func (s *Service) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, 
 }
 
 // createRecoveryCodes is POST /v1/account/mfa/recovery-codes.
-func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	codes, err := s.recoveryCodes(r, false)
 	if err != nil {
 		return err
@@ -356,7 +337,7 @@ func (s *Service) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request)
 
 // updateRecoveryCodes is PATCH /v1/account/mfa/recovery-codes: a new set,
 // the old codes void.
-func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	codes, err := s.recoveryCodes(r, true)
 	if err != nil {
 		return err
@@ -367,8 +348,8 @@ func (s *Service) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request)
 // getRecoveryCodes is GET /v1/account/mfa/recovery-codes. Appwrite keeps
 // the codes readable; Accountgate keeps only their hashes, so they are
 // shown once, when made.
-func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
-	n, err := s.store.RecoveryCodeCount(r.Context(), r.Principal.User.ID)
+func (s *Handlers) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
+	n, err := s.Store.RecoveryCodeCount(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
@@ -376,14 +357,4 @@ func (s *Service) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) er
 		return core.NewError(core.ErrUserRecoveryCodesNotFound)
 	}
 	return core.Errorf(core.ErrUserRecoveryCodesAlreadyExists, "Recovery codes are stored hashed and shown only when created or regenerated (PATCH /v1/account/mfa/recovery-codes); %d unused codes remain.", n)
-}
-
-// writeAccount answers 200 with the account model of u, its `mfa`
-// switch read from the store.
-func (s *Service) writeAccount(w http.ResponseWriter, r *httpapi.Request, u *core.User) error {
-	a, err := s.renderAccountMFA(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, a)
 }

@@ -1,4 +1,4 @@
-package account
+package mfa
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/httpapi"
@@ -42,9 +44,9 @@ var challengeFactors = []challengeFactor{
 	{"recoverycode", "recoveryCode", TokenMFARecovery},
 }
 
-// mfaChallengeRoutes are the challenge routes, limited per user like the
+// challengeRoutes are the challenge routes, limited per user like the
 // other confirmations (six-digit codes must not be guessed).
-func (s *Service) mfaChallengeRoutes() []httpapi.Route {
+func (s *Handlers) challengeRoutes() []httpapi.Route {
 	// Today's SDKs call the plural path; the counters are shared.
 	return []httpapi.Route{
 		httpapi.NewRoute("POST", "mfa/challenge", httpapi.ScopeAccount, s.createMFAChallenge).Limit("mfa_challenge.create", httpapi.ByUser),
@@ -86,7 +88,7 @@ type mfaChallengeModel struct {
 // createMFAChallenge is POST /v1/account/mfa/challenge: a challenge for
 // one of the account's factors; email and phone get a code by mail or
 // text.
-func (s *Service) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
 	param, err := r.Params.Required("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	if err != nil {
 		return err
@@ -96,15 +98,15 @@ func (s *Service) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 		return core.InvalidParam("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	}
 	f := challengeFactors[i]
-	if f.typ == TokenMFAEmail && s.cfg.Mailer == nil {
+	if f.typ == TokenMFAEmail && s.Project.Mailer == nil {
 		return core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
-	if f.typ == TokenMFAPhone && s.cfg.SMS == nil {
+	if f.typ == TokenMFAPhone && s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
 	ctx := r.Context()
 	var tok *core.Token
-	err = s.store.WithTx(ctx, func(tx core.Store) error {
+	err = s.Store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, r.Principal.User.ID)
 		if err != nil {
 			return err
@@ -141,7 +143,7 @@ func factorAvailable(ctx context.Context, tx core.Store, u *core.User, f challen
 
 // issueChallenge stores the challenge token and, for email and phone,
 // queues its code through tx.
-func (s *Service) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.Request, u *core.User, f challengeFactor) (*core.Token, error) {
+func (s *Handlers) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.Request, u *core.User, f challengeFactor) (*core.Token, error) {
 	now := s.Clock()
 	tok := &core.Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
 		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.IP, UserAgent: core.Truncate(r.UserAgent(), 1024)}
@@ -164,7 +166,7 @@ func (s *Service) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.
 
 // updateMFAChallenge is PUT /v1/account/mfa/challenge: the code of a
 // challenge adds its factor to the caller's session.
-func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
 	id, err := r.Params.Required("challengeId", core.DescText(256))
 	if err != nil {
 		return err
@@ -174,7 +176,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 		return err
 	}
 	ctx, sessID := r.Context(), r.Principal.Session.ID
-	err = s.store.WithTx(ctx, func(tx core.Store) error {
+	err = s.Store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, r.Principal.User.ID)
 		if err != nil {
 			return err
@@ -194,11 +196,11 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 	// Every instance must drop what it cached of the half-signed-in
 	// session, so it is let through at once.
 	s.Revoke(ctx, core.Revocation{SessionID: sessID, UserID: r.Principal.User.ID})
-	sess, err := s.store.SessionByID(ctx, sessID)
+	sess, err := s.Store.SessionByID(ctx, sessID)
 	if err != nil {
 		return err
 	}
-	m, err := s.renderSessionMFA(ctx, sess, r.IsCurrent(sess))
+	m, err := s.RenderSessionMFA(ctx, sess, r.IsCurrent(sess))
 	if err != nil {
 		return err
 	}
@@ -208,7 +210,7 @@ func (s *Service) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) 
 // completeChallenge spends challenge id of u with code through tx (which
 // holds u's lock): 401 user_invalid_token for an unknown, used or
 // expired challenge or a wrong code. Nothing is spent unless all holds.
-func (s *Service) completeChallenge(ctx context.Context, tx core.Store, u *core.User, id, code string) (challengeFactor, error) {
+func (s *Handlers) completeChallenge(ctx context.Context, tx core.Store, u *core.User, id, code string) (challengeFactor, error) {
 	kinds := make([]core.TokenKind, 0, len(challengeFactors))
 	for _, f := range challengeFactors {
 		c := ""
@@ -227,7 +229,7 @@ func (s *Service) completeChallenge(ctx context.Context, tx core.Store, u *core.
 	f := challengeFactors[slices.IndexFunc(challengeFactors, func(f challengeFactor) bool { return f.typ == tok.Type })]
 	switch f.typ {
 	case TokenMFATOTP:
-		m, err := mfaOf(ctx, tx, u.ID)
+		m, err := domain.MFAOf(ctx, tx, u.ID)
 		if err != nil {
 			return f, err
 		}
