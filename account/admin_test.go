@@ -9,6 +9,7 @@ import (
 
 	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/usersapi"
 )
 
 // adminPair is a serving instance and an operator's tool on one store,
@@ -91,7 +92,7 @@ func TestAdminBlockAndUnblock(t *testing.T) {
 	c, _ := p.signIn("blocked@example.com", "password123")
 	p.wantGate("before the block (now cached)", cookieHeader(c), "")
 
-	u, err := p.admin.SetUserStatus(ctx, id, false)
+	u, err := p.admin.Users().SetUserStatus(ctx, id, false)
 	if err != nil || u.Status {
 		t.Fatalf("block: %v %+v", err, u)
 	}
@@ -99,7 +100,7 @@ func TestAdminBlockAndUnblock(t *testing.T) {
 	checkError(t, p.do("POST", "/v1/account/sessions/email", `{"email":"blocked@example.com","password":"password123"}`, nil),
 		401, "user_blocked", "")
 
-	if u, err = p.admin.SetUserStatus(ctx, id, true); err != nil || !u.Status {
+	if u, err = p.admin.Users().SetUserStatus(ctx, id, true); err != nil || !u.Status {
 		t.Fatalf("unblock: %v %+v", err, u)
 	}
 	c2, _ := p.signIn("blocked@example.com", "password123")
@@ -119,7 +120,7 @@ func TestAdminBlockAndUnblock(t *testing.T) {
 		t.Errorf("%d admin user.update entries in the security log, want 2", admin)
 	}
 
-	_, err = p.admin.SetUserStatus(ctx, "nobody", false)
+	_, err = p.admin.Users().SetUserStatus(ctx, "nobody", false)
 	wantType(t, "block an unknown user", err, core.ErrUserNotFound)
 }
 
@@ -138,21 +139,21 @@ func TestAdminSignOut(t *testing.T) {
 		p.wantGate("before the sign-out (now cached)", h, "")
 	}
 
-	n, err := p.admin.SignOutUser(ctx, id)
+	n, err := p.admin.Users().SignOutUser(ctx, id)
 	if err != nil || n != 2 {
 		t.Fatalf("sign-out: %d sessions, %v", n, err)
 	}
 	for _, h := range []map[string]string{cookieHeader(c1), cookieHeader(c2), jh} {
 		p.wantGate("after the sign-out", h, core.ErrGeneralUnauthorizedScope)
 	}
-	if list, err := p.admin.UserSessions(ctx, id); err != nil || len(list) != 0 {
+	if list, err := p.admin.Users().UserSessions(ctx, id); err != nil || len(list) != 0 {
 		t.Fatalf("sessions left: %d %v", len(list), err)
 	}
 	// The account itself stays: the user signs in again.
 	c3, _ := p.signIn("out@example.com", "password123")
 	p.wantGate("a new session", cookieHeader(c3), "")
 
-	_, err = p.admin.SignOutUser(ctx, "nobody")
+	_, err = p.admin.Users().SignOutUser(ctx, "nobody")
 	wantType(t, "sign out an unknown user", err, core.ErrUserNotFound)
 }
 
@@ -172,12 +173,12 @@ func TestAdminDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := p.admin.DeleteUser(ctx, id); err != nil {
+	if err := p.admin.Users().DeleteUser(ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	p.wantGate("after the delete", cookieHeader(c), core.ErrGeneralUnauthorizedScope)
 	p.wantGate("another user", cookieHeader(ck), "")
-	_, err := p.admin.User(ctx, id)
+	_, err := p.admin.Users().User(ctx, id)
 	wantType(t, "the deleted user", err, core.ErrUserNotFound)
 	if _, err := p.store.IdentityByProvider(ctx, "github", "42"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("identity left: %v", err)
@@ -185,13 +186,13 @@ func TestAdminDelete(t *testing.T) {
 	if _, n, err := p.store.UserLogs(ctx, id, 10, 0); err != nil || n != 0 {
 		t.Errorf("%d log entries left, %v", n, err)
 	}
-	if _, err := p.admin.User(ctx, keep); err != nil {
+	if _, err := p.admin.Users().User(ctx, keep); err != nil {
 		t.Errorf("the other user: %v", err)
 	}
 	// The email is free for a new account.
 	p.signUp("gone@example.com", "password456")
 
-	wantType(t, "delete again", p.admin.DeleteUser(ctx, id), core.ErrUserNotFound)
+	wantType(t, "delete again", p.admin.Users().DeleteUser(ctx, id), core.ErrUserNotFound)
 }
 
 // TestAdminSetPassword: the new password signs in, the old one no more;
@@ -205,7 +206,7 @@ func TestAdminSetPassword(t *testing.T) {
 		c, _ := p.signIn("pw@example.com", "old-password")
 		p.wantGate("before (now cached)", cookieHeader(c), "")
 
-		if _, err := p.admin.SetUserPassword(ctx, id, "new-password"); err != nil {
+		if _, err := p.admin.Users().SetUserPassword(ctx, id, "new-password"); err != nil {
 			t.Fatal(err)
 		}
 		checkError(t, p.do("POST", "/v1/account/sessions/email", `{"email":"pw@example.com","password":"old-password"}`, nil),
@@ -218,9 +219,9 @@ func TestAdminSetPassword(t *testing.T) {
 			p.wantGate("the old session, sessions kept", cookieHeader(c), "")
 		}
 
-		_, err := p.admin.SetUserPassword(ctx, id, "short")
+		_, err := p.admin.Users().SetUserPassword(ctx, id, "short")
 		wantType(t, "a short password", err, core.ErrGeneralArgumentInvalid)
-		_, err = p.admin.SetUserPassword(ctx, "nobody", "long-enough")
+		_, err = p.admin.Users().SetUserPassword(ctx, "nobody", "long-enough")
 		wantType(t, "an unknown user", err, core.ErrUserNotFound)
 	}
 }
@@ -235,19 +236,19 @@ func TestAdminListUsers(t *testing.T) {
 		ids = append(ids, e.signUp(email, "password123"))
 		e.clock.Advance(time.Second)
 	}
-	first, err := e.svc.ListUsers(ctx, "", 2)
+	first, err := e.svc.Users().ListUsers(ctx, "", 2)
 	if err != nil || len(first) != 2 || first[0].ID != ids[0] || first[1].ID != ids[1] {
 		t.Fatalf("first page: %v %v", err, first)
 	}
-	rest, err := e.svc.ListUsers(ctx, first[1].ID, 2)
+	rest, err := e.svc.Users().ListUsers(ctx, first[1].ID, 2)
 	if err != nil || len(rest) != 1 || rest[0].ID != ids[2] || rest[0].Email != "b@example.com" {
 		t.Fatalf("second page: %v %v", err, rest)
 	}
-	for _, limit := range []int{0, -1, account.MaxListUsers + 1} {
-		_, err := e.svc.ListUsers(ctx, "", limit)
+	for _, limit := range []int{0, -1, usersapi.MaxListUsers + 1} {
+		_, err := e.svc.Users().ListUsers(ctx, "", limit)
 		wantType(t, "limit", err, core.ErrGeneralArgumentInvalid)
 	}
-	_, err = e.svc.ListUsers(ctx, "nobody", 10)
+	_, err = e.svc.Users().ListUsers(ctx, "nobody", 10)
 	wantType(t, "unknown cursor", err, core.ErrUserNotFound)
 }
 

@@ -9,28 +9,10 @@ import (
 	"github.com/accountgate/accountgate/account/core"
 )
 
-// Paging of GET /v1/account/identities, as Appwrite's list routes.
-const (
-	defaultIdentityLimit = 25
-	maxIdentityLimit     = 5000
-)
-
-// identityListModel is the Appwrite `identityList` model.
-type identityListModel struct {
-	Total      int                     `json:"total"`
-	Identities []httpapi.IdentityModel `json:"identities"`
-}
-
-func renderIdentity(i *core.LinkedIdentity) httpapi.IdentityModel {
-	created := httpapi.FormatTime(i.CreatedAt)
-	return httpapi.IdentityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
-		Provider: i.Provider, ProviderUID: i.ProviderUID, ProviderEmail: i.ProviderEmail}
-}
-
 // listIdentities is GET /v1/account/identities: the caller's linked
 // provider accounts, oldest first, with limit and offset queries.
 func (s *Service) listIdentities(w http.ResponseWriter, r *httpapi.Request) error {
-	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
+	limit, offset, err := httpapi.ParsePaging(r.URL.Query(), httpapi.DefaultIdentityLimit, httpapi.MaxIdentityLimit)
 	if err != nil {
 		return err
 	}
@@ -38,9 +20,9 @@ func (s *Service) listIdentities(w http.ResponseWriter, r *httpapi.Request) erro
 	if err != nil {
 		return err
 	}
-	out := identityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
+	out := httpapi.IdentityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
-		out.Identities = append(out.Identities, renderIdentity(all[i]))
+		out.Identities = append(out.Identities, httpapi.RenderIdentity(all[i]))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }

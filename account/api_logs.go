@@ -1,58 +1,14 @@
 package account
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-
-	"github.com/accountgate/accountgate/account/core"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 )
 
-// Paging of GET /v1/account/logs (part A item 8).
-const (
-	defaultLogLimit = 25
-	maxLogLimit     = 100
-)
-
-// logModel is the Appwrite `log` model.
-type logModel struct {
-	Event     string `json:"event"`
-	UserID    string `json:"userId"`
-	UserEmail string `json:"userEmail"`
-	UserName  string `json:"userName"`
-	Mode      string `json:"mode"`
-	IP        string `json:"ip"`
-	Time      string `json:"time"`
-	httpapi.DeviceModel
-	CountryCode string `json:"countryCode"`
-	CountryName string `json:"countryName"`
-}
-
-type logListModel struct {
-	Total int        `json:"total"`
-	Logs  []logModel `json:"logs"`
-}
-
-func renderLog(e *core.LogEntry) logModel {
-	country := e.CountryCode
-	if country == "" {
-		country = "--"
-	}
-	return logModel{
-		Event: e.Event, UserID: e.UserID, UserEmail: e.UserEmail, UserName: e.UserName, Mode: e.Mode,
-		IP: e.IP, Time: httpapi.FormatTime(e.Time),
-		DeviceModel: httpapi.DeviceModel(e.Device),
-		CountryCode: country, CountryName: httpapi.CountryName(country),
-	}
-}
-
 // listLogs is GET /v1/account/logs, newest first.
 func (s *Service) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
-	limit, offset, err := parseLogQueries(r.URL.Query())
+	limit, offset, err := httpapi.ParseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -60,142 +16,9 @@ func (s *Service) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	out := logListModel{Total: total, Logs: make([]logModel, 0, len(entries))}
+	out := httpapi.LogListModel{Total: total, Logs: make([]httpapi.LogModel, 0, len(entries))}
 	for _, e := range entries {
-		out.Logs = append(out.Logs, renderLog(e))
+		out.Logs = append(out.Logs, httpapi.RenderLog(e))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
-}
-
-// queryValues collects the queries parameter in any of its spellings:
-// queries[]=…, queries[0]=…, queries=….
-func queryValues(q url.Values) []string {
-	var out []string
-	for key, vals := range q {
-		if key == "queries" || key == "queries[]" || (strings.HasPrefix(key, "queries[") && strings.HasSuffix(key, "]")) {
-			out = append(out, vals...)
-		}
-	}
-	return out
-}
-
-// parseLogQueries reads the logs' limit and offset queries.
-func parseLogQueries(q url.Values) (limit, offset int, err error) {
-	return parsePaging(q, defaultLogLimit, maxLogLimit)
-}
-
-// parsePaging reads limit(n) and offset(n) queries, in the Appwrite 1.3
-// syntax or today's JSON one ({"method":"limit","values":[n]}); the first
-// of each wins. Any other query method is refused.
-func parsePaging(q url.Values, defaultLimit, maxLimit int) (limit, offset int, err error) {
-	limit, offset = defaultLimit, 0
-	var seenLimit, seenOffset bool
-	for _, raw := range queryValues(q) {
-		method, arg, err := parseQuery(raw)
-		if err != nil {
-			return 0, 0, err
-		}
-		switch method {
-		case "limit", "offset":
-		default:
-			return 0, 0, httpapi.ArgumentError("Invalid queries: Query method not valid: %s", method)
-		}
-		n, ok := queryInt(arg)
-		if !ok || n < 0 || (method == "limit" && n > maxLimit) {
-			upper := "9,223,372,036,854,775,807"
-			if method == "limit" {
-				upper = strconv.Itoa(maxLimit)
-			}
-			return 0, 0, httpapi.ArgumentError("Invalid queries: Query not valid: Invalid %s: Value must be a valid range between 0 and %s", method, upper)
-		}
-		switch {
-		case method == "limit" && !seenLimit:
-			limit, seenLimit = n, true
-		case method == "offset" && !seenOffset:
-			offset, seenOffset = n, true
-		}
-	}
-	return limit, offset, nil
-}
-
-// maxQueryLength bounds one query in either syntax.
-const maxQueryLength = 4096
-
-// parseQuery splits one query into its method and, for limit and offset,
-// its single argument: `method(arg)` (1.3; spaces outside quotes are
-// ignored) or a JSON object {"method":…,"attribute":…,"values":[…]}.
-func parseQuery(raw string) (method, arg string, err error) {
-	bad := httpapi.ArgumentError("Invalid queries: Invalid query: %s", raw)
-	s := strings.TrimSpace(raw)
-	if strings.HasPrefix(s, "{") {
-		return parseJSONQuery(s, bad)
-	}
-	open := strings.IndexByte(s, '(')
-	if open <= 0 || !strings.HasSuffix(s, ")") || len(s) > 256 {
-		return "", "", bad
-	}
-	method = strings.TrimSpace(s[:open])
-	if !validQueryMethod(method) {
-		return "", "", bad
-	}
-	arg = strings.TrimSpace(s[open+1 : len(s)-1])
-	if method != "limit" && method != "offset" {
-		// Any other method, with whatever arguments, is one we do not take.
-		return method, arg, nil
-	}
-	if strings.Contains(arg, ",") || arg == "" {
-		return "", "", bad
-	}
-	return method, arg, nil
-}
-
-// jsonQuery is today's query syntax.
-type jsonQuery struct {
-	Method    string            `json:"method"`
-	Attribute json.RawMessage   `json:"attribute"`
-	Values    []json.RawMessage `json:"values"`
-}
-
-// parseJSONQuery reads a query in today's syntax. limit and offset take
-// exactly one value, a number (or a numeric string).
-func parseJSONQuery(s string, bad *core.Error) (method, arg string, err error) {
-	if len(s) > maxQueryLength {
-		return "", "", bad
-	}
-	var q jsonQuery
-	if err := json.Unmarshal([]byte(s), &q); err != nil || !validQueryMethod(q.Method) {
-		return "", "", bad
-	}
-	if q.Method != "limit" && q.Method != "offset" {
-		return q.Method, "", nil
-	}
-	if len(q.Values) != 1 {
-		return "", "", bad
-	}
-	return q.Method, string(q.Values[0]), nil
-}
-
-// validQueryMethod: a method name is letters only.
-func validQueryMethod(m string) bool {
-	if m == "" {
-		return false
-	}
-	for _, c := range m {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// queryInt reads an integer argument, bare or as a quoted numeric string.
-func queryInt(arg string) (int, bool) {
-	if len(arg) >= 2 && (arg[0] == '"' || arg[0] == '\'') && arg[len(arg)-1] == arg[0] {
-		arg = arg[1 : len(arg)-1]
-	}
-	n, err := strconv.ParseInt(arg, 10, 64)
-	if err != nil || n > 1<<31 {
-		return 0, false
-	}
-	return int(n), true
 }

@@ -10,12 +10,12 @@ import (
 
 // readPhone reads and checks the phone parameter.
 func readPhone(r *httpapi.Request) (string, error) {
-	phone, err := r.Params.Required("phone", descPhone)
+	phone, err := r.Params.Required("phone", core.DescPhone)
 	if err != nil {
 		return "", err
 	}
-	if !phonePattern.MatchString(phone) {
-		return "", core.InvalidParam("phone", descPhone)
+	if !core.PhonePattern.MatchString(phone) {
+		return "", core.InvalidParam("phone", core.DescPhone)
 	}
 	return phone, nil
 }

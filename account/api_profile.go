@@ -1,13 +1,9 @@
 package account
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"regexp"
-	"unicode/utf8"
 
 	"github.com/accountgate/accountgate/account/domain"
 
@@ -15,17 +11,6 @@ import (
 
 	"github.com/accountgate/accountgate/account/core"
 )
-
-const (
-	descPhone = "Phone number must start with a '+' can have a maximum of fifteen digits."
-	descPrefs = "Value must be a valid object."
-	// maxPrefsBytes bounds prefs as Appwrite measures them: the JSON with
-	// non-ASCII escaped as \uXXXX and / as \/.
-	maxPrefsBytes = 65535
-)
-
-// phonePattern is E.164 as Appwrite checks it.
-var phonePattern = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
 
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
@@ -49,7 +34,7 @@ func (s *Service) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 
 // updatePrefs is PATCH /v1/account/prefs: the object replaces the old one.
 func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
-	prefs, err := readPrefsParam(r.Params)
+	prefs, err := r.Params.Prefs()
 	if err != nil {
 		return err
 	}
@@ -62,27 +47,6 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	}
 	s.Audit(r, u, "user.update")
 	return s.WriteAccount(w, r, u)
-}
-
-// appwriteJSONLen is the length PHP's json_encode would give: each
-// non-ASCII character as one or two \uXXXX escapes and / as \/.
-func appwriteJSONLen(b []byte) int {
-	n := 0
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		switch {
-		case r == '/':
-			n += 2
-		case r >= 0x10000:
-			n += 12
-		case r >= 0x80:
-			n += 6
-		default:
-			n++
-		}
-		b = b[size:]
-	}
-	return n
 }
 
 // updateName is PATCH /v1/account/name.
@@ -157,7 +121,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 		}
 		s.ApplyPassword(u, hash)
 		if s.cfg.RevokeSessionsOnPasswordChange {
-			ended, err = endOtherSessions(ctx, tx, u.ID, r.Principal.Session.ID)
+			ended, err = domain.EndOtherSessions(ctx, tx, u.ID, r.Principal.Session.ID)
 		}
 		return err
 	})
@@ -167,26 +131,6 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	s.RevokeSessions(ctx, ended)
 	s.Audit(r, u, "user.update")
 	return s.WriteAccount(w, r, u)
-}
-
-// endOtherSessions deletes every session of the user but keep through tx
-// and returns them, for revokeSessions once tx has committed.
-func endOtherSessions(ctx context.Context, tx core.Store, userID, keep string) ([]*core.Session, error) {
-	all, err := tx.UserSessions(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	var ended []*core.Session
-	for _, sess := range all {
-		if sess.ID == keep {
-			continue
-		}
-		if err := tx.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, core.ErrNotFound) {
-			return nil, fmt.Errorf("deleting session %s: %w", sess.ID, err)
-		}
-		ended = append(ended, sess)
-	}
-	return ended, nil
 }
 
 // userForContactChange reads the password parameter of PATCH email and
@@ -256,12 +200,12 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 
 // updatePhone is PATCH /v1/account/phone.
 func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
-	phone, err := r.Params.Required("phone", descPhone)
+	phone, err := r.Params.Required("phone", core.DescPhone)
 	if err != nil {
 		return err
 	}
-	if !phonePattern.MatchString(phone) {
-		return core.InvalidParam("phone", descPhone)
+	if !core.PhonePattern.MatchString(phone) {
+		return core.InvalidParam("phone", core.DescPhone)
 	}
 	return domain.RetryStale(func() error {
 		seen, _, err := s.userForContactChange(r)

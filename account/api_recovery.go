@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/accountgate/accountgate/account/domain"
+
 	"github.com/accountgate/accountgate/account/httpapi"
 
 	"github.com/accountgate/accountgate/account/core"
@@ -95,7 +97,7 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 		}
 		s.ApplyPassword(u, hash)
 		u.EmailVerification = true
-		ended, err = endOtherSessions(ctx, tx, u.ID, "")
+		ended, err = domain.EndOtherSessions(ctx, tx, u.ID, "")
 		return err
 	})
 	if err != nil {

@@ -195,7 +195,7 @@ func (s *Service) signInKinds(ctx context.Context, tx core.Store, u *core.User, 
 	add(core.MethodPhone, core.TokenPhoneSession, u.Phone)
 	// A server's token belongs to no sign-in method: the key that made
 	// it holds users.write.
-	kinds = append(kinds, core.TokenKind{Type: core.TokenGeneric, Target: genericTokenTarget(u.ID), Hash: core.TokenHash(u.ID, core.TokenGeneric, secret)})
+	kinds = append(kinds, core.TokenKind{Type: core.TokenGeneric, Target: core.GenericTokenTarget(u.ID), Hash: core.TokenHash(u.ID, core.TokenGeneric, secret)})
 	if s.cfg.Disabled[core.MethodOAuth2] {
 		return kinds, nil
 	}

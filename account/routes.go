@@ -71,6 +71,6 @@ func (s *Service) routes() []httpapi.Route {
 	routes = append(routes, s.mfa.Routes()...)
 	routes = append(routes, httpapi.NotImplementedRoutes()...)
 	// The Users API, for servers holding an API key.
-	routes = append(routes, s.usersRoutes()...)
+	routes = append(routes, s.users.Routes()...)
 	return routes
 }

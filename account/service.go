@@ -15,6 +15,7 @@ import (
 	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/mfa"
+	"github.com/accountgate/accountgate/account/usersapi"
 
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/outbox"
@@ -44,7 +45,8 @@ type Service struct {
 	*httpapi.API
 	// Accounts are the operations the routes share.
 	*domain.Accounts
-	mfa *mfa.Handlers
+	mfa   *mfa.Handlers
+	users *usersapi.Handlers
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
 }
@@ -117,6 +119,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		Hasher: s.hasher, Outbox: s.outbox, Limiter: s.limiter, PublicURL: s.publicURL, Secret: s.secret,
 		TOTPSeal: s.totpSeal, Log: s.log}
 	s.mfa = mfa.New(env)
+	s.users = usersapi.New(env)
 	s.Handle(s.routes()...)
 	return s, nil
 }
@@ -179,3 +182,7 @@ func (s *Service) purge(ctx context.Context) {
 func (s *Service) Sealer(purpose string) *seal.Sealer {
 	return seal.New(purpose, append([][]byte{s.secret}, s.cfg.PreviousSecrets...)...)
 }
+
+// Users are the operators' actions on any user (the Users API's, without
+// a caller), for the admin command.
+func (s *Service) Users() *usersapi.Handlers { return s.users }

@@ -124,7 +124,7 @@ func TestUsersAPIEqualLabels(t *testing.T) {
 		if r := e.do("POST", "/v1/users", `{"userId":"`+id+`"}`, key(keyAll)); r.status != 201 {
 			t.Fatal(r.body)
 		}
-		if _, err := e.svc.SetUserLabels(ctx, id, labels); err != nil {
+		if _, err := e.svc.Users().SetUserLabels(ctx, id, labels); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -151,7 +151,7 @@ func TestUsersAPIEqualLabels(t *testing.T) {
 			t.Errorf("%s: %v (total %v), want %s", tc.query, got, m["total"], tc.want)
 		}
 	}
-	_, err := e.svc.SetUserLabels(ctx, "u0", []string{"bad label"})
+	_, err := e.svc.Users().SetUserLabels(ctx, "u0", []string{"bad label"})
 	if ae := core.AsError(err); ae == nil || ae.Type != core.ErrGeneralArgumentInvalid {
 		t.Fatalf("SetUserLabels with a bad label: %v", err)
 	}

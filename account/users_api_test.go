@@ -96,7 +96,7 @@ func TestUsersAPIScopes(t *testing.T) {
 		})
 	}
 	// Nothing above took effect: the user is unchanged and signed in.
-	u, err := e.svc.User(context.Background(), id)
+	u, err := e.svc.Users().User(context.Background(), id)
 	if err != nil || !u.Status || u.Name != "Test" || u.Email != "scoped@example.com" {
 		t.Fatalf("user changed: %v %+v", err, u)
 	}

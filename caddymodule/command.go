@@ -151,7 +151,7 @@ func runAdmin(ctx context.Context, r adminRun) error {
 			fmt.Fprintf(r.stderr, "warning: %v; other instances may trust cached sessions of this user for up to their cache_ttl\n", err)
 		}
 	}
-	return admin.Users(ctx, svc, r.action, r.args, r.opts)
+	return admin.Users(ctx, svc.Users(), r.action, r.args, r.opts)
 }
 
 // openProject builds the service of one project of the configuration

@@ -134,7 +134,7 @@ func TestAdminCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := svc.User(context.Background(), "ops-user")
+	u, err := svc.Users().User(context.Background(), "ops-user")
 	closeProject()
 	if err != nil || !u.Status || u.PasswordUpdate.IsZero() || strings.Join(u.Labels, ",") != "staff,beta" {
 		t.Fatalf("after the commands: %v %+v", err, u)

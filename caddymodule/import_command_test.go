@@ -41,7 +41,7 @@ func TestImportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := svc.User(context.Background(), "imp-phpass")
+	u, err := svc.Users().User(context.Background(), "imp-phpass")
 	closeProject()
 	if err != nil || u.Email != "imp-phpass@example.com" || u.PasswordHash != "$P$Br387rwferoKN7uwHZqNMu98q3U8RO." {
 		t.Fatalf("imported user: %v %+v", err, u)

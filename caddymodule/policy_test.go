@@ -207,11 +207,11 @@ func TestPolicyAllowLabels(t *testing.T) {
 		t.Fatalf("browser: %d %s", page.Code, page.Header().Get("Content-Type"))
 	}
 	// Letter case counts, as in Appwrite's label roles.
-	if _, err := svc.SetUserLabels(ctx, f.userID, []string{"beta", "Admin"}); err != nil {
+	if _, err := svc.Users().SetUserLabels(ctx, f.userID, []string{"beta", "Admin"}); err != nil {
 		t.Fatal(err)
 	}
 	wantBlocked(t, f.get(f.cookie, false), msgNotAllowed)
-	if _, err := svc.SetUserLabels(ctx, f.userID, []string{"beta", "admin"}); err != nil {
+	if _, err := svc.Users().SetUserLabels(ctx, f.userID, []string{"beta", "admin"}); err != nil {
 		t.Fatal(err)
 	}
 	req := httptest.NewRequest("GET", "http://localhost/app", nil)
@@ -233,7 +233,7 @@ func TestPolicyAllowLabels(t *testing.T) {
 		t.Fatalf("X-Account-Labels = %q, placeholder %q; want beta,admin", got, placeholder)
 	}
 	// Cleared: refused again at once.
-	if _, err := svc.SetUserLabels(ctx, f.userID, nil); err != nil {
+	if _, err := svc.Users().SetUserLabels(ctx, f.userID, nil); err != nil {
 		t.Fatal(err)
 	}
 	wantBlocked(t, f.get(f.cookie, false), msgNotAllowed)

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 )
 
@@ -64,7 +63,7 @@ func userOf(u *core.User) userJSON {
 	return userJSON{ID: u.ID, CreatedAt: date(u.CreatedAt), UpdatedAt: date(u.UpdatedAt), Name: u.Name,
 		Email: u.Email, Phone: u.Phone, Status: u.Status, EmailVerification: u.EmailVerification,
 		PhoneVerification: u.PhoneVerification, Registration: date(u.Registration),
-		PasswordSet: u.PasswordHash != "", Hash: account.PasswordHashKind(u.PasswordHash), PasswordUpdate: date(u.PasswordUpdate),
+		PasswordSet: u.PasswordHash != "", Hash: core.PasswordHashKind(u.PasswordHash), PasswordUpdate: date(u.PasswordUpdate),
 		AccessedAt: date(u.AccessedAt), Prefs: prefs, Labels: labelsOf(u)}
 }
 
@@ -191,7 +190,7 @@ func (p *printer) details(u *core.User, sessions []*core.Session) error {
 		{"status", statusWord(u)}, {"labels", strings.Join(u.Labels, ",")},
 		{"email verified", strconv.FormatBool(u.EmailVerification)},
 		{"phone verified", strconv.FormatBool(u.PhoneVerification)},
-		{"password", map[bool]string{true: "set (" + account.PasswordHashKind(u.PasswordHash) + ")", false: "none"}[u.PasswordHash != ""]},
+		{"password", map[bool]string{true: "set (" + core.PasswordHashKind(u.PasswordHash) + ")", false: "none"}[u.PasswordHash != ""]},
 		{"created", shortDate(u.CreatedAt)}, {"updated", shortDate(u.UpdatedAt)},
 		{"password updated", shortDate(u.PasswordUpdate)}, {"accessed", shortDate(u.AccessedAt)},
 		{"sessions", strconv.Itoa(len(sessions))},

@@ -8,11 +8,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/usersapi"
 )
 
-// Service is what the actions use of an account.Service.
+// Service is what the actions use of the Users API (usersapi.Handlers).
 type Service interface {
 	User(ctx context.Context, id string) (*core.User, error)
 	ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error)
@@ -24,7 +24,7 @@ type Service interface {
 	SetUserLabels(ctx context.Context, id string, labels []string) (*core.User, error)
 }
 
-var _ Service = (*account.Service)(nil)
+var _ Service = (*usersapi.Handlers)(nil)
 
 // Options are the inputs of an action besides its name and user id.
 type Options struct {
@@ -35,7 +35,7 @@ type Options struct {
 	// After starts the list after this user id.
 	After string
 	// PageSize is how many users list reads at a time; default (and
-	// most) account.MaxListUsers.
+	// most) usersapi.MaxListUsers.
 	PageSize int
 	// Stdin gives set-password its password (the first line), so that it
 	// never appears in the process list or a shell history.
@@ -132,7 +132,7 @@ func list(ctx context.Context, svc Service, o Options) error {
 	p.startList()
 	after, left := o.After, o.Limit
 	for {
-		n := account.MaxListUsers
+		n := usersapi.MaxListUsers
 		if o.PageSize > 0 {
 			n = min(n, o.PageSize)
 		}

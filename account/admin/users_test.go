@@ -84,7 +84,7 @@ func (f *fixture) run(action string, args []string, o admin.Options) (string, er
 	f.t.Helper()
 	var out bytes.Buffer
 	o.Stdout = &out
-	err := admin.Users(context.Background(), f.svc, action, args, o)
+	err := admin.Users(context.Background(), f.svc.Users(), action, args, o)
 	return out.String(), err
 }
 
@@ -103,7 +103,7 @@ func TestList(t *testing.T) {
 	a := f.signUp("ann@example.com", "Ann Lee")
 	b := f.signUp("bob@example.com", "Bob")
 	c := f.signUp("cy@example.com", "Cy")
-	if _, err := f.svc.SetUserStatus(context.Background(), b, false); err != nil {
+	if _, err := f.svc.Users().SetUserStatus(context.Background(), b, false); err != nil {
 		t.Fatal(err)
 	}
 
@@ -272,7 +272,7 @@ func TestLabel(t *testing.T) {
 	if out := f.mustRun("label", []string{id, "staff, beta,staff"}, admin.Options{}); out != "user "+id+" is labelled staff,beta\n" {
 		t.Fatalf("label: %q", out)
 	}
-	if u, err := f.svc.User(context.Background(), id); err != nil || strings.Join(u.Labels, ",") != "staff,beta" {
+	if u, err := f.svc.Users().User(context.Background(), id); err != nil || strings.Join(u.Labels, ",") != "staff,beta" {
 		t.Fatalf("stored: %v %v", err, u)
 	}
 	if out := f.mustRun("show", []string{id}, admin.Options{}); !strings.Contains(out, "staff,beta") {

@@ -80,3 +80,6 @@ func RevokeVoidTokens(ctx context.Context, tx Store, before, after *User) error 
 	_, err := tx.DeleteUserTokens(ctx, after.ID, kinds...)
 	return err
 }
+
+// GenericTokenTarget is the target of a server-made token: its user.
+func GenericTokenTarget(userID string) []byte { return TargetHash("user:" + userID) }

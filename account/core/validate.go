@@ -2,6 +2,7 @@ package core
 
 import (
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -146,4 +147,36 @@ func validDomain(s string) bool {
 		}
 	}
 	return true
+}
+
+const (
+	DescPhone = "Phone number must start with a '+' can have a maximum of fifteen digits."
+	DescPrefs = "Value must be a valid object."
+	// MaxPrefsBytes bounds prefs as Appwrite measures them: the JSON with
+	// non-ASCII escaped as \uXXXX and / as \/.
+	MaxPrefsBytes = 65535
+)
+
+// PhonePattern is E.164 as Appwrite checks it.
+var PhonePattern = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+
+// AppwriteJSONLen is the length PHP's json_encode would give: each
+// non-ASCII character as one or two \uXXXX escapes and / as \/.
+func AppwriteJSONLen(b []byte) int {
+	n := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == '/':
+			n += 2
+		case r >= 0x10000:
+			n += 12
+		case r >= 0x80:
+			n += 6
+		default:
+			n++
+		}
+		b = b[size:]
+	}
+	return n
 }

@@ -178,3 +178,23 @@ func (a *Accounts) observeRevocation(r core.Revocation) {
 	lag := max(0, a.now().Sub(time.UnixMilli(r.SentAt)))
 	a.cfg.Observer.Observe(context.Background(), core.Event{Kind: core.EventRevocationLag, Duration: lag})
 }
+
+// EndOtherSessions deletes every session of the user but keep through tx
+// and returns them, for RevokeSessions once tx has committed.
+func EndOtherSessions(ctx context.Context, tx core.Store, userID, keep string) ([]*core.Session, error) {
+	all, err := tx.UserSessions(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var ended []*core.Session
+	for _, sess := range all {
+		if sess.ID == keep {
+			continue
+		}
+		if err := tx.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, core.ErrNotFound) {
+			return nil, fmt.Errorf("deleting session %s: %w", sess.ID, err)
+		}
+		ended = append(ended, sess)
+	}
+	return ended, nil
+}

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"fmt"
+	"github.com/accountgate/accountgate/account/core"
+	"net/url"
 	"testing"
 )
 
@@ -18,6 +20,33 @@ func FuzzResponseFormat(f *testing.F) {
 		}
 		if got != 0 && ParseFormat(fmt.Sprintf("%d.%d.%d", got/1_000_000, got/1000%1000, got%1000)) != got {
 			t.Fatalf("%q gave %d, which does not read back", v, got)
+		}
+	})
+}
+
+// FuzzLogQueries: query strings never panic, and limits stay in range.
+func FuzzLogQueries(f *testing.F) {
+	for _, q := range []string{"limit(25)", "offset(1)", `limit("5")`, "equal(\"a\", 1)", "limit(", ")(", "limit(99999999999999999999)",
+		`{"method":"limit","values":[5]}`, `{"method":"offset","values":["2"]}`, `{"method":"limit","values":[1.5]}`,
+		`{"method":"equal","attribute":"provider","values":["github"]}`, `{"method":"limit","values":[]}`, `{"method":`} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		limit, offset, err := ParseLogQueries(url.Values{"queries[]": {q}})
+		if err == nil && (limit < 0 || limit > MaxLogLimit || offset < 0) {
+			t.Fatalf("%q gave limit %d offset %d", q, limit, offset)
+		}
+	})
+}
+
+// FuzzPrefsLength: the escaped length never undercounts the raw bytes.
+func FuzzPrefsLength(f *testing.F) {
+	f.Add(`{"a":"🍰/é"}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		// Escaping only grows: every byte, valid UTF-8 or not, counts at
+		// least once, so the limit can never be dodged.
+		if n := core.AppwriteJSONLen([]byte(s)); n < len(s) {
+			t.Fatalf("length %d for %d bytes", n, len(s))
 		}
 	})
 }

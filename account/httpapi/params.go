@@ -285,3 +285,20 @@ func (p *Params) IsJSON() bool { return p.json != nil }
 
 // Form is the parameter's value in a query string or form body.
 func (p *Params) Form(name string) string { return p.form.Get(name) }
+
+// Prefs reads the required prefs object, compacted, within
+// Appwrite's size limit.
+func (p *Params) Prefs() (json.RawMessage, error) {
+	if !p.Has("prefs") {
+		return nil, ArgumentError("Param \"prefs\" is not optional.")
+	}
+	raw := bytes.TrimSpace(p.Raw("prefs"))
+	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || core.AppwriteJSONLen(raw) > core.MaxPrefsBytes {
+		return nil, core.InvalidParam("prefs", core.DescPrefs)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return nil, core.InvalidParam("prefs", core.DescPrefs)
+	}
+	return json.RawMessage(compact.Bytes()), nil
+}

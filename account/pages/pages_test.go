@@ -399,8 +399,8 @@ func TestRateLimitAndBlockedInWords(t *testing.T) {
 	if r := b.post("/auth/signout", url.Values{}); r.status != http.StatusSeeOther {
 		t.Fatal(r.body)
 	}
-	u, _ := s.svc.ListUsers(t.Context(), "", 10)
-	if _, err := s.svc.SetUserStatus(t.Context(), u[0].ID, false); err != nil {
+	u, _ := s.svc.Users().ListUsers(t.Context(), "", 10)
+	if _, err := s.svc.Users().SetUserStatus(t.Context(), u[0].ID, false); err != nil {
 		t.Fatal(err)
 	}
 	want(t, b.post("/auth/signin", url.Values{"email": {"blocked@example.com"}, "password": {"password123"}}),

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountgate/accountgate/account"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/passhash"
+	"github.com/accountgate/accountgate/account/usersapi"
 )
 
 // record is one user as the csv and json formats give it. The names are
@@ -58,7 +58,7 @@ func (r *record) passwordHash() (string, error) {
 	var err error
 	switch strings.ToLower(r.Hash) {
 	case "":
-		if !account.ValidPasswordHash(r.Password) {
+		if !core.ValidPasswordHash(r.Password) {
 			return "", errors.New("password is not a hash that names its kind: give the hash column")
 		}
 		return r.Password, nil
@@ -142,7 +142,7 @@ func (r *record) user(now time.Time) (*core.User, error) {
 	if hash != "" && u.PasswordUpdate.IsZero() {
 		u.PasswordUpdate = u.CreatedAt
 	}
-	if err := account.CheckImportedUser(u); err != nil {
+	if err := usersapi.CheckImportedUser(u); err != nil {
 		return nil, err
 	}
 	return u, nil

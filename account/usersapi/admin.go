@@ -1,10 +1,10 @@
-package account
+package usersapi
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 
 	"github.com/accountgate/accountgate/account/httpapi"
 
@@ -21,8 +21,8 @@ import (
 const MaxListUsers = 5000
 
 // User returns the user id, or 404 user_not_found.
-func (s *Service) User(ctx context.Context, id string) (*core.User, error) {
-	u, err := s.store.UserByID(ctx, id)
+func (s *Handlers) User(ctx context.Context, id string) (*core.User, error) {
+	u, err := s.Store.UserByID(ctx, id)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.NewError(core.ErrUserNotFound)
 	}
@@ -32,11 +32,11 @@ func (s *Service) User(ctx context.Context, id string) (*core.User, error) {
 // ListUsers returns at most limit users (1..MaxListUsers) in creation
 // order, after the user afterID ("" from the first); 404 user_not_found
 // if there is no user afterID.
-func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
+func (s *Handlers) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
 	if limit < 1 || limit > MaxListUsers {
 		return nil, core.Errorf(core.ErrGeneralArgumentInvalid, "Invalid limit: Value must be a valid range between 1 and %d", MaxListUsers)
 	}
-	list, err := s.store.ListUsers(ctx, afterID, limit)
+	list, err := s.Store.ListUsers(ctx, afterID, limit)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.NewError(core.ErrUserNotFound)
 	}
@@ -45,17 +45,17 @@ func (s *Service) ListUsers(ctx context.Context, afterID string, limit int) ([]*
 
 // UserSessions lists the sessions of the user id, oldest first; 404
 // user_not_found if there is no such user.
-func (s *Service) UserSessions(ctx context.Context, id string) ([]*core.Session, error) {
+func (s *Handlers) UserSessions(ctx context.Context, id string) ([]*core.Session, error) {
 	if _, err := s.User(ctx, id); err != nil {
 		return nil, err
 	}
-	return s.store.UserSessions(ctx, id)
+	return s.Store.UserSessions(ctx, id)
 }
 
 // SetUserStatus blocks (active false) or unblocks the user id. A blocked
 // user keeps their sessions, but every use of them is refused with
 // user_blocked, here and at the gate, until they are unblocked.
-func (s *Service) SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error) {
+func (s *Handlers) SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error) {
 	u, err := s.ChangeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
 		u.Status = active
 		return nil
@@ -69,12 +69,12 @@ func (s *Service) SetUserStatus(ctx context.Context, id string, active bool) (*c
 
 // SignOutUser deletes every session of the user id, and with them the
 // JWTs made from them, and says how many went.
-func (s *Service) SignOutUser(ctx context.Context, id string) (int, error) {
+func (s *Handlers) SignOutUser(ctx context.Context, id string) (int, error) {
 	u, err := s.User(ctx, id)
 	if err != nil {
 		return 0, err
 	}
-	all, err := s.store.UserSessions(ctx, id)
+	all, err := s.Store.UserSessions(ctx, id)
 	if err != nil {
 		return 0, err
 	}
@@ -87,9 +87,9 @@ func (s *Service) SignOutUser(ctx context.Context, id string) (int, error) {
 
 // DeleteUser removes the user id with their sessions, tokens, linked
 // identities and security log, and forgets them in every cache.
-func (s *Service) DeleteUser(ctx context.Context, id string) error {
+func (s *Handlers) DeleteUser(ctx context.Context, id string) error {
 	var ended []*core.Session
-	err := s.store.WithTx(ctx, func(tx core.Store) error {
+	err := s.Store.WithTx(ctx, func(tx core.Store) error {
 		// The lock keeps a concurrent change from writing the user back.
 		if _, err := tx.LockUser(ctx, id); err != nil {
 			return err
@@ -116,20 +116,20 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 // kept but not enforced, as the operator chooses; the user's recovery
 // links stop working, and with RevokeSessionsOnPasswordChange their
 // sessions end.
-func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*core.User, error) {
+func (s *Handlers) SetUserPassword(ctx context.Context, id, password string) (*core.User, error) {
 	if err := httpapi.CheckPasswordLength("password", core.DescPassword, password); err != nil {
 		return nil, err
 	}
 	// Hashed before the lock is taken, as the API does.
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
 		return nil, err
 	}
 	var ended []*core.Session
 	u, err := s.ChangeNamedUser(ctx, id, func(tx core.Store, u *core.User) (err error) {
 		s.ApplyPassword(u, hash)
-		if s.cfg.RevokeSessionsOnPasswordChange {
-			ended, err = endOtherSessions(ctx, tx, u.ID, "")
+		if s.Project.RevokeSessionsOnPasswordChange {
+			ended, err = domain.EndOtherSessions(ctx, tx, u.ID, "")
 		}
 		return err
 	})
@@ -139,36 +139,4 @@ func (s *Service) SetUserPassword(ctx context.Context, id, password string) (*co
 	s.RevokeSessions(ctx, ended)
 	s.AdminAudit(ctx, u, "user.update")
 	return u, nil
-}
-
-// ReceiveRevocations subscribes to the revocation channel until ctx
-// ends, without the rest of Run's work (mail delivery, purges). A
-// short-lived tool runs it so that its own revocations go out: they are
-// published only while the channel is healthy (BroadcastReady).
-func (s *Service) ReceiveRevocations(ctx context.Context) {
-	if rv := s.cfg.Revocations; rv != nil {
-		rv.SubscribeRevocations(ctx, s.ApplyRevocation, s.Resync)
-	}
-}
-
-// BroadcastReady reports whether a change made now reaches the other
-// instances at once: always without a revocation channel (one instance,
-// where a running server notices within its CacheTTL), else while the
-// channel is healthy.
-func (s *Service) BroadcastReady() bool { return s.verifier.Trusted() }
-
-// WaitBroadcastReady waits until BroadcastReady, for at most d.
-func (s *Service) WaitBroadcastReady(ctx context.Context, d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for !s.BroadcastReady() {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the revocation channel is not reachable after %s", d)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	return nil
 }

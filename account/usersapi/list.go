@@ -1,7 +1,6 @@
-package account
+package usersapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -37,7 +36,7 @@ type userQueries struct {
 func parseUserQueries(q url.Values) (userQueries, error) {
 	out := userQueries{limit: defaultUserLimit, equal: map[string][]any{}}
 	seen := map[string]bool{}
-	for _, raw := range queryValues(q) {
+	for _, raw := range httpapi.QueryValues(q) {
 		uq, err := userQuery(raw)
 		if err != nil {
 			return out, err
@@ -69,7 +68,7 @@ func (q *userQueries) apply(uq parsedQuery) error {
 	case "limit", "offset":
 		n, ok := 0, len(uq.values) == 1
 		if ok {
-			n, ok = queryInt(string(uq.values[0]))
+			n, ok = httpapi.QueryInt(string(uq.values[0]))
 		}
 		if !ok || n < 0 || (uq.method == "limit" && n > MaxListUsers) {
 			upper := "9,223,372,036,854,775,807"
@@ -128,12 +127,12 @@ type parsedQuery struct {
 func userQuery(raw string) (parsedQuery, error) {
 	bad := httpapi.ArgumentError("Invalid queries: Invalid query: %s", raw)
 	s := strings.TrimSpace(raw)
-	if len(s) > maxQueryLength {
+	if len(s) > httpapi.MaxQueryLength {
 		return parsedQuery{}, bad
 	}
 	if strings.HasPrefix(s, "{") {
-		var jq jsonQuery
-		if err := json.Unmarshal([]byte(s), &jq); err != nil || !validQueryMethod(jq.Method) {
+		var jq httpapi.JSONQuery
+		if err := json.Unmarshal([]byte(s), &jq); err != nil || !httpapi.ValidQueryMethod(jq.Method) {
 			return parsedQuery{}, bad
 		}
 		var attr string
@@ -147,7 +146,7 @@ func userQuery(raw string) (parsedQuery, error) {
 		return parsedQuery{}, bad
 	}
 	pq := parsedQuery{method: strings.TrimSpace(s[:open])}
-	if !validQueryMethod(pq.method) {
+	if !httpapi.ValidQueryMethod(pq.method) {
 		return parsedQuery{}, bad
 	}
 	var args []json.RawMessage
@@ -217,7 +216,7 @@ func (q *userQueries) filter(words []string) (f core.UserFilter, none bool) {
 // usersList is GET /v1/users: one bounded store query for the page and
 // one for the total (capped at maxUserCount, skipped with total=false),
 // whatever the number of users.
-func (s *Service) usersList(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 	q, err := parseUserQueries(r.URL.Query())
 	if err != nil {
 		return err
@@ -235,10 +234,10 @@ func (s *Service) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 	if none {
 		// Nothing to list, but the cursor is still checked.
 		if q.cursor != "" {
-			_, err = s.store.UserByID(r.Context(), q.cursor)
+			_, err = s.Store.UserByID(r.Context(), q.cursor)
 		}
 	} else {
-		page, err = s.store.QueryUsers(r.Context(), core.UserQuery{Filter: f, Cursor: q.cursor, Before: q.before,
+		page, err = s.Store.QueryUsers(r.Context(), core.UserQuery{Filter: f, Cursor: q.cursor, Before: q.before,
 			Desc: q.desc, Offset: q.offset, Limit: q.limit})
 	}
 	if errors.Is(err, core.ErrNotFound) {
@@ -249,7 +248,7 @@ func (s *Service) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 		return err
 	}
 	if !none && r.URL.Query().Get("total") != "false" {
-		if out.Total, err = s.store.CountUsers(r.Context(), f, maxUserCount); err != nil {
+		if out.Total, err = s.Store.CountUsers(r.Context(), f, maxUserCount); err != nil {
 			return err
 		}
 	}
@@ -262,20 +261,3 @@ func (s *Service) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 // maxUserCount caps the total of a user list, as Appwrite's
 // APP_LIMIT_COUNT does: counting stops there.
 const maxUserCount = 5000
-
-// readPrefsParam reads the required prefs object, compacted, within
-// Appwrite's size limit.
-func readPrefsParam(p *httpapi.Params) (json.RawMessage, error) {
-	if !p.Has("prefs") {
-		return nil, httpapi.ArgumentError("Param \"prefs\" is not optional.")
-	}
-	raw := bytes.TrimSpace(p.Raw("prefs"))
-	if len(raw) == 0 || raw[0] != '{' || !json.Valid(raw) || appwriteJSONLen(raw) > maxPrefsBytes {
-		return nil, core.InvalidParam("prefs", descPrefs)
-	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, raw); err != nil {
-		return nil, core.InvalidParam("prefs", descPrefs)
-	}
-	return json.RawMessage(compact.Bytes()), nil
-}

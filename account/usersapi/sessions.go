@@ -1,4 +1,4 @@
-package account
+package usersapi
 
 import (
 	"crypto/rand"
@@ -19,7 +19,7 @@ import (
 // credentials. The response carries its secret, the cookie value, for the
 // server to hand on; like any session it ends when the user is blocked
 // or signed out.
-func (s *Service) usersCreateSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersCreateSession(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -42,14 +42,11 @@ const (
 	genericTokenMinExpire, genericTokenMaxExpire, genericTokenExpire = 60, 31536000, 900
 )
 
-// genericTokenTarget is the target of a server-made token: its user.
-func genericTokenTarget(userID string) []byte { return core.TargetHash("user:" + userID) }
-
 // usersCreateToken is POST /v1/users/{userId}/tokens (Appwrite 1.5 on):
 // a single-use secret the server hands to the user, who spends it at
 // POST /v1/account/sessions/token. The secret is in the response, and
 // stored only hashed.
-func (s *Service) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) error {
 	length, err := r.Params.Int("length", genericTokenLength, genericTokenMinLength, genericTokenMaxLength)
 	if err != nil {
 		return err
@@ -69,8 +66,8 @@ func (s *Service) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) er
 	for range 3 {
 		secret = newTokenText(length)
 		tok = s.NewToken(r, u.ID, "", core.TokenGeneric, time.Duration(expire)*time.Second, secret)
-		tok.Target = genericTokenTarget(u.ID)
-		if err = s.store.CreateToken(r.Context(), tok); !errors.Is(err, core.ErrConflict) {
+		tok.Target = core.GenericTokenTarget(u.ID)
+		if err = s.Store.CreateToken(r.Context(), tok); !errors.Is(err, core.ErrConflict) {
 			break
 		}
 	}

@@ -1,4 +1,4 @@
-package account
+package usersapi
 
 import (
 	"bytes"
@@ -26,16 +26,16 @@ func CheckImportedUser(u *core.User) error {
 			return fmt.Errorf("invalid email %q: %s", u.Email, core.DescEmail)
 		}
 	}
-	if u.Phone != "" && !phonePattern.MatchString(u.Phone) {
-		return fmt.Errorf("invalid phone %q: %s", u.Phone, descPhone)
+	if u.Phone != "" && !core.PhonePattern.MatchString(u.Phone) {
+		return fmt.Errorf("invalid phone %q: %s", u.Phone, core.DescPhone)
 	}
 	if u.Name != "" && !core.ValidName(u.Name) {
 		return fmt.Errorf("invalid name: %s", core.DescText(128))
 	}
 	if raw := bytes.TrimSpace(u.Prefs); len(raw) > 0 {
 		var compact bytes.Buffer
-		if raw[0] != '{' || json.Compact(&compact, raw) != nil || appwriteJSONLen(compact.Bytes()) > maxPrefsBytes {
-			return fmt.Errorf("invalid prefs: %s", descPrefs)
+		if raw[0] != '{' || json.Compact(&compact, raw) != nil || core.AppwriteJSONLen(compact.Bytes()) > core.MaxPrefsBytes {
+			return fmt.Errorf("invalid prefs: %s", core.DescPrefs)
 		}
 		u.Prefs = compact.Bytes()
 	}
@@ -44,7 +44,7 @@ func CheckImportedUser(u *core.User) error {
 		return fmt.Errorf("invalid labels: %s", core.DescLabels)
 	}
 	u.Labels = labels
-	if u.PasswordHash != "" && !ValidPasswordHash(u.PasswordHash) {
+	if u.PasswordHash != "" && !core.ValidPasswordHash(u.PasswordHash) {
 		return errors.New("invalid password hash: not a hash of its kind, or beyond the work bounds")
 	}
 	return nil

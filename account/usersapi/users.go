@@ -1,4 +1,4 @@
-package account
+package usersapi
 
 import (
 	"encoding/json"
@@ -14,14 +14,14 @@ import (
 // admin.go, or the same locked change (changeNamedUser), so each takes
 // effect at once at every gate through the revocation path.
 
-// usersRoutes are the Users API's routes; each needs its key scope.
-func (s *Service) usersRoutes() []httpapi.Route {
+// Routes are the Users API's routes; each needs its key scope.
+func (s *Handlers) Routes() []httpapi.Route {
 	const read, write = core.ScopeUsersRead, core.ScopeUsersWrite
 	return []httpapi.Route{
 		httpapi.UsersRoute("GET", "", read, s.usersList),
 		httpapi.UsersRoute("POST", "", write, s.usersCreate),
-		httpapi.UsersRoute("POST", "bcrypt", write, s.usersCreateWithHash(keepHash(checkBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16"))),
-		httpapi.UsersRoute("POST", "argon2", write, s.usersCreateWithHash(keepHash(checkArgon2Hash, "Value must be a valid argon2id or argon2i hash"))),
+		httpapi.UsersRoute("POST", "bcrypt", write, s.usersCreateWithHash(keepHash(core.CheckBcryptHash, "Value must be a valid bcrypt hash of cost 4 to 16"))),
+		httpapi.UsersRoute("POST", "argon2", write, s.usersCreateWithHash(keepHash(core.CheckArgon2Hash, "Value must be a valid argon2id or argon2i hash"))),
 		httpapi.UsersRoute("POST", "md5", write, s.usersCreateWithHash(md5Reader)),
 		httpapi.UsersRoute("POST", "sha", write, s.usersCreateWithHash(shaReader)),
 		httpapi.UsersRoute("POST", "phpass", write, s.usersCreateWithHash(phpassReader)),
@@ -63,7 +63,7 @@ type userListModel struct {
 // Accountgate never sends (a hash is an offline-crackable secret).
 
 // pathUser loads the user the path names; 404 user_not_found if none.
-func (s *Service) pathUser(r *httpapi.Request) (*core.User, error) {
+func (s *Handlers) pathUser(r *httpapi.Request) (*core.User, error) {
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return nil, core.NewError(core.ErrUserNotFound)
@@ -72,7 +72,7 @@ func (s *Service) pathUser(r *httpapi.Request) (*core.User, error) {
 }
 
 // usersGet is GET /v1/users/{userId}.
-func (s *Service) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func (s *Service) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 
 // usersCreate is POST /v1/users: a user with any of email, phone,
 // password and name, no session.
-func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.Clock()
 	u := &core.User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	id, err := r.Params.Required("userId", core.DescCustomID)
@@ -102,11 +102,11 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 			return core.InvalidParam("email", core.DescEmail)
 		}
 	}
-	if phone, ok, err := r.Params.String("phone", descPhone); err != nil {
+	if phone, ok, err := r.Params.String("phone", core.DescPhone); err != nil {
 		return err
 	} else if ok && phone != "" {
-		if !phonePattern.MatchString(phone) {
-			return core.InvalidParam("phone", descPhone)
+		if !core.PhonePattern.MatchString(phone) {
+			return core.InvalidParam("phone", core.DescPhone)
 		}
 		u.Phone = phone
 	}
@@ -127,7 +127,7 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 			return err
 		}
 	}
-	if err := s.store.CreateUser(r.Context(), u); err != nil {
+	if err := s.Store.CreateUser(r.Context(), u); err != nil {
 		if errors.Is(err, core.ErrConflict) {
 			return core.NewError(core.ErrUserAlreadyExists)
 		}
@@ -138,7 +138,7 @@ func (s *Service) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // usersDelete is DELETE /v1/users/{userId}.
-func (s *Service) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (s *Service) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
 
 // usersChange applies change to the path's user under its lock, logs it
 // as event (Appwrite's audit event names) and answers with the user.
-func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict core.ErrorType, change func(u *core.User)) error {
+func (s *Handlers) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict core.ErrorType, change func(u *core.User)) error {
 	id := r.PathVars["userId"]
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserNotFound)
@@ -174,7 +174,7 @@ func (s *Service) usersChange(w http.ResponseWriter, r *httpapi.Request, event s
 // usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
 // user (every session and JWT refused, here and at the gate), true
 // unblocks.
-func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) error {
 	status, err := r.Params.Bool("status")
 	if err != nil {
 		return err
@@ -190,7 +190,7 @@ func (s *Service) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) e
 }
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
-func (s *Service) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) error {
 	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (s *Service) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) err
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
 // unverified; links sent to the old one stop working (changeUser).
-func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
@@ -220,13 +220,13 @@ func (s *Service) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) er
 
 // usersUpdatePhone is PATCH /v1/users/{userId}/phone; the number is in
 // the parameter "number", as Appwrite names it.
-func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) error {
-	phone, err := r.Params.Required("number", descPhone)
+func (s *Handlers) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) error {
+	phone, err := r.Params.Required("number", core.DescPhone)
 	if err != nil {
 		return err
 	}
-	if !phonePattern.MatchString(phone) {
-		return core.InvalidParam("number", descPhone)
+	if !core.PhonePattern.MatchString(phone) {
+		return core.InvalidParam("number", core.DescPhone)
 	}
 	return s.usersChange(w, r, "user.update", core.ErrUserPhoneAlreadyExists, func(u *core.User) {
 		if u.Phone != phone {
@@ -237,7 +237,7 @@ func (s *Service) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) er
 
 // usersUpdatePassword is PATCH /v1/users/{userId}/password: the
 // operator's reset (SetUserPassword).
-func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request) error {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return err
@@ -253,7 +253,7 @@ func (s *Service) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request)
 }
 
 // usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.
-func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	v, err := r.Params.Bool("emailVerification")
 	if err != nil {
 		return err
@@ -263,7 +263,7 @@ func (s *Service) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi
 
 // usersUpdatePhoneVerification is PATCH
 // /v1/users/{userId}/verification/phone.
-func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	v, err := r.Params.Bool("phoneVerification")
 	if err != nil {
 		return err
@@ -272,7 +272,7 @@ func (s *Service) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi
 }
 
 // usersGetPrefs is GET /v1/users/{userId}/prefs.
-func (s *Service) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -282,8 +282,8 @@ func (s *Service) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) error
 
 // usersUpdatePrefs is PATCH /v1/users/{userId}/prefs: the object replaces
 // the old one; the answer is the prefs, as Appwrite's.
-func (s *Service) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
-	prefs, err := readPrefsParam(r.Params)
+func (s *Handlers) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
+	prefs, err := r.Params.Prefs()
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func prefsOf(u *core.User) json.RawMessage {
 
 // usersListSessions is GET /v1/users/{userId}/sessions. No session is
 // current: the caller is a server, not one of the user's devices.
-func (s *Service) usersListSessions(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersListSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.UserSessions(r.Context(), r.PathVars["userId"])
 	if err != nil {
 		return err
@@ -326,7 +326,7 @@ func (s *Service) usersListSessions(w http.ResponseWriter, r *httpapi.Request) e
 
 // usersDeleteSessions is DELETE /v1/users/{userId}/sessions: every
 // session of the user ends, everywhere.
-func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	if _, err := s.SignOutUser(r.Context(), r.PathVars["userId"]); err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func (s *Service) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request)
 }
 
 // usersDeleteSession is DELETE /v1/users/{userId}/sessions/{sessionId}.
-func (s *Service) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -344,7 +344,7 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) 
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserSessionNotFound)
 	}
-	sess, err := s.store.SessionByID(r.Context(), id)
+	sess, err := s.Store.SessionByID(r.Context(), id)
 	if errors.Is(err, core.ErrNotFound) || (err == nil && sess.UserID != u.ID) {
 		return core.NewError(core.ErrUserSessionNotFound)
 	}
@@ -360,8 +360,8 @@ func (s *Service) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) 
 }
 
 // usersListLogs is GET /v1/users/{userId}/logs, newest first.
-func (s *Service) usersListLogs(w http.ResponseWriter, r *httpapi.Request) error {
-	limit, offset, err := parseLogQueries(r.URL.Query())
+func (s *Handlers) usersListLogs(w http.ResponseWriter, r *httpapi.Request) error {
+	limit, offset, err := httpapi.ParseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -369,21 +369,21 @@ func (s *Service) usersListLogs(w http.ResponseWriter, r *httpapi.Request) error
 	if err != nil {
 		return err
 	}
-	entries, total, err := s.store.UserLogs(r.Context(), u.ID, limit, offset)
+	entries, total, err := s.Store.UserLogs(r.Context(), u.ID, limit, offset)
 	if err != nil {
 		return err
 	}
-	out := logListModel{Total: total, Logs: make([]logModel, 0, len(entries))}
+	out := httpapi.LogListModel{Total: total, Logs: make([]httpapi.LogModel, 0, len(entries))}
 	for _, e := range entries {
-		out.Logs = append(out.Logs, renderLog(e))
+		out.Logs = append(out.Logs, httpapi.RenderLog(e))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
 // usersListIdentities is GET /v1/users/{userId}/identities: the
 // provider accounts linked to the user, oldest first.
-func (s *Service) usersListIdentities(w http.ResponseWriter, r *httpapi.Request) error {
-	limit, offset, err := parsePaging(r.URL.Query(), defaultIdentityLimit, maxIdentityLimit)
+func (s *Handlers) usersListIdentities(w http.ResponseWriter, r *httpapi.Request) error {
+	limit, offset, err := httpapi.ParsePaging(r.URL.Query(), httpapi.DefaultIdentityLimit, httpapi.MaxIdentityLimit)
 	if err != nil {
 		return err
 	}
@@ -391,13 +391,13 @@ func (s *Service) usersListIdentities(w http.ResponseWriter, r *httpapi.Request)
 	if err != nil {
 		return err
 	}
-	all, err := s.store.UserIdentities(r.Context(), u.ID)
+	all, err := s.Store.UserIdentities(r.Context(), u.ID)
 	if err != nil {
 		return err
 	}
-	out := identityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
+	out := httpapi.IdentityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
-		out.Identities = append(out.Identities, renderIdentity(all[i]))
+		out.Identities = append(out.Identities, httpapi.RenderIdentity(all[i]))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
