@@ -67,19 +67,44 @@ func matches(dep, bad string) bool {
 // leaves are the project packages with no project imports of their own
 // (outbox aside, which only sends through mail and sms and seals with
 // seal): anything may build on them.
-var leaves = []string{"account/outbox", "account/mail", "account/seal", "account/sms", "account/useragent", "account/oauth"}
+var leaves = []string{"account/outbox", "account/mail", "account/seal", "account/sms", "account/useragent",
+	"account/oauth", "account/passhash", "account/ratelimit", "account/geoip"}
 
-// inner: the project packages the domain's inner layers may depend on.
-// The core is the bottom (models, errors, store interfaces); the verifier
-// sits on it; the Service and the feature packages sit on both, never
-// under them.
-var inner = []struct {
+// stack lists the domain's layers bottom up: each may depend on the leaves
+// and on the layers below it, never on one above or beside it. The core
+// (models, errors, store interfaces, tokens, passwords, configuration) is
+// the bottom; the verifier sits on it; the HTTP pipeline on both; the
+// shared operations on the pipeline; the three APIs on the operations,
+// each alone; the composition root (account) on everything.
+var stack = [][]string{
+	{"account/core"},
+	{"account/verify"},
+	{"account/httpapi"},
+	{"account/domain"},
+	{"account/accountapi", "account/mfa", "account/usersapi"},
+}
+
+// inner: each layer's packages and the project packages they may use.
+var inner = func() []struct {
 	pkg     string
 	allowed []string
-}{
-	{"account/core", append([]string{"account/core"}, leaves...)},
-	{"account/verify", append([]string{"account/verify", "account/core"}, leaves...)},
-}
+} {
+	var out []struct {
+		pkg     string
+		allowed []string
+	}
+	below := slices.Clone(leaves)
+	for _, layer := range stack {
+		for _, pkg := range layer {
+			out = append(out, struct {
+				pkg     string
+				allowed []string
+			}{pkg, append(slices.Clone(below), pkg)})
+		}
+		below = append(below, layer...)
+	}
+	return out
+}()
 
 // TestInnerLayers fails when the core or the verifier depends, directly
 // or not, on a project package above it (the Service above all).

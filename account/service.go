@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/accountgate/accountgate/account/accountapi"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/httpapi"
@@ -45,8 +46,9 @@ type Service struct {
 	*httpapi.API
 	// Accounts are the operations the routes share.
 	*domain.Accounts
-	mfa   *mfa.Handlers
-	users *usersapi.Handlers
+	account *accountapi.Handlers
+	mfa     *mfa.Handlers
+	users   *usersapi.Handlers
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
 }
@@ -118,6 +120,7 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 	env := domain.Env{API: s.API, Accounts: s.Accounts, Project: &s.cfg, Store: s.store, Verifier: s.verifier,
 		Hasher: s.hasher, Outbox: s.outbox, Limiter: s.limiter, PublicURL: s.publicURL, Secret: s.secret,
 		TOTPSeal: s.totpSeal, Log: s.log}
+	s.account = accountapi.New(env)
 	s.mfa = mfa.New(env)
 	s.users = usersapi.New(env)
 	s.Handle(s.routes()...)

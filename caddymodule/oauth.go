@@ -10,7 +10,7 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/accountgate/accountgate/account"
+	"github.com/accountgate/accountgate/account/accountapi"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
 )
@@ -57,7 +57,7 @@ func (p *Project) oauthClients(ctx context.Context, project string) (map[string]
 			}
 			settings.PrivateKeyPEM = string(pem)
 		}
-		callback, err := account.OAuthCallbackURL(p.PublicURL, project, name)
+		callback, err := accountapi.OAuthCallbackURL(p.PublicURL, project, name)
 		if err != nil {
 			return nil, err
 		}

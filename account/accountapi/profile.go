@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"encoding/json"
@@ -15,8 +15,8 @@ import (
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
 // (it has no password hash). The change itself goes through changeUser.
-func (s *Service) editableUser(r *httpapi.Request) (*core.User, error) {
-	u, err := s.store.UserByID(r.Context(), r.Principal.User.ID)
+func (s *Handlers) editableUser(r *httpapi.Request) (*core.User, error) {
+	u, err := s.Store.UserByID(r.Context(), r.Principal.User.ID)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
 	}
@@ -24,7 +24,7 @@ func (s *Service) editableUser(r *httpapi.Request) (*core.User, error) {
 }
 
 // getPrefs is GET /v1/account/prefs.
-func (s *Service) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs := r.Principal.User.Prefs
 	if len(prefs) == 0 {
 		prefs = json.RawMessage("{}")
@@ -33,7 +33,7 @@ func (s *Service) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // updatePrefs is PATCH /v1/account/prefs: the object replaces the old one.
-func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs, err := r.Params.Prefs()
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (s *Service) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // updateName is PATCH /v1/account/name.
-func (s *Service) updateName(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
@@ -70,7 +70,7 @@ func (s *Service) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // updatePassword is PATCH /v1/account/password.
-func (s *Service) updatePassword(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updatePassword(w http.ResponseWriter, r *httpapi.Request) error {
 	password, err := r.Params.Password("password", core.DescPasswordDictionary)
 	if err != nil {
 		return err
@@ -90,7 +90,7 @@ func (s *Service) updatePassword(w http.ResponseWriter, r *httpapi.Request) erro
 // changePassword is one attempt of updatePassword: the proofs and the new
 // hash are made outside the transaction, which then checks that the hash
 // they were made against is still the user's.
-func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, password, oldPassword string) error {
+func (s *Handlers) changePassword(w http.ResponseWriter, r *httpapi.Request, password, oldPassword string) error {
 	ctx := r.Context()
 	seen, err := s.editableUser(r)
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	// A user with a password must prove it; the others (anonymous, magic
 	// URL, phone, OAuth2) set their first one freely.
 	if domain.HasPassword(seen) {
-		ok, _, err := s.hasher.Verify(ctx, oldPassword, seen.PasswordHash)
+		ok, _, err := s.Hasher.Verify(ctx, oldPassword, seen.PasswordHash)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 	if err := s.CheckHistory(ctx, seen, password); err != nil {
 		return err
 	}
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 			return domain.ErrStale
 		}
 		s.ApplyPassword(u, hash)
-		if s.cfg.RevokeSessionsOnPasswordChange {
+		if s.Project.RevokeSessionsOnPasswordChange {
 			ended, err = domain.EndOtherSessions(ctx, tx, u.ID, r.Principal.Session.ID)
 		}
 		return err
@@ -137,7 +137,7 @@ func (s *Service) changePassword(w http.ResponseWriter, r *httpapi.Request, pass
 // phone and returns the caller's user as read for the change, once the
 // password is proven for users who have one (part A item 24). The change
 // must then check, under the lock, that the hash is still the one proven.
-func (s *Service) userForContactChange(r *httpapi.Request) (*core.User, string, error) {
+func (s *Handlers) userForContactChange(r *httpapi.Request) (*core.User, string, error) {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return nil, "", err
@@ -146,7 +146,7 @@ func (s *Service) userForContactChange(r *httpapi.Request) (*core.User, string, 
 	if err != nil || !domain.HasPassword(u) {
 		return u, password, err
 	}
-	ok, _, err := s.hasher.Verify(r.Context(), password, u.PasswordHash)
+	ok, _, err := s.Hasher.Verify(r.Context(), password, u.PasswordHash)
 	if err != nil {
 		return nil, "", err
 	}
@@ -160,7 +160,7 @@ func (s *Service) userForContactChange(r *httpapi.Request) (*core.User, string, 
 // (anonymous, magic URL, phone, OAuth2) the password given becomes the
 // account's password: the account is converted, keeping its id, sessions
 // and prefs.
-func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 		}
 		var hash string
 		if !domain.HasPassword(seen) {
-			if hash, err = s.hasher.Hash(r.Context(), password); err != nil {
+			if hash, err = s.Hasher.Hash(r.Context(), password); err != nil {
 				return err
 			}
 		}
@@ -199,7 +199,7 @@ func (s *Service) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // updatePhone is PATCH /v1/account/phone.
-func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 	phone, err := r.Params.Required("phone", core.DescPhone)
 	if err != nil {
 		return err
@@ -231,7 +231,7 @@ func (s *Service) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 // updateStatus is PATCH /v1/account/status: the user blocks their own
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
-func (s *Service) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.ChangeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Status = false
 		return nil

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"net/http"
@@ -22,8 +22,8 @@ func readPhone(r *httpapi.Request) (string, error) {
 
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a
 // six-digit code, creating the account first if the number is new.
-func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
-	if s.cfg.SMS == nil {
+func (s *Handlers) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
+	if s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
 	userID, err := readCustomID(r)
@@ -50,6 +50,6 @@ func (s *Service) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) 
 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the
 // user in and proves the phone number.
-func (s *Service) updatePhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updatePhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.completeTokenSession(w, r, core.TokenPhoneSession, "phone", func(u *core.User) { u.PhoneVerification = true }, "")
 }

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"net/http"
@@ -7,12 +7,12 @@ import (
 )
 
 // listLogs is GET /v1/account/logs, newest first.
-func (s *Service) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := httpapi.ParseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	entries, total, err := s.store.UserLogs(r.Context(), r.Principal.User.ID, limit, offset)
+	entries, total, err := s.Store.UserLogs(r.Context(), r.Principal.User.ID, limit, offset)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"net/http"
@@ -22,11 +22,11 @@ type jwtModel struct {
 // createJWT is POST /v1/account/jwt: a 15-minute token for the caller's
 // current session. A caller who signed in with a JWT has no current
 // session to issue one for.
-func (s *Service) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal.ViaJWT {
 		return core.NewError(core.ErrUserSessionNotFound)
 	}
-	token, err := s.verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.now(), verify.JWTLifetime)
+	token, err := s.Verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.Project.Now(), verify.JWTLifetime)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (s *Service) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
 
 // createJWTs is POST /v1/account/jwts, today's name of /jwt: the token
 // lives `duration` seconds (0 to 3600, default 900).
-func (s *Service) createJWTs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createJWTs(w http.ResponseWriter, r *httpapi.Request) error {
 	seconds, err := r.Params.Int("duration", int(verify.JWTLifetime/time.Second), 0, maxJWTDuration)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (s *Service) createJWTs(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal.ViaJWT {
 		return core.NewError(core.ErrUserSessionNotFound)
 	}
-	token, err := s.verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.now(), time.Duration(seconds)*time.Second)
+	token, err := s.Verifier.SignJWT(r.Principal.User.ID, r.Principal.Session.ID, s.Project.Now(), time.Duration(seconds)*time.Second)
 	if err != nil {
 		return err
 	}

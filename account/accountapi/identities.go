@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"errors"
@@ -11,12 +11,12 @@ import (
 
 // listIdentities is GET /v1/account/identities: the caller's linked
 // provider accounts, oldest first, with limit and offset queries.
-func (s *Service) listIdentities(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) listIdentities(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := httpapi.ParsePaging(r.URL.Query(), httpapi.DefaultIdentityLimit, httpapi.MaxIdentityLimit)
 	if err != nil {
 		return err
 	}
-	all, err := s.store.UserIdentities(r.Context(), r.Principal.User.ID)
+	all, err := s.Store.UserIdentities(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
@@ -29,18 +29,18 @@ func (s *Service) listIdentities(w http.ResponseWriter, r *httpapi.Request) erro
 
 // deleteIdentity is DELETE /v1/account/identities/{identityId}. The
 // user's last way to sign in is never removed: that would lock them out.
-func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) error {
 	id := r.PathVars["identityId"]
 	if !core.ValidKey(id) {
 		return core.InvalidParam("identityId", core.DescUID)
 	}
 	ctx := r.Context()
 	// The cached user carries no password hash: read the whole record.
-	user, err := s.store.UserByID(ctx, r.Principal.User.ID)
+	user, err := s.Store.UserByID(ctx, r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
-	all, err := s.store.UserIdentities(ctx, user.ID)
+	all, err := s.Store.UserIdentities(ctx, user.ID)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) erro
 		return core.Errorf(core.ErrUserUnauthorized, "This identity is the last way to sign in to this account. "+
 			"Set a password, or link another provider, before removing it.")
 	}
-	if err := s.store.DeleteIdentity(ctx, user.ID, id); err != nil {
+	if err := s.Store.DeleteIdentity(ctx, user.ID, id); err != nil {
 		if errors.Is(err, core.ErrNotFound) {
 			return core.NewError(core.ErrUserIdentityNotFound)
 		}
@@ -75,21 +75,21 @@ func (s *Service) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) erro
 // identities left: a password with an email, a mailbox for magic URLs, a
 // phone for SMS codes (each method enabled and its channel configured),
 // or another identity of a provider still configured.
-func (s *Service) canSignInWithout(user *core.User, left []*core.LinkedIdentity) bool {
-	on := func(m core.AuthMethodName) bool { return !s.cfg.Disabled[m] }
+func (s *Handlers) canSignInWithout(user *core.User, left []*core.LinkedIdentity) bool {
+	on := func(m core.AuthMethodName) bool { return !s.Project.Disabled[m] }
 	switch {
 	case user.Email != "" && user.PasswordHash != "" && on(core.MethodEmailPassword):
 		return true
-	case user.Email != "" && s.cfg.Mailer != nil && on(core.MethodMagicURL):
+	case user.Email != "" && s.Project.Mailer != nil && on(core.MethodMagicURL):
 		return true
-	case user.Phone != "" && s.cfg.SMS != nil && on(core.MethodPhone):
+	case user.Phone != "" && s.Project.SMS != nil && on(core.MethodPhone):
 		return true
 	}
 	if !on(core.MethodOAuth2) {
 		return false
 	}
 	for _, i := range left {
-		if _, ok := s.cfg.OAuth2[i.Provider]; ok {
+		if _, ok := s.Project.OAuth2[i.Provider]; ok {
 			return true
 		}
 	}

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"context"
@@ -15,13 +15,13 @@ import (
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
 // sign-in link, creating the account first if the email is new. It is
 // POST /tokens/magic-url without the security phrase (format 1.3 has none).
-func (s *Service) createMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.sendMagicURL(w, r, false)
 }
 
 // findOrCreateUser returns the user that lookup(key) finds, or creates one
 // with the given id (generated for unique()) shaped by fill.
-func (s *Service) findOrCreateUser(ctx context.Context, tx core.Store, id string, fill func(*core.User), lookup func(context.Context, string) (*core.User, error), key string) (*core.User, error) {
+func (s *Handlers) findOrCreateUser(ctx context.Context, tx core.Store, id string, fill func(*core.User), lookup func(context.Context, string) (*core.User, error), key string) (*core.User, error) {
 	u, err := lookup(ctx, key)
 	if err == nil {
 		return u, nil
@@ -62,14 +62,14 @@ func readCustomID(r *httpapi.Request) (string, error) {
 
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
-func (s *Service) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.completeTokenSession(w, r, core.TokenMagicURL, "magic-url", func(u *core.User) { u.EmailVerification = true }, "session.update")
 }
 
 // completeTokenSession spends a sign-in token (magic URL or phone code),
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
-func (s *Service) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ core.TokenType, provider string, proved func(*core.User), event string) error {
+func (s *Handlers) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ core.TokenType, provider string, proved func(*core.User), event string) error {
 	user, secret, err := s.readConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err

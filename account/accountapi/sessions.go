@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"errors"
@@ -16,7 +16,7 @@ import (
 
 // createEmailSession is POST /v1/account/sessions/email (and its alias
 // POST /v1/account/sessions).
-func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createEmailSession(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
@@ -36,7 +36,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 		s.ObserveRateLimited(r, "signin.failures")
 		return core.Errorf(core.ErrGeneralRateLimitExceeded, "Too many failed sign-ins from this address. Please try again later.")
 	}
-	user, err := s.store.UserByEmail(ctx, email)
+	user, err := s.Store.UserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		return err
 	}
@@ -46,7 +46,7 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 	if user != nil {
 		encoded = user.PasswordHash
 	}
-	ok, rehash, err := s.hasher.Verify(ctx, password, encoded)
+	ok, rehash, err := s.Hasher.Verify(ctx, password, encoded)
 	if err != nil {
 		return err
 	}
@@ -75,14 +75,14 @@ func (s *Service) createEmailSession(w http.ResponseWriter, r *httpapi.Request) 
 // verified: a block, a recovery or a password change that landed during
 // the argon2 runs stands. A failure is only logged: the sign-in itself
 // succeeded.
-func (s *Service) upgradeHash(r *httpapi.Request, user *core.User, password string) {
+func (s *Handlers) upgradeHash(r *httpapi.Request, user *core.User, password string) {
 	ctx := r.Context()
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
-		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
+		s.Log.Warn("re-hashing password", "user", user.ID, "error", err)
 		return
 	}
-	err = s.store.WithTx(ctx, func(tx core.Store) error {
+	err = s.Store.WithTx(ctx, func(tx core.Store) error {
 		u, err := tx.LockUser(ctx, user.ID)
 		if err != nil || u.PasswordHash != user.PasswordHash {
 			return err
@@ -96,13 +96,13 @@ func (s *Service) upgradeHash(r *httpapi.Request, user *core.User, password stri
 		return tx.UpdateUser(ctx, u)
 	})
 	if err != nil {
-		s.log.Warn("re-hashing password", "user", user.ID, "error", err)
+		s.Log.Warn("re-hashing password", "user", user.ID, "error", err)
 	}
 }
 
 // listSessions is GET /v1/account/sessions.
-func (s *Service) listSessions(w http.ResponseWriter, r *httpapi.Request) error {
-	all, err := s.store.UserSessions(r.Context(), r.Principal.User.ID)
+func (s *Handlers) listSessions(w http.ResponseWriter, r *httpapi.Request) error {
+	all, err := s.Store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Service) listSessions(w http.ResponseWriter, r *httpapi.Request) error 
 
 // findSession resolves the {sessionId} path parameter among the caller's
 // own sessions; "current" is the session the caller presented.
-func (s *Service) findSession(r *httpapi.Request) (*core.Session, error) {
+func (s *Handlers) findSession(r *httpapi.Request) (*core.Session, error) {
 	id := r.PathVars["sessionId"]
 	if id == "current" {
 		// A JWT caller presented no session secret: nothing is current.
@@ -132,7 +132,7 @@ func (s *Service) findSession(r *httpapi.Request) (*core.Session, error) {
 	if !core.ValidKey(id) {
 		return nil, core.InvalidParam("sessionId", core.DescUID)
 	}
-	sess, err := s.store.SessionByID(r.Context(), id)
+	sess, err := s.Store.SessionByID(r.Context(), id)
 	if errors.Is(err, core.ErrNotFound) || (err == nil && sess.UserID != r.Principal.User.ID) {
 		return nil, core.NewError(core.ErrUserSessionNotFound)
 	}
@@ -140,7 +140,7 @@ func (s *Service) findSession(r *httpapi.Request) (*core.Session, error) {
 }
 
 // getSession is GET /v1/account/sessions/{sessionId}.
-func (s *Service) getSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) getSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (s *Service) getSession(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.
-func (s *Service) deleteSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) deleteSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -171,8 +171,8 @@ func (s *Service) deleteSession(w http.ResponseWriter, r *httpapi.Request) error
 
 // deleteAllSessions is DELETE /v1/account/sessions: every session of the
 // caller, the current one included.
-func (s *Service) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) error {
-	all, err := s.store.UserSessions(r.Context(), r.Principal.User.ID)
+func (s *Handlers) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) error {
+	all, err := s.Store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
 	}
@@ -187,13 +187,13 @@ func (s *Service) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) e
 
 // createAnonymousSession is POST /v1/account/sessions/anonymous: a new
 // user without email or password, signed in.
-func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createAnonymousSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal != nil {
 		return core.NewError(core.ErrUserSessionAlreadyExists)
 	}
 	now := s.Clock()
 	user := &core.User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
-	if err := s.store.CreateUser(r.Context(), user); err != nil {
+	if err := s.Store.CreateUser(r.Context(), user); err != nil {
 		if errors.Is(err, core.ErrConflict) {
 			return core.NewError(core.ErrUserAlreadyExists)
 		}
@@ -211,7 +211,7 @@ func (s *Service) createAnonymousSession(w http.ResponseWriter, r *httpapi.Reque
 // updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3
 // and 1.4 formats it only refreshes an OAuth2 session's provider tokens;
 // from 1.5 on it extends any session (extendSession).
-func (s *Service) updateSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -229,7 +229,7 @@ func (s *Service) updateSession(w http.ResponseWriter, r *httpapi.Request) error
 // extendSession gives a session a full lifetime again from now, after
 // refreshing an OAuth2 session's provider tokens. The caller's own
 // cookies follow the new expiry.
-func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session, isOAuth bool) error {
+func (s *Handlers) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session, isOAuth bool) error {
 	if isOAuth {
 		refreshed, err := s.refreshProviderTokens(r, sess)
 		if err != nil {
@@ -239,8 +239,8 @@ func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess 
 	}
 	now := s.Clock()
 	updated := *sess
-	updated.Expire, updated.UpdatedAt = now.Add(s.cfg.SessionDuration), now
-	if err := s.store.ExtendSession(r.Context(), sess.ID, updated.Expire, now); err != nil {
+	updated.Expire, updated.UpdatedAt = now.Add(s.Project.SessionDuration), now
+	if err := s.Store.ExtendSession(r.Context(), sess.ID, updated.Expire, now); err != nil {
 		if errors.Is(err, core.ErrNotFound) {
 			return core.NewError(core.ErrUserSessionNotFound)
 		}
@@ -250,7 +250,7 @@ func (s *Service) extendSession(w http.ResponseWriter, r *httpapi.Request, sess 
 	s.Revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
 	s.Audit(r, r.Principal.User, "session.update")
 	current := r.IsCurrent(sess)
-	if tok, ok := s.verifier.Credential(r.Request); ok && current {
+	if tok, ok := s.Verifier.Credential(r.Request); ok && current {
 		s.SetSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(&updated, current))

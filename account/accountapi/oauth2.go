@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"context"
@@ -27,7 +27,9 @@ import (
 // oauthNonceCookie binds a flow to the browser that started it. It is
 // SameSite=None; Secure so that it survives cross-site callbacks such as
 // Apple's form_post.
-func (s *Service) oauthNonceCookie() string { return "a_oauth_" + strings.ToLower(s.cfg.ProjectID) }
+func (s *Handlers) oauthNonceCookie() string {
+	return "a_oauth_" + strings.ToLower(s.Project.ProjectID)
+}
 
 // OAuthCallbackURL is the redirect URI to register with a provider: where
 // it sends the browser back. It is built from the public URL, never the
@@ -47,12 +49,12 @@ func providerNames() string {
 }
 
 // oauthProvider resolves the {provider} path parameter.
-func (s *Service) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider, error) {
+func (s *Handlers) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider, error) {
 	name := r.PathVars["provider"]
 	if _, known := oauth.Lookup(name); !known {
 		return "", nil, core.InvalidParam("provider", "Value must be one of ("+providerNames()+")")
 	}
-	p, ok := s.cfg.OAuth2[name]
+	p, ok := s.Project.OAuth2[name]
 	if !ok {
 		return "", nil, core.Errorf(core.ErrProjectProviderDisabled, "This provider is disabled. Please enable the provider from your Appwrite console to continue.")
 	}
@@ -61,20 +63,20 @@ func (s *Service) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider,
 
 // createOAuth2Session is GET /v1/account/sessions/oauth2/{provider}: it
 // sends the browser to the provider; the flow ends with a session cookie.
-func (s *Service) createOAuth2Session(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createOAuth2Session(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.startOAuth(w, r, false)
 }
 
 // createOAuth2Token is GET /v1/account/tokens/oauth2/{provider}: the same
 // flow, ending on the success URL with userId and secret for POST
 // /sessions/token instead of a cookie.
-func (s *Service) createOAuth2Token(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createOAuth2Token(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.startOAuth(w, r, true)
 }
 
 // startOAuth sends the browser to the provider; token says how the flow
 // ends (oauthState.Token).
-func (s *Service) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bool) error {
+func (s *Handlers) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bool) error {
 	name, p, err := s.oauthProvider(r)
 	if err != nil {
 		return err
@@ -95,7 +97,7 @@ func (s *Service) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bo
 	rand.Read(raw[:])
 	nonce := hex.EncodeToString(raw[:])
 	state := s.signState(oauthState{Provider: name, Success: success, Failure: failure,
-		Binding: nonceBinding(nonce), Expires: s.now().Add(oauthStateLifetime).Unix(), Token: token})
+		Binding: nonceBinding(nonce), Expires: s.Project.Now().Add(oauthStateLifetime).Unix(), Token: token})
 	target, err := p.AuthCodeURL(r.Context(), state, s.derive("oidc", nonce), s.derive("pkce", nonce), scopes)
 	if err != nil {
 		return err
@@ -109,10 +111,10 @@ func (s *Service) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bo
 
 // oauthTarget reads the success or failure URL: a platform host, or the
 // instance's own page when absent.
-func (s *Service) oauthTarget(r *httpapi.Request, name, page string) (string, error) {
+func (s *Handlers) oauthTarget(r *httpapi.Request, name, page string) (string, error) {
 	raw, ok, err := r.Params.String(name, "")
 	if err != nil || !ok {
-		return s.publicURL.JoinPath(page).String(), err
+		return s.PublicURL.JoinPath(page).String(), err
 	}
 	u, err := s.RedirectURL(name, raw)
 	if err != nil {
@@ -144,8 +146,8 @@ func readScopes(q url.Values) ([]string, error) {
 // the provider sends the browser back here. Every outcome is a redirect:
 // to success with a session, or to failure with the error; only a state
 // that cannot be trusted gets an error page, because its URLs can't be.
-func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
-	if r.PathVars["projectId"] != s.cfg.ProjectID {
+func (s *Handlers) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
+	if r.PathVars["projectId"] != s.Project.ProjectID {
 		return core.NewError(core.ErrProjectNotFound)
 	}
 	name, p, err := s.oauthProvider(r)
@@ -157,7 +159,7 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) erro
 		nonce = c.Value
 	}
 	rawState, _, _ := r.Params.String("state", "")
-	st, err := s.openState(rawState, nonce, s.now())
+	st, err := s.openState(rawState, nonce, s.Project.Now())
 	if err != nil || st.Provider != name {
 		return httpapi.ArgumentError("%s", errBadState.Error())
 	}
@@ -193,14 +195,14 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) erro
 	}
 	s.SetSessionCookies(w, r.Request, user.ID, secret, sess)
 	target := *success
-	if target.Path == httpapi.OAuthSuccessPage && target.Host == s.publicURL.Host {
+	if target.Path == httpapi.OAuthSuccessPage && target.Host == s.PublicURL.Host {
 		// The default page (mobile SDKs) gets the session in the query.
 		q := target.Query()
-		q.Set("project", s.cfg.ProjectID)
+		q.Set("project", s.Project.ProjectID)
 		q.Set("key", s.CookieName())
 		q.Set("secret", verify.EncodeToken(user.ID, secret))
-		if s.cfg.CookieDomain != "" {
-			q.Set("domain", s.cfg.CookieDomain)
+		if s.Project.CookieDomain != "" {
+			q.Set("domain", s.Project.CookieDomain)
 		}
 		target.RawQuery = q.Encode()
 	}
@@ -213,21 +215,21 @@ func (s *Service) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) erro
 // nonce is counted in fixed windows longer than the state lives, checking
 // the previous window too, so a replay is caught on every instance that
 // shares the rate limiter.
-func (s *Service) stateReplayed(ctx context.Context, nonce string) (bool, error) {
+func (s *Handlers) stateReplayed(ctx context.Context, nonce string) (bool, error) {
 	const window = 24 * time.Hour
 	key := "oauth.state|" + nonce
-	now := s.now()
-	if n, err := s.limiter.Count(ctx, key, window, now.Add(-window)); err != nil || n > 0 {
+	now := s.Project.Now()
+	if n, err := s.Limiter.Count(ctx, key, window, now.Add(-window)); err != nil || n > 0 {
 		return n > 0, err
 	}
-	_, allowed, err := s.limiter.Take(ctx, key, 1, window, now)
+	_, allowed, err := s.Limiter.Take(ctx, key, 1, window, now)
 	return !allowed, err
 }
 
 // redirectFailure sends the browser to the failure URL with the error.
-func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *core.Error) {
+func (s *Handlers) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *core.Error) {
 	if e.Status() >= 500 {
-		s.log.Error("oauth2 sign-in failed", "error", e)
+		s.Log.Error("oauth2 sign-in failed", "error", e)
 	}
 	body, _ := json.Marshal(httpapi.ErrorBody{Message: e.Message, Code: e.Status(), Type: string(e.Type), Version: core.Version})
 	target := *failure
@@ -239,7 +241,7 @@ func (s *Service) redirectFailure(w http.ResponseWriter, r *http.Request, failur
 }
 
 // finishOAuth exchanges the code and signs the right user in.
-func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.Session, string, *core.User, error) {
+func (s *Handlers) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.Session, string, *core.User, error) {
 	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, "", nil, err
@@ -255,12 +257,12 @@ func (s *Service) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvi
 
 // oauthTokenUser is oauthUser for the token flow: it returns the linked
 // identity the token will be bound to.
-func (s *Service) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, *core.LinkedIdentity, error) {
+func (s *Handlers) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, *core.LinkedIdentity, error) {
 	user, ident, _, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, nil, err
 	}
-	linked, err := s.store.IdentityByProvider(r.Context(), name, ident.ID)
+	linked, err := s.Store.IdentityByProvider(r.Context(), name, ident.ID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -269,7 +271,7 @@ func (s *Service) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthPr
 
 // oauthUser exchanges the code and finds (or links, or creates) the user
 // the provider identity signs into; a blocked user is refused.
-func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, oauth.Identity, *oauth2.Token, error) {
+func (s *Handlers) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
 	fail := func(err error) (*core.User, oauth.Identity, *oauth2.Token, error) {
 		return nil, oauth.Identity{}, nil, err
@@ -291,7 +293,7 @@ func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvide
 		if errors.Is(err, oauth.ErrNoUserID) {
 			return fail(core.NewError(core.ErrUserMissingID))
 		}
-		s.log.Warn("oauth2 code exchange failed", "provider", name, "error", err)
+		s.Log.Warn("oauth2 code exchange failed", "provider", name, "error", err)
 		return fail(core.Errorf(core.ErrUserOAuthFailed, "The sign-in with %s failed. Please try again.", name))
 	}
 	if ident.ID == "" {
@@ -312,13 +314,13 @@ func (s *Service) oauthUser(r *httpapi.Request, name string, p core.OAuthProvide
 // to the identity; else an account with the same email, but only when
 // both the provider and the account have verified it (otherwise whoever
 // pre-registered the address would capture the account); else a new one.
-func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*core.User, error) {
+func (s *Handlers) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*core.User, error) {
 	ctx := r.Context()
 	email := core.NormalizeEmail(ident.Email)
 	if email != "" && !core.ValidEmail(email) {
 		email = ""
 	}
-	linked, err := s.store.IdentityByProvider(ctx, provider, ident.ID)
+	linked, err := s.Store.IdentityByProvider(ctx, provider, ident.ID)
 	if err != nil && !errors.Is(err, core.ErrNotFound) {
 		return nil, err
 	}
@@ -326,7 +328,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 	current := r.Principal
 	now := s.Clock()
 	link := func(u *core.User) error {
-		err := s.store.CreateIdentity(ctx, &core.LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
+		err := s.Store.CreateIdentity(ctx, &core.LinkedIdentity{ID: core.NewID(now), UserID: u.ID, Provider: provider,
 			ProviderUID: ident.ID, ProviderEmail: email, CreatedAt: now})
 		if errors.Is(err, core.ErrConflict) {
 			return core.Errorf(core.ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
@@ -339,7 +341,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 			return nil, core.Errorf(core.ErrUserAlreadyExists, "This %s account is already linked to another user.", provider)
 		}
 		// The cached user is trimmed: change a fresh copy.
-		u, err := s.store.UserByID(ctx, current.User.ID)
+		u, err := s.Store.UserByID(ctx, current.User.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -369,7 +371,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 	if email == "" {
 		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s did not share an email address, which a new account needs.", provider)
 	}
-	existing, err := s.store.UserByEmail(ctx, email)
+	existing, err := s.Store.UserByEmail(ctx, email)
 	switch {
 	case err == nil && ident.EmailVerified && existing.EmailVerification:
 		if err := link(existing); err != nil {
@@ -383,7 +385,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 	}
 	u := &core.User{ID: core.NewID(now), CreatedAt: now, UpdatedAt: now, Registration: now, Status: true,
 		Email: email, EmailVerification: ident.EmailVerified, Name: core.CleanName(ident.Name)}
-	err = s.store.WithTx(ctx, func(tx core.Store) error {
+	err = s.Store.WithTx(ctx, func(tx core.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
 			if errors.Is(err, core.ErrConflict) {
 				return core.NewError(core.ErrUserAlreadyExists)
@@ -402,7 +404,7 @@ func (s *Service) linkOAuthUser(r *httpapi.Request, provider string, ident oauth
 
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
-func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
+func (s *Handlers) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
 	updated, err := s.refreshProviderTokens(r, sess)
 	if err != nil {
 		return err
@@ -413,8 +415,8 @@ func (s *Service) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request,
 
 // refreshProviderTokens stores new provider tokens for an OAuth2 session
 // and returns the session as it now is.
-func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *core.Session) (*core.Session, error) {
-	p, ok := s.cfg.OAuth2[sess.Provider]
+func (s *Handlers) refreshProviderTokens(r *httpapi.Request, sess *core.Session) (*core.Session, error) {
+	p, ok := s.Project.OAuth2[sess.Provider]
 	if !ok {
 		return nil, core.Errorf(core.ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
 	}
@@ -424,7 +426,7 @@ func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *core.Session) 
 	}
 	tok, err := p.Refresh(r.Context(), refresh)
 	if err != nil {
-		s.log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
+		s.Log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
 		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
 	}
 	if tok.RefreshToken == "" {
@@ -433,7 +435,7 @@ func (s *Service) refreshProviderTokens(r *httpapi.Request, sess *core.Session) 
 	sealed := s.SealTokens(tok)
 	updated := *sess
 	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.Access, sealed.Refresh, sealed.Expiry
-	if err := s.store.UpdateSessionTokens(r.Context(), sess.ID, sealed.Access, sealed.Refresh, sealed.Expiry); err != nil {
+	if err := s.Store.UpdateSessionTokens(r.Context(), sess.ID, sealed.Access, sealed.Refresh, sealed.Expiry); err != nil {
 		return nil, err
 	}
 	s.Revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})

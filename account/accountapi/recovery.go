@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ import (
 
 // createRecovery is POST /v1/account/recovery: it mails a password-reset
 // link to the account with this email.
-func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) error {
-	if s.cfg.Mailer == nil {
+func (s *Handlers) createRecovery(w http.ResponseWriter, r *httpapi.Request) error {
+	if s.Project.Mailer == nil {
 		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
 	email, err := r.Params.Required("email", core.DescEmail)
@@ -35,7 +35,7 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 		return err
 	}
 	ctx := r.Context()
-	user, err := s.store.UserByEmail(ctx, email)
+	user, err := s.Store.UserByEmail(ctx, email)
 	if errors.Is(err, core.ErrNotFound) {
 		return core.NewError(core.ErrUserNotFound)
 	}
@@ -54,12 +54,12 @@ func (s *Service) createRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 // updateRecovery is PUT /v1/account/recovery: the link's secret sets a
 // new password, proves the email, and ends every session of the user
 // (part A item 18), since whoever held them may be why the user is here.
-func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) error {
-	userID, err := ReadUserID(r, core.DescUID)
+func (s *Handlers) updateRecovery(w http.ResponseWriter, r *httpapi.Request) error {
+	userID, err := readUserID(r, core.DescUID)
 	if err != nil {
 		return err
 	}
-	secret, err := ReadSecret(r)
+	secret, err := readSecret(r)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	// The argon2 run stays out of the transaction, which holds the user's
 	// lock (and, on SQLite, every write). Like a sign-in, a wrong secret
 	// costs one run, under the hasher's bound.
-	hash, err := s.hasher.Hash(ctx, password)
+	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
 		return err
 	}
@@ -105,5 +105,5 @@ func (s *Service) updateRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	}
 	s.RevokeSessions(ctx, ended)
 	s.Audit(r, user, "recovery.update")
-	return WriteToken(w, http.StatusOK, tok)
+	return writeToken(w, http.StatusOK, tok)
 }

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"net/http"
@@ -12,8 +12,8 @@ import (
 
 // createVerification is POST /v1/account/verification: it mails the
 // signed-in user a link that proves their email.
-func (s *Service) createVerification(w http.ResponseWriter, r *httpapi.Request) error {
-	if s.cfg.Mailer == nil {
+func (s *Handlers) createVerification(w http.ResponseWriter, r *httpapi.Request) error {
+	if s.Project.Mailer == nil {
 		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
 	raw, err := r.Params.Required("url", "")
@@ -35,7 +35,7 @@ func (s *Service) createVerification(w http.ResponseWriter, r *httpapi.Request) 
 }
 
 // updateVerification is PUT /v1/account/verification.
-func (s *Service) updateVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updateVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
@@ -45,12 +45,12 @@ func (s *Service) updateVerification(w http.ResponseWriter, r *httpapi.Request) 
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
 // the signed-in user a code that proves their phone number.
-func (s *Service) createPhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createPhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user := r.Principal.User
 	if user.Phone == "" {
 		return core.NewError(core.ErrUserPhoneNotFound)
 	}
-	if s.cfg.SMS == nil {
+	if s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
 	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
@@ -62,7 +62,7 @@ func (s *Service) createPhoneVerification(w http.ResponseWriter, r *httpapi.Requ
 // updatePhoneVerification is PUT /v1/account/verification/phone. It needs
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
-func (s *Service) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user, secret, err := s.readConfirmation(r, core.DescUID)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"net/http"
@@ -22,7 +22,7 @@ const (
 
 // redirectURL checks a url parameter (Host validator, facts §1.3, with
 // http(s) required): it must name a platform host.
-func (s *Service) RedirectURL(name, raw string) (*url.URL, error) {
+func (s *Handlers) RedirectURL(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || !s.AllowedHost(u.Hostname()) {
 		return nil, core.InvalidParam(name, "URL host must be one of: "+strings.Join(s.AllowedHosts(), ", "))
@@ -31,9 +31,9 @@ func (s *Service) RedirectURL(name, raw string) (*url.URL, error) {
 }
 
 // allowedHosts lists the hosts redirect URLs may name.
-func (s *Service) AllowedHosts() []string {
-	hosts := []string{s.publicURL.Hostname()}
-	for _, p := range s.cfg.Platforms {
+func (s *Handlers) AllowedHosts() []string {
+	hosts := []string{s.PublicURL.Hostname()}
+	for _, p := range s.Project.Platforms {
 		if p != hosts[0] {
 			hosts = append(hosts, p)
 		}
@@ -41,8 +41,8 @@ func (s *Service) AllowedHosts() []string {
 	return hosts
 }
 
-// ReadSecret reads the secret parameter of the confirmation routes.
-func ReadSecret(r *httpapi.Request) (string, error) {
+// readSecret reads the secret parameter of the confirmation routes.
+func readSecret(r *httpapi.Request) (string, error) {
 	secret, err := r.Params.Required("secret", core.DescText(256))
 	if err != nil {
 		return "", err
@@ -53,8 +53,8 @@ func ReadSecret(r *httpapi.Request) (string, error) {
 	return secret, nil
 }
 
-// ReadUserID reads the userId parameter with the UID (or CustomId) rules.
-func ReadUserID(r *httpapi.Request, desc string) (string, error) {
+// readUserID reads the userId parameter with the UID (or CustomId) rules.
+func readUserID(r *httpapi.Request, desc string) (string, error) {
 	id, err := r.Params.Required("userId", desc)
 	if err != nil {
 		return "", err
@@ -65,37 +65,37 @@ func ReadUserID(r *httpapi.Request, desc string) (string, error) {
 	return id, nil
 }
 
-// WriteToken answers a token-creating Route.
-func WriteToken(w http.ResponseWriter, status int, t *core.Token) error {
+// writeToken answers a token-creating Route.
+func writeToken(w http.ResponseWriter, status int, t *core.Token) error {
 	return httpapi.WriteJSON(w, status, httpapi.RenderToken(t))
 }
 
 // issueToken runs issue (which stores a token and queues its message) in
 // one transaction, wakes the delivery worker, logs event for the user and
 // answers 201 with the token, its secret left out.
-func (s *Service) issueToken(w http.ResponseWriter, r *httpapi.Request, event string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
+func (s *Handlers) issueToken(w http.ResponseWriter, r *httpapi.Request, event string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
 	var user *core.User
 	var tok *core.Token
-	err := s.store.WithTx(r.Context(), func(tx core.Store) (err error) {
+	err := s.Store.WithTx(r.Context(), func(tx core.Store) (err error) {
 		user, tok, err = issue(tx)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.outbox.Wake()
+	s.Outbox.Wake()
 	s.Audit(r, user, event)
-	return WriteToken(w, http.StatusCreated, tok)
+	return writeToken(w, http.StatusCreated, tok)
 }
 
 // readConfirmation reads userId and secret of a confirmation Route and
 // loads the user (404 user_not_found).
-func (s *Service) readConfirmation(r *httpapi.Request, idDesc string) (*core.User, string, error) {
-	userID, err := ReadUserID(r, idDesc)
+func (s *Handlers) readConfirmation(r *httpapi.Request, idDesc string) (*core.User, string, error) {
+	userID, err := readUserID(r, idDesc)
 	if err != nil {
 		return nil, "", err
 	}
-	secret, err := ReadSecret(r)
+	secret, err := readSecret(r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -106,7 +106,7 @@ func (s *Service) readConfirmation(r *httpapi.Request, idDesc string) (*core.Use
 // confirmToken spends the user's token of typ and records what it proved,
 // in one transaction, logs verification.update and answers 200 with the
 // token.
-func (s *Service) confirmToken(w http.ResponseWriter, r *httpapi.Request, user *core.User, typ core.TokenType, secret string, proved func(*core.User)) error {
+func (s *Handlers) confirmToken(w http.ResponseWriter, r *httpapi.Request, user *core.User, typ core.TokenType, secret string, proved func(*core.User)) error {
 	var tok *core.Token
 	user, err := s.ChangeNamedUser(r.Context(), user.ID, func(tx core.Store, u *core.User) (err error) {
 		if tok, err = s.SpendToken(r.Context(), tx, u, typ, secret); err != nil {
@@ -119,5 +119,5 @@ func (s *Service) confirmToken(w http.ResponseWriter, r *httpapi.Request, user *
 		return err
 	}
 	s.Audit(r, user, "verification.update")
-	return WriteToken(w, http.StatusOK, tok)
+	return writeToken(w, http.StatusOK, tok)
 }

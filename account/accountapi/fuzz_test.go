@@ -1,14 +1,16 @@
-package account
+package accountapi
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/accountgate/accountgate/account/domain"
 )
 
 // FuzzOAuthState: only states we signed, with the right nonce, open.
 func FuzzOAuthState(f *testing.F) {
-	s := &Service{secret: []byte(strings.Repeat("s", 32))}
+	s := &Handlers{domain.Env{Secret: []byte(strings.Repeat("s", 32))}}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	good := s.signState(oauthState{Provider: "github", Success: "http://localhost/ok", Failure: "http://localhost/fail",
 		Binding: nonceBinding("n"), Expires: now.Add(time.Minute).Unix()})

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"errors"
@@ -45,7 +45,7 @@ func readCreateAccount(p *httpapi.Params, now func() string) (f createAccountFor
 
 // createAccount is POST /v1/account: a new email/password account, no
 // session.
-func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createAccount(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.Clock()
 	f, err := readCreateAccount(r.Params, func() string { return core.NewID(now) })
 	if err != nil {
@@ -64,7 +64,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 	if err := s.SetPassword(r.Context(), u, f.Password); err != nil {
 		return err
 	}
-	if err := s.store.CreateUser(r.Context(), u); err != nil {
+	if err := s.Store.CreateUser(r.Context(), u); err != nil {
 		if errors.Is(err, core.ErrConflict) {
 			return core.NewError(core.ErrUserAlreadyExists)
 		}
@@ -75,7 +75,7 @@ func (s *Service) createAccount(w http.ResponseWriter, r *httpapi.Request) error
 }
 
 // getAccount is GET /v1/account.
-func (s *Service) getAccount(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) getAccount(w http.ResponseWriter, r *httpapi.Request) error {
 	a, err := s.RenderAccountMFA(r.Context(), r.Principal.User)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package account
+package accountapi
 
 import (
 	"context"
@@ -55,8 +55,8 @@ func readPhrase(r *httpapi.Request) (string, error) {
 
 // readSignInEmail reads the userId and email of an email sign-in route,
 // which needs a mailer.
-func (s *Service) readSignInEmail(r *httpapi.Request) (userID, email string, err error) {
-	if s.cfg.Mailer == nil {
+func (s *Handlers) readSignInEmail(r *httpapi.Request) (userID, email string, err error) {
+	if s.Project.Mailer == nil {
 		return "", "", core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
 	if userID, err = readCustomID(r); err != nil {
@@ -74,18 +74,18 @@ func (s *Service) readSignInEmail(r *httpapi.Request) (userID, email string, err
 // createMagicURLToken is POST /v1/account/tokens/magic-url: the 1.3
 // magic-URL mail, with the optional security phrase, for POST
 // /sessions/token (or PUT /sessions/magic-url) to spend.
-func (s *Service) createMagicURLToken(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createMagicURLToken(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.sendMagicURL(w, r, true)
 }
 
 // sendMagicURL mails a magic link, creating the account first if the
 // email is new; withPhrase reads the phrase parameter.
-func (s *Service) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPhrase bool) error {
+func (s *Handlers) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPhrase bool) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
 	}
-	base := s.publicURL.JoinPath(httpapi.MagicURLPage)
+	base := s.PublicURL.JoinPath(httpapi.MagicURLPage)
 	if raw, ok, err := r.Params.String("url", ""); err != nil || ok {
 		if base, err = s.RedirectURL("url", raw); err != nil {
 			return err
@@ -101,14 +101,14 @@ func (s *Service) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPh
 		method: core.MethodMagicURL, typ: core.TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
 		data: func(user *core.User, tok *core.Token, secret string) mail.TemplateData {
 			return mail.TemplateData{Link: domain.TokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
-				"expire": domain.DBTime(tok.Expire), "project": s.cfg.ProjectID})}
+				"expire": domain.DBTime(tok.Expire), "project": s.Project.ProjectID})}
 		},
 	})
 }
 
 // createEmailToken is POST /v1/account/tokens/email: a six-digit code by
 // mail (the otp template), creating the account first if the email is new.
-func (s *Service) createEmailToken(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Handlers) createEmailToken(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
@@ -136,7 +136,7 @@ type signInMail struct {
 
 // mailSignInToken stores a sign-in token of m for email, creating the
 // account first if the email is new, and mails its secret.
-func (s *Service) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, userID, email, phrase string, m signInMail) error {
+func (s *Handlers) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, userID, email, phrase string, m signInMail) error {
 	ctx := r.Context()
 	var created *core.User // the new account, if the email was new
 	err := s.issueSignInToken(w, r, phrase, func(tx core.Store) (*core.User, *core.Token, error) {
@@ -159,17 +159,17 @@ func (s *Service) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, use
 
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
-func (s *Service) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
+func (s *Handlers) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
 	var user *core.User
 	var tok *core.Token
-	err := s.store.WithTx(r.Context(), func(tx core.Store) (err error) {
+	err := s.Store.WithTx(r.Context(), func(tx core.Store) (err error) {
 		user, tok, err = issue(tx)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	s.outbox.Wake()
+	s.Outbox.Wake()
 	s.Audit(r, user, "session.create")
 	m := httpapi.RenderToken(tok)
 	m.Phrase = phrase
@@ -183,10 +183,10 @@ func oauth2TokenTarget(identityID string) []byte { return core.TargetHash("ident
 // signInKinds are the tokens of u with secret that POST /sessions/token
 // accepts: each kind whose sign-in method is on, sent to an address u
 // still has (or, for OAuth2, made for an identity u still has linked).
-func (s *Service) signInKinds(ctx context.Context, tx core.Store, u *core.User, secret string) ([]core.TokenKind, error) {
+func (s *Handlers) signInKinds(ctx context.Context, tx core.Store, u *core.User, secret string) ([]core.TokenKind, error) {
 	var kinds []core.TokenKind
 	add := func(m core.AuthMethodName, typ core.TokenType, target string) {
-		if target != "" && !s.cfg.Disabled[m] {
+		if target != "" && !s.Project.Disabled[m] {
 			kinds = append(kinds, core.TokenKind{Type: typ, Target: core.TargetHash(target), Hash: core.TokenHash(u.ID, typ, secret)})
 		}
 	}
@@ -196,7 +196,7 @@ func (s *Service) signInKinds(ctx context.Context, tx core.Store, u *core.User, 
 	// A server's token belongs to no sign-in method: the key that made
 	// it holds users.write.
 	kinds = append(kinds, core.TokenKind{Type: core.TokenGeneric, Target: core.GenericTokenTarget(u.ID), Hash: core.TokenHash(u.ID, core.TokenGeneric, secret)})
-	if s.cfg.Disabled[core.MethodOAuth2] {
+	if s.Project.Disabled[core.MethodOAuth2] {
 		return kinds, nil
 	}
 	idents, err := tx.UserIdentities(ctx, u.ID)
@@ -215,12 +215,12 @@ func (s *Service) signInKinds(ctx context.Context, tx core.Store, u *core.User, 
 // recording what it proved and creating the session are one transaction
 // under the user's lock: a blocked user or a failed write leaves the
 // token unspent.
-func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) error {
-	userID, err := ReadUserID(r, core.DescCustomID)
+func (s *Handlers) createTokenSession(w http.ResponseWriter, r *httpapi.Request) error {
+	userID, err := readUserID(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}
-	secret, err := ReadSecret(r)
+	secret, err := readSecret(r)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (s *Service) createTokenSession(w http.ResponseWriter, r *httpapi.Request) 
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do
 // (a mailbox, a phone; a provider vouches for neither), and names the
 // session's provider after the kind, as Appwrite does.
-func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (domain.NewSessionInput, error) {
+func (s *Handlers) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (domain.NewSessionInput, error) {
 	in := domain.NewSessionInput{User: u}
 	switch tok.Type {
 	case core.TokenMagicURL:
@@ -299,11 +299,11 @@ func (s *Service) tokenSessionInput(ctx context.Context, tx core.Store, u *core.
 // oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
 // success with userId and secret (a token of the identity just used)
 // instead of a session cookie.
-func (s *Service) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
+func (s *Handlers) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
 	secret := core.NewSecret()
 	tok := s.NewToken(r, user.ID, "", core.TokenOAuth2, oauth2TokenLifetime, secret)
 	tok.Target = oauth2TokenTarget(ident.ID)
-	if err := s.store.CreateToken(r.Context(), tok); err != nil {
+	if err := s.Store.CreateToken(r.Context(), tok); err != nil {
 		return err
 	}
 	target := *success
