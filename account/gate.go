@@ -1,6 +1,7 @@
 package account
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -45,3 +46,13 @@ func ReturnPath(r *http.Request) string {
 func (s *Service) GateRequireMFA(r *http.Request, p *verify.Principal) *core.Error {
 	return s.mfa.GateRequireMFA(r, p)
 }
+
+// CheckGateOrigin refuses a cookie-authenticated write from a page that is
+// not one of the project's (see httpapi.API.CheckGateOrigin).
+func (s *Service) CheckGateOrigin(r *http.Request, p *verify.Principal) *core.Error {
+	return s.api.CheckGateOrigin(r, p)
+}
+
+// Observe hands e to the configured observer. The gate's Caddy adapter
+// calls it for the refusals it decides itself.
+func (s *Service) Observe(ctx context.Context, e core.Event) { s.cfg.Observer.Observe(ctx, e) }

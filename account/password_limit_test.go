@@ -76,7 +76,7 @@ func limitService(t *testing.T) (*Service, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.hasher.Release)
-	return s, s.CookieName() + "=" + benchCookieValue()
+	return s, s.api.CookieName() + "=" + benchCookieValue()
 }
 
 func (s *Service) serveTest(method, path, contentType, body, cookie string) *httptest.ResponseRecorder {

@@ -20,7 +20,7 @@ func (s *Service) OnRevocation(deliver func(core.Revocation), resync func()) {
 // Broadcast applies r here and sends it to every other instance, as a
 // sign-out does. It is for changes made outside the API, such as an
 // assertion key rotation by the admin command.
-func (s *Service) Broadcast(ctx context.Context, r core.Revocation) { s.Revoke(ctx, r) }
+func (s *Service) Broadcast(ctx context.Context, r core.Revocation) { s.accounts.Revoke(ctx, r) }
 
 // ReceiveRevocations subscribes to the revocation channel until ctx
 // ends, without the rest of Run's work (mail delivery, purges). A
@@ -28,7 +28,7 @@ func (s *Service) Broadcast(ctx context.Context, r core.Revocation) { s.Revoke(c
 // published only while the channel is healthy (BroadcastReady).
 func (s *Service) ReceiveRevocations(ctx context.Context) {
 	if rv := s.cfg.Revocations; rv != nil {
-		rv.SubscribeRevocations(ctx, s.ApplyRevocation, s.Resync)
+		rv.SubscribeRevocations(ctx, s.accounts.ApplyRevocation, s.accounts.Resync)
 	}
 }
 

@@ -25,30 +25,21 @@ import (
 	"github.com/accountgate/accountgate/account/verify"
 )
 
-// Service is one project's account system.
+// Service is one project's account system: the composition root that
+// builds the verifier, the pipeline, the shared operations and the three
+// APIs from a Config, runs the background work, and answers the gate.
 type Service struct {
-	cfg       core.Config
-	store     core.Store
-	limiter   ratelimit.Limiter
-	secret    []byte
-	publicURL *url.URL
-	hasher    *core.Hasher
-	// verifier resolves credentials to principals, for the API and the
-	// gate, and owns the verification cache.
-	verifier  *verify.Verifier
-	outbox    *outbox.Outbox
-	tokenSeal *seal.Sealer
-	totpSeal  *seal.Sealer
-	cookies   httpapi.CookieWriter
-	log       *slog.Logger
-	now       func() time.Time
-	// API is the request pipeline serving the routes.
-	*httpapi.API
-	// Accounts are the operations the routes share.
-	*domain.Accounts
-	account *accountapi.Handlers
-	mfa     *mfa.Handlers
-	users   *usersapi.Handlers
+	cfg      core.Config
+	store    core.Store
+	secret   []byte
+	verifier *verify.Verifier
+	outbox   *outbox.Outbox
+	hasher   *core.Hasher
+	api      *httpapi.API
+	accounts *domain.Accounts
+	mfa      *mfa.Handlers
+	users    *usersapi.Handlers
+	log      *slog.Logger
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
 }
@@ -63,76 +54,78 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		return nil, err
 	}
 	cfg.SetDefaults()
-	pub, _ := url.Parse(cfg.PublicURL)
-	cookieName := "a_session_" + strings.ToLower(cfg.ProjectID)
-	s := &Service{
-		cfg:       cfg,
-		store:     cfg.Store,
-		limiter:   cfg.RateLimiter,
-		publicURL: pub,
-		hasher:    core.NewHasher(cfg.Password),
-		log:       cfg.Logger.With("project", cfg.ProjectID),
-		now:       cfg.Now,
-	}
-	if _, local := cfg.RateLimiter.(*ratelimit.Memory); !local {
-		s.limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, core.ErrUnavailable, s.log)
-	}
-	s.hasher.OnWait = s.observeHashWait
-	// Only the keys' hashes stay in memory.
-	s.secret = cfg.Secret
-	if len(s.secret) == 0 {
-		fresh := make([]byte, 32)
-		rand.Read(fresh)
-		stored, err := s.store.SettingOrInit(ctx, "project_secret", fresh)
-		if err != nil {
-			return nil, fmt.Errorf("loading the project secret: %w", err)
-		}
-		s.secret = stored
-	}
-	secrets := append([][]byte{s.secret}, cfg.PreviousSecrets...)
-	s.verifier = verify.New(verify.Config{
-		Store: s.store, Secrets: secrets, CookieName: cookieName,
-		CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL,
-		SharedCache: cfg.SharedCache, Revocations: cfg.Revocations,
-		Now: s.now, Log: s.log, OnCache: s.observeCache,
-	})
-	s.tokenSeal = seal.New("provider tokens v1", secrets...)
-	s.totpSeal = seal.New("totp secrets v1", secrets...)
-	s.outbox = outbox.New(outbox.Config{
-		Store: s.store, Seal: seal.New("outbox v1", secrets...), Mailer: cfg.Mailer, SMS: cfg.SMS,
-		NotFound: core.ErrNotFound, Now: s.now, NewID: core.NewID, Observe: s.observeDelivery, Log: s.log,
-	})
-	if s.cfg.MailTemplates == nil {
+	if cfg.MailTemplates == nil {
 		t, err := mail.LoadTemplates("")
 		if err != nil {
 			return nil, fmt.Errorf("loading the built-in mail templates: %w", err)
 		}
-		s.cfg.MailTemplates = t
+		cfg.MailTemplates = t
 	}
-	s.API = httpapi.New(httpapi.Config{Project: &s.cfg, Verifier: s.verifier, Limiter: s.limiter,
+	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Logger.With("project", cfg.ProjectID)}
+	secret, err := projectSecret(ctx, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.secret = secret
+	secrets := append([][]byte{secret}, cfg.PreviousSecrets...)
+	limiter := cfg.RateLimiter
+	if _, local := limiter.(*ratelimit.Memory); !local {
+		limiter = ratelimit.NewFallback(cfg.RateLimiter, cfg.LocalRateLimiter, core.ErrUnavailable, s.log)
+	}
+	s.hasher = core.NewHasher(cfg.Password)
+	s.hasher.OnWait = s.observeHashWait
+	cookieName := "a_session_" + strings.ToLower(cfg.ProjectID)
+	s.verifier = verify.New(verify.Config{
+		Store: s.store, Secrets: secrets, CookieName: cookieName,
+		CacheSize: cfg.CacheSize, CacheTTL: cfg.CacheTTL,
+		SharedCache: cfg.SharedCache, Revocations: cfg.Revocations,
+		Now: cfg.Now, Log: s.log, OnCache: s.observeCache,
+	})
+	s.outbox = outbox.New(outbox.Config{
+		Store: s.store, Seal: seal.New("outbox v1", secrets...), Mailer: cfg.Mailer, SMS: cfg.SMS,
+		NotFound: core.ErrNotFound, Now: cfg.Now, NewID: core.NewID, Observe: s.observeDelivery, Log: s.log,
+	})
+	s.api = httpapi.New(httpapi.Config{Project: &s.cfg, Verifier: s.verifier, Limiter: limiter,
 		CookieName: cookieName, NoteAccess: func(ctx context.Context, p *verify.Principal) *verify.Principal {
-			return s.NoteAccess(ctx, p) // s.Accounts is made below
+			return s.accounts.NoteAccess(ctx, p) // s.accounts is made below
 		}})
-	// Only the keys' hashes stay in memory.
+	// Only the keys' hashes stay in memory (in the pipeline).
 	s.cfg.APIKeys = nil
-	s.Accounts = domain.New(domain.Config{Project: &s.cfg, Verifier: s.verifier, Outbox: s.outbox,
-		Hasher: s.hasher, TokenSeal: s.tokenSeal, API: s.API})
-	env := domain.Env{API: s.API, Accounts: s.Accounts, Project: &s.cfg, Store: s.store, Verifier: s.verifier,
-		Hasher: s.hasher, Outbox: s.outbox, Limiter: s.limiter, PublicURL: s.publicURL, Secret: s.secret,
-		TOTPSeal: s.totpSeal, Log: s.log}
-	s.account = accountapi.New(env)
+	tokenSeal := seal.New("provider tokens v1", secrets...)
+	s.accounts = domain.New(domain.Config{Project: &s.cfg, Verifier: s.verifier, Outbox: s.outbox,
+		Hasher: s.hasher, TokenSeal: tokenSeal, API: s.api})
+	pub, _ := url.Parse(cfg.PublicURL)
+	env := domain.Env{API: s.api, Accounts: s.accounts, Project: &s.cfg, Store: s.store, Verifier: s.verifier,
+		Hasher: s.hasher, Outbox: s.outbox, Limiter: limiter, PublicURL: pub, Secret: secret,
+		TOTPSeal: seal.New("totp secrets v1", secrets...), Log: s.log}
 	s.mfa = mfa.New(env)
 	s.users = usersapi.New(env)
-	s.Handle(s.routes()...)
+	// Match order: the Account API, MFA, the routes today's SDKs call that
+	// are not served yet, then the Users API.
+	s.api.Handle(accountapi.New(env).Routes()...)
+	s.api.Handle(s.mfa.Routes()...)
+	s.api.Handle(httpapi.NotImplementedRoutes()...)
+	s.api.Handle(s.users.Routes()...)
 	return s, nil
+}
+
+// projectSecret is cfg.Secret, or else the secret persisted in the store
+// (made from crypto/rand on first use), so restarts keep tokens valid.
+func projectSecret(ctx context.Context, cfg *core.Config) ([]byte, error) {
+	if len(cfg.Secret) > 0 {
+		return cfg.Secret, nil
+	}
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	stored, err := cfg.Store.SettingOrInit(ctx, "project_secret", fresh)
+	if err != nil {
+		return nil, fmt.Errorf("loading the project secret: %w", err)
+	}
+	return stored, nil
 }
 
 // ProjectID is the project this service answers for.
 func (s *Service) ProjectID() string { return s.cfg.ProjectID }
-
-// now returns the clock's time at millisecond precision in UTC, the
-// precision of every stored and sent datetime.
-func (s *Service) Clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // Run does the background work until ctx ends: delivering the outbox,
 // receiving revocations and purging expired sessions, tokens and old log
@@ -142,7 +135,7 @@ func (s *Service) Run(ctx context.Context) {
 	defer wg.Wait()
 	wg.Go(func() { s.outbox.Run(ctx) })
 	if rv := s.cfg.Revocations; rv != nil {
-		wg.Go(func() { rv.SubscribeRevocations(ctx, s.ApplyRevocation, s.Resync) })
+		wg.Go(func() { rv.SubscribeRevocations(ctx, s.accounts.ApplyRevocation, s.accounts.Resync) })
 	}
 	t := time.NewTicker(s.cfg.PurgeInterval)
 	defer t.Stop()
@@ -157,7 +150,7 @@ func (s *Service) Run(ctx context.Context) {
 }
 
 func (s *Service) purge(ctx context.Context) {
-	now := s.Clock()
+	now := s.accounts.Clock()
 	for _, job := range []struct {
 		what string
 		run  func() (int64, error)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -9,12 +8,6 @@ import (
 
 	"github.com/accountgate/accountgate/account/outbox"
 )
-
-// Observe hands e to the configured observer. The gate's Caddy adapter
-// calls it for the refusals it decides itself.
-func (a *API) Observe(ctx context.Context, e core.Event) {
-	a.cfg.Observer.Observe(ctx, e)
-}
 
 // observeIn fills in what r says about the caller and hands e on.
 func (a *API) ObserveIn(r *http.Request, e core.Event) {
