@@ -1,21 +1,27 @@
-// Package account is the Accountgate domain service: users, sessions,
-// passwords, the Appwrite JSON models, the net/http handler that serves the
-// /v1/account API, and the gate's entry points (GateCheck and friends,
-// which hand over to the verifier).
+// Package account is one project's account system put together: New
+// builds, from a core.Config, the verifier, the request pipeline, the
+// shared operations and the three APIs, and Service keeps only what the
+// Caddy adapter calls: the API's http.Handler, the gate's entry points
+// (GateCheck and friends, which hand over to the verifier), the
+// background work (Run) and the operators' actions (Users).
 //
-// It never imports Caddy or a concrete store. The domain core (models, the
-// error catalogue, the store interfaces the store/... packages implement)
-// is account/core; the verifier (credentials to a Principal, the
-// verification cache, the JWT keyring, revocations, the gate's identity
-// headers) is account/verify. core.go and verify_names.go re-export the
-// names account's callers use.
+// It never imports Caddy or a concrete store. The packages below it, each
+// with one job, from the bottom up (TestInnerLayers keeps the order):
+//   - core: models, the error catalogue, the store interfaces, the
+//     configuration and its checks, ids and secrets, token rules, input
+//     validators and password hashing;
+//   - verify: credentials to a Principal, the verification cache, the
+//     JWT keyring, revocations and the gate's identity headers;
+//   - httpapi: the request pipeline (route table, project, origin, scope,
+//     MFA, rate-limit and parameter checks), the wire models and response
+//     formats, cookies and CORS;
+//   - domain: the operations the APIs share (transactional user changes,
+//     sessions, tokens and their messages, passwords, the security log);
+//   - accountapi, mfa and usersapi: the handlers of /v1/account, of its
+//     MFA routes and of /v1/users, one file per endpoint group.
 //
-// Parts with one job of their own live in packages below it, which know
-// nothing of the Service: ratelimit (the limiter interface, the memory
-// limiter and the fallback between a shared one and it), outbox (the
-// sealed queue of mails and texts and its delivery worker), seal
-// (encryption at rest under the project secrets), mail and sms (senders
-// and templates), oauth (providers), useragent and geoip (what a request
-// says about its client). Features built over the Service (admin,
-// assertion) import it; pages talks to the API over HTTP.
+// Leaves anything may use: ratelimit, outbox, seal, mail, sms, oauth,
+// passhash, useragent and geoip. Features built over the Service (admin,
+// assertion, userimport) import it or the layers below; pages talks to the
+// API over HTTP.
 package account

@@ -51,7 +51,7 @@ func (l limitStore) UserByEmail(context.Context, string) (*core.User, error) {
 // limitService is a service over limitStore with one hashing slot, held
 // by the test (a request that asks for it gets 503 after 50 ms), and one
 // signed-in session.
-// heldByTest is the slot Request limitService makes itself.
+// heldByTest is the slot request limitService makes itself.
 const heldByTest = 1
 
 func limitService(t *testing.T) (*Service, string) {

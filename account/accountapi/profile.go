@@ -14,7 +14,7 @@ import (
 
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
-// (it has no password hash). The change itself goes through changeUser.
+// (it has no password hash). The change itself goes through ChangeUser.
 func (s *Handlers) editableUser(r *httpapi.Request) (*core.User, error) {
 	u, err := s.Store.UserByID(r.Context(), r.Principal.User.ID)
 	if errors.Is(err, core.ErrNotFound) {

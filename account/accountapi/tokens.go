@@ -20,7 +20,7 @@ const (
 	phoneVerificationLifetime = 15 * time.Minute
 )
 
-// redirectURL checks a url parameter (Host validator, facts §1.3, with
+// RedirectURL checks a url parameter (Host validator, facts §1.3, with
 // http(s) required): it must name a platform host.
 func (s *Handlers) RedirectURL(name, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
@@ -30,7 +30,7 @@ func (s *Handlers) RedirectURL(name, raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// allowedHosts lists the hosts redirect URLs may name.
+// AllowedHosts lists the hosts redirect URLs may name.
 func (s *Handlers) AllowedHosts() []string {
 	hosts := []string{s.PublicURL.Hostname()}
 	for _, p := range s.Project.Platforms {
@@ -41,7 +41,7 @@ func (s *Handlers) AllowedHosts() []string {
 	return hosts
 }
 
-// readSecret reads the secret parameter of the confirmation routes.
+// ReadSecret reads the secret parameter of the confirmation routes.
 func readSecret(r *httpapi.Request) (string, error) {
 	secret, err := r.Params.Required("secret", core.DescText(256))
 	if err != nil {
@@ -53,7 +53,7 @@ func readSecret(r *httpapi.Request) (string, error) {
 	return secret, nil
 }
 
-// readUserID reads the userId parameter with the UID (or CustomId) rules.
+// ReadUserID reads the userId parameter with the UID (or CustomId) rules.
 func readUserID(r *httpapi.Request, desc string) (string, error) {
 	id, err := r.Params.Required("userId", desc)
 	if err != nil {
@@ -65,7 +65,7 @@ func readUserID(r *httpapi.Request, desc string) (string, error) {
 	return id, nil
 }
 
-// writeToken answers a token-creating Route.
+// writeToken answers a token-creating route.
 func writeToken(w http.ResponseWriter, status int, t *core.Token) error {
 	return httpapi.WriteJSON(w, status, httpapi.RenderToken(t))
 }
@@ -88,7 +88,7 @@ func (s *Handlers) issueToken(w http.ResponseWriter, r *httpapi.Request, event s
 	return writeToken(w, http.StatusCreated, tok)
 }
 
-// readConfirmation reads userId and secret of a confirmation Route and
+// readConfirmation reads userId and secret of a confirmation route and
 // loads the user (404 user_not_found).
 func (s *Handlers) readConfirmation(r *httpapi.Request, idDesc string) (*core.User, string, error) {
 	userID, err := readUserID(r, idDesc)

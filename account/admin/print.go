@@ -67,7 +67,7 @@ func userOf(u *core.User) userJSON {
 		AccessedAt: date(u.AccessedAt), Prefs: prefs, Labels: labelsOf(u)}
 }
 
-// labelsOf is the user's labels, [] for none.
+// LabelsOf is the user's labels, [] for none.
 func labelsOf(u *core.User) []string {
 	if u.Labels == nil {
 		return []string{}

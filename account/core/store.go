@@ -166,7 +166,7 @@ type Tokens interface {
 
 // TokenKind is one kind of token ConsumeAnyToken accepts: a type, the
 // target (TargetHash) a token of that type must have been sent to, and
-// the secret's hash as that type stores it (tokenHash).
+// the secret's hash as that type stores it (TokenHash).
 type TokenKind struct {
 	Type   TokenType
 	Target []byte

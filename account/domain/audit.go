@@ -24,7 +24,7 @@ func (a *Accounts) ClientInfo(ip, ua string) ClientInfo {
 	return ClientInfo{IP: ip, UserAgent: ua, Country: country, Device: useragent.Parse(ua)}
 }
 
-// audit records a security-log event for user. A failure is logged, not
+// Audit records a security-log event for user. A failure is logged, not
 // returned: the action itself already happened.
 func (a *Accounts) Audit(r *httpapi.Request, user *core.User, event string) {
 	a.api.ObserveAudit(r, user, event)
@@ -52,7 +52,7 @@ func (a *Accounts) Audit(r *httpapi.Request, user *core.User, event string) {
 	}
 }
 
-// adminAudit records an operator's action in the user's security log,
+// AdminAudit records an operator's action in the user's security log,
 // in Appwrite's "admin" mode and without a client. A failure is logged:
 // the action itself already happened.
 func (a *Accounts) AdminAudit(ctx context.Context, u *core.User, event string) {

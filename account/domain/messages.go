@@ -12,7 +12,7 @@ import (
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
-// newToken builds a token of typ for user, sent to target (the email
+// NewToken builds a token of typ for user, sent to target (the email
 // address or phone number), with secret.
 func (a *Accounts) NewToken(r *httpapi.Request, userID, target string, typ core.TokenType, lifetime time.Duration, secret string) *core.Token {
 	now := a.Clock()
@@ -29,7 +29,7 @@ func (a *Accounts) NewToken(r *httpapi.Request, userID, target string, typ core.
 	}
 }
 
-// userForToken loads the user a confirmation names: 404 user_not_found.
+// UserForToken loads the user a confirmation names: 404 user_not_found.
 func (a *Accounts) UserForToken(ctx context.Context, id string) (*core.User, error) {
 	u, err := a.store.UserByID(ctx, id)
 	if errors.Is(err, core.ErrNotFound) {
@@ -38,7 +38,7 @@ func (a *Accounts) UserForToken(ctx context.Context, id string) (*core.User, err
 	return u, err
 }
 
-// mailToken stores a token of typ for user and queues the mail carrying
+// MailToken stores a token of typ for user and queues the mail carrying
 // its link, through tx, so that both commit or neither does. It returns
 // the token; its secret only ever leaves in the mail.
 func (a *Accounts) MailToken(ctx context.Context, tx core.Store, r *httpapi.Request, user *core.User, typ core.TokenType, lifetime time.Duration,
@@ -52,7 +52,7 @@ func (a *Accounts) MailToken(ctx context.Context, tx core.Store, r *httpapi.Requ
 	return tok, a.EnqueueMail(ctx, tx, kind, user.Email, toName, TokenLink(base, query), tok)
 }
 
-// textCode stores a six-digit code of typ for the user and queues the SMS
+// TextCode stores a six-digit code of typ for the user and queues the SMS
 // carrying it to phone, through tx.
 func (a *Accounts) TextCode(ctx context.Context, tx core.Store, r *httpapi.Request, userID, phone string, typ core.TokenType, lifetime time.Duration) (*core.Token, error) {
 	code := core.NewCode()
@@ -63,7 +63,7 @@ func (a *Accounts) TextCode(ctx context.Context, tx core.Store, r *httpapi.Reque
 	return tok, a.EnqueueSMS(ctx, tx, phone, code, tok)
 }
 
-// enqueueMail renders a mail of kind and puts it in the outbox through tx.
+// EnqueueMail renders a mail of kind and puts it in the outbox through tx.
 func (a *Accounts) EnqueueMail(ctx context.Context, tx core.Store, kind mail.Kind, to, toName, link string, tok *core.Token) error {
 	subject, text, html, err := a.cfg.MailTemplates.Render(kind, mail.TemplateData{
 		Project: a.cfg.ProjectName, Name: toName, Link: link, Expire: mail.FormatDuration(tok.Expire.Sub(tok.CreatedAt)),
@@ -77,7 +77,7 @@ func (a *Accounts) EnqueueMail(ctx context.Context, tx core.Store, kind mail.Kin
 	})
 }
 
-// enqueueMailData renders a mail of kind from d (the project and expiry
+// EnqueueMailData renders a mail of kind from d (the project and expiry
 // filled in) and puts it in the outbox through tx.
 func (a *Accounts) EnqueueMailData(ctx context.Context, tx core.Store, kind mail.Kind, to string, d mail.TemplateData, tok *core.Token) error {
 	d.Project = a.cfg.ProjectName
@@ -92,7 +92,7 @@ func (a *Accounts) EnqueueMailData(ctx context.Context, tx core.Store, kind mail
 	})
 }
 
-// enqueueSMS puts a code for phone in the outbox through tx.
+// EnqueueSMS puts a code for phone in the outbox through tx.
 func (a *Accounts) EnqueueSMS(ctx context.Context, tx core.Store, phone, code string, tok *core.Token) error {
 	return a.outbox.Enqueue(ctx, tx, outbox.ChannelSMS, outbox.Payload{SMS: &outbox.SMS{To: phone, Body: code}, Expires: tok.Expire})
 }

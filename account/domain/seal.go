@@ -46,7 +46,7 @@ func (a *Accounts) OpenString(v string) string {
 	return string(plain)
 }
 
-// renderSession is the session model of s, with its provider tokens
+// RenderSession is the session model of s, with its provider tokens
 // opened (they are sealed at rest).
 func (a *Accounts) RenderSession(sess *core.Session, current bool) httpapi.SessionModel {
 	country := sess.CountryCode

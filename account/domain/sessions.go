@@ -21,7 +21,7 @@ type NewSessionInput struct {
 	Tokens SealedTokens
 }
 
-// createSession stores a new session for in.User, prunes the user's oldest
+// CreateSession stores a new session for in.User, prunes the user's oldest
 // sessions beyond MaxSessions, and returns the session and its secret.
 func (a *Accounts) CreateSession(ctx context.Context, in NewSessionInput) (*core.Session, string, error) {
 	var ns NewSession
@@ -36,7 +36,7 @@ func (a *Accounts) CreateSession(ctx context.Context, in NewSessionInput) (*core
 	return ns.Sess, ns.Secret, nil
 }
 
-// NewSession is what createSessionIn made: the session, its secret, and
+// NewSession is what CreateSessionIn made: the session, its secret, and
 // the sessions it pruned, to revoke once the transaction commits.
 type NewSession struct {
 	Sess   *core.Session
@@ -44,7 +44,7 @@ type NewSession struct {
 	Pruned []*core.Session
 }
 
-// createSessionIn is createSession inside the caller's transaction tx.
+// CreateSessionIn is CreateSession inside the caller's transaction tx.
 func (a *Accounts) CreateSessionIn(ctx context.Context, tx core.Store, in NewSessionInput) (NewSession, error) {
 	now := a.Clock()
 	secret := core.NewSecret()
@@ -83,7 +83,7 @@ func (a *Accounts) CreateSessionIn(ctx context.Context, tx core.Store, in NewSes
 	return NewSession{Sess: sess, Secret: secret, Pruned: pruned}, nil
 }
 
-// revokePruned forgets the sessions a committed createSessionIn pruned,
+// RevokePruned forgets the sessions a committed CreateSessionIn pruned,
 // and records the sign-in as an access (accessedAt, throttled like any).
 func (a *Accounts) RevokePruned(ctx context.Context, ns NewSession) {
 	for _, p := range ns.Pruned {
@@ -92,7 +92,7 @@ func (a *Accounts) RevokePruned(ctx context.Context, ns NewSession) {
 	a.TouchUser(ctx, ns.Sess.UserID, ns.Sess.CreatedAt)
 }
 
-// deleteSessions removes sessions and forgets them in the cache at once.
+// DeleteSessions removes sessions and forgets them in the cache at once.
 func (a *Accounts) DeleteSessions(ctx context.Context, sessions ...*core.Session) error {
 	for _, sess := range sessions {
 		if err := a.store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, core.ErrNotFound) {
@@ -103,7 +103,7 @@ func (a *Accounts) DeleteSessions(ctx context.Context, sessions ...*core.Session
 	return nil
 }
 
-// revokeSessions forgets deleted sessions in every cache.
+// RevokeSessions forgets deleted sessions in every cache.
 func (a *Accounts) RevokeSessions(ctx context.Context, ended []*core.Session) {
 	for _, sess := range ended {
 		a.Revoke(ctx, core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
@@ -114,7 +114,7 @@ func (a *Accounts) RevokeSessions(ctx context.Context, ended []*core.Session) {
 // writes it at most once per period per user, not on every request.
 const accessedThrottle = time.Hour
 
-// noteAccess records that p used the API, when its accessedAt is older
+// NoteAccess records that p used the API, when its accessedAt is older
 // than accessedThrottle, and returns the principal to serve the request
 // with: a copy with the new time when one was written (p is a shared,
 // read-only snapshot). A failure only costs the record, never the request.
@@ -133,7 +133,7 @@ func (a *Accounts) NoteAccess(ctx context.Context, p *verify.Principal) *verify.
 	return &cp
 }
 
-// touchUser writes the user's accessedAt (throttled in the store too, so
+// TouchUser writes the user's accessedAt (throttled in the store too, so
 // instances racing write once) and drops the cached copies that carry the
 // old time. It reports whether it wrote.
 func (a *Accounts) TouchUser(ctx context.Context, userID string, now time.Time) bool {
@@ -148,20 +148,20 @@ func (a *Accounts) TouchUser(ctx context.Context, userID string, now time.Time) 
 	return wrote
 }
 
-// revoke forgets cached credentials here at once, in the shared cache,
+// Revoke forgets cached credentials here at once, in the shared cache,
 // and on every other instance through the revocation channel.
 func (a *Accounts) Revoke(ctx context.Context, r core.Revocation) {
 	a.ApplyRevocation(r)
 	a.verifier.Publish(ctx, r)
 }
 
-// applyRevocation handles a revocation from any instance.
+// ApplyRevocation handles a revocation from any instance.
 func (a *Accounts) ApplyRevocation(r core.Revocation) {
 	a.observeRevocation(r)
 	a.verifier.Drop(r)
 }
 
-// resync runs when the revocation channel is (re)established: messages
+// Resync runs when the revocation channel is (re)established: messages
 // sent while it was down are lost, so the verifier and the listeners
 // forget what they cached.
 func (a *Accounts) Resync() {

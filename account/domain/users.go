@@ -9,8 +9,8 @@ import (
 	"github.com/accountgate/accountgate/account/httpapi"
 )
 
-// spendToken spends u's token of typ matching secret through tx, which
-// must hold u's lock (changeUser): 401 user_invalid_token when there is
+// SpendToken spends u's token of typ matching secret through tx, which
+// must hold u's lock (ChangeUser): 401 user_invalid_token when there is
 // none, or when it was sent to an address u no longer has.
 func (a *Accounts) SpendToken(ctx context.Context, tx core.Store, u *core.User, typ core.TokenType, secret string) (*core.Token, error) {
 	target := core.TokenTarget(u, typ)
@@ -24,7 +24,7 @@ func (a *Accounts) SpendToken(ctx context.Context, tx core.Store, u *core.User, 
 	return tok, err
 }
 
-// changeUser reads user id under its lock in one transaction, lets change
+// ChangeUser reads user id under its lock in one transaction, lets change
 // edit it (change may also write through tx, e.g. spend a token), and
 // writes it back: a concurrent change is never lost, and if anything
 // fails nothing is written, a token spent by change included. Tokens that
@@ -54,12 +54,12 @@ func (a *Accounts) ChangeUser(ctx context.Context, id string, conflict core.Erro
 	if err != nil {
 		return nil, err
 	}
-	// Every Request must see the change, not a cached copy.
+	// Every request must see the change, not a cached copy.
 	a.Revoke(ctx, core.Revocation{UserID: id})
 	return out, nil
 }
 
-// changeOwnUser is changeUser for the signed-in caller; a user deleted
+// ChangeOwnUser is ChangeUser for the signed-in caller; a user deleted
 // meanwhile is a guest.
 func (a *Accounts) ChangeOwnUser(r *httpapi.Request, conflict core.ErrorType, change func(tx core.Store, u *core.User) error) (*core.User, error) {
 	u, err := a.ChangeUser(r.Context(), r.Principal.User.ID, conflict, change)
@@ -69,7 +69,7 @@ func (a *Accounts) ChangeOwnUser(r *httpapi.Request, conflict core.ErrorType, ch
 	return u, err
 }
 
-// changeNamedUser is changeUser for the user a confirmation Route names;
+// ChangeNamedUser is ChangeUser for the user a confirmation route names;
 // a user deleted meanwhile is 404 user_not_found, as before the change.
 func (a *Accounts) ChangeNamedUser(ctx context.Context, id string, change func(tx core.Store, u *core.User) error) (*core.User, error) {
 	u, err := a.ChangeUser(ctx, id, "", change)
@@ -106,7 +106,7 @@ func RetryStale(attempt func() error) error {
 // password, and the password given to PATCH email becomes theirs.
 func HasPassword(u *core.User) bool { return u.PasswordHash != "" }
 
-// checkHistory refuses a password among the user's recent ones.
+// CheckHistory refuses a password among the user's recent ones.
 func (a *Accounts) CheckHistory(ctx context.Context, u *core.User, password string) error {
 	if a.cfg.PasswordHistory == 0 {
 		return nil
@@ -129,7 +129,7 @@ func (a *Accounts) CheckHistory(ctx context.Context, u *core.User, password stri
 	return nil
 }
 
-// setPassword hashes password into u and keeps the history at its depth.
+// SetPassword hashes password into u and keeps the history at its depth.
 func (a *Accounts) SetPassword(ctx context.Context, u *core.User, password string) error {
 	hash, err := a.hasher.Hash(ctx, password)
 	if err != nil {
@@ -139,7 +139,7 @@ func (a *Accounts) SetPassword(ctx context.Context, u *core.User, password strin
 	return nil
 }
 
-// applyPassword makes hash u's password and keeps the history at its depth.
+// ApplyPassword makes hash u's password and keeps the history at its depth.
 func (a *Accounts) ApplyPassword(u *core.User, hash string) {
 	u.PasswordHash = hash
 	u.PasswordUpdate = a.Clock()

@@ -1,5 +1,5 @@
 // Package geoip tells the country of an IP address for the Appwrite 1.3
-// Account API's session and log fields countryCode and countryName.
+// Account API's session and log fields countryCode and CountryName.
 //
 // It reads an optional database in the MaxMind DB format whose records
 // have the GeoLite2-Country shape, {"country": {"iso_code": "DE"}} (the

@@ -140,7 +140,7 @@ type API struct {
 	keys      []apiKey
 	log       *slog.Logger
 	now       func() time.Time
-	// noteAccess records a signed-in caller's visit.
+	// NoteAccess records a signed-in caller's visit.
 	noteAccess func(context.Context, *verify.Principal) *verify.Principal
 	routes     []Route
 }
@@ -391,7 +391,7 @@ func (a *API) setCORS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sendFallback reports whether X-Fallback-Cookies goes out: only when the
+// SendFallback reports whether X-Fallback-Cookies goes out: only when the
 // caller's site and ours do not share a registrable domain, i.e. when a
 // browser may block our cookies as third-party (facts §2.2).
 func (a *API) SendFallback(r *http.Request) bool {
@@ -428,7 +428,7 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	WriteError(w, core.AsError(err))
 }
 
-// logError logs server faults. 501 is a configured refusal (a sign-in
+// LogError logs server faults. 501 is a configured refusal (a sign-in
 // method switched off), not a fault.
 func (a *API) LogError(r *http.Request, err error) {
 	e := core.AsError(err)

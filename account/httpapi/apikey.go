@@ -31,7 +31,7 @@ func HashAPIKeys(keys []core.APIKey) []apiKey {
 	return out
 }
 
-// apiKeyOf returns the configured key the request's X-Appwrite-Key is,
+// APIKeyOf returns the configured key the request's X-Appwrite-Key is,
 // nil for none or an unknown one. Every configured hash is compared, in
 // constant time, so the time taken says nothing about which key nearly
 // matched.
@@ -50,7 +50,7 @@ func (a *API) APIKeyOf(r *http.Request) *apiKey {
 	return found
 }
 
-// has reports whether the key holds scope.
+// Has reports whether the key holds scope.
 func (k *apiKey) Has(scope string) bool { return k != nil && slices.Contains(k.scopes, scope) }
 
 // checkKeyScope is the pipeline's check for a route that needs an API

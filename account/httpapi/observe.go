@@ -9,7 +9,7 @@ import (
 	"github.com/accountgate/accountgate/account/outbox"
 )
 
-// observeIn fills in what r says about the caller and hands e on.
+// ObserveIn fills in what r says about the caller and hands e on.
 func (a *API) ObserveIn(r *http.Request, e core.Event) {
 	if e.IP == "" {
 		e.IP = a.cfg.ClientIP(r)
@@ -33,7 +33,7 @@ func MethodOfProvider(provider string) (method, oauthProvider string) {
 	return string(core.MethodOAuth2), provider
 }
 
-// observeSignIn reports a new session handed to the client (a successful
+// ObserveSignIn reports a new session handed to the client (a successful
 // sign-in) and, for an anonymous one, the account it created. An email
 // session's provider id is the address signed in with.
 func (a *API) ObserveSignIn(r *http.Request, sess *core.Session) {
@@ -49,7 +49,7 @@ func (a *API) ObserveSignIn(r *http.Request, sess *core.Session) {
 	}
 }
 
-// observeCreated reports an account created on the way to a sign-in (magic
+// ObserveCreated reports an account created on the way to a sign-in (magic
 // URL, phone, OAuth2), once its transaction committed (err nil).
 func (a *API) ObserveCreated(r *Request, u *core.User, method core.AuthMethodName, provider string, err error) {
 	if u == nil || err != nil {
@@ -59,8 +59,8 @@ func (a *API) ObserveCreated(r *Request, u *core.User, method core.AuthMethodNam
 		UserID: u.ID, Email: u.Email})
 }
 
-// observeAudit turns the security-log entries the API writes into events.
-// Sign-ins are reported by createSession, which knows the method.
+// ObserveAudit turns the security-log entries the API writes into events.
+// Sign-ins are reported by CreateSession, which knows the method.
 func (a *API) ObserveAudit(r *Request, user *core.User, event string) {
 	e := core.Event{UserID: user.ID, Email: user.Email, Result: core.ResultSuccess}
 	switch {
@@ -134,7 +134,7 @@ func (a *API) observeFailure(r *Request, rt *Route, err error) {
 	a.ObserveIn(r.Request, e)
 }
 
-// observeOAuthFailure reports an OAuth2 callback that did not sign in.
+// ObserveOAuthFailure reports an OAuth2 callback that did not sign in.
 func (a *API) ObserveOAuthFailure(r *Request, provider string, err error) {
 	a.ObserveIn(r.Request, core.Event{Kind: core.EventSignIn, Result: core.ResultFailure, Method: string(core.MethodOAuth2),
 		Provider: provider, Reason: string(core.AsError(err).Type)})
@@ -154,7 +154,7 @@ func (a *API) observeOriginRefused(r *http.Request) {
 	a.ObserveIn(r, core.Event{Kind: core.EventOriginRefused, Result: core.ResultRefused, Reason: string(core.ErrGeneralUnknownOrigin)})
 }
 
-// observeJWT reports a minted JWT.
+// ObserveJWT reports a minted JWT.
 func (a *API) ObserveJWT(r *Request) {
 	a.ObserveIn(r.Request, core.Event{Kind: core.EventJWTCreated, Result: core.ResultSuccess, Method: string(core.MethodJWT),
 		UserID: r.Principal.User.ID, SessionID: r.Principal.Session.ID})

@@ -76,7 +76,7 @@ func jsonReason(err error) string {
 	return "malformed JSON."
 }
 
-// has reports whether the parameter is present and not null.
+// Has reports whether the parameter is present and not null.
 func (p *Params) Has(name string) bool {
 	if p.json != nil {
 		raw, ok := p.json[name]
@@ -86,7 +86,7 @@ func (p *Params) Has(name string) bool {
 	return ok
 }
 
-// stringParam returns a string parameter. Absent (or null) is ok=false; a
+// String returns a string parameter. Absent (or null) is ok=false; a
 // value of another JSON type is an error with the parameter's validator
 // description, as a failed validator would give.
 func (p *Params) String(name, desc string) (value string, ok bool, err error) {
@@ -102,7 +102,7 @@ func (p *Params) String(name, desc string) (value string, ok bool, err error) {
 	return p.form.Get(name), true, nil
 }
 
-// required returns a required string parameter or the 400 that Appwrite
+// Required returns a required string parameter or the 400 that Appwrite
 // gives for a missing one.
 func (p *Params) Required(name, desc string) (string, error) {
 	v, ok, err := p.String(name, desc)
@@ -124,7 +124,7 @@ const MaxPasswordBytes = 256
 // DescPasswordTooLong is the description later Appwrite versions give.
 const DescPasswordTooLong = "Password must be between 8 and 256 characters long."
 
-// password reads a required password parameter: at least 8 bytes, as
+// Password reads a required password parameter: at least 8 bytes, as
 // Appwrite checks it, with the parameter's own validator description, and
 // at most MaxPasswordBytes, checked here so that a long one is refused
 // before any wait for a hashing slot.
@@ -155,7 +155,7 @@ func ArgumentError(format string, args ...any) *core.Error {
 	return core.Errorf(core.ErrGeneralArgumentInvalid, format, args...)
 }
 
-// intParam reads an optional integer parameter in [lo, hi]: a JSON number
+// Int reads an optional integer parameter in [lo, hi]: a JSON number
 // (or a numeric string, as forms send) or def when absent. Out of range
 // or not an integer is Appwrite's Range validator error.
 func (p *Params) Int(name string, def, lo, hi int) (int, error) {
@@ -183,7 +183,7 @@ func (p *Params) Int(name string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// requiredInt reads a required integer parameter.
+// RequiredInt reads a required integer parameter.
 func (p *Params) RequiredInt(name string) (int, error) {
 	if !p.Has(name) {
 		return 0, ArgumentError("Param \"%s\" is not optional.", name)
@@ -202,7 +202,7 @@ func (p *Params) RequiredInt(name string) (int, error) {
 	return n, nil
 }
 
-// labels reads the required labels parameter: a JSON array of strings,
+// Labels reads the required labels parameter: a JSON array of strings,
 // or in a form labels[] (or labels) repeated. Items are checked by count
 // before any is decoded.
 func (p *Params) Labels() ([]string, error) {
@@ -232,7 +232,7 @@ func (p *Params) Labels() ([]string, error) {
 	return out, nil
 }
 
-// boolParam reads a required boolean parameter: JSON true or false, or
+// Bool reads a required boolean parameter: JSON true or false, or
 // in a form "true", "false", "1" or "0", as Appwrite's loose validator
 // takes them.
 func (p *Params) Bool(name string) (bool, error) {

@@ -49,7 +49,7 @@ func (a *API) limitRate(w http.ResponseWriter, r *Request, rules []RateRule) err
 	return nil
 }
 
-// rateLimit is the configured limit of name; 0 means off.
+// RateLimit is the configured limit of name; 0 means off.
 func (a *API) RateLimit(name string) int {
 	if a.cfg.RateLimits.Off {
 		return 0
@@ -100,7 +100,7 @@ func ByUser(r *Request) string {
 	return "userId:" + r.Principal.User.ID
 }
 
-// signInFailuresExceeded reports whether this IP already failed too many
+// SignInFailuresExceeded reports whether this IP already failed too many
 // sign-ins this hour, across all emails.
 func (a *API) SignInFailuresExceeded(r *Request) (bool, error) {
 	limit := a.RateLimit("signin.failures")
@@ -111,7 +111,7 @@ func (a *API) SignInFailuresExceeded(r *Request) (bool, error) {
 	return n >= limit, err
 }
 
-// countSignInFailure records a failed sign-in of this IP.
+// CountSignInFailure records a failed sign-in of this IP.
 func (a *API) CountSignInFailure(r *Request) {
 	if a.RateLimit("signin.failures") <= 0 {
 		return

@@ -45,7 +45,7 @@ func settingsErr(p *Provider, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidSettings, p.Name, fmt.Sprintf(format, args...))
 }
 
-// NewClient configures provider p for a project. redirectURL is the
+// NewClient configures provider p for a project. RedirectURL is the
 // callback URL registered with the provider; hc (nil: a client with
 // DefaultTimeout) makes every request. It validates the settings; OIDC
 // discovery is deferred to first use, so a provider that is down does not

@@ -14,7 +14,7 @@ import (
 // The operators' actions on any user, for tools that run with the
 // project's configuration (the admin command). They are the API's own
 // changes without a signed-in caller: the same locked read-modify-write
-// (changeUser) and the same revocations, so every instance refuses a
+// (ChangeUser) and the same revocations, so every instance refuses a
 // blocked user or a deleted session at once.
 
 // MaxListUsers bounds one page of ListUsers.

@@ -11,7 +11,7 @@ import (
 
 // The Users API (/v1/users): the admin side of accounts, for servers
 // holding a project API key. Its changes are the operator actions of
-// admin.go, or the same locked change (changeNamedUser), so each takes
+// admin.go, or the same locked change (ChangeNamedUser), so each takes
 // effect at once at every gate through the revocation path.
 
 // Routes are the Users API's routes; each needs its key scope.
@@ -202,7 +202,7 @@ func (s *Handlers) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) er
 }
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
-// unverified; links sent to the old one stop working (changeUser).
+// unverified; links sent to the old one stop working (ChangeUser).
 func (s *Handlers) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {

@@ -66,7 +66,7 @@ type sessionCache struct {
 	max     int
 	ttl     time.Duration
 	entries map[cacheKey]*verified
-	// byUser lists each user's keys (a handful): it finds what to drop
+	// ByUser lists each user's keys (a handful): it finds what to drop
 	// when a user or one of their sessions changes.
 	byUser map[string][]cacheKey
 }

@@ -49,7 +49,7 @@ func benchService(b *testing.B) (*Verifier, Token, *core.Session, *core.User) {
 	return s, tok, sess, user
 }
 
-// The cookie value exactly as cookieWriter.set sends it (URL-encoded).
+// The cookie value exactly as CookieWriter.set sends it (URL-encoded).
 func benchCookieValue() string {
 	return url.QueryEscape(EncodeToken("65f1a2b3c4d5e6f7a8b9", benchSecret))
 }

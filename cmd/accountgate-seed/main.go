@@ -228,7 +228,7 @@ func newSecret() (string, error) {
 
 // cookieValue is what the server puts in the session cookie: base64 of
 // the compact JSON {"id":…,"secret":…}, URL-encoded as Appwrite does
-// (account's encodeSessionToken, then cookieWriter.set's url.QueryEscape).
+// (account's encodeSessionToken, then CookieWriter.set's url.QueryEscape).
 func cookieValue(userID, secret string) string {
 	b, _ := json.Marshal(struct {
 		ID     string `json:"id"`
@@ -250,7 +250,7 @@ func passwordHash(password string) (string, error) {
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
 
-// validKey is the project id rule of the service.
+// ValidKey is the project id rule of the service.
 func validKey(s string) bool {
 	if s == "" || len(s) > 36 || strings.ContainsAny(s[:1], ".-_") {
 		return false
