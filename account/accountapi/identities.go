@@ -20,11 +20,7 @@ func (s *Handlers) listIdentities(w http.ResponseWriter, r *httpapi.Request) err
 	if err != nil {
 		return err
 	}
-	out := httpapi.IdentityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
-	for i := offset; i < len(all) && i < offset+limit; i++ {
-		out.Identities = append(out.Identities, httpapi.RenderIdentity(all[i]))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, httpapi.RenderIdentities(all, limit, offset))
 }
 
 // deleteIdentity is DELETE /v1/account/identities/{identityId}. The

@@ -16,9 +16,5 @@ func (s *Handlers) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	if err != nil {
 		return err
 	}
-	out := httpapi.LogListModel{Total: total, Logs: make([]httpapi.LogModel, 0, len(entries))}
-	for _, e := range entries {
-		out.Logs = append(out.Logs, httpapi.RenderLog(e))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, httpapi.RenderLogs(entries, total))
 }

@@ -160,20 +160,7 @@ func (s *Handlers) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, us
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
 func (s *Handlers) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
-	var user *core.User
-	var tok *core.Token
-	err := s.Store.WithTx(r.Context(), func(tx core.Store) (err error) {
-		user, tok, err = issue(tx)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	s.Outbox.Wake()
-	s.Audit(r, user, "session.create")
-	m := httpapi.RenderToken(tok)
-	m.Phrase = phrase
-	return httpapi.WriteJSON(w, http.StatusCreated, m)
+	return s.issuePhrasedToken(w, r, "session.create", phrase, issue)
 }
 
 // oauth2TokenTarget is the target of an OAuth2 token: the identity it

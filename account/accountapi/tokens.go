@@ -74,6 +74,12 @@ func writeToken(w http.ResponseWriter, status int, t *core.Token) error {
 // one transaction, wakes the delivery worker, logs event for the user and
 // answers 201 with the token, its secret left out.
 func (s *Handlers) issueToken(w http.ResponseWriter, r *httpapi.Request, event string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
+	return s.issuePhrasedToken(w, r, event, "", issue)
+}
+
+// issuePhrasedToken is issueToken with the security phrase (if any) in
+// the answer.
+func (s *Handlers) issuePhrasedToken(w http.ResponseWriter, r *httpapi.Request, event, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
 	var user *core.User
 	var tok *core.Token
 	err := s.Store.WithTx(r.Context(), func(tx core.Store) (err error) {
@@ -85,7 +91,9 @@ func (s *Handlers) issueToken(w http.ResponseWriter, r *httpapi.Request, event s
 	}
 	s.Outbox.Wake()
 	s.Audit(r, user, event)
-	return writeToken(w, http.StatusCreated, tok)
+	m := httpapi.RenderToken(tok)
+	m.Phrase = phrase
+	return httpapi.WriteJSON(w, http.StatusCreated, m)
 }
 
 // readConfirmation reads userId and secret of a confirmation route and

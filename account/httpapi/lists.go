@@ -197,3 +197,22 @@ func RenderIdentity(i *core.LinkedIdentity) IdentityModel {
 	return IdentityModel{ID: i.ID, CreatedAt: created, UpdatedAt: created, UserID: i.UserID,
 		Provider: i.Provider, ProviderUID: i.ProviderUID, ProviderEmail: i.ProviderEmail}
 }
+
+// RenderLogs is the logList model of one page of entries out of total.
+func RenderLogs(entries []*core.LogEntry, total int) LogListModel {
+	out := LogListModel{Total: total, Logs: make([]LogModel, 0, len(entries))}
+	for _, e := range entries {
+		out.Logs = append(out.Logs, RenderLog(e))
+	}
+	return out
+}
+
+// RenderIdentities is the identityList model of the page of all that
+// limit and offset select.
+func RenderIdentities(all []*core.LinkedIdentity, limit, offset int) IdentityListModel {
+	out := IdentityListModel{Total: len(all), Identities: []IdentityModel{}}
+	for i := offset; i < len(all) && i < offset+limit; i++ {
+		out.Identities = append(out.Identities, RenderIdentity(all[i]))
+	}
+	return out
+}

@@ -373,11 +373,7 @@ func (s *Handlers) usersListLogs(w http.ResponseWriter, r *httpapi.Request) erro
 	if err != nil {
 		return err
 	}
-	out := httpapi.LogListModel{Total: total, Logs: make([]httpapi.LogModel, 0, len(entries))}
-	for _, e := range entries {
-		out.Logs = append(out.Logs, httpapi.RenderLog(e))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, httpapi.RenderLogs(entries, total))
 }
 
 // usersListIdentities is GET /v1/users/{userId}/identities: the
@@ -395,9 +391,5 @@ func (s *Handlers) usersListIdentities(w http.ResponseWriter, r *httpapi.Request
 	if err != nil {
 		return err
 	}
-	out := httpapi.IdentityListModel{Total: len(all), Identities: []httpapi.IdentityModel{}}
-	for i := offset; i < len(all) && i < offset+limit; i++ {
-		out.Identities = append(out.Identities, httpapi.RenderIdentity(all[i]))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, httpapi.RenderIdentities(all, limit, offset))
 }
