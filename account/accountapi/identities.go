@@ -26,7 +26,7 @@ func (s *Handlers) listIdentities(w http.ResponseWriter, r *httpapi.Request) err
 // deleteIdentity is DELETE /v1/account/identities/{identityId}. The
 // user's last way to sign in is never removed: that would lock them out.
 func (s *Handlers) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) error {
-	id := r.PathVars["identityId"]
+	id := r.PathValue("identityId")
 	if !core.ValidKey(id) {
 		return core.InvalidParam("identityId", core.DescUID)
 	}

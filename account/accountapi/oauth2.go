@@ -50,7 +50,7 @@ func providerNames() string {
 
 // oauthProvider resolves the {provider} path parameter.
 func (s *Handlers) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider, error) {
-	name := r.PathVars["provider"]
+	name := r.PathValue("provider")
 	if _, known := oauth.Lookup(name); !known {
 		return "", nil, core.InvalidParam("provider", "Value must be one of ("+providerNames()+")")
 	}
@@ -147,7 +147,7 @@ func readScopes(q url.Values) ([]string, error) {
 // to success with a session, or to failure with the error; only a state
 // that cannot be trusted gets an error page, because its URLs can't be.
 func (s *Handlers) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
-	if r.PathVars["projectId"] != s.Project.ProjectID {
+	if r.PathValue("projectId") != s.Project.ProjectID {
 		return core.NewError(core.ErrProjectNotFound)
 	}
 	name, p, err := s.oauthProvider(r)

@@ -120,7 +120,7 @@ func (s *Handlers) listSessions(w http.ResponseWriter, r *httpapi.Request) error
 // findSession resolves the {sessionId} path parameter among the caller's
 // own sessions; "current" is the session the caller presented.
 func (s *Handlers) findSession(r *httpapi.Request) (*core.Session, error) {
-	id := r.PathVars["sessionId"]
+	id := r.PathValue("sessionId")
 	if id == "current" {
 		// A JWT caller presented no session secret: nothing is current.
 		if r.Principal.ViaJWT {

@@ -93,7 +93,6 @@ type Request struct {
 	*http.Request
 	Principal *verify.Principal
 	Params    *Params
-	PathVars  map[string]string
 	IP        string
 	// Format is the request's X-Appwrite-Response-Format.
 	Format Format
@@ -165,7 +164,12 @@ func (a *API) Handle(routes ...Route) { a.routes = append(a.routes, routes...) }
 func (a *API) Now() time.Time { return a.now().UTC().Truncate(time.Millisecond) }
 
 // match finds the route for method and path and its path parameters;
-// nil when there is none (404 general_route_not_found).
+// nil when there is none (404 general_route_not_found). Paths use
+// net/http's pattern syntax, and handlers read the parameters with
+// r.PathValue, but the matching is ours rather than http.ServeMux's:
+// the mux answers an unknown method with its own 405 and redirects
+// unclean or slash-ended paths with a 301, where Appwrite (and the SDKs'
+// error handling) expect a JSON 404 and treat a trailing slash as none.
 func (a *API) match(method, path string) (*Route, map[string]string) {
 	users := IsUsersPath(path)
 	prefix := APIPrefix
@@ -275,7 +279,10 @@ func (a *API) serveRoute(w http.ResponseWriter, r *http.Request, rt *Route, vars
 	}
 	format := ParseFormat(r.Header.Get(FormatHeader))
 	w = &formatWriter{ResponseWriter: w, Format: format}
-	req := &Request{Request: r, Principal: principal, Params: p, PathVars: vars, IP: a.cfg.ClientIP(r), Format: format}
+	for name, v := range vars {
+		r.SetPathValue(name, v) // handlers read them as any net/http handler: r.PathValue
+	}
+	req := &Request{Request: r, Principal: principal, Params: p, IP: a.cfg.ClientIP(r), Format: format}
 	if len(rt.limits) > 0 {
 		if err := a.limitRate(w, req, rt.limits); err != nil {
 			return err

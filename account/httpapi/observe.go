@@ -68,7 +68,7 @@ func (a *API) ObserveAudit(r *Request, user *core.User, event string) {
 		e.Kind, e.Method = core.EventSignUp, string(core.MethodEmailPassword)
 	case event == "session.delete":
 		e.Kind = core.EventSignOut
-		if sid := r.PathVars["sessionId"]; sid != "" && sid != "current" {
+		if sid := r.PathValue("sessionId"); sid != "" && sid != "current" {
 			e.SessionID = sid
 		}
 	case event == "user.update" && !user.Status:

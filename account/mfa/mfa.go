@@ -106,7 +106,7 @@ func (s *Handlers) listMFAFactors(w http.ResponseWriter, r *httpapi.Request) err
 // authenticatorType checks the {type} of the authenticator routes: only
 // TOTP exists.
 func authenticatorType(r *httpapi.Request) error {
-	if r.PathVars["type"] != "totp" {
+	if r.PathValue("type") != "totp" {
 		return core.InvalidParam("type", "Value must be one of (totp)")
 	}
 	return nil

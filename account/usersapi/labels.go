@@ -34,10 +34,10 @@ func (s *Handlers) usersUpdateLabels(w http.ResponseWriter, r *httpapi.Request) 
 	if err != nil {
 		return err
 	}
-	if !core.ValidKey(r.PathVars["userId"]) {
+	if !core.ValidKey(r.PathValue("userId")) {
 		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.SetUserLabels(r.Context(), r.PathVars["userId"], labels)
+	u, err := s.SetUserLabels(r.Context(), r.PathValue("userId"), labels)
 	if err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ type userListModel struct {
 
 // pathUser loads the user the path names; 404 user_not_found if none.
 func (s *Handlers) pathUser(r *httpapi.Request) (*core.User, error) {
-	id := r.PathVars["userId"]
+	id := r.PathValue("userId")
 	if !core.ValidKey(id) {
 		return nil, core.NewError(core.ErrUserNotFound)
 	}
@@ -153,7 +153,7 @@ func (s *Handlers) usersDelete(w http.ResponseWriter, r *httpapi.Request) error 
 // usersChange applies change to the path's user under its lock, logs it
 // as event (Appwrite's audit event names) and answers with the user.
 func (s *Handlers) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict core.ErrorType, change func(u *core.User)) error {
-	id := r.PathVars["userId"]
+	id := r.PathValue("userId")
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserNotFound)
 	}
@@ -179,10 +179,10 @@ func (s *Handlers) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) 
 	if err != nil {
 		return err
 	}
-	if !core.ValidKey(r.PathVars["userId"]) {
+	if !core.ValidKey(r.PathValue("userId")) {
 		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.SetUserStatus(r.Context(), r.PathVars["userId"], status)
+	u, err := s.SetUserStatus(r.Context(), r.PathValue("userId"), status)
 	if err != nil {
 		return err
 	}
@@ -242,10 +242,10 @@ func (s *Handlers) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request
 	if err != nil {
 		return err
 	}
-	if !core.ValidKey(r.PathVars["userId"]) {
+	if !core.ValidKey(r.PathValue("userId")) {
 		return core.NewError(core.ErrUserNotFound)
 	}
-	u, err := s.SetUserPassword(r.Context(), r.PathVars["userId"], password)
+	u, err := s.SetUserPassword(r.Context(), r.PathValue("userId"), password)
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (s *Handlers) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) e
 	if err != nil {
 		return err
 	}
-	id := r.PathVars["userId"]
+	id := r.PathValue("userId")
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserNotFound)
 	}
@@ -313,7 +313,7 @@ func prefsOf(u *core.User) json.RawMessage {
 // usersListSessions is GET /v1/users/{userId}/sessions. No session is
 // current: the caller is a server, not one of the user's devices.
 func (s *Handlers) usersListSessions(w http.ResponseWriter, r *httpapi.Request) error {
-	all, err := s.UserSessions(r.Context(), r.PathVars["userId"])
+	all, err := s.UserSessions(r.Context(), r.PathValue("userId"))
 	if err != nil {
 		return err
 	}
@@ -327,7 +327,7 @@ func (s *Handlers) usersListSessions(w http.ResponseWriter, r *httpapi.Request) 
 // usersDeleteSessions is DELETE /v1/users/{userId}/sessions: every
 // session of the user ends, everywhere.
 func (s *Handlers) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request) error {
-	if _, err := s.SignOutUser(r.Context(), r.PathVars["userId"]); err != nil {
+	if _, err := s.SignOutUser(r.Context(), r.PathValue("userId")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -340,7 +340,7 @@ func (s *Handlers) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request)
 	if err != nil {
 		return err
 	}
-	id := r.PathVars["sessionId"]
+	id := r.PathValue("sessionId")
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserSessionNotFound)
 	}
