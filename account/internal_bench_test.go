@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"github.com/accountgate/accountgate/account/core"
-
 	"github.com/accountgate/accountgate/account/verify"
 )
 

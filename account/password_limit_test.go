@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // limitStore knows one user and their session and nothing else; any

@@ -15,13 +15,12 @@ import (
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/httpapi"
-	"github.com/accountgate/accountgate/account/mfa"
-	"github.com/accountgate/accountgate/account/usersapi"
-
 	"github.com/accountgate/accountgate/account/mail"
+	"github.com/accountgate/accountgate/account/mfa"
 	"github.com/accountgate/accountgate/account/outbox"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/seal"
+	"github.com/accountgate/accountgate/account/usersapi"
 	"github.com/accountgate/accountgate/account/verify"
 )
 

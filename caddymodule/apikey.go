@@ -3,8 +3,9 @@ package caddymodule
 import (
 	"sort"
 
-	"github.com/accountgate/accountgate/account/core"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // APIKeyConfig is one project API key for the Users API, sent by

@@ -4,11 +4,12 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 func init() {

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/verify"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp/caddyauth"
+
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 func init() {

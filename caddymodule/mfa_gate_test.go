@@ -6,9 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
+
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/verify"
-	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 )
 
 // TestGateRequireMFA: `require mfa` refuses an account without MFA (403,

@@ -3,9 +3,10 @@ package caddymodule
 import (
 	"strings"
 
-	"github.com/accountgate/accountgate/account/core"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // securityLoggerName is the logger of the security log, below the app's

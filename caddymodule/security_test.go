@@ -12,9 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/accountgate/accountgate/account/verify"
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // jwt returns a JWT of the fixture's session.

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // createAccountForm is the body of POST /v1/account.

@@ -5,9 +5,7 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
-
 	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/verify"
 )
 

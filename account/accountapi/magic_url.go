@@ -5,11 +5,9 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a

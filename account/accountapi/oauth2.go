@@ -12,14 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/httpapi"
-
-	"github.com/accountgate/accountgate/account/core"
-
 	"golang.org/x/oauth2"
 
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/oauth"
 	"github.com/accountgate/accountgate/account/verify"
 )

@@ -3,9 +3,8 @@ package accountapi
 import (
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // readPhone reads and checks the phone parameter.

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // editableUser reads the caller's user from the store, for the checks

@@ -5,12 +5,9 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
-
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/oauth"
 )
 

@@ -6,9 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // Token lifetimes (part A items 2, 3).

@@ -3,10 +3,8 @@ package accountapi
 import (
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
-
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/mail"
 )
 

@@ -11,11 +11,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/oauth"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/sms"
-	"golang.org/x/oauth2"
 )
 
 // Version is sent as the `version` field of every error (part A item 34).

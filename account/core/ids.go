@@ -2,12 +2,11 @@ package core
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"strings"
 	"time"
-
-	"crypto/sha256"
 )
 
 // NewID returns an Appwrite-style generated id: 20 lowercase hex

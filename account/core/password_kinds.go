@@ -3,8 +3,9 @@ package core
 import (
 	"strings"
 
-	"github.com/accountgate/accountgate/account/passhash"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/accountgate/accountgate/account/passhash"
 )
 
 // maxImportedBcryptCost bounds bcrypt hashes taken in: each sign-in with

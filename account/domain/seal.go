@@ -5,9 +5,10 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/httpapi"
-	"golang.org/x/oauth2"
 )
 
 // SealedTokens are provider tokens as stored: encrypted.

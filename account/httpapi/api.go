@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/verify"
-
-	"golang.org/x/net/publicsuffix"
 )
 
 // Scope is what a route needs from the caller.

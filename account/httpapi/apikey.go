@@ -6,9 +6,8 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/accountgate/accountgate/account/verify"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/verify"
 )
 
 // HeaderKey carries an API key.

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/accountgate/accountgate/account/core"
-
 	"github.com/accountgate/accountgate/account/verify"
 )
 

@@ -2,9 +2,10 @@ package httpapi
 
 import (
 	"fmt"
-	"github.com/accountgate/accountgate/account/core"
 	"net/url"
 	"testing"
+
+	"github.com/accountgate/accountgate/account/core"
 )
 
 // FuzzResponseFormat: any header value reads as 1.3 (zero) or as a

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/accountgate/accountgate/account/core"
-
 	"github.com/accountgate/accountgate/account/outbox"
 )
 

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
-
 	"github.com/accountgate/accountgate/account/ratelimit"
 )
 

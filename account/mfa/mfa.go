@@ -10,13 +10,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/core"
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // TOTP parameters: what every authenticator app supports.

@@ -9,11 +9,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/accountgate/accountgate/account/domain"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/mail"
 )
 

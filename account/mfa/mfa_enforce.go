@@ -3,9 +3,8 @@ package mfa
 import (
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/domain"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
 	"github.com/accountgate/accountgate/account/verify"
 )
 

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // The operators' actions on any user, for tools that run with the

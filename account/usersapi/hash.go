@@ -5,10 +5,8 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
-
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/passhash"
 )
 

@@ -4,9 +4,8 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // SetUserLabels replaces the labels of the user id (CheckLabels' rules;

@@ -8,9 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/httpapi"
 )
 
 // defaultUserLimit is a page of GET /v1/users without a limit query.

@@ -6,11 +6,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/accountgate/accountgate/account/domain"
-
-	"github.com/accountgate/accountgate/account/httpapi"
-
 	"github.com/accountgate/accountgate/account/core"
+	"github.com/accountgate/accountgate/account/domain"
+	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/verify"
 )
 
