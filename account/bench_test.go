@@ -4,7 +4,7 @@ package account_test
 // b.TempDir()). The unexported pieces (cookie and fallback-header
 // decoding, the cache, the JWT signature check) are benchmarked in
 // internal_bench_test.go; argon2id at the default cost (m=19456 KiB, t=2,
-// p=1) is BenchmarkHashDefaultCost in password_test.go.
+// p=1) is BenchmarkHashDefaultCost in account/core/password_test.go.
 //
 //	go test -run '^$' -bench 'Gate|Identity|Decode|Credential|Cache|Verify|Keyring|Principal' -benchmem ./account
 //

@@ -2,7 +2,7 @@ package verify
 
 // Benchmarks of the unexported hot-path pieces. The end-to-end paths on a
 // real SQLite store are in account's bench_test.go; the argon2id cost is
-// BenchmarkHashDefaultCost in account's password_test.go.
+// BenchmarkHashDefaultCost in account/core's password_test.go.
 //
 //	go test -run '^$' -bench . -benchmem ./account/verify
 
