@@ -50,7 +50,7 @@ const (
 	ErrUserAPIKeyAndSessionSet    ErrorType = "user_api_key_and_session_set"
 	ErrGeneralNotImplemented      ErrorType = "general_not_implemented"
 
-	// Multi-factor authentication (mfa*.go).
+	// Multi-factor authentication (account/mfa).
 	ErrUserMoreFactorsRequired          ErrorType = "user_more_factors_required"
 	ErrUserAuthenticatorNotFound        ErrorType = "user_authenticator_not_found"
 	ErrUserAuthenticatorAlreadyVerified ErrorType = "user_authenticator_already_verified"
