@@ -42,22 +42,6 @@ func (s *Handlers) findOrCreateUser(ctx context.Context, tx core.Store, id strin
 	return u, nil
 }
 
-// readCustomID reads userId on the routes that may create a user:
-// "unique()" (or "") means a generated id, returned as "".
-func readCustomID(r *httpapi.Request) (string, error) {
-	id, err := r.Params.Required("userId", core.DescCustomID)
-	if err != nil {
-		return "", err
-	}
-	if id == "unique()" || id == "" {
-		return "", nil
-	}
-	if !core.ValidKey(id) {
-		return "", core.InvalidParam("userId", core.DescCustomID)
-	}
-	return id, nil
-}
-
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
 func (s *Handlers) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
@@ -68,7 +52,7 @@ func (s *Handlers) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Reque
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
 func (s *Handlers) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ core.TokenType, provider string, proved func(*core.User), event string) error {
-	user, secret, err := s.readConfirmation(r, core.DescCustomID)
+	user, secret, err := s.ReadConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}

@@ -402,39 +402,10 @@ func (s *Handlers) linkOAuthUser(r *httpapi.Request, provider string, ident oaut
 // refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
 // session: new provider tokens from the refresh token.
 func (s *Handlers) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
-	updated, err := s.refreshProviderTokens(r, sess)
+	updated, err := s.RefreshProviderTokens(r.Context(), sess)
 	if err != nil {
 		return err
 	}
 	s.Audit(r, r.Principal.User, "session.update")
 	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(updated, r.IsCurrent(sess)))
-}
-
-// refreshProviderTokens stores new provider tokens for an OAuth2 session
-// and returns the session as it now is.
-func (s *Handlers) refreshProviderTokens(r *httpapi.Request, sess *core.Session) (*core.Session, error) {
-	p, ok := s.Project.OAuth2[sess.Provider]
-	if !ok {
-		return nil, core.Errorf(core.ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
-	}
-	refresh := s.OpenString(sess.ProviderRefreshToken)
-	if refresh == "" {
-		return nil, httpapi.ArgumentError("The provider gave this session no refresh token.")
-	}
-	tok, err := p.Refresh(r.Context(), refresh)
-	if err != nil {
-		s.Log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
-		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
-	}
-	if tok.RefreshToken == "" {
-		tok.RefreshToken = refresh
-	}
-	sealed := s.SealTokens(tok)
-	updated := *sess
-	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.Access, sealed.Refresh, sealed.Expiry
-	if err := s.Store.UpdateSessionTokens(r.Context(), sess.ID, sealed.Access, sealed.Refresh, sealed.Expiry); err != nil {
-		return nil, err
-	}
-	s.Revoke(r.Context(), core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
-	return &updated, nil
 }

@@ -7,40 +7,28 @@ import (
 	"github.com/accountgate/accountgate/account/httpapi"
 )
 
-// readPhone reads and checks the phone parameter.
-func readPhone(r *httpapi.Request) (string, error) {
-	phone, err := r.Params.Required("phone", core.DescPhone)
-	if err != nil {
-		return "", err
-	}
-	if !core.PhonePattern.MatchString(phone) {
-		return "", core.InvalidParam("phone", core.DescPhone)
-	}
-	return phone, nil
-}
-
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a
 // six-digit code, creating the account first if the number is new.
 func (s *Handlers) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
-	userID, err := readCustomID(r)
+	userID, err := httpapi.ReadCustomID(r)
 	if err != nil {
 		return err
 	}
-	phone, err := readPhone(r)
+	phone, err := httpapi.ReadPhone(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	var created *core.User // the new account, if the number was new
-	err = s.issueToken(w, r, "session.create", func(tx core.Store) (*core.User, *core.Token, error) {
+	err = s.IssueToken(w, r, "session.create", func(tx core.Store) (*core.User, *core.Token, error) {
 		user, err := s.findOrCreateUser(ctx, tx, userID, func(u *core.User) { u.Phone, created = phone, u }, tx.UserByPhone, phone)
 		if err != nil {
 			return nil, nil, err
 		}
-		tok, err := s.TextCode(ctx, tx, r, user.ID, phone, core.TokenPhoneSession, phoneSessionLifetime)
+		tok, err := s.TextCode(ctx, tx, r, user.ID, phone, core.TokenPhoneSession, core.PhoneSessionLifetime)
 		return user, tok, err
 	})
 	s.ObserveCreated(r, created, core.MethodPhone, "", err)

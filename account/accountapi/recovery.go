@@ -42,8 +42,8 @@ func (s *Handlers) createRecovery(w http.ResponseWriter, r *httpapi.Request) err
 	if !user.Status {
 		return core.NewError(core.ErrUserBlocked)
 	}
-	return s.issueToken(w, r, "recovery.create", func(tx core.Store) (*core.User, *core.Token, error) {
-		tok, err := s.MailToken(ctx, tx, r, user, core.TokenRecovery, recoveryLifetime, mail.KindRecovery, base, user.Name)
+	return s.IssueToken(w, r, "recovery.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		tok, err := s.MailToken(ctx, tx, r, user, core.TokenRecovery, core.RecoveryLifetime, mail.KindRecovery, base, user.Name)
 		return user, tok, err
 	})
 }
@@ -52,11 +52,11 @@ func (s *Handlers) createRecovery(w http.ResponseWriter, r *httpapi.Request) err
 // new password, proves the email, and ends every session of the user
 // (part A item 18), since whoever held them may be why the user is here.
 func (s *Handlers) updateRecovery(w http.ResponseWriter, r *httpapi.Request) error {
-	userID, err := readUserID(r, core.DescUID)
+	userID, err := httpapi.ReadUserID(r, core.DescUID)
 	if err != nil {
 		return err
 	}
-	secret, err := readSecret(r)
+	secret, err := httpapi.ReadSecret(r)
 	if err != nil {
 		return err
 	}
@@ -102,5 +102,5 @@ func (s *Handlers) updateRecovery(w http.ResponseWriter, r *httpapi.Request) err
 	}
 	s.RevokeSessions(ctx, ended)
 	s.Audit(r, user, "recovery.update")
-	return writeToken(w, http.StatusOK, tok)
+	return httpapi.WriteToken(w, http.StatusOK, tok)
 }

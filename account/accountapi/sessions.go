@@ -228,7 +228,7 @@ func (s *Handlers) updateSession(w http.ResponseWriter, r *httpapi.Request) erro
 // cookies follow the new expiry.
 func (s *Handlers) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session, isOAuth bool) error {
 	if isOAuth {
-		refreshed, err := s.refreshProviderTokens(r, sess)
+		refreshed, err := s.RefreshProviderTokens(r.Context(), sess)
 		if err != nil {
 			return err
 		}

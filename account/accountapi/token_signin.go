@@ -19,10 +19,6 @@ import (
 // /tokens/phone send a secret; POST /sessions/token spends a secret of any
 // of those kinds, or of the OAuth2 token flow, once.
 
-// emailCodeLifetime is how long an email sign-in code works (Appwrite's
-// TOKEN_EXPIRATION_OTP).
-const emailCodeLifetime = 15 * time.Minute
-
 // readPhrase reads the optional `phrase` boolean: a fresh security phrase
 // when true, "" when false or absent.
 func readPhrase(r *httpapi.Request) (string, error) {
@@ -56,7 +52,7 @@ func (s *Handlers) readSignInEmail(r *httpapi.Request) (userID, email string, er
 	if s.Project.Mailer == nil {
 		return "", "", core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
-	if userID, err = readCustomID(r); err != nil {
+	if userID, err = httpapi.ReadCustomID(r); err != nil {
 		return "", "", err
 	}
 	if email, err = r.Params.Required("email", core.DescEmail); err != nil {
@@ -95,7 +91,7 @@ func (s *Handlers) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withP
 		}
 	}
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
-		method: core.MethodMagicURL, typ: core.TokenMagicURL, lifetime: magicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
+		method: core.MethodMagicURL, typ: core.TokenMagicURL, lifetime: core.MagicURLLifetime, secret: core.NewSecret, kind: mail.KindMagicURL,
 		data: func(user *core.User, tok *core.Token, secret string) mail.TemplateData {
 			return mail.TemplateData{Link: domain.TokenLink(base, map[string]string{"userId": user.ID, "secret": secret,
 				"expire": domain.DBTime(tok.Expire), "project": s.Project.ProjectID})}
@@ -115,7 +111,7 @@ func (s *Handlers) createEmailToken(w http.ResponseWriter, r *httpapi.Request) e
 		return err
 	}
 	return s.mailSignInToken(w, r, userID, email, phrase, signInMail{
-		method: core.MethodEmailOTP, typ: core.TokenEmailCode, lifetime: emailCodeLifetime, secret: core.NewCode, kind: mail.KindOTP,
+		method: core.MethodEmailOTP, typ: core.TokenEmailCode, lifetime: core.EmailCodeLifetime, secret: core.NewCode, kind: mail.KindOTP,
 		data: func(_ *core.User, _ *core.Token, code string) mail.TemplateData { return mail.TemplateData{Code: code} },
 	})
 }
@@ -157,12 +153,8 @@ func (s *Handlers) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, us
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
 func (s *Handlers) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
-	return s.issuePhrasedToken(w, r, "session.create", phrase, issue)
+	return s.IssuePhrasedToken(w, r, "session.create", phrase, issue)
 }
-
-// oauth2TokenTarget is the target of an OAuth2 token: the identity it
-// signs in with, so that unlinking the identity voids the token.
-func oauth2TokenTarget(identityID string) []byte { return core.TargetHash("identity:" + identityID) }
 
 // signInKinds are the tokens of u with secret that POST /sessions/token
 // accepts: each kind whose sign-in method is on, sent to an address u
@@ -189,7 +181,7 @@ func (s *Handlers) signInKinds(ctx context.Context, tx core.Store, u *core.User,
 	}
 	oauthHash := core.TokenHash(u.ID, core.TokenOAuth2, secret)
 	for _, id := range idents {
-		kinds = append(kinds, core.TokenKind{Type: core.TokenOAuth2, Target: oauth2TokenTarget(id.ID), Hash: oauthHash})
+		kinds = append(kinds, core.TokenKind{Type: core.TokenOAuth2, Target: core.OAuth2TokenTarget(id.ID), Hash: oauthHash})
 	}
 	return kinds, nil
 }
@@ -200,11 +192,11 @@ func (s *Handlers) signInKinds(ctx context.Context, tx core.Store, u *core.User,
 // under the user's lock: a blocked user or a failed write leaves the
 // token unspent.
 func (s *Handlers) createTokenSession(w http.ResponseWriter, r *httpapi.Request) error {
-	userID, err := readUserID(r, core.DescCustomID)
+	userID, err := httpapi.ReadUserID(r, core.DescCustomID)
 	if err != nil {
 		return err
 	}
-	secret, err := readSecret(r)
+	secret, err := httpapi.ReadSecret(r)
 	if err != nil {
 		return err
 	}
@@ -268,7 +260,7 @@ func (s *Handlers) tokenSessionInput(ctx context.Context, tx core.Store, u *core
 			return in, err
 		}
 		for _, id := range idents {
-			if string(oauth2TokenTarget(id.ID)) == string(tok.Target) {
+			if string(core.OAuth2TokenTarget(id.ID)) == string(tok.Target) {
 				in.Provider, in.ProviderUID = id.Provider, id.ProviderUID
 				return in, nil
 			}
@@ -285,8 +277,8 @@ func (s *Handlers) tokenSessionInput(ctx context.Context, tx core.Store, u *core
 // instead of a session cookie.
 func (s *Handlers) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
 	secret := core.NewSecret()
-	tok := s.NewToken(r, user.ID, "", core.TokenOAuth2, oauth2TokenLifetime, secret)
-	tok.Target = oauth2TokenTarget(ident.ID)
+	tok := s.NewToken(r, user.ID, "", core.TokenOAuth2, core.OAuth2TokenLifetime, secret)
+	tok.Target = core.OAuth2TokenTarget(ident.ID)
 	if err := s.Store.CreateToken(r.Context(), tok); err != nil {
 		return err
 	}
@@ -299,9 +291,3 @@ func (s *Handlers) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request,
 	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
 	return nil
 }
-
-// oauth2TokenLifetime is how long the secret of an OAuth2 token flow
-// works. Appwrite gives it a session's lifetime; a secret that travels in
-// a URL (history, logs, referrers) lives here only as long as an email
-// code: the app spends it at once.
-const oauth2TokenLifetime = 15 * time.Minute

@@ -26,19 +26,19 @@ func (s *Handlers) createVerification(w http.ResponseWriter, r *httpapi.Request)
 	if user.Email == "" {
 		return httpapi.ArgumentError("The account has no email address to verify.")
 	}
-	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
-		tok, err := s.MailToken(r.Context(), tx, r, user, core.TokenVerification, verificationLifetime, mail.KindVerification, base, user.Name)
+	return s.IssueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		tok, err := s.MailToken(r.Context(), tx, r, user, core.TokenVerification, core.VerificationLifetime, mail.KindVerification, base, user.Name)
 		return user, tok, err
 	})
 }
 
 // updateVerification is PUT /v1/account/verification.
 func (s *Handlers) updateVerification(w http.ResponseWriter, r *httpapi.Request) error {
-	user, secret, err := s.readConfirmation(r, core.DescUID)
+	user, secret, err := s.ReadConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
 	}
-	return s.confirmToken(w, r, user, core.TokenVerification, secret, func(u *core.User) { u.EmailVerification = true })
+	return s.ConfirmToken(w, r, user, core.TokenVerification, secret, func(u *core.User) { u.EmailVerification = true })
 }
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
@@ -51,8 +51,8 @@ func (s *Handlers) createPhoneVerification(w http.ResponseWriter, r *httpapi.Req
 	if s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
-	return s.issueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
-		tok, err := s.TextCode(r.Context(), tx, r, user.ID, user.Phone, core.TokenPhoneVerification, phoneVerificationLifetime)
+	return s.IssueToken(w, r, "verification.create", func(tx core.Store) (*core.User, *core.Token, error) {
+		tok, err := s.TextCode(r.Context(), tx, r, user.ID, user.Phone, core.TokenPhoneVerification, core.PhoneVerificationLifetime)
 		return user, tok, err
 	})
 }
@@ -61,12 +61,12 @@ func (s *Handlers) createPhoneVerification(w http.ResponseWriter, r *httpapi.Req
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
 func (s *Handlers) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
-	user, secret, err := s.readConfirmation(r, core.DescUID)
+	user, secret, err := s.ReadConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
 	}
 	if r.Principal == nil || r.Principal.User.ID != user.ID {
 		return core.NewError(core.ErrUserInvalidToken)
 	}
-	return s.confirmToken(w, r, user, core.TokenPhoneVerification, secret, func(u *core.User) { u.PhoneVerification = true })
+	return s.ConfirmToken(w, r, user, core.TokenPhoneVerification, secret, func(u *core.User) { u.PhoneVerification = true })
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/big"
+	"time"
 )
 
 // A token proves control of the address it was sent to, nothing more: it
@@ -83,3 +84,26 @@ func RevokeVoidTokens(ctx context.Context, tx Store, before, after *User) error 
 
 // GenericTokenTarget is the target of a server-made token: its user.
 func GenericTokenTarget(userID string) []byte { return TargetHash("user:" + userID) }
+
+// Token lifetimes (part A items 2, 3).
+const (
+	MagicURLLifetime          = time.Hour
+	PhoneSessionLifetime      = 15 * time.Minute
+	RecoveryLifetime          = time.Hour
+	VerificationLifetime      = 7 * 24 * time.Hour
+	PhoneVerificationLifetime = 15 * time.Minute
+)
+
+// EmailCodeLifetime is how long an email sign-in code works (Appwrite's
+// TOKEN_EXPIRATION_OTP).
+const EmailCodeLifetime = 15 * time.Minute
+
+// OAuth2TokenTarget is the target of an OAuth2 token: the identity it
+// signs in with, so that unlinking the identity voids the token.
+func OAuth2TokenTarget(identityID string) []byte { return TargetHash("identity:" + identityID) }
+
+// OAuth2TokenLifetime is how long the secret of an OAuth2 token flow
+// works. Appwrite gives it a session's lifetime; a secret that travels in
+// a URL (history, logs, referrers) lives here only as long as an email
+// code: the app spends it at once.
+const OAuth2TokenLifetime = 15 * time.Minute

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"context"
 	"encoding/base64"
 	"strings"
 	"time"
@@ -72,4 +73,33 @@ func (a *Accounts) RenderSession(sess *core.Session, current bool) httpapi.Sessi
 		Current:                   current,
 		Factors:                   core.ProviderFactors(sess.Provider),
 	}
+}
+
+// RefreshProviderTokens stores new provider tokens for an OAuth2 session
+// and returns the session as it now is.
+func (a *Accounts) RefreshProviderTokens(ctx context.Context, sess *core.Session) (*core.Session, error) {
+	p, ok := a.cfg.OAuth2[sess.Provider]
+	if !ok {
+		return nil, core.Errorf(core.ErrProjectProviderDisabled, "The provider %s of this session is no longer configured.", sess.Provider)
+	}
+	refresh := a.OpenString(sess.ProviderRefreshToken)
+	if refresh == "" {
+		return nil, httpapi.ArgumentError("The provider gave this session no refresh token.")
+	}
+	tok, err := p.Refresh(ctx, refresh)
+	if err != nil {
+		a.log.Warn("oauth2 refresh failed", "provider", sess.Provider, "error", err)
+		return nil, core.Errorf(core.ErrUserOAuthFailed, "%s refused to refresh the session's tokens.", sess.Provider)
+	}
+	if tok.RefreshToken == "" {
+		tok.RefreshToken = refresh
+	}
+	sealed := a.SealTokens(tok)
+	updated := *sess
+	updated.ProviderAccessToken, updated.ProviderRefreshToken, updated.ProviderAccessTokenExpiry = sealed.Access, sealed.Refresh, sealed.Expiry
+	if err := a.store.UpdateSessionTokens(ctx, sess.ID, sealed.Access, sealed.Refresh, sealed.Expiry); err != nil {
+		return nil, err
+	}
+	a.Revoke(ctx, core.Revocation{SessionID: sess.ID, UserID: sess.UserID})
+	return &updated, nil
 }

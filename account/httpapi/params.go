@@ -302,3 +302,55 @@ func (p *Params) Prefs() (json.RawMessage, error) {
 	}
 	return json.RawMessage(compact.Bytes()), nil
 }
+
+// ReadSecret reads the secret parameter of the confirmation routes.
+func ReadSecret(r *Request) (string, error) {
+	secret, err := r.Params.Required("secret", core.DescText(256))
+	if err != nil {
+		return "", err
+	}
+	if !core.ValidText(secret, 256) {
+		return "", core.InvalidParam("secret", core.DescText(256))
+	}
+	return secret, nil
+}
+
+// ReadUserID reads the userId parameter with the UID (or CustomId) rules.
+func ReadUserID(r *Request, desc string) (string, error) {
+	id, err := r.Params.Required("userId", desc)
+	if err != nil {
+		return "", err
+	}
+	if !core.ValidKey(id) {
+		return "", core.InvalidParam("userId", desc)
+	}
+	return id, nil
+}
+
+// ReadCustomID reads userId on the routes that may create a user:
+// "unique()" (or "") means a generated id, returned as "".
+func ReadCustomID(r *Request) (string, error) {
+	id, err := r.Params.Required("userId", core.DescCustomID)
+	if err != nil {
+		return "", err
+	}
+	if id == "unique()" || id == "" {
+		return "", nil
+	}
+	if !core.ValidKey(id) {
+		return "", core.InvalidParam("userId", core.DescCustomID)
+	}
+	return id, nil
+}
+
+// ReadPhone reads and checks the phone parameter.
+func ReadPhone(r *Request) (string, error) {
+	phone, err := r.Params.Required("phone", core.DescPhone)
+	if err != nil {
+		return "", err
+	}
+	if !core.PhonePattern.MatchString(phone) {
+		return "", core.InvalidParam("phone", core.DescPhone)
+	}
+	return phone, nil
+}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"time"
 
 	"github.com/accountgate/accountgate/account/core"
@@ -197,3 +198,8 @@ func RenderToken(t *core.Token) TokenModel {
 
 // CountryName is the English name of a country code, "Unknown" for "--".
 func CountryName(code string) string { return geoip.CountryName(code) }
+
+// WriteToken answers a token-creating route.
+func WriteToken(w http.ResponseWriter, status int, t *core.Token) error {
+	return WriteJSON(w, status, RenderToken(t))
+}
