@@ -74,14 +74,14 @@ var leaves = []string{"account/outbox", "account/mail", "account/seal", "account
 // and on the layers below it, never on one above or beside it. The core
 // (models, errors, store interfaces, tokens, passwords, configuration) is
 // the bottom; the verifier sits on it; the HTTP pipeline on both; the
-// shared operations on the pipeline; the three APIs on the operations,
+// shared operations on the pipeline; the API packages on the operations,
 // each alone; the composition root (account) on everything.
 var stack = [][]string{
 	{"account/core"},
 	{"account/verify"},
 	{"account/httpapi"},
 	{"account/domain"},
-	{"account/accountapi", "account/mfa", "account/usersapi"},
+	{"account/accountapi", "account/sessionsapi", "account/passwordless", "account/oauthapi", "account/mfa", "account/usersapi"},
 }
 
 // inner: each layer's packages and the project packages they may use.

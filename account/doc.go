@@ -1,6 +1,6 @@
 // Package account is one project's account system put together: New
 // builds, from a core.Config, the verifier, the request pipeline, the
-// shared operations and the three APIs, and Service keeps only what the
+// shared operations and the API packages, and Service keeps only what the
 // Caddy adapter calls: the API's http.Handler, the gate's entry points
 // (GateCheck and friends, which hand over to the verifier), the
 // background work (Run) and the operators' actions (Users).
@@ -17,8 +17,12 @@
 //     formats, cookies and CORS;
 //   - domain: the operations the APIs share (transactional user changes,
 //     sessions, tokens and their messages, passwords, the security log);
-//   - accountapi, mfa and usersapi: the handlers of /v1/account, of its
-//     MFA routes and of /v1/users, one file per endpoint group.
+//   - the API packages, one capability each, over domain.Env: accountapi
+//     (the account itself: profile, verification, recovery, JWTs,
+//     identities, logs), sessionsapi (password and anonymous sign-in and
+//     the session routes), passwordless (magic URL, email and phone codes,
+//     sessions/token), oauthapi (OAuth2 sign-in), mfa (factors and
+//     challenges) and usersapi (/v1/users).
 //
 // Leaves anything may use: ratelimit, outbox, seal, mail, sms, oauth,
 // passhash, useragent and geoip. Features built over the Service (admin,

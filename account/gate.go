@@ -42,7 +42,7 @@ func ReturnPath(r *http.Request) string {
 }
 
 // GateRequireMFA refuses, for `require mfa`, a principal whose account
-// has no second factor (see mfa.Handlers.GateRequireMFA).
+// has no second factor (see mfa.Factors.GateRequireMFA).
 func (s *Service) GateRequireMFA(r *http.Request, p *verify.Principal) *core.Error {
 	return s.mfa.GateRequireMFA(r, p)
 }

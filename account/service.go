@@ -17,9 +17,12 @@ import (
 	"github.com/accountgate/accountgate/account/httpapi"
 	"github.com/accountgate/accountgate/account/mail"
 	"github.com/accountgate/accountgate/account/mfa"
+	"github.com/accountgate/accountgate/account/oauthapi"
 	"github.com/accountgate/accountgate/account/outbox"
+	"github.com/accountgate/accountgate/account/passwordless"
 	"github.com/accountgate/accountgate/account/ratelimit"
 	"github.com/accountgate/accountgate/account/seal"
+	"github.com/accountgate/accountgate/account/sessionsapi"
 	"github.com/accountgate/accountgate/account/usersapi"
 	"github.com/accountgate/accountgate/account/verify"
 )
@@ -36,8 +39,8 @@ type Service struct {
 	hasher   *core.Hasher
 	api      *httpapi.API
 	accounts *domain.Accounts
-	mfa      *mfa.Handlers
-	users    *usersapi.Handlers
+	mfa      *mfa.Factors
+	users    *usersapi.Users
 	log      *slog.Logger
 	// identity lists the renamed identity headers of the gates.
 	identity verify.IdentityHeaders
@@ -99,9 +102,12 @@ func New(ctx context.Context, cfg core.Config) (*Service, error) {
 		TOTPSeal: seal.New("totp secrets v1", secrets...), Log: s.log}
 	s.mfa = mfa.New(env)
 	s.users = usersapi.New(env)
-	// Match order: the Account API, MFA, the routes today's SDKs call that
-	// are not served yet, then the Users API.
+	// The routes of each package; no two match the same request
+	// (TestRoutesDoNotOverlap), so their order does not matter.
 	s.api.Handle(accountapi.New(env).Routes()...)
+	s.api.Handle(sessionsapi.New(env).Routes()...)
+	s.api.Handle(passwordless.New(env).Routes()...)
+	s.api.Handle(oauthapi.New(env).Routes()...)
 	s.api.Handle(s.mfa.Routes()...)
 	s.api.Handle(httpapi.NotImplementedRoutes()...)
 	s.api.Handle(s.users.Routes()...)
@@ -180,4 +186,4 @@ func (s *Service) Sealer(purpose string) *seal.Sealer {
 
 // Users are the operators' actions on any user (the Users API's, without
 // a caller), for the admin command.
-func (s *Service) Users() *usersapi.Handlers { return s.users }
+func (s *Service) Users() *usersapi.Users { return s.users }

@@ -10,9 +10,9 @@ import (
 
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
 
-	"github.com/accountgate/accountgate/account/accountapi"
 	"github.com/accountgate/accountgate/account/core"
 	"github.com/accountgate/accountgate/account/oauth"
+	"github.com/accountgate/accountgate/account/oauthapi"
 )
 
 // OAuth2Config configures one OAuth2 provider of a project.
@@ -57,7 +57,7 @@ func (p *Project) oauthClients(ctx context.Context, project string) (map[string]
 			}
 			settings.PrivateKeyPEM = string(pem)
 		}
-		callback, err := accountapi.OAuthCallbackURL(p.PublicURL, project, name)
+		callback, err := oauthapi.OAuthCallbackURL(p.PublicURL, project, name)
 		if err != nil {
 			return nil, err
 		}

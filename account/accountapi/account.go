@@ -44,7 +44,7 @@ func readCreateAccount(p *httpapi.Params, now func() string) (f createAccountFor
 
 // createAccount is POST /v1/account: a new email/password account, no
 // session.
-func (s *Handlers) createAccount(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) createAccount(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.Clock()
 	f, err := readCreateAccount(r.Params, func() string { return core.NewID(now) })
 	if err != nil {
@@ -74,7 +74,7 @@ func (s *Handlers) createAccount(w http.ResponseWriter, r *httpapi.Request) erro
 }
 
 // getAccount is GET /v1/account.
-func (s *Handlers) getAccount(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) getAccount(w http.ResponseWriter, r *httpapi.Request) error {
 	a, err := s.RenderAccountMFA(r.Context(), r.Principal.User)
 	if err != nil {
 		return err

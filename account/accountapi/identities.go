@@ -10,7 +10,7 @@ import (
 
 // listIdentities is GET /v1/account/identities: the caller's linked
 // provider accounts, oldest first, with limit and offset queries.
-func (s *Handlers) listIdentities(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) listIdentities(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := httpapi.ParsePaging(r.URL.Query(), httpapi.DefaultIdentityLimit, httpapi.MaxIdentityLimit)
 	if err != nil {
 		return err
@@ -24,7 +24,7 @@ func (s *Handlers) listIdentities(w http.ResponseWriter, r *httpapi.Request) err
 
 // deleteIdentity is DELETE /v1/account/identities/{identityId}. The
 // user's last way to sign in is never removed: that would lock them out.
-func (s *Handlers) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) error {
 	id := r.PathValue("identityId")
 	if !core.ValidKey(id) {
 		return core.InvalidParam("identityId", core.DescUID)
@@ -70,7 +70,7 @@ func (s *Handlers) deleteIdentity(w http.ResponseWriter, r *httpapi.Request) err
 // identities left: a password with an email, a mailbox for magic URLs, a
 // phone for SMS codes (each method enabled and its channel configured),
 // or another identity of a provider still configured.
-func (s *Handlers) canSignInWithout(user *core.User, left []*core.LinkedIdentity) bool {
+func (s *Account) canSignInWithout(user *core.User, left []*core.LinkedIdentity) bool {
 	on := func(m core.AuthMethodName) bool { return !s.Project.Disabled[m] }
 	switch {
 	case user.Email != "" && user.PasswordHash != "" && on(core.MethodEmailPassword):

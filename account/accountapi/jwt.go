@@ -20,7 +20,7 @@ type jwtModel struct {
 // createJWT is POST /v1/account/jwt: a 15-minute token for the caller's
 // current session. A caller who signed in with a JWT has no current
 // session to issue one for.
-func (s *Handlers) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal.ViaJWT {
 		return core.NewError(core.ErrUserSessionNotFound)
 	}
@@ -34,7 +34,7 @@ func (s *Handlers) createJWT(w http.ResponseWriter, r *httpapi.Request) error {
 
 // createJWTs is POST /v1/account/jwts, today's name of /jwt: the token
 // lives `duration` seconds (0 to 3600, default 900).
-func (s *Handlers) createJWTs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) createJWTs(w http.ResponseWriter, r *httpapi.Request) error {
 	seconds, err := r.Params.Int("duration", int(verify.JWTLifetime/time.Second), 0, maxJWTDuration)
 	if err != nil {
 		return err

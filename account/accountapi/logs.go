@@ -7,7 +7,7 @@ import (
 )
 
 // listLogs is GET /v1/account/logs, newest first.
-func (s *Handlers) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) listLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := httpapi.ParseLogQueries(r.URL.Query())
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 // editableUser reads the caller's user from the store, for the checks
 // made before a change: the cached user is shared, read-only and trimmed
 // (it has no password hash). The change itself goes through ChangeUser.
-func (s *Handlers) editableUser(r *httpapi.Request) (*core.User, error) {
+func (s *Account) editableUser(r *httpapi.Request) (*core.User, error) {
 	u, err := s.Store.UserByID(r.Context(), r.Principal.User.ID)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.Errorf(core.ErrGeneralUnauthorizedScope, "User (role: guests) missing scope (account)")
@@ -22,7 +22,7 @@ func (s *Handlers) editableUser(r *httpapi.Request) (*core.User, error) {
 }
 
 // getPrefs is GET /v1/account/prefs.
-func (s *Handlers) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs := r.Principal.User.Prefs
 	if len(prefs) == 0 {
 		prefs = json.RawMessage("{}")
@@ -31,7 +31,7 @@ func (s *Handlers) getPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // updatePrefs is PATCH /v1/account/prefs: the object replaces the old one.
-func (s *Handlers) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs, err := r.Params.Prefs()
 	if err != nil {
 		return err
@@ -48,7 +48,7 @@ func (s *Handlers) updatePrefs(w http.ResponseWriter, r *httpapi.Request) error 
 }
 
 // updateName is PATCH /v1/account/name.
-func (s *Handlers) updateName(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
@@ -68,7 +68,7 @@ func (s *Handlers) updateName(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // updatePassword is PATCH /v1/account/password.
-func (s *Handlers) updatePassword(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updatePassword(w http.ResponseWriter, r *httpapi.Request) error {
 	password, err := r.Params.Password("password", core.DescPasswordDictionary)
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func (s *Handlers) updatePassword(w http.ResponseWriter, r *httpapi.Request) err
 // changePassword is one attempt of updatePassword: the proofs and the new
 // hash are made outside the transaction, which then checks that the hash
 // they were made against is still the user's.
-func (s *Handlers) changePassword(w http.ResponseWriter, r *httpapi.Request, password, oldPassword string) error {
+func (s *Account) changePassword(w http.ResponseWriter, r *httpapi.Request, password, oldPassword string) error {
 	ctx := r.Context()
 	seen, err := s.editableUser(r)
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Handlers) changePassword(w http.ResponseWriter, r *httpapi.Request, pas
 // phone and returns the caller's user as read for the change, once the
 // password is proven for users who have one (part A item 24). The change
 // must then check, under the lock, that the hash is still the one proven.
-func (s *Handlers) userForContactChange(r *httpapi.Request) (*core.User, string, error) {
+func (s *Account) userForContactChange(r *httpapi.Request) (*core.User, string, error) {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return nil, "", err
@@ -158,7 +158,7 @@ func (s *Handlers) userForContactChange(r *httpapi.Request) (*core.User, string,
 // (anonymous, magic URL, phone, OAuth2) the password given becomes the
 // account's password: the account is converted, keeping its id, sessions
 // and prefs.
-func (s *Handlers) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
@@ -197,7 +197,7 @@ func (s *Handlers) updateEmail(w http.ResponseWriter, r *httpapi.Request) error 
 }
 
 // updatePhone is PATCH /v1/account/phone.
-func (s *Handlers) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 	phone, err := r.Params.Required("phone", core.DescPhone)
 	if err != nil {
 		return err
@@ -229,7 +229,7 @@ func (s *Handlers) updatePhone(w http.ResponseWriter, r *httpapi.Request) error 
 // updateStatus is PATCH /v1/account/status: the user blocks their own
 // account. Sessions stay, but every use of them (and of their JWTs) is
 // refused with user_blocked from now on, here and at the gate.
-func (s *Handlers) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updateStatus(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.ChangeOwnUser(r, "", func(_ core.Store, u *core.User) error {
 		u.Status = false
 		return nil

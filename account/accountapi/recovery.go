@@ -12,7 +12,7 @@ import (
 
 // createRecovery is POST /v1/account/recovery: it mails a password-reset
 // link to the account with this email.
-func (s *Handlers) createRecovery(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) createRecovery(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.Project.Mailer == nil {
 		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
@@ -51,7 +51,7 @@ func (s *Handlers) createRecovery(w http.ResponseWriter, r *httpapi.Request) err
 // updateRecovery is PUT /v1/account/recovery: the link's secret sets a
 // new password, proves the email, and ends every session of the user
 // (part A item 18), since whoever held them may be why the user is here.
-func (s *Handlers) updateRecovery(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updateRecovery(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, err := httpapi.ReadUserID(r, core.DescUID)
 	if err != nil {
 		return err

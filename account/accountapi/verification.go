@@ -10,7 +10,7 @@ import (
 
 // createVerification is POST /v1/account/verification: it mails the
 // signed-in user a link that proves their email.
-func (s *Handlers) createVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) createVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.Project.Mailer == nil {
 		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
@@ -33,7 +33,7 @@ func (s *Handlers) createVerification(w http.ResponseWriter, r *httpapi.Request)
 }
 
 // updateVerification is PUT /v1/account/verification.
-func (s *Handlers) updateVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updateVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user, secret, err := s.ReadConfirmation(r, core.DescUID)
 	if err != nil {
 		return err
@@ -43,7 +43,7 @@ func (s *Handlers) updateVerification(w http.ResponseWriter, r *httpapi.Request)
 
 // createPhoneVerification is POST /v1/account/verification/phone: it texts
 // the signed-in user a code that proves their phone number.
-func (s *Handlers) createPhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) createPhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user := r.Principal.User
 	if user.Phone == "" {
 		return core.NewError(core.ErrUserPhoneNotFound)
@@ -60,7 +60,7 @@ func (s *Handlers) createPhoneVerification(w http.ResponseWriter, r *httpapi.Req
 // updatePhoneVerification is PUT /v1/account/verification/phone. It needs
 // the user's own session (part A item 13): a code alone proves nothing
 // about who typed it.
-func (s *Handlers) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Account) updatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	user, secret, err := s.ReadConfirmation(r, core.DescUID)
 	if err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 	"github.com/accountgate/accountgate/account/usersapi"
 )
 
-// Service is what the actions use of the Users API (usersapi.Handlers).
+// Service is what the actions use of the Users API (usersapi.Users).
 type Service interface {
 	User(ctx context.Context, id string) (*core.User, error)
 	ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error)
@@ -24,7 +24,7 @@ type Service interface {
 	SetUserLabels(ctx context.Context, id string, labels []string) (*core.User, error)
 }
 
-var _ Service = (*usersapi.Handlers)(nil)
+var _ Service = (*usersapi.Users)(nil)
 
 // Options are the inputs of an action besides its name and user id.
 type Options struct {

@@ -12,9 +12,10 @@ import (
 	"github.com/accountgate/accountgate/account/verify"
 )
 
-// Env is what the handler packages (accountapi, mfa, usersapi) are built
-// from: the pipeline, the shared operations and the project's parts. A
-// handler type embeds it, so handlers call both as their own.
+// Env is what the API packages (accountapi, sessionsapi, passwordless,
+// oauthapi, mfa, usersapi) are built from: the pipeline, the shared
+// operations and the project's parts. An API type embeds it, so its
+// handlers call both as their own.
 type Env struct {
 	*httpapi.API
 	*Accounts

@@ -457,3 +457,40 @@ func WriteError(w http.ResponseWriter, e *core.Error) {
 func (r *Request) IsCurrent(sess *core.Session) bool {
 	return r.Principal != nil && !r.Principal.ViaJWT && r.Principal.Session.ID == sess.ID
 }
+
+// Overlaps lists the pairs of routes that could both match one request:
+// same API, method and length, and at each segment a parameter on either
+// side or the same text. With none, the order of Handle calls does not
+// matter.
+func (a *API) Overlaps() []string {
+	var out []string
+	for i := range a.routes {
+		for j := i + 1; j < len(a.routes); j++ {
+			if x, y := &a.routes[i], &a.routes[j]; x.overlaps(y) {
+				out = append(out, x.String()+" ~ "+y.String())
+			}
+		}
+	}
+	return out
+}
+
+func (rt *Route) overlaps(o *Route) bool {
+	if rt.users != o.users || rt.method != o.method || len(rt.path) != len(o.path) {
+		return false
+	}
+	for i, seg := range rt.path {
+		if seg != o.path[i] && !strings.HasPrefix(seg, "{") && !strings.HasPrefix(o.path[i], "{") {
+			return false
+		}
+	}
+	return true
+}
+
+// String is the route as "METHOD /v1/…/path".
+func (rt *Route) String() string {
+	prefix := APIPrefix
+	if rt.users {
+		prefix = UsersPrefix
+	}
+	return strings.TrimRight(rt.method+" "+prefix+"/"+strings.Join(rt.path, "/"), "/")
+}

@@ -8,13 +8,13 @@ import (
 	"github.com/accountgate/accountgate/account/httpapi"
 )
 
-// Handlers serve the MFA routes of one project.
-type Handlers struct{ domain.Env }
+// Factors serve the MFA routes of one project.
+type Factors struct{ domain.Env }
 
 // New returns the MFA handlers over env.
-func New(env domain.Env) *Handlers { return &Handlers{env} }
+func New(env domain.Env) *Factors { return &Factors{env} }
 
 // Routes are the MFA routes under /v1/account.
-func (s *Handlers) Routes() []httpapi.Route {
+func (s *Factors) Routes() []httpapi.Route {
 	return append(s.factorRoutes(), s.challengeRoutes()...)
 }

@@ -31,7 +31,7 @@ const (
 )
 
 // factorRoutes are the MFA routes (issue 14).
-func (s *Handlers) factorRoutes() []httpapi.Route {
+func (s *Factors) factorRoutes() []httpapi.Route {
 	return []httpapi.Route{
 		httpapi.NewRoute("PATCH", "mfa", httpapi.ScopeAccount, s.updateMFA),
 		httpapi.NewRoute("GET", "mfa/factors", httpapi.ScopeAccount, s.listMFAFactors),
@@ -45,7 +45,7 @@ func (s *Handlers) factorRoutes() []httpapi.Route {
 }
 
 // updateMFA is PATCH /v1/account/mfa: the account's switch.
-func (s *Handlers) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
 	on, err := r.Params.Bool("mfa")
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func factorsOf(ctx context.Context, st core.Store, u *core.User) (mfaFactorsMode
 }
 
 // listMFAFactors is GET /v1/account/mfa/factors.
-func (s *Handlers) listMFAFactors(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) listMFAFactors(w http.ResponseWriter, r *httpapi.Request) error {
 	f, err := factorsOf(r.Context(), s.Store, r.Principal.User)
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ type mfaTypeModel struct {
 
 // createAuthenticator is POST /v1/account/mfa/authenticators/totp: a new
 // secret, replacing one not verified yet.
-func (s *Handlers) createAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) createAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func otpParam(r *httpapi.Request) (string, error) {
 // verifyAuthenticator is PUT /v1/account/mfa/authenticators/totp: a first
 // code proves the app has the secret, and the authenticator becomes a
 // factor.
-func (s *Handlers) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Handlers) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request
 // the skew window that was not used before; the store records the step,
 // so the code works once across instances. 401 user_invalid_token
 // otherwise.
-func (s *Handlers) spendTOTP(ctx context.Context, tx core.Store, m *core.MFAState, code string) error {
+func (s *Factors) spendTOTP(ctx context.Context, tx core.Store, m *core.MFAState, code string) error {
 	secret, err := s.TOTPSeal.Open(m.TOTPSecret)
 	if err != nil {
 		return err
@@ -239,7 +239,7 @@ func totpStep(secret, code string, now time.Time) (int64, bool) {
 }
 
 // deleteAuthenticator is DELETE /v1/account/mfa/authenticators/totp.
-func (s *Handlers) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) deleteAuthenticator(w http.ResponseWriter, r *httpapi.Request) error {
 	if err := authenticatorType(r); err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func newRecoveryCodes(ctx context.Context, tx core.Store, userID string) ([]stri
 // recoveryCodes creates (regenerate=false: only if there are none) or
 // regenerates (regenerate=true: only if there are some) the caller's
 // codes.
-func (s *Handlers) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
+func (s *Factors) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string, error) {
 	var codes []string
 	u, err := s.ChangeOwnUser(r, "", func(tx core.Store, u *core.User) error {
 		n, err := tx.RecoveryCodeCount(r.Context(), u.ID)
@@ -326,7 +326,7 @@ func (s *Handlers) recoveryCodes(r *httpapi.Request, regenerate bool) ([]string,
 }
 
 // createRecoveryCodes is POST /v1/account/mfa/recovery-codes.
-func (s *Handlers) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	codes, err := s.recoveryCodes(r, false)
 	if err != nil {
 		return err
@@ -336,7 +336,7 @@ func (s *Handlers) createRecoveryCodes(w http.ResponseWriter, r *httpapi.Request
 
 // updateRecoveryCodes is PATCH /v1/account/mfa/recovery-codes: a new set,
 // the old codes void.
-func (s *Handlers) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	codes, err := s.recoveryCodes(r, true)
 	if err != nil {
 		return err
@@ -347,7 +347,7 @@ func (s *Handlers) updateRecoveryCodes(w http.ResponseWriter, r *httpapi.Request
 // getRecoveryCodes is GET /v1/account/mfa/recovery-codes. Appwrite keeps
 // the codes readable; Accountgate keeps only their hashes, so they are
 // shown once, when made.
-func (s *Handlers) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) error {
 	n, err := s.Store.RecoveryCodeCount(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err

@@ -44,7 +44,7 @@ var challengeFactors = []challengeFactor{
 
 // challengeRoutes are the challenge routes, limited per user like the
 // other confirmations (six-digit codes must not be guessed).
-func (s *Handlers) challengeRoutes() []httpapi.Route {
+func (s *Factors) challengeRoutes() []httpapi.Route {
 	// Today's SDKs call the plural path; the counters are shared.
 	return []httpapi.Route{
 		httpapi.NewRoute("POST", "mfa/challenge", httpapi.ScopeAccount, s.createMFAChallenge).Limit("mfa_challenge.create", httpapi.ByUser),
@@ -86,7 +86,7 @@ type mfaChallengeModel struct {
 // createMFAChallenge is POST /v1/account/mfa/challenge: a challenge for
 // one of the account's factors; email and phone get a code by mail or
 // text.
-func (s *Handlers) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) createMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
 	param, err := r.Params.Required("factor", "Value must be one of (email, phone, totp, recoverycode)")
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func factorAvailable(ctx context.Context, tx core.Store, u *core.User, f challen
 
 // issueChallenge stores the challenge token and, for email and phone,
 // queues its code through tx.
-func (s *Handlers) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.Request, u *core.User, f challengeFactor) (*core.Token, error) {
+func (s *Factors) issueChallenge(ctx context.Context, tx core.Store, r *httpapi.Request, u *core.User, f challengeFactor) (*core.Token, error) {
 	now := s.Clock()
 	tok := &core.Token{ID: core.NewID(now), UserID: u.ID, Type: f.typ, Target: challengeTarget(u, f.typ),
 		CreatedAt: now, Expire: now.Add(mfaChallengeLifetime), IP: r.IP, UserAgent: core.Truncate(r.UserAgent(), 1024)}
@@ -164,7 +164,7 @@ func (s *Handlers) issueChallenge(ctx context.Context, tx core.Store, r *httpapi
 
 // updateMFAChallenge is PUT /v1/account/mfa/challenge: the code of a
 // challenge adds its factor to the caller's session.
-func (s *Handlers) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Factors) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request) error {
 	id, err := r.Params.Required("challengeId", core.DescText(256))
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func (s *Handlers) updateMFAChallenge(w http.ResponseWriter, r *httpapi.Request)
 // completeChallenge spends challenge id of u with code through tx (which
 // holds u's lock): 401 user_invalid_token for an unknown, used or
 // expired challenge or a wrong code. Nothing is spent unless all holds.
-func (s *Handlers) completeChallenge(ctx context.Context, tx core.Store, u *core.User, id, code string) (challengeFactor, error) {
+func (s *Factors) completeChallenge(ctx context.Context, tx core.Store, u *core.User, id, code string) (challengeFactor, error) {
 	kinds := make([]core.TokenKind, 0, len(challengeFactors))
 	for _, f := range challengeFactors {
 		c := ""

@@ -19,7 +19,7 @@ import (
 // unless p's account has MFA on (a session that passed GateCheck then
 // proved its second factor). The store is asked each time, so turning
 // MFA off takes effect at once.
-func (s *Handlers) GateRequireMFA(r *http.Request, p *verify.Principal) *core.Error {
+func (s *Factors) GateRequireMFA(r *http.Request, p *verify.Principal) *core.Error {
 	m, err := domain.MFAOf(r.Context(), s.Store, p.User.ID)
 	if err != nil {
 		s.Log.Error("gate: reading the account's MFA state", "path", r.URL.Path, "error", err)

@@ -19,7 +19,7 @@ import (
 const MaxListUsers = 5000
 
 // User returns the user id, or 404 user_not_found.
-func (s *Handlers) User(ctx context.Context, id string) (*core.User, error) {
+func (s *Users) User(ctx context.Context, id string) (*core.User, error) {
 	u, err := s.Store.UserByID(ctx, id)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, core.NewError(core.ErrUserNotFound)
@@ -30,7 +30,7 @@ func (s *Handlers) User(ctx context.Context, id string) (*core.User, error) {
 // ListUsers returns at most limit users (1..MaxListUsers) in creation
 // order, after the user afterID ("" from the first); 404 user_not_found
 // if there is no user afterID.
-func (s *Handlers) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
+func (s *Users) ListUsers(ctx context.Context, afterID string, limit int) ([]*core.User, error) {
 	if limit < 1 || limit > MaxListUsers {
 		return nil, core.Errorf(core.ErrGeneralArgumentInvalid, "Invalid limit: Value must be a valid range between 1 and %d", MaxListUsers)
 	}
@@ -43,7 +43,7 @@ func (s *Handlers) ListUsers(ctx context.Context, afterID string, limit int) ([]
 
 // UserSessions lists the sessions of the user id, oldest first; 404
 // user_not_found if there is no such user.
-func (s *Handlers) UserSessions(ctx context.Context, id string) ([]*core.Session, error) {
+func (s *Users) UserSessions(ctx context.Context, id string) ([]*core.Session, error) {
 	if _, err := s.User(ctx, id); err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (s *Handlers) UserSessions(ctx context.Context, id string) ([]*core.Session
 // SetUserStatus blocks (active false) or unblocks the user id. A blocked
 // user keeps their sessions, but every use of them is refused with
 // user_blocked, here and at the gate, until they are unblocked.
-func (s *Handlers) SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error) {
+func (s *Users) SetUserStatus(ctx context.Context, id string, active bool) (*core.User, error) {
 	u, err := s.ChangeNamedUser(ctx, id, func(_ core.Store, u *core.User) error {
 		u.Status = active
 		return nil
@@ -67,7 +67,7 @@ func (s *Handlers) SetUserStatus(ctx context.Context, id string, active bool) (*
 
 // SignOutUser deletes every session of the user id, and with them the
 // JWTs made from them, and says how many went.
-func (s *Handlers) SignOutUser(ctx context.Context, id string) (int, error) {
+func (s *Users) SignOutUser(ctx context.Context, id string) (int, error) {
 	u, err := s.User(ctx, id)
 	if err != nil {
 		return 0, err
@@ -85,7 +85,7 @@ func (s *Handlers) SignOutUser(ctx context.Context, id string) (int, error) {
 
 // DeleteUser removes the user id with their sessions, tokens, linked
 // identities and security log, and forgets them in every cache.
-func (s *Handlers) DeleteUser(ctx context.Context, id string) error {
+func (s *Users) DeleteUser(ctx context.Context, id string) error {
 	var ended []*core.Session
 	err := s.Store.WithTx(ctx, func(tx core.Store) error {
 		// The lock keeps a concurrent change from writing the user back.
@@ -114,7 +114,7 @@ func (s *Handlers) DeleteUser(ctx context.Context, id string) error {
 // kept but not enforced, as the operator chooses; the user's recovery
 // links stop working, and with RevokeSessionsOnPasswordChange their
 // sessions end.
-func (s *Handlers) SetUserPassword(ctx context.Context, id, password string) (*core.User, error) {
+func (s *Users) SetUserPassword(ctx context.Context, id, password string) (*core.User, error) {
 	if err := httpapi.CheckPasswordLength("password", core.DescPassword, password); err != nil {
 		return nil, err
 	}

@@ -6,8 +6,8 @@ import (
 	"github.com/accountgate/accountgate/account/domain"
 )
 
-// Handlers serve the Users API of one project.
-type Handlers struct{ domain.Env }
+// Users serve the Users API of one project.
+type Users struct{ domain.Env }
 
 // New returns the Users API over env.
-func New(env domain.Env) *Handlers { return &Handlers{env} }
+func New(env domain.Env) *Users { return &Users{env} }

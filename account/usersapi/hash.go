@@ -93,7 +93,7 @@ func scryptModifiedReader(p *httpapi.Params, hash string) (string, error) {
 
 // usersCreateWithHash answers POST /v1/users/<kind>: read checks the
 // password parameter as a hash of that kind and encodes it.
-func (s *Handlers) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *httpapi.Request) error {
+func (s *Users) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *httpapi.Request) error {
 	return func(w http.ResponseWriter, r *httpapi.Request) error {
 		now := s.Clock()
 		id, err := r.Params.Required("userId", core.DescCustomID)

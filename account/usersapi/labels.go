@@ -10,7 +10,7 @@ import (
 
 // SetUserLabels replaces the labels of the user id (CheckLabels' rules;
 // none clears them). Like a block, the change reaches every gate at once.
-func (s *Handlers) SetUserLabels(ctx context.Context, id string, labels []string) (*core.User, error) {
+func (s *Users) SetUserLabels(ctx context.Context, id string, labels []string) (*core.User, error) {
 	labels, err := core.CheckLabels(labels)
 	if err != nil {
 		return nil, err
@@ -28,7 +28,7 @@ func (s *Handlers) SetUserLabels(ctx context.Context, id string, labels []string
 
 // usersUpdateLabels is PUT (or PATCH) /v1/users/{userId}/labels: the
 // labels replace the old ones.
-func (s *Handlers) usersUpdateLabels(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdateLabels(w http.ResponseWriter, r *httpapi.Request) error {
 	labels, err := r.Params.Labels()
 	if err != nil {
 		return err

@@ -215,7 +215,7 @@ func (q *userQueries) filter(words []string) (f core.UserFilter, none bool) {
 // usersList is GET /v1/users: one bounded store query for the page and
 // one for the total (capped at maxUserCount, skipped with total=false),
 // whatever the number of users.
-func (s *Handlers) usersList(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersList(w http.ResponseWriter, r *httpapi.Request) error {
 	q, err := parseUserQueries(r.URL.Query())
 	if err != nil {
 		return err

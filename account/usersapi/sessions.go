@@ -17,7 +17,7 @@ import (
 // credentials. The response carries its secret, the cookie value, for the
 // server to hand on; like any session it ends when the user is blocked
 // or signed out.
-func (s *Handlers) usersCreateSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersCreateSession(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ const (
 // a single-use secret the server hands to the user, who spends it at
 // POST /v1/account/sessions/token. The secret is in the response, and
 // stored only hashed.
-func (s *Handlers) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersCreateToken(w http.ResponseWriter, r *httpapi.Request) error {
 	length, err := r.Params.Int("length", genericTokenLength, genericTokenMinLength, genericTokenMaxLength)
 	if err != nil {
 		return err

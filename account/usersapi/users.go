@@ -15,7 +15,7 @@ import (
 // effect at once at every gate through the revocation path.
 
 // Routes are the Users API's routes; each needs its key scope.
-func (s *Handlers) Routes() []httpapi.Route {
+func (s *Users) Routes() []httpapi.Route {
 	const read, write = core.ScopeUsersRead, core.ScopeUsersWrite
 	return []httpapi.Route{
 		httpapi.UsersRoute("GET", "", read, s.usersList),
@@ -63,7 +63,7 @@ type userListModel struct {
 // Accountgate never sends (a hash is an offline-crackable secret).
 
 // pathUser loads the user the path names; 404 user_not_found if none.
-func (s *Handlers) pathUser(r *httpapi.Request) (*core.User, error) {
+func (s *Users) pathUser(r *httpapi.Request) (*core.User, error) {
 	id := r.PathValue("userId")
 	if !core.ValidKey(id) {
 		return nil, core.NewError(core.ErrUserNotFound)
@@ -72,7 +72,7 @@ func (s *Handlers) pathUser(r *httpapi.Request) (*core.User, error) {
 }
 
 // usersGet is GET /v1/users/{userId}.
-func (s *Handlers) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func (s *Handlers) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 
 // usersCreate is POST /v1/users: a user with any of email, phone,
 // password and name, no session.
-func (s *Handlers) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.Clock()
 	u := &core.User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
 	id, err := r.Params.Required("userId", core.DescCustomID)
@@ -138,7 +138,7 @@ func (s *Handlers) usersCreate(w http.ResponseWriter, r *httpapi.Request) error 
 }
 
 // usersDelete is DELETE /v1/users/{userId}.
-func (s *Handlers) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersDelete(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (s *Handlers) usersDelete(w http.ResponseWriter, r *httpapi.Request) error 
 
 // usersChange applies change to the path's user under its lock, logs it
 // as event (Appwrite's audit event names) and answers with the user.
-func (s *Handlers) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict core.ErrorType, change func(u *core.User)) error {
+func (s *Users) usersChange(w http.ResponseWriter, r *httpapi.Request, event string, conflict core.ErrorType, change func(u *core.User)) error {
 	id := r.PathValue("userId")
 	if !core.ValidKey(id) {
 		return core.NewError(core.ErrUserNotFound)
@@ -174,7 +174,7 @@ func (s *Handlers) usersChange(w http.ResponseWriter, r *httpapi.Request, event 
 // usersUpdateStatus is PATCH /v1/users/{userId}/status: false blocks the
 // user (every session and JWT refused, here and at the gate), true
 // unblocks.
-func (s *Handlers) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) error {
 	status, err := r.Params.Bool("status")
 	if err != nil {
 		return err
@@ -190,7 +190,7 @@ func (s *Handlers) usersUpdateStatus(w http.ResponseWriter, r *httpapi.Request) 
 }
 
 // usersUpdateName is PATCH /v1/users/{userId}/name.
-func (s *Handlers) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) error {
 	name, err := r.Params.Required("name", core.DescText(128))
 	if err != nil {
 		return err
@@ -203,7 +203,7 @@ func (s *Handlers) usersUpdateName(w http.ResponseWriter, r *httpapi.Request) er
 
 // usersUpdateEmail is PATCH /v1/users/{userId}/email. The new address is
 // unverified; links sent to the old one stop working (ChangeUser).
-func (s *Handlers) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
@@ -220,7 +220,7 @@ func (s *Handlers) usersUpdateEmail(w http.ResponseWriter, r *httpapi.Request) e
 
 // usersUpdatePhone is PATCH /v1/users/{userId}/phone; the number is in
 // the parameter "number", as Appwrite names it.
-func (s *Handlers) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) error {
 	phone, err := r.Params.Required("number", core.DescPhone)
 	if err != nil {
 		return err
@@ -237,7 +237,7 @@ func (s *Handlers) usersUpdatePhone(w http.ResponseWriter, r *httpapi.Request) e
 
 // usersUpdatePassword is PATCH /v1/users/{userId}/password: the
 // operator's reset (SetUserPassword).
-func (s *Handlers) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request) error {
 	password, err := r.Params.Password("password", core.DescPassword)
 	if err != nil {
 		return err
@@ -253,7 +253,7 @@ func (s *Handlers) usersUpdatePassword(w http.ResponseWriter, r *httpapi.Request
 }
 
 // usersUpdateEmailVerification is PATCH /v1/users/{userId}/verification.
-func (s *Handlers) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdateEmailVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	v, err := r.Params.Bool("emailVerification")
 	if err != nil {
 		return err
@@ -263,7 +263,7 @@ func (s *Handlers) usersUpdateEmailVerification(w http.ResponseWriter, r *httpap
 
 // usersUpdatePhoneVerification is PATCH
 // /v1/users/{userId}/verification/phone.
-func (s *Handlers) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpapi.Request) error {
 	v, err := r.Params.Bool("phoneVerification")
 	if err != nil {
 		return err
@@ -272,7 +272,7 @@ func (s *Handlers) usersUpdatePhoneVerification(w http.ResponseWriter, r *httpap
 }
 
 // usersGetPrefs is GET /v1/users/{userId}/prefs.
-func (s *Handlers) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -282,7 +282,7 @@ func (s *Handlers) usersGetPrefs(w http.ResponseWriter, r *httpapi.Request) erro
 
 // usersUpdatePrefs is PATCH /v1/users/{userId}/prefs: the object replaces
 // the old one; the answer is the prefs, as Appwrite's.
-func (s *Handlers) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersUpdatePrefs(w http.ResponseWriter, r *httpapi.Request) error {
 	prefs, err := r.Params.Prefs()
 	if err != nil {
 		return err
@@ -312,7 +312,7 @@ func prefsOf(u *core.User) json.RawMessage {
 
 // usersListSessions is GET /v1/users/{userId}/sessions. No session is
 // current: the caller is a server, not one of the user's devices.
-func (s *Handlers) usersListSessions(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersListSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.UserSessions(r.Context(), r.PathValue("userId"))
 	if err != nil {
 		return err
@@ -326,7 +326,7 @@ func (s *Handlers) usersListSessions(w http.ResponseWriter, r *httpapi.Request) 
 
 // usersDeleteSessions is DELETE /v1/users/{userId}/sessions: every
 // session of the user ends, everywhere.
-func (s *Handlers) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	if _, err := s.SignOutUser(r.Context(), r.PathValue("userId")); err != nil {
 		return err
 	}
@@ -335,7 +335,7 @@ func (s *Handlers) usersDeleteSessions(w http.ResponseWriter, r *httpapi.Request
 }
 
 // usersDeleteSession is DELETE /v1/users/{userId}/sessions/{sessionId}.
-func (s *Handlers) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request) error {
 	u, err := s.pathUser(r)
 	if err != nil {
 		return err
@@ -360,7 +360,7 @@ func (s *Handlers) usersDeleteSession(w http.ResponseWriter, r *httpapi.Request)
 }
 
 // usersListLogs is GET /v1/users/{userId}/logs, newest first.
-func (s *Handlers) usersListLogs(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersListLogs(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := httpapi.ParseLogQueries(r.URL.Query())
 	if err != nil {
 		return err
@@ -378,7 +378,7 @@ func (s *Handlers) usersListLogs(w http.ResponseWriter, r *httpapi.Request) erro
 
 // usersListIdentities is GET /v1/users/{userId}/identities: the
 // provider accounts linked to the user, oldest first.
-func (s *Handlers) usersListIdentities(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Users) usersListIdentities(w http.ResponseWriter, r *httpapi.Request) error {
 	limit, offset, err := httpapi.ParsePaging(r.URL.Query(), httpapi.DefaultIdentityLimit, httpapi.MaxIdentityLimit)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package accountapi
+package passwordless
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 // createMagicURLSession is POST /v1/account/sessions/magic-url: it mails a
 // sign-in link, creating the account first if the email is new. It is
 // POST /tokens/magic-url without the security phrase (format 1.3 has none).
-func (s *Handlers) createMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) createMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.sendMagicURL(w, r, false)
 }
 
 // findOrCreateUser returns the user that lookup(key) finds, or creates one
 // with the given id (generated for unique()) shaped by fill.
-func (s *Handlers) findOrCreateUser(ctx context.Context, tx core.Store, id string, fill func(*core.User), lookup func(context.Context, string) (*core.User, error), key string) (*core.User, error) {
+func (s *SignIn) findOrCreateUser(ctx context.Context, tx core.Store, id string, fill func(*core.User), lookup func(context.Context, string) (*core.User, error), key string) (*core.User, error) {
 	u, err := lookup(ctx, key)
 	if err == nil {
 		return u, nil
@@ -44,14 +44,14 @@ func (s *Handlers) findOrCreateUser(ctx context.Context, tx core.Store, id strin
 
 // updateMagicURLSession is PUT /v1/account/sessions/magic-url: the link's
 // secret signs the user in and proves the email.
-func (s *Handlers) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) updateMagicURLSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.completeTokenSession(w, r, core.TokenMagicURL, "magic-url", func(u *core.User) { u.EmailVerification = true }, "session.update")
 }
 
 // completeTokenSession spends a sign-in token (magic URL or phone code),
 // marks what it proved on the user and creates the session, all in one
 // transaction: a blocked user or a failed write leaves the token unspent.
-func (s *Handlers) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ core.TokenType, provider string, proved func(*core.User), event string) error {
+func (s *SignIn) completeTokenSession(w http.ResponseWriter, r *httpapi.Request, typ core.TokenType, provider string, proved func(*core.User), event string) error {
 	user, secret, err := s.ReadConfirmation(r, core.DescCustomID)
 	if err != nil {
 		return err

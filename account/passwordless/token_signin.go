@@ -1,11 +1,10 @@
-package accountapi
+package passwordless
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -48,7 +47,7 @@ func readPhrase(r *httpapi.Request) (string, error) {
 
 // readSignInEmail reads the userId and email of an email sign-in route,
 // which needs a mailer.
-func (s *Handlers) readSignInEmail(r *httpapi.Request) (userID, email string, err error) {
+func (s *SignIn) readSignInEmail(r *httpapi.Request) (userID, email string, err error) {
 	if s.Project.Mailer == nil {
 		return "", "", core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
@@ -67,13 +66,13 @@ func (s *Handlers) readSignInEmail(r *httpapi.Request) (userID, email string, er
 // createMagicURLToken is POST /v1/account/tokens/magic-url: the 1.3
 // magic-URL mail, with the optional security phrase, for POST
 // /sessions/token (or PUT /sessions/magic-url) to spend.
-func (s *Handlers) createMagicURLToken(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) createMagicURLToken(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.sendMagicURL(w, r, true)
 }
 
 // sendMagicURL mails a magic link, creating the account first if the
 // email is new; withPhrase reads the phrase parameter.
-func (s *Handlers) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPhrase bool) error {
+func (s *SignIn) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withPhrase bool) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
@@ -101,7 +100,7 @@ func (s *Handlers) sendMagicURL(w http.ResponseWriter, r *httpapi.Request, withP
 
 // createEmailToken is POST /v1/account/tokens/email: a six-digit code by
 // mail (the otp template), creating the account first if the email is new.
-func (s *Handlers) createEmailToken(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) createEmailToken(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, email, err := s.readSignInEmail(r)
 	if err != nil {
 		return err
@@ -129,7 +128,7 @@ type signInMail struct {
 
 // mailSignInToken stores a sign-in token of m for email, creating the
 // account first if the email is new, and mails its secret.
-func (s *Handlers) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, userID, email, phrase string, m signInMail) error {
+func (s *SignIn) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, userID, email, phrase string, m signInMail) error {
 	ctx := r.Context()
 	var created *core.User // the new account, if the email was new
 	err := s.issueSignInToken(w, r, phrase, func(tx core.Store) (*core.User, *core.Token, error) {
@@ -152,14 +151,14 @@ func (s *Handlers) mailSignInToken(w http.ResponseWriter, r *httpapi.Request, us
 
 // issueSignInToken is issueToken for the token sign-in routes: the
 // answer carries the security phrase, if any.
-func (s *Handlers) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
+func (s *SignIn) issueSignInToken(w http.ResponseWriter, r *httpapi.Request, phrase string, issue func(tx core.Store) (*core.User, *core.Token, error)) error {
 	return s.IssuePhrasedToken(w, r, "session.create", phrase, issue)
 }
 
 // signInKinds are the tokens of u with secret that POST /sessions/token
 // accepts: each kind whose sign-in method is on, sent to an address u
 // still has (or, for OAuth2, made for an identity u still has linked).
-func (s *Handlers) signInKinds(ctx context.Context, tx core.Store, u *core.User, secret string) ([]core.TokenKind, error) {
+func (s *SignIn) signInKinds(ctx context.Context, tx core.Store, u *core.User, secret string) ([]core.TokenKind, error) {
 	var kinds []core.TokenKind
 	add := func(m core.AuthMethodName, typ core.TokenType, target string) {
 		if target != "" && !s.Project.Disabled[m] {
@@ -191,7 +190,7 @@ func (s *Handlers) signInKinds(ctx context.Context, tx core.Store, u *core.User,
 // recording what it proved and creating the session are one transaction
 // under the user's lock: a blocked user or a failed write leaves the
 // token unspent.
-func (s *Handlers) createTokenSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) createTokenSession(w http.ResponseWriter, r *httpapi.Request) error {
 	userID, err := httpapi.ReadUserID(r, core.DescCustomID)
 	if err != nil {
 		return err
@@ -242,7 +241,7 @@ func (s *Handlers) createTokenSession(w http.ResponseWriter, r *httpapi.Request)
 // tokenSessionInput records on u what tok proved, as the 1.3 flows do
 // (a mailbox, a phone; a provider vouches for neither), and names the
 // session's provider after the kind, as Appwrite does.
-func (s *Handlers) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (domain.NewSessionInput, error) {
+func (s *SignIn) tokenSessionInput(ctx context.Context, tx core.Store, u *core.User, tok *core.Token) (domain.NewSessionInput, error) {
 	in := domain.NewSessionInput{User: u}
 	switch tok.Type {
 	case core.TokenMagicURL:
@@ -270,24 +269,4 @@ func (s *Handlers) tokenSessionInput(ctx context.Context, tx core.Store, u *core
 		return in, core.NewError(core.ErrUserInvalidToken)
 	}
 	return in, nil
-}
-
-// oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
-// success with userId and secret (a token of the identity just used)
-// instead of a session cookie.
-func (s *Handlers) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
-	secret := core.NewSecret()
-	tok := s.NewToken(r, user.ID, "", core.TokenOAuth2, core.OAuth2TokenLifetime, secret)
-	tok.Target = core.OAuth2TokenTarget(ident.ID)
-	if err := s.Store.CreateToken(r.Context(), tok); err != nil {
-		return err
-	}
-	target := *success
-	q := target.Query()
-	q.Set("userId", user.ID)
-	q.Set("secret", secret)
-	target.RawQuery = q.Encode()
-	httpapi.NoCache(w)
-	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
-	return nil
 }

@@ -1,4 +1,4 @@
-package accountapi
+package sessionsapi
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 
 // createEmailSession is POST /v1/account/sessions/email (and its alias
 // POST /v1/account/sessions).
-func (s *Handlers) createEmailSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) createEmailSession(w http.ResponseWriter, r *httpapi.Request) error {
 	email, err := r.Params.Required("email", core.DescEmail)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (s *Handlers) createEmailSession(w http.ResponseWriter, r *httpapi.Request)
 // verified: a block, a recovery or a password change that landed during
 // the argon2 runs stands. A failure is only logged: the sign-in itself
 // succeeded.
-func (s *Handlers) upgradeHash(r *httpapi.Request, user *core.User, password string) {
+func (s *Sessions) upgradeHash(r *httpapi.Request, user *core.User, password string) {
 	ctx := r.Context()
 	hash, err := s.Hasher.Hash(ctx, password)
 	if err != nil {
@@ -98,7 +98,7 @@ func (s *Handlers) upgradeHash(r *httpapi.Request, user *core.User, password str
 }
 
 // listSessions is GET /v1/account/sessions.
-func (s *Handlers) listSessions(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) listSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.Store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func (s *Handlers) listSessions(w http.ResponseWriter, r *httpapi.Request) error
 
 // findSession resolves the {sessionId} path parameter among the caller's
 // own sessions; "current" is the session the caller presented.
-func (s *Handlers) findSession(r *httpapi.Request) (*core.Session, error) {
+func (s *Sessions) findSession(r *httpapi.Request) (*core.Session, error) {
 	id := r.PathValue("sessionId")
 	if id == "current" {
 		// A JWT caller presented no session secret: nothing is current.
@@ -137,7 +137,7 @@ func (s *Handlers) findSession(r *httpapi.Request) (*core.Session, error) {
 }
 
 // getSession is GET /v1/account/sessions/{sessionId}.
-func (s *Handlers) getSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) getSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (s *Handlers) getSession(w http.ResponseWriter, r *httpapi.Request) error {
 }
 
 // deleteSession is DELETE /v1/account/sessions/{sessionId}.
-func (s *Handlers) deleteSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) deleteSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -168,7 +168,7 @@ func (s *Handlers) deleteSession(w http.ResponseWriter, r *httpapi.Request) erro
 
 // deleteAllSessions is DELETE /v1/account/sessions: every session of the
 // caller, the current one included.
-func (s *Handlers) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) error {
 	all, err := s.Store.UserSessions(r.Context(), r.Principal.User.ID)
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func (s *Handlers) deleteAllSessions(w http.ResponseWriter, r *httpapi.Request) 
 
 // createAnonymousSession is POST /v1/account/sessions/anonymous: a new
 // user without email or password, signed in.
-func (s *Handlers) createAnonymousSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) createAnonymousSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.Principal != nil {
 		return core.NewError(core.ErrUserSessionAlreadyExists)
 	}
@@ -208,7 +208,7 @@ func (s *Handlers) createAnonymousSession(w http.ResponseWriter, r *httpapi.Requ
 // updateSession is PATCH /v1/account/sessions/{sessionId}. In the 1.3
 // and 1.4 formats it only refreshes an OAuth2 session's provider tokens;
 // from 1.5 on it extends any session (extendSession).
-func (s *Handlers) updateSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *Sessions) updateSession(w http.ResponseWriter, r *httpapi.Request) error {
 	sess, err := s.findSession(r)
 	if err != nil {
 		return err
@@ -226,7 +226,7 @@ func (s *Handlers) updateSession(w http.ResponseWriter, r *httpapi.Request) erro
 // extendSession gives a session a full lifetime again from now, after
 // refreshing an OAuth2 session's provider tokens. The caller's own
 // cookies follow the new expiry.
-func (s *Handlers) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session, isOAuth bool) error {
+func (s *Sessions) extendSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session, isOAuth bool) error {
 	if isOAuth {
 		refreshed, err := s.RefreshProviderTokens(r.Context(), sess)
 		if err != nil {
@@ -251,4 +251,15 @@ func (s *Handlers) extendSession(w http.ResponseWriter, r *httpapi.Request, sess
 		s.SetSessionCookies(w, r.Request, tok.ID, tok.Secret, &updated)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(&updated, current))
+}
+
+// refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
+// session: new provider tokens from the refresh token.
+func (s *Sessions) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
+	updated, err := s.RefreshProviderTokens(r.Context(), sess)
+	if err != nil {
+		return err
+	}
+	s.Audit(r, r.Principal.User, "session.update")
+	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(updated, r.IsCurrent(sess)))
 }

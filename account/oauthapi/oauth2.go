@@ -1,4 +1,4 @@
-package accountapi
+package oauthapi
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 // oauthNonceCookie binds a flow to the browser that started it. It is
 // SameSite=None; Secure so that it survives cross-site callbacks such as
 // Apple's form_post.
-func (s *Handlers) oauthNonceCookie() string {
+func (s *OAuth2) oauthNonceCookie() string {
 	return "a_oauth_" + strings.ToLower(s.Project.ProjectID)
 }
 
@@ -46,7 +46,7 @@ func providerNames() string {
 }
 
 // oauthProvider resolves the {provider} path parameter.
-func (s *Handlers) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider, error) {
+func (s *OAuth2) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider, error) {
 	name := r.PathValue("provider")
 	if _, known := oauth.Lookup(name); !known {
 		return "", nil, core.InvalidParam("provider", "Value must be one of ("+providerNames()+")")
@@ -60,20 +60,20 @@ func (s *Handlers) oauthProvider(r *httpapi.Request) (string, core.OAuthProvider
 
 // createOAuth2Session is GET /v1/account/sessions/oauth2/{provider}: it
 // sends the browser to the provider; the flow ends with a session cookie.
-func (s *Handlers) createOAuth2Session(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *OAuth2) createOAuth2Session(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.startOAuth(w, r, false)
 }
 
 // createOAuth2Token is GET /v1/account/tokens/oauth2/{provider}: the same
 // flow, ending on the success URL with userId and secret for POST
 // /sessions/token instead of a cookie.
-func (s *Handlers) createOAuth2Token(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *OAuth2) createOAuth2Token(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.startOAuth(w, r, true)
 }
 
 // startOAuth sends the browser to the provider; token says how the flow
 // ends (oauthState.Token).
-func (s *Handlers) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bool) error {
+func (s *OAuth2) startOAuth(w http.ResponseWriter, r *httpapi.Request, token bool) error {
 	name, p, err := s.oauthProvider(r)
 	if err != nil {
 		return err
@@ -108,7 +108,7 @@ func (s *Handlers) startOAuth(w http.ResponseWriter, r *httpapi.Request, token b
 
 // oauthTarget reads the success or failure URL: a platform host, or the
 // instance's own page when absent.
-func (s *Handlers) oauthTarget(r *httpapi.Request, name, page string) (string, error) {
+func (s *OAuth2) oauthTarget(r *httpapi.Request, name, page string) (string, error) {
 	raw, ok, err := r.Params.String(name, "")
 	if err != nil || !ok {
 		return s.PublicURL.JoinPath(page).String(), err
@@ -143,7 +143,7 @@ func readScopes(q url.Values) ([]string, error) {
 // the provider sends the browser back here. Every outcome is a redirect:
 // to success with a session, or to failure with the error; only a state
 // that cannot be trusted gets an error page, because its URLs can't be.
-func (s *Handlers) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *OAuth2) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) error {
 	if r.PathValue("projectId") != s.Project.ProjectID {
 		return core.NewError(core.ErrProjectNotFound)
 	}
@@ -212,7 +212,7 @@ func (s *Handlers) oauth2Callback(w http.ResponseWriter, r *httpapi.Request) err
 // nonce is counted in fixed windows longer than the state lives, checking
 // the previous window too, so a replay is caught on every instance that
 // shares the rate limiter.
-func (s *Handlers) stateReplayed(ctx context.Context, nonce string) (bool, error) {
+func (s *OAuth2) stateReplayed(ctx context.Context, nonce string) (bool, error) {
 	const window = 24 * time.Hour
 	key := "oauth.state|" + nonce
 	now := s.Project.Now()
@@ -224,7 +224,7 @@ func (s *Handlers) stateReplayed(ctx context.Context, nonce string) (bool, error
 }
 
 // redirectFailure sends the browser to the failure URL with the error.
-func (s *Handlers) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *core.Error) {
+func (s *OAuth2) redirectFailure(w http.ResponseWriter, r *http.Request, failure *url.URL, e *core.Error) {
 	if e.Status() >= 500 {
 		s.Log.Error("oauth2 sign-in failed", "error", e)
 	}
@@ -238,7 +238,7 @@ func (s *Handlers) redirectFailure(w http.ResponseWriter, r *http.Request, failu
 }
 
 // finishOAuth exchanges the code and signs the right user in.
-func (s *Handlers) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.Session, string, *core.User, error) {
+func (s *OAuth2) finishOAuth(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.Session, string, *core.User, error) {
 	user, ident, tok, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, "", nil, err
@@ -254,7 +254,7 @@ func (s *Handlers) finishOAuth(r *httpapi.Request, name string, p core.OAuthProv
 
 // oauthTokenUser is oauthUser for the token flow: it returns the linked
 // identity the token will be bound to.
-func (s *Handlers) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, *core.LinkedIdentity, error) {
+func (s *OAuth2) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, *core.LinkedIdentity, error) {
 	user, ident, _, err := s.oauthUser(r, name, p, nonce)
 	if err != nil {
 		return nil, nil, err
@@ -268,7 +268,7 @@ func (s *Handlers) oauthTokenUser(r *httpapi.Request, name string, p core.OAuthP
 
 // oauthUser exchanges the code and finds (or links, or creates) the user
 // the provider identity signs into; a blocked user is refused.
-func (s *Handlers) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, oauth.Identity, *oauth2.Token, error) {
+func (s *OAuth2) oauthUser(r *httpapi.Request, name string, p core.OAuthProvider, nonce string) (*core.User, oauth.Identity, *oauth2.Token, error) {
 	ctx := r.Context()
 	fail := func(err error) (*core.User, oauth.Identity, *oauth2.Token, error) {
 		return nil, oauth.Identity{}, nil, err
@@ -311,7 +311,7 @@ func (s *Handlers) oauthUser(r *httpapi.Request, name string, p core.OAuthProvid
 // to the identity; else an account with the same email, but only when
 // both the provider and the account have verified it (otherwise whoever
 // pre-registered the address would capture the account); else a new one.
-func (s *Handlers) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*core.User, error) {
+func (s *OAuth2) linkOAuthUser(r *httpapi.Request, provider string, ident oauth.Identity) (*core.User, error) {
 	ctx := r.Context()
 	email := core.NormalizeEmail(ident.Email)
 	if email != "" && !core.ValidEmail(email) {
@@ -399,13 +399,22 @@ func (s *Handlers) linkOAuthUser(r *httpapi.Request, provider string, ident oaut
 	return u, nil
 }
 
-// refreshOAuthSession is PATCH /v1/account/sessions/{id} for an OAuth2
-// session: new provider tokens from the refresh token.
-func (s *Handlers) refreshOAuthSession(w http.ResponseWriter, r *httpapi.Request, sess *core.Session) error {
-	updated, err := s.RefreshProviderTokens(r.Context(), sess)
-	if err != nil {
+// oauthTokenRedirect sends the browser of a finished OAuth2 token flow to
+// success with userId and secret (a token of the identity just used)
+// instead of a session cookie.
+func (s *OAuth2) oauthTokenRedirect(w http.ResponseWriter, r *httpapi.Request, success *url.URL, user *core.User, ident *core.LinkedIdentity) error {
+	secret := core.NewSecret()
+	tok := s.NewToken(r, user.ID, "", core.TokenOAuth2, core.OAuth2TokenLifetime, secret)
+	tok.Target = core.OAuth2TokenTarget(ident.ID)
+	if err := s.Store.CreateToken(r.Context(), tok); err != nil {
 		return err
 	}
-	s.Audit(r, r.Principal.User, "session.update")
-	return httpapi.WriteJSON(w, http.StatusOK, s.RenderSession(updated, r.IsCurrent(sess)))
+	target := *success
+	q := target.Query()
+	q.Set("userId", user.ID)
+	q.Set("secret", secret)
+	target.RawQuery = q.Encode()
+	httpapi.NoCache(w)
+	http.Redirect(w, r.Request, target.String(), http.StatusMovedPermanently)
+	return nil
 }

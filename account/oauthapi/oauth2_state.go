@@ -1,4 +1,4 @@
-package accountapi
+package oauthapi
 
 import (
 	"crypto/hmac"
@@ -30,13 +30,13 @@ type oauthState struct {
 }
 
 // signState encodes st as base64url(JSON).base64url(HMAC).
-func (s *Handlers) signState(st oauthState) string {
+func (s *OAuth2) signState(st oauthState) string {
 	body, _ := json.Marshal(st)
 	b64 := base64.RawURLEncoding.EncodeToString(body)
 	return b64 + "." + base64.RawURLEncoding.EncodeToString(s.stateMAC(b64))
 }
 
-func (s *Handlers) stateMAC(body string) []byte {
+func (s *OAuth2) stateMAC(body string) []byte {
 	mac := hmac.New(sha256.New, s.Secret)
 	mac.Write([]byte("accountgate oauth state v1|"))
 	mac.Write([]byte(body))
@@ -46,7 +46,7 @@ func (s *Handlers) stateMAC(body string) []byte {
 var errBadState = errors.New("the sign-in state is invalid or has expired; please start again")
 
 // openState checks the signature, expiry and browser binding of a state.
-func (s *Handlers) openState(raw, nonceCookie string, now time.Time) (*oauthState, error) {
+func (s *OAuth2) openState(raw, nonceCookie string, now time.Time) (*oauthState, error) {
 	body, sig, ok := strings.Cut(raw, ".")
 	if !ok || len(raw) > 4096 {
 		return nil, errBadState
@@ -77,7 +77,7 @@ func nonceBinding(nonce string) string {
 
 // derive makes a per-flow secret from the browser nonce: the PKCE
 // verifier and the OpenID Connect nonce need no storage this way.
-func (s *Handlers) derive(purpose, nonce string) string {
+func (s *OAuth2) derive(purpose, nonce string) string {
 	mac := hmac.New(sha256.New, s.Secret)
 	mac.Write([]byte("accountgate oauth " + purpose + "|" + nonce))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))

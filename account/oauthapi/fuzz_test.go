@@ -1,4 +1,4 @@
-package accountapi
+package oauthapi
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 
 // FuzzOAuthState: only states we signed, with the right nonce, open.
 func FuzzOAuthState(f *testing.F) {
-	s := &Handlers{domain.Env{Secret: []byte(strings.Repeat("s", 32))}}
+	s := &OAuth2{domain.Env{Secret: []byte(strings.Repeat("s", 32))}}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	good := s.signState(oauthState{Provider: "github", Success: "http://localhost/ok", Failure: "http://localhost/fail",
 		Binding: nonceBinding("n"), Expires: now.Add(time.Minute).Unix()})

@@ -1,4 +1,4 @@
-package accountapi
+package passwordless
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 
 // createPhoneSession is POST /v1/account/sessions/phone: it texts a
 // six-digit code, creating the account first if the number is new.
-func (s *Handlers) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	if s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
@@ -37,6 +37,6 @@ func (s *Handlers) createPhoneSession(w http.ResponseWriter, r *httpapi.Request)
 
 // updatePhoneSession is PUT /v1/account/sessions/phone: the code signs the
 // user in and proves the phone number.
-func (s *Handlers) updatePhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
+func (s *SignIn) updatePhoneSession(w http.ResponseWriter, r *httpapi.Request) error {
 	return s.completeTokenSession(w, r, core.TokenPhoneSession, "phone", func(u *core.User) { u.PhoneVerification = true }, "")
 }
