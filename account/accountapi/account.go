@@ -14,13 +14,11 @@ type createAccountForm struct {
 }
 
 func readCreateAccount(p *httpapi.Params, now func() string) (f createAccountForm, err error) {
-	if f.userID, err = p.Required("userId", core.DescCustomID); err != nil {
+	if f.userID, err = p.CustomID(); err != nil {
 		return f, err
 	}
-	if f.userID == "unique()" || f.userID == "" {
+	if f.userID == "" {
 		f.userID = now()
-	} else if !core.ValidKey(f.userID) {
-		return f, core.InvalidParam("userId", core.DescCustomID)
 	}
 	if f.email, err = p.Required("email", core.DescEmail); err != nil {
 		return f, err

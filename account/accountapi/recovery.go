@@ -23,11 +23,7 @@ func (s *Account) createRecovery(w http.ResponseWriter, r *httpapi.Request) erro
 	if email = core.NormalizeEmail(email); !core.ValidEmail(email) {
 		return core.InvalidParam("email", core.DescEmail)
 	}
-	raw, err := r.Params.Required("url", "")
-	if err != nil {
-		return err
-	}
-	base, err := s.RedirectURL("url", raw)
+	base, err := s.RequiredRedirectURL(r, "url")
 	if err != nil {
 		return err
 	}

@@ -14,11 +14,7 @@ func (s *Account) createVerification(w http.ResponseWriter, r *httpapi.Request) 
 	if s.Project.Mailer == nil {
 		return core.NewError(core.ErrGeneralSMTPDisabled)
 	}
-	raw, err := r.Params.Required("url", "")
-	if err != nil {
-		return err
-	}
-	base, err := s.RedirectURL("url", raw)
+	base, err := s.RequiredRedirectURL(r, "url")
 	if err != nil {
 		return err
 	}

@@ -327,10 +327,10 @@ func ReadUserID(r *Request, desc string) (string, error) {
 	return id, nil
 }
 
-// ReadCustomID reads userId on the routes that may create a user:
+// CustomID reads userId on the routes that may create a user:
 // "unique()" (or "") means a generated id, returned as "".
-func ReadCustomID(r *Request) (string, error) {
-	id, err := r.Params.Required("userId", core.DescCustomID)
+func (p *Params) CustomID() (string, error) {
+	id, err := p.Required("userId", core.DescCustomID)
 	if err != nil {
 		return "", err
 	}

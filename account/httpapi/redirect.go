@@ -27,3 +27,13 @@ func (a *API) AllowedHosts() []string {
 	}
 	return hosts
 }
+
+// RequiredRedirectURL reads the required parameter name and checks it as
+// RedirectURL does.
+func (a *API) RequiredRedirectURL(r *Request, name string) (*url.URL, error) {
+	raw, err := r.Params.Required(name, "")
+	if err != nil {
+		return nil, err
+	}
+	return a.RedirectURL(name, raw)
+}

@@ -62,9 +62,7 @@ func (s *Factors) updateMFA(w http.ResponseWriter, r *httpapi.Request) error {
 		return err
 	}
 	s.Audit(r, u, "user.update")
-	a := httpapi.RenderAccount(u)
-	a.MFA = on
-	return httpapi.WriteJSON(w, http.StatusOK, a)
+	return writeAccount(w, u, on)
 }
 
 // mfaFactorsModel is Appwrite's `mfaFactors` model.
@@ -195,9 +193,7 @@ func (s *Factors) verifyAuthenticator(w http.ResponseWriter, r *httpapi.Request)
 		return err
 	}
 	s.Audit(r, u, "user.update")
-	a := httpapi.RenderAccount(u)
-	a.MFA = enabled
-	return httpapi.WriteJSON(w, http.StatusOK, a)
+	return writeAccount(w, u, enabled)
 }
 
 // spendTOTP accepts code if it is the user's TOTP code of a step within
@@ -356,4 +352,12 @@ func (s *Factors) getRecoveryCodes(w http.ResponseWriter, r *httpapi.Request) er
 		return core.NewError(core.ErrUserRecoveryCodesNotFound)
 	}
 	return core.Errorf(core.ErrUserRecoveryCodesAlreadyExists, "Recovery codes are stored hashed and shown only when created or regenerated (PATCH /v1/account/mfa/recovery-codes); %d unused codes remain.", n)
+}
+
+// writeAccount answers 200 with the account model of u, whose MFA switch
+// the caller has just read or written as mfaOn.
+func writeAccount(w http.ResponseWriter, u *core.User, mfaOn bool) error {
+	a := httpapi.RenderAccount(u)
+	a.MFA = mfaOn
+	return httpapi.WriteJSON(w, http.StatusOK, a)
 }

@@ -13,7 +13,7 @@ func (s *SignIn) createPhoneSession(w http.ResponseWriter, r *httpapi.Request) e
 	if s.Project.SMS == nil {
 		return core.NewError(core.ErrGeneralPhoneDisabled)
 	}
-	userID, err := httpapi.ReadCustomID(r)
+	userID, err := r.Params.CustomID()
 	if err != nil {
 		return err
 	}

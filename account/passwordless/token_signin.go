@@ -51,7 +51,7 @@ func (s *SignIn) readSignInEmail(r *httpapi.Request) (userID, email string, err 
 	if s.Project.Mailer == nil {
 		return "", "", core.Errorf(core.ErrGeneralSMTPDisabled, "SMTP disabled")
 	}
-	if userID, err = httpapi.ReadCustomID(r); err != nil {
+	if userID, err = r.Params.CustomID(); err != nil {
 		return "", "", err
 	}
 	if email, err = r.Params.Required("email", core.DescEmail); err != nil {

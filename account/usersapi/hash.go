@@ -96,14 +96,12 @@ func scryptModifiedReader(p *httpapi.Params, hash string) (string, error) {
 func (s *Users) usersCreateWithHash(read hashReader) func(http.ResponseWriter, *httpapi.Request) error {
 	return func(w http.ResponseWriter, r *httpapi.Request) error {
 		now := s.Clock()
-		id, err := r.Params.Required("userId", core.DescCustomID)
+		id, err := r.Params.CustomID()
 		if err != nil {
 			return err
 		}
-		if id == "unique()" || id == "" {
+		if id == "" {
 			id = core.NewID(now)
-		} else if !core.ValidKey(id) {
-			return core.InvalidParam("userId", core.DescCustomID)
 		}
 		email, err := r.Params.Required("email", core.DescEmail)
 		if err != nil {

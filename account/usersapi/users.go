@@ -85,14 +85,12 @@ func (s *Users) usersGet(w http.ResponseWriter, r *httpapi.Request) error {
 func (s *Users) usersCreate(w http.ResponseWriter, r *httpapi.Request) error {
 	now := s.Clock()
 	u := &core.User{CreatedAt: now, UpdatedAt: now, Registration: now, Status: true}
-	id, err := r.Params.Required("userId", core.DescCustomID)
+	id, err := r.Params.CustomID()
 	if err != nil {
 		return err
 	}
-	if id == "unique()" || id == "" {
+	if id == "" {
 		id = core.NewID(now)
-	} else if !core.ValidKey(id) {
-		return core.InvalidParam("userId", core.DescCustomID)
 	}
 	u.ID = id
 	if email, ok, err := r.Params.String("email", core.DescEmail); err != nil {

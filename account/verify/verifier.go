@@ -242,6 +242,15 @@ func (v *Verifier) verifyInStore(ctx context.Context, tok Token, hash [32]byte, 
 	if subtle.ConstantTimeCompare(sess.SecretHash, hash[:]) != 1 || sess.UserID != tok.ID || !now.Before(sess.Expire) {
 		return nil, nil
 	}
+	user, err := v.userOf(ctx, sess)
+	if user == nil || err != nil {
+		return nil, err
+	}
+	return v.verified(ctx, hash, sess, user, now, sess.Expire, false)
+}
+
+// userOf loads the user of sess; nil when it is gone (a guest).
+func (v *Verifier) userOf(ctx context.Context, sess *core.Session) (*core.User, error) {
 	user, err := v.cfg.Store.UserByID(ctx, sess.UserID)
 	if errors.Is(err, core.ErrNotFound) {
 		return nil, nil
@@ -249,7 +258,7 @@ func (v *Verifier) verifyInStore(ctx context.Context, tok Token, hash [32]byte, 
 	if err != nil {
 		return nil, fmt.Errorf("loading user: %w", err)
 	}
-	return v.verified(ctx, hash, sess, user, now, sess.Expire, false)
+	return user, nil
 }
 
 // JWT resolves a JWT to its session and user. A token that does not
@@ -275,12 +284,9 @@ func (v *Verifier) JWT(ctx context.Context, token string) (*Principal, error) {
 	if sess.UserID != claims.UserID || !now.Before(sess.Expire) {
 		return nil, nil
 	}
-	user, err := v.cfg.Store.UserByID(ctx, sess.UserID)
-	if errors.Is(err, core.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("loading user: %w", err)
+	user, err := v.userOf(ctx, sess)
+	if user == nil || err != nil {
+		return nil, err
 	}
 	expiry := claims.ExpiresAt.Add(jwtLeeway)
 	if sess.Expire.Before(expiry) {
